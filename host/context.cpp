@@ -1,0 +1,37 @@
+#include "ebmkit/context.hpp"
+
+#include "device_memory.hpp"
+#include "ebmkit/error.hpp"
+
+namespace ebmkit {
+
+const char* to_string(Backend backend) {
+    switch (backend) {
+        case Backend::Cpu: return "cpu";
+        case Backend::Cuda: return "cuda";
+        case Backend::Auto: return "auto";
+    }
+    return "?";
+}
+
+const char* to_string(Precision precision) {
+    switch (precision) {
+        case Precision::Fp32: return "fp32";
+        case Precision::Tf32: return "tf32";
+        case Precision::Bf16: return "bf16";
+    }
+    return "?";
+}
+
+bool cuda_available() { return detail::cuda_device_present(); }
+
+Context::Context(Backend backend, std::uint64_t seed, Precision precision)
+    : backend_(backend), seed_(seed), precision_(precision) {
+    if (backend_ == Backend::Auto) backend_ = cuda_available() ? Backend::Cuda : Backend::Cpu;
+    if (backend_ == Backend::Cuda && !cuda_available()) {
+        throw Error("Context: backend cuda requested but no CUDA device is available (or ebmkit was built "
+                    "without CUDA)");
+    }
+}
+
+}  // namespace ebmkit

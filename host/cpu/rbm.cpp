@@ -1,0 +1,221 @@
+#include "rbm.hpp"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "ebmkit/philox.hpp"
+
+namespace ebmkit::cpu {
+
+namespace {
+
+double sigmoid(double z) { return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z)); }
+double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }
+
+// pre[j] = c_j + sum_i v_i W_ij (W's rows are contiguous in j).
+void hidden_preactivation(const RbmParams<const float>& p, const float* v, std::vector<double>& pre) {
+    pre.assign(p.c, p.c + p.hidden);
+    for (std::int64_t i = 0; i < p.visible; ++i) {
+        const double vi = v[i];
+        if (vi == 0.0) continue;
+        const float* wi = p.w + i * p.hidden;
+#pragma omp simd
+        for (std::int64_t j = 0; j < p.hidden; ++j) pre[j] += vi * wi[j];
+    }
+}
+
+// b_i + sum_j W_ij h_j.
+double visible_preactivation(const RbmParams<const float>& p, const float* h, std::int64_t i) {
+    const float* wi = p.w + i * p.hidden;
+    double s = 0.0;
+#pragma omp simd reduction(+ : s)
+    for (std::int64_t j = 0; j < p.hidden; ++j) s += static_cast<double>(wi[j]) * h[j];
+    return s + p.b[i];
+}
+
+// Bernoulli draws of n units with probabilities prob(unit), keyed (purpose, chain, step, unit).
+template <typename Prob>
+void sample_units(Prob prob, std::int64_t n, float* out, PhiloxKey key, RngPurpose purpose, std::uint32_t chain,
+                  std::uint32_t step) {
+    for (std::int64_t i0 = 0; i0 < n; i0 += 4) {
+        float u[4];
+        uniform4(philox4x32_10(philox_counter(purpose, chain, step, static_cast<std::uint32_t>(i0 / 4)), key), u);
+        for (std::int64_t i = i0; i < std::min(i0 + 4, n); ++i) {
+            out[i] = static_cast<double>(u[i - i0]) <= prob(i) ? 1.0f : 0.0f;
+        }
+    }
+}
+
+// Adds sign * (v p(h|v)^T, v, p(h|v)) summed over rows into the double accumulators.
+void add_statistics(const RbmParams<const float>& p, const float* v, std::int64_t rows, double sign,
+                    std::vector<double>& dw, std::vector<double>& db, std::vector<double>& dc) {
+    const int threads = omp_get_max_threads();
+    std::vector<std::vector<double>> tw(threads), tb(threads), tc(threads);
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num();
+        tw[t].assign(dw.size(), 0.0);
+        tb[t].assign(db.size(), 0.0);
+        tc[t].assign(dc.size(), 0.0);
+        std::vector<double> ph;
+#pragma omp for schedule(static)
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const float* vr = v + r * p.visible;
+            hidden_preactivation(p, vr, ph);
+            for (double& x : ph) x = sigmoid(x);
+            for (std::int64_t j = 0; j < p.hidden; ++j) tc[t][j] += ph[j];
+            for (std::int64_t i = 0; i < p.visible; ++i) {
+                const double vi = vr[i];
+                if (vi == 0.0) continue;
+                tb[t][i] += vi;
+                double* row = tw[t].data() + i * p.hidden;
+#pragma omp simd
+                for (std::int64_t j = 0; j < p.hidden; ++j) row[j] += vi * ph[j];
+            }
+        }
+    }
+    const double scale = sign / static_cast<double>(rows);
+    for (int t = 0; t < threads; ++t) {
+        if (tw[t].empty()) continue;
+        for (std::size_t i = 0; i < dw.size(); ++i) dw[i] += scale * tw[t][i];
+        for (std::size_t i = 0; i < db.size(); ++i) db[i] += scale * tb[t][i];
+        for (std::size_t i = 0; i < dc.size(); ++i) dc[i] += scale * tc[t][i];
+    }
+}
+
+double log_add_exp(double a, double b) {
+    if (a == -std::numeric_limits<double>::infinity()) return b;
+    if (b == -std::numeric_limits<double>::infinity()) return a;
+    const double m = std::max(a, b);
+    return m + std::log1p(std::exp(-std::abs(a - b)));
+}
+
+}  // namespace
+
+void rbm_hidden_probs(const RbmParams<const float>& p, const float* v, std::int64_t rows, float* ph) {
+#pragma omp parallel
+    {
+        std::vector<double> pre;
+#pragma omp for schedule(static)
+        for (std::int64_t r = 0; r < rows; ++r) {
+            hidden_preactivation(p, v + r * p.visible, pre);
+            for (std::int64_t j = 0; j < p.hidden; ++j) ph[r * p.hidden + j] = static_cast<float>(sigmoid(pre[j]));
+        }
+    }
+}
+
+void rbm_visible_probs(const RbmParams<const float>& p, const float* h, std::int64_t rows, float* pv) {
+#pragma omp parallel for schedule(static)
+    for (std::int64_t r = 0; r < rows; ++r) {
+        for (std::int64_t i = 0; i < p.visible; ++i) {
+            pv[r * p.visible + i] = static_cast<float>(sigmoid(visible_preactivation(p, h + r * p.hidden, i)));
+        }
+    }
+}
+
+void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+                std::uint32_t step) {
+    const PhiloxKey key = philox_key(seed);
+#pragma omp parallel
+    {
+        std::vector<double> pre;
+#pragma omp for schedule(static)
+        for (std::int64_t r = 0; r < rows; ++r) {
+            float* vr = v + r * p.visible;
+            float* hr = h + r * p.hidden;
+            const auto chain = static_cast<std::uint32_t>(r);
+            hidden_preactivation(p, vr, pre);
+            sample_units([&](std::int64_t j) { return sigmoid(pre[j]); }, p.hidden, hr, key, RngPurpose::GibbsHidden,
+                         chain, step);
+            sample_units([&](std::int64_t i) { return sigmoid(visible_preactivation(p, hr, i)); }, p.visible, vr,
+                         key, RngPurpose::GibbsVisible, chain, step);
+        }
+    }
+}
+
+void free_energy(const RbmParams<const float>& p, const float* v, std::int64_t rows, float* f) {
+#pragma omp parallel
+    {
+        std::vector<double> pre;
+#pragma omp for schedule(static)
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const float* vr = v + r * p.visible;
+            hidden_preactivation(p, vr, pre);
+            double e = 0.0;
+            for (std::int64_t i = 0; i < p.visible; ++i) e -= static_cast<double>(p.b[i]) * vr[i];
+            for (double x : pre) e -= softplus(x);
+            f[r] = static_cast<float>(e);
+        }
+    }
+}
+
+void cd_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, float* chains,
+                 std::int64_t chain_rows, int k, std::uint64_t seed, std::uint32_t first_step,
+                 const RbmParams<float>& grad) {
+    std::vector<double> dw(p.visible * p.hidden, 0.0), db(p.visible, 0.0), dc(p.hidden, 0.0);
+    add_statistics(p, data, data_rows, +1.0, dw, db, dc);
+    std::vector<float> h(static_cast<std::size_t>(chain_rows * p.hidden));
+    for (int s = 0; s < k; ++s) gibbs_step(p, chains, h.data(), chain_rows, seed, first_step + s);
+    add_statistics(p, chains, chain_rows, -1.0, dw, db, dc);
+    std::transform(dw.begin(), dw.end(), grad.w, [](double x) { return static_cast<float>(x); });
+    std::transform(db.begin(), db.end(), grad.b, [](double x) { return static_cast<float>(x); });
+    std::transform(dc.begin(), dc.end(), grad.c, [](double x) { return static_cast<float>(x); });
+}
+
+double log_partition_exact(const RbmParams<const float>& p) {
+    // Sum out the larger layer analytically, enumerate the smaller one:
+    //   enumerating h: log Z = log sum_h exp(c^T h + sum_i softplus(b_i + W_i: h))
+    //   enumerating v: log Z = log sum_v exp(b^T v + sum_j softplus(c_j + v^T W_:j))
+    // Configurations are visited in Gray-code order, so each changes the
+    // pre-activations of the other layer by one column (or row) of W.
+    const bool over_hidden = p.hidden <= p.visible;
+    const std::int64_t n = over_hidden ? p.hidden : p.visible;  // enumerated units
+    const std::int64_t m = over_hidden ? p.visible : p.hidden;  // summed-out units
+    const float* own_bias = over_hidden ? p.c : p.b;
+    const float* other_bias = over_hidden ? p.b : p.c;
+    // weight(e, o): coupling between enumerated unit e and summed-out unit o.
+    auto weight = [&](std::int64_t e, std::int64_t o) -> double {
+        return over_hidden ? p.w[o * p.hidden + e] : p.w[e * p.hidden + o];
+    };
+    const std::uint64_t total = std::uint64_t{1} << n;
+    const int threads = omp_get_max_threads();
+    std::vector<double> partial(threads, -std::numeric_limits<double>::infinity());
+#pragma omp parallel num_threads(threads)
+    {
+        const int t = omp_get_thread_num();
+        const int nt = omp_get_num_threads();
+        const std::uint64_t begin = total * t / nt, end = total * (t + 1) / nt;
+        std::vector<double> pre(other_bias, other_bias + m);
+        double linear = 0.0;
+        std::uint64_t state = begin ^ (begin >> 1);  // Gray code of begin
+        for (std::int64_t e = 0; e < n; ++e) {
+            if (state >> e & 1) {
+                linear += own_bias[e];
+                for (std::int64_t o = 0; o < m; ++o) pre[o] += weight(e, o);
+            }
+        }
+        double acc = -std::numeric_limits<double>::infinity();
+        for (std::uint64_t g = begin; g < end; ++g) {
+            if (g != begin) {
+                const int e = __builtin_ctzll(g);  // Gray code g flips bit ctz(g)
+                const double sign = (state >> e & 1) ? -1.0 : 1.0;
+                state ^= std::uint64_t{1} << e;
+                linear += sign * own_bias[e];
+                for (std::int64_t o = 0; o < m; ++o) pre[o] += sign * weight(e, o);
+            }
+            double term = linear;
+            for (std::int64_t o = 0; o < m; ++o) term += softplus(pre[o]);
+            acc = log_add_exp(acc, term);
+        }
+        partial[t] = acc;
+    }
+    double log_z = -std::numeric_limits<double>::infinity();
+    for (double v : partial) log_z = log_add_exp(log_z, v);
+    return log_z;
+}
+
+}  // namespace ebmkit::cpu

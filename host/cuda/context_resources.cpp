@@ -1,0 +1,71 @@
+// The CUDA resources a Context owns: stream, cuBLAS handle, workspace. Each is
+// created on first use and released with the Context.
+#include <cublas_v2.h>
+#include <cuda_runtime_api.h>
+
+#include "../device_memory.hpp"
+#include "kernels/cuda_check.hpp"
+#include "ebmkit/context.hpp"
+
+namespace ebmkit {
+
+struct Context::CudaResources {
+    cudaStream_t stream = nullptr;
+    cublasHandle_t cublas = nullptr;
+    void* workspace = nullptr;
+    std::size_t workspace_bytes = 0;
+
+    CudaResources() = default;
+    CudaResources(const CudaResources&) = delete;
+    CudaResources& operator=(const CudaResources&) = delete;
+    ~CudaResources() {
+        if (stream) cudaStreamSynchronize(stream);
+        if (cublas) cublasDestroy(cublas);
+        if (workspace) detail::device_free(workspace);
+        if (stream) cudaStreamDestroy(stream);
+    }
+};
+
+void Context::CudaResourcesDeleter::operator()(CudaResources* resources) const noexcept { delete resources; }
+
+Context::CudaResources& Context::cuda() {
+    if (backend_ != Backend::Cuda) throw Error("Context: CUDA resources requested from a cpu context");
+    if (!cuda_) cuda_.reset(new CudaResources);
+    return *cuda_;
+}
+
+CUstream_st* Context::stream() {
+    CudaResources& r = cuda();
+    if (!r.stream) EBMKIT_CUDA_CHECK(cudaStreamCreate(&r.stream));
+    return r.stream;
+}
+
+cublasContext* Context::cublas() {
+    CudaResources& r = cuda();
+    if (!r.cublas) {
+        EBMKIT_CUBLAS_CHECK(cublasCreate(&r.cublas));
+        EBMKIT_CUBLAS_CHECK(cublasSetStream(r.cublas, stream()));
+    }
+    return r.cublas;
+}
+
+void* Context::workspace(std::size_t bytes) {
+    CudaResources& r = cuda();
+    if (bytes > r.workspace_bytes) {
+        // Work queued on the stream may still use the old buffer.
+        if (r.stream) EBMKIT_CUDA_CHECK(cudaStreamSynchronize(r.stream));
+        if (r.workspace) detail::device_free(r.workspace);
+        r.workspace = nullptr;
+        r.workspace_bytes = 0;
+        r.workspace = detail::device_alloc(bytes);
+        r.workspace_bytes = bytes;
+    }
+    return r.workspace;
+}
+
+void Context::synchronize() {
+    if (backend_ != Backend::Cuda || !cuda_ || !cuda_->stream) return;
+    EBMKIT_CUDA_CHECK(cudaStreamSynchronize(cuda_->stream));
+}
+
+}  // namespace ebmkit

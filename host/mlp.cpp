@@ -1,0 +1,179 @@
+#include "ebmkit/mlp.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "check.hpp"
+#include "cpu/mlp.hpp"
+#include "ebmkit/philox.hpp"
+
+namespace ebmkit {
+
+const char* to_string(ActivationKind kind) {
+    switch (kind) {
+        case ActivationKind::Relu: return "relu";
+        case ActivationKind::LeakyRelu: return "leaky_relu";
+        case ActivationKind::Elu: return "elu";
+        case ActivationKind::Silu: return "silu";
+        case ActivationKind::Tanh: return "tanh";
+        case ActivationKind::Softplus: return "softplus";
+    }
+    return "?";
+}
+
+MlpEnergy::MlpEnergy(std::vector<std::int64_t> widths, Activation activation, Device device)
+    : widths_(std::move(widths)), activation_(activation), device_(device) {
+    if (widths_.size() < 2) {
+        throw Error("MlpEnergy: widths needs at least {input, K}, got " + std::to_string(widths_.size()) +
+                    " entries");
+    }
+    for (std::size_t l = 0; l < widths_.size(); ++l) {
+        if (widths_[l] < 1) {
+            throw Error("MlpEnergy: widths[" + std::to_string(l) + "] must be >= 1, got " +
+                        std::to_string(widths_[l]));
+        }
+    }
+    if (activation_.kind == ActivationKind::LeakyRelu) {
+        detail::check_finite("MlpEnergy", "activation.leaky_slope", activation_.leaky_slope);
+    }
+    for (std::size_t l = 0; l + 1 < widths_.size(); ++l) {
+        weights_.push_back(Tensor::zeros({widths_[l + 1], widths_[l]}, DType::F32, device));
+        biases_.push_back(Tensor::zeros({widths_[l + 1]}, DType::F32, device));
+    }
+}
+
+void MlpEnergy::init_uniform(std::uint64_t seed) {
+    const PhiloxKey key = philox_key(seed);
+    for (int l = 0; l < num_layers(); ++l) {
+        const float bound = 1.0f / std::sqrt(static_cast<float>(widths_[l]));
+        // Chain 2l draws the weights, chain 2l+1 the biases.
+        for (int part = 0; part < 2; ++part) {
+            Tensor& target = part == 0 ? weights_[l] : biases_[l];
+            std::vector<float> values(static_cast<std::size_t>(target.numel()));
+            for (std::size_t i = 0; i < values.size(); i += 4) {
+                float u[4];
+                uniform4(philox4x32_10(philox_counter(RngPurpose::ParamInit, static_cast<std::uint32_t>(2 * l + part),
+                                                      0, static_cast<std::uint32_t>(i / 4)),
+                                       key),
+                         u);
+                for (std::size_t j = i; j < std::min(i + 4, values.size()); ++j) {
+                    values[j] = bound * (2.0f * u[j - i] - 1.0f);
+                }
+            }
+            target.copy_from(Tensor::from(values, target.shape()));
+        }
+    }
+}
+
+MlpEnergy MlpEnergy::zeros_like() const { return MlpEnergy(widths_, activation_, device_); }
+
+MlpEnergy MlpEnergy::to(Device device) const {
+    MlpEnergy out(widths_, activation_, device);
+    for (int l = 0; l < num_layers(); ++l) {
+        out.weights_[l].copy_from(weights_[l]);
+        out.biases_[l].copy_from(biases_[l]);
+    }
+    return out;
+}
+
+namespace detail {
+
+void check_model(const char* op, const Context& ctx, const MlpEnergy& model) {
+    if (model.device() != ctx.device()) {
+        fail(std::string(op) + ": model lives on " + to_string(model.device()) + " but the context computes on " +
+             to_string(ctx.device()));
+    }
+}
+
+void check_input(const char* op, const Context& ctx, const MlpEnergy& model, ConstTensorView x) {
+    check_model(op, ctx, model);
+    check_tensor(op, "x", x, {any_dim, model.input_dim()}, DType::F32, ctx.device());
+}
+
+}  // namespace detail
+
+namespace {
+
+void check_labels(const char* op, const Context& ctx, const MlpEnergy& model, ConstTensorView labels,
+                  std::int64_t rows) {
+    using namespace detail;
+    check_tensor(op, "labels", labels, {rows}, DType::I32, ctx.device());
+    if (labels.device() != Device::Host) return;
+    const std::int32_t* y = labels.data<std::int32_t>();
+    for (std::int64_t r = 0; r < rows; ++r) {
+        if (y[r] < 0 || y[r] >= model.num_outputs()) {
+            fail(std::string(op) + ": labels[" + std::to_string(r) + "] = " + std::to_string(y[r]) +
+                 " is outside [0, " + std::to_string(model.num_outputs()) + ")");
+        }
+    }
+}
+
+void check_grad_holder(const char* op, const Context& ctx, const MlpEnergy& model, const MlpEnergy& grad) {
+    detail::check_model(op, ctx, grad);
+    if (grad.widths() != model.widths()) {
+        detail::fail(std::string(op) + ": grad must have the model's widths");
+    }
+}
+
+}  // namespace
+
+void mlp_logits(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView logits) {
+    constexpr const char* op = "mlp_logits";
+    detail::check_input(op, ctx, model, x);
+    detail::check_tensor(op, "logits", logits, {x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
+    detail::require_cpu_backend(ctx, op);
+    cpu::mlp_logits(cpu::params_of(model), x.data<float>(), x.dim(0), logits.data<float>());
+}
+
+void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView energy) {
+    constexpr const char* op = "energy";
+    detail::check_input(op, ctx, model, x);
+    detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
+    detail::require_cpu_backend(ctx, op);
+    cpu::energy(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), energy.data<float>());
+}
+
+void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels, TensorView energy) {
+    constexpr const char* op = "energy";
+    detail::check_input(op, ctx, model, x);
+    check_labels(op, ctx, model, labels, x.dim(0));
+    detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
+    detail::require_cpu_backend(ctx, op);
+    cpu::energy(cpu::params_of(model), x.data<float>(), labels.data<std::int32_t>(), x.dim(0),
+                energy.data<float>());
+}
+
+void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView grad) {
+    constexpr const char* op = "energy_grad_x";
+    detail::check_input(op, ctx, model, x);
+    detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "x", x, "grad", grad);
+    detail::require_cpu_backend(ctx, op);
+    cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), grad.data<float>());
+}
+
+void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
+                   TensorView grad) {
+    constexpr const char* op = "energy_grad_x";
+    detail::check_input(op, ctx, model, x);
+    check_labels(op, ctx, model, labels, x.dim(0));
+    detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "x", x, "grad", grad);
+    detail::require_cpu_backend(ctx, op);
+    cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), labels.data<std::int32_t>(), x.dim(0),
+                       grad.data<float>());
+}
+
+void param_grad(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView dlogits, MlpEnergy& grad,
+                bool accumulate) {
+    constexpr const char* op = "param_grad";
+    detail::check_input(op, ctx, model, x);
+    detail::check_tensor(op, "dlogits", dlogits, {x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
+    check_grad_holder(op, ctx, model, grad);
+    if (&grad == &model) detail::fail(std::string(op) + ": grad must not be the model itself");
+    detail::require_cpu_backend(ctx, op);
+    cpu::param_grad(cpu::params_of(model), x.data<float>(), dlogits.data<float>(), x.dim(0), cpu::params_of(grad),
+                    accumulate);
+}
+
+}  // namespace ebmkit

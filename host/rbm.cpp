@@ -1,0 +1,129 @@
+#include "ebmkit/rbm.hpp"
+
+#include <string>
+#include <vector>
+
+#include "check.hpp"
+#include "cpu/rbm.hpp"
+#include "ebmkit/philox.hpp"
+
+namespace ebmkit {
+
+Rbm::Rbm(std::int64_t visible, std::int64_t hidden, Device device) {
+    if (visible < 1 || hidden < 1) {
+        throw Error("Rbm: visible and hidden must be >= 1, got visible = " + std::to_string(visible) +
+                    ", hidden = " + std::to_string(hidden));
+    }
+    w_ = Tensor::zeros({visible, hidden}, DType::F32, device);
+    b_ = Tensor::zeros({visible}, DType::F32, device);
+    c_ = Tensor::zeros({hidden}, DType::F32, device);
+}
+
+void Rbm::init_normal(std::uint64_t seed, float scale) {
+    detail::check_finite("Rbm::init_normal", "scale", scale);
+    const PhiloxKey key = philox_key(seed);
+    std::vector<float> w(static_cast<std::size_t>(w_.numel()));
+    for (std::size_t i = 0; i < w.size(); i += 4) {
+        float n[4];
+        normal4(philox4x32_10(philox_counter(RngPurpose::ParamInit, 0, 0, static_cast<std::uint32_t>(i / 4)), key), n);
+        for (std::size_t j = i; j < std::min(i + 4, w.size()); ++j) w[j] = scale * n[j - i];
+    }
+    w_.copy_from(Tensor::from(w, w_.shape()));
+    b_.copy_from(Tensor::zeros(b_.shape()));
+    c_.copy_from(Tensor::zeros(c_.shape()));
+}
+
+Rbm Rbm::zeros_like() const { return Rbm(visible(), hidden(), device()); }
+
+Rbm Rbm::to(Device device) const {
+    Rbm out(visible(), hidden(), device);
+    out.w_.copy_from(w_);
+    out.b_.copy_from(b_);
+    out.c_.copy_from(c_);
+    return out;
+}
+
+namespace {
+
+cpu::RbmParams<const float> params_of(const Rbm& rbm) {
+    return {rbm.visible(), rbm.hidden(), rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>()};
+}
+
+cpu::RbmParams<float> params_of(Rbm& rbm) {
+    return {rbm.visible(), rbm.hidden(), rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>()};
+}
+
+void check_rbm(const char* op, const Context& ctx, const Rbm& rbm) {
+    if (rbm.device() != ctx.device()) {
+        detail::fail(std::string(op) + ": rbm lives on " + to_string(rbm.device()) + " but the context computes on " +
+                     to_string(ctx.device()));
+    }
+    detail::require_cpu_backend(ctx, op);
+}
+
+}  // namespace
+
+void rbm_hidden_probs(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView ph) {
+    constexpr const char* op = "rbm_hidden_probs";
+    check_rbm(op, ctx, rbm);
+    detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
+    detail::check_tensor(op, "ph", ph, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "v", v, "ph", ph);
+    cpu::rbm_hidden_probs(params_of(rbm), v.data<float>(), v.dim(0), ph.data<float>());
+}
+
+void rbm_visible_probs(Context& ctx, const Rbm& rbm, ConstTensorView h, TensorView pv) {
+    constexpr const char* op = "rbm_visible_probs";
+    check_rbm(op, ctx, rbm);
+    detail::check_tensor(op, "h", h, {detail::any_dim, rbm.hidden()}, DType::F32, ctx.device());
+    detail::check_tensor(op, "pv", pv, {h.dim(0), rbm.visible()}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "h", h, "pv", pv);
+    cpu::rbm_visible_probs(params_of(rbm), h.data<float>(), h.dim(0), pv.data<float>());
+}
+
+void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t step) {
+    constexpr const char* op = "gibbs_step";
+    check_rbm(op, ctx, rbm);
+    detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
+    detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "v", v, "h", h);
+    cpu::gibbs_step(params_of(rbm), v.data<float>(), h.data<float>(), v.dim(0), ctx.seed(), step);
+}
+
+void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) {
+    constexpr const char* op = "free_energy";
+    check_rbm(op, ctx, rbm);
+    detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
+    detail::check_tensor(op, "f", f, {v.dim(0)}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "v", v, "f", f);
+    cpu::free_energy(params_of(rbm), v.data<float>(), v.dim(0), f.data<float>());
+}
+
+void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
+                 std::uint32_t first_step, Rbm& grad) {
+    constexpr const char* op = "cd_gradient";
+    check_rbm(op, ctx, rbm);
+    detail::check_tensor(op, "data", data, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
+    detail::check_tensor(op, "chains", chains, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "data", data, "chains", chains);
+    if (k < 1) detail::fail(std::string(op) + ": k must be >= 1, got " + std::to_string(k));
+    if (&grad == &rbm) detail::fail(std::string(op) + ": grad must not be the rbm itself");
+    if (grad.visible() != rbm.visible() || grad.hidden() != rbm.hidden() || grad.device() != rbm.device()) {
+        detail::fail(std::string(op) + ": grad must have the rbm's shape and device");
+    }
+    cpu::cd_gradient(params_of(rbm), data.data<float>(), data.dim(0), chains.data<float>(), chains.dim(0), k,
+                     ctx.seed(), first_step, params_of(grad));
+}
+
+double log_partition_exact(Context& ctx, const Rbm& rbm) {
+    constexpr const char* op = "log_partition_exact";
+    check_rbm(op, ctx, rbm);
+    const std::int64_t smaller = std::min(rbm.visible(), rbm.hidden());
+    if (smaller > 25) {
+        detail::fail(std::string(op) + ": the smaller layer has " + std::to_string(smaller) +
+                     " units; exact enumeration supports at most 25");
+    }
+    return cpu::log_partition_exact(params_of(rbm));
+}
+
+}  // namespace ebmkit

@@ -1,0 +1,132 @@
+#include "ebmkit/tensor.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <sstream>
+
+#include "check.hpp"
+#include "device_memory.hpp"
+#include "ebmkit/error.hpp"
+
+namespace ebmkit {
+
+const char* to_string(Device device) { return device == Device::Host ? "host" : "cuda"; }
+const char* to_string(DType dtype) { return dtype == DType::F32 ? "float32" : "int32"; }
+std::size_t element_size(DType) { return 4; }
+
+Shape::Shape(std::initializer_list<std::int64_t> dims) {
+    if (dims.size() > static_cast<std::size_t>(max_rank)) {
+        throw Error("Shape: rank " + std::to_string(dims.size()) + " exceeds the maximum of 4");
+    }
+    for (std::int64_t d : dims) {
+        if (d < 0) throw Error("Shape: dimensions must be >= 0, got " + std::to_string(d));
+        dims_[rank_++] = d;
+    }
+}
+
+std::int64_t Shape::numel() const {
+    if (rank_ == 0) return 0;
+    std::int64_t n = 1;
+    for (int i = 0; i < rank_; ++i) n *= dims_[i];
+    return n;
+}
+
+bool Shape::operator==(const Shape& other) const {
+    if (rank_ != other.rank_) return false;
+    for (int i = 0; i < rank_; ++i) {
+        if (dims_[i] != other.dims_[i]) return false;
+    }
+    return true;
+}
+
+std::string Shape::str() const {
+    std::ostringstream s;
+    s << '[';
+    for (int i = 0; i < rank_; ++i) s << (i ? ", " : "") << dims_[i];
+    s << ']';
+    return s.str();
+}
+
+template <typename T>
+void BasicTensorView<T>::check_dtype(DType wanted) const {
+    if (wanted != dtype_) {
+        throw Error(std::string("TensorView: element type ") + to_string(wanted) + " requested from a " +
+                    to_string(dtype_) + " tensor");
+    }
+}
+template class BasicTensorView<void>;
+template class BasicTensorView<const void>;
+
+void Tensor::Deleter::operator()(void* p) const {
+    if (device == Device::Host) std::free(p);
+    else detail::device_free(p);
+}
+
+Tensor::Tensor(Shape shape, DType dtype, Device device) : shape_(shape), dtype_(dtype), device_(device) {
+    const std::size_t n = bytes();
+    if (n == 0) return;
+    void* p = nullptr;
+    if (device == Device::Host) {
+        p = std::aligned_alloc(64, (n + 63) / 64 * 64);
+        if (!p) throw Error("Tensor: host allocation of " + std::to_string(n) + " bytes failed");
+    } else {
+        p = detail::device_alloc(n);
+    }
+    data_ = std::unique_ptr<void, Deleter>(p, Deleter{device});
+}
+
+Tensor Tensor::zeros(Shape shape, DType dtype, Device device) {
+    Tensor t(shape, dtype, device);
+    if (!t.empty()) detail::zero_bytes(t.data_.get(), device, t.bytes());
+    return t;
+}
+
+namespace {
+template <typename E>
+Tensor tensor_from(const std::vector<E>& values, Shape shape) {
+    if (static_cast<std::int64_t>(values.size()) != shape.numel()) {
+        throw Error("Tensor::from: " + std::to_string(values.size()) + " values do not fill shape " +
+                    shape.str());
+    }
+    Tensor t(shape, DTypeOf<E>::value, Device::Host);
+    if (!values.empty()) std::memcpy(t.data<E>(), values.data(), t.bytes());
+    return t;
+}
+}  // namespace
+
+Tensor Tensor::from(const std::vector<float>& values, Shape shape) { return tensor_from(values, shape); }
+Tensor Tensor::from(const std::vector<std::int32_t>& values, Shape shape) { return tensor_from(values, shape); }
+
+Tensor Tensor::clone() const { return to(device_); }
+
+Tensor Tensor::to(Device device) const {
+    Tensor t(shape_, dtype_, device);
+    if (!empty()) detail::copy_bytes(t.data_.get(), device, data_.get(), device_, bytes());
+    return t;
+}
+
+void Tensor::copy_from(ConstTensorView source) { copy(source, view()); }
+
+template <typename E>
+std::vector<E> Tensor::to_vector() const {
+    std::vector<E> out(static_cast<std::size_t>(numel()));
+    if (!out.empty()) {
+        detail::copy_bytes(out.data(), Device::Host, view().data<E>(), device_, bytes());
+    }
+    return out;
+}
+template std::vector<float> Tensor::to_vector<float>() const;
+template std::vector<std::int32_t> Tensor::to_vector<std::int32_t>() const;
+
+void copy(ConstTensorView source, TensorView destination) {
+    if (!(source.shape() == destination.shape()) || source.dtype() != destination.dtype()) {
+        throw Error("copy: source " + source.shape().str() + " " + to_string(source.dtype()) +
+                    " does not match destination " + destination.shape().str() + " " +
+                    to_string(destination.dtype()));
+    }
+    if (source.empty()) return;
+    detail::copy_bytes(destination.raw(), destination.device(), source.raw(), source.device(),
+                       static_cast<std::size_t>(source.numel()) * element_size(source.dtype()));
+}
+
+}  // namespace ebmkit

@@ -1,0 +1,67 @@
+// Context: where and how ebmkit computes. Every operation takes a Context&.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "ebmkit/tensor.hpp"
+
+// Opaque CUDA handle types, declared exactly as the CUDA headers declare them so
+// this header stays free of CUDA includes.
+struct CUstream_st;
+struct cublasContext;
+
+namespace ebmkit {
+
+enum class Backend { Cpu, Cuda, Auto };
+// Compute precision of the GPU matrix products; storage is always float32.
+enum class Precision { Fp32, Tf32, Bf16 };
+
+const char* to_string(Backend backend);
+const char* to_string(Precision precision);
+
+// True when this build has the CUDA backend and a CUDA device is visible.
+bool cuda_available();
+
+class Context {
+public:
+    // Auto resolves to Cuda when cuda_available(), else Cpu. Asking for Cuda
+    // without a device throws Error. seed keys every random draw (DESIGN.md 4).
+    explicit Context(Backend backend = Backend::Auto, std::uint64_t seed = 0,
+                     Precision precision = Precision::Fp32);
+    ~Context() = default;
+    Context(Context&&) noexcept = default;
+    Context& operator=(Context&&) noexcept = default;
+    Context(const Context&) = delete;
+    Context& operator=(const Context&) = delete;
+
+    Backend backend() const { return backend_; }
+    // Where this context's tensors live: Host for Cpu, Cuda for Cuda.
+    Device device() const { return backend_ == Backend::Cuda ? Device::Cuda : Device::Host; }
+    std::uint64_t seed() const { return seed_; }
+    void set_seed(std::uint64_t seed) { seed_ = seed; }
+    Precision precision() const { return precision_; }
+    void set_precision(Precision precision) { precision_ = precision; }
+
+    // CUDA resources, created on first use; Error on a Cpu context.
+    CUstream_st* stream();
+    cublasContext* cublas();
+    // Device scratch of at least bytes, reused across calls (grows, never shrinks).
+    void* workspace(std::size_t bytes);
+    // Waits for all work queued on the stream (no-op on Cpu).
+    void synchronize();
+
+private:
+    struct CudaResources;
+    struct CudaResourcesDeleter {
+        void operator()(CudaResources* resources) const noexcept;
+    };
+    CudaResources& cuda();
+    Backend backend_;
+    std::uint64_t seed_;
+    Precision precision_;
+    std::unique_ptr<CudaResources, CudaResourcesDeleter> cuda_;
+};
+
+}  // namespace ebmkit

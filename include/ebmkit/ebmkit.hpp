@@ -1,0 +1,11 @@
+// The whole public API.
+#pragma once
+
+#include "ebmkit/context.hpp"
+#include "ebmkit/error.hpp"
+#include "ebmkit/langevin.hpp"
+#include "ebmkit/logsumexp.hpp"
+#include "ebmkit/mlp.hpp"
+#include "ebmkit/philox.hpp"
+#include "ebmkit/rbm.hpp"
+#include "ebmkit/tensor.hpp"

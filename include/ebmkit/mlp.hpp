@@ -1,0 +1,84 @@
+// MLP energy with K outputs (DESIGN.md section 1):
+//   f(x) = W_L a(... a(W_1 x + b_1) ...) + b_L,  W_l: [width_l, width_{l-1}] (PyTorch's
+//   nn.Linear layout), b_l: [width_l], no activation after the last layer;
+//   E(x) = -LSE_y f(x)[y],  E(x, y) = -f(x)[y]  (K = 1: E(x) = -f(x)[0]).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ebmkit/context.hpp"
+#include "ebmkit/tensor.hpp"
+
+namespace ebmkit {
+
+enum class ActivationKind { Relu, LeakyRelu, Elu, Silu, Tanh, Softplus };
+
+struct Activation {
+    ActivationKind kind = ActivationKind::Relu;
+    float leaky_slope = 0.01f;  // used by LeakyRelu only
+
+    static Activation relu() { return {ActivationKind::Relu}; }
+    static Activation leaky_relu(float slope) { return {ActivationKind::LeakyRelu, slope}; }
+    static Activation elu() { return {ActivationKind::Elu}; }  // alpha = 1
+    static Activation silu() { return {ActivationKind::Silu}; }
+    static Activation tanh() { return {ActivationKind::Tanh}; }
+    static Activation softplus() { return {ActivationKind::Softplus}; }
+};
+
+const char* to_string(ActivationKind kind);
+
+// Parameter holder; also the type of a parameter gradient (same shapes).
+class MlpEnergy {
+public:
+    // widths = {input, hidden..., K}, at least two entries, all >= 1. Parameters are
+    // zero-initialised; call init_uniform to draw them.
+    MlpEnergy(std::vector<std::int64_t> widths, Activation activation, Device device = Device::Host);
+
+    // PyTorch's nn.Linear default: W and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    // drawn from Philox (purpose ParamInit, chain = layer), so a seed fixes the model.
+    void init_uniform(std::uint64_t seed);
+    // Same widths, activation and device, zero parameters (e.g. for gradients).
+    MlpEnergy zeros_like() const;
+    MlpEnergy to(Device device) const;
+
+    const std::vector<std::int64_t>& widths() const { return widths_; }
+    const Activation& activation() const { return activation_; }
+    Device device() const { return device_; }
+    int num_layers() const { return static_cast<int>(weights_.size()); }
+    std::int64_t input_dim() const { return widths_.front(); }
+    std::int64_t num_outputs() const { return widths_.back(); }
+    Tensor& weight(int layer) { return weights_.at(layer); }
+    const Tensor& weight(int layer) const { return weights_.at(layer); }
+    Tensor& bias(int layer) { return biases_.at(layer); }
+    const Tensor& bias(int layer) const { return biases_.at(layer); }
+
+private:
+    std::vector<std::int64_t> widths_;
+    Activation activation_;
+    Device device_;
+    std::vector<Tensor> weights_;
+    std::vector<Tensor> biases_;
+};
+
+// x: [N, D]; logits: [N, K].
+void mlp_logits(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView logits);
+
+// energy: [N]. Without labels E(x) = -LSE f(x); with labels ([N] int32 in [0, K))
+// E(x, y) = -f(x)[y].
+void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView energy);
+void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
+            TensorView energy);
+
+// grad_x E(x) (or grad_x E(x, y) with labels): [N, D]. The score is its negative.
+void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView grad);
+void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
+                   TensorView grad);
+
+// Gradient of a scalar loss L = sum_r l_r(f(x_r)) w.r.t. every parameter, given
+// dlogits[r, k] = d L / d f(x_r)[k]. grad has the model's shapes; its parameters are
+// overwritten, or added to when accumulate is true.
+void param_grad(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView dlogits,
+                MlpEnergy& grad, bool accumulate = false);
+
+}  // namespace ebmkit

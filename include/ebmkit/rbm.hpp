@@ -1,0 +1,60 @@
+// Bernoulli RBM (DESIGN.md section 1): E(v, h) = -v^T W h - b^T v - c^T h, W: [D, M].
+//   p(h_j = 1 | v) = sigm(c_j + v^T W_:j),   p(v_i = 1 | h) = sigm(b_i + W_i: h)
+//   F(v) = -b^T v - sum_j softplus(c_j + v^T W_:j),   log p(v) = -F(v) - log Z
+// Sampling a unit: 1 when u <= p, u the Philox uniform in (0, 1] for
+// (ctx.seed(), GibbsHidden / GibbsVisible, chain = row, step, element = unit).
+#pragma once
+
+#include <cstdint>
+
+#include "ebmkit/context.hpp"
+#include "ebmkit/tensor.hpp"
+
+namespace ebmkit {
+
+// Parameter holder; also the type of a gradient (same shapes).
+class Rbm {
+public:
+    Rbm(std::int64_t visible, std::int64_t hidden, Device device = Device::Host);  // zeros
+    // W ~ N(0, scale^2) from Philox (purpose ParamInit), b = c = 0.
+    void init_normal(std::uint64_t seed, float scale = 0.01f);
+    Rbm zeros_like() const;
+    Rbm to(Device device) const;
+
+    std::int64_t visible() const { return w_.dim(0); }
+    std::int64_t hidden() const { return w_.dim(1); }
+    Device device() const { return w_.device(); }
+    Tensor& w() { return w_; }
+    const Tensor& w() const { return w_; }
+    Tensor& b() { return b_; }
+    const Tensor& b() const { return b_; }
+    Tensor& c() { return c_; }
+    const Tensor& c() const { return c_; }
+
+private:
+    Tensor w_, b_, c_;
+};
+
+// v: [N, D] -> ph: [N, M];  h: [N, M] -> pv: [N, D].
+void rbm_hidden_probs(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView ph);
+void rbm_visible_probs(Context& ctx, const Rbm& rbm, ConstTensorView h, TensorView pv);
+
+// One block-Gibbs sweep per row: h ~ p(h | v), then v ~ p(v | h). v: [N, D] in/out,
+// h: [N, M] receives the hidden sample. step keys both half-sweeps.
+void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t step);
+
+// F(v) per row: [N].
+void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f);
+
+// Log-likelihood gradient estimate (ascent direction), written into grad:
+//   dW = <v p(h|v)^T>_data - <v p(h|v)^T>_model, db = <v>_data - <v>_model,
+//   dc = <p(h|v)>_data - <p(h|v)>_model   (means over rows).
+// chains: [S, D], advanced k sweeps (steps first_step ...) in place, then used as the
+// model sample. CD-k: set chains to the data first; PCD: keep them across calls.
+void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
+                 std::uint32_t first_step, Rbm& grad);
+
+// Exact log Z by enumerating the smaller layer (at most 25 units), in double.
+double log_partition_exact(Context& ctx, const Rbm& rbm);
+
+}  // namespace ebmkit

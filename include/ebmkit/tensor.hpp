@@ -1,0 +1,141 @@
+// Tensor (owning) and TensorView / ConstTensorView (non-owning): row-major,
+// dense, on the host or on a CUDA device. Copies between devices are explicit.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+namespace ebmkit {
+
+enum class Device { Host, Cuda };
+enum class DType { F32, I32 };
+
+const char* to_string(Device device);
+const char* to_string(DType dtype);
+std::size_t element_size(DType dtype);
+
+// A shape of rank 0 to 4. Rank 0 is the empty tensor (no data), not a scalar.
+class Shape {
+public:
+    static constexpr int max_rank = 4;
+    Shape() = default;
+    Shape(std::initializer_list<std::int64_t> dims);
+    int rank() const { return rank_; }
+    std::int64_t operator[](int i) const { return dims_[i]; }
+    std::int64_t numel() const;
+    bool operator==(const Shape& other) const;
+    std::string str() const;  // "[4, 784]"
+
+private:
+    std::array<std::int64_t, max_rank> dims_{};
+    int rank_ = 0;
+};
+
+template <typename T>
+struct DTypeOf;
+template <>
+struct DTypeOf<float> { static constexpr DType value = DType::F32; };
+template <>
+struct DTypeOf<std::int32_t> { static constexpr DType value = DType::I32; };
+
+// A typed-erased view. T is void (mutable) or const void (read-only).
+template <typename T>
+class BasicTensorView {
+public:
+    BasicTensorView() = default;
+    BasicTensorView(T* data, Shape shape, DType dtype, Device device)
+        : data_(data), shape_(shape), dtype_(dtype), device_(device) {}
+    // A mutable view converts to a read-only one.
+    template <typename U>
+    BasicTensorView(const BasicTensorView<U>& other)
+        requires(!std::is_same_v<T, U> && std::is_const_v<T>)
+        : data_(other.raw()), shape_(other.shape()), dtype_(other.dtype()), device_(other.device()) {}
+
+    T* raw() const { return data_; }
+    const Shape& shape() const { return shape_; }
+    std::int64_t dim(int i) const { return shape_[i]; }
+    int rank() const { return shape_.rank(); }
+    std::int64_t numel() const { return shape_.numel(); }
+    DType dtype() const { return dtype_; }
+    Device device() const { return device_; }
+    bool empty() const { return data_ == nullptr || shape_.numel() == 0; }
+
+    // Typed access; throws Error when E does not match the dtype.
+    template <typename E>
+    auto data() const -> std::conditional_t<std::is_const_v<T>, const E*, E*> {
+        check_dtype(DTypeOf<std::remove_const_t<E>>::value);
+        return static_cast<std::conditional_t<std::is_const_v<T>, const E*, E*>>(data_);
+    }
+
+private:
+    void check_dtype(DType wanted) const;
+    T* data_ = nullptr;
+    Shape shape_;
+    DType dtype_ = DType::F32;
+    Device device_ = Device::Host;
+};
+
+using TensorView = BasicTensorView<void>;
+using ConstTensorView = BasicTensorView<const void>;
+
+class Tensor {
+public:
+    Tensor() = default;  // empty: rank 0, no data
+    // Uninitialised storage.
+    Tensor(Shape shape, DType dtype = DType::F32, Device device = Device::Host);
+    static Tensor zeros(Shape shape, DType dtype = DType::F32, Device device = Device::Host);
+    // Host tensor holding a copy of values; values.size() must equal shape.numel().
+    static Tensor from(const std::vector<float>& values, Shape shape);
+    static Tensor from(const std::vector<std::int32_t>& values, Shape shape);
+
+    Tensor(Tensor&&) noexcept = default;
+    Tensor& operator=(Tensor&&) noexcept = default;
+    Tensor(const Tensor&) = delete;             // copies are explicit: clone() / to()
+    Tensor& operator=(const Tensor&) = delete;
+
+    Tensor clone() const;                       // same device
+    Tensor to(Device device) const;             // copy to device (a copy even if already there)
+    void copy_from(ConstTensorView source);     // same shape and dtype, any devices
+    template <typename E>
+    std::vector<E> to_vector() const;           // host copy of the elements
+
+    TensorView view() { return {data_.get(), shape_, dtype_, device_}; }
+    ConstTensorView view() const { return {data_.get(), shape_, dtype_, device_}; }
+    operator TensorView() { return view(); }
+    operator ConstTensorView() const { return view(); }
+
+    template <typename E>
+    E* data() { return view().data<E>(); }
+    template <typename E>
+    const E* data() const { return view().data<E>(); }
+
+    const Shape& shape() const { return shape_; }
+    std::int64_t dim(int i) const { return shape_[i]; }
+    int rank() const { return shape_.rank(); }
+    std::int64_t numel() const { return shape_.numel(); }
+    DType dtype() const { return dtype_; }
+    Device device() const { return device_; }
+    bool empty() const { return numel() == 0; }
+    std::size_t bytes() const { return static_cast<std::size_t>(numel()) * element_size(dtype_); }
+
+private:
+    struct Deleter {
+        Device device;
+        void operator()(void* p) const;
+    };
+    std::unique_ptr<void, Deleter> data_{nullptr, Deleter{Device::Host}};
+    Shape shape_;
+    DType dtype_ = DType::F32;
+    Device device_ = Device::Host;
+};
+
+// Copy between any two views of equal shape and dtype (host<->device included).
+void copy(ConstTensorView source, TensorView destination);
+
+}  // namespace ebmkit
