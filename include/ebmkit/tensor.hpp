@@ -52,9 +52,8 @@ public:
     BasicTensorView(T* data, Shape shape, DType dtype, Device device)
         : data_(data), shape_(shape), dtype_(dtype), device_(device) {}
     // A mutable view converts to a read-only one.
-    template <typename U>
+    template <typename U, typename = std::enable_if_t<!std::is_same_v<T, U> && std::is_const_v<T>>>
     BasicTensorView(const BasicTensorView<U>& other)
-        requires(!std::is_same_v<T, U> && std::is_const_v<T>)
         : data_(other.raw()), shape_(other.shape()), dtype_(other.dtype()), device_(other.device()) {}
 
     T* raw() const { return data_; }
@@ -93,6 +92,9 @@ public:
     // Host tensor holding a copy of values; values.size() must equal shape.numel().
     static Tensor from(const std::vector<float>& values, Shape shape);
     static Tensor from(const std::vector<std::int32_t>& values, Shape shape);
+    static Tensor from(std::initializer_list<float> values, Shape shape) {
+        return from(std::vector<float>(values), shape);
+    }
 
     Tensor(Tensor&&) noexcept = default;
     Tensor& operator=(Tensor&&) noexcept = default;

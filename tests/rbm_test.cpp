@@ -1,0 +1,238 @@
+// RBM reference path against brute-force enumeration of every (v, h) of tiny
+// models, and Gibbs / CD statistics against the exact distribution.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+Rbm random_rbm(std::mt19937_64& rng, std::int64_t d, std::int64_t m, float scale) {
+    Rbm rbm(d, m);
+    rbm.w().copy_from(test::uniform_tensor(rng, {d, m}, -scale, scale));
+    rbm.b().copy_from(test::uniform_tensor(rng, {d}, -scale, scale));
+    rbm.c().copy_from(test::uniform_tensor(rng, {m}, -scale, scale));
+    return rbm;
+}
+
+// -E(v, h) = v^T W h + b^T v + c^T h, with v and h given as bit masks.
+double neg_energy(const Rbm& rbm, unsigned v, unsigned h) {
+    const std::int64_t d = rbm.visible(), m = rbm.hidden();
+    double s = 0;
+    for (std::int64_t i = 0; i < d; ++i) {
+        if (!(v >> i & 1)) continue;
+        s += rbm.b().data<float>()[i];
+        for (std::int64_t j = 0; j < m; ++j) {
+            if (h >> j & 1) s += rbm.w().data<float>()[i * m + j];
+        }
+    }
+    for (std::int64_t j = 0; j < m; ++j) {
+        if (h >> j & 1) s += rbm.c().data<float>()[j];
+    }
+    return s;
+}
+
+// Exact tables by summing exp(-E) over all joint states.
+struct Exact {
+    double log_z;
+    std::vector<double> p_v;  // p(v) for each visible mask
+};
+
+Exact enumerate(const Rbm& rbm) {
+    const unsigned nv = 1u << rbm.visible(), nh = 1u << rbm.hidden();
+    std::vector<double> unnormalised(nv, 0.0);
+    double z = 0;
+    for (unsigned v = 0; v < nv; ++v) {
+        for (unsigned h = 0; h < nh; ++h) unnormalised[v] += std::exp(neg_energy(rbm, v, h));
+        z += unnormalised[v];
+    }
+    for (double& p : unnormalised) p /= z;
+    return {std::log(z), unnormalised};
+}
+
+Tensor visible_batch(const std::vector<unsigned>& masks, std::int64_t d) {
+    std::vector<float> v;
+    for (unsigned mask : masks) {
+        for (std::int64_t i = 0; i < d; ++i) v.push_back(static_cast<float>(mask >> i & 1));
+    }
+    return Tensor::from(v, {static_cast<std::int64_t>(masks.size()), d});
+}
+
+TEST(Rbm, LogPartitionExactMatchesJointEnumeration) {
+    Context ctx(Backend::Cpu);
+    auto rng = test::fresh_rng();
+    // Both branches: enumerate h (M <= D) and enumerate v (D < M).
+    for (auto [d, m] : {std::pair<int, int>{6, 4}, {3, 7}, {5, 5}, {1, 1}}) {
+        Rbm rbm = random_rbm(rng, d, m, 1.5f);
+        EXPECT_NEAR(log_partition_exact(ctx, rbm), enumerate(rbm).log_z, 1e-5) << d << "x" << m;
+    }
+}
+
+TEST(Rbm, FreeEnergyGivesExactLogProbability) {
+    Context ctx(Backend::Cpu);
+    auto rng = test::fresh_rng();
+    Rbm rbm = random_rbm(rng, 5, 4, 1.0f);
+    const Exact exact = enumerate(rbm);
+    std::vector<unsigned> all(32);
+    for (unsigned v = 0; v < 32; ++v) all[v] = v;
+    Tensor f = test::poisoned({32});
+    free_energy(ctx, rbm, visible_batch(all, 5), f);
+    const double log_z = log_partition_exact(ctx, rbm);
+    std::vector<double> got, ref;
+    for (unsigned v = 0; v < 32; ++v) {
+        got.push_back(-f.data<float>()[v] - log_z);
+        ref.push_back(std::log(exact.p_v[v]));
+    }
+    EXPECT_LT(test::relative_error(got, ref), 1e-6);
+}
+
+TEST(Rbm, ConditionalProbabilitiesMatchClosedForm) {
+    Context ctx(Backend::Cpu);
+    auto rng = test::fresh_rng();
+    Rbm rbm = random_rbm(rng, 7, 5, 2.0f);
+    Tensor v = test::uniform_tensor(rng, {4, 7}, 0.0f, 1.0f);  // probabilities work as inputs too
+    Tensor h = test::uniform_tensor(rng, {4, 5}, 0.0f, 1.0f);
+    Tensor ph = test::poisoned({4, 5}), pv = test::poisoned({4, 7});
+    rbm_hidden_probs(ctx, rbm, v, ph);
+    rbm_visible_probs(ctx, rbm, h, pv);
+    std::vector<double> ref_ph, ref_pv;
+    const float* w = rbm.w().data<float>();
+    for (int r = 0; r < 4; ++r) {
+        for (int j = 0; j < 5; ++j) {
+            double a = rbm.c().data<float>()[j];
+            for (int i = 0; i < 7; ++i) a += double(v.data<float>()[r * 7 + i]) * w[i * 5 + j];
+            ref_ph.push_back(1 / (1 + std::exp(-a)));
+        }
+        for (int i = 0; i < 7; ++i) {
+            double a = rbm.b().data<float>()[i];
+            for (int j = 0; j < 5; ++j) a += double(h.data<float>()[r * 5 + j]) * w[i * 5 + j];
+            ref_pv.push_back(1 / (1 + std::exp(-a)));
+        }
+    }
+    EXPECT_LT(test::relative_error(ph.to_vector<float>(), ref_ph), 1e-6);
+    EXPECT_LT(test::relative_error(pv.to_vector<float>(), ref_pv), 1e-6);
+}
+
+// With W = 0 the units are independent: each sample is exactly (u <= p) for its
+// keyed Philox uniform, which pins the keying of both half-sweeps.
+TEST(Rbm, GibbsStepDrawsUnitsFromTheirKeyedUniforms) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    const std::int64_t d = 9, m = 6, n = 3;
+    Rbm rbm(d, m);
+    rbm.b().copy_from(test::uniform_tensor(rng, {d}, -2.0f, 2.0f));
+    rbm.c().copy_from(test::uniform_tensor(rng, {m}, -2.0f, 2.0f));
+    Tensor v = test::filled({n, d}, 1.0f), h = test::poisoned({n, m});
+    const std::uint32_t step = 5;
+    gibbs_step(ctx, rbm, v, h, step);
+    auto sigm = [](double a) { return 1 / (1 + std::exp(-a)); };
+    for (std::uint32_t r = 0; r < n; ++r) {
+        for (std::uint32_t j = 0; j < m; ++j) {
+            const float u = philox_uniform(ctx.seed(), RngPurpose::GibbsHidden, r, step, j);
+            EXPECT_EQ(h.data<float>()[r * m + j], u <= sigm(rbm.c().data<float>()[j]) ? 1.0f : 0.0f);
+        }
+        for (std::uint32_t i = 0; i < d; ++i) {
+            const float u = philox_uniform(ctx.seed(), RngPurpose::GibbsVisible, r, step, i);
+            EXPECT_EQ(v.data<float>()[r * d + i], u <= sigm(rbm.b().data<float>()[i]) ? 1.0f : 0.0f);
+        }
+    }
+}
+
+// 4096 chains, 30 sweeps of burn-in, then 30 sweeps recorded: the visible
+// histogram against the exact p(v) of a 4x3 RBM (16 states).
+TEST(RbmStatistics, GibbsChainsReachTheExactDistribution) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    Rbm rbm = random_rbm(rng, 4, 3, 1.0f);
+    const Exact exact = enumerate(rbm);
+    const std::int64_t chains = 4096;
+    Tensor v = Tensor::zeros({chains, 4}), h = Tensor::zeros({chains, 3});
+    std::vector<double> count(16, 0.0);
+    double total = 0;
+    for (std::uint32_t s = 0; s < 60; ++s) {
+        gibbs_step(ctx, rbm, v, h, s);
+        if (s < 30) continue;
+        for (std::int64_t c = 0; c < chains; ++c) {
+            unsigned mask = 0;
+            for (int i = 0; i < 4; ++i) mask |= (v.data<float>()[c * 4 + i] > 0.5f) << i;
+            count[mask] += 1;
+            total += 1;
+        }
+    }
+    double tv = 0;
+    for (int k = 0; k < 16; ++k) tv += std::fabs(count[k] / total - exact.p_v[k]) / 2;
+    // 122880 correlated draws: sampling noise in TV is ~0.005; 0.02 is a clear failure.
+    EXPECT_LT(tv, 0.02);
+}
+
+TEST(Rbm, CdGradientChainsAreGibbsStepsWithConsecutiveKeys) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    Rbm rbm = random_rbm(rng, 6, 4, 1.0f);
+    Tensor data = visible_batch({1, 7, 12, 63, 0}, 6);
+    Tensor chains = data.clone(), manual = data.clone(), h = Tensor::zeros({5, 4});
+    Rbm grad = rbm.zeros_like();
+    cd_gradient(ctx, rbm, data, chains, 3, 10, grad);
+    for (std::uint32_t s = 10; s < 13; ++s) gibbs_step(ctx, rbm, manual, h, s);
+    EXPECT_EQ(chains.to_vector<float>(), manual.to_vector<float>());
+
+    // And the gradient is data statistics minus chain statistics.
+    Tensor ph_data = test::poisoned({5, 4}), ph_model = test::poisoned({5, 4});
+    rbm_hidden_probs(ctx, rbm, data, ph_data);
+    rbm_hidden_probs(ctx, rbm, chains, ph_model);
+    std::vector<double> dw(24, 0.0);
+    for (int r = 0; r < 5; ++r) {
+        for (int i = 0; i < 6; ++i) {
+            for (int j = 0; j < 4; ++j) {
+                dw[i * 4 + j] += (data.data<float>()[r * 6 + i] * ph_data.data<float>()[r * 4 + j] -
+                                  chains.data<float>()[r * 6 + i] * ph_model.data<float>()[r * 4 + j]) / 5.0;
+            }
+        }
+    }
+    EXPECT_LT(test::relative_error(grad.w().to_vector<float>(), dw), 1e-5);
+}
+
+// The exact log-likelihood gradient of a data set by enumeration, against CD with
+// long chains (k = 50, 8192 chains): CD-k is then an unbiased estimate.
+TEST(RbmStatistics, LongChainCdMatchesExactLikelihoodGradient) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    const int d = 4, m = 3;
+    Rbm rbm = random_rbm(rng, d, m, 1.0f);
+    const std::vector<unsigned> masks{3, 5, 9, 15, 0, 6};
+    Tensor data = visible_batch(masks, d);
+    const std::int64_t chains_n = 8192;
+    std::vector<unsigned> init(chains_n);
+    for (std::int64_t c = 0; c < chains_n; ++c) init[c] = masks[c % masks.size()];
+    Tensor chains = visible_batch(init, d);
+    Rbm grad = rbm.zeros_like();
+    cd_gradient(ctx, rbm, data, chains, 50, 0, grad);
+
+    // Exact: <v p(h|v)^T>_data - sum_{v,h} p(v,h) v h^T.
+    const Exact exact = enumerate(rbm);
+    std::vector<double> ref(d * m, 0.0);
+    auto ph = [&](unsigned v, int j) {
+        double a = rbm.c().data<float>()[j];
+        for (int i = 0; i < d; ++i) a += (v >> i & 1) * double(rbm.w().data<float>()[i * m + j]);
+        return 1 / (1 + std::exp(-a));
+    };
+    for (unsigned v : masks) {
+        for (int i = 0; i < d; ++i) {
+            for (int j = 0; j < m; ++j) ref[i * m + j] += (v >> i & 1) * ph(v, j) / masks.size();
+        }
+    }
+    for (unsigned v = 0; v < (1u << d); ++v) {
+        for (int i = 0; i < d; ++i) {
+            for (int j = 0; j < m; ++j) ref[i * m + j] -= exact.p_v[v] * (v >> i & 1) * ph(v, j);
+        }
+    }
+    const auto got = grad.w().to_vector<float>();
+    // Standard error of each model term is below 0.5 / sqrt(8192) ~ 0.0055.
+    for (int e = 0; e < d * m; ++e) EXPECT_NEAR(got[e], ref[e], 0.03) << "W entry " << e;
+}
+
+}  // namespace
+}  // namespace ebmkit

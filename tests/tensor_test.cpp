@@ -1,0 +1,81 @@
+// Tensor, views and Context basics.
+#include <gtest/gtest.h>
+
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+TEST(Tensor, FromCopiesValuesAndKnowsItsShape) {
+    Tensor t = Tensor::from({1, 2, 3, 4, 5, 6}, {2, 3});
+    EXPECT_EQ(t.rank(), 2);
+    EXPECT_EQ(t.dim(0), 2);
+    EXPECT_EQ(t.dim(1), 3);
+    EXPECT_EQ(t.numel(), 6);
+    EXPECT_EQ(t.bytes(), 24u);
+    EXPECT_EQ(t.shape().str(), "[2, 3]");
+    EXPECT_EQ(t.to_vector<float>(), (std::vector<float>{1, 2, 3, 4, 5, 6}));
+    EXPECT_THROW(Tensor::from({1, 2, 3}, {2, 2}), Error);
+}
+
+TEST(Tensor, CloneIsIndependent) {
+    Tensor a = Tensor::from({1, 2}, {2});
+    Tensor b = a.clone();
+    b.data<float>()[0] = 9;
+    EXPECT_EQ(a.data<float>()[0], 1);
+}
+
+TEST(Tensor, ZerosAndTypedAccess) {
+    Tensor z = Tensor::zeros({3, 2}, DType::I32);
+    EXPECT_EQ(z.to_vector<std::int32_t>(), std::vector<std::int32_t>(6, 0));
+    EXPECT_THROW(z.data<float>(), Error);
+    EXPECT_THROW(Shape({1, 2, 3, 4, 5}), Error);
+    EXPECT_THROW(Shape({-1}), Error);
+}
+
+TEST(Tensor, CopyChecksShapeAndDtype) {
+    Tensor a = Tensor::from({1, 2, 3, 4}, {2, 2});
+    Tensor b = Tensor::zeros({4});
+    EXPECT_THROW(b.copy_from(a), Error);
+    Tensor c = Tensor::zeros({2, 2});
+    c.copy_from(a);
+    EXPECT_EQ(c.to_vector<float>(), a.to_vector<float>());
+}
+
+TEST(Tensor, RoundTripsThroughTheDevice) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: host<->device copies need one";
+    Tensor a = Tensor::from({1, 2, 3, 4, 5}, {5});
+    Tensor d = a.to(Device::Cuda);
+    EXPECT_EQ(d.device(), Device::Cuda);
+    EXPECT_EQ(d.to_vector<float>(), a.to_vector<float>());
+    Tensor z = Tensor::zeros({5}, DType::F32, Device::Cuda);
+    z.copy_from(d);
+    EXPECT_EQ(z.to(Device::Host).to_vector<float>(), a.to_vector<float>());
+}
+
+TEST(Context, AutoPicksCudaExactlyWhenAvailable) {
+    Context ctx;
+    EXPECT_EQ(ctx.backend(), cuda_available() ? Backend::Cuda : Backend::Cpu);
+    EXPECT_EQ(ctx.device(), cuda_available() ? Device::Cuda : Device::Host);
+    Context cpu(Backend::Cpu, 5, Precision::Tf32);
+    EXPECT_EQ(cpu.seed(), 5u);
+    EXPECT_EQ(cpu.precision(), Precision::Tf32);
+    EXPECT_THROW(cpu.stream(), Error);
+    EXPECT_NO_THROW(cpu.synchronize());
+}
+
+TEST(Context, CudaResourcesAreCreatedOnDemand) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: stream, cuBLAS handle and workspace need one";
+    Context ctx(Backend::Cuda);
+    EXPECT_NE(ctx.stream(), nullptr);
+    EXPECT_EQ(ctx.stream(), ctx.stream());
+    EXPECT_NE(ctx.cublas(), nullptr);
+    void* small = ctx.workspace(1024);
+    EXPECT_NE(small, nullptr);
+    EXPECT_EQ(ctx.workspace(512), small);  // never shrinks
+    EXPECT_NE(ctx.workspace(1 << 20), nullptr);
+    ctx.synchronize();
+}
+
+}  // namespace
+}  // namespace ebmkit
