@@ -4,16 +4,14 @@
 
 #include <cstddef>
 
-#include "ebmkit/tensor.hpp"
 
 namespace ebmkit::detail {
 
 bool cuda_device_present();
 void* device_alloc(std::size_t bytes);
 void device_free(void* pointer) noexcept;
-// Synchronous copy between any two places.
-void copy_bytes(void* destination, Device destination_device, const void* source, Device source_device,
-                std::size_t bytes);
-void zero_bytes(void* destination, Device device, std::size_t bytes);
+// Synchronous copy where at least one side is device memory.
+void device_copy(void* destination, const void* source, std::size_t bytes);
+void device_zero(void* destination, std::size_t bytes);
 
 }  // namespace ebmkit::detail

@@ -1,5 +1,5 @@
 // The CPU-only build: no device exists, so device requests are errors.
-#include <cstring>
+#include <string>
 
 #include "device_memory.hpp"
 #include "ebmkit/context.hpp"
@@ -19,16 +19,8 @@ bool cuda_device_present() { return false; }
 void* device_alloc(std::size_t) { no_cuda("device allocation"); }
 void device_free(void*) noexcept {}
 
-void copy_bytes(void* destination, Device destination_device, const void* source, Device source_device,
-                std::size_t bytes) {
-    if (destination_device != Device::Host || source_device != Device::Host) no_cuda("device copy");
-    std::memmove(destination, source, bytes);
-}
-
-void zero_bytes(void* destination, Device device, std::size_t bytes) {
-    if (device != Device::Host) no_cuda("device memset");
-    std::memset(destination, 0, bytes);
-}
+void device_copy(void*, const void*, std::size_t) { no_cuda("device copy"); }
+void device_zero(void*, std::size_t) { no_cuda("device memset"); }
 
 }  // namespace detail
 

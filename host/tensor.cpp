@@ -10,6 +10,16 @@
 
 namespace ebmkit {
 
+namespace {
+
+void copy_bytes(void* destination, Device destination_device, const void* source, Device source_device,
+                std::size_t bytes) {
+    if (destination_device == Device::Host && source_device == Device::Host) std::memmove(destination, source, bytes);
+    else detail::device_copy(destination, source, bytes);
+}
+
+}  // namespace
+
 const char* to_string(Device device) { return device == Device::Host ? "host" : "cuda"; }
 const char* to_string(DType dtype) { return dtype == DType::F32 ? "float32" : "int32"; }
 std::size_t element_size(DType) { return 4; }
@@ -77,7 +87,9 @@ Tensor::Tensor(Shape shape, DType dtype, Device device) : shape_(shape), dtype_(
 
 Tensor Tensor::zeros(Shape shape, DType dtype, Device device) {
     Tensor t(shape, dtype, device);
-    if (!t.empty()) detail::zero_bytes(t.data_.get(), device, t.bytes());
+    if (t.empty()) return t;
+    if (device == Device::Host) std::memset(t.data_.get(), 0, t.bytes());
+    else detail::device_zero(t.data_.get(), t.bytes());
     return t;
 }
 
@@ -101,7 +113,7 @@ Tensor Tensor::clone() const { return to(device_); }
 
 Tensor Tensor::to(Device device) const {
     Tensor t(shape_, dtype_, device);
-    if (!empty()) detail::copy_bytes(t.data_.get(), device, data_.get(), device_, bytes());
+    if (!empty()) copy_bytes(t.data_.get(), device, data_.get(), device_, bytes());
     return t;
 }
 
@@ -111,7 +123,7 @@ template <typename E>
 std::vector<E> Tensor::to_vector() const {
     std::vector<E> out(static_cast<std::size_t>(numel()));
     if (!out.empty()) {
-        detail::copy_bytes(out.data(), Device::Host, view().data<E>(), device_, bytes());
+        copy_bytes(out.data(), Device::Host, view().data<E>(), device_, bytes());
     }
     return out;
 }
@@ -125,7 +137,7 @@ void copy(ConstTensorView source, TensorView destination) {
                     to_string(destination.dtype()));
     }
     if (source.empty()) return;
-    detail::copy_bytes(destination.raw(), destination.device(), source.raw(), source.device(),
+    copy_bytes(destination.raw(), destination.device(), source.raw(), source.device(),
                        static_cast<std::size_t>(source.numel()) * element_size(source.dtype()));
 }
 

@@ -3,8 +3,6 @@
 
 #include <cuda_runtime_api.h>
 
-#include <cstring>
-
 #include "kernels/cuda_check.hpp"
 
 namespace ebmkit::detail {
@@ -25,17 +23,11 @@ void* device_alloc(std::size_t bytes) {
 
 void device_free(void* pointer) noexcept { cudaFree(pointer); }
 
-void copy_bytes(void* destination, Device, const void* source, Device, std::size_t bytes) {
-    // Unified addressing lets the runtime infer both directions.
+void device_copy(void* destination, const void* source, std::size_t bytes) {
+    // Unified addressing lets the runtime infer the direction.
     EBMKIT_CUDA_CHECK(cudaMemcpy(destination, source, bytes, cudaMemcpyDefault));
 }
 
-void zero_bytes(void* destination, Device device, std::size_t bytes) {
-    if (device == Device::Host) {
-        std::memset(destination, 0, bytes);
-        return;
-    }
-    EBMKIT_CUDA_CHECK(cudaMemset(destination, 0, bytes));
-}
+void device_zero(void* destination, std::size_t bytes) { EBMKIT_CUDA_CHECK(cudaMemset(destination, 0, bytes)); }
 
 }  // namespace ebmkit::detail
