@@ -1,0 +1,82 @@
+#include "timing.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <vector>
+
+#if EBMKIT_WITH_CUDA
+#include <cuda_runtime_api.h>
+
+#include "kernels/cuda_check.hpp"
+#endif
+
+#include "ebmkit/tensor.hpp"
+
+namespace ebmkit::bench {
+
+namespace {
+
+Stats summarise(std::vector<double> ms) {
+    std::sort(ms.begin(), ms.end());
+    return {ms[ms.size() / 2], ms.front(), ms.back()};
+}
+
+#if EBMKIT_WITH_CUDA
+// One event pair per repetition, recorded around fn on the context's stream.
+std::vector<double> time_cuda(Context& ctx, const std::function<void(int)>& fn, int reps) {
+    std::vector<cudaEvent_t> events(2 * reps);
+    for (auto& e : events) EBMKIT_CUDA_CHECK(cudaEventCreate(&e));
+    for (int i = 0; i < reps; ++i) {
+        EBMKIT_CUDA_CHECK(cudaEventRecord(events[2 * i], ctx.stream()));
+        fn(i);
+        EBMKIT_CUDA_CHECK(cudaEventRecord(events[2 * i + 1], ctx.stream()));
+    }
+    EBMKIT_CUDA_CHECK(cudaStreamSynchronize(ctx.stream()));
+    std::vector<double> ms(reps);
+    for (int i = 0; i < reps; ++i) {
+        float t = 0;
+        EBMKIT_CUDA_CHECK(cudaEventElapsedTime(&t, events[2 * i], events[2 * i + 1]));
+        ms[i] = t;
+    }
+    for (auto& e : events) cudaEventDestroy(e);
+    return ms;
+}
+#endif
+
+}  // namespace
+
+Stats time_runs(Context& ctx, const std::function<void(int)>& fn, int warmup, int reps) {
+    for (int i = 0; i < warmup; ++i) fn(i);
+    ctx.synchronize();
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) return summarise(time_cuda(ctx, fn, reps));
+#endif
+    std::vector<double> ms(reps);
+    for (int i = 0; i < reps; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        fn(i);
+        ms[i] = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    }
+    return summarise(ms);
+}
+
+double measured_copy_bandwidth(Context& ctx) {
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        const std::int64_t n = std::int64_t{64} << 20;  // 256 MB per buffer, far past L2
+        Tensor a = Tensor::zeros({n}, DType::F32, Device::Cuda), b = Tensor::zeros({n}, DType::F32, Device::Cuda);
+        const Stats s = time_runs(
+            ctx,
+            [&](int) {
+                EBMKIT_CUDA_CHECK(cudaMemcpyAsync(b.data<float>(), a.data<float>(), a.bytes(),
+                                                  cudaMemcpyDeviceToDevice, ctx.stream()));
+            },
+            3, 20);
+        return 2.0 * static_cast<double>(a.bytes()) / (s.median_ms * 1e-3);
+    }
+#endif
+    (void)ctx;
+    return 0.0;
+}
+
+}  // namespace ebmkit::bench

@@ -1,0 +1,22 @@
+// Timing for the benchmark runner: host wall clock for the CPU path, CUDA events
+// on the context's stream for the GPU path. Both report median / min / max of reps.
+#pragma once
+
+#include <functional>
+
+#include "ebmkit/context.hpp"
+
+namespace ebmkit::bench {
+
+struct Stats {
+    double median_ms, min_ms, max_ms;
+};
+
+// fn(i) runs repetition i (callers rotate inputs with it). warmup runs come first.
+Stats time_runs(Context& ctx, const std::function<void(int)>& fn, int warmup, int reps);
+
+// Measured device-to-device copy bandwidth in bytes/s (read + write counted), the
+// practical HBM ceiling for bandwidth-bound kernels; 0 on a Cpu context.
+double measured_copy_bandwidth(Context& ctx);
+
+}  // namespace ebmkit::bench

@@ -1,0 +1,50 @@
+// Device memory, the Context's CUDA resources and the device side of the
+// argument contract. Each test skips, saying why, where no device is present.
+#include <gtest/gtest.h>
+
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+TEST(Tensor, RoundTripsThroughTheDevice) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: host<->device copies need one";
+    Tensor a = Tensor::from({1, 2, 3, 4, 5}, {5});
+    Tensor d = a.to(Device::Cuda);
+    EXPECT_EQ(d.device(), Device::Cuda);
+    EXPECT_EQ(d.to_vector<float>(), a.to_vector<float>());
+    Tensor z = Tensor::zeros({5}, DType::F32, Device::Cuda);
+    z.copy_from(d);
+    EXPECT_EQ(z.to(Device::Host).to_vector<float>(), a.to_vector<float>());
+}
+
+TEST(Context, CudaResourcesAreCreatedOnDemand) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: stream, cuBLAS handle and workspace need one";
+    Context ctx(Backend::Cuda);
+    EXPECT_NE(ctx.stream(), nullptr);
+    EXPECT_EQ(ctx.stream(), ctx.stream());
+    EXPECT_NE(ctx.cublas(), nullptr);
+    void* small = ctx.workspace(1024);
+    EXPECT_NE(small, nullptr);
+    EXPECT_EQ(ctx.workspace(512), small);  // never shrinks
+    EXPECT_NE(ctx.workspace(1 << 20), nullptr);
+    ctx.synchronize();
+}
+
+TEST(DeviceContract, TensorOnTheWrongDeviceIsNamedAndNothingIsWritten) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: cannot build a device tensor to mismatch";
+    Context gpu(Backend::Cuda);
+    Tensor x = test::filled({2, 3}, 0.0f), out = test::filled({2}, 0.0f, Device::Cuda);
+    const auto before = out.to_vector<float>();
+    try {
+        logsumexp(gpu, x, out);
+        ADD_FAILURE() << "a host tensor was accepted by a cuda context";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("x must be"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("on cuda, got [2, 3] float32 on host"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(out.to_vector<float>(), before);
+}
+
+}  // namespace
+}  // namespace ebmkit

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Builds (tools/setup.sh) and runs the whole CTest suite. GPU tests (label gpu)
+# skip where no device is present; their reasons are printed before the run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh
+reasons=$(ctest --test-dir build -L gpu --verbose 2>&1 | grep -E '^[0-9]+: no CUDA device' | sed 's/^[0-9]*: /  /' |
+          sort | uniq -c || true)
+if [ -n "$reasons" ]; then
+  echo "GPU tests that skip on this machine say:"
+  echo "$reasons"
+fi
+ctest --test-dir build --output-on-failure -j"$(nproc)"
