@@ -120,6 +120,43 @@ TEST_F(Contract, RbmCallsCheckShapesAndK) {
     EXPECT_THROW(rbm.init_normal(1, NAN), Error);
 }
 
+// Every public operation, each tensor argument in turn replaced by an empty one.
+TEST_F(Contract, EveryOperationRejectsEmptyTensorsByName) {
+    MlpEnergy model = test::random_mlp(rng, {3, 4, 2}, Activation::relu());
+    Rbm rbm(3, 2);
+    Tensor x = test::uniform_tensor(rng, {2, 3}, -1, 1);
+    Tensor rows = test::filled({2}, 0.0f), logits = test::filled({2, 2}, 0.0f), grad = test::filled({2, 3}, 0.0f);
+    Tensor h = test::filled({2, 2}, 0.0f), lse2 = test::filled({2, 2}, 0.0f);
+    MlpEnergy mg = model.zeros_like();
+    Rbm rg = rbm.zeros_like();
+    const Tensor e;  // empty
+    const std::vector<std::pair<std::string, std::function<void()>>> calls = {
+        {"x", [&] { logsumexp(ctx, e, rows); }},
+        {"out", [&] { logsumexp(ctx, lse2, Tensor()); }},
+        {"lse", [&] { logsumexp_backward(ctx, lse2, e, rows, logits); }},
+        {"dlse", [&] { logsumexp_backward(ctx, lse2, rows, e, logits); }},
+        {"dx", [&] { logsumexp_backward(ctx, lse2, rows, rows, Tensor()); }},
+        {"x", [&] { mlp_logits(ctx, model, e, logits); }},
+        {"logits", [&] { mlp_logits(ctx, model, x, Tensor()); }},
+        {"energy", [&] { energy(ctx, model, x, Tensor()); }},
+        {"labels", [&] { energy(ctx, model, x, e, rows); }},
+        {"grad", [&] { energy_grad_x(ctx, model, x, Tensor()); }},
+        {"labels", [&] { energy_grad_x(ctx, model, x, e, grad); }},
+        {"dlogits", [&] { param_grad(ctx, model, x, e, mg); }},
+        {"x", [&] { langevin_step(ctx, model, Tensor(), LangevinParams{}, 0); }},
+        {"v", [&] { rbm_hidden_probs(ctx, rbm, e, h); }},
+        {"ph", [&] { rbm_hidden_probs(ctx, rbm, x, Tensor()); }},
+        {"h", [&] { rbm_visible_probs(ctx, rbm, e, x); }},
+        {"h", [&] { gibbs_step(ctx, rbm, x, Tensor(), 0); }},
+        {"f", [&] { free_energy(ctx, rbm, x, Tensor()); }},
+        {"data", [&] { cd_gradient(ctx, rbm, e, x, 1, 0, rg); }},
+        {"chains", [&] { cd_gradient(ctx, rbm, x, Tensor(), 1, 0, rg); }},
+    };
+    for (const auto& [name, call] : calls) {
+        expect_rejected(call, {name + " must be", "empty"}, {&x, &rows, &logits, &grad, &h});
+    }
+}
+
 TEST_F(Contract, HostOnlyBuildRejectsDeviceWorkWithAClearMessage) {
     if (cuda_available()) GTEST_SKIP() << "a CUDA device is present; this checks the device-less behaviour";
     EXPECT_THROW(Context(Backend::Cuda), Error);
