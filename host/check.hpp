@@ -13,6 +13,7 @@
 
 namespace ebmkit {
 class MlpEnergy;
+class Rbm;
 }
 
 namespace ebmkit::detail {
@@ -40,6 +41,9 @@ void require_cpu_backend(const Context& ctx, const char* op);
 // The model lives where ctx computes; x is [N, model.input_dim()] there. (host/mlp.cpp)
 void check_model(const char* op, const Context& ctx, const MlpEnergy& model);
 void check_input(const char* op, const Context& ctx, const MlpEnergy& model, ConstTensorView x);
+
+// The rbm lives where ctx computes. (host/rbm.cpp)
+void check_rbm_device(const char* op, const Context& ctx, const Rbm& rbm);
 
 [[noreturn]] void fail(const std::string& message);
 

@@ -45,23 +45,23 @@ Rbm Rbm::to(Device device) const {
 
 namespace {
 
-cpu::RbmParams<const float> params_of(const Rbm& rbm) {
-    return {rbm.visible(), rbm.hidden(), rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>()};
-}
-
-cpu::RbmParams<float> params_of(Rbm& rbm) {
-    return {rbm.visible(), rbm.hidden(), rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>()};
-}
-
 void check_rbm(const char* op, const Context& ctx, const Rbm& rbm) {
-    if (rbm.device() != ctx.device()) {
-        detail::fail(std::string(op) + ": rbm lives on " + to_string(rbm.device()) + " but the context computes on " +
-                     to_string(ctx.device()));
-    }
+    detail::check_rbm_device(op, ctx, rbm);
     detail::require_cpu_backend(ctx, op);
 }
 
 }  // namespace
+
+namespace detail {
+
+void check_rbm_device(const char* op, const Context& ctx, const Rbm& rbm) {
+    if (rbm.device() != ctx.device()) {
+        fail(std::string(op) + ": rbm lives on " + to_string(rbm.device()) + " but the context computes on " +
+             to_string(ctx.device()));
+    }
+}
+
+}  // namespace detail
 
 void rbm_hidden_probs(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView ph) {
     constexpr const char* op = "rbm_hidden_probs";
@@ -69,7 +69,7 @@ void rbm_hidden_probs(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorVie
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "ph", ph, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "ph", ph);
-    cpu::rbm_hidden_probs(params_of(rbm), v.data<float>(), v.dim(0), ph.data<float>());
+    cpu::rbm_hidden_probs(cpu::params_of(rbm), v.data<float>(), v.dim(0), ph.data<float>());
 }
 
 void rbm_visible_probs(Context& ctx, const Rbm& rbm, ConstTensorView h, TensorView pv) {
@@ -78,7 +78,7 @@ void rbm_visible_probs(Context& ctx, const Rbm& rbm, ConstTensorView h, TensorVi
     detail::check_tensor(op, "h", h, {detail::any_dim, rbm.hidden()}, DType::F32, ctx.device());
     detail::check_tensor(op, "pv", pv, {h.dim(0), rbm.visible()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "h", h, "pv", pv);
-    cpu::rbm_visible_probs(params_of(rbm), h.data<float>(), h.dim(0), pv.data<float>());
+    cpu::rbm_visible_probs(cpu::params_of(rbm), h.data<float>(), h.dim(0), pv.data<float>());
 }
 
 void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t step) {
@@ -87,7 +87,7 @@ void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::u
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "h", h);
-    cpu::gibbs_step(params_of(rbm), v.data<float>(), h.data<float>(), v.dim(0), ctx.seed(), step);
+    cpu::gibbs_step(cpu::params_of(rbm), v.data<float>(), h.data<float>(), v.dim(0), ctx.seed(), step);
 }
 
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) {
@@ -96,7 +96,7 @@ void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) 
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "f", f, {v.dim(0)}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "f", f);
-    cpu::free_energy(params_of(rbm), v.data<float>(), v.dim(0), f.data<float>());
+    cpu::free_energy(cpu::params_of(rbm), v.data<float>(), v.dim(0), f.data<float>());
 }
 
 void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
@@ -111,8 +111,8 @@ void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView 
     if (grad.visible() != rbm.visible() || grad.hidden() != rbm.hidden() || grad.device() != rbm.device()) {
         detail::fail(std::string(op) + ": grad must have the rbm's shape and device");
     }
-    cpu::cd_gradient(params_of(rbm), data.data<float>(), data.dim(0), chains.data<float>(), chains.dim(0), k,
-                     ctx.seed(), first_step, params_of(grad));
+    cpu::cd_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), chains.data<float>(), chains.dim(0), k,
+                     ctx.seed(), first_step, cpu::params_of(grad));
 }
 
 double log_partition_exact(Context& ctx, const Rbm& rbm) {
@@ -123,7 +123,7 @@ double log_partition_exact(Context& ctx, const Rbm& rbm) {
         detail::fail(std::string(op) + ": the smaller layer has " + std::to_string(smaller) +
                      " units; exact enumeration supports at most 25");
     }
-    return cpu::log_partition_exact(params_of(rbm));
+    return cpu::log_partition_exact(cpu::params_of(rbm));
 }
 
 }  // namespace ebmkit

@@ -96,6 +96,14 @@ double log_add_exp(double a, double b) {
 
 }  // namespace
 
+RbmParams<const float> params_of(const Rbm& rbm) {
+    return {rbm.visible(), rbm.hidden(), rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>()};
+}
+
+RbmParams<float> params_of(Rbm& rbm) {
+    return {rbm.visible(), rbm.hidden(), rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>()};
+}
+
 void rbm_hidden_probs(const RbmParams<const float>& p, const float* v, std::int64_t rows, float* ph) {
 #pragma omp parallel
     {

@@ -3,6 +3,8 @@
 
 #include <cstdint>
 
+#include "ebmkit/rbm.hpp"
+
 namespace ebmkit::cpu {
 
 // Raw host pointers to an RBM's parameters: w [D, M], b [D], c [M].
@@ -13,6 +15,9 @@ struct RbmParams {
     T* b;
     T* c;
 };
+
+RbmParams<const float> params_of(const Rbm& rbm);
+RbmParams<float> params_of(Rbm& rbm);
 
 void rbm_hidden_probs(const RbmParams<const float>& p, const float* v, std::int64_t rows, float* ph);
 void rbm_visible_probs(const RbmParams<const float>& p, const float* h, std::int64_t rows, float* pv);

@@ -2,10 +2,14 @@
 #pragma once
 
 #include "ebmkit/context.hpp"
+#include "ebmkit/data.hpp"
 #include "ebmkit/error.hpp"
 #include "ebmkit/langevin.hpp"
 #include "ebmkit/logsumexp.hpp"
 #include "ebmkit/mlp.hpp"
 #include "ebmkit/philox.hpp"
+#include "ebmkit/png.hpp"
 #include "ebmkit/rbm.hpp"
+#include "ebmkit/rbm_trainer.hpp"
+#include "ebmkit/safetensors.hpp"
 #include "ebmkit/tensor.hpp"

@@ -36,6 +36,10 @@ enum class RngPurpose : std::uint32_t {
     MalaAccept = 4,
     ChainInit = 5,
     ParamInit = 6,
+    DataSample = 7,
+    Shuffle = 8,
+    AisHidden = 9,
+    AisVisible = 10,
 };
 
 struct Philox4 {

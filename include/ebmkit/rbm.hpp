@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "ebmkit/context.hpp"
 #include "ebmkit/tensor.hpp"
@@ -56,5 +57,34 @@ void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView 
 
 // Exact log Z by enumerating the smaller layer (at most 25 units), in double.
 double log_partition_exact(Context& ctx, const Rbm& rbm);
+
+// Annealed importance sampling (Salakhutdinov & Murray 2008) from the base-rate
+// model p_A(v) = prod_i sigm(b_A,i)^v_i (1 - sigm(b_A,i))^(1 - v_i) (W = 0, c = 0) to
+// the RBM, through p*_k(v) = exp((1 - beta_k) b_A^T v + beta_k b^T v)
+// prod_j (1 + exp(beta_k (c_j + v^T W_:j))), with one Gibbs sweep of p_k per step.
+struct AisOptions {
+    std::int64_t runs = 100;     // independent annealing runs (chains)
+    std::vector<double> betas;   // increasing from 0 to 1; empty: standard_ais_schedule()
+};
+// 0:1e-3:0.5, 0.5:1e-4:0.9, 0.9:1e-5:1 (14,500 intermediate distributions).
+std::vector<double> standard_ais_schedule();
+// A schedule of `steps` evenly spaced betas from 0 to 1 (steps >= 1), for quick runs.
+std::vector<double> linear_ais_schedule(std::int64_t steps);
+
+struct AisResult {
+    double log_z;                  // log of the mean importance weight, plus log Z_A
+    double log_z_low, log_z_high;  // log(mean w -/+ 3 std(w) / sqrt(runs)) + log Z_A (low: -inf when <= 0)
+    double log_z_base;             // log Z_A
+    std::vector<double> log_weights;
+};
+AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_visible_bias, const AisOptions& options);
+
+// b_A = log(p / (1 - p)), p the per-pixel mean of binary data [N, D] smoothed
+// towards 1/2 by `smoothing` pseudo-counts (host tensor in, host tensor out).
+Tensor base_rate_bias(const Tensor& data, float smoothing = 1.0f);
+
+// Pseudo-log-likelihood of each row, sum_i log p(v_i | v_-i), over all D bits
+// (deterministic, unlike scikit-learn's one random bit times D). out: [N].
+void pseudo_log_likelihood(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView out);
 
 }  // namespace ebmkit

@@ -1,0 +1,104 @@
+#include "ebmkit/rbm_trainer.hpp"
+
+#include <algorithm>
+#include <numeric>
+#include <string>
+#include <vector>
+
+#include "check.hpp"
+#include "ebmkit/philox.hpp"
+
+namespace ebmkit {
+
+namespace {
+
+void check_options(const RbmTrainOptions& o) {
+    constexpr const char* op = "RbmTrainer";
+    if (o.k < 1) detail::fail(std::string(op) + ": options.k must be >= 1, got " + std::to_string(o.k));
+    if (o.batch < 1) detail::fail(std::string(op) + ": options.batch must be >= 1, got " + std::to_string(o.batch));
+    if (o.chains < 0) detail::fail(std::string(op) + ": options.chains must be >= 0, got " + std::to_string(o.chains));
+    detail::check_positive(op, "options.lr", o.lr);
+    detail::check_non_negative(op, "options.lr_decay", o.lr_decay);
+    detail::check_non_negative(op, "options.weight_decay", o.weight_decay);
+    if (!(o.momentum >= 0.0f && o.momentum < 1.0f)) {
+        detail::fail(std::string(op) + ": options.momentum must be in [0, 1), got " + std::to_string(o.momentum));
+    }
+}
+
+// A permutation of 0..n-1 by Fisher-Yates on Philox uniforms keyed (seed, Shuffle, epoch).
+std::vector<std::int64_t> shuffled(std::int64_t n, std::uint64_t seed, std::uint32_t epoch) {
+    std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    for (std::int64_t i = n - 1; i > 0; --i) {
+        const float u = philox_uniform(seed, RngPurpose::Shuffle, epoch, 0, static_cast<std::uint32_t>(i));
+        const auto j = std::min<std::int64_t>(i, static_cast<std::int64_t>(u * static_cast<float>(i + 1)));
+        std::swap(order[i], order[j]);
+    }
+    return order;
+}
+
+Tensor gather_rows(const Tensor& data, const std::int64_t* rows, std::int64_t count) {
+    const std::int64_t d = data.dim(1);
+    Tensor out({count, d});
+    const float* src = data.data<float>();
+    float* dst = out.data<float>();
+    for (std::int64_t r = 0; r < count; ++r) std::copy(src + rows[r] * d, src + (rows[r] + 1) * d, dst + r * d);
+    return out;
+}
+
+// velocity <- momentum * velocity + lr * (grad - decay * param); param += velocity.
+void momentum_update(Tensor& param, Tensor& velocity, const Tensor& grad, float lr, float momentum, float decay) {
+    float* p = param.data<float>();
+    float* v = velocity.data<float>();
+    const float* g = grad.data<float>();
+    const std::int64_t n = param.numel();
+#pragma omp parallel for simd schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+        v[i] = momentum * v[i] + lr * (g[i] - decay * p[i]);
+        p[i] += v[i];
+    }
+}
+
+}  // namespace
+
+RbmTrainer::RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options)
+    : ctx_(ctx), rbm_(rbm), options_(options), grad_(rbm.visible(), rbm.hidden(), rbm.device()),
+      velocity_(rbm.visible(), rbm.hidden(), rbm.device()) {
+    check_options(options_);
+    detail::check_rbm_device("RbmTrainer", ctx, rbm);
+    detail::require_cpu_backend(ctx, "RbmTrainer");
+}
+
+RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
+                                      const std::function<void(std::int64_t, std::int64_t)>& progress) {
+    constexpr const char* op = "RbmTrainer::train_epoch";
+    detail::check_tensor(op, "data", data, {detail::any_dim, rbm_.visible()}, DType::F32, Device::Host);
+    const std::int64_t n = data.dim(0);
+    const float lr = options_.lr / (1.0f + options_.lr_decay * static_cast<float>(epoch_));
+    const std::vector<std::int64_t> order = shuffled(n, ctx_.seed(), static_cast<std::uint32_t>(epoch_));
+    if (options_.persistent && chains_.empty()) {
+        // PCD chains start at random training rows.
+        const std::int64_t count = options_.chains ? options_.chains : std::min(options_.batch, n);
+        std::vector<std::int64_t> rows(static_cast<std::size_t>(count));
+        for (std::int64_t c = 0; c < count; ++c) rows[c] = order[c % n];
+        chains_ = gather_rows(data, rows.data(), count);
+    }
+    const std::int64_t batches = (n + options_.batch - 1) / options_.batch;
+    for (std::int64_t start = 0; start < n; start += options_.batch) {
+        const std::int64_t count = std::min(options_.batch, n - start);
+        const Tensor batch = gather_rows(data, order.data() + start, count);
+        Tensor restart;
+        if (!options_.persistent) restart = batch.clone();
+        Tensor& chains = options_.persistent ? chains_ : restart;
+        cd_gradient(ctx_, rbm_, batch, chains, options_.k, step_, grad_);
+        step_ += static_cast<std::uint32_t>(options_.k);
+        momentum_update(rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
+        momentum_update(rbm_.b(), velocity_.b(), grad_.b(), lr, options_.momentum, 0.0f);
+        momentum_update(rbm_.c(), velocity_.c(), grad_.c(), lr, options_.momentum, 0.0f);
+        if (progress) progress(start / options_.batch + 1, batches);
+    }
+    ++epoch_;
+    return {epoch_, lr, batches};
+}
+
+}  // namespace ebmkit

@@ -1,0 +1,55 @@
+// RBM training by contrastive divergence (CD-k) or persistent CD (PCD-k, Tieleman 2008).
+// Per mini-batch, with g = cd_gradient (the batch-mean log-likelihood ascent direction):
+//   velocity <- momentum * velocity + lr_t * (g - weight_decay * W)   (no decay on b, c)
+//   params   <- params + velocity,           lr_t = lr / (1 + lr_decay * epoch)
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+#include "ebmkit/context.hpp"
+#include "ebmkit/rbm.hpp"
+#include "ebmkit/tensor.hpp"
+
+namespace ebmkit {
+
+struct RbmTrainOptions {
+    int k = 1;                  // Gibbs sweeps per update
+    bool persistent = true;     // PCD: chains survive across batches; CD: restart at the batch
+    std::int64_t chains = 0;    // PCD chain count; 0: the batch size
+    std::int64_t batch = 100;
+    float lr = 0.05f;
+    float lr_decay = 0.0f;
+    float momentum = 0.5f;
+    float weight_decay = 1e-4f;
+};
+
+struct RbmEpochStats {
+    int epoch;              // 1-based, after the epoch
+    float lr;               // the rate used in it
+    std::int64_t updates;   // parameter updates (mini-batches) in it
+};
+
+class RbmTrainer {
+public:
+    // Trains rbm in place on the context's backend; ctx.seed() keys shuffling and sampling.
+    RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options);
+    // One pass over data [N, D] (binary, host), shuffled with (seed, epoch); a last
+    // partial batch is used too.
+    // progress(done, total) is called after each mini-batch when given.
+    RbmEpochStats train_epoch(const Tensor& data,
+                              const std::function<void(std::int64_t, std::int64_t)>& progress = {});
+    int epoch() const { return epoch_; }
+    const RbmTrainOptions& options() const { return options_; }
+
+private:
+    Context& ctx_;
+    Rbm& rbm_;
+    RbmTrainOptions options_;
+    Rbm grad_, velocity_;
+    Tensor chains_;
+    int epoch_ = 0;
+    std::uint32_t step_ = 0;
+};
+
+}  // namespace ebmkit
