@@ -132,8 +132,8 @@ int rbm_eval(const std::vector<std::string>& argv) {
     Args args(argv, {"json", "exact", "ais"});
     const std::string path = args.text("model", "");
     const std::string dir = args.text("data", default_fashion_mnist_dir());
-    const bool exact = args.has("exact");
-    if (exact && args.has("ais")) throw UsageError{"give --exact or --ais, not both"};
+    const bool exact = args.has("exact"), ais_flag = args.has("ais");
+    if (exact && ais_flag) throw UsageError{"give --exact or --ais, not both"};
     AisOptions ais;
     ais.runs = args.integer("ais-runs", 100);
     const std::int64_t steps = args.integer("ais-steps", 0);

@@ -1,0 +1,132 @@
+// The ebm command end to end on a tiny IDX data set written here: train, eval
+// (exact and AIS), sample, and its errors and exit codes.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct CommandResult {
+    int status;
+    std::string out;  // stdout
+};
+
+CommandResult run(const std::string& args) {
+    const std::string cmd = std::string(EBM_BINARY) + " " + args + " 2>/dev/null";
+    CommandResult r{0, ""};
+    FILE* p = popen(cmd.c_str(), "r");
+    std::array<char, 4096> buf;
+    while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
+    const int raw = pclose(p);
+    r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    return r;
+}
+
+// A number from the flat JSON object the command prints.
+double json_number(const std::string& json, const std::string& key) {
+    const auto at = json.find("\"" + key + "\": ");
+    if (at == std::string::npos) return NAN;
+    return std::stod(json.substr(at + key.size() + 4));
+}
+
+class EbmCommand : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = fs::temp_directory_path() / ("ebm-command-" + std::to_string(std::random_device{}()));
+        fs::create_directories(dir_);
+        auto rng = test::fresh_rng();
+        // 4x4 images: two stripe patterns with noise, so there is something to learn.
+        write_split("train", 300, rng);
+        write_split("t10k", 100, rng);
+    }
+    void TearDown() override { fs::remove_all(dir_); }
+    std::string path(const std::string& name) const { return (dir_ / name).string(); }
+
+    void write_split(const std::string& prefix, std::uint32_t n, std::mt19937_64& rng) {
+        std::vector<unsigned char> img, lab;
+        auto be32 = [](std::vector<unsigned char>& b, std::uint32_t v) {
+            for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<unsigned char>(v >> s));
+        };
+        be32(img, 0x803), be32(img, n), be32(img, 4), be32(img, 4);
+        be32(lab, 0x801), be32(lab, n);
+        for (std::uint32_t k = 0; k < n; ++k) {
+            for (int p = 0; p < 16; ++p) {
+                const bool on = (k % 2) ? (p / 4) % 2 == 0 : p % 2 == 0;
+                img.push_back((on != (rng() % 10 == 0)) ? 230 : 20);
+            }
+            lab.push_back(static_cast<unsigned char>(k % 2));
+        }
+        gz(path(prefix + "-images-idx3-ubyte.gz"), img);
+        gz(path(prefix + "-labels-idx1-ubyte.gz"), lab);
+    }
+    static void gz(const std::string& file, const std::vector<unsigned char>& bytes) {
+        gzFile f = gzopen(file.c_str(), "wb");
+        gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+        gzclose(f);
+    }
+
+    fs::path dir_;
+};
+
+TEST_F(EbmCommand, TrainEvalSampleRoundTrip) {
+    const std::string model = path("rbm.safetensors");
+    const CommandResult train = run("rbm train --data " + dir_.string() + " --hidden 8 --epochs 3 --batch 20 --lr 0.1 --seed 3 --out " +
+                          model + " --json");
+    ASSERT_EQ(train.status, 0);
+    EXPECT_EQ(json_number(train.out, "hidden"), 8);
+    EXPECT_TRUE(std::isfinite(json_number(train.out, "pseudo_log_likelihood"))) << train.out;
+
+    const SafeTensors file = load_safetensors(model);
+    EXPECT_EQ(file.at("W").shape(), (Shape{16, 8}));
+    EXPECT_EQ(file.at("b").shape(), (Shape{16}));
+    EXPECT_EQ(file.at("c").shape(), (Shape{8}));
+    EXPECT_EQ(file.metadata.at("binarize"), "threshold");
+
+    // eval --exact agrees with the library on the same test images.
+    const CommandResult exact = run("rbm eval --data " + dir_.string() + " --model " + model + " --exact --json");
+    ASSERT_EQ(exact.status, 0);
+    Rbm rbm(16, 8);
+    rbm.w().copy_from(file.at("W"));
+    rbm.b().copy_from(file.at("b"));
+    rbm.c().copy_from(file.at("c"));
+    Context ctx(Backend::Cpu);
+    const Tensor test = binarize_threshold(load_fashion_mnist(dir_.string(), "test").images);
+    Tensor f({test.dim(0)});
+    free_energy(ctx, rbm, test, f);
+    double ll = 0;
+    for (float v : f.to_vector<float>()) ll -= v / test.dim(0);
+    ll -= log_partition_exact(ctx, rbm);
+    EXPECT_NEAR(json_number(exact.out, "test_log_likelihood"), ll, 1e-4);
+
+    const CommandResult ais = run("rbm eval --data " + dir_.string() + " --model " + model + " --ais --ais-runs 16 --ais-steps 500 --json");
+    ASSERT_EQ(ais.status, 0);
+    EXPECT_NEAR(json_number(ais.out, "log_z"), json_number(exact.out, "log_z"), 0.2);
+
+    const std::string png = path("samples.png");
+    ASSERT_EQ(run("rbm sample --model " + model + " --chains 6 --steps 50 --columns 3 --out " + png).status, 0);
+    EXPECT_GT(fs::file_size(png), 50u);
+}
+
+TEST_F(EbmCommand, ErrorsExitWithClearCodes) {
+    EXPECT_EQ(run("").status, 2);
+    EXPECT_EQ(run("rbm train --no-such-flag 1").status, 2);
+    EXPECT_EQ(run("rbm train --epochs many").status, 2);
+    EXPECT_EQ(run("rbm train --cd 1 --pcd 1").status, 2);
+    EXPECT_EQ(run("rbm eval").status, 2);  // --model is required
+    EXPECT_EQ(run("rbm train --data " + path("absent") + " --epochs 1 --out " + path("x")).status, 1);
+    std::ofstream(path("corrupt.safetensors")) << "not a checkpoint";
+    EXPECT_EQ(run("rbm eval --data " + dir_.string() + " --model " + path("corrupt.safetensors")).status, 1);
+    EXPECT_EQ(run("rbm train --data " + dir_.string() + " --hidden 0 --out " + path("y")).status, 1);
+}
+
+}  // namespace
+}  // namespace ebmkit

@@ -1,0 +1,245 @@
+// IDX data files, safetensors checkpoints and PNG output: round trips, the bytes
+// other readers expect, and corrupt files rejected with the file named.
+#include <gtest/gtest.h>
+#include <zlib.h>
+
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+public:
+    TempDir() : path_(fs::temp_directory_path() / ("ebmkit-test-" + std::to_string(std::random_device{}()))) {
+        fs::create_directories(path_);
+    }
+    ~TempDir() { fs::remove_all(path_); }
+    std::string file(const std::string& name) const { return (path_ / name).string(); }
+
+private:
+    fs::path path_;
+};
+
+void write_bytes(const std::string& path, const std::vector<unsigned char>& bytes) {
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+}
+
+std::vector<unsigned char> read_bytes(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+void put_be32(std::vector<unsigned char>& b, std::uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8) b.push_back(static_cast<unsigned char>(v >> s));
+}
+
+std::vector<unsigned char> idx_images(std::uint32_t n, std::uint32_t h, std::uint32_t w, std::mt19937_64& rng) {
+    std::vector<unsigned char> b;
+    put_be32(b, 0x803);
+    put_be32(b, n);
+    put_be32(b, h);
+    put_be32(b, w);
+    for (std::uint32_t i = 0; i < n * h * w; ++i) b.push_back(static_cast<unsigned char>(rng()));
+    return b;
+}
+
+std::vector<unsigned char> idx_labels(std::uint32_t n) {
+    std::vector<unsigned char> b;
+    put_be32(b, 0x801);
+    put_be32(b, n);
+    for (std::uint32_t i = 0; i < n; ++i) b.push_back(static_cast<unsigned char>(i % 10));
+    return b;
+}
+
+void gzip_to(const std::string& path, const std::vector<unsigned char>& bytes) {
+    gzFile f = gzopen(path.c_str(), "wb");
+    gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size()));
+    gzclose(f);
+}
+
+TEST(Idx, ReadsPlainAndGzipFilesScaledToUnitInterval) {
+    TempDir dir;
+    auto rng = test::fresh_rng();
+    const auto images = idx_images(5, 3, 4, rng);
+    write_bytes(dir.file("i"), images);
+    gzip_to(dir.file("l.gz"), idx_labels(5));
+    const ImageSet set = load_idx(dir.file("i"), dir.file("l.gz"));
+    ASSERT_EQ(set.size(), 5);
+    EXPECT_EQ(set.height, 3);
+    EXPECT_EQ(set.width, 4);
+    for (int i = 0; i < 60; ++i) EXPECT_EQ(set.images.data<float>()[i], images[16 + i] / 255.0f);
+    EXPECT_EQ(set.labels.to_vector<std::int32_t>(), (std::vector<std::int32_t>{0, 1, 2, 3, 4}));
+}
+
+TEST(Idx, CorruptFilesAreRejectedNamingTheFile) {
+    TempDir dir;
+    auto rng = test::fresh_rng();
+    auto images = idx_images(4, 2, 2, rng);
+    write_bytes(dir.file("labels"), idx_labels(4));
+    auto expect_error = [&](const std::vector<unsigned char>& bytes, const std::string& fragment) {
+        write_bytes(dir.file("images"), bytes);
+        try {
+            load_idx(dir.file("images"), dir.file("labels"));
+            ADD_FAILURE() << "accepted a corrupt file";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find(dir.file("images")), std::string::npos) << e.what();
+        }
+    };
+    auto truncated = images;
+    truncated.pop_back();
+    expect_error(truncated, "bytes");
+    auto wrong_magic = images;
+    wrong_magic[3] = 0x01;
+    expect_error(wrong_magic, "IDX");
+    expect_error({0, 0}, "IDX");
+    write_bytes(dir.file("images"), idx_images(3, 2, 2, rng));
+    EXPECT_THROW(load_idx(dir.file("images"), dir.file("labels")), Error);  // 3 images, 4 labels
+    EXPECT_THROW(load_idx(dir.file("missing"), dir.file("labels")), Error);
+}
+
+TEST(Idx, FashionMnistFromTheDebianPackage) {
+    if (!fs::exists(default_fashion_mnist_dir())) {
+        GTEST_SKIP() << "dataset-fashion-mnist is not installed (tools/setup.sh installs it)";
+    }
+    const ImageSet test = load_fashion_mnist(default_fashion_mnist_dir(), "test");
+    EXPECT_EQ(test.size(), 10000);
+    EXPECT_EQ(test.height, 28);
+    EXPECT_EQ(test.width, 28);
+    std::vector<int> per_class(10, 0);
+    for (std::int32_t y : test.labels.to_vector<std::int32_t>()) {
+        ASSERT_GE(y, 0);
+        ASSERT_LT(y, 10);
+        per_class[y]++;
+    }
+    for (int c : per_class) EXPECT_EQ(c, 1000);  // the test split is balanced
+    EXPECT_THROW(load_fashion_mnist(default_fashion_mnist_dir(), "validation"), Error);
+}
+
+TEST(Binarize, ThresholdAndSampledBits) {
+    Tensor x = Tensor::from({0.0f, 0.49f, 0.51f, 1.0f}, {1, 4});
+    EXPECT_EQ(binarize_threshold(x).to_vector<float>(), (std::vector<float>{0, 0, 1, 1}));
+    const std::int64_t n = 20000;
+    Tensor grey = test::filled({n, 1}, 0.3f);
+    const auto bits = binarize_sample(grey, 5).to_vector<float>();
+    double mean = 0;
+    for (float b : bits) {
+        ASSERT_TRUE(b == 0.0f || b == 1.0f);
+        mean += b / n;
+    }
+    EXPECT_NEAR(mean, 0.3, 6 * std::sqrt(0.21 / n));
+    EXPECT_EQ(bits, binarize_sample(grey, 5).to_vector<float>());
+}
+
+TEST(SafeTensors, RoundTripsTensorsAndMetadata) {
+    TempDir dir;
+    auto rng = test::fresh_rng();
+    Tensor w = test::uniform_tensor(rng, {3, 5}, -1, 1), b = test::uniform_tensor(rng, {3}, -1, 1);
+    Tensor y = Tensor::from(std::vector<std::int32_t>{7, -1}, {2});
+    save_safetensors(dir.file("m.safetensors"), {{"W", w}, {"b", b}, {"labels", y}},
+                     {{"format", "test"}, {"quote", "a \"b\""}});
+    const SafeTensors f = load_safetensors(dir.file("m.safetensors"));
+    EXPECT_EQ(f.at("W", {3, 5}).to_vector<float>(), w.to_vector<float>());
+    EXPECT_EQ(f.at("b").to_vector<float>(), b.to_vector<float>());
+    EXPECT_EQ(f.at("labels").to_vector<std::int32_t>(), (std::vector<std::int32_t>{7, -1}));
+    EXPECT_EQ(f.metadata.at("quote"), "a \"b\"");
+    EXPECT_THROW(f.at("missing"), Error);
+    EXPECT_THROW(f.at("W", {5, 3}), Error);
+}
+
+// The layout any safetensors reader expects: u64 little-endian header length, the
+// JSON header padded with spaces to 8 bytes, then the data in header order.
+TEST(SafeTensors, FileLayoutIsTheSafetensorsFormat) {
+    TempDir dir;
+    save_safetensors(dir.file("x"), {{"a", Tensor::from({1.5f, -2.0f}, {2})}});
+    const auto bytes = read_bytes(dir.file("x"));
+    std::uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = n << 8 | bytes[i];
+    ASSERT_EQ(n % 8, 0u);
+    ASSERT_EQ(bytes.size(), 8 + n + 8);
+    const std::string header(bytes.begin() + 8, bytes.begin() + 8 + n);
+    EXPECT_EQ(header.substr(0, header.find_last_not_of(' ') + 1),
+              "{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}");
+    float v[2];
+    std::memcpy(v, bytes.data() + 8 + n, 8);
+    EXPECT_EQ(v[0], 1.5f);
+    EXPECT_EQ(v[1], -2.0f);
+}
+
+TEST(SafeTensors, CorruptFilesAreRejected) {
+    TempDir dir;
+    save_safetensors(dir.file("good"), {{"a", Tensor::from({1, 2, 3, 4}, {2, 2})}});
+    const auto good = read_bytes(dir.file("good"));
+    auto rejects = [&](std::vector<unsigned char> bytes, const std::string& fragment) {
+        write_bytes(dir.file("bad"), bytes);
+        try {
+            load_safetensors(dir.file("bad"));
+            ADD_FAILURE() << "accepted: " << fragment;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find(fragment), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find(dir.file("bad")), std::string::npos) << e.what();
+        }
+    };
+    rejects({1, 2, 3}, "shorter");
+    auto huge = good;
+    huge[7] = 0x7f;
+    rejects(huge, "header of");
+    auto truncated = good;
+    truncated.resize(truncated.size() - 4);
+    rejects(truncated, "data_offsets");
+    auto with_header = [&](const std::string& h) {
+        std::string file(8, '\0');
+        for (int i = 0; i < 8; ++i) file[i] = static_cast<char>(h.size() >> (8 * i));
+        file += h + std::string(16, '\0');
+        return std::vector<unsigned char>(file.begin(), file.end());
+    };
+    rejects(with_header("{\"a\":{\"dtype\":\"F16\",\"shape\":[2],\"data_offsets\":[0,4]}}"), "F16");
+    rejects(with_header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,4]}}"), "data_offsets");
+    rejects(with_header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                        "\"b\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}"),
+            "overlap");
+    rejects(with_header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2]"), "JSON");
+    rejects(with_header("[1, 2]"), "JSON");
+    rejects(with_header("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}"), "integer");
+    EXPECT_THROW(load_safetensors(dir.file("absent")), Error);
+}
+
+TEST(Png, GridHasTheRightSizeAndPixels) {
+    TempDir dir;
+    // Two 2x3 images: all black and all white, one column: grid 4 wide, 7 high.
+    Tensor images = Tensor::from({0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}, {2, 6});
+    write_png_grid(dir.file("g.png"), images, 2, 3, 1);
+    const auto b = read_bytes(dir.file("g.png"));
+    ASSERT_GT(b.size(), 33u);
+    EXPECT_EQ(std::vector<unsigned char>(b.begin(), b.begin() + 8),
+              (std::vector<unsigned char>{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}));
+    auto be32 = [&](std::size_t at) {
+        return std::uint32_t(b[at]) << 24 | std::uint32_t(b[at + 1]) << 16 | std::uint32_t(b[at + 2]) << 8 | b[at + 3];
+    };
+    EXPECT_EQ(std::string(b.begin() + 12, b.begin() + 16), "IHDR");
+    const std::uint32_t w = be32(16), h = be32(20);
+    EXPECT_EQ(w, 5u);  // 1 + 3 + 1
+    EXPECT_EQ(h, 7u);  // 1 + 2 + 1 + 2 + 1
+    EXPECT_EQ(b[24], 8);  // bit depth
+    EXPECT_EQ(b[25], 0);  // greyscale
+    const std::uint32_t idat_len = be32(33);
+    EXPECT_EQ(std::string(b.begin() + 37, b.begin() + 41), "IDAT");
+    std::vector<unsigned char> raw(h * (w + 1));
+    uLongf raw_len = raw.size();
+    ASSERT_EQ(uncompress(raw.data(), &raw_len, b.data() + 41, idat_len), Z_OK);
+    ASSERT_EQ(raw_len, raw.size());
+    EXPECT_EQ(raw[1 * (w + 1) + 1 + 1], 0);    // first image
+    EXPECT_EQ(raw[4 * (w + 1) + 1 + 2], 255);  // second image
+    EXPECT_EQ(raw[0 * (w + 1) + 1 + 0], 128);  // border
+    EXPECT_THROW(write_png_grid(dir.file("x.png"), images, 3, 3, 1), Error);
+}
+
+}  // namespace
+}  // namespace ebmkit

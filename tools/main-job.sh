@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The main job: builds (tools/setup.sh), trains a 500-hidden-unit RBM with PCD-1 on
+# binarised Fashion-MNIST, prints its AIS test log-likelihood and writes a grid of
+# samples from long Gibbs chains. Outputs go to build/main-job/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/setup.sh
+ebm=build/bin/ebm
+out=build/main-job
+mkdir -p "$out"
+# The RBM operations run on the CPU in this version; sizes keep the job under
+# ten minutes on two cores.
+epochs=5 ais_steps=3000 ais_runs=100
+"$ebm" rbm train --hidden 500 --pcd 1 --epochs "$epochs" --batch 100 --lr 0.05 --momentum 0.5 \
+  --weight-decay 1e-4 --seed 1 --out "$out/rbm.safetensors" --json | tee "$out/train.json"
+"$ebm" rbm eval --model "$out/rbm.safetensors" --ais --ais-runs "$ais_runs" --ais-steps "$ais_steps" --json |
+  tee "$out/eval.json"
+"$ebm" rbm sample --model "$out/rbm.safetensors" --chains 64 --steps 1000 --seed 1 --out "$out/rbm-samples.png"
+echo "main job: model, JSON summaries and rbm-samples.png are in $out/"
