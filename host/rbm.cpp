@@ -6,6 +6,9 @@
 #include "check.hpp"
 #include "cpu/rbm.hpp"
 #include "ebmkit/philox.hpp"
+#if EBMKIT_WITH_CUDA
+#include "kernels/rbm.hpp"
+#endif
 
 namespace ebmkit {
 
@@ -45,10 +48,39 @@ Rbm Rbm::to(Device device) const {
 
 namespace {
 
-void check_rbm(const char* op, const Context& ctx, const Rbm& rbm) {
-    detail::check_rbm_device(op, ctx, rbm);
-    detail::require_cpu_backend(ctx, op);
+#if EBMKIT_WITH_CUDA
+kernels::RbmDevice device_view(const Rbm& rbm) {
+    return {rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), rbm.visible(), rbm.hidden()};
 }
+#endif
+
+#if EBMKIT_WITH_CUDA
+// Data statistics from p(h | v_data), k sweeps of the chains, chain statistics from
+// p(h | v_chain); the outer products through cuBLAS (TF32 unless the context asks Fp32).
+void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
+                      std::uint32_t first_step, Rbm& grad) {
+    const std::int64_t n = data.dim(0), s = chains.dim(0), d = rbm.visible(), m = rbm.hidden();
+    const kernels::RbmDevice dev = device_view(rbm);
+    const bool tf32 = ctx.precision() != Precision::Fp32;
+    auto* scratch = static_cast<float*>(ctx.workspace(sizeof(float) * static_cast<std::size_t>((n + s) * m)));
+    float* ph = scratch;
+    float* h = scratch + n * m;
+    float* v = chains.data<float>();
+    kernels::rbm_hidden(dev, data.data<float>(), n, ph, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
+    kernels::outer_product_sum(ctx.cublas(), data.data<float>(), ph, n, d, m, 1.0f / n, false, tf32, grad.w().data<float>());
+    kernels::scaled_column_sums(data.data<float>(), n, d, 1.0f / n, false, grad.b().data<float>(), ctx.stream());
+    kernels::scaled_column_sums(ph, n, m, 1.0f / n, false, grad.c().data<float>(), ctx.stream());
+    for (int sweep = 0; sweep < k; ++sweep) {
+        const std::uint32_t step = first_step + static_cast<std::uint32_t>(sweep);
+        kernels::rbm_hidden(dev, v, s, h, kernels::RbmUnits::Samples, ctx.seed(), step, ctx.stream());
+        kernels::rbm_visible(dev, h, s, v, kernels::RbmUnits::Samples, ctx.seed(), step, ctx.stream());
+    }
+    kernels::rbm_hidden(dev, v, s, h, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
+    kernels::outer_product_sum(ctx.cublas(), v, h, s, d, m, -1.0f / s, true, tf32, grad.w().data<float>());
+    kernels::scaled_column_sums(v, s, d, -1.0f / s, true, grad.b().data<float>(), ctx.stream());
+    kernels::scaled_column_sums(h, s, m, -1.0f / s, true, grad.c().data<float>(), ctx.stream());
+}
+#endif
 
 }  // namespace
 
@@ -65,44 +97,74 @@ void check_rbm_device(const char* op, const Context& ctx, const Rbm& rbm) {
 
 void rbm_hidden_probs(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView ph) {
     constexpr const char* op = "rbm_hidden_probs";
-    check_rbm(op, ctx, rbm);
+    detail::check_rbm_device(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "ph", ph, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "ph", ph);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        kernels::rbm_hidden(device_view(rbm), v.data<float>(), v.dim(0), ph.data<float>(),
+                            kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
+        return;
+    }
+#endif
     cpu::rbm_hidden_probs(cpu::params_of(rbm), v.data<float>(), v.dim(0), ph.data<float>());
 }
 
 void rbm_visible_probs(Context& ctx, const Rbm& rbm, ConstTensorView h, TensorView pv) {
     constexpr const char* op = "rbm_visible_probs";
-    check_rbm(op, ctx, rbm);
+    detail::check_rbm_device(op, ctx, rbm);
     detail::check_tensor(op, "h", h, {detail::any_dim, rbm.hidden()}, DType::F32, ctx.device());
     detail::check_tensor(op, "pv", pv, {h.dim(0), rbm.visible()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "h", h, "pv", pv);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        kernels::rbm_visible(device_view(rbm), h.data<float>(), h.dim(0), pv.data<float>(),
+                             kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
+        return;
+    }
+#endif
     cpu::rbm_visible_probs(cpu::params_of(rbm), h.data<float>(), h.dim(0), pv.data<float>());
 }
 
 void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t step) {
     constexpr const char* op = "gibbs_step";
-    check_rbm(op, ctx, rbm);
+    detail::check_rbm_device(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "h", h);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        const kernels::RbmDevice dev = device_view(rbm);
+        kernels::rbm_hidden(dev, v.data<float>(), v.dim(0), h.data<float>(), kernels::RbmUnits::Samples, ctx.seed(),
+                            step, ctx.stream());
+        kernels::rbm_visible(dev, h.data<float>(), v.dim(0), v.data<float>(), kernels::RbmUnits::Samples, ctx.seed(),
+                             step, ctx.stream());
+        return;
+    }
+#endif
     cpu::gibbs_step(cpu::params_of(rbm), v.data<float>(), h.data<float>(), v.dim(0), ctx.seed(), step);
 }
 
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) {
     constexpr const char* op = "free_energy";
-    check_rbm(op, ctx, rbm);
+    detail::check_rbm_device(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "f", f, {v.dim(0)}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "f", f);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        kernels::rbm_free_energy(device_view(rbm), v.data<float>(), v.dim(0), f.data<float>(), ctx.stream());
+        return;
+    }
+#endif
     cpu::free_energy(cpu::params_of(rbm), v.data<float>(), v.dim(0), f.data<float>());
 }
 
 void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
                  std::uint32_t first_step, Rbm& grad) {
     constexpr const char* op = "cd_gradient";
-    check_rbm(op, ctx, rbm);
+    detail::check_rbm_device(op, ctx, rbm);
     detail::check_tensor(op, "data", data, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "chains", chains, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "data", data, "chains", chains);
@@ -111,18 +173,26 @@ void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView 
     if (grad.visible() != rbm.visible() || grad.hidden() != rbm.hidden() || grad.device() != rbm.device()) {
         detail::fail(std::string(op) + ": grad must have the rbm's shape and device");
     }
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        cd_gradient_cuda(ctx, rbm, data, chains, k, first_step, grad);
+        return;
+    }
+#endif
     cpu::cd_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), chains.data<float>(), chains.dim(0), k,
                      ctx.seed(), first_step, cpu::params_of(grad));
 }
 
 double log_partition_exact(Context& ctx, const Rbm& rbm) {
     constexpr const char* op = "log_partition_exact";
-    check_rbm(op, ctx, rbm);
+    detail::check_rbm_device(op, ctx, rbm);
     const std::int64_t smaller = std::min(rbm.visible(), rbm.hidden());
     if (smaller > 25) {
         detail::fail(std::string(op) + ": the smaller layer has " + std::to_string(smaller) +
                      " units; exact enumeration supports at most 25");
     }
+    // A host computation in double; a device model is copied over first.
+    if (rbm.device() != Device::Host) return cpu::log_partition_exact(cpu::params_of(rbm.to(Device::Host)));
     return cpu::log_partition_exact(cpu::params_of(rbm));
 }
 

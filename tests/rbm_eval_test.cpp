@@ -182,7 +182,8 @@ TEST(RbmTrainer, TrainingRaisesExactLikelihoodReproducibly) {
     };
     RbmTrainOptions o;
     o.batch = 20;
-    o.lr = 0.1f;
+    o.chains = 200;  // many persistent chains keep the model statistics steady
+    o.lr = 0.05f;
     auto train = [&] {
         Context ctx(Backend::Cpu, seed);
         Rbm rbm(6, 4);

@@ -1,0 +1,41 @@
+// Launchers of kernels/rbm.cu. Plain C++: host/ includes this without CUDA headers.
+#pragma once
+
+#include <cstdint>
+
+#include "ebmkit/philox.hpp"
+
+struct CUstream_st;
+struct cublasContext;
+
+namespace ebmkit::kernels {
+
+// Device pointers to an RBM: w [visible, hidden] row-major, b [visible], c [hidden].
+struct RbmDevice {
+    const float* w;
+    const float* b;
+    const float* c;
+    std::int64_t visible, hidden;
+};
+
+enum class RbmUnits { Probabilities, Samples };
+
+// out [rows, hidden] = sigm(c + v W), or Bernoulli samples of it keyed (seed, GibbsHidden, row, step, unit).
+void rbm_hidden(const RbmDevice& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
+                std::uint64_t seed, std::uint32_t step, CUstream_st* stream);
+// out [rows, visible] = sigm(b + h W^T), or Bernoulli samples keyed (seed, GibbsVisible, row, step, unit).
+void rbm_visible(const RbmDevice& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
+                 std::uint64_t seed, std::uint32_t step, CUstream_st* stream);
+// f [rows] = -b^T v - sum_j softplus(c_j + v^T W_:j).
+void rbm_free_energy(const RbmDevice& rbm, const float* v, std::int64_t rows, float* f, CUstream_st* stream);
+
+// out[j] = (accumulate ? out[j] : 0) + scale * sum_r x[r, j], x [rows, cols].
+void scaled_column_sums(const float* x, std::int64_t rows, std::int64_t cols, float scale, bool accumulate, float* out,
+                        CUstream_st* stream);
+
+// dw [D, M] = (accumulate ? dw : 0) + scale * v^T ph, v [rows, D], ph [rows, M] (cuBLAS;
+// tensor_cores allows TF32).
+void outer_product_sum(cublasContext* cublas, const float* v, const float* ph, std::int64_t rows, std::int64_t d,
+                       std::int64_t m, float scale, bool accumulate, bool tensor_cores, float* dw);
+
+}  // namespace ebmkit::kernels

@@ -1,0 +1,141 @@
+// RBM CUDA kernels against the CPU reference on awkward shapes, outputs poisoned
+// with NaN first: probabilities and free energies to Fp32 tolerance, samples
+// equal (the uniforms are bit-identical; only a u within rounding of p may flip),
+// CD gradients, and Gibbs chains of a tiny RBM against its exact distribution.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+class RbmGpu : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!cuda_available()) GTEST_SKIP() << "no CUDA device: the RBM kernels need one";
+    }
+};
+
+Rbm random_rbm(std::mt19937_64& rng, std::int64_t d, std::int64_t m, float scale) {
+    Rbm rbm(d, m);
+    rbm.w().copy_from(test::uniform_tensor(rng, {d, m}, -scale, scale));
+    rbm.b().copy_from(test::uniform_tensor(rng, {d}, -scale, scale));
+    rbm.c().copy_from(test::uniform_tensor(rng, {m}, -scale, scale));
+    return rbm;
+}
+
+Tensor random_bits(std::mt19937_64& rng, std::int64_t n, std::int64_t d) {
+    std::vector<float> v(static_cast<std::size_t>(n * d));
+    for (float& x : v) x = static_cast<float>(rng() & 1);
+    return Tensor::from(v, {n, d});
+}
+
+double mismatch_fraction(const std::vector<float>& a, const std::vector<float>& b) {
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) differ += !(a[i] == b[i]);
+    return static_cast<double>(differ) / static_cast<double>(a.size());
+}
+
+const std::int64_t shapes[][3] = {{1, 1, 1}, {31, 33, 7}, {33, 31, 64}, {129, 784, 500}, {5, 64, 1}, {70, 1, 65}};
+
+TEST_F(RbmGpu, ConditionalsAndFreeEnergyMatchCpu) {
+    Context gpu(Backend::Cuda), cpu(Backend::Cpu);
+    auto rng = test::fresh_rng();
+    for (const auto& s : shapes) {
+        const std::int64_t n = s[0], d = s[1], m = s[2];
+        Rbm rbm = random_rbm(rng, d, m, 0.5f);
+        const Rbm drbm = rbm.to(Device::Cuda);
+        const Tensor v = random_bits(rng, n, d), h = random_bits(rng, n, m);
+        Tensor ph = test::poisoned({n, m}, Device::Cuda), pv = test::poisoned({n, d}, Device::Cuda);
+        Tensor f = test::poisoned({n}, Device::Cuda);
+        rbm_hidden_probs(gpu, drbm, v.to(Device::Cuda), ph);
+        rbm_visible_probs(gpu, drbm, h.to(Device::Cuda), pv);
+        free_energy(gpu, drbm, v.to(Device::Cuda), f);
+        Tensor ph_ref({n, m}), pv_ref({n, d}), f_ref({n});
+        rbm_hidden_probs(cpu, rbm, v, ph_ref);
+        rbm_visible_probs(cpu, rbm, h, pv_ref);
+        free_energy(cpu, rbm, v, f_ref);
+        EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), 1e-5) << n << "x" << d << "x" << m;
+        EXPECT_LT(test::relative_error(pv.to_vector<float>(), pv_ref.to_vector<float>()), 1e-5) << n << "x" << d << "x" << m;
+        EXPECT_LT(test::relative_error(f.to_vector<float>(), f_ref.to_vector<float>()), 1e-5) << n << "x" << d << "x" << m;
+    }
+}
+
+TEST_F(RbmGpu, GibbsStepDrawsTheSameSamplesAsTheCpu) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    Context gpu(Backend::Cuda, seed), cpu(Backend::Cpu, seed);
+    for (const auto& s : shapes) {
+        const std::int64_t n = s[0], d = s[1], m = s[2];
+        Rbm rbm = random_rbm(rng, d, m, 1.0f);
+        const Rbm drbm = rbm.to(Device::Cuda);
+        Tensor v = random_bits(rng, n, d);
+        Tensor dv = v.to(Device::Cuda), dh = test::poisoned({n, m}, Device::Cuda), h({n, m});
+        gibbs_step(gpu, drbm, dv, dh, 9);
+        gibbs_step(cpu, rbm, v, h, 9);
+        EXPECT_LE(mismatch_fraction(dh.to_vector<float>(), h.to_vector<float>()), 1e-3) << n << "x" << d << "x" << m;
+        EXPECT_LE(mismatch_fraction(dv.to_vector<float>(), v.to_vector<float>()), 1e-3) << n << "x" << d << "x" << m;
+    }
+}
+
+TEST_F(RbmGpu, CdGradientMatchesCpu) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
+    Rbm rbm = random_rbm(rng, 33, 17, 0.3f);
+    const Tensor data = random_bits(rng, 40, 33);
+    Tensor chains = random_bits(rng, 24, 33);
+    Tensor dchains = chains.to(Device::Cuda);
+    Rbm grad = rbm.zeros_like(), dgrad = rbm.to(Device::Cuda).zeros_like();
+    cd_gradient(cpu, rbm, data, chains, 1, 5, grad);
+    cd_gradient(gpu, rbm.to(Device::Cuda), data.to(Device::Cuda), dchains, 1, 5, dgrad);
+    ASSERT_LE(mismatch_fraction(dchains.to_vector<float>(), chains.to_vector<float>()), 0.0)
+        << "chains diverged: a uniform fell within rounding of its probability (rerun with another seed)";
+    EXPECT_LT(test::relative_error(dgrad.w().to_vector<float>(), grad.w().to_vector<float>()), 1e-5);
+    EXPECT_LT(test::relative_error(dgrad.b().to_vector<float>(), grad.b().to_vector<float>()), 1e-5);
+    EXPECT_LT(test::relative_error(dgrad.c().to_vector<float>(), grad.c().to_vector<float>()), 1e-5);
+}
+
+TEST_F(RbmGpu, GibbsChainsReachTheExactDistribution) {
+    auto rng = test::fresh_rng();
+    Context gpu(Backend::Cuda, rng());
+    Rbm rbm = random_rbm(rng, 4, 3, 1.0f);
+    // Exact p(v) by enumeration of the joint.
+    std::vector<double> p(16, 0.0);
+    double z = 0;
+    for (unsigned v = 0; v < 16; ++v) {
+        for (unsigned h = 0; h < 8; ++h) {
+            double e = 0;
+            for (int i = 0; i < 4; ++i) {
+                if (!(v >> i & 1)) continue;
+                e += rbm.b().data<float>()[i];
+                for (int j = 0; j < 3; ++j) e += (h >> j & 1) * double(rbm.w().data<float>()[i * 3 + j]);
+            }
+            for (int j = 0; j < 3; ++j) e += (h >> j & 1) * double(rbm.c().data<float>()[j]);
+            p[v] += std::exp(e);
+        }
+        z += p[v];
+    }
+    const std::int64_t chains = 16384;
+    const Rbm drbm = rbm.to(Device::Cuda);
+    Tensor v = Tensor::zeros({chains, 4}, DType::F32, Device::Cuda), h = Tensor::zeros({chains, 3}, DType::F32, Device::Cuda);
+    std::vector<double> count(16, 0.0);
+    for (std::uint32_t s = 0; s < 40; ++s) {
+        gibbs_step(gpu, drbm, v, h, s);
+        if (s < 20) continue;
+        const auto host = v.to_vector<float>();
+        for (std::int64_t c = 0; c < chains; ++c) {
+            unsigned mask = 0;
+            for (int i = 0; i < 4; ++i) mask |= (host[c * 4 + i] > 0.5f) << i;
+            count[mask] += 1.0 / (20.0 * chains);
+        }
+    }
+    double tv = 0;
+    for (int k = 0; k < 16; ++k) tv += std::fabs(count[k] - p[k] / z) / 2;
+    EXPECT_LT(tv, 0.01);
+}
+
+}  // namespace
+}  // namespace ebmkit
