@@ -1,16 +1,18 @@
 // ebm-bench: times named workloads for every variant the library has and writes
 // one JSON record per (workload, shape, variant) (DESIGN.md section 7).
 //
-//   ebm-bench [--workload logsumexp|logsumexp_backward|all] [--variant cpu|cuda|all]
-//             [--shape ROWSxCOLS]... [--reps N] [--json FILE]
+//   ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|all] [--variant cpu|cuda|all]
+//             [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]
+//
+// Bandwidth-bound workloads (LogSumExp) report bytes moved against the measured
+// device copy bandwidth; compute-bound ones (RBM Gibbs sweeps, FP32) report flops
+// against a measured cuBLAS FP32 SGEMM.
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <functional>
 #include <iostream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -32,22 +34,34 @@ struct Options {
     std::string workload = "all";
     std::string variant = "all";
     std::vector<std::pair<std::int64_t, std::int64_t>> shapes;
+    std::vector<std::int64_t> chains;
+    std::int64_t steps = 10;
     int reps = 20;
     std::string json;
 };
 
+// The limit a workload is measured against.
+struct Roofline {
+    std::string kind;  // "bandwidth" (bytes/s) or "fp32_gemm" (flop/s)
+    double rate;       // 0 when not measured (CPU)
+};
+
 struct Record {
-    std::string workload, variant, device;
-    std::int64_t rows, cols;
+    std::string workload, shape, variant, device;
     Stats stats;
-    double bytes;              // compulsory traffic per run
-    double roofline_bytes_s;   // measured copy bandwidth (0 on the CPU)
+    double work;        // bytes or flops per run, as the roofline counts them
+    double items;       // rows or chain-sweeps per run
+    std::string item_name;
+    Roofline roofline;
+
+    double achieved() const { return work / (stats.median_ms * 1e-3); }
+    double fraction() const { return roofline.rate > 0 ? achieved() / roofline.rate : 0.0; }
 };
 
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "ebm-bench: " << problem << "\n"
-              << "usage: ebm-bench [--workload logsumexp|logsumexp_backward|all] [--variant cpu|cuda|all]\n"
-              << "                 [--shape ROWSxCOLS]... [--reps N] [--json FILE]\n";
+              << "usage: ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|all] [--variant cpu|cuda|all]\n"
+              << "                 [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]\n";
     std::exit(2);
 }
 
@@ -62,6 +76,8 @@ Options parse(int argc, char** argv) {
         if (arg == "--workload") o.workload = value();
         else if (arg == "--variant") o.variant = value();
         else if (arg == "--reps") o.reps = std::stoi(value());
+        else if (arg == "--steps") o.steps = std::stoll(value());
+        else if (arg == "--chains") o.chains.push_back(std::stoll(value()));
         else if (arg == "--json") o.json = value();
         else if (arg == "--shape") {
             const std::string s = value();
@@ -70,12 +86,17 @@ Options parse(int argc, char** argv) {
             o.shapes.emplace_back(r, c);
         } else usage("unknown argument " + arg);
     }
-    if (o.workload != "all" && o.workload != "logsumexp" && o.workload != "logsumexp_backward") {
+    if (o.workload != "all" && o.workload != "logsumexp" && o.workload != "logsumexp_backward" &&
+        o.workload != "rbm_gibbs") {
         usage("unknown workload " + o.workload);
     }
     if (o.variant != "all" && o.variant != "cpu" && o.variant != "cuda") usage("unknown variant " + o.variant);
-    if (o.reps < 1) usage("--reps must be >= 1");
+    if (o.reps < 1 || o.steps < 1) usage("--reps and --steps must be >= 1");
+    for (std::int64_t c : o.chains) {
+        if (c < 1) usage("--chains must be >= 1");
+    }
     if (o.shapes.empty()) o.shapes = {{4096, 10}, {4096, 1000}, {1024, 32768}, {16, 1 << 20}};
+    if (o.chains.empty()) o.chains = {256, 1024, 4096, 16384};
     return o;
 }
 
@@ -106,7 +127,7 @@ int rotations(Context& ctx, double bytes) {
 }
 
 Record run_logsumexp(Context& ctx, const std::string& variant, std::int64_t rows, std::int64_t cols, bool backward,
-                     int reps, double roofline) {
+                     int reps, const Roofline& roofline) {
     const double in_bytes = 4.0 * rows * cols;
     const int copies = rotations(ctx, in_bytes);
     std::vector<Tensor> xs;
@@ -129,7 +150,43 @@ Record run_logsumexp(Context& ctx, const std::string& variant, std::int64_t rows
         3, reps);
     // Forward reads x and writes a float per row; backward reads x, writes dx.
     const double bytes = backward ? 2 * in_bytes + 8.0 * rows : in_bytes + 4.0 * rows;
-    return {backward ? "logsumexp_backward" : "logsumexp", variant, device_name(ctx), rows, cols, s, bytes, roofline};
+    return {backward ? "logsumexp_backward" : "logsumexp",
+            std::to_string(rows) + "x" + std::to_string(cols),
+            variant,
+            device_name(ctx),
+            s,
+            bytes,
+            static_cast<double>(rows),
+            "rows",
+            roofline};
+}
+
+// `steps` block-Gibbs sweeps of `chains` chains on a 784 x 500 RBM per run:
+// 2 * 2 * D * M flops per chain-sweep (the two conditionals' products).
+Record run_rbm_gibbs(Context& ctx, const std::string& variant, std::int64_t chains, std::int64_t steps, int reps,
+                     const Roofline& roofline) {
+    const std::int64_t d = 784, m = 500;
+    Rbm host(d, m);
+    host.init_normal(1, 0.05f);
+    const Rbm rbm = host.to(ctx.device());
+    Tensor v = Tensor::zeros({chains, d}, DType::F32, ctx.device()), h({chains, m}, DType::F32, ctx.device());
+    std::uint32_t step = 0;
+    const Stats s = time_runs(
+        ctx,
+        [&](int) {
+            for (std::int64_t t = 0; t < steps; ++t) gibbs_step(ctx, rbm, v, h, step++);
+        },
+        1, reps);
+    const double sweeps = static_cast<double>(chains * steps);
+    return {"rbm_gibbs",
+            std::to_string(chains) + " chains x " + std::to_string(steps) + " steps, 784x500",
+            variant,
+            device_name(ctx),
+            s,
+            4.0 * d * m * sweeps,
+            sweeps,
+            "chain_sweeps",
+            roofline};
 }
 
 std::string iso_date() {
@@ -143,18 +200,24 @@ void write_json(std::ostream& out, const std::vector<Record>& records) {
     out << "[\n";
     for (std::size_t i = 0; i < records.size(); ++i) {
         const Record& r = records[i];
-        const double gbs = r.bytes / (r.stats.median_ms * 1e-3) / 1e9;
-        out << "  {\"workload\": \"" << r.workload << "\", \"shape\": [" << r.rows << ", " << r.cols
-            << "], \"variant\": \"" << r.variant << "\", \"device\": \"" << r.device << "\", \"git_revision\": \""
-            << EBMKIT_GIT_REVISION << "\", \"date\": \"" << iso_date() << "\", \"median_ms\": " << r.stats.median_ms
-            << ", \"min_ms\": " << r.stats.min_ms << ", \"max_ms\": " << r.stats.max_ms
-            << ", \"rows_per_s\": " << r.rows / (r.stats.median_ms * 1e-3) << ", \"bytes\": " << r.bytes
-            << ", \"achieved_gb_s\": " << gbs << ", \"roofline\": \"measured device copy bandwidth\""
-            << ", \"roofline_gb_s\": " << r.roofline_bytes_s / 1e9 << ", \"roofline_fraction\": "
-            << (r.roofline_bytes_s > 0 ? gbs * 1e9 / r.roofline_bytes_s : 0.0) << "}"
-            << (i + 1 < records.size() ? ",\n" : "\n");
+        out << "  {\"workload\": \"" << r.workload << "\", \"shape\": \"" << r.shape << "\", \"variant\": \""
+            << r.variant << "\", \"device\": \"" << r.device << "\", \"git_revision\": \"" << EBMKIT_GIT_REVISION
+            << "\", \"date\": \"" << iso_date() << "\", \"median_ms\": " << r.stats.median_ms
+            << ", \"min_ms\": " << r.stats.min_ms << ", \"max_ms\": " << r.stats.max_ms << ", \"" << r.item_name
+            << "_per_s\": " << r.items / (r.stats.median_ms * 1e-3) << ", \"roofline\": \"" << r.roofline.kind
+            << "\", \"achieved\": " << r.achieved() << ", \"roofline_rate\": " << r.roofline.rate
+            << ", \"roofline_fraction\": " << r.fraction() << "}" << (i + 1 < records.size() ? ",\n" : "\n");
     }
     out << "]\n";
+}
+
+void print(const Record& r) {
+    const bool bandwidth = r.roofline.kind == "bandwidth";
+    const std::string fraction =
+        r.roofline.rate > 0 ? std::to_string(static_cast<int>(100.0 * r.fraction() + 0.5)) + "%" : "n/a";
+    std::printf("%-20s %-34s %-14s %10.4f %10.4f %9.1f %-6s %9s\n", r.workload.c_str(), r.shape.c_str(),
+                r.variant.c_str(), r.stats.median_ms, r.stats.min_ms, r.achieved() / 1e9, bandwidth ? "GB/s" : "GF/s",
+                fraction.c_str());
 }
 
 int run(int argc, char** argv) {
@@ -165,24 +228,28 @@ int run(int argc, char** argv) {
         if (cuda_available()) variants.emplace_back("cuda-fused", Backend::Cuda);
         else std::cerr << "ebm-bench: no CUDA device; timing the CPU reference only\n";
     }
+    auto wanted = [&](const char* name) { return o.workload == "all" || o.workload == name; };
     std::vector<Record> records;
-    std::printf("%-20s %-16s %-14s %10s %10s %10s %9s\n", "workload", "shape", "variant", "median ms", "min ms",
-                "GB/s", "roofline");
+    std::printf("%-20s %-34s %-14s %10s %10s %16s %9s\n", "workload", "shape", "variant", "median ms", "min ms",
+                "achieved", "roofline");
     for (const auto& [variant, backend] : variants) {
         Context ctx(backend);
-        const double roofline = measured_copy_bandwidth(ctx);
+        const bool gpu = backend == Backend::Cuda;
+        const Roofline bandwidth{"bandwidth", measured_copy_bandwidth(ctx)};
         for (bool backward : {false, true}) {
-            const char* name = backward ? "logsumexp_backward" : "logsumexp";
-            if (o.workload != "all" && o.workload != name) continue;
+            if (!wanted(backward ? "logsumexp_backward" : "logsumexp")) continue;
             for (auto [rows, cols] : o.shapes) {
-                const Record r = run_logsumexp(ctx, variant, rows, cols, backward, o.reps, roofline);
-                const double gbs = r.bytes / (r.stats.median_ms * 1e-3) / 1e9;
-                const std::string fraction =
-                    roofline > 0 ? std::to_string(static_cast<int>(100.0 * gbs * 1e9 / roofline + 0.5)) + "%" : "n/a";
-                std::printf("%-20s %-16s %-14s %10.4f %10.4f %10.1f %9s\n", r.workload.c_str(),
-                            (std::to_string(rows) + "x" + std::to_string(cols)).c_str(), variant.c_str(),
-                            r.stats.median_ms, r.stats.min_ms, gbs, fraction.c_str());
-                records.push_back(r);
+                records.push_back(run_logsumexp(ctx, variant, rows, cols, backward, o.reps, bandwidth));
+                print(records.back());
+            }
+        }
+        if (wanted("rbm_gibbs")) {
+            const Roofline fp32{"fp32_gemm", measured_fp32_gemm_rate(ctx)};
+            for (std::int64_t chains : o.chains) {
+                // The CPU reference would take minutes on the large configurations.
+                if (!gpu && chains * o.steps > 10240) continue;
+                records.push_back(run_rbm_gibbs(ctx, variant, chains, o.steps, gpu ? o.reps : 3, fp32));
+                print(records.back());
             }
         }
     }

@@ -7,6 +7,8 @@
 #if EBMKIT_WITH_CUDA
 #include <cuda_runtime_api.h>
 
+#include <cublas_v2.h>
+
 #include "kernels/cuda_check.hpp"
 #endif
 
@@ -73,6 +75,28 @@ double measured_copy_bandwidth(Context& ctx) {
             },
             3, 20);
         return 2.0 * static_cast<double>(a.bytes()) / (s.median_ms * 1e-3);
+    }
+#endif
+    (void)ctx;
+    return 0.0;
+}
+
+double measured_fp32_gemm_rate(Context& ctx) {
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        const int n = 4096;
+        Tensor a = Tensor::zeros({n, n}, DType::F32, Device::Cuda), b = Tensor::zeros({n, n}, DType::F32, Device::Cuda);
+        Tensor c = Tensor::zeros({n, n}, DType::F32, Device::Cuda);
+        EBMKIT_CUBLAS_CHECK(cublasSetMathMode(ctx.cublas(), CUBLAS_PEDANTIC_MATH));
+        const float one = 1.0f, zero = 0.0f;
+        const Stats s = time_runs(
+            ctx,
+            [&](int) {
+                EBMKIT_CUBLAS_CHECK(cublasSgemm(ctx.cublas(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.data<float>(), n,
+                                                b.data<float>(), n, &zero, c.data<float>(), n));
+            },
+            3, 10);
+        return 2.0 * n * n * static_cast<double>(n) / (s.median_ms * 1e-3);
     }
 #endif
     (void)ctx;

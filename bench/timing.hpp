@@ -19,4 +19,8 @@ Stats time_runs(Context& ctx, const std::function<void(int)>& fn, int warmup, in
 // practical HBM ceiling for bandwidth-bound kernels; 0 on a Cpu context.
 double measured_copy_bandwidth(Context& ctx);
 
+// Measured FP32 (SIMT, no TF32) matrix-product rate in flop/s: cuBLAS SGEMM on
+// 4096^3, the practical ceiling for FP32 compute-bound kernels; 0 on a Cpu context.
+double measured_fp32_gemm_rate(Context& ctx);
+
 }  // namespace ebmkit::bench
