@@ -9,27 +9,12 @@
 namespace ebmkit {
 namespace {
 
-Rbm random_rbm(std::mt19937_64& rng, std::int64_t d, std::int64_t m, float scale) {
-    Rbm rbm(d, m);
-    rbm.w().copy_from(test::uniform_tensor(rng, {d, m}, -scale, scale));
-    rbm.b().copy_from(test::uniform_tensor(rng, {d}, -scale, scale));
-    rbm.c().copy_from(test::uniform_tensor(rng, {m}, -scale, scale));
-    return rbm;
-}
-
-Tensor random_bits(std::mt19937_64& rng, std::int64_t n, std::int64_t d, float p = 0.5f) {
-    std::bernoulli_distribution bit(p);
-    std::vector<float> v(static_cast<std::size_t>(n * d));
-    for (float& x : v) x = bit(rng) ? 1.0f : 0.0f;
-    return Tensor::from(v, {n, d});
-}
-
 // 30 visible, 20 hidden: exact log Z enumerates 2^20 hidden states.
 TEST(RbmStatistics, AisMatchesExactLogPartition) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());
-    Rbm rbm = random_rbm(rng, 30, 20, 0.3f);
-    const Tensor data = random_bits(rng, 200, 30, 0.3f);
+    Rbm rbm = test::random_rbm(rng, 30, 20, 0.3f);
+    const Tensor data = test::random_bits(rng, 200, 30, 0.3f);
     const double exact = log_partition_exact(ctx, rbm);
     AisOptions options;
     options.runs = 64;
@@ -85,8 +70,8 @@ TEST(Rbm, PseudoLikelihoodMatchesFlippedFreeEnergies) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu);
     const std::int64_t d = 9, n = 5;
-    Rbm rbm = random_rbm(rng, d, 6, 1.0f);
-    const Tensor v = random_bits(rng, n, d);
+    Rbm rbm = test::random_rbm(rng, d, 6, 1.0f);
+    const Tensor v = test::random_bits(rng, n, d);
     Tensor pl = test::poisoned({n});
     pseudo_log_likelihood(ctx, rbm, v, pl);
     // Brute force: all n * d single-bit flips through free_energy.
@@ -126,8 +111,8 @@ TEST(Rbm, BaseRateBiasIsTheSmoothedLogOdds) {
 TEST(RbmTrainer, OneUpdateIsLearningRateTimesCdGradient) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
-    Rbm rbm = random_rbm(rng, 8, 5, 0.5f);
-    const Tensor row = random_bits(rng, 1, 8);
+    Rbm rbm = test::random_rbm(rng, 8, 5, 0.5f);
+    const Tensor row = test::random_bits(rng, 1, 8);
     std::vector<float> rows;
     for (int r = 0; r < 16; ++r) rows.insert(rows.end(), row.data<float>(), row.data<float>() + 8);
     const Tensor data = Tensor::from(rows, {16, 8});

@@ -18,20 +18,6 @@ protected:
     }
 };
 
-Rbm random_rbm(std::mt19937_64& rng, std::int64_t d, std::int64_t m, float scale) {
-    Rbm rbm(d, m);
-    rbm.w().copy_from(test::uniform_tensor(rng, {d, m}, -scale, scale));
-    rbm.b().copy_from(test::uniform_tensor(rng, {d}, -scale, scale));
-    rbm.c().copy_from(test::uniform_tensor(rng, {m}, -scale, scale));
-    return rbm;
-}
-
-Tensor random_bits(std::mt19937_64& rng, std::int64_t n, std::int64_t d) {
-    std::vector<float> v(static_cast<std::size_t>(n * d));
-    for (float& x : v) x = static_cast<float>(rng() & 1);
-    return Tensor::from(v, {n, d});
-}
-
 double mismatch_fraction(const std::vector<float>& a, const std::vector<float>& b) {
     std::size_t differ = 0;
     for (std::size_t i = 0; i < a.size(); ++i) differ += !(a[i] == b[i]);
@@ -45,9 +31,9 @@ TEST_F(RbmGpu, ConditionalsAndFreeEnergyMatchCpu) {
     auto rng = test::fresh_rng();
     for (const auto& s : shapes) {
         const std::int64_t n = s[0], d = s[1], m = s[2];
-        Rbm rbm = random_rbm(rng, d, m, 0.5f);
+        Rbm rbm = test::random_rbm(rng, d, m, 0.5f);
         const Rbm drbm = rbm.to(Device::Cuda);
-        const Tensor v = random_bits(rng, n, d), h = random_bits(rng, n, m);
+        const Tensor v = test::random_bits(rng, n, d), h = test::random_bits(rng, n, m);
         Tensor ph = test::poisoned({n, m}, Device::Cuda), pv = test::poisoned({n, d}, Device::Cuda);
         Tensor f = test::poisoned({n}, Device::Cuda);
         rbm_hidden_probs(gpu, drbm, v.to(Device::Cuda), ph);
@@ -69,9 +55,9 @@ TEST_F(RbmGpu, GibbsStepDrawsTheSameSamplesAsTheCpu) {
     Context gpu(Backend::Cuda, seed), cpu(Backend::Cpu, seed);
     for (const auto& s : shapes) {
         const std::int64_t n = s[0], d = s[1], m = s[2];
-        Rbm rbm = random_rbm(rng, d, m, 1.0f);
+        Rbm rbm = test::random_rbm(rng, d, m, 1.0f);
         const Rbm drbm = rbm.to(Device::Cuda);
-        Tensor v = random_bits(rng, n, d);
+        Tensor v = test::random_bits(rng, n, d);
         Tensor dv = v.to(Device::Cuda), dh = test::poisoned({n, m}, Device::Cuda), h({n, m});
         gibbs_step(gpu, drbm, dv, dh, 9);
         gibbs_step(cpu, rbm, v, h, 9);
@@ -84,9 +70,9 @@ TEST_F(RbmGpu, CdGradientMatchesCpu) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
     Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
-    Rbm rbm = random_rbm(rng, 33, 17, 0.3f);
-    const Tensor data = random_bits(rng, 40, 33);
-    Tensor chains = random_bits(rng, 24, 33);
+    Rbm rbm = test::random_rbm(rng, 33, 17, 0.3f);
+    const Tensor data = test::random_bits(rng, 40, 33);
+    Tensor chains = test::random_bits(rng, 24, 33);
     Tensor dchains = chains.to(Device::Cuda);
     Rbm grad = rbm.zeros_like(), dgrad = rbm.to(Device::Cuda).zeros_like();
     cd_gradient(cpu, rbm, data, chains, 1, 5, grad);
@@ -101,7 +87,7 @@ TEST_F(RbmGpu, CdGradientMatchesCpu) {
 TEST_F(RbmGpu, GibbsChainsReachTheExactDistribution) {
     auto rng = test::fresh_rng();
     Context gpu(Backend::Cuda, rng());
-    Rbm rbm = random_rbm(rng, 4, 3, 1.0f);
+    Rbm rbm = test::random_rbm(rng, 4, 3, 1.0f);
     // Exact p(v) by enumeration of the joint.
     std::vector<double> p(16, 0.0);
     double z = 0;

@@ -10,14 +10,6 @@
 namespace ebmkit {
 namespace {
 
-Rbm random_rbm(std::mt19937_64& rng, std::int64_t d, std::int64_t m, float scale) {
-    Rbm rbm(d, m);
-    rbm.w().copy_from(test::uniform_tensor(rng, {d, m}, -scale, scale));
-    rbm.b().copy_from(test::uniform_tensor(rng, {d}, -scale, scale));
-    rbm.c().copy_from(test::uniform_tensor(rng, {m}, -scale, scale));
-    return rbm;
-}
-
 // -E(v, h) = v^T W h + b^T v + c^T h, with v and h given as bit masks.
 double neg_energy(const Rbm& rbm, unsigned v, unsigned h) {
     const std::int64_t d = rbm.visible(), m = rbm.hidden();
@@ -66,7 +58,7 @@ TEST(Rbm, LogPartitionExactMatchesJointEnumeration) {
     auto rng = test::fresh_rng();
     // Both branches: enumerate h (M <= D) and enumerate v (D < M).
     for (auto [d, m] : {std::pair<int, int>{6, 4}, {3, 7}, {5, 5}, {1, 1}}) {
-        Rbm rbm = random_rbm(rng, d, m, 1.5f);
+        Rbm rbm = test::random_rbm(rng, d, m, 1.5f);
         EXPECT_NEAR(log_partition_exact(ctx, rbm), enumerate(rbm).log_z, 1e-5) << d << "x" << m;
     }
 }
@@ -74,7 +66,7 @@ TEST(Rbm, LogPartitionExactMatchesJointEnumeration) {
 TEST(Rbm, FreeEnergyGivesExactLogProbability) {
     Context ctx(Backend::Cpu);
     auto rng = test::fresh_rng();
-    Rbm rbm = random_rbm(rng, 5, 4, 1.0f);
+    Rbm rbm = test::random_rbm(rng, 5, 4, 1.0f);
     const Exact exact = enumerate(rbm);
     std::vector<unsigned> all(32);
     for (unsigned v = 0; v < 32; ++v) all[v] = v;
@@ -92,7 +84,7 @@ TEST(Rbm, FreeEnergyGivesExactLogProbability) {
 TEST(Rbm, ConditionalProbabilitiesMatchClosedForm) {
     Context ctx(Backend::Cpu);
     auto rng = test::fresh_rng();
-    Rbm rbm = random_rbm(rng, 7, 5, 2.0f);
+    Rbm rbm = test::random_rbm(rng, 7, 5, 2.0f);
     Tensor v = test::uniform_tensor(rng, {4, 7}, 0.0f, 1.0f);  // probabilities work as inputs too
     Tensor h = test::uniform_tensor(rng, {4, 5}, 0.0f, 1.0f);
     Tensor ph = test::poisoned({4, 5}), pv = test::poisoned({4, 7});
@@ -146,7 +138,7 @@ TEST(Rbm, GibbsStepDrawsUnitsFromTheirKeyedUniforms) {
 TEST(RbmStatistics, GibbsChainsReachTheExactDistribution) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());
-    Rbm rbm = random_rbm(rng, 4, 3, 1.0f);
+    Rbm rbm = test::random_rbm(rng, 4, 3, 1.0f);
     const Exact exact = enumerate(rbm);
     const std::int64_t chains = 4096;
     Tensor v = Tensor::zeros({chains, 4}), h = Tensor::zeros({chains, 3});
@@ -171,7 +163,7 @@ TEST(RbmStatistics, GibbsChainsReachTheExactDistribution) {
 TEST(Rbm, CdGradientChainsAreGibbsStepsWithConsecutiveKeys) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());
-    Rbm rbm = random_rbm(rng, 6, 4, 1.0f);
+    Rbm rbm = test::random_rbm(rng, 6, 4, 1.0f);
     Tensor data = visible_batch({1, 7, 12, 63, 0}, 6);
     Tensor chains = data.clone(), manual = data.clone(), h = Tensor::zeros({5, 4});
     Rbm grad = rbm.zeros_like();
@@ -201,7 +193,7 @@ TEST(RbmStatistics, LongChainCdMatchesExactLikelihoodGradient) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());
     const int d = 4, m = 3;
-    Rbm rbm = random_rbm(rng, d, m, 1.0f);
+    Rbm rbm = test::random_rbm(rng, d, m, 1.0f);
     const std::vector<unsigned> masks{3, 5, 9, 15, 0, 6};
     Tensor data = visible_batch(masks, d);
     const std::int64_t chains_n = 8192;

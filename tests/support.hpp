@@ -72,4 +72,21 @@ inline MlpEnergy random_mlp(std::mt19937_64& rng, std::vector<std::int64_t> widt
     return model;
 }
 
+// A host RBM with every parameter ~ U(-scale, scale).
+inline Rbm random_rbm(std::mt19937_64& rng, std::int64_t d, std::int64_t m, float scale) {
+    Rbm rbm(d, m);
+    rbm.w().copy_from(uniform_tensor(rng, {d, m}, -scale, scale));
+    rbm.b().copy_from(uniform_tensor(rng, {d}, -scale, scale));
+    rbm.c().copy_from(uniform_tensor(rng, {m}, -scale, scale));
+    return rbm;
+}
+
+// [n, d] of independent Bernoulli(p) bits.
+inline Tensor random_bits(std::mt19937_64& rng, std::int64_t n, std::int64_t d, float p = 0.5f) {
+    std::bernoulli_distribution bit(p);
+    std::vector<float> v(static_cast<std::size_t>(n * d));
+    for (float& x : v) x = bit(rng) ? 1.0f : 0.0f;
+    return Tensor::from(v, {n, d});
+}
+
 }  // namespace ebmkit::test

@@ -6,12 +6,11 @@
 #include <cmath>
 
 #include "logsumexp.hpp"
+#include "scalar_math.hpp"
 
 namespace ebmkit::cpu {
 
 namespace {
-
-double sigmoid(double z) { return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z)); }
 
 double activate(const Activation& act, double z) {
     switch (act.kind) {
@@ -20,7 +19,7 @@ double activate(const Activation& act, double z) {
         case ActivationKind::Elu: return z > 0 ? z : std::expm1(z);
         case ActivationKind::Silu: return z * sigmoid(z);
         case ActivationKind::Tanh: return std::tanh(z);
-        case ActivationKind::Softplus: return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z)));
+        case ActivationKind::Softplus: return softplus(z);
     }
     return z;
 }

@@ -8,25 +8,11 @@
 #include <vector>
 
 #include "ebmkit/philox.hpp"
+#include "scalar_math.hpp"
 
 namespace ebmkit::cpu {
 
 namespace {
-
-double sigmoid(double z) { return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z)); }
-double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }
-
-// pre[j] = c_j + sum_i v_i W_ij (W's rows are contiguous in j).
-void hidden_preactivation(const RbmParams<const float>& p, const float* v, std::vector<double>& pre) {
-    pre.assign(p.c, p.c + p.hidden);
-    for (std::int64_t i = 0; i < p.visible; ++i) {
-        const double vi = v[i];
-        if (vi == 0.0) continue;
-        const float* wi = p.w + i * p.hidden;
-#pragma omp simd
-        for (std::int64_t j = 0; j < p.hidden; ++j) pre[j] += vi * wi[j];
-    }
-}
 
 // b_i + sum_j W_ij h_j.
 double visible_preactivation(const RbmParams<const float>& p, const float* h, std::int64_t i) {
@@ -35,19 +21,6 @@ double visible_preactivation(const RbmParams<const float>& p, const float* h, st
 #pragma omp simd reduction(+ : s)
     for (std::int64_t j = 0; j < p.hidden; ++j) s += static_cast<double>(wi[j]) * h[j];
     return s + p.b[i];
-}
-
-// Bernoulli draws of n units with probabilities prob(unit), keyed (purpose, chain, step, unit).
-template <typename Prob>
-void sample_units(Prob prob, std::int64_t n, float* out, PhiloxKey key, RngPurpose purpose, std::uint32_t chain,
-                  std::uint32_t step) {
-    for (std::int64_t i0 = 0; i0 < n; i0 += 4) {
-        float u[4];
-        uniform4(philox4x32_10(philox_counter(purpose, chain, step, static_cast<std::uint32_t>(i0 / 4)), key), u);
-        for (std::int64_t i = i0; i < std::min(i0 + 4, n); ++i) {
-            out[i] = static_cast<double>(u[i - i0]) <= prob(i) ? 1.0f : 0.0f;
-        }
-    }
 }
 
 // Adds sign * (v p(h|v)^T, v, p(h|v)) summed over rows into the double accumulators.
@@ -96,6 +69,18 @@ double log_add_exp(double a, double b) {
 
 }  // namespace
 
+// W's rows are contiguous in j, so the loop runs over visible units with v_i != 0.
+void hidden_preactivation(const RbmParams<const float>& p, const float* v, std::vector<double>& pre) {
+    pre.assign(p.c, p.c + p.hidden);
+    for (std::int64_t i = 0; i < p.visible; ++i) {
+        const double vi = v[i];
+        if (vi == 0.0) continue;
+        const float* wi = p.w + i * p.hidden;
+#pragma omp simd
+        for (std::int64_t j = 0; j < p.hidden; ++j) pre[j] += vi * wi[j];
+    }
+}
+
 RbmParams<const float> params_of(const Rbm& rbm) {
     return {rbm.visible(), rbm.hidden(), rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>()};
 }
@@ -137,9 +122,9 @@ void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_
             float* hr = h + r * p.hidden;
             const auto chain = static_cast<std::uint32_t>(r);
             hidden_preactivation(p, vr, pre);
-            sample_units([&](std::int64_t j) { return sigmoid(pre[j]); }, p.hidden, hr, key, RngPurpose::GibbsHidden,
+            bernoulli_units([&](std::int64_t j) { return sigmoid(pre[j]); }, p.hidden, hr, key, RngPurpose::GibbsHidden,
                          chain, step);
-            sample_units([&](std::int64_t i) { return sigmoid(visible_preactivation(p, hr, i)); }, p.visible, vr,
+            bernoulli_units([&](std::int64_t i) { return sigmoid(visible_preactivation(p, hr, i)); }, p.visible, vr,
                          key, RngPurpose::GibbsVisible, chain, step);
         }
     }

@@ -1,8 +1,11 @@
 // CPU reference of kernels/rbm.cu, accumulating in double.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <vector>
 
+#include "ebmkit/philox.hpp"
 #include "ebmkit/rbm.hpp"
 
 namespace ebmkit::cpu {
@@ -18,6 +21,22 @@ struct RbmParams {
 
 RbmParams<const float> params_of(const Rbm& rbm);
 RbmParams<float> params_of(Rbm& rbm);
+
+// pre[j] = c_j + sum_i v_i W_ij.
+void hidden_preactivation(const RbmParams<const float>& p, const float* v, std::vector<double>& pre);
+
+// out[i] = 1 when u_i <= prob(i), u_i the Philox uniform (seed key, purpose, chain, step, i).
+template <typename Prob>
+void bernoulli_units(Prob prob, std::int64_t n, float* out, PhiloxKey key, RngPurpose purpose, std::uint32_t chain,
+                     std::uint32_t step) {
+    for (std::int64_t i0 = 0; i0 < n; i0 += 4) {
+        float u[4];
+        uniform4(philox4x32_10(philox_counter(purpose, chain, step, static_cast<std::uint32_t>(i0 / 4)), key), u);
+        for (std::int64_t i = i0; i < std::min(i0 + 4, n); ++i) {
+            out[i] = static_cast<double>(u[i - i0]) <= prob(i) ? 1.0f : 0.0f;
+        }
+    }
+}
 
 void rbm_hidden_probs(const RbmParams<const float>& p, const float* v, std::int64_t rows, float* ph);
 void rbm_visible_probs(const RbmParams<const float>& p, const float* h, std::int64_t rows, float* pv);

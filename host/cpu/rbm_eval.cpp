@@ -4,38 +4,9 @@
 #include <cmath>
 
 #include "ebmkit/philox.hpp"
+#include "scalar_math.hpp"
 
 namespace ebmkit::cpu {
-
-namespace {
-
-double sigmoid(double z) { return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z)); }
-double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }
-
-// x_j = c_j + v^T W_:j
-void hidden_input(const RbmParams<const float>& p, const float* v, std::vector<double>& x) {
-    x.assign(p.c, p.c + p.hidden);
-    for (std::int64_t i = 0; i < p.visible; ++i) {
-        if (v[i] == 0.0f) continue;
-        const double vi = v[i];
-        const float* wi = p.w + i * p.hidden;
-#pragma omp simd
-        for (std::int64_t j = 0; j < p.hidden; ++j) x[j] += vi * wi[j];
-    }
-}
-
-// Bernoulli draws: out[i] = (u_i <= prob(i)), u keyed (purpose, chain, step, i).
-template <typename Prob>
-void bernoulli(Prob prob, std::int64_t n, float* out, PhiloxKey key, RngPurpose purpose, std::uint32_t chain,
-               std::uint32_t step) {
-    for (std::int64_t i0 = 0; i0 < n; i0 += 4) {
-        float u[4];
-        uniform4(philox4x32_10(philox_counter(purpose, chain, step, static_cast<std::uint32_t>(i0 / 4)), key), u);
-        for (std::int64_t i = i0; i < std::min(i0 + 4, n); ++i) out[i] = u[i - i0] <= prob(i) ? 1.0f : 0.0f;
-    }
-}
-
-}  // namespace
 
 std::vector<double> ais_log_weights(const RbmParams<const float>& p, const float* base_b, std::int64_t runs,
                                     const std::vector<double>& betas, std::uint64_t seed) {
@@ -48,13 +19,13 @@ std::vector<double> ais_log_weights(const RbmParams<const float>& p, const float
 #pragma omp for schedule(dynamic)
         for (std::int64_t r = 0; r < runs; ++r) {
             const auto chain = static_cast<std::uint32_t>(r);
-            bernoulli([&](std::int64_t i) { return sigmoid(base_b[i]); }, p.visible, v.data(), key, RngPurpose::ChainInit,
+            bernoulli_units([&](std::int64_t i) { return sigmoid(base_b[i]); }, p.visible, v.data(), key, RngPurpose::ChainInit,
                       chain, 0);
             double lw = 0.0;
             for (std::size_t k = 1; k < betas.size(); ++k) {
                 const double b0 = betas[k - 1], b1 = betas[k];
                 // log p*_k(v) - log p*_{k-1}(v) at the current v.
-                hidden_input(p, v.data(), x);
+                hidden_preactivation(p, v.data(), x);
                 double d = 0.0;
                 for (std::int64_t i = 0; i < p.visible; ++i) {
                     if (v[i] != 0.0f) d += (b1 - b0) * (static_cast<double>(p.b[i]) - base_b[i]);
@@ -64,9 +35,9 @@ std::vector<double> ais_log_weights(const RbmParams<const float>& p, const float
                 if (k + 1 == betas.size()) break;  // no transition needed after the last ratio
                 // One Gibbs sweep that leaves p_k invariant.
                 const auto step = static_cast<std::uint32_t>(k);
-                bernoulli([&](std::int64_t j) { return sigmoid(b1 * x[j]); }, p.hidden, h.data(), key,
+                bernoulli_units([&](std::int64_t j) { return sigmoid(b1 * x[j]); }, p.hidden, h.data(), key,
                           RngPurpose::AisHidden, chain, step);
-                bernoulli(
+                bernoulli_units(
                     [&](std::int64_t i) {
                         const float* wi = p.w + i * p.hidden;
                         double a = 0.0;
@@ -88,7 +59,7 @@ void pseudo_log_likelihood(const RbmParams<const float>& p, const float* v, std:
 #pragma omp for schedule(static)
         for (std::int64_t r = 0; r < rows; ++r) {
             const float* vr = v + r * p.visible;
-            hidden_input(p, vr, x);
+            hidden_preactivation(p, vr, x);
             sp.resize(x.size());
             for (std::size_t j = 0; j < x.size(); ++j) sp[j] = softplus(x[j]);
             double pl = 0.0;
