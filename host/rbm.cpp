@@ -1,5 +1,8 @@
 #include "ebmkit/rbm.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -7,6 +10,7 @@
 #include "cpu/rbm.hpp"
 #include "ebmkit/philox.hpp"
 #if EBMKIT_WITH_CUDA
+#include "kernels/logsumexp.hpp"
 #include "kernels/rbm.hpp"
 #endif
 
@@ -79,6 +83,30 @@ void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, Tensor
     kernels::outer_product_sum(ctx.cublas(), v, h, s, d, m, -1.0f / s, true, tf32, grad.w().data<float>());
     kernels::scaled_column_sums(v, s, d, -1.0f / s, true, grad.b().data<float>(), ctx.stream());
     kernels::scaled_column_sums(h, s, m, -1.0f / s, true, grad.c().data<float>(), ctx.stream());
+}
+
+// Chunks of 2^18 configurations: their log-terms by kernels::rbm_log_partition_terms,
+// each chunk reduced by the LogSumExp kernel, the chunk results combined on the host.
+double log_partition_exact_cuda(Context& ctx, const Rbm& rbm, std::int64_t units) {
+    const std::uint64_t total = std::uint64_t{1} << units;
+    const std::int64_t chunk = static_cast<std::int64_t>(std::min<std::uint64_t>(total, std::uint64_t{1} << 18));
+    const std::int64_t chunks = static_cast<std::int64_t>(total / static_cast<std::uint64_t>(chunk));
+    auto* scratch = static_cast<float*>(ctx.workspace(sizeof(float) * (chunk * (units + 1) + chunks)));
+    float* bits = scratch;
+    float* terms = bits + chunk * units;
+    float* chunk_lse = terms + chunk;
+    for (std::int64_t c = 0; c < chunks; ++c) {
+        kernels::rbm_log_partition_terms(device_view(rbm), static_cast<std::uint64_t>(c * chunk), chunk, bits, terms,
+                                         ctx.stream());
+        kernels::logsumexp_forward(terms, chunk_lse + c, 1, chunk, ctx.stream());
+    }
+    Tensor partial({chunks});
+    copy(ConstTensorView(chunk_lse, {chunks}, DType::F32, Device::Cuda), partial);
+    const std::vector<float> values = partial.to_vector<float>();
+    double m = -std::numeric_limits<double>::infinity(), s = 0.0;
+    for (float v : values) m = std::max(m, static_cast<double>(v));
+    for (float v : values) s += std::exp(v - m);
+    return m + std::log(s);
 }
 #endif
 
@@ -191,8 +219,9 @@ double log_partition_exact(Context& ctx, const Rbm& rbm) {
         detail::fail(std::string(op) + ": the smaller layer has " + std::to_string(smaller) +
                      " units; exact enumeration supports at most 25");
     }
-    // A host computation in double; a device model is copied over first.
-    if (rbm.device() != Device::Host) return cpu::log_partition_exact(cpu::params_of(rbm.to(Device::Host)));
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) return log_partition_exact_cuda(ctx, rbm, smaller);
+#endif
     return cpu::log_partition_exact(cpu::params_of(rbm));
 }
 

@@ -6,7 +6,11 @@
 
 #include "check.hpp"
 #include "cpu/rbm_eval.hpp"
+#include "device_memory.hpp"
 #include "ebmkit/rbm.hpp"
+#if EBMKIT_WITH_CUDA
+#include "kernels/rbm.hpp"
+#endif
 
 namespace ebmkit {
 
@@ -41,12 +45,29 @@ AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_v
             detail::fail(std::string(op) + ": options.betas must be non-decreasing (entry " + std::to_string(k) + ")");
         }
     }
-    detail::require_cpu_backend(ctx, op);
-    const float* base_b = base_visible_bias.data<float>();
+    Tensor base_host({rbm.visible()});
+    copy(base_visible_bias, base_host);
+    const float* base_b = base_host.data<float>();
     for (std::int64_t i = 0; i < rbm.visible(); ++i) detail::check_finite(op, "base_visible_bias", base_b[i]);
 
     AisResult r;
-    r.log_weights = cpu::ais_log_weights(cpu::params_of(rbm), base_b, options.runs, betas, ctx.seed());
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        const std::int64_t runs = options.runs, d = rbm.visible(), m = rbm.hidden();
+        // Scratch: log weights (double) first, then v and h.
+        auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * runs + sizeof(float) * runs * (d + m)));
+        auto* log_w = reinterpret_cast<double*>(scratch);
+        auto* v = reinterpret_cast<float*>(scratch + sizeof(double) * runs);
+        kernels::rbm_ais({rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), d, m},
+                         base_visible_bias.data<float>(), runs, betas.data(), static_cast<std::int64_t>(betas.size()),
+                         ctx.seed(), v, v + runs * d, log_w, ctx.stream());
+        r.log_weights.resize(static_cast<std::size_t>(runs));
+        detail::device_copy(r.log_weights.data(), log_w, sizeof(double) * runs);
+    } else
+#endif
+    {
+        r.log_weights = cpu::ais_log_weights(cpu::params_of(rbm), base_b, options.runs, betas, ctx.seed());
+    }
     r.log_z_base = static_cast<double>(rbm.hidden()) * std::log(2.0);
     for (std::int64_t i = 0; i < rbm.visible(); ++i) {
         const double b = base_b[i];
@@ -88,8 +109,16 @@ void pseudo_log_likelihood(Context& ctx, const Rbm& rbm, ConstTensorView v, Tens
     detail::check_rbm_device(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "out", out, {v.dim(0)}, DType::F32, ctx.device());
-    detail::require_cpu_backend(ctx, op);
-    cpu::pseudo_log_likelihood(cpu::params_of(rbm), v.data<float>(), v.dim(0), out.data<float>());
+    if (ctx.backend() == Backend::Cpu) {
+        cpu::pseudo_log_likelihood(cpu::params_of(rbm), v.data<float>(), v.dim(0), out.data<float>());
+        return;
+    }
+    // No kernel yet: the host computes it from copies (an evaluation metric, not a hot path).
+    const Rbm host_rbm = rbm.to(Device::Host);
+    Tensor host_v(v.shape()), host_out({v.dim(0)});
+    copy(v, host_v);
+    cpu::pseudo_log_likelihood(cpu::params_of(host_rbm), host_v.data<float>(), v.dim(0), host_out.data<float>());
+    copy(host_out, out);
 }
 
 }  // namespace ebmkit

@@ -6,7 +6,11 @@
 #include <vector>
 
 #include "check.hpp"
+#include "cpu/optim.hpp"
 #include "ebmkit/philox.hpp"
+#if EBMKIT_WITH_CUDA
+#include "kernels/optim.hpp"
+#endif
 
 namespace ebmkit {
 
@@ -25,6 +29,16 @@ void check_options(const RbmTrainOptions& o) {
     }
 }
 
+// The gathered rows on the context's device.
+Tensor gather_rows(const Tensor& data, const std::int64_t* rows, std::int64_t count, Device device) {
+    const std::int64_t d = data.dim(1);
+    Tensor out({count, d});
+    const float* src = data.data<float>();
+    float* dst = out.data<float>();
+    for (std::int64_t r = 0; r < count; ++r) std::copy(src + rows[r] * d, src + (rows[r] + 1) * d, dst + r * d);
+    return device == Device::Host ? std::move(out) : out.to(device);
+}
+
 // A permutation of 0..n-1 by Fisher-Yates on Philox uniforms keyed (seed, Shuffle, epoch).
 std::vector<std::int64_t> shuffled(std::int64_t n, std::uint64_t seed, std::uint32_t epoch) {
     std::vector<std::int64_t> order(static_cast<std::size_t>(n));
@@ -37,26 +51,18 @@ std::vector<std::int64_t> shuffled(std::int64_t n, std::uint64_t seed, std::uint
     return order;
 }
 
-Tensor gather_rows(const Tensor& data, const std::int64_t* rows, std::int64_t count) {
-    const std::int64_t d = data.dim(1);
-    Tensor out({count, d});
-    const float* src = data.data<float>();
-    float* dst = out.data<float>();
-    for (std::int64_t r = 0; r < count; ++r) std::copy(src + rows[r] * d, src + (rows[r] + 1) * d, dst + r * d);
-    return out;
-}
-
-// velocity <- momentum * velocity + lr * (grad - decay * param); param += velocity.
-void momentum_update(Tensor& param, Tensor& velocity, const Tensor& grad, float lr, float momentum, float decay) {
-    float* p = param.data<float>();
-    float* v = velocity.data<float>();
-    const float* g = grad.data<float>();
-    const std::int64_t n = param.numel();
-#pragma omp parallel for simd schedule(static)
-    for (std::int64_t i = 0; i < n; ++i) {
-        v[i] = momentum * v[i] + lr * (g[i] - decay * p[i]);
-        p[i] += v[i];
+void momentum_update(Context& ctx, Tensor& param, Tensor& velocity, const Tensor& grad, float lr, float momentum,
+                     float decay) {
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        kernels::momentum_ascent_step(param.data<float>(), velocity.data<float>(), grad.data<float>(), param.numel(), lr,
+                                      momentum, decay, ctx.stream());
+        return;
     }
+#endif
+    (void)ctx;
+    cpu::momentum_ascent_step(param.data<float>(), velocity.data<float>(), grad.data<float>(), param.numel(), lr,
+                              momentum, decay);
 }
 
 }  // namespace
@@ -66,7 +72,6 @@ RbmTrainer::RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options)
       velocity_(rbm.visible(), rbm.hidden(), rbm.device()) {
     check_options(options_);
     detail::check_rbm_device("RbmTrainer", ctx, rbm);
-    detail::require_cpu_backend(ctx, "RbmTrainer");
 }
 
 RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
@@ -81,20 +86,20 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
         const std::int64_t count = options_.chains ? options_.chains : std::min(options_.batch, n);
         std::vector<std::int64_t> rows(static_cast<std::size_t>(count));
         for (std::int64_t c = 0; c < count; ++c) rows[c] = order[c % n];
-        chains_ = gather_rows(data, rows.data(), count);
+        chains_ = gather_rows(data, rows.data(), count, ctx_.device());
     }
     const std::int64_t batches = (n + options_.batch - 1) / options_.batch;
     for (std::int64_t start = 0; start < n; start += options_.batch) {
         const std::int64_t count = std::min(options_.batch, n - start);
-        const Tensor batch = gather_rows(data, order.data() + start, count);
+        const Tensor batch = gather_rows(data, order.data() + start, count, ctx_.device());
         Tensor restart;
         if (!options_.persistent) restart = batch.clone();
         Tensor& chains = options_.persistent ? chains_ : restart;
         cd_gradient(ctx_, rbm_, batch, chains, options_.k, step_, grad_);
         step_ += static_cast<std::uint32_t>(options_.k);
-        momentum_update(rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
-        momentum_update(rbm_.b(), velocity_.b(), grad_.b(), lr, options_.momentum, 0.0f);
-        momentum_update(rbm_.c(), velocity_.c(), grad_.c(), lr, options_.momentum, 0.0f);
+        momentum_update(ctx_, rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
+        momentum_update(ctx_, rbm_.b(), velocity_.b(), grad_.b(), lr, options_.momentum, 0.0f);
+        momentum_update(ctx_, rbm_.c(), velocity_.c(), grad_.c(), lr, options_.momentum, 0.0f);
         if (progress) progress(start / options_.batch + 1, batches);
     }
     ++epoch_;

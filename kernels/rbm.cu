@@ -5,6 +5,10 @@
 //   visible: z = b + h W^T    (h [N, M], W^T read from W)  p(v = 1 | h) = sigm(z)
 //   sample:  1 when u <= sigm(z), u = Philox uniform (seed, purpose, chain = row, step, unit)
 //   free energy: f = -b^T v - sum_j softplus(c_j + v^T W_:j)
+//   AIS (Salakhutdinov & Murray 2008), intermediate distribution beta:
+//     hidden  p(h = 1 | v) = sigm(beta x),  x = c + v W, and the log-weight increment
+//             sum_j softplus(beta_k x_j) - softplus(beta_{k-1} x_j) (+ the visible term below)
+//     visible p(v = 1 | h) = sigm((1 - beta) b_A + beta (b + h W^T))
 //
 // Launch strategy: 64 x 64 output tiles, 256 threads, each thread a 4 x 4 register
 // tile of 4 consecutive units, so one 128-bit Philox block covers a thread's four
@@ -26,8 +30,9 @@ namespace {
 
 constexpr int tile_rows = 64, tile_cols = 64, tile_inner = 16, threads = 256;
 
-enum class Epilogue { Probability, Sample, NegSoftplusSum };
+enum class Epilogue { Probability, Sample, NegSoftplusSum, AisHidden };
 
+// z = scale * (a W + bias) + base_scale * base; the Bernoulli probability is sigm(z).
 struct GemmParams {
     const float* a;     // [rows, inner] row-major
     const float* w;     // TRANSPOSED ? [cols, inner] : [inner, cols], row-major
@@ -38,6 +43,11 @@ struct GemmParams {
     std::uint64_t seed;
     std::uint32_t step;
     RngPurpose purpose;
+    float scale = 1.0f;
+    const float* base = nullptr;  // [cols] or null
+    float base_scale = 0.0f;
+    float previous_scale = 0.0f;  // AisHidden: beta_{k-1}
+    double* log_weights = nullptr;  // AisHidden: [rows], accumulated
 };
 
 __device__ __forceinline__ float sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }
@@ -88,7 +98,7 @@ __global__ void __launch_bounds__(threads) rbm_gemm(GemmParams p) {
         const std::int64_t row = row0 + ty * 4 + i;
         if (row >= p.rows) continue;
         float u[4];
-        if constexpr (EPILOGUE == Epilogue::Sample) {
+        if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
             uniform4(philox_block(p.seed, p.purpose, static_cast<std::uint32_t>(row), p.step,
                                   static_cast<std::uint32_t>(col / 4)),
                      u);
@@ -97,12 +107,17 @@ __global__ void __launch_bounds__(threads) rbm_gemm(GemmParams p) {
 #pragma unroll
         for (int j = 0; j < 4; ++j) {
             if (col + j >= p.cols) continue;
-            const float z = acc[i][j] + p.bias[col + j];
+            const float x = acc[i][j] + p.bias[col + j];
+            const float z = p.scale * x + (p.base ? p.base_scale * p.base[col + j] : 0.0f);
             if constexpr (EPILOGUE == Epilogue::Probability) p.out[row * p.cols + col + j] = sigmoid(z);
-            if constexpr (EPILOGUE == Epilogue::Sample) p.out[row * p.cols + col + j] = u[j] <= sigmoid(z) ? 1.0f : 0.0f;
+            if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
+                p.out[row * p.cols + col + j] = u[j] <= sigmoid(z) ? 1.0f : 0.0f;
+            }
             if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) softplus_sum += softplus(z);
+            if constexpr (EPILOGUE == Epilogue::AisHidden) softplus_sum += softplus(z) - softplus(p.previous_scale * x);
         }
         if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) atomicAdd(p.out + row, -softplus_sum);
+        if constexpr (EPILOGUE == Epilogue::AisHidden) atomicAdd(p.log_weights + row, static_cast<double>(softplus_sum));
     }
 }
 
@@ -116,6 +131,44 @@ __global__ void negative_visible_bias_dot(const float* __restrict__ v, const flo
     for (int i = lane; i < d; i += 32) s += v[row * d + i] * b[i];
     for (int offset = 16; offset > 0; offset /= 2) s += __shfl_xor_sync(0xffffffffu, s, offset);
     if (lane == 0) f[row] = -s;
+}
+
+// log_w[r] += delta * (b - b_A)^T v_r, in double: a warp per row.
+__global__ void ais_visible_term(const float* __restrict__ v, const float* __restrict__ b, const float* __restrict__ base,
+                                 std::int64_t rows, int d, double delta, double* __restrict__ log_w) {
+    const std::int64_t row = (static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
+    const int lane = threadIdx.x % 32;
+    if (row >= rows) return;
+    double s = 0.0;
+    for (int i = lane; i < d; i += 32) s += static_cast<double>(v[row * d + i]) * (static_cast<double>(b[i]) - base[i]);
+    for (int offset = 16; offset > 0; offset /= 2) s += __shfl_xor_sync(0xffffffffu, s, offset);
+    if (lane == 0) log_w[row] += delta * s;
+}
+
+// v[r, i] ~ Bernoulli(sigm(base_i)), keyed (seed, ChainInit, chain r, step 0, i).
+__global__ void base_rate_samples(const float* __restrict__ base, std::int64_t rows, int d, std::uint64_t seed,
+                                  float* __restrict__ v) {
+    const int blocks_per_row = (d + 3) / 4;
+    const std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (t >= rows * blocks_per_row) return;
+    const std::int64_t row = t / blocks_per_row;
+    const int block = static_cast<int>(t % blocks_per_row);
+    float u[4];
+    uniform4(philox_block(seed, RngPurpose::ChainInit, static_cast<std::uint32_t>(row), 0, block), u);
+    for (int j = 0; j < 4 && block * 4 + j < d; ++j) v[row * d + block * 4 + j] = u[j] <= sigmoid(base[block * 4 + j]) ? 1.0f : 0.0f;
+}
+
+// bits[r, e] = bit e of (first + r): the configurations of n enumerated units.
+__global__ void configuration_bits(std::uint64_t first, std::int64_t count, int n, float* __restrict__ bits) {
+    const std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (t >= count * n) return;
+    const std::uint64_t config = first + static_cast<std::uint64_t>(t / n);
+    bits[t] = static_cast<float>((config >> (t % n)) & 1u);
+}
+
+__global__ void negate(float* __restrict__ x, std::int64_t n) {
+    const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (i < n) x[i] = -x[i];
 }
 
 __global__ void column_sums(const float* __restrict__ x, std::int64_t rows, std::int64_t cols, float scale,
@@ -164,6 +217,55 @@ void rbm_free_energy(const RbmDevice& rbm, const float* v, std::int64_t rows, fl
     const GemmParams p{v, rbm.w, rbm.c, f, rows, static_cast<int>(rbm.hidden), static_cast<int>(rbm.visible), 0, 0,
                        RngPurpose::GibbsHidden};
     launch<false, Epilogue::NegSoftplusSum>(p, stream);
+}
+
+void rbm_ais(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
+             std::uint64_t seed, float* v, float* h, double* log_w, CUstream_st* stream) {
+    constexpr int block = 256;
+    const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
+    EBMKIT_CUDA_CHECK(cudaMemsetAsync(log_w, 0, sizeof(double) * runs, stream));
+    base_rate_samples<<<static_cast<unsigned>((runs * ((d + 3) / 4) + block - 1) / block), block, 0, stream>>>(
+        base_b, runs, d, seed, v);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+    const auto warp_blocks = static_cast<unsigned>((runs * 32 + block - 1) / block);
+    for (std::int64_t k = 1; k < count; ++k) {
+        const auto b0 = static_cast<float>(betas[k - 1]), b1 = static_cast<float>(betas[k]);
+        const auto step = static_cast<std::uint32_t>(k);
+        // The ratio p*_k(v) / p*_{k-1}(v) at the current v, and h ~ p_k(h | v).
+        GemmParams hp{v, rbm.w, rbm.c, h, runs, m, d, seed, step, RngPurpose::AisHidden};
+        hp.scale = b1;
+        hp.previous_scale = b0;
+        hp.log_weights = log_w;
+        launch<false, Epilogue::AisHidden>(hp, stream);
+        ais_visible_term<<<warp_blocks, block, 0, stream>>>(v, rbm.b, base_b, runs, d, betas[k] - betas[k - 1], log_w);
+        EBMKIT_CUDA_CHECK(cudaGetLastError());
+        if (k + 1 == count) break;
+        // v ~ p_k(v | h).
+        GemmParams vp{h, rbm.w, rbm.b, v, runs, d, m, seed, step, RngPurpose::AisVisible};
+        vp.scale = b1;
+        vp.base = base_b;
+        vp.base_scale = 1.0f - b1;
+        launch<true, Epilogue::Sample>(vp, stream);
+    }
+}
+
+void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int64_t count, float* bits,
+                             float* terms, CUstream_st* stream) {
+    constexpr int block = 256;
+    const bool over_hidden = rbm.hidden <= rbm.visible;
+    const int n = static_cast<int>(over_hidden ? rbm.hidden : rbm.visible);
+    const int other = static_cast<int>(over_hidden ? rbm.visible : rbm.hidden);
+    configuration_bits<<<static_cast<unsigned>((count * n + block - 1) / block), block, 0, stream>>>(first, count, n, bits);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+    // terms = -(free energy of the enumerated layer): -own_bias^T s - sum softplus(other_bias + s W').
+    negative_visible_bias_dot<<<static_cast<unsigned>((count * 32 + block - 1) / block), block, 0, stream>>>(
+        bits, over_hidden ? rbm.c : rbm.b, count, n, terms);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+    const GemmParams p{bits, rbm.w, over_hidden ? rbm.b : rbm.c, terms, count, other, n, 0, 0, RngPurpose::GibbsHidden};
+    if (over_hidden) launch<true, Epilogue::NegSoftplusSum>(p, stream);
+    else launch<false, Epilogue::NegSoftplusSum>(p, stream);
+    negate<<<static_cast<unsigned>((count + block - 1) / block), block, 0, stream>>>(terms, count);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
 void scaled_column_sums(const float* x, std::int64_t rows, std::int64_t cols, float scale, bool accumulate, float* out,

@@ -29,6 +29,19 @@ void rbm_visible(const RbmDevice& rbm, const float* h, std::int64_t rows, float*
 // f [rows] = -b^T v - sum_j softplus(c_j + v^T W_:j).
 void rbm_free_energy(const RbmDevice& rbm, const float* v, std::int64_t rows, float* f, CUstream_st* stream);
 
+// AIS log weights of `runs` chains over betas[0 .. count) (betas[0] = 0, betas[count-1] = 1),
+// keyed like the CPU reference (ChainInit, AisHidden, AisVisible; chain = run, step = k).
+// v [runs, D] and h [runs, M] are scratch; log_w [runs] receives the log weights.
+void rbm_ais(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
+             std::uint64_t seed, float* v, float* h, double* log_w, CUstream_st* stream);
+
+// For configurations first .. first + count - 1 of the smaller layer (bit e of the
+// index is unit e): terms[r] = log of the configuration's unnormalised probability with
+// the other layer summed out, e.g. c^T h + sum_i softplus(b_i + W_i: h) when M <= D.
+// bits [count, min(D, M)] is scratch.
+void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int64_t count, float* bits,
+                             float* terms, CUstream_st* stream);
+
 // out[j] = (accumulate ? out[j] : 0) + scale * sum_r x[r, j], x [rows, cols].
 void scaled_column_sums(const float* x, std::int64_t rows, std::int64_t cols, float scale, bool accumulate, float* out,
                         CUstream_st* stream);

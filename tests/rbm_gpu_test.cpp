@@ -123,5 +123,63 @@ TEST_F(RbmGpu, GibbsChainsReachTheExactDistribution) {
     EXPECT_LT(tv, 0.01);
 }
 
+TEST_F(RbmGpu, ExactLogPartitionMatchesCpu) {
+    Context gpu(Backend::Cuda), cpu(Backend::Cpu);
+    auto rng = test::fresh_rng();
+    // Enumerating h (M <= D) and v (D < M), one chunk and several (2^20 > 2^18).
+    for (auto [d, m] : {std::pair<int, int>{30, 12}, {9, 40}, {50, 20}}) {
+        Rbm rbm = test::random_rbm(rng, d, m, 0.3f);
+        const double ref = log_partition_exact(cpu, rbm);
+        EXPECT_NEAR(log_partition_exact(gpu, rbm.to(Device::Cuda)), ref, 2e-6 * std::abs(ref) + 1e-5) << d << "x" << m;
+    }
+}
+
+TEST_F(RbmGpu, AisMatchesExactAndTheCpuRuns) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    Context gpu(Backend::Cuda, seed), cpu(Backend::Cpu, seed);
+    Rbm rbm = test::random_rbm(rng, 30, 20, 0.3f);
+    const Tensor base = base_rate_bias(test::random_bits(rng, 200, 30, 0.3f));
+    AisOptions options;
+    options.runs = 64;
+    options.betas = linear_ais_schedule(2000);
+    const AisResult g = log_partition_ais(gpu, rbm.to(Device::Cuda), base.to(Device::Cuda), options);
+    const AisResult c = log_partition_ais(cpu, rbm, base, options);
+    EXPECT_NEAR(g.log_z, log_partition_exact(cpu, rbm), 0.1);
+    // Same keys, same samples (up to a rare rounding flip): the log weights agree closely.
+    int close = 0;
+    for (std::size_t r = 0; r < g.log_weights.size(); ++r) close += std::abs(g.log_weights[r] - c.log_weights[r]) < 1e-2;
+    EXPECT_GE(close, 60);
+}
+
+TEST_F(RbmGpu, TrainerOnTheGpuFollowsTheCpu) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    Rbm initial = test::random_rbm(rng, 20, 10, 0.1f);
+    const Tensor data = test::random_bits(rng, 64, 20);
+    RbmTrainOptions o;
+    o.batch = 16;
+    Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
+    Rbm on_gpu = initial.to(Device::Cuda), on_cpu = initial.to(Device::Host);
+    RbmTrainer tg(gpu, on_gpu, o), tc(cpu, on_cpu, o);
+    for (int e = 0; e < 2; ++e) {
+        tg.train_epoch(data);
+        tc.train_epoch(data);
+    }
+    EXPECT_LT(test::relative_error(on_gpu.w().to_vector<float>(), on_cpu.w().to_vector<float>()), 1e-4);
+    EXPECT_LT(test::relative_error(on_gpu.c().to_vector<float>(), on_cpu.c().to_vector<float>()), 1e-4);
+}
+
+TEST_F(RbmGpu, PseudoLikelihoodOnACudaContext) {
+    Context gpu(Backend::Cuda), cpu(Backend::Cpu);
+    auto rng = test::fresh_rng();
+    Rbm rbm = test::random_rbm(rng, 12, 7, 1.0f);
+    const Tensor v = test::random_bits(rng, 9, 12);
+    Tensor out = test::poisoned({9}, Device::Cuda), ref({9});
+    pseudo_log_likelihood(gpu, rbm.to(Device::Cuda), v.to(Device::Cuda), out);
+    pseudo_log_likelihood(cpu, rbm, v, ref);
+    EXPECT_EQ(out.to_vector<float>(), ref.to_vector<float>());
+}
+
 }  // namespace
 }  // namespace ebmkit

@@ -55,7 +55,8 @@ void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f);
 void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
                  std::uint32_t first_step, Rbm& grad);
 
-// Exact log Z by enumerating the smaller layer (at most 25 units), in double.
+// Exact log Z by enumerating the smaller layer (at most 25 units): in double on the
+// CPU; on CUDA the configurations' log-terms in FP32, reduced by the LogSumExp kernel.
 double log_partition_exact(Context& ctx, const Rbm& rbm);
 
 // Annealed importance sampling (Salakhutdinov & Murray 2008) from the base-rate

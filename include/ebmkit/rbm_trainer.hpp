@@ -35,7 +35,8 @@ public:
     // Trains rbm in place on the context's backend; ctx.seed() keys shuffling and sampling.
     RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options);
     // One pass over data [N, D] (binary, host), shuffled with (seed, epoch); a last
-    // partial batch is used too.
+    // partial batch is used too. Mini-batches are gathered on the host and copied to
+    // the context's device.
     // progress(done, total) is called after each mini-batch when given.
     RbmEpochStats train_epoch(const Tensor& data,
                               const std::function<void(std::int64_t, std::int64_t)>& progress = {});

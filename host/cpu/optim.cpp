@@ -1,0 +1,14 @@
+#include "optim.hpp"
+
+namespace ebmkit::cpu {
+
+void momentum_ascent_step(float* param, float* velocity, const float* grad, std::int64_t n, float lr, float momentum,
+                          float decay) {
+#pragma omp parallel for simd schedule(static)
+    for (std::int64_t i = 0; i < n; ++i) {
+        velocity[i] = momentum * velocity[i] + lr * (grad[i] - decay * param[i]);
+        param[i] += velocity[i];
+    }
+}
+
+}  // namespace ebmkit::cpu
