@@ -16,10 +16,10 @@ namespace {
 
 using namespace ebmkit;
 
-// The RBM operations run on the CPU in this version of ebmkit: auto means cpu.
 Backend backend_of(Args& args) {
     const std::string b = args.text("backend", "auto");
-    if (b == "cpu" || b == "auto") return Backend::Cpu;
+    if (b == "auto") return Backend::Auto;
+    if (b == "cpu") return Backend::Cpu;
     if (b == "cuda") return Backend::Cuda;
     throw UsageError{"--backend must be cpu, cuda or auto, got '" + b + "'"};
 }
@@ -36,7 +36,8 @@ Tensor binarized(const ImageSet& set, const std::string& how, std::uint64_t seed
     throw UsageError{"--binarize must be threshold or sample, got '" + how + "'"};
 }
 
-Rbm load_rbm(const std::string& path, SafeTensors& file) {
+// The checkpoint's RBM, on the context's device.
+Rbm load_rbm(const std::string& path, SafeTensors& file, Device device) {
     file = load_safetensors(path);
     const Tensor& w = file.at("W");
     if (w.rank() != 2) throw Error("checkpoint " + path + ": W must be [D, M], got " + w.shape().str());
@@ -44,7 +45,7 @@ Rbm load_rbm(const std::string& path, SafeTensors& file) {
     rbm.w().copy_from(w);
     rbm.b().copy_from(file.at("b", {w.dim(0)}));
     rbm.c().copy_from(file.at("c", {w.dim(1)}));
-    return rbm;
+    return rbm.to(device);
 }
 
 std::string metadata_or(const SafeTensors& file, const std::string& key, const std::string& fallback) {
@@ -54,9 +55,10 @@ std::string metadata_or(const SafeTensors& file, const std::string& key, const s
 
 double mean_pseudo_likelihood(Context& ctx, const Rbm& rbm, const Tensor& v, std::int64_t rows) {
     rows = std::min(rows, v.dim(0));
-    ConstTensorView head(v.data<float>(), {rows, v.dim(1)}, DType::F32, Device::Host);
-    Tensor pl({rows});
-    pseudo_log_likelihood(ctx, rbm, head, pl);
+    Tensor head({rows, v.dim(1)});
+    copy(ConstTensorView(v.data<float>(), {rows, v.dim(1)}, DType::F32, Device::Host), head);
+    Tensor pl({rows}, DType::F32, ctx.device());
+    pseudo_log_likelihood(ctx, rbm, head.to(ctx.device()), pl);
     const auto values = pl.to_vector<float>();
     return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(rows);
 }
@@ -147,10 +149,10 @@ int rbm_eval(const std::vector<std::string>& argv) {
     if (steps > 0) ais.betas = linear_ais_schedule(steps);
 
     const auto start = std::chrono::steady_clock::now();
-    SafeTensors file;
-    const Rbm rbm = load_rbm(path, file);
-    const std::string how = metadata_or(file, "binarize", "threshold");
     Context ctx(backend, seed);
+    SafeTensors file;
+    const Rbm rbm = load_rbm(path, file, ctx.device());
+    const std::string how = metadata_or(file, "binarize", "threshold");
     const Tensor test = binarized(load_fashion_mnist(dir, "test"), how, seed + 1, limit);
     if (test.dim(1) != rbm.visible()) {
         throw Error("model " + path + " has " + std::to_string(rbm.visible()) + " visible units but the images have " +
@@ -162,21 +164,21 @@ int rbm_eval(const std::vector<std::string>& argv) {
     } else {
         const Tensor train = binarized(load_fashion_mnist(dir, "train"), how, seed, 0);
         Progress bar("ais");
-        const AisResult r = log_partition_ais(ctx, rbm, base_rate_bias(train), ais);
+        const AisResult r = log_partition_ais(ctx, rbm, base_rate_bias(train).to(ctx.device()), ais);
         log_z = r.log_z, low = r.log_z_low, high = r.log_z_high;
         char line[160];
         std::snprintf(line, sizeof line, "log Z = %.3f (+3 std %.3f, -3 std %.3f), %lld runs, %zu betas", log_z,
                       high, low, static_cast<long long>(ais.runs), ais.betas.empty() ? std::size_t{14501} : ais.betas.size());
         bar.finish(line);
     }
-    Tensor f({test.dim(0)});
-    free_energy(ctx, rbm, test, f);
+    Tensor f({test.dim(0)}, DType::F32, ctx.device());
+    free_energy(ctx, rbm, test.to(ctx.device()), f);
     const auto fv = f.to_vector<float>();
     const double mean_neg_f = -std::accumulate(fv.begin(), fv.end(), 0.0) / static_cast<double>(fv.size());
     const double ll = mean_neg_f - log_z;
     const double pl = mean_pseudo_likelihood(ctx, rbm, test, 1000);
-    std::fprintf(stderr, "rbm eval: test log-likelihood %.3f nats/image (range %.3f .. %.3f), pseudo-LL %.3f, %lld images\n",
-                 ll, mean_neg_f - high, mean_neg_f - low, pl, static_cast<long long>(test.dim(0)));
+    std::fprintf(stderr, "rbm eval: backend %s, test log-likelihood %.3f nats/image (range %.3f .. %.3f), pseudo-LL %.3f, %lld images\n",
+                 to_string(ctx.backend()), ll, mean_neg_f - high, mean_neg_f - low, pl, static_cast<long long>(test.dim(0)));
     if (json) {
         std::printf("%s\n", JsonObject()
                                 .add("command", "rbm eval")
@@ -188,6 +190,7 @@ int rbm_eval(const std::vector<std::string>& argv) {
                                 .add("test_log_likelihood", ll)
                                 .add("test_pseudo_log_likelihood", pl)
                                 .add("test_images", test.dim(0))
+                                .add("backend", to_string(ctx.backend()))
                                 .add("seconds", seconds_since(start))
                                 .str()
                                 .c_str());
@@ -208,23 +211,24 @@ int rbm_sample(const std::vector<std::string>& argv) {
     if (path.empty()) throw UsageError{"--model FILE is required"};
     if (chains < 1 || steps < 1 || columns < 1) throw UsageError{"--chains, --steps and --columns must be >= 1"};
 
-    SafeTensors file;
-    const Rbm rbm = load_rbm(path, file);
     Context ctx(backend, seed);
+    SafeTensors file;
+    const Rbm rbm = load_rbm(path, file, ctx.device());
     // Chains start from fair coin flips.
-    Tensor v({chains, rbm.visible()});
-    for (std::int64_t i = 0; i < v.numel(); ++i) {
-        v.data<float>()[i] = philox_uniform(seed, RngPurpose::ChainInit, static_cast<std::uint32_t>(i / rbm.visible()), 0,
-                                            static_cast<std::uint32_t>(i % rbm.visible())) <= 0.5f;
+    Tensor start({chains, rbm.visible()});
+    for (std::int64_t i = 0; i < start.numel(); ++i) {
+        start.data<float>()[i] = philox_uniform(seed, RngPurpose::ChainInit, static_cast<std::uint32_t>(i / rbm.visible()),
+                                                0, static_cast<std::uint32_t>(i % rbm.visible())) <= 0.5f;
     }
-    Tensor h({chains, rbm.hidden()});
+    Tensor v = start.to(ctx.device());
+    Tensor h({chains, rbm.hidden()}, DType::F32, ctx.device());
     Progress bar("sampling");
     for (std::int64_t s = 0; s < steps; ++s) {
         gibbs_step(ctx, rbm, v, h, static_cast<std::uint32_t>(s));
         bar.update(s + 1, steps);
     }
     // Show p(v | h) of the last sweep: the mean image of each chain's state.
-    Tensor pv({chains, rbm.visible()});
+    Tensor pv({chains, rbm.visible()}, DType::F32, ctx.device());
     rbm_visible_probs(ctx, rbm, h, pv);
     const auto side = static_cast<std::int64_t>(std::lround(std::sqrt(static_cast<double>(rbm.visible()))));
     const bool square = side * side == rbm.visible();
