@@ -1,12 +1,13 @@
 // ebm-bench: times named workloads for every variant the library has and writes
 // one JSON record per (workload, shape, variant) (DESIGN.md section 7).
 //
-//   ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|all] [--variant cpu|cuda|all]
+//   ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|all] [--variant cpu|cuda|all]
 //             [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]
 //
 // Bandwidth-bound workloads (LogSumExp) report bytes moved against the measured
 // device copy bandwidth; compute-bound ones (RBM Gibbs sweeps, FP32) report flops
-// against a measured cuBLAS FP32 SGEMM.
+// against a measured cuBLAS FP32 SGEMM. rbm_pcd_epoch is one PCD-1 epoch on
+// binarised Fashion-MNIST (60000 images, batch 100, 784 x 500), the whole trainer.
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -60,7 +61,8 @@ struct Record {
 
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "ebm-bench: " << problem << "\n"
-              << "usage: ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|all] [--variant cpu|cuda|all]\n"
+              << "usage: ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|all]\n"
+              << "                 [--variant cpu|cuda|all]\n"
               << "                 [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]\n";
     std::exit(2);
 }
@@ -87,7 +89,7 @@ Options parse(int argc, char** argv) {
         } else usage("unknown argument " + arg);
     }
     if (o.workload != "all" && o.workload != "logsumexp" && o.workload != "logsumexp_backward" &&
-        o.workload != "rbm_gibbs") {
+        o.workload != "rbm_gibbs" && o.workload != "rbm_pcd_epoch") {
         usage("unknown workload " + o.workload);
     }
     if (o.variant != "all" && o.variant != "cpu" && o.variant != "cuda") usage("unknown variant " + o.variant);
@@ -189,6 +191,29 @@ Record run_rbm_gibbs(Context& ctx, const std::string& variant, std::int64_t chai
             roofline};
 }
 
+// One epoch of RbmTrainer (PCD-1, batch 100) over `data`: per image (8 + 4k) D M
+// flops (data and chain statistics, k sweeps, two outer products), k = 1.
+Record run_rbm_pcd_epoch(Context& ctx, const std::string& variant, const Tensor& data, int reps,
+                         const Roofline& roofline) {
+    const std::int64_t d = data.dim(1), m = 500;
+    Rbm rbm(d, m, ctx.device());
+    rbm.init_normal(1, 0.01f);
+    RbmTrainOptions o;
+    o.batch = 100;
+    RbmTrainer trainer(ctx, rbm, o);
+    const Stats s = time_runs(ctx, [&](int) { trainer.train_epoch(data); }, 1, reps);
+    const double images = static_cast<double>(data.dim(0));
+    return {"rbm_pcd_epoch",
+            std::to_string(data.dim(0)) + " images, batch 100, 784x500, PCD-1",
+            variant,
+            device_name(ctx),
+            s,
+            12.0 * d * m * images,
+            images,
+            "images",
+            roofline};
+}
+
 std::string iso_date() {
     char buf[32];
     const std::time_t t = std::time(nullptr);
@@ -230,6 +255,7 @@ int run(int argc, char** argv) {
     }
     auto wanted = [&](const char* name) { return o.workload == "all" || o.workload == name; };
     std::vector<Record> records;
+    Tensor fashion_mnist;  // loaded on first use
     std::printf("%-20s %-34s %-14s %10s %10s %16s %9s\n", "workload", "shape", "variant", "median ms", "min ms",
                 "achieved", "roofline");
     for (const auto& [variant, backend] : variants) {
@@ -243,12 +269,25 @@ int run(int argc, char** argv) {
                 print(records.back());
             }
         }
+        const Roofline fp32{"fp32_gemm", wanted("rbm_gibbs") || wanted("rbm_pcd_epoch") ? measured_fp32_gemm_rate(ctx) : 0.0};
         if (wanted("rbm_gibbs")) {
-            const Roofline fp32{"fp32_gemm", measured_fp32_gemm_rate(ctx)};
             for (std::int64_t chains : o.chains) {
                 // The CPU reference would take minutes on the large configurations.
                 if (!gpu && chains * o.steps > 10240) continue;
                 records.push_back(run_rbm_gibbs(ctx, variant, chains, o.steps, gpu ? o.reps : 3, fp32));
+                print(records.back());
+            }
+        }
+        if (wanted("rbm_pcd_epoch")) {
+            if (fashion_mnist.empty()) {
+                try {
+                    fashion_mnist = binarize_threshold(load_fashion_mnist(default_fashion_mnist_dir(), "train").images);
+                } catch (const Error& e) {
+                    std::cerr << "ebm-bench: rbm_pcd_epoch skipped: " << e.what() << "\n";
+                }
+            }
+            if (!fashion_mnist.empty()) {
+                records.push_back(run_rbm_pcd_epoch(ctx, variant, fashion_mnist, gpu ? 3 : 1, fp32));
                 print(records.back());
             }
         }

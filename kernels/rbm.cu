@@ -19,6 +19,7 @@
 #include <cuda_runtime.h>
 
 #include <algorithm>
+#include <string>
 
 #include "kernels/cuda_check.hpp"
 #include "kernels/philox_device.cuh"
@@ -182,6 +183,11 @@ __global__ void column_sums(const float* __restrict__ x, std::int64_t rows, std:
 
 template <bool TRANSPOSED, Epilogue EPILOGUE>
 void launch(const GemmParams& p, cudaStream_t stream) {
+    constexpr std::int64_t max_rows = std::int64_t{65535} * tile_rows;  // gridDim.y limit
+    if (p.rows > max_rows) {
+        throw Error("rbm kernels: " + std::to_string(p.rows) + " rows exceed the " + std::to_string(max_rows) +
+                    " one launch covers");
+    }
     const dim3 grid((p.cols + tile_cols - 1) / tile_cols, static_cast<unsigned>((p.rows + tile_rows - 1) / tile_rows));
     rbm_gemm<TRANSPOSED, EPILOGUE><<<grid, threads, 0, stream>>>(p);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
