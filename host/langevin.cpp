@@ -1,5 +1,8 @@
 #include "ebmkit/langevin.hpp"
 
+#include <cmath>
+#include <string>
+
 #include "check.hpp"
 #include "cpu/langevin.hpp"
 
@@ -10,6 +13,10 @@ namespace {
 void check_params(const char* op, const LangevinParams& params) {
     detail::check_positive(op, "params.alpha", params.alpha);
     detail::check_non_negative(op, "params.sigma", params.sigma);
+    detail::check_non_negative(op, "params.grad_clip", params.grad_clip);
+    if (params.mala && params.sigma == 0.0f) {
+        detail::fail(std::string(op) + ": params.sigma must be > 0 with MALA (the proposal needs a density)");
+    }
     if (params.clamp) {
         detail::check_finite(op, "params.lo", params.lo);
         detail::check_finite(op, "params.hi", params.hi);
@@ -22,18 +29,28 @@ void check_params(const char* op, const LangevinParams& params) {
 
 }  // namespace
 
-void langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
-                    std::uint32_t first_step, std::uint32_t num_steps) {
+LangevinParams LangevinParams::with_temperature(float alpha, float temperature) {
+    detail::check_positive("LangevinParams::with_temperature", "alpha", alpha);
+    detail::check_positive("LangevinParams::with_temperature", "temperature", temperature);
+    LangevinParams p;
+    p.alpha = alpha;
+    p.sigma = std::sqrt(2.0f * alpha * temperature);
+    return p;
+}
+
+LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
+                             std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
     constexpr const char* op = "langevin_chain";
     detail::check_input(op, ctx, model, x);
     check_params(op, params);
     detail::require_cpu_backend(ctx, op);
-    cpu::langevin_chain(cpu::params_of(model), x.data<float>(), x.dim(0), params, ctx.seed(), first_step, num_steps);
+    return cpu::langevin_chain(cpu::params_of(model), x.data<float>(), x.dim(0), params, ctx.seed(), first_step,
+                               num_steps, trace);
 }
 
-void langevin_step(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
-                   std::uint32_t step) {
-    langevin_chain(ctx, model, x, params, step, 1);
+LangevinStats langevin_step(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
+                            std::uint32_t step) {
+    return langevin_chain(ctx, model, x, params, step, 1);
 }
 
 }  // namespace ebmkit

@@ -8,8 +8,8 @@
 
 namespace ebmkit::cpu {
 
-// num_steps steps of x <- clamp(x - alpha grad_x E(x) + sigma eps) on every row.
-void langevin_chain(const MlpParams<const float>& p, float* x, std::int64_t rows, const LangevinParams& params,
-                    std::uint64_t seed, std::uint32_t first_step, std::uint32_t num_steps);
+// num_steps Langevin (or MALA) steps on every row; stats as the public API documents.
+LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, std::int64_t rows, const LangevinParams& params,
+                             std::uint64_t seed, std::uint32_t first_step, std::uint32_t num_steps, bool trace);
 
 }  // namespace ebmkit::cpu

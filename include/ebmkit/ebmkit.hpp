@@ -12,4 +12,5 @@
 #include "ebmkit/rbm.hpp"
 #include "ebmkit/rbm_trainer.hpp"
 #include "ebmkit/safetensors.hpp"
+#include "ebmkit/sampler.hpp"
 #include "ebmkit/tensor.hpp"

@@ -1,10 +1,18 @@
 // Langevin dynamics on an MLP energy (DESIGN.md section 1):
-//   x <- clamp(x - alpha * grad_x E(x) + sigma * eps),  eps ~ N(0, I)
-// eps[r, i] is Philox's normal for (ctx.seed(), LangevinNoise, chain r, step, element i).
-// sigma = sqrt(2 alpha) is exact Langevin; JEM uses alpha = 1, sigma = 0.01.
+//   x' = x - alpha * g(x) + sigma * eps,  eps ~ N(0, I),  g = grad_x E (optionally clipped)
+// then either x <- clamp(x') (unadjusted Langevin, SGLD as JEM uses it), or, with
+// MALA, x <- x' with probability
+//   min(1, exp(E(x) - E(x')) q(x | x') / q(x' | x)),  log q(b | a) = -|b - a + alpha g(a)|^2 / (2 sigma^2),
+// which leaves exp(-E) exactly invariant (restricted to the clamp box when clamping:
+// a proposal outside the box is rejected).
+// eps[r, i] is Philox's normal for (ctx.seed(), LangevinNoise, chain first_chain + r, step, i);
+// MALA's uniform is (ctx.seed(), MalaAccept, chain, step, 0). So a batch split into
+// parts with matching first_chain gives the same samples as the whole.
+// sigma = sqrt(2 alpha T) samples exp(-E / T); JEM uses alpha = 1, sigma = 0.01.
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "ebmkit/context.hpp"
 #include "ebmkit/mlp.hpp"
@@ -14,18 +22,33 @@ namespace ebmkit {
 
 struct LangevinParams {
     float alpha = 1.0f;   // step size on the gradient, > 0
-    float sigma = 0.01f;  // noise scale, >= 0
-    bool clamp = false;   // clamp every coordinate to [lo, hi] after each step
+    float sigma = 0.01f;  // noise scale, >= 0 (> 0 with MALA)
+    bool clamp = false;   // keep every coordinate in [lo, hi]
     float lo = -1.0f;
     float hi = 1.0f;
+    bool mala = false;         // Metropolis-adjusted: accept or reject every proposal
+    float grad_clip = 0.0f;    // > 0: scale each chain's gradient to at most this L2 norm
+    std::uint32_t first_chain = 0;  // chain index of row 0
+
+    // sigma = sqrt(2 alpha temperature): Langevin dynamics for exp(-E / temperature).
+    static LangevinParams with_temperature(float alpha, float temperature);
+};
+
+struct LangevinStats {
+    std::int64_t proposals = 0;  // chain-steps taken
+    std::int64_t accepted = 0;   // of them accepted (all of them without MALA)
+    std::vector<double> mean_energy;  // per step, after it (when traced)
+    std::vector<double> acceptance;   // per step (when traced)
+    double acceptance_rate() const { return proposals ? static_cast<double>(accepted) / proposals : 1.0; }
 };
 
 // One step on every row (chain) of x: [N, D], in place. step keys the noise.
-void langevin_step(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
-                   std::uint32_t step);
+LangevinStats langevin_step(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
+                            std::uint32_t step);
 
-// num_steps steps, keyed first_step, first_step + 1, ...
-void langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
-                    std::uint32_t first_step, std::uint32_t num_steps);
+// num_steps steps, keyed first_step, first_step + 1, ...; trace records the per-step
+// mean energy and acceptance.
+LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
+                             std::uint32_t first_step, std::uint32_t num_steps, bool trace = false);
 
 }  // namespace ebmkit

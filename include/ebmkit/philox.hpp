@@ -40,6 +40,8 @@ enum class RngPurpose : std::uint32_t {
     Shuffle = 8,
     AisHidden = 9,
     AisVisible = 10,
+    ReplaySlot = 11,
+    ReplayReinit = 12,
 };
 
 struct Philox4 {
