@@ -70,10 +70,4 @@ void check_no_alias(const char* op, const char* name_a, ConstTensorView a, const
     }
 }
 
-void require_cpu_backend(const Context& ctx, const char* op) {
-    if (ctx.backend() != Backend::Cpu) {
-        fail(std::string(op) + ": this version has no CUDA kernel for it; use a Context(Backend::Cpu)");
-    }
-}
-
 }  // namespace ebmkit::detail

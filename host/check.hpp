@@ -35,9 +35,6 @@ void check_non_negative(const char* op, const char* name, double value);
 void check_no_alias(const char* op, const char* name_a, ConstTensorView a, const char* name_b,
                     ConstTensorView b);
 
-// Throws for a Cuda context in operations whose GPU kernels do not exist yet.
-void require_cpu_backend(const Context& ctx, const char* op);
-
 // The model lives where ctx computes; x is [N, model.input_dim()] there. (host/mlp.cpp)
 void check_model(const char* op, const Context& ctx, const MlpEnergy& model);
 void check_input(const char* op, const Context& ctx, const MlpEnergy& model, ConstTensorView x);

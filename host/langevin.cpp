@@ -2,9 +2,14 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "check.hpp"
 #include "cpu/langevin.hpp"
+#include "device_memory.hpp"
+#if EBMKIT_WITH_CUDA
+#include "kernels/langevin.hpp"
+#endif
 
 namespace ebmkit {
 
@@ -27,6 +32,66 @@ void check_params(const char* op, const LangevinParams& params) {
     }
 }
 
+#if EBMKIT_WITH_CUDA
+// Every step: E and grad_x E through the MLP's CUDA path, then the proposal kernel;
+// with MALA the proposal's E and gradient and the accept kernel.
+LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& p,
+                                  std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
+    const std::int64_t rows = x.dim(0), d = x.dim(1);
+    Tensor grad({rows, d}, DType::F32, Device::Cuda), e({rows}, DType::F32, Device::Cuda);
+    Tensor proposal, proposal_grad, proposal_e, outside;
+    // A 64-bit device counter of accepted proposals, held in two int32 elements.
+    Tensor counter = Tensor::zeros({2}, DType::I32, Device::Cuda);
+    auto* accepted = reinterpret_cast<unsigned long long*>(counter.data<std::int32_t>());
+    if (p.mala) {
+        proposal = Tensor({rows, d}, DType::F32, Device::Cuda);
+        proposal_grad = Tensor({rows, d}, DType::F32, Device::Cuda);
+        proposal_e = Tensor({rows}, DType::F32, Device::Cuda);
+        outside = Tensor({rows}, DType::I32, Device::Cuda);
+    }
+    auto evaluate = [&](ConstTensorView at, Tensor& energy, Tensor& gradient) {
+        energy_and_grad_x(ctx, model, at, energy, gradient);
+        if (p.grad_clip > 0) kernels::clip_rows(gradient.data<float>(), rows, d, p.grad_clip, ctx.stream());
+    };
+    auto accepted_so_far = [&] {
+        std::uint64_t n = 0;
+        detail::device_copy(&n, accepted, sizeof n);
+        return n;
+    };
+    LangevinStats stats;
+    stats.proposals = rows * static_cast<std::int64_t>(num_steps);
+    evaluate(x, e, grad);
+    std::uint64_t before = 0;
+    for (std::uint32_t s = 0; s < num_steps; ++s) {
+        const kernels::LangevinStep k{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step + s};
+        if (p.mala) {
+            detail::device_zero(outside.data<std::int32_t>(), outside.bytes());
+            kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, k, proposal.data<float>(),
+                                      outside.data<std::int32_t>(), ctx.stream());
+            evaluate(proposal, proposal_e, proposal_grad);
+            kernels::mala_accept(x.data<float>(), grad.data<float>(), e.data<float>(), proposal.data<float>(),
+                                 proposal_grad.data<float>(), proposal_e.data<float>(), outside.data<std::int32_t>(),
+                                 rows, d, k, accepted, ctx.stream());
+        } else {
+            kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, k, x.data<float>(), nullptr,
+                                      ctx.stream());
+            if (s + 1 < num_steps || trace) evaluate(x, e, grad);
+        }
+        if (trace) {
+            const std::vector<float> energies = e.to_vector<float>();
+            double sum = 0;
+            for (float v : energies) sum += v;
+            stats.mean_energy.push_back(sum / static_cast<double>(rows));
+            const std::uint64_t now = p.mala ? accepted_so_far() : before + static_cast<std::uint64_t>(rows);
+            stats.acceptance.push_back(static_cast<double>(now - before) / static_cast<double>(rows));
+            before = now;
+        }
+    }
+    stats.accepted = p.mala ? static_cast<std::int64_t>(accepted_so_far()) : stats.proposals;
+    return stats;
+}
+#endif
+
 }  // namespace
 
 LangevinParams LangevinParams::with_temperature(float alpha, float temperature) {
@@ -43,7 +108,9 @@ LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x,
     constexpr const char* op = "langevin_chain";
     detail::check_input(op, ctx, model, x);
     check_params(op, params);
-    detail::require_cpu_backend(ctx, op);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) return langevin_chain_cuda(ctx, model, x, params, first_step, num_steps, trace);
+#endif
     return cpu::langevin_chain(cpu::params_of(model), x.data<float>(), x.dim(0), params, ctx.seed(), first_step,
                                num_steps, trace);
 }

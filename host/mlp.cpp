@@ -5,7 +5,11 @@
 
 #include "check.hpp"
 #include "cpu/mlp.hpp"
+#include "device_memory.hpp"
 #include "ebmkit/philox.hpp"
+#if EBMKIT_WITH_CUDA
+#include "kernels/mlp.hpp"
+#endif
 
 namespace ebmkit {
 
@@ -98,8 +102,9 @@ void check_labels(const char* op, const Context& ctx, const MlpEnergy& model, Co
                   std::int64_t rows) {
     using namespace detail;
     check_tensor(op, "labels", labels, {rows}, DType::I32, ctx.device());
-    if (labels.device() != Device::Host) return;
-    const std::int32_t* y = labels.data<std::int32_t>();
+    Tensor host({rows}, DType::I32);
+    copy(labels, host);
+    const std::int32_t* y = host.data<std::int32_t>();
     for (std::int64_t r = 0; r < rows; ++r) {
         if (y[r] < 0 || y[r] >= model.num_outputs()) {
             fail(std::string(op) + ": labels[" + std::to_string(r) + "] = " + std::to_string(y[r]) +
@@ -115,13 +120,64 @@ void check_grad_holder(const char* op, const Context& ctx, const MlpEnergy& mode
     }
 }
 
+#if EBMKIT_WITH_CUDA
+kernels::MlpActivation activation_of(ActivationKind kind) {
+    switch (kind) {
+        case ActivationKind::Relu: return kernels::MlpActivation::Relu;
+        case ActivationKind::LeakyRelu: return kernels::MlpActivation::LeakyRelu;
+        case ActivationKind::Elu: return kernels::MlpActivation::Elu;
+        case ActivationKind::Silu: return kernels::MlpActivation::Silu;
+        case ActivationKind::Tanh: return kernels::MlpActivation::Tanh;
+        case ActivationKind::Softplus: return kernels::MlpActivation::Softplus;
+    }
+    return kernels::MlpActivation::Relu;
+}
+
+kernels::MlpLayers layers_of(const Context& ctx, const MlpEnergy& model) {
+    kernels::MlpLayers l{model.widths(), activation_of(model.activation().kind),
+                         model.activation().leaky_slope, {}, {}, ctx.precision() != Precision::Fp32};
+    for (int i = 0; i < model.num_layers(); ++i) {
+        l.weights.push_back(model.weight(i).data<float>());
+        l.biases.push_back(model.bias(i).data<float>());
+    }
+    return l;
+}
+
+// The unfused CUDA forward pass; returns the workspace's scratch pointers.
+kernels::MlpScratch forward_cuda(Context& ctx, const kernels::MlpLayers& layers, ConstTensorView x) {
+    const std::int64_t rows = x.dim(0);
+    auto* workspace = static_cast<float*>(ctx.workspace(sizeof(float) * kernels::mlp_workspace_floats(layers, rows)));
+    kernels::mlp_forward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows, workspace);
+    return kernels::mlp_scratch(layers, rows, workspace);
+}
+
+// E (nullable) and, when grad is non-null, grad_x E, on the device.
+void energy_cuda(Context& ctx, const MlpEnergy& model, ConstTensorView x, const std::int32_t* labels, float* energy,
+                 float* grad) {
+    const kernels::MlpLayers layers = layers_of(ctx, model);
+    const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
+    kernels::energy_head(s.logits, labels, x.dim(0), model.num_outputs(), s.lse, s.dlogits, energy, ctx.stream());
+    if (grad) {
+        auto* workspace = static_cast<float*>(ctx.workspace(0));
+        kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0), workspace, s.dlogits, grad,
+                              {}, {}, false);
+    }
+}
+#endif
+
 }  // namespace
 
 void mlp_logits(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView logits) {
     constexpr const char* op = "mlp_logits";
     detail::check_input(op, ctx, model, x);
     detail::check_tensor(op, "logits", logits, {x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
-    detail::require_cpu_backend(ctx, op);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        const kernels::MlpScratch s = forward_cuda(ctx, layers_of(ctx, model), x);
+        detail::device_copy(logits.raw(), s.logits, sizeof(float) * static_cast<std::size_t>(logits.numel()));
+        return;
+    }
+#endif
     cpu::mlp_logits(cpu::params_of(model), x.data<float>(), x.dim(0), logits.data<float>());
 }
 
@@ -129,7 +185,9 @@ void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView 
     constexpr const char* op = "energy";
     detail::check_input(op, ctx, model, x);
     detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
-    detail::require_cpu_backend(ctx, op);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) return energy_cuda(ctx, model, x, nullptr, energy.data<float>(), nullptr);
+#endif
     cpu::energy(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), energy.data<float>());
 }
 
@@ -138,7 +196,11 @@ void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensor
     detail::check_input(op, ctx, model, x);
     check_labels(op, ctx, model, labels, x.dim(0));
     detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
-    detail::require_cpu_backend(ctx, op);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        return energy_cuda(ctx, model, x, labels.data<std::int32_t>(), energy.data<float>(), nullptr);
+    }
+#endif
     cpu::energy(cpu::params_of(model), x.data<float>(), labels.data<std::int32_t>(), x.dim(0),
                 energy.data<float>());
 }
@@ -148,7 +210,9 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Tens
     detail::check_input(op, ctx, model, x);
     detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "x", x, "grad", grad);
-    detail::require_cpu_backend(ctx, op);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) return energy_cuda(ctx, model, x, nullptr, nullptr, grad.data<float>());
+#endif
     cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), grad.data<float>());
 }
 
@@ -159,9 +223,26 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Cons
     check_labels(op, ctx, model, labels, x.dim(0));
     detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "x", x, "grad", grad);
-    detail::require_cpu_backend(ctx, op);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        return energy_cuda(ctx, model, x, labels.data<std::int32_t>(), nullptr, grad.data<float>());
+    }
+#endif
     cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), labels.data<std::int32_t>(), x.dim(0),
                        grad.data<float>());
+}
+
+void energy_and_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView energy, TensorView grad) {
+    constexpr const char* op = "energy_and_grad_x";
+    detail::check_input(op, ctx, model, x);
+    detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
+    detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "x", x, "grad", grad);
+    detail::check_no_alias(op, "energy", energy, "grad", grad);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) return energy_cuda(ctx, model, x, nullptr, energy.data<float>(), grad.data<float>());
+#endif
+    cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), grad.data<float>(), energy.data<float>());
 }
 
 void param_grad(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView dlogits, MlpEnergy& grad,
@@ -171,7 +252,20 @@ void param_grad(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTe
     detail::check_tensor(op, "dlogits", dlogits, {x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
     check_grad_holder(op, ctx, model, grad);
     if (&grad == &model) detail::fail(std::string(op) + ": grad must not be the model itself");
-    detail::require_cpu_backend(ctx, op);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        const kernels::MlpLayers layers = layers_of(ctx, model);
+        forward_cuda(ctx, layers, x);
+        std::vector<float*> dw, db;
+        for (int l = 0; l < grad.num_layers(); ++l) {
+            dw.push_back(grad.weight(l).data<float>());
+            db.push_back(grad.bias(l).data<float>());
+        }
+        kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0),
+                              static_cast<float*>(ctx.workspace(0)), dlogits.data<float>(), nullptr, dw, db, accumulate);
+        return;
+    }
+#endif
     cpu::param_grad(cpu::params_of(model), x.data<float>(), dlogits.data<float>(), x.dim(0), cpu::params_of(grad),
                     accumulate);
 }

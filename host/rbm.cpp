@@ -10,6 +10,7 @@
 #include "cpu/rbm.hpp"
 #include "ebmkit/philox.hpp"
 #if EBMKIT_WITH_CUDA
+#include "kernels/columns.hpp"
 #include "kernels/logsumexp.hpp"
 #include "kernels/rbm.hpp"
 #endif

@@ -172,15 +172,6 @@ __global__ void negate(float* __restrict__ x, std::int64_t n) {
     if (i < n) x[i] = -x[i];
 }
 
-__global__ void column_sums(const float* __restrict__ x, std::int64_t rows, std::int64_t cols, float scale,
-                            bool accumulate, float* __restrict__ out) {
-    const std::int64_t col = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (col >= cols) return;
-    float s = 0.0f;
-    for (std::int64_t r = 0; r < rows; ++r) s += x[r * cols + col];
-    out[col] = (accumulate ? out[col] : 0.0f) + scale * s;
-}
-
 template <bool TRANSPOSED, Epilogue EPILOGUE>
 void launch(const GemmParams& p, cudaStream_t stream) {
     constexpr std::int64_t max_rows = std::int64_t{65535} * tile_rows;  // gridDim.y limit
@@ -271,14 +262,6 @@ void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int
     if (over_hidden) launch<true, Epilogue::NegSoftplusSum>(p, stream);
     else launch<false, Epilogue::NegSoftplusSum>(p, stream);
     negate<<<static_cast<unsigned>((count + block - 1) / block), block, 0, stream>>>(terms, count);
-    EBMKIT_CUDA_CHECK(cudaGetLastError());
-}
-
-void scaled_column_sums(const float* x, std::int64_t rows, std::int64_t cols, float scale, bool accumulate, float* out,
-                        CUstream_st* stream) {
-    constexpr int block = 256;
-    column_sums<<<static_cast<unsigned>((cols + block - 1) / block), block, 0, stream>>>(x, rows, cols, scale,
-                                                                                          accumulate, out);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

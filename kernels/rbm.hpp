@@ -42,10 +42,6 @@ void rbm_ais(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const
 void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int64_t count, float* bits,
                              float* terms, CUstream_st* stream);
 
-// out[j] = (accumulate ? out[j] : 0) + scale * sum_r x[r, j], x [rows, cols].
-void scaled_column_sums(const float* x, std::int64_t rows, std::int64_t cols, float scale, bool accumulate, float* out,
-                        CUstream_st* stream);
-
 // dw [D, M] = (accumulate ? dw : 0) + scale * v^T ph, v [rows, D], ph [rows, M] (cuBLAS;
 // tensor_cores allows TF32).
 void outer_product_sum(cublasContext* cublas, const float* v, const float* ph, std::int64_t rows, std::int64_t d,

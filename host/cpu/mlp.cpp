@@ -154,7 +154,7 @@ void energy(const MlpParams<const float>& p, const float* x, const std::int32_t*
 }
 
 void energy_grad_x(const MlpParams<const float>& p, const float* x, const std::int32_t* labels,
-                   std::int64_t rows, float* grad) {
+                   std::int64_t rows, float* grad, float* energy) {
     const std::int64_t d = p.widths.front();
 #pragma omp parallel
     {
@@ -167,6 +167,7 @@ void energy_grad_x(const MlpParams<const float>& p, const float* x, const std::i
             row.backward(dlogits.data());
             std::transform(row.input_grad().begin(), row.input_grad().end(), grad + r * d,
                            [](double v) { return static_cast<float>(v); });
+            if (energy) energy[r] = static_cast<float>(row.energy(labels ? labels[r] : -1));
         }
     }
 }

@@ -47,8 +47,9 @@ void mlp_logits(const MlpParams<const float>& p, const float* x, std::int64_t ro
 // labels may be null (E(x)); else E(x, labels[r]).
 void energy(const MlpParams<const float>& p, const float* x, const std::int32_t* labels, std::int64_t rows,
             float* energy);
+// grad_x E per row; energy (nullable) receives E.
 void energy_grad_x(const MlpParams<const float>& p, const float* x, const std::int32_t* labels,
-                   std::int64_t rows, float* grad);
+                   std::int64_t rows, float* grad, float* energy = nullptr);
 void param_grad(const MlpParams<const float>& p, const float* x, const float* dlogits, std::int64_t rows,
                 const MlpParams<float>& grad, bool accumulate);
 

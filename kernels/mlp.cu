@@ -1,0 +1,202 @@
+// MLP energy, unfused: each layer's matrix product through cuBLAS (FP32, or TF32 on
+// tensor cores when allowed) and elementwise kernels for bias + activation, the
+// energy head and the activation derivatives.
+//   forward:  z_l = a_{l-1} W_l^T + b_l,  a_l = act(z_l),  logits = z_L
+//   head:     E = -LSE(logits), dE/dlogits = -softmax(logits)   (or -logits[y], -onehot(y))
+//   backward: g_{l-1} = dz_l W_l,  dz_{l-1} = g_{l-1} * act'(z_{l-1}),  dx = g_0
+//             dW_l = dz_l^T a_{l-1},  db_l = column sums of dz_l
+// This is the baseline the fused kernels are measured against and the general path
+// for every width. Workspace layout: for each layer z_l then a_l (a_L absent), then
+// lse [rows], then two ping-pong gradient buffers [rows, max width].
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
+
+#include <algorithm>
+
+#include "kernels/columns.hpp"
+#include "kernels/cuda_check.hpp"
+#include "kernels/logsumexp.hpp"
+#include "kernels/mlp.hpp"
+
+namespace ebmkit::kernels {
+
+namespace {
+
+constexpr int block = 256;
+
+unsigned blocks_for(std::int64_t n) { return static_cast<unsigned>(std::min<std::int64_t>((n + block - 1) / block, 1 << 20)); }
+
+__device__ __forceinline__ float activate(MlpActivation act, float slope, float z) {
+    switch (act) {
+        case MlpActivation::Relu: return fmaxf(z, 0.0f);
+        case MlpActivation::LeakyRelu: return z > 0.0f ? z : slope * z;
+        case MlpActivation::Elu: return z > 0.0f ? z : expm1f(z);
+        case MlpActivation::Silu: return z / (1.0f + expf(-z));
+        case MlpActivation::Tanh: return tanhf(z);
+        case MlpActivation::Softplus: return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z)));
+    }
+    return z;
+}
+
+__device__ __forceinline__ float activate_grad(MlpActivation act, float slope, float z) {
+    switch (act) {
+        case MlpActivation::Relu: return z > 0.0f ? 1.0f : 0.0f;
+        case MlpActivation::LeakyRelu: return z > 0.0f ? 1.0f : slope;
+        case MlpActivation::Elu: return z > 0.0f ? 1.0f : expf(z);
+        case MlpActivation::Silu: {
+            const float s = 1.0f / (1.0f + expf(-z));
+            return s * (1.0f + z * (1.0f - s));
+        }
+        case MlpActivation::Tanh: {
+            const float t = tanhf(z);
+            return 1.0f - t * t;
+        }
+        case MlpActivation::Softplus: return 1.0f / (1.0f + expf(-z));
+    }
+    return 1.0f;
+}
+
+// z += b (per column); a = act(z) unless a is null (the last layer).
+__global__ void bias_activation(float* __restrict__ z, float* __restrict__ a, const float* __restrict__ b,
+                                std::int64_t rows, std::int64_t cols, MlpActivation act, float slope) {
+    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < rows * cols; i += stride) {
+        const float v = z[i] + b[i % cols];
+        z[i] = v;
+        if (a) a[i] = activate(act, slope, v);
+    }
+}
+
+// g *= act'(z), elementwise.
+__global__ void activation_backward(float* __restrict__ g, const float* __restrict__ z, std::int64_t n,
+                                    MlpActivation act, float slope) {
+    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+        g[i] *= activate_grad(act, slope, z[i]);
+    }
+}
+
+// dlogits = -softmax(logits) from lse, or -onehot(label); energy = -lse or -logits[label].
+__global__ void energy_head_kernel(const float* __restrict__ logits, const std::int32_t* __restrict__ labels,
+                                   const float* __restrict__ lse, std::int64_t rows, std::int64_t k,
+                                   float* __restrict__ dlogits, float* __restrict__ energy) {
+    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < rows * k; i += stride) {
+        const std::int64_t r = i / k, j = i % k;
+        if (labels) {
+            dlogits[i] = j == labels[r] ? -1.0f : 0.0f;
+            if (energy && j == labels[r]) energy[r] = -logits[i];
+        } else {
+            dlogits[i] = lse[r] == -INFINITY ? 0.0f : -expf(logits[i] - lse[r]);
+            if (energy && j == 0) energy[r] = -lse[r];
+        }
+    }
+}
+
+void set_math(cublasContext* cublas, bool tensor_cores) {
+    EBMKIT_CUBLAS_CHECK(cublasSetMathMode(cublas, tensor_cores ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
+}
+
+int as_int(std::int64_t v) { return static_cast<int>(v); }
+
+// Offsets of z_l and a_l in the workspace.
+struct Layout {
+    std::vector<std::size_t> z, a;
+    std::size_t lse, grad0, grad1, total;
+};
+
+Layout layout(const MlpLayers& mlp, std::int64_t rows) {
+    Layout l;
+    std::size_t at = 0;
+    const std::size_t layers = mlp.weights.size();
+    const auto r = static_cast<std::size_t>(rows);
+    for (std::size_t i = 0; i < layers; ++i) {
+        const auto w = static_cast<std::size_t>(mlp.widths[i + 1]);
+        l.z.push_back(at);
+        at += r * w;
+        l.a.push_back(at);
+        if (i + 1 < layers) at += r * w;
+    }
+    l.lse = at;
+    at += r;
+    const auto max_width = static_cast<std::size_t>(*std::max_element(mlp.widths.begin(), mlp.widths.end()));
+    l.grad0 = at;
+    at += r * max_width;
+    l.grad1 = at;
+    at += r * max_width;
+    l.total = at;
+    return l;
+}
+
+}  // namespace
+
+std::size_t mlp_workspace_floats(const MlpLayers& mlp, std::int64_t rows) { return layout(mlp, rows).total; }
+
+MlpScratch mlp_scratch(const MlpLayers& mlp, std::int64_t rows, float* workspace) {
+    const Layout l = layout(mlp, rows);
+    // mlp_backward writes the last layer's g into buffer (L - 1) % 2, so dlogits
+    // lives in buffer L % 2.
+    const std::size_t dlogits = mlp.weights.size() % 2 ? l.grad1 : l.grad0;
+    return {workspace + l.z.back(), workspace + l.lse, workspace + dlogits};
+}
+
+void mlp_forward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x, std::int64_t rows,
+                 float* workspace) {
+    const Layout l = layout(mlp, rows);
+    set_math(cublas, mlp.tensor_cores);
+    const float one = 1.0f, zero = 0.0f;
+    const float* input = x;
+    for (std::size_t i = 0; i < mlp.weights.size(); ++i) {
+        const std::int64_t in = mlp.widths[i], out = mlp.widths[i + 1];
+        float* z = workspace + l.z[i];
+        // Row-major z [rows, out] = input [rows, in] W^T, i.e. column-major z^T = W input^T.
+        EBMKIT_CUBLAS_CHECK(cublasSgemm(cublas, CUBLAS_OP_T, CUBLAS_OP_N, as_int(out), as_int(rows), as_int(in), &one,
+                                        mlp.weights[i], as_int(in), input, as_int(in), &zero, z, as_int(out)));
+        const bool last = i + 1 == mlp.weights.size();
+        float* a = last ? nullptr : workspace + l.a[i];
+        bias_activation<<<blocks_for(rows * out), block, 0, stream>>>(z, a, mlp.biases[i], rows, out, mlp.activation,
+                                                                       mlp.leaky_slope);
+        EBMKIT_CUDA_CHECK(cudaGetLastError());
+        input = a;
+    }
+}
+
+void energy_head(const float* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t k, float* lse,
+                 float* dlogits, float* energy, CUstream_st* stream) {
+    if (!labels) logsumexp_forward(logits, lse, rows, k, stream);
+    energy_head_kernel<<<blocks_for(rows * k), block, 0, stream>>>(logits, labels, lse, rows, k, dlogits, energy);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+void mlp_backward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x, std::int64_t rows,
+                  float* workspace, const float* dlogits, float* dx, const std::vector<float*>& dweights,
+                  const std::vector<float*>& dbiases, bool accumulate) {
+    const Layout l = layout(mlp, rows);
+    set_math(cublas, mlp.tensor_cores);
+    const float one = 1.0f, zero = 0.0f, keep = accumulate ? 1.0f : 0.0f;
+    const float* dz = dlogits;
+    float* buffers[2] = {workspace + l.grad0, workspace + l.grad1};
+    for (std::size_t n = mlp.weights.size(); n-- > 0;) {
+        const std::int64_t in = mlp.widths[n], out = mlp.widths[n + 1];
+        const float* input = n == 0 ? x : workspace + l.a[n - 1];
+        if (!dweights.empty()) {
+            // dW [out, in] = dz^T input: column-major dW^T = input^T dz.
+            EBMKIT_CUBLAS_CHECK(cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_T, as_int(in), as_int(out), as_int(rows), &one,
+                                            input, as_int(in), dz, as_int(out), &keep, dweights[n], as_int(in)));
+            scaled_column_sums(dz, rows, out, 1.0f, accumulate, dbiases[n], stream);
+        }
+        if (n == 0 && !dx) break;
+        // g [rows, in] = dz W: column-major g^T = W^T dz^T.
+        float* g = n == 0 ? dx : buffers[n % 2];
+        EBMKIT_CUBLAS_CHECK(cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_N, as_int(in), as_int(rows), as_int(out), &one,
+                                        mlp.weights[n], as_int(in), dz, as_int(out), &zero, g, as_int(in)));
+        if (n > 0) {
+            activation_backward<<<blocks_for(rows * in), block, 0, stream>>>(g, workspace + l.z[n - 1], rows * in,
+                                                                              mlp.activation, mlp.leaky_slope);
+            EBMKIT_CUDA_CHECK(cudaGetLastError());
+        }
+        dz = g;
+    }
+}
+
+}  // namespace ebmkit::kernels
