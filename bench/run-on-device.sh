@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# One call on the lent GPU machine (see /work/.library/device/): the binaries are
+# built here with `cmake -S . -B build-gpu -G Ninja && ninja -C build-gpu` and carried
+# as build-gpu/bin. Runs every test binary (GPU suites included), the GPU suites under
+# compute-sanitizer (memcheck, and racecheck for the shared-memory kernels), the
+# benchmarks and the PyTorch peer; logs and JSON go to $OUT, a summary table last.
+set -uo pipefail
+out=${OUT:-device-out}
+mkdir -p "$out"
+bin=build-gpu/bin
+export LD_LIBRARY_PATH=/usr/local/cuda/lib64:${LD_LIBRARY_PATH:-}
+nvidia-smi --query-gpu=name,driver_version,clocks.sm,clocks.mem --format=csv > "$out/gpu.csv" 2>&1
+git rev-parse HEAD > "$out/revision" 2>/dev/null || true
+
+status=0
+for t in "$bin"/*_test; do
+  name=$(basename "$t")
+  [ "$name" = ebm_command_test ] && continue  # needs the build tree's absolute paths
+  if "$t" --gtest_brief=1 > "$out/$name.log" 2>&1; then echo "PASS $name"; else echo "FAIL $name"; status=1; fi
+done
+for t in logsumexp_gpu_test rbm_gpu_test mlp_gpu_test langevin_gpu_test philox_gpu_test device_test; do
+  compute-sanitizer --tool memcheck --error-exitcode 9 "$bin/$t" --gtest_brief=1 > "$out/$t.memcheck.log" 2>&1 &&
+    echo "memcheck clean $t" || { echo "memcheck FINDINGS $t"; status=1; }
+done
+for t in logsumexp_gpu_test rbm_gpu_test; do
+  compute-sanitizer --tool racecheck --error-exitcode 9 "$bin/$t" --gtest_brief=1 > "$out/$t.racecheck.log" 2>&1 &&
+    echo "racecheck clean $t" || { echo "racecheck FINDINGS $t"; status=1; }
+done
+"$bin/ebm-bench" --json "$out/ebm-bench.json" > "$out/ebm-bench.txt" 2>&1
+python3 bench/peers/torch_rbm.py --json "$out/torch_rbm.json" > "$out/torch_rbm.txt" 2>&1
+cat "$out/ebm-bench.txt" "$out/torch_rbm.txt"
+exit $status
