@@ -1,13 +1,16 @@
 // ebm-bench: times named workloads for every variant the library has and writes
 // one JSON record per (workload, shape, variant) (DESIGN.md section 7).
 //
-//   ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|all] [--variant cpu|cuda|all]
+//   ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|langevin|all] [--variant cpu|cuda|all]
 //             [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]
 //
 // Bandwidth-bound workloads (LogSumExp) report bytes moved against the measured
 // device copy bandwidth; compute-bound ones (RBM Gibbs sweeps, FP32) report flops
 // against a measured cuBLAS FP32 SGEMM. rbm_pcd_epoch is one PCD-1 epoch on
 // binarised Fashion-MNIST (60000 images, batch 100, 784 x 500), the whole trainer.
+// langevin is SGLD chains (20 and 60 steps) on the 784-256-256-10 and
+// 64-512-512-512-10 ELU energies, in Fp32 and Tf32, against the measured GEMM of
+// the same precision.
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -61,7 +64,7 @@ struct Record {
 
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "ebm-bench: " << problem << "\n"
-              << "usage: ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|all]\n"
+              << "usage: ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|langevin|all]\n"
               << "                 [--variant cpu|cuda|all]\n"
               << "                 [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]\n";
     std::exit(2);
@@ -89,7 +92,7 @@ Options parse(int argc, char** argv) {
         } else usage("unknown argument " + arg);
     }
     if (o.workload != "all" && o.workload != "logsumexp" && o.workload != "logsumexp_backward" &&
-        o.workload != "rbm_gibbs" && o.workload != "rbm_pcd_epoch") {
+        o.workload != "rbm_gibbs" && o.workload != "rbm_pcd_epoch" && o.workload != "langevin") {
         usage("unknown workload " + o.workload);
     }
     if (o.variant != "all" && o.variant != "cpu" && o.variant != "cuda") usage("unknown variant " + o.variant);
@@ -214,6 +217,46 @@ Record run_rbm_pcd_epoch(Context& ctx, const std::string& variant, const Tensor&
             roofline};
 }
 
+// `steps` SGLD steps (alpha 1, sigma 0.01, clamp) of `chains` chains: each step a
+// forward and an input-gradient pass, 4 flops per multiply-add of the network.
+Record run_langevin(Context& ctx, const std::string& variant, const std::vector<std::int64_t>& widths,
+                    std::int64_t chains, std::uint32_t steps, int reps, const Roofline& roofline) {
+    MlpEnergy host(widths, Activation::elu());
+    host.init_uniform(1);
+    const MlpEnergy model = host.to(ctx.device());
+    Tensor start({chains, widths.front()});
+    for (std::int64_t i = 0; i < start.numel(); ++i) start.data<float>()[i] = static_cast<float>((i * 2654435761u) % 2000) * 1e-3f - 1;
+    Tensor x = start.to(ctx.device());
+    LangevinParams p;
+    p.clamp = true;
+    std::uint32_t step = 0;
+    const Stats s = time_runs(
+        ctx,
+        [&](int) {
+            langevin_chain(ctx, model, x, p, step, steps);
+            step += steps;
+        },
+        1, reps);
+    double macs = 0;
+    std::string net;
+    for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+        macs += static_cast<double>(widths[l]) * widths[l + 1];
+        net += (l ? "-" : "") + std::to_string(widths[l]);
+    }
+    net += "-" + std::to_string(widths.back());
+    const double chain_steps = static_cast<double>(chains) * steps;
+    return {"langevin",
+            std::to_string(chains) + " chains x " + std::to_string(steps) + " steps, " + net + " " +
+                to_string(ctx.precision()),
+            variant,
+            device_name(ctx),
+            s,
+            4.0 * macs * chain_steps,
+            chain_steps,
+            "chain_steps",
+            roofline};
+}
+
 std::string iso_date() {
     char buf[32];
     const std::time_t t = std::time(nullptr);
@@ -269,7 +312,8 @@ int run(int argc, char** argv) {
                 print(records.back());
             }
         }
-        const Roofline fp32{"fp32_gemm", wanted("rbm_gibbs") || wanted("rbm_pcd_epoch") ? measured_fp32_gemm_rate(ctx) : 0.0};
+        const bool compute_bound = wanted("rbm_gibbs") || wanted("rbm_pcd_epoch") || wanted("langevin");
+        const Roofline fp32{"fp32_gemm", compute_bound ? measured_gemm_rate(ctx, false) : 0.0};
         if (wanted("rbm_gibbs")) {
             for (std::int64_t chains : o.chains) {
                 // The CPU reference would take minutes on the large configurations.
@@ -277,6 +321,25 @@ int run(int argc, char** argv) {
                 records.push_back(run_rbm_gibbs(ctx, variant, chains, o.steps, gpu ? o.reps : 3, fp32));
                 print(records.back());
             }
+        }
+        if (wanted("langevin")) {
+            const Roofline tf32{"tf32_gemm", gpu ? measured_gemm_rate(ctx, true) : 0.0};
+            const std::vector<std::vector<std::int64_t>> nets = {{784, 256, 256, 10}, {64, 512, 512, 512, 10}};
+            for (Precision precision : {Precision::Fp32, Precision::Tf32}) {
+                if (!gpu && precision != Precision::Fp32) continue;
+                ctx.set_precision(precision);
+                for (const auto& net : nets) {
+                    for (std::uint32_t steps : {20u, 60u}) {
+                        for (std::int64_t chains : o.chains) {
+                            if (!gpu && (chains > 256 || steps > 20)) continue;  // minutes on the CPU otherwise
+                            records.push_back(run_langevin(ctx, variant, net, chains, steps, gpu ? 5 : 1,
+                                                           precision == Precision::Fp32 ? fp32 : tf32));
+                            print(records.back());
+                        }
+                    }
+                }
+            }
+            ctx.set_precision(Precision::Fp32);
         }
         if (wanted("rbm_pcd_epoch")) {
             if (fashion_mnist.empty()) {

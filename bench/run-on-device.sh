@@ -27,6 +27,9 @@ for t in logsumexp_gpu_test rbm_gpu_test; do
     echo "racecheck clean $t" || { echo "racecheck FINDINGS $t"; status=1; }
 done
 "$bin/ebm-bench" --json "$out/ebm-bench.json" > "$out/ebm-bench.txt" 2>&1
+"$bin/ebm-bench" --workload langevin --chains 256 --chains 4096 --chains 65536 --json "$out/ebm-bench-langevin.json" \
+  > "$out/ebm-bench-langevin.txt" 2>&1
 python3 bench/peers/torch_rbm.py --json "$out/torch_rbm.json" > "$out/torch_rbm.txt" 2>&1
-cat "$out/ebm-bench.txt" "$out/torch_rbm.txt"
+python3 bench/peers/torch_langevin.py --chains 256 4096 65536 --json "$out/torch_langevin.json" > "$out/torch_langevin.txt" 2>&1
+cat "$out"/*.txt
 exit $status

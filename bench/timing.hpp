@@ -19,8 +19,9 @@ Stats time_runs(Context& ctx, const std::function<void(int)>& fn, int warmup, in
 // practical HBM ceiling for bandwidth-bound kernels; 0 on a Cpu context.
 double measured_copy_bandwidth(Context& ctx);
 
-// Measured FP32 (SIMT, no TF32) matrix-product rate in flop/s: cuBLAS SGEMM on
-// 4096^3, the practical ceiling for FP32 compute-bound kernels; 0 on a Cpu context.
-double measured_fp32_gemm_rate(Context& ctx);
+// Measured matrix-product rate in flop/s: cuBLAS SGEMM on 4096^3 in FP32 SIMT, or
+// with TF32 tensor cores; the practical ceiling for compute-bound kernels of that
+// precision. 0 on a Cpu context.
+double measured_gemm_rate(Context& ctx, bool tensor_cores);
 
 }  // namespace ebmkit::bench

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "support.hpp"
+#include "two_dimensional_energy.hpp"
 
 namespace ebmkit {
 namespace {
@@ -65,6 +66,44 @@ TEST_F(LangevinGpu, ReplaySamplerRunsOnTheDevice) {
     const Tensor b = on_cpu.sample(model, 8);
     EXPECT_EQ(a.device(), Device::Cuda);
     EXPECT_LT(test::relative_error(a.to_vector<float>(), b.to_vector<float>()), 1e-5);
+}
+
+TEST_F(LangevinGpu, BatchSplitWithChainOffsetsGivesTheSameSamples) {
+    auto rng = test::fresh_rng();
+    Context gpu(Backend::Cuda, rng(), Precision::Fp32);
+    const MlpEnergy model = test::random_mlp(rng, {5, 12, 3}, Activation::softplus()).to(Device::Cuda);
+    LangevinParams p = LangevinParams::with_temperature(0.05f, 1.0f);
+    const Tensor start = test::uniform_tensor(rng, {10, 5}, -1, 1);
+    Tensor whole = start.to(Device::Cuda), head({4, 5}), tail({6, 5});
+    copy(ConstTensorView(start.data<float>(), {4, 5}, DType::F32, Device::Host), head);
+    copy(ConstTensorView(start.data<float>() + 20, {6, 5}, DType::F32, Device::Host), tail);
+    Tensor dhead = head.to(Device::Cuda), dtail = tail.to(Device::Cuda);
+    langevin_chain(gpu, model, whole, p, 3, 7);
+    langevin_chain(gpu, model, dhead, p, 3, 7);
+    p.first_chain = 4;
+    langevin_chain(gpu, model, dtail, p, 3, 7);
+    auto joined = dhead.to_vector<float>();
+    const auto t = dtail.to_vector<float>();
+    joined.insert(joined.end(), t.begin(), t.end());
+    EXPECT_EQ(joined, whole.to_vector<float>());
+}
+
+class TwoDimensionalOnGpu : public test::TwoDimensionalEnergy {
+protected:
+    void SetUp() override {
+        if (!cuda_available()) GTEST_SKIP() << "no CUDA device: the Langevin kernels need one";
+        TwoDimensionalEnergy::SetUp();
+    }
+};
+
+TEST_F(TwoDimensionalOnGpu, MalaReachesTheNormalisedDensity) {
+    LangevinParams p = LangevinParams::with_temperature(0.4f, 1.0f);
+    p.mala = true;
+    EXPECT_LT(total_variation(Backend::Cuda, p, 200, 20), 0.045);
+}
+
+TEST_F(TwoDimensionalOnGpu, SmallStepLangevinReachesTheNormalisedDensity) {
+    EXPECT_LT(total_variation(Backend::Cuda, LangevinParams::with_temperature(0.01f, 1.0f), 600, 20), 0.06);
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "support.hpp"
+#include "two_dimensional_energy.hpp"
 
 namespace ebmkit {
 namespace {
@@ -261,90 +262,19 @@ TEST(LangevinSampler, DataAndNormalStarts) {
     EXPECT_THROW(LangevinSampler(ctx, 3, o), Error);  // uniform starts need the clamp box
 }
 
-// E(x) = sum_j a_j softplus(s d_j . x + c_j), 16 directions d_j around the circle, a_j > 0:
-// a skewed, non-Gaussian density that decays like exp(-|x|). Normalised on a 400 x 400
-// grid over [-6, 6]^2; MALA and small-step Langevin histograms on 20 x 20 bins of
-// [-3, 3]^2 (plus the outside) against it, by total variation.
-class TwoDimensional : public ::testing::Test {
-protected:
-    void SetUp() override {
-        auto rng = test::fresh_rng();
-        seed_ = rng();
-        model_ = std::make_unique<MlpEnergy>(std::vector<std::int64_t>{2, 16, 1}, Activation::softplus());
-        std::vector<float> w, b, a;
-        std::uniform_real_distribution<float> u(0.0f, 1.0f);
-        for (int j = 0; j < 16; ++j) {
-            const double t = 2 * M_PI * j / 16;
-            w.push_back(static_cast<float>(2 * std::cos(t)));
-            w.push_back(static_cast<float>(2 * std::sin(t)));
-            b.push_back(2 * u(rng) - 1);
-            a.push_back(-(0.1f + 0.4f * u(rng)));  // E = -f: negative output weights give E = sum |a| softplus
-        }
-        model_->weight(0).copy_from(Tensor::from(w, {16, 2}));
-        model_->bias(0).copy_from(Tensor::from(b, {16}));
-        model_->weight(1).copy_from(Tensor::from(a, {1, 16}));
-        // Exact bin probabilities.
-        Context ctx(Backend::Cpu);
-        const int g = 400;
-        const double lo = -6, step = 12.0 / g;
-        Tensor pts({g * g, 2});
-        for (int i = 0; i < g; ++i) {
-            for (int j = 0; j < g; ++j) {
-                pts.data<float>()[(i * g + j) * 2] = static_cast<float>(lo + (i + 0.5) * step);
-                pts.data<float>()[(i * g + j) * 2 + 1] = static_cast<float>(lo + (j + 0.5) * step);
-            }
-        }
-        Tensor e({g * g});
-        energy(ctx, *model_, pts, e);
-        exact_.assign(bins * bins + 1, 0.0);
-        double z = 0;
-        for (int k = 0; k < g * g; ++k) {
-            const double p = std::exp(-static_cast<double>(e.data<float>()[k]));
-            z += p;
-            exact_[bin(pts.data<float>()[2 * k], pts.data<float>()[2 * k + 1])] += p;
-        }
-        for (double& p : exact_) p /= z;
-    }
+using test::TwoDimensionalEnergy;
 
-    static constexpr int bins = 20;
-    static int bin(double x, double y) {
-        if (std::abs(x) >= 3 || std::abs(y) >= 3) return bins * bins;
-        return static_cast<int>((x + 3) / 6 * bins) * bins + static_cast<int>((y + 3) / 6 * bins);
-    }
-
-    double total_variation(const LangevinParams& p, std::uint32_t burn_in, std::uint32_t record) {
-        Context ctx(Backend::Cpu, seed_);
-        const std::int64_t chains = 4096;
-        Tensor x = test::filled({chains, 2}, 0.0f);
-        langevin_chain(ctx, *model_, x, p, 0, burn_in);
-        std::vector<double> count(bins * bins + 1, 0.0);
-        for (std::uint32_t s = 0; s < record; ++s) {
-            langevin_chain(ctx, *model_, x, p, burn_in + s * 5, 5);  // thin by 5
-            for (std::int64_t c = 0; c < chains; ++c) {
-                count[bin(x.data<float>()[2 * c], x.data<float>()[2 * c + 1])] += 1.0 / (chains * record);
-            }
-        }
-        double tv = 0;
-        for (std::size_t k = 0; k < count.size(); ++k) tv += std::abs(count[k] - exact_[k]) / 2;
-        return tv;
-    }
-
-    std::uint64_t seed_ = 0;
-    std::unique_ptr<MlpEnergy> model_;
-    std::vector<double> exact_;
-};
-
-TEST_F(TwoDimensional, MalaReachesTheNormalisedDensity) {
+TEST_F(TwoDimensionalEnergy, MalaReachesTheNormalisedDensity) {
     // A step this large leaves unadjusted Langevin at TV ~0.14; MALA's correction
     // removes the bias. 4096 x 20 correlated draws over 401 cells: noise ~0.02.
     LangevinParams p = LangevinParams::with_temperature(0.4f, 1.0f);
     p.mala = true;
-    EXPECT_LT(total_variation(p, 200, 20), 0.045);
+    EXPECT_LT(total_variation(Backend::Cpu, p, 200, 20), 0.045);
 }
 
-TEST_F(TwoDimensional, SmallStepLangevinReachesTheNormalisedDensity) {
+TEST_F(TwoDimensionalEnergy, SmallStepLangevinReachesTheNormalisedDensity) {
     // Unadjusted: a bias of order alpha on top of the sampling noise.
-    EXPECT_LT(total_variation(LangevinParams::with_temperature(0.01f, 1.0f), 600, 20), 0.06);
+    EXPECT_LT(total_variation(Backend::Cpu, LangevinParams::with_temperature(0.01f, 1.0f), 600, 20), 0.06);
 }
 
 }  // namespace

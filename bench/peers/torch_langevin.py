@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""PyTorch peer of ebm-bench's langevin workload: SGLD chains on an MLP energy
+E(x) = -logsumexp(f(x)) written as Tomczak's listing 6.1 does it (autograd.grad
+every step, randn_like noise), eager and with the step compiled by torch.compile;
+the same networks (784-256-256-10 and 64-512-512-512-10, ELU), chain counts and
+step counts, timed with CUDA events, written in ebm-bench's JSON format.
+
+    python3 bench/peers/torch_langevin.py --chains 256 4096 65536 --json torch_langevin.json
+"""
+import argparse
+import datetime
+import json
+import statistics
+
+import torch
+from torch import nn
+
+
+def mlp(widths):
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(nn.Linear(widths[i], widths[i + 1]))
+        if i + 2 < len(widths):
+            layers.append(nn.ELU())
+    return nn.Sequential(*layers)
+
+
+def sgld_step(net, x, alpha, sigma):
+    x = x.detach().requires_grad_(True)
+    energy = -torch.logsumexp(net(x), dim=1).sum()
+    grad = torch.autograd.grad(energy, [x])[0]
+    return (x - alpha * grad + sigma * torch.randn_like(x)).clamp(-1.0, 1.0).detach()
+
+
+def chain(step, net, x, steps):
+    for _ in range(steps):
+        x = step(net, x, 1.0, 0.01)
+    return x
+
+
+def time_ms(fn, reps):
+    for _ in range(2):
+        fn()
+    torch.cuda.synchronize()
+    times = []
+    for _ in range(reps):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        torch.cuda.synchronize()
+        times.append(start.elapsed_time(end))
+    return statistics.median(times), min(times), max(times)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--chains", type=int, nargs="+", default=[256, 1024, 4096, 16384])
+    p.add_argument("--steps", type=int, nargs="+", default=[20, 60])
+    p.add_argument("--reps", type=int, default=5)
+    p.add_argument("--json", default="")
+    a = p.parse_args()
+    if not torch.cuda.is_available():
+        raise SystemExit("torch_langevin.py times the GPU; no CUDA device is visible")
+    dev = torch.device("cuda")
+    records = []
+    compiled_step = torch.compile(sgld_step)
+    for precision in ("fp32", "tf32"):
+        torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+        for widths in ([784, 256, 256, 10], [64, 512, 512, 512, 10]):
+            torch.manual_seed(1)
+            net = mlp(widths).to(dev)
+            macs = sum(widths[i] * widths[i + 1] for i in range(len(widths) - 1))
+            for variant, step in (("torch-eager", sgld_step), ("torch-compile", compiled_step)):
+                for steps in a.steps:
+                    for chains in a.chains:
+                        x0 = torch.rand(chains, widths[0], device=dev) * 2 - 1
+                        med, lo, hi = time_ms(lambda: chain(step, net, x0, steps), a.reps)
+                        chain_steps = chains * steps
+                        records.append({
+                            "workload": "langevin",
+                            "shape": f"{chains} chains x {steps} steps, {'-'.join(map(str, widths))} {precision}",
+                            "variant": variant, "device": torch.cuda.get_device_name(), "torch": torch.__version__,
+                            "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            "median_ms": med, "min_ms": lo, "max_ms": hi,
+                            "chain_steps_per_s": chain_steps / (med * 1e-3),
+                            "achieved": 4.0 * macs * chain_steps / (med * 1e-3),
+                        })
+                        print(f"{variant:14s} {precision} {'-'.join(map(str, widths)):18s} {chains:6d} x {steps:3d}: "
+                              f"{med:9.3f} ms, {chain_steps / (med * 1e-3):.3e} chain-steps/s")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(records, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
