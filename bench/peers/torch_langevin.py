@@ -3,7 +3,8 @@
 E(x) = -logsumexp(f(x)) written as Tomczak's listing 6.1 does it (autograd.grad
 every step, randn_like noise), eager and with the step compiled by torch.compile;
 the same networks (784-256-256-10 and 64-512-512-512-10, ELU), chain counts and
-step counts, timed with CUDA events, written in ebm-bench's JSON format.
+step counts, timed with CUDA events (a wall clock on the CPU), written in
+ebm-bench's JSON format.
 
     python3 bench/peers/torch_langevin.py --chains 256 4096 65536 --json torch_langevin.json
 """
@@ -38,18 +39,23 @@ def chain(step, net, x, steps):
     return x
 
 
-def time_ms(fn, reps):
+def time_ms(fn, reps, cuda):
     for _ in range(2):
         fn()
-    torch.cuda.synchronize()
     times = []
     for _ in range(reps):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        torch.cuda.synchronize()
-        times.append(start.elapsed_time(end))
+        if cuda:
+            torch.cuda.synchronize()
+            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+            start.record()
+            fn()
+            end.record()
+            torch.cuda.synchronize()
+            times.append(start.elapsed_time(end))
+        else:
+            t0 = datetime.datetime.now()
+            fn()
+            times.append((datetime.datetime.now() - t0).total_seconds() * 1e3)
     return statistics.median(times), min(times), max(times)
 
 
@@ -60,27 +66,31 @@ def main():
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--json", default="")
     a = p.parse_args()
-    if not torch.cuda.is_available():
-        raise SystemExit("torch_langevin.py times the GPU; no CUDA device is visible")
-    dev = torch.device("cuda")
+    cuda = torch.cuda.is_available()
+    dev = torch.device("cuda" if cuda else "cpu")
+    device_name = torch.cuda.get_device_name() if cuda else "cpu"
     records = []
-    compiled_step = torch.compile(sgld_step)
-    for precision in ("fp32", "tf32"):
+    variants = [("torch-eager", sgld_step)]
+    if hasattr(torch, "compile"):
+        variants.append(("torch-compile", torch.compile(sgld_step)))
+    else:
+        print(f"torch {torch.__version__} has no torch.compile: eager only")
+    for precision in ("fp32", "tf32") if cuda else ("fp32",):
         torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
         for widths in ([784, 256, 256, 10], [64, 512, 512, 512, 10]):
             torch.manual_seed(1)
             net = mlp(widths).to(dev)
             macs = sum(widths[i] * widths[i + 1] for i in range(len(widths) - 1))
-            for variant, step in (("torch-eager", sgld_step), ("torch-compile", compiled_step)):
+            for variant, step in variants:
                 for steps in a.steps:
                     for chains in a.chains:
                         x0 = torch.rand(chains, widths[0], device=dev) * 2 - 1
-                        med, lo, hi = time_ms(lambda: chain(step, net, x0, steps), a.reps)
+                        med, lo, hi = time_ms(lambda: chain(step, net, x0, steps), a.reps, cuda)
                         chain_steps = chains * steps
                         records.append({
                             "workload": "langevin",
                             "shape": f"{chains} chains x {steps} steps, {'-'.join(map(str, widths))} {precision}",
-                            "variant": variant, "device": torch.cuda.get_device_name(), "torch": torch.__version__,
+                            "variant": variant, "device": device_name, "torch": torch.__version__,
                             "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
                             "median_ms": med, "min_ms": lo, "max_ms": hi,
                             "chain_steps_per_s": chain_steps / (med * 1e-3),

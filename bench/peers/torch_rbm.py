@@ -57,9 +57,13 @@ def main():
     w = 0.05 * torch.randn(d, m, device=dev)
     b = torch.zeros(d, device=dev)
     c = torch.zeros(m, device=dev)
-    compiled = torch.compile(gibbs)
+    variants = [("torch-eager", gibbs)]
+    if hasattr(torch, "compile"):
+        variants.append(("torch-compile", torch.compile(gibbs)))
+    else:
+        print(f"torch {torch.__version__} has no torch.compile: eager only")
     records = []
-    for variant, fn in (("torch-eager", gibbs), ("torch-compile", compiled)):
+    for variant, fn in variants:
         for chains in a.chains:
             v = torch.zeros(chains, d, device=dev)
             med, lo, hi = time_ms(lambda: fn(v, w, b, c, a.steps), a.reps, cuda)
