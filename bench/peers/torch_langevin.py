@@ -9,12 +9,12 @@ ebm-bench's JSON format.
     python3 bench/peers/torch_langevin.py --chains 256 4096 65536 --json torch_langevin.json
 """
 import argparse
-import datetime
 import json
-import statistics
 
 import torch
 from torch import nn
+
+from peer_timing import now, time_ms, variants
 
 
 def mlp(widths):
@@ -39,26 +39,6 @@ def chain(step, net, x, steps):
     return x
 
 
-def time_ms(fn, reps, cuda):
-    for _ in range(2):
-        fn()
-    times = []
-    for _ in range(reps):
-        if cuda:
-            torch.cuda.synchronize()
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            fn()
-            end.record()
-            torch.cuda.synchronize()
-            times.append(start.elapsed_time(end))
-        else:
-            t0 = datetime.datetime.now()
-            fn()
-            times.append((datetime.datetime.now() - t0).total_seconds() * 1e3)
-    return statistics.median(times), min(times), max(times)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--chains", type=int, nargs="+", default=[256, 1024, 4096, 16384])
@@ -70,18 +50,14 @@ def main():
     dev = torch.device("cuda" if cuda else "cpu")
     device_name = torch.cuda.get_device_name() if cuda else "cpu"
     records = []
-    variants = [("torch-eager", sgld_step)]
-    if hasattr(torch, "compile"):
-        variants.append(("torch-compile", torch.compile(sgld_step)))
-    else:
-        print(f"torch {torch.__version__} has no torch.compile: eager only")
+    steps_fns = variants(sgld_step)
     for precision in ("fp32", "tf32") if cuda else ("fp32",):
         torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
         for widths in ([784, 256, 256, 10], [64, 512, 512, 512, 10]):
             torch.manual_seed(1)
             net = mlp(widths).to(dev)
             macs = sum(widths[i] * widths[i + 1] for i in range(len(widths) - 1))
-            for variant, step in variants:
+            for variant, step in steps_fns:
                 for steps in a.steps:
                     for chains in a.chains:
                         x0 = torch.rand(chains, widths[0], device=dev) * 2 - 1
@@ -91,7 +67,7 @@ def main():
                             "workload": "langevin",
                             "shape": f"{chains} chains x {steps} steps, {'-'.join(map(str, widths))} {precision}",
                             "variant": variant, "device": device_name, "torch": torch.__version__,
-                            "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                            "date": now(),
                             "median_ms": med, "min_ms": lo, "max_ms": hi,
                             "chain_steps_per_s": chain_steps / (med * 1e-3),
                             "achieved": 4.0 * macs * chain_steps / (med * 1e-3),

@@ -7,11 +7,11 @@ writing records in ebm-bench's JSON format.
     python3 bench/peers/torch_rbm.py --chains 256 1024 4096 16384 --steps 10 --json torch_rbm.json
 """
 import argparse
-import datetime
 import json
-import statistics
 
 import torch
+
+from peer_timing import now, time_ms, variants
 
 
 def gibbs(v, w, b, c, steps):
@@ -19,25 +19,6 @@ def gibbs(v, w, b, c, steps):
         h = torch.bernoulli(torch.sigmoid(v @ w + c))
         v = torch.bernoulli(torch.sigmoid(h @ w.t() + b))
     return v
-
-
-def time_ms(fn, reps, cuda):
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(reps):
-        if cuda:
-            start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-            start.record()
-            fn()
-            end.record()
-            torch.cuda.synchronize()
-            times.append(start.elapsed_time(end))
-        else:
-            t0 = datetime.datetime.now()
-            fn()
-            times.append((datetime.datetime.now() - t0).total_seconds() * 1e3)
-    return statistics.median(times), min(times), max(times)
 
 
 def main():
@@ -57,13 +38,8 @@ def main():
     w = 0.05 * torch.randn(d, m, device=dev)
     b = torch.zeros(d, device=dev)
     c = torch.zeros(m, device=dev)
-    variants = [("torch-eager", gibbs)]
-    if hasattr(torch, "compile"):
-        variants.append(("torch-compile", torch.compile(gibbs)))
-    else:
-        print(f"torch {torch.__version__} has no torch.compile: eager only")
     records = []
-    for variant, fn in variants:
+    for variant, fn in variants(gibbs):
         for chains in a.chains:
             v = torch.zeros(chains, d, device=dev)
             med, lo, hi = time_ms(lambda: fn(v, w, b, c, a.steps), a.reps, cuda)
@@ -72,7 +48,7 @@ def main():
             records.append({
                 "workload": "rbm_gibbs", "shape": f"{chains} chains x {a.steps} steps, 784x500", "variant": variant,
                 "device": device_name, "torch": torch.__version__,
-                "date": datetime.datetime.utcnow().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "date": now(),
                 "median_ms": med, "min_ms": lo, "max_ms": hi, "chain_sweeps_per_s": sweeps / (med * 1e-3),
                 "roofline": "fp32_gemm", "achieved": flops / (med * 1e-3),
             })
