@@ -7,6 +7,7 @@
 #include "ebmkit/langevin.hpp"
 #include "ebmkit/logsumexp.hpp"
 #include "ebmkit/mlp.hpp"
+#include "ebmkit/optim.hpp"
 #include "ebmkit/philox.hpp"
 #include "ebmkit/png.hpp"
 #include "ebmkit/rbm.hpp"

@@ -20,11 +20,7 @@
 #include <math.h>
 #include <cstdint>
 
-#if defined(__CUDACC__)
-#define EBMKIT_HOST_DEVICE __host__ __device__ __forceinline__
-#else
-#define EBMKIT_HOST_DEVICE inline
-#endif
+#include "ebmkit/host_device.hpp"
 
 namespace ebmkit {
 

@@ -1,0 +1,129 @@
+#include "ebmkit/optim.hpp"
+
+#include <cmath>
+#include <string>
+
+#include "check.hpp"
+#include "cpu/optim.hpp"
+#if EBMKIT_WITH_CUDA
+#include "kernels/optim.hpp"
+#endif
+
+namespace ebmkit {
+
+const char* to_string(OptimizerKind kind) {
+    switch (kind) {
+        case OptimizerKind::Sgd: return "sgd";
+        case OptimizerKind::Adam: return "adam";
+        case OptimizerKind::Adamax: return "adamax";
+    }
+    return "?";
+}
+
+namespace {
+
+void check_options(const OptimizerOptions& o) {
+    constexpr const char* op = "Optimizer";
+    detail::check_positive(op, "options.lr", o.lr);
+    detail::check_non_negative(op, "options.weight_decay", o.weight_decay);
+    detail::check_positive(op, "options.eps", o.eps);
+    auto unit = [&](const char* name, float v) {
+        if (!(v >= 0.0f && v < 1.0f)) detail::fail(std::string(op) + ": " + name + " must be in [0, 1), got " + std::to_string(v));
+    };
+    unit("options.momentum", o.momentum);
+    unit("options.beta1", o.beta1);
+    unit("options.beta2", o.beta2);
+}
+
+// The model's parameter tensors in a fixed order: weight 0, bias 0, weight 1, ...
+template <typename Model>
+auto parameters(Model& m) {
+    std::vector<decltype(&m.weight(0))> out;
+    for (int l = 0; l < m.num_layers(); ++l) {
+        out.push_back(&m.weight(l));
+        out.push_back(&m.bias(l));
+    }
+    return out;
+}
+
+}  // namespace
+
+Optimizer::Optimizer(const MlpEnergy& model, const OptimizerOptions& options) : options_(options) {
+    check_options(options);
+    for (const Tensor* p : parameters(model)) {
+        first_.push_back(Tensor::zeros(p->shape(), DType::F32, p->device()));
+        second_.push_back(options.kind == OptimizerKind::Sgd ? Tensor()
+                                                              : Tensor::zeros(p->shape(), DType::F32, p->device()));
+    }
+}
+
+void Optimizer::set_lr(float lr) {
+    detail::check_positive("Optimizer::set_lr", "lr", lr);
+    options_.lr = lr;
+}
+
+void Optimizer::step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad) {
+    constexpr const char* op = "Optimizer::step";
+    detail::check_model(op, ctx, model);
+    detail::check_model(op, ctx, grad);
+    const auto params = parameters(model);
+    const auto grads = parameters(grad);
+    if (params.size() != first_.size() || grad.widths() != model.widths()) {
+        detail::fail(std::string(op) + ": model and grad must have the widths the optimizer was made for");
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        if (!(params[i]->shape() == first_[i].shape()) || params[i]->device() != first_[i].device()) {
+            detail::fail(std::string(op) + ": the model's parameters changed shape or device since construction");
+        }
+    }
+    ++steps_;
+    const auto t = static_cast<double>(steps_);
+    const kernels::OptimizerStep s{options_.kind == OptimizerKind::Sgd    ? kernels::OptimizerRule::Sgd
+                                   : options_.kind == OptimizerKind::Adam ? kernels::OptimizerRule::Adam
+                                                                          : kernels::OptimizerRule::Adamax,
+                                   options_.lr,
+                                   options_.momentum,
+                                   options_.beta1,
+                                   options_.beta2,
+                                   options_.eps,
+                                   options_.weight_decay,
+                                   static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta1), t)),
+                                   static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta2), t))};
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        float* second = second_[i].empty() ? nullptr : second_[i].data<float>();
+#if EBMKIT_WITH_CUDA
+        if (ctx.backend() == Backend::Cuda) {
+            kernels::optimizer_step(params[i]->data<float>(), first_[i].data<float>(), second, grads[i]->data<float>(),
+                                    params[i]->numel(), s, ctx.stream());
+            continue;
+        }
+#endif
+        cpu::optimizer_step(params[i]->data<float>(), first_[i].data<float>(), second, grads[i]->data<float>(),
+                            params[i]->numel(), s);
+    }
+}
+
+std::vector<std::pair<std::string, ConstTensorView>> Optimizer::state() const {
+    std::vector<std::pair<std::string, ConstTensorView>> out;
+    for (std::size_t i = 0; i < first_.size(); ++i) {
+        out.emplace_back("optim.first." + std::to_string(i), first_[i]);
+        if (!second_[i].empty()) out.emplace_back("optim.second." + std::to_string(i), second_[i]);
+    }
+    return out;
+}
+
+void Optimizer::load_state(const SafeTensors& file, std::int64_t steps) {
+    if (steps < 0) detail::fail("Optimizer::load_state: steps must be >= 0");
+    // Every tensor is looked up (and checked) before any state is overwritten.
+    for (std::size_t i = 0; i < first_.size(); ++i) {
+        file.at("optim.first." + std::to_string(i), first_[i].shape());
+        if (!second_[i].empty()) file.at("optim.second." + std::to_string(i), second_[i].shape());
+    }
+    for (std::size_t i = 0; i < first_.size(); ++i) {
+        first_[i].copy_from(file.at("optim.first." + std::to_string(i), first_[i].shape()));
+        if (!second_[i].empty()) second_[i].copy_from(file.at("optim.second." + std::to_string(i), second_[i].shape()));
+    }
+    steps_ = steps;
+}
+
+}  // namespace ebmkit

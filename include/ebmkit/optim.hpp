@@ -1,0 +1,52 @@
+// Optimizers for MLP energies (minimisation), with PyTorch's update rules:
+//   Sgd:    g += wd p;  v = momentum v + g;  p -= lr v
+//   Adam:   g += wd p;  m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2;
+//           p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
+//   Adamax: g += wd p;  m = b1 m + (1 - b1) g;  u = max(b2 u, |g| + eps);
+//           p -= lr / (1 - b1^t) m / u
+// The state lives on the model's device; a step is one fused kernel per parameter tensor.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ebmkit/context.hpp"
+#include "ebmkit/mlp.hpp"
+#include "ebmkit/safetensors.hpp"
+#include "ebmkit/tensor.hpp"
+
+namespace ebmkit {
+
+enum class OptimizerKind { Sgd, Adam, Adamax };
+const char* to_string(OptimizerKind kind);
+
+struct OptimizerOptions {
+    OptimizerKind kind = OptimizerKind::Adamax;  // Tomczak's JEM notebook: Adamax, lr 1e-3
+    float lr = 1e-3f;
+    float momentum = 0.9f;  // Sgd
+    float beta1 = 0.9f, beta2 = 0.999f, eps = 1e-8f;  // Adam, Adamax
+    float weight_decay = 0.0f;
+};
+
+class Optimizer {
+public:
+    Optimizer(const MlpEnergy& model, const OptimizerOptions& options);
+    // One update of model from grad (same shapes and device as the model).
+    void step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad);
+    std::int64_t steps() const { return steps_; }
+    const OptimizerOptions& options() const { return options_; }
+    void set_lr(float lr);
+
+    // The state as named tensors ("optim.m.3", ...) plus the step count, for checkpoints.
+    std::vector<std::pair<std::string, ConstTensorView>> state() const;
+    void load_state(const SafeTensors& file, std::int64_t steps);
+
+private:
+    OptimizerOptions options_;
+    std::vector<Tensor> first_, second_;  // per parameter tensor: weights then biases of each layer
+    std::int64_t steps_ = 0;
+};
+
+}  // namespace ebmkit
