@@ -80,6 +80,17 @@ void ReplayBuffer::store(const std::vector<std::int64_t>& slots, ConstTensorView
     }
 }
 
+void ReplayBuffer::assign(ConstTensorView samples) {
+    detail::check_tensor("ReplayBuffer::assign", "samples", samples, {buffer_.dim(0), buffer_.dim(1)}, DType::F32,
+                         samples.device());
+    copy(samples, buffer_);
+}
+
+void LangevinSampler::restore(ConstTensorView buffer_samples, std::uint32_t rounds) {
+    if (buffer_) buffer_->assign(buffer_samples);
+    round_ = rounds;
+}
+
 LangevinSampler::LangevinSampler(Context& ctx, std::int64_t dim, const SamplerOptions& options)
     : ctx_(ctx), dim_(dim), options_(options) {
     constexpr const char* op = "LangevinSampler";

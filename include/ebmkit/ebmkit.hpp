@@ -4,6 +4,7 @@
 #include "ebmkit/context.hpp"
 #include "ebmkit/data.hpp"
 #include "ebmkit/error.hpp"
+#include "ebmkit/jem.hpp"
 #include "ebmkit/langevin.hpp"
 #include "ebmkit/logsumexp.hpp"
 #include "ebmkit/mlp.hpp"

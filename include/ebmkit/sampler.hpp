@@ -28,6 +28,7 @@ public:
     void store(const std::vector<std::int64_t>& slots, ConstTensorView samples, std::uint32_t round);
     const Tensor& samples() const { return buffer_; }
     std::int64_t size() const { return buffer_.dim(0); }
+    void assign(ConstTensorView samples);  // same shape
 
 private:
     std::int64_t slot_of(std::uint32_t round, std::int64_t b) const;
@@ -65,6 +66,8 @@ public:
     const LangevinStats& last_stats() const { return stats_; }
     const ReplayBuffer* buffer() const { return buffer_ ? &*buffer_ : nullptr; }
     std::uint32_t rounds() const { return round_; }
+    // Resumes from a checkpoint: the replay buffer's contents (when it has one) and the round.
+    void restore(ConstTensorView buffer_samples, std::uint32_t rounds);
 
 private:
     Tensor start(std::int64_t batch, ConstTensorView data, std::vector<std::int64_t>& slots);

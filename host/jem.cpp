@@ -1,0 +1,310 @@
+#include "ebmkit/jem.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <sstream>
+
+#include "check.hpp"
+#include "ebmkit/philox.hpp"
+#include "ebmkit/safetensors.hpp"
+
+namespace ebmkit {
+
+namespace {
+
+// Per-row softmax head of host logits [rows, k] in double.
+struct Head {
+    std::vector<double> lse, energy;  // energy = -lse
+    std::vector<double> prob;         // softmax, [rows, k]
+};
+
+Head head_of(const std::vector<float>& logits, std::int64_t rows, std::int64_t k) {
+    Head h{std::vector<double>(rows), std::vector<double>(rows), std::vector<double>(logits.size())};
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const float* f = logits.data() + r * k;
+        const double m = *std::max_element(f, f + k);
+        double s = 0;
+        for (std::int64_t j = 0; j < k; ++j) s += std::exp(f[j] - m);
+        h.lse[r] = m + std::log(s);
+        h.energy[r] = -h.lse[r];
+        for (std::int64_t j = 0; j < k; ++j) h.prob[r * k + j] = std::exp(f[j] - h.lse[r]);
+    }
+    return h;
+}
+
+std::vector<float> logits_on_host(Context& ctx, const MlpEnergy& model, ConstTensorView x) {
+    Tensor logits({x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
+    mlp_logits(ctx, model, x, logits);
+    return logits.to_vector<float>();
+}
+
+Tensor gather_rows(const Tensor& data, const std::int64_t* rows, std::int64_t count, Device device) {
+    const std::int64_t d = data.numel() / data.dim(0);
+    Tensor out = data.rank() == 2 ? Tensor({count, d}, data.dtype()) : Tensor({count}, data.dtype());
+    const auto* src = static_cast<const char*>(data.view().raw());
+    auto* dst = static_cast<char*>(out.view().raw());
+    const std::size_t row_bytes = static_cast<std::size_t>(d) * element_size(data.dtype());
+    for (std::int64_t r = 0; r < count; ++r) std::copy_n(src + rows[r] * row_bytes, row_bytes, dst + r * row_bytes);
+    return device == Device::Host ? std::move(out) : out.to(device);
+}
+
+std::string join(const std::vector<std::int64_t>& v) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+    return s;
+}
+
+}  // namespace
+
+struct JemTrainer::Snapshot {
+    MlpEnergy model;
+    SafeTensors optimizer;
+    std::int64_t optimizer_steps;
+    Tensor buffer;
+    std::uint32_t rounds;
+};
+
+JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemOptions& options)
+    : ctx_(ctx), model_(model), options_(options), optimizer_(model, options.optimizer),
+      sampler_(ctx, model.input_dim(), options.sampler), grad_(model.zeros_like()) {
+    constexpr const char* op = "JemTrainer";
+    detail::check_model(op, ctx, model);
+    if (options.batch < 1) detail::fail(std::string(op) + ": options.batch must be >= 1");
+    detail::check_non_negative(op, "options.classifier_weight", options.classifier_weight);
+    detail::check_non_negative(op, "options.generative_weight", options.generative_weight);
+    detail::check_non_negative(op, "options.energy_l2", options.energy_l2);
+    detail::check_positive(op, "options.max_energy_gap", options.max_energy_gap);
+    if (options.snapshot_every < 1) detail::fail(std::string(op) + ": options.snapshot_every must be >= 1");
+    take_snapshot();
+}
+
+JemTrainer::~JemTrainer() = default;
+
+JemStepStats JemTrainer::loss_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,
+                                           MlpEnergy& grad) {
+    constexpr const char* op = "JemTrainer::loss_and_gradient";
+    detail::check_input(op, ctx_, model_, x);
+    const std::int64_t n = x.dim(0), k = model_.num_outputs();
+    detail::check_tensor(op, "labels", labels, {n}, DType::I32, ctx_.device());
+    const bool generative = !samples.empty();
+    if (generative) detail::check_tensor(op, "samples", samples, {detail::any_dim, model_.input_dim()}, DType::F32, ctx_.device());
+    Tensor y({n}, DType::I32);
+    copy(labels, y);
+    for (std::int64_t r = 0; r < n; ++r) {
+        if (y.data<std::int32_t>()[r] < 0 || y.data<std::int32_t>()[r] >= k) {
+            detail::fail(std::string(op) + ": labels[" + std::to_string(r) + "] is outside [0, " + std::to_string(k) + ")");
+        }
+    }
+    const double cw = options_.classifier_weight, gw = options_.generative_weight, l2 = options_.energy_l2;
+    JemStepStats s;
+    const std::vector<float> logits = logits_on_host(ctx_, model_, x);
+    const Head d = head_of(logits, n, k);
+    std::vector<float> dlog(static_cast<std::size_t>(n * k));
+    for (std::int64_t r = 0; r < n; ++r) {
+        const std::int32_t label = y.data<std::int32_t>()[r];
+        const double e = d.energy[r];
+        s.cross_entropy += (d.lse[r] - logits[r * k + label]) / n;
+        s.energy_data += e / n;
+        s.loss += l2 * e * e / n;
+        std::int64_t best = 0;
+        for (std::int64_t j = 0; j < k; ++j) {
+            const double p = d.prob[r * k + j];
+            if (p > d.prob[r * k + best]) best = j;
+            // d/dlogits of cw CE + gw E + l2 E^2 for this row, with dE/dlogits = -p.
+            dlog[r * k + j] = static_cast<float>((cw * (p - (j == label)) - gw * p - 2 * l2 * e * p) / n);
+        }
+        s.accuracy += static_cast<double>(best == label) / n;
+    }
+    s.loss += cw * s.cross_entropy + gw * s.energy_data;
+    const Tensor dlog_data = Tensor::from(dlog, {n, k});
+    param_grad(ctx_, model_, x, dlog_data.to(ctx_.device()), grad);
+    if (generative) {
+        const std::int64_t m = samples.dim(0);
+        const Head h = head_of(logits_on_host(ctx_, model_, samples), m, k);
+        std::vector<float> dlog_s(static_cast<std::size_t>(m * k));
+        for (std::int64_t r = 0; r < m; ++r) {
+            const double e = h.energy[r];
+            s.energy_sample += e / m;
+            s.loss += l2 * e * e / m;
+            for (std::int64_t j = 0; j < k; ++j) {
+                const double p = h.prob[r * k + j];
+                dlog_s[r * k + j] = static_cast<float>((gw * p - 2 * l2 * e * p) / m);
+            }
+        }
+        s.loss -= gw * s.energy_sample;
+        param_grad(ctx_, model_, samples, Tensor::from(dlog_s, {m, k}).to(ctx_.device()), grad, /*accumulate=*/true);
+    }
+    return s;
+}
+
+JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
+    Tensor samples;
+    if (options_.generative_weight > 0) samples = sampler_.sample(model_, x.dim(0));
+    JemStepStats s = loss_and_gradient(x, labels, samples, grad_);
+    const double gap = s.energy_data - s.energy_sample;
+    if (!std::isfinite(s.loss) || std::abs(gap) > options_.max_energy_gap) {
+        std::ostringstream why;
+        why << "iteration " << iterations_ << ": loss " << s.loss << ", energy gap " << gap;
+        roll_back(why.str());
+        s.rolled_back = true;
+        return s;
+    }
+    optimizer_.step(ctx_, model_, grad_);
+    ++iterations_;
+    if (++good_since_snapshot_ >= options_.snapshot_every) take_snapshot();
+    return s;
+}
+
+void JemTrainer::take_snapshot() {
+    auto snap = std::make_unique<Snapshot>(Snapshot{model_.to(model_.device()), {}, optimizer_.steps(), {}, sampler_.rounds()});
+    for (const auto& [name, view] : optimizer_.state()) {
+        Tensor t(view.shape(), DType::F32, view.device());
+        copy(view, t);
+        snap->optimizer.tensors.emplace(name, std::move(t));
+    }
+    if (sampler_.buffer()) snap->buffer = sampler_.buffer()->samples().clone();
+    snapshot_ = std::move(snap);
+    good_since_snapshot_ = 0;
+}
+
+void JemTrainer::roll_back(const std::string& why) {
+    for (int l = 0; l < model_.num_layers(); ++l) {
+        model_.weight(l).copy_from(snapshot_->model.weight(l));
+        model_.bias(l).copy_from(snapshot_->model.bias(l));
+    }
+    optimizer_.load_state(snapshot_->optimizer, snapshot_->optimizer_steps);
+    // The rounds keep counting so the retried iterations draw fresh noise.
+    sampler_.restore(snapshot_->buffer, sampler_.rounds());
+    const float lr = optimizer_.options().lr / 2;
+    optimizer_.set_lr(lr);
+    events_.push_back("diverged at " + why + "; rolled back to the last good state, learning rate now " +
+                      std::to_string(lr));
+}
+
+JemStepStats JemTrainer::train_epoch(const Tensor& images, const Tensor& labels,
+                                     const std::function<void(std::int64_t, std::int64_t, const JemStepStats&)>& progress) {
+    constexpr const char* op = "JemTrainer::train_epoch";
+    detail::check_tensor(op, "images", images, {detail::any_dim, model_.input_dim()}, DType::F32, Device::Host);
+    detail::check_tensor(op, "labels", labels, {images.dim(0)}, DType::I32, Device::Host);
+    const std::int64_t n = images.dim(0), b = options_.batch, batches = n / b;
+    if (batches == 0) detail::fail(std::string(op) + ": fewer images than one batch");
+    // Fisher-Yates on Philox uniforms keyed (seed, Shuffle, chain = epoch).
+    std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+    std::iota(order.begin(), order.end(), 0);
+    for (std::int64_t i = n - 1; i > 0; --i) {
+        const float u = philox_uniform(ctx_.seed(), RngPurpose::Shuffle, static_cast<std::uint32_t>(epoch_), 1,
+                                       static_cast<std::uint32_t>(i));
+        std::swap(order[i], order[std::min<std::int64_t>(i, static_cast<std::int64_t>(u * static_cast<float>(i + 1)))]);
+    }
+    JemStepStats mean;
+    for (std::int64_t i = 0; i < batches; ++i) {
+        const Tensor x = gather_rows(images, order.data() + i * b, b, ctx_.device());
+        const Tensor y = gather_rows(labels, order.data() + i * b, b, ctx_.device());
+        const JemStepStats s = step(x, y);
+        mean.loss += s.loss / batches;
+        mean.cross_entropy += s.cross_entropy / batches;
+        mean.energy_data += s.energy_data / batches;
+        mean.energy_sample += s.energy_sample / batches;
+        mean.accuracy += s.accuracy / batches;
+        mean.rolled_back |= s.rolled_back;
+        if (progress) progress(i + 1, batches, s);
+    }
+    ++epoch_;
+    return mean;
+}
+
+JemEvaluation JemTrainer::evaluate(const Tensor& images, const Tensor& labels) {
+    constexpr const char* op = "JemTrainer::evaluate";
+    detail::check_tensor(op, "images", images, {detail::any_dim, model_.input_dim()}, DType::F32, Device::Host);
+    detail::check_tensor(op, "labels", labels, {images.dim(0)}, DType::I32, Device::Host);
+    const std::int64_t n = images.dim(0), k = model_.num_outputs(), d = model_.input_dim();
+    constexpr int bins = 15;
+    std::vector<double> bin_count(bins, 0), bin_correct(bins, 0), bin_confidence(bins, 0);
+    JemEvaluation ev;
+    for (std::int64_t start = 0; start < n; start += 1024) {
+        const std::int64_t rows = std::min<std::int64_t>(1024, n - start);
+        const ConstTensorView chunk(images.data<float>() + start * d, {rows, d}, DType::F32, Device::Host);
+        Tensor device_chunk({rows, d}, DType::F32, ctx_.device());
+        copy(chunk, device_chunk);
+        const Head h = head_of(logits_on_host(ctx_, model_, device_chunk), rows, k);
+        for (std::int64_t r = 0; r < rows; ++r) {
+            const double* p = h.prob.data() + r * k;
+            const auto best = std::max_element(p, p + k) - p;
+            const bool correct = best == labels.data<std::int32_t>()[start + r];
+            ev.accuracy += correct;
+            ev.mean_energy += h.energy[r];
+            const int bin = std::min(bins - 1, static_cast<int>(p[best] * bins));
+            bin_count[bin] += 1;
+            bin_correct[bin] += correct;
+            bin_confidence[bin] += p[best];
+        }
+    }
+    for (int i = 0; i < bins; ++i) {
+        if (bin_count[i] > 0) ev.calibration_error += std::abs(bin_correct[i] - bin_confidence[i]) / n;
+    }
+    ev.accuracy /= n;
+    ev.mean_energy /= n;
+    return ev;
+}
+
+void JemTrainer::save(const std::string& path) const {
+    std::vector<std::pair<std::string, ConstTensorView>> tensors;
+    for (int l = 0; l < model_.num_layers(); ++l) {
+        for (const Tensor* t : {&model_.weight(l), &model_.bias(l)}) {
+            for (float v : t->to_vector<float>()) {
+                if (!std::isfinite(v)) throw Error("JemTrainer::save: the model has a non-finite parameter; not writing " + path);
+            }
+        }
+        tensors.emplace_back("layers." + std::to_string(l) + ".weight", model_.weight(l));
+        tensors.emplace_back("layers." + std::to_string(l) + ".bias", model_.bias(l));
+    }
+    for (const auto& entry : optimizer_.state()) tensors.push_back(entry);
+    if (sampler_.buffer()) tensors.emplace_back("replay_buffer", sampler_.buffer()->samples());
+    save_safetensors(path, tensors,
+                     {{"format", "ebmkit-jem"},
+                      {"widths", join(model_.widths())},
+                      {"activation", to_string(model_.activation().kind)},
+                      {"leaky_slope", std::to_string(model_.activation().leaky_slope)},
+                      {"iterations", std::to_string(iterations_)},
+                      {"epoch", std::to_string(epoch_)},
+                      {"optimizer", to_string(optimizer_.options().kind)},
+                      {"lr", std::to_string(optimizer_.options().lr)},
+                      {"optimizer_steps", std::to_string(optimizer_.steps())},
+                      {"sampler_rounds", std::to_string(sampler_.rounds())}});
+}
+
+void JemTrainer::load(const std::string& path) {
+    const SafeTensors file = load_safetensors(path);
+    auto meta = [&](const std::string& key) {
+        const auto it = file.metadata.find(key);
+        if (it == file.metadata.end()) throw Error("JemTrainer::load: " + path + " has no \"" + key + "\" metadata");
+        return it->second;
+    };
+    if (meta("format") != "ebmkit-jem") throw Error("JemTrainer::load: " + path + " is not an ebmkit JEM checkpoint");
+    if (meta("widths") != join(model_.widths())) {
+        throw Error("JemTrainer::load: " + path + " holds widths " + meta("widths") + ", the model has " +
+                    join(model_.widths()));
+    }
+    // Look everything up first, so a bad file changes nothing.
+    for (int l = 0; l < model_.num_layers(); ++l) {
+        file.at("layers." + std::to_string(l) + ".weight", model_.weight(l).shape());
+        file.at("layers." + std::to_string(l) + ".bias", model_.bias(l).shape());
+    }
+    if (sampler_.buffer()) file.at("replay_buffer", sampler_.buffer()->samples().shape());
+    const std::int64_t steps = std::stoll(meta("optimizer_steps"));
+    const float lr = std::stof(meta("lr"));
+    optimizer_.load_state(file, steps);
+    optimizer_.set_lr(lr);
+    for (int l = 0; l < model_.num_layers(); ++l) {
+        model_.weight(l).copy_from(file.at("layers." + std::to_string(l) + ".weight"));
+        model_.bias(l).copy_from(file.at("layers." + std::to_string(l) + ".bias"));
+    }
+    sampler_.restore(sampler_.buffer() ? ConstTensorView(file.at("replay_buffer")) : ConstTensorView(),
+                     static_cast<std::uint32_t>(std::stoul(meta("sampler_rounds"))));
+    iterations_ = std::stoll(meta("iterations"));
+    epoch_ = std::stoi(meta("epoch"));
+    take_snapshot();
+}
+
+}  // namespace ebmkit

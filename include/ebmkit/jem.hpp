@@ -1,0 +1,89 @@
+// JEM training (Grathwohl et al. 2020; Tomczak, Deep Generative Modeling, ch. 6): one
+// MLP is a classifier p(y|x) = softmax f(x) and an energy E(x) = -LSE f(x). Per batch
+//   L = cw * CE(f(x), y) + gw * (mean E(x_data) - mean E(x_sample)) + l2 * mean(E(x_data)^2 + E(x_sample)^2)
+// with x_sample from SGLD started in a replay buffer (LangevinSampler), the parameter
+// gradient through param_grad, and an Optimizer step. A divergence guard rolls back
+// to the last good state when the loss is not finite or the energy gap runs away.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ebmkit/context.hpp"
+#include "ebmkit/mlp.hpp"
+#include "ebmkit/optim.hpp"
+#include "ebmkit/sampler.hpp"
+#include "ebmkit/tensor.hpp"
+
+namespace ebmkit {
+
+struct JemOptions {
+    std::int64_t batch = 64;
+    SamplerOptions sampler;        // JEM: 20 SGLD steps, alpha 1, sigma 0.01, clamp [-1, 1], buffer 10000, 5% reinit
+    float classifier_weight = 1.0f;
+    float generative_weight = 1.0f;  // 0: a plain classifier (no sampling)
+    float energy_l2 = 0.0f;
+    OptimizerOptions optimizer;    // Adamax, lr 1e-3
+    double max_energy_gap = 1e4;   // |mean E(data) - mean E(sample)| beyond this counts as divergence
+    std::int64_t snapshot_every = 100;  // good iterations between snapshots of the state
+};
+
+struct JemStepStats {
+    double loss = 0, cross_entropy = 0, energy_data = 0, energy_sample = 0, accuracy = 0;
+    bool rolled_back = false;  // the guard restored the last good state instead of updating
+};
+
+struct JemEvaluation {
+    double accuracy = 0, mean_energy = 0;
+    double calibration_error = 0;  // expected calibration error, 15 equal-width confidence bins
+};
+
+class JemTrainer {
+public:
+    // Trains model in place on the context's backend; ctx.seed() keys sampling and shuffling.
+    JemTrainer(Context& ctx, MlpEnergy& model, const JemOptions& options);
+    ~JemTrainer();
+
+    // One iteration on x [B, D] (values in [-1, 1]) and labels [B] int32, both on ctx.device().
+    JemStepStats step(ConstTensorView x, ConstTensorView labels);
+    // The loss and its parameter gradient at the current parameters for given samples;
+    // nothing is updated (the test of the gradient uses it).
+    JemStepStats loss_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples, MlpEnergy& grad);
+    // One pass over images [N, D] and labels [N] (host), shuffled with (seed, epoch), full batches only.
+    JemStepStats train_epoch(const Tensor& images, const Tensor& labels,
+                             const std::function<void(std::int64_t, std::int64_t, const JemStepStats&)>& progress = {});
+    JemEvaluation evaluate(const Tensor& images, const Tensor& labels);
+
+    // Model, optimizer state, replay buffer and counters in one safetensors file; load
+    // resumes bit for bit. save refuses a model with a non-finite parameter.
+    void save(const std::string& path) const;
+    void load(const std::string& path);
+
+    std::int64_t iterations() const { return iterations_; }
+    int epoch() const { return epoch_; }
+    const Optimizer& optimizer() const { return optimizer_; }
+    const LangevinSampler& sampler() const { return sampler_; }
+    // What the divergence guard did, one line per event.
+    const std::vector<std::string>& events() const { return events_; }
+
+private:
+    void take_snapshot();
+    void roll_back(const std::string& why);
+
+    Context& ctx_;
+    MlpEnergy& model_;
+    JemOptions options_;
+    Optimizer optimizer_;
+    LangevinSampler sampler_;
+    MlpEnergy grad_;
+    struct Snapshot;
+    std::unique_ptr<Snapshot> snapshot_;
+    std::int64_t iterations_ = 0, good_since_snapshot_ = 0;
+    int epoch_ = 0;
+    std::vector<std::string> events_;
+};
+
+}  // namespace ebmkit
