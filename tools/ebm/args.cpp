@@ -58,6 +58,14 @@ bool Args::has(const std::string& name) {
     return values_.count(name) > 0;
 }
 
+ebmkit::Backend Args::backend() {
+    const std::string b = text("backend", "auto");
+    if (b == "auto") return ebmkit::Backend::Auto;
+    if (b == "cpu") return ebmkit::Backend::Cpu;
+    if (b == "cuda") return ebmkit::Backend::Cuda;
+    throw UsageError{"--backend must be cpu, cuda or auto, got '" + b + "'"};
+}
+
 void Args::finish() const {
     for (const auto& [name, value] : values_) {
         if (!used_.count(name)) throw UsageError{"unknown flag --" + name};

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "ebmkit/context.hpp"
+
 namespace ebm {
 
 class Args {
@@ -18,6 +20,8 @@ public:
     std::int64_t integer(const std::string& name, std::int64_t fallback);
     double number(const std::string& name, double fallback);
     bool has(const std::string& name);
+    // --backend cpu|cuda|auto (default auto).
+    ebmkit::Backend backend();
     // Throws UsageError when a flag was given that no one read.
     void finish() const;
 

@@ -15,22 +15,30 @@ const char* usage =
     "                      [--train-limit N] [--seed S] [--backend cpu|cuda|auto] [--out FILE] [--json]\n"
     "       ebm rbm eval   --model FILE [--data DIR] [--exact | --ais] [--ais-runs R] [--ais-steps T]\n"
     "                      [--test-limit N] [--seed S] [--backend cpu|cuda|auto] [--json]\n"
-    "       ebm rbm sample --model FILE [--chains N] [--steps T] [--columns C] [--seed S] [--backend ...] [--out PNG]\n";
+    "       ebm rbm sample --model FILE [--chains N] [--steps T] [--columns C] [--seed S] [--backend ...] [--out PNG]\n"
+    "       ebm jem train  [--data DIR] [--widths 784,256,256,10] [--activation elu] [--epochs N] [--batch 64]\n"
+    "                      [--optimizer sgd|adam|adamax] [--lr X] [--weight-decay X] [--sgld-steps 20] [--sgld-alpha 1]\n"
+    "                      [--sgld-sigma 0.01] [--buffer 10000] [--reinit 0.05] [--clf-weight 1] [--gen-weight 1]\n"
+    "                      [--energy-l2 0] [--train-limit N] [--seed S] [--backend ...] [--out FILE] [--curves CSV]\n"
+    "                      [--resume FILE] [--json]\n"
+    "       ebm jem eval   --model FILE [--data DIR] [--backend ...] [--json]\n"
+    "       ebm jem sample --model FILE [--count 64] [--steps 200] [--seed S] [--backend ...] [--out PNG]\n";
 
 }  // namespace
 
 int main(int argc, char** argv) {
     const std::vector<std::string> all(argv + 1, argv + argc);
-    if (all.size() < 2 || all[0] != "rbm") {
+    if (all.size() < 2 || (all[0] != "rbm" && all[0] != "jem")) {
         std::fputs(usage, stderr);
         return 2;
     }
     const std::vector<std::string> rest(all.begin() + 2, all.end());
     try {
-        if (all[1] == "train") return ebm::rbm_train(rest);
-        if (all[1] == "eval") return ebm::rbm_eval(rest);
-        if (all[1] == "sample") return ebm::rbm_sample(rest);
-        throw ebm::UsageError{"unknown subcommand 'rbm " + all[1] + "'"};
+        const bool rbm = all[0] == "rbm";
+        if (all[1] == "train") return rbm ? ebm::rbm_train(rest) : ebm::jem_train(rest);
+        if (all[1] == "eval") return rbm ? ebm::rbm_eval(rest) : ebm::jem_eval(rest);
+        if (all[1] == "sample") return rbm ? ebm::rbm_sample(rest) : ebm::jem_sample(rest);
+        throw ebm::UsageError{"unknown subcommand '" + all[0] + " " + all[1] + "'"};
     } catch (const ebm::UsageError& e) {
         std::fprintf(stderr, "ebm: %s\n%s", e.message.c_str(), usage);
         return 2;

@@ -16,14 +16,6 @@ namespace {
 
 using namespace ebmkit;
 
-Backend backend_of(Args& args) {
-    const std::string b = args.text("backend", "auto");
-    if (b == "auto") return Backend::Auto;
-    if (b == "cpu") return Backend::Cpu;
-    if (b == "cuda") return Backend::Cuda;
-    throw UsageError{"--backend must be cpu, cuda or auto, got '" + b + "'"};
-}
-
 Tensor binarized(const ImageSet& set, const std::string& how, std::uint64_t seed, std::int64_t limit) {
     Tensor images = set.images.clone();
     if (limit > 0 && limit < set.size()) {
@@ -83,7 +75,7 @@ int rbm_train(const std::vector<std::string>& argv) {
     const std::string how = args.text("binarize", "threshold");
     const std::int64_t limit = args.integer("train-limit", 0);
     const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
-    const Backend backend = backend_of(args);
+    const Backend backend = args.backend();
     const std::string out = args.text("out", "rbm.safetensors");
     const bool json = args.has("json");
     args.finish();
@@ -141,7 +133,7 @@ int rbm_eval(const std::vector<std::string>& argv) {
     const std::int64_t steps = args.integer("ais-steps", 0);
     const std::int64_t limit = args.integer("test-limit", 0);
     const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
-    const Backend backend = backend_of(args);
+    const Backend backend = args.backend();
     const bool json = args.has("json");
     args.finish();
     if (path.empty()) throw UsageError{"--model FILE is required"};
@@ -205,7 +197,7 @@ int rbm_sample(const std::vector<std::string>& argv) {
     const std::int64_t steps = args.integer("steps", 1000);
     const std::int64_t columns = args.integer("columns", 8);
     const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
-    const Backend backend = backend_of(args);
+    const Backend backend = args.backend();
     const std::string out = args.text("out", "rbm-samples.png");
     args.finish();
     if (path.empty()) throw UsageError{"--model FILE is required"};

@@ -1,0 +1,232 @@
+// ebm jem train | eval | sample.
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include "args.hpp"
+#include "commands.hpp"
+#include "ebmkit/ebmkit.hpp"
+#include "report.hpp"
+
+namespace ebm {
+
+namespace {
+
+using namespace ebmkit;
+
+Activation activation_of(const std::string& name) {
+    for (ActivationKind k : {ActivationKind::Relu, ActivationKind::LeakyRelu, ActivationKind::Elu, ActivationKind::Silu,
+                             ActivationKind::Tanh, ActivationKind::Softplus}) {
+        if (name == to_string(k)) return {k, 0.2f};
+    }
+    throw UsageError{"--activation must be relu, leaky_relu, elu, silu, tanh or softplus, got '" + name + "'"};
+}
+
+std::vector<std::int64_t> widths_of(const std::string& text) {
+    std::vector<std::int64_t> w;
+    std::stringstream in(text);
+    for (std::string item; std::getline(in, item, ',');) {
+        try {
+            w.push_back(std::stoll(item));
+        } catch (...) {
+            throw UsageError{"--widths needs comma-separated integers, got '" + text + "'"};
+        }
+    }
+    return w;
+}
+
+OptimizerKind optimizer_of(const std::string& name) {
+    for (OptimizerKind k : {OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax}) {
+        if (name == to_string(k)) return k;
+    }
+    throw UsageError{"--optimizer must be sgd, adam or adamax, got '" + name + "'"};
+}
+
+// Images scaled to [-1, 1] (the first `limit` when limit > 0) and their labels.
+std::pair<Tensor, Tensor> scaled(const ImageSet& set, std::int64_t limit) {
+    const std::int64_t n = limit > 0 ? std::min(limit, set.size()) : set.size(), d = set.images.dim(1);
+    Tensor images({n, d});
+    for (std::int64_t i = 0; i < n * d; ++i) images.data<float>()[i] = 2.0f * set.images.data<float>()[i] - 1.0f;
+    Tensor labels({n}, DType::I32);
+    std::copy_n(set.labels.data<std::int32_t>(), n, labels.data<std::int32_t>());
+    return {std::move(images), std::move(labels)};
+}
+
+// The checkpoint's widths and activation (metadata), for eval and sample.
+MlpEnergy model_from(const std::string& path, Device device) {
+    const SafeTensors file = load_safetensors(path);
+    auto meta = [&](const std::string& key) {
+        const auto it = file.metadata.find(key);
+        if (it == file.metadata.end()) throw Error("checkpoint " + path + " has no \"" + key + "\" metadata");
+        return it->second;
+    };
+    Activation act = activation_of(meta("activation"));
+    act.leaky_slope = std::stof(meta("leaky_slope"));
+    MlpEnergy model(widths_of(meta("widths")), act);
+    for (int l = 0; l < model.num_layers(); ++l) {
+        model.weight(l).copy_from(file.at("layers." + std::to_string(l) + ".weight", model.weight(l).shape()));
+        model.bias(l).copy_from(file.at("layers." + std::to_string(l) + ".bias", model.bias(l).shape()));
+    }
+    return model.to(device);
+}
+
+void write_sample_grid(Context& ctx, const MlpEnergy& model, std::int64_t count, std::uint32_t steps,
+                       const std::string& out) {
+    SamplerOptions o;
+    o.start = ChainStart::Uniform;
+    o.steps = steps;
+    LangevinSampler sampler(ctx, model.input_dim(), o);
+    const Tensor x = sampler.sample(model, count);
+    Tensor unit({count, model.input_dim()});
+    copy(x, unit);
+    for (std::int64_t i = 0; i < unit.numel(); ++i) unit.data<float>()[i] = (unit.data<float>()[i] + 1.0f) / 2.0f;
+    const auto side = static_cast<std::int64_t>(std::lround(std::sqrt(static_cast<double>(model.input_dim()))));
+    const bool square = side * side == model.input_dim();
+    write_png_grid(out, unit, square ? side : 1, square ? side : model.input_dim(), 8);
+}
+
+}  // namespace
+
+int jem_train(const std::vector<std::string>& argv) {
+    Args args(argv, {"json"});
+    const std::string dir = args.text("data", default_fashion_mnist_dir());
+    const std::string widths_text = args.text("widths", "784,256,256,10");
+    const auto widths = widths_of(widths_text);
+    const Activation act = activation_of(args.text("activation", "elu"));
+    const std::int64_t epochs = args.integer("epochs", 1);
+    JemOptions o;
+    o.batch = args.integer("batch", 64);
+    o.optimizer.kind = optimizer_of(args.text("optimizer", "adamax"));
+    o.optimizer.lr = static_cast<float>(args.number("lr", 1e-3));
+    o.optimizer.weight_decay = static_cast<float>(args.number("weight-decay", 0.0));
+    o.sampler.steps = static_cast<std::uint32_t>(args.integer("sgld-steps", 20));
+    o.sampler.step.alpha = static_cast<float>(args.number("sgld-alpha", 1.0));
+    o.sampler.step.sigma = static_cast<float>(args.number("sgld-sigma", 0.01));
+    o.sampler.buffer_size = args.integer("buffer", 10000);
+    o.sampler.reinit = static_cast<float>(args.number("reinit", 0.05));
+    o.classifier_weight = static_cast<float>(args.number("clf-weight", 1.0));
+    o.generative_weight = static_cast<float>(args.number("gen-weight", 1.0));
+    o.energy_l2 = static_cast<float>(args.number("energy-l2", 0.0));
+    const std::int64_t limit = args.integer("train-limit", 0);
+    const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
+    const Backend backend = args.backend();
+    const std::string out = args.text("out", "jem.safetensors");
+    const std::string curves = args.text("curves", "");
+    const std::string resume = args.text("resume", "");
+    const bool json = args.has("json");
+    args.finish();
+    if (epochs < 1) throw UsageError{"--epochs must be >= 1"};
+
+    const auto start = std::chrono::steady_clock::now();
+    const auto [images, labels] = scaled(load_fashion_mnist(dir, "train"), limit);
+    const auto [test_images, test_labels] = scaled(load_fashion_mnist(dir, "test"), 0);
+    Context ctx(backend, seed);
+    MlpEnergy model(widths, act);
+    model.init_uniform(seed);
+    model = model.to(ctx.device());
+    JemTrainer trainer(ctx, model, o);
+    if (!resume.empty()) trainer.load(resume);
+    std::ofstream csv;
+    if (!curves.empty()) {
+        csv.open(curves);
+        if (!csv) throw Error("cannot write " + curves);
+        csv << "epoch,loss,cross_entropy,energy_data,energy_sample,train_accuracy,test_accuracy,test_calibration_error\n";
+    }
+    std::fprintf(stderr, "jem: %s %s, %lld images, batch %lld, %u SGLD steps, backend %s\n", widths_text.c_str(),
+                 to_string(act.kind), static_cast<long long>(images.dim(0)), static_cast<long long>(o.batch),
+                 o.sampler.steps, to_string(ctx.backend()));
+    JemEvaluation ev;
+    for (std::int64_t e = 0; e < epochs; ++e) {
+        Progress bar("epoch " + std::to_string(trainer.epoch() + 1));
+        const std::size_t events_before = trainer.events().size();
+        const JemStepStats s = trainer.train_epoch(images, labels, [&](std::int64_t d, std::int64_t t, const JemStepStats&) {
+            bar.update(d, t);
+        });
+        for (std::size_t i = events_before; i < trainer.events().size(); ++i) {
+            std::fprintf(stderr, "jem: %s\n", trainer.events()[i].c_str());
+        }
+        ev = trainer.evaluate(test_images, test_labels);
+        char line[200];
+        std::snprintf(line, sizeof line, "loss %.4f, CE %.4f, E(data) %.3f, E(sample) %.3f, train acc %.4f, test acc %.4f",
+                      s.loss, s.cross_entropy, s.energy_data, s.energy_sample, s.accuracy, ev.accuracy);
+        bar.finish(line);
+        if (csv) {
+            csv << trainer.epoch() << ',' << s.loss << ',' << s.cross_entropy << ',' << s.energy_data << ','
+                << s.energy_sample << ',' << s.accuracy << ',' << ev.accuracy << ',' << ev.calibration_error << '\n';
+        }
+        trainer.save(out);
+    }
+    const double seconds = seconds_since(start);
+    std::fprintf(stderr, "jem: wrote %s after %.1fs\n", out.c_str(), seconds);
+    if (json) {
+        std::printf("%s\n", JsonObject()
+                                .add("command", "jem train")
+                                .add("model", out)
+                                .add("epochs", static_cast<std::int64_t>(trainer.epoch()))
+                                .add("iterations", trainer.iterations())
+                                .add("train_images", images.dim(0))
+                                .add("test_accuracy", ev.accuracy)
+                                .add("test_calibration_error", ev.calibration_error)
+                                .add("rollbacks", static_cast<std::int64_t>(trainer.events().size()))
+                                .add("backend", to_string(ctx.backend()))
+                                .add("seconds", seconds)
+                                .str()
+                                .c_str());
+    }
+    return 0;
+}
+
+int jem_eval(const std::vector<std::string>& argv) {
+    Args args(argv, {"json"});
+    const std::string path = args.text("model", "");
+    const std::string dir = args.text("data", default_fashion_mnist_dir());
+    const Backend backend = args.backend();
+    const bool json = args.has("json");
+    args.finish();
+    if (path.empty()) throw UsageError{"--model FILE is required"};
+    Context ctx(backend);
+    MlpEnergy model = model_from(path, ctx.device());
+    const auto [images, labels] = scaled(load_fashion_mnist(dir, "test"), 0);
+    JemOptions o;
+    o.generative_weight = 0;  // evaluation only: no sampler buffer
+    JemTrainer trainer(ctx, model, o);
+    const JemEvaluation ev = trainer.evaluate(images, labels);
+    std::fprintf(stderr, "jem eval: test accuracy %.4f, mean energy %.4f, calibration error %.4f, %lld images\n",
+                 ev.accuracy, ev.mean_energy, ev.calibration_error, static_cast<long long>(images.dim(0)));
+    if (json) {
+        std::printf("%s\n", JsonObject()
+                                .add("command", "jem eval")
+                                .add("model", path)
+                                .add("test_accuracy", ev.accuracy)
+                                .add("test_mean_energy", ev.mean_energy)
+                                .add("test_calibration_error", ev.calibration_error)
+                                .add("backend", to_string(ctx.backend()))
+                                .str()
+                                .c_str());
+    }
+    return 0;
+}
+
+int jem_sample(const std::vector<std::string>& argv) {
+    Args args(argv, {});
+    const std::string path = args.text("model", "");
+    const std::int64_t count = args.integer("count", 64);
+    const std::int64_t steps = args.integer("steps", 200);
+    const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
+    const Backend backend = args.backend();
+    const std::string out = args.text("out", "jem-samples.png");
+    args.finish();
+    if (path.empty()) throw UsageError{"--model FILE is required"};
+    if (count < 1 || steps < 1) throw UsageError{"--count and --steps must be >= 1"};
+    Context ctx(backend, seed);
+    const MlpEnergy model = model_from(path, ctx.device());
+    Progress bar("sampling");
+    write_sample_grid(ctx, model, count, static_cast<std::uint32_t>(steps), out);
+    bar.finish("wrote " + out);
+    return 0;
+}
+
+}  // namespace ebm
