@@ -116,6 +116,39 @@ TEST_F(EbmCommand, TrainEvalSampleRoundTrip) {
     EXPECT_GT(fs::file_size(png), 50u);
 }
 
+TEST_F(EbmCommand, JemTrainEvalSampleAndResume) {
+    const std::string model = path("jem.safetensors"), curves = path("curves.csv");
+    const std::string common =
+        "--data " + dir_.string() + " --widths 16,8,2 --batch 20 --lr 0.01 --sgld-steps 3 --buffer 50 --seed 2";
+    const CommandResult train = run("jem train " + common + " --epochs 2 --out " + model + " --curves " + curves + " --json");
+    ASSERT_EQ(train.status, 0);
+    EXPECT_EQ(json_number(train.out, "iterations"), 30);  // 300 images, batch 20, 2 epochs
+    const double accuracy = json_number(train.out, "test_accuracy");
+    EXPECT_GT(accuracy, 0.9);  // two stripe patterns: easy
+    std::ifstream in(curves);
+    std::string header, line;
+    std::getline(in, header);
+    EXPECT_EQ(header.rfind("epoch,loss", 0), 0u);
+    int rows = 0;
+    while (std::getline(in, line)) ++rows;
+    EXPECT_EQ(rows, 2);
+
+    const CommandResult eval = run("jem eval --data " + dir_.string() + " --model " + model + " --json");
+    ASSERT_EQ(eval.status, 0);
+    EXPECT_NEAR(json_number(eval.out, "test_accuracy"), accuracy, 1e-9);
+
+    const CommandResult resumed =
+        run("jem train " + common + " --epochs 1 --resume " + model + " --out " + path("jem2.safetensors") + " --json");
+    ASSERT_EQ(resumed.status, 0);
+    EXPECT_EQ(json_number(resumed.out, "iterations"), 45);
+    EXPECT_EQ(json_number(resumed.out, "epochs"), 3);
+
+    ASSERT_EQ(run("jem sample --model " + model + " --count 4 --steps 10 --out " + path("jem.png")).status, 0);
+    EXPECT_GT(fs::file_size(path("jem.png")), 50u);
+    EXPECT_EQ(run("jem train --widths 16,x").status, 2);
+    EXPECT_EQ(run("jem train --data " + dir_.string() + " --widths 15,8,2 --epochs 1 --out " + path("bad")).status, 1);
+}
+
 TEST_F(EbmCommand, ErrorsExitWithClearCodes) {
     EXPECT_EQ(run("").status, 2);
     EXPECT_EQ(run("rbm train --no-such-flag 1").status, 2);
