@@ -111,6 +111,8 @@ int jem_train(const std::vector<std::string>& argv) {
     o.generative_weight = static_cast<float>(args.number("gen-weight", 1.0));
     o.energy_l2 = static_cast<float>(args.number("energy-l2", 0.0));
     const std::int64_t limit = args.integer("train-limit", 0);
+    const std::int64_t valid = args.integer("valid", 5000);
+    const std::int64_t patience = args.integer("patience", 0);
     const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
     const Backend backend = args.backend();
     const std::string out = args.text("out", "jem.safetensors");
@@ -119,9 +121,23 @@ int jem_train(const std::vector<std::string>& argv) {
     const bool json = args.has("json");
     args.finish();
     if (epochs < 1) throw UsageError{"--epochs must be >= 1"};
+    if (valid < 0 || patience < 0) throw UsageError{"--valid and --patience must be >= 0"};
 
     const auto start = std::chrono::steady_clock::now();
-    const auto [images, labels] = scaled(load_fashion_mnist(dir, "train"), limit);
+    // The last `valid` training images are held out for validation and early stopping.
+    const auto [all_images, all_labels] = scaled(load_fashion_mnist(dir, "train"), limit);
+    const std::int64_t held = std::min(valid, all_images.dim(0) / 2), kept = all_images.dim(0) - held;
+    const std::int64_t d = all_images.dim(1);
+    auto rows = [&](const Tensor& t, std::int64_t from, std::int64_t count) {
+        Tensor out = t.rank() == 2 ? Tensor({count, d}) : Tensor({count}, DType::I32);
+        copy(t.rank() == 2 ? ConstTensorView(t.data<float>() + from * d, {count, d}, DType::F32, Device::Host)
+                           : ConstTensorView(t.data<std::int32_t>() + from, {count}, DType::I32, Device::Host),
+             out);
+        return out;
+    };
+    const Tensor images = rows(all_images, 0, kept), labels = rows(all_labels, 0, kept);
+    const Tensor valid_images = held ? rows(all_images, kept, held) : Tensor();
+    const Tensor valid_labels = held ? rows(all_labels, kept, held) : Tensor();
     const auto [test_images, test_labels] = scaled(load_fashion_mnist(dir, "test"), 0);
     Context ctx(backend, seed);
     MlpEnergy model(widths, act);
@@ -133,12 +149,13 @@ int jem_train(const std::vector<std::string>& argv) {
     if (!curves.empty()) {
         csv.open(curves);
         if (!csv) throw Error("cannot write " + curves);
-        csv << "epoch,loss,cross_entropy,energy_data,energy_sample,train_accuracy,test_accuracy,test_calibration_error\n";
+        csv << "epoch,loss,cross_entropy,energy_data,energy_sample,train_accuracy,valid_accuracy\n";
     }
     std::fprintf(stderr, "jem: %s %s, %lld images, batch %lld, %u SGLD steps, backend %s\n", widths_text.c_str(),
                  to_string(act.kind), static_cast<long long>(images.dim(0)), static_cast<long long>(o.batch),
                  o.sampler.steps, to_string(ctx.backend()));
-    JemEvaluation ev;
+    double best = -1.0;
+    std::int64_t since_best = 0;
     for (std::int64_t e = 0; e < epochs; ++e) {
         Progress bar("epoch " + std::to_string(trainer.epoch() + 1));
         const std::size_t events_before = trainer.events().size();
@@ -148,17 +165,28 @@ int jem_train(const std::vector<std::string>& argv) {
         for (std::size_t i = events_before; i < trainer.events().size(); ++i) {
             std::fprintf(stderr, "jem: %s\n", trainer.events()[i].c_str());
         }
-        ev = trainer.evaluate(test_images, test_labels);
+        const double accuracy = held ? trainer.evaluate(valid_images, valid_labels).accuracy : s.accuracy;
         char line[200];
-        std::snprintf(line, sizeof line, "loss %.4f, CE %.4f, E(data) %.3f, E(sample) %.3f, train acc %.4f, test acc %.4f",
-                      s.loss, s.cross_entropy, s.energy_data, s.energy_sample, s.accuracy, ev.accuracy);
+        std::snprintf(line, sizeof line, "loss %.4f, CE %.4f, E(data) %.3f, E(sample) %.3f, train acc %.4f, valid acc %.4f",
+                      s.loss, s.cross_entropy, s.energy_data, s.energy_sample, s.accuracy, accuracy);
         bar.finish(line);
         if (csv) {
             csv << trainer.epoch() << ',' << s.loss << ',' << s.cross_entropy << ',' << s.energy_data << ','
-                << s.energy_sample << ',' << s.accuracy << ',' << ev.accuracy << ',' << ev.calibration_error << '\n';
+                << s.energy_sample << ',' << s.accuracy << ',' << accuracy << std::endl;
         }
-        trainer.save(out);
+        // The checkpoint keeps the best validation accuracy; patience epochs without a gain stop training.
+        if (accuracy > best) {
+            best = accuracy;
+            since_best = 0;
+            trainer.save(out);
+        } else if (patience > 0 && ++since_best >= patience) {
+            std::fprintf(stderr, "jem: no gain in validation accuracy for %lld epochs; stopping\n",
+                         static_cast<long long>(patience));
+            break;
+        }
     }
+    trainer.load(out);
+    const JemEvaluation ev = trainer.evaluate(test_images, test_labels);
     const double seconds = seconds_since(start);
     std::fprintf(stderr, "jem: wrote %s after %.1fs\n", out.c_str(), seconds);
     if (json) {
@@ -168,6 +196,7 @@ int jem_train(const std::vector<std::string>& argv) {
                                 .add("epochs", static_cast<std::int64_t>(trainer.epoch()))
                                 .add("iterations", trainer.iterations())
                                 .add("train_images", images.dim(0))
+                                .add("valid_accuracy", best)
                                 .add("test_accuracy", ev.accuracy)
                                 .add("test_calibration_error", ev.calibration_error)
                                 .add("rollbacks", static_cast<std::int64_t>(trainer.events().size()))
