@@ -49,14 +49,10 @@ TEST(Jem, GradientMatchesCentralDifferencesOfTheLoss) {
         return 0.7 * ce + 1.3 * (ed - es) + 0.2 * sq;
     };
     EXPECT_NEAR(s.loss, loss({}), 1e-5 * (1 + std::abs(loss({}))));
-    const double h = 1e-6;
     for (int l = 0; l < model.num_layers(); ++l) {
         for (bool bias : {false, true}) {
             const Tensor& got = bias ? grad.bias(l) : grad.weight(l);
-            std::vector<double> ref;
-            for (std::int64_t i = 0; i < got.numel(); ++i) {
-                ref.push_back((loss({l, bias, i, h}) - loss({l, bias, i, -h})) / (2 * h));
-            }
+            const std::vector<double> ref = test::central_differences(model, l, bias, loss);
             EXPECT_LT(test::relative_error(got.to_vector<float>(), ref), 1e-5) << "layer " << l << " bias " << bias;
         }
     }
