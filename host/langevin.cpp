@@ -35,8 +35,8 @@ void check_params(const char* op, const LangevinParams& params) {
 #if EBMKIT_WITH_CUDA
 // Every step: E and grad_x E through the MLP's CUDA path, then the proposal kernel;
 // with MALA the proposal's E and gradient and the accept kernel.
-LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& p,
-                                  std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
+LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorView x, ConstTensorView labels,
+                                  const LangevinParams& p, std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
     const std::int64_t rows = x.dim(0), d = x.dim(1);
     Tensor grad({rows, d}, DType::F32, Device::Cuda), e({rows}, DType::F32, Device::Cuda);
     Tensor proposal, proposal_grad, proposal_e, outside;
@@ -50,7 +50,7 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
         outside = Tensor({rows}, DType::I32, Device::Cuda);
     }
     auto evaluate = [&](ConstTensorView at, Tensor& energy, Tensor& gradient) {
-        energy_and_grad_x(ctx, model, at, energy, gradient);
+        energy_and_grad_x(ctx, model, at, labels, energy, gradient);
         if (p.grad_clip > 0) kernels::clip_rows(gradient.data<float>(), rows, d, p.grad_clip, ctx.stream());
     };
     auto accepted_so_far = [&] {
@@ -103,16 +103,25 @@ LangevinParams LangevinParams::with_temperature(float alpha, float temperature) 
     return p;
 }
 
-LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
-                             std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
+LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, ConstTensorView labels,
+                             const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
     constexpr const char* op = "langevin_chain";
     detail::check_input(op, ctx, model, x);
+    const bool conditional = labels.raw() != nullptr;
+    if (conditional) detail::check_labels(op, ctx, model, labels, x.dim(0));
     check_params(op, params);
 #if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return langevin_chain_cuda(ctx, model, x, params, first_step, num_steps, trace);
+    if (ctx.backend() == Backend::Cuda) {
+        return langevin_chain_cuda(ctx, model, x, labels, params, first_step, num_steps, trace);
+    }
 #endif
-    return cpu::langevin_chain(cpu::params_of(model), x.data<float>(), x.dim(0), params, ctx.seed(), first_step,
-                               num_steps, trace);
+    return cpu::langevin_chain(cpu::params_of(model), x.data<float>(), conditional ? labels.data<std::int32_t>() : nullptr,
+                               x.dim(0), params, ctx.seed(), first_step, num_steps, trace);
+}
+
+LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
+                             std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
+    return langevin_chain(ctx, model, x, ConstTensorView(), params, first_step, num_steps, trace);
 }
 
 LangevinStats langevin_step(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,

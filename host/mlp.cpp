@@ -94,13 +94,8 @@ void check_input(const char* op, const Context& ctx, const MlpEnergy& model, Con
     check_tensor(op, "x", x, {any_dim, model.input_dim()}, DType::F32, ctx.device());
 }
 
-}  // namespace detail
-
-namespace {
-
 void check_labels(const char* op, const Context& ctx, const MlpEnergy& model, ConstTensorView labels,
                   std::int64_t rows) {
-    using namespace detail;
     check_tensor(op, "labels", labels, {rows}, DType::I32, ctx.device());
     Tensor host({rows}, DType::I32);
     copy(labels, host);
@@ -112,6 +107,10 @@ void check_labels(const char* op, const Context& ctx, const MlpEnergy& model, Co
         }
     }
 }
+
+}  // namespace detail
+
+namespace {
 
 void check_grad_holder(const char* op, const Context& ctx, const MlpEnergy& model, const MlpEnergy& grad) {
     detail::check_model(op, ctx, grad);
@@ -194,7 +193,7 @@ void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView 
 void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels, TensorView energy) {
     constexpr const char* op = "energy";
     detail::check_input(op, ctx, model, x);
-    check_labels(op, ctx, model, labels, x.dim(0));
+    detail::check_labels(op, ctx, model, labels, x.dim(0));
     detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
@@ -220,7 +219,7 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Cons
                    TensorView grad) {
     constexpr const char* op = "energy_grad_x";
     detail::check_input(op, ctx, model, x);
-    check_labels(op, ctx, model, labels, x.dim(0));
+    detail::check_labels(op, ctx, model, labels, x.dim(0));
     detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "x", x, "grad", grad);
 #if EBMKIT_WITH_CUDA
@@ -233,16 +232,24 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Cons
 }
 
 void energy_and_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView energy, TensorView grad) {
+    energy_and_grad_x(ctx, model, x, ConstTensorView(), energy, grad);
+}
+
+void energy_and_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
+                       TensorView energy, TensorView grad) {
     constexpr const char* op = "energy_and_grad_x";
     detail::check_input(op, ctx, model, x);
+    const bool conditional = labels.raw() != nullptr;
+    if (conditional) detail::check_labels(op, ctx, model, labels, x.dim(0));
+    const std::int32_t* y = conditional ? labels.data<std::int32_t>() : nullptr;
     detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
     detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "x", x, "grad", grad);
     detail::check_no_alias(op, "energy", energy, "grad", grad);
 #if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return energy_cuda(ctx, model, x, nullptr, energy.data<float>(), grad.data<float>());
+    if (ctx.backend() == Backend::Cuda) return energy_cuda(ctx, model, x, y, energy.data<float>(), grad.data<float>());
 #endif
-    cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), grad.data<float>(), energy.data<float>());
+    cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), y, x.dim(0), grad.data<float>(), energy.data<float>());
 }
 
 void param_grad(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView dlogits, MlpEnergy& grad,

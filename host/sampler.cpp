@@ -148,7 +148,7 @@ Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, std::vec
     return x.to(ctx_.device());
 }
 
-Tensor LangevinSampler::sample(const MlpEnergy& model, std::int64_t batch, ConstTensorView data) {
+Tensor LangevinSampler::sample(const MlpEnergy& model, std::int64_t batch, ConstTensorView data, ConstTensorView labels) {
     constexpr const char* op = "LangevinSampler::sample";
     detail::check_model(op, ctx_, model);
     if (model.input_dim() != dim_) {
@@ -158,7 +158,7 @@ Tensor LangevinSampler::sample(const MlpEnergy& model, std::int64_t batch, Const
     if (batch < 1) detail::fail(std::string(op) + ": batch must be >= 1, got " + std::to_string(batch));
     std::vector<std::int64_t> slots;
     Tensor x = start(batch, data, slots);
-    stats_ = langevin_chain(ctx_, model, x, options_.step, round_ * options_.steps, options_.steps, options_.trace);
+    stats_ = langevin_chain(ctx_, model, x, labels, options_.step, round_ * options_.steps, options_.steps, options_.trace);
     if (options_.start == ChainStart::ReplayBuffer) buffer_->store(slots, x, round_);
     if (options_.start == ChainStart::Persistent) chains_ = x.clone();
     ++round_;

@@ -150,6 +150,8 @@ TEST_F(EbmCommand, JemTrainEvalSampleAndResume) {
 
     ASSERT_EQ(run("jem sample --model " + model + " --count 4 --steps 10 --out " + path("jem.png")).status, 0);
     EXPECT_GT(fs::file_size(path("jem.png")), 50u);
+    ASSERT_EQ(run("jem sample --model " + model + " --per-class --steps 10 --out " + path("per-class.png")).status, 0);
+    EXPECT_GT(fs::file_size(path("per-class.png")), 50u);
     EXPECT_EQ(run("jem train --widths 16,x").status, 2);
     EXPECT_EQ(run("jem train --data " + dir_.string() + " --widths 15,8,2 --epochs 1 --out " + path("bad")).status, 1);
 }

@@ -35,6 +35,22 @@ TEST_F(LangevinGpu, TrajectoryFollowsTheCpuStepByStep) {
     }
 }
 
+TEST_F(LangevinGpu, ConditionalChainsFollowTheCpu) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
+    MlpEnergy model = test::random_mlp(rng, {20, 32, 10}, Activation::silu());
+    std::vector<std::int32_t> y(17);
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 10);
+    const Tensor labels = Tensor::from(y, {17});
+    LangevinParams p = LangevinParams::with_temperature(0.01f, 1.0f);
+    Tensor x = test::uniform_tensor(rng, {17, 20}, -1, 1);
+    Tensor dx = x.to(Device::Cuda);
+    langevin_chain(gpu, model.to(Device::Cuda), dx, labels.to(Device::Cuda), p, 0, 10);
+    langevin_chain(cpu, model, x, labels, p, 0, 10);
+    EXPECT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), 1e-5);
+}
+
 TEST_F(LangevinGpu, MalaAcceptsLikeTheCpu) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();

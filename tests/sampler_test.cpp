@@ -126,6 +126,34 @@ TEST(Langevin, BatchSplitWithChainOffsetsGivesTheSameSamples) {
     }
 }
 
+TEST(Langevin, ConditionalChainsFollowTheClassEnergy) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    Context ctx(Backend::Cpu, seed);
+    MlpEnergy model = test::random_mlp(rng, {4, 10, 3}, Activation::tanh(), 2.0f);
+    const Tensor x0 = test::uniform_tensor(rng, {6, 4}, -1, 1);
+    const Tensor labels = Tensor::from(std::vector<std::int32_t>{0, 1, 2, 2, 1, 0}, {6});
+    Tensor grad({6, 4}), e({6});
+    energy_and_grad_x(ctx, model, x0, labels, e, grad);
+    Tensor ey({6});
+    energy(ctx, model, x0, labels, ey);
+    EXPECT_EQ(e.to_vector<float>(), ey.to_vector<float>());
+    LangevinParams p;
+    p.alpha = 0.1f;
+    p.sigma = 0.02f;
+    Tensor x = x0.clone();
+    langevin_chain(ctx, model, x, labels, p, 4, 1);
+    for (std::int64_t r = 0; r < 6; ++r) {
+        for (std::int64_t i = 0; i < 4; ++i) {
+            const double eps = philox_normal(seed, RngPurpose::LangevinNoise, static_cast<std::uint32_t>(r), 4,
+                                             static_cast<std::uint32_t>(i));
+            EXPECT_NEAR(x.data<float>()[r * 4 + i], x0.data<float>()[r * 4 + i] - 0.1 * grad.data<float>()[r * 4 + i] + 0.02 * eps, 1e-6);
+        }
+    }
+    Tensor bad = Tensor::from(std::vector<std::int32_t>{0, 1, 2, 3, 1, 0}, {6});
+    EXPECT_THROW(langevin_chain(ctx, model, x, bad, p, 0, 1), Error);
+}
+
 TEST(Langevin, GradientClippingBoundsTheDrift) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());

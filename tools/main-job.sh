@@ -24,4 +24,5 @@ fi
 "$ebm" jem train --epochs "$jem_epochs" --seed 1 --out "$out/jem.safetensors" --curves "$out/jem-curves.csv" --json |
   tee "$out/jem-train.json"
 "$ebm" jem sample --model "$out/jem.safetensors" --count 64 --steps 200 --seed 1 --out "$out/jem-samples.png"
+"$ebm" jem sample --model "$out/jem.safetensors" --per-class --steps 200 --seed 1 --out "$out/jem-samples-per-class.png"
 echo "main job: models, JSON summaries, jem-curves.csv, rbm-samples.png and jem-samples.png are in $out/"

@@ -10,11 +10,12 @@ namespace ebmkit::cpu {
 
 namespace {
 
-// E(x) and the drift gradient at x (clipped to grad_clip in L2 norm when > 0).
-double energy_and_gradient(MlpRow& row, std::vector<double>& dlogits, const float* x, float grad_clip,
+// E(x) (E(x, label) when label >= 0) and the drift gradient at x, clipped to grad_clip
+// in L2 norm when > 0.
+double energy_and_gradient(MlpRow& row, std::vector<double>& dlogits, const float* x, int label, float grad_clip,
                            std::vector<double>& grad) {
     row.forward(x);
-    row.energy_dlogits(-1, dlogits);
+    row.energy_dlogits(label, dlogits);
     row.backward(dlogits.data());
     grad = row.input_grad();
     if (grad_clip > 0) {
@@ -25,13 +26,14 @@ double energy_and_gradient(MlpRow& row, std::vector<double>& dlogits, const floa
             for (double& g : grad) g *= grad_clip / norm;
         }
     }
-    return row.energy(-1);
+    return row.energy(label);
 }
 
 }  // namespace
 
-LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, std::int64_t rows, const LangevinParams& params,
-                             std::uint64_t seed, std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
+LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, const std::int32_t* labels, std::int64_t rows,
+                             const LangevinParams& params, std::uint64_t seed, std::uint32_t first_step,
+                             std::uint32_t num_steps, bool trace) {
     const std::int64_t d = p.widths.front();
     const PhiloxKey key = philox_key(seed);
     // Per step: accepted count and energy sum, reduced over rows.
@@ -48,7 +50,8 @@ LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, std::int
         for (std::int64_t r = 0; r < rows; ++r) {
             float* xr = x + r * d;
             const auto chain = params.first_chain + static_cast<std::uint32_t>(r);
-            double e = energy_and_gradient(row, dlogits, xr, params.grad_clip, grad);
+            const int label = labels ? labels[r] : -1;
+            double e = energy_and_gradient(row, dlogits, xr, label, params.grad_clip, grad);
             for (std::uint32_t s = 0; s < num_steps; ++s) {
                 const std::uint32_t step = first_step + s;
                 bool outside = false;
@@ -72,7 +75,7 @@ LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, std::int
                 if (params.mala) {
                     accept = !outside;
                     if (accept) {
-                        e_new = energy_and_gradient(row, dlogits, proposal.data(), params.grad_clip, grad_new);
+                        e_new = energy_and_gradient(row, dlogits, proposal.data(), label, params.grad_clip, grad_new);
                         // log q(x | x') - log q(x' | x), from the stored float states.
                         double forward = 0, backward = 0;
                         for (std::int64_t i = 0; i < d; ++i) {
@@ -93,7 +96,7 @@ LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, std::int
                         e = e_new;
                         grad.swap(grad_new);
                     } else if (s + 1 < num_steps || trace) {
-                        e = energy_and_gradient(row, dlogits, xr, params.grad_clip, grad);
+                        e = energy_and_gradient(row, dlogits, xr, label, params.grad_clip, grad);
                     }
                     ++my_accepted[s];
                 }

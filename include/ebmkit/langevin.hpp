@@ -50,5 +50,9 @@ LangevinStats langevin_step(Context& ctx, const MlpEnergy& model, TensorView x, 
 // mean energy and acceptance.
 LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
                              std::uint32_t first_step, std::uint32_t num_steps, bool trace = false);
+// Class-conditional chains on E(x, y) = -f(x)[y]: row r samples exp(-E(x, labels[r])).
+LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, ConstTensorView labels,
+                             const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
+                             bool trace = false);
 
 }  // namespace ebmkit

@@ -75,8 +75,10 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Tens
 void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
                    TensorView grad);
 
-// E(x) and grad_x E(x) from one forward and backward pass.
+// E(x) and grad_x E(x) (or E(x, y) and its gradient) from one forward and backward pass.
 void energy_and_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView energy, TensorView grad);
+void energy_and_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
+                       TensorView energy, TensorView grad);
 
 // Gradient of a scalar loss L = sum_r l_r(f(x_r)) w.r.t. every parameter, given
 // dlogits[r, k] = d L / d f(x_r)[k]. grad has the model's shapes; its parameters are

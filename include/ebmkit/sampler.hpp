@@ -59,10 +59,11 @@ public:
     // Uniform and replay starts draw from the clamp box [step.lo, step.hi] (so clamping
     // must be on for them); Normal starts from N(0, I).
     LangevinSampler(Context& ctx, std::int64_t dim, const SamplerOptions& options);
-    // batch samples [batch, dim] on ctx.device() from exp(-E) of model. data ([batch, dim]
-    // on ctx.device()) is needed by ChainStart::Data and ignored otherwise. Each call is
-    // one round: its steps are keyed round * steps + s, its chains 0 .. batch - 1.
-    Tensor sample(const MlpEnergy& model, std::int64_t batch, ConstTensorView data = {});
+    // batch samples [batch, dim] on ctx.device() from exp(-E) of model, or, with labels
+    // ([batch] int32), from exp(-E(x, labels[r])). data ([batch, dim] on ctx.device()) is
+    // needed by ChainStart::Data and ignored otherwise. Each call is one round: its
+    // steps are keyed round * steps + s, its chains 0 .. batch - 1.
+    Tensor sample(const MlpEnergy& model, std::int64_t batch, ConstTensorView data = {}, ConstTensorView labels = {});
     const LangevinStats& last_stats() const { return stats_; }
     const ReplayBuffer* buffer() const { return buffer_ ? &*buffer_ : nullptr; }
     std::uint32_t rounds() const { return round_; }

@@ -73,13 +73,22 @@ MlpEnergy model_from(const std::string& path, Device device) {
     return model.to(device);
 }
 
-void write_sample_grid(Context& ctx, const MlpEnergy& model, std::int64_t count, std::uint32_t steps,
+// count chains from uniform noise, `steps` SGLD steps each; with per_class, row r of
+// the grid (8 columns) samples class r from E(x, y).
+void write_sample_grid(Context& ctx, const MlpEnergy& model, std::int64_t count, std::uint32_t steps, bool per_class,
                        const std::string& out) {
     SamplerOptions o;
     o.start = ChainStart::Uniform;
     o.steps = steps;
     LangevinSampler sampler(ctx, model.input_dim(), o);
-    const Tensor x = sampler.sample(model, count);
+    Tensor labels;
+    if (per_class) {
+        count = 8 * model.num_outputs();
+        std::vector<std::int32_t> y(static_cast<std::size_t>(count));
+        for (std::int64_t i = 0; i < count; ++i) y[i] = static_cast<std::int32_t>(i / 8);
+        labels = Tensor::from(y, {count}).to(ctx.device());
+    }
+    const Tensor x = sampler.sample(model, count, {}, labels);
     Tensor unit({count, model.input_dim()});
     copy(x, unit);
     for (std::int64_t i = 0; i < unit.numel(); ++i) unit.data<float>()[i] = (unit.data<float>()[i] + 1.0f) / 2.0f;
@@ -240,20 +249,21 @@ int jem_eval(const std::vector<std::string>& argv) {
 }
 
 int jem_sample(const std::vector<std::string>& argv) {
-    Args args(argv, {});
+    Args args(argv, {"per-class"});
     const std::string path = args.text("model", "");
     const std::int64_t count = args.integer("count", 64);
     const std::int64_t steps = args.integer("steps", 200);
     const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
     const Backend backend = args.backend();
     const std::string out = args.text("out", "jem-samples.png");
+    const bool per_class = args.has("per-class");
     args.finish();
     if (path.empty()) throw UsageError{"--model FILE is required"};
     if (count < 1 || steps < 1) throw UsageError{"--count and --steps must be >= 1"};
     Context ctx(backend, seed);
     const MlpEnergy model = model_from(path, ctx.device());
     Progress bar("sampling");
-    write_sample_grid(ctx, model, count, static_cast<std::uint32_t>(steps), out);
+    write_sample_grid(ctx, model, count, static_cast<std::uint32_t>(steps), per_class, out);
     bar.finish("wrote " + out);
     return 0;
 }

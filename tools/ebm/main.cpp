@@ -22,7 +22,7 @@ const char* usage =
     "                      [--energy-l2 0] [--train-limit N] [--valid 5000] [--patience P] [--seed S] [--backend ...]\n"
     "                      [--out FILE] [--curves CSV] [--resume FILE] [--json]\n"
     "       ebm jem eval   --model FILE [--data DIR] [--backend ...] [--json]\n"
-    "       ebm jem sample --model FILE [--count 64] [--steps 200] [--seed S] [--backend ...] [--out PNG]\n";
+    "       ebm jem sample --model FILE [--count 64 | --per-class] [--steps 200] [--seed S] [--backend ...] [--out PNG]\n";
 
 }  // namespace
 
