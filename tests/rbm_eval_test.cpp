@@ -169,6 +169,7 @@ TEST(RbmTrainer, TrainingRaisesExactLikelihoodReproducibly) {
     o.batch = 20;
     o.chains = 200;  // many persistent chains keep the model statistics steady
     o.lr = 0.05f;
+    o.momentum = 0.5f;
     auto train = [&] {
         Context ctx(Backend::Cpu, seed);
         Rbm rbm(6, 4);

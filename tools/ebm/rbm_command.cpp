@@ -69,8 +69,8 @@ int rbm_train(const std::vector<std::string>& argv) {
     o.batch = args.integer("batch", 100);
     o.lr = static_cast<float>(args.number("lr", 0.05));
     o.lr_decay = static_cast<float>(args.number("lr-decay", 0.0));
-    o.momentum = static_cast<float>(args.number("momentum", 0.5));
-    o.weight_decay = static_cast<float>(args.number("weight-decay", 1e-4));
+    o.momentum = static_cast<float>(args.number("momentum", 0.0));
+    o.weight_decay = static_cast<float>(args.number("weight-decay", 0.0));
     o.chains = args.integer("chains", 0);
     const std::string how = args.text("binarize", "threshold");
     const std::int64_t limit = args.integer("train-limit", 0);
