@@ -1,7 +1,7 @@
 // ebm-bench: times named workloads for every variant the library has and writes
 // one JSON record per (workload, shape, variant) (DESIGN.md section 7).
 //
-//   ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|langevin|all] [--variant cpu|cuda|all]
+//   ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|langevin|mlp|jem|all] [--variant cpu|cuda|all]
 //             [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]
 //
 // Bandwidth-bound workloads (LogSumExp) report bytes moved against the measured
@@ -10,7 +10,9 @@
 // binarised Fashion-MNIST (60000 images, batch 100, 784 x 500), the whole trainer.
 // langevin is SGLD chains (20 and 60 steps) on the 784-256-256-10 and
 // 64-512-512-512-10 ELU energies, in Fp32 and Tf32, against the measured GEMM of
-// the same precision.
+// the same precision. mlp is the energy, the score (grad_x E) and the parameter
+// gradient of both networks over batches; jem one JemTrainer iteration (batch 64 and
+// 256, 20 SGLD steps, 784-256-256-10).
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -64,7 +66,7 @@ struct Record {
 
 [[noreturn]] void usage(const std::string& problem) {
     std::cerr << "ebm-bench: " << problem << "\n"
-              << "usage: ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|langevin|all]\n"
+              << "usage: ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|langevin|mlp|jem|all]\n"
               << "                 [--variant cpu|cuda|all]\n"
               << "                 [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]\n";
     std::exit(2);
@@ -92,7 +94,8 @@ Options parse(int argc, char** argv) {
         } else usage("unknown argument " + arg);
     }
     if (o.workload != "all" && o.workload != "logsumexp" && o.workload != "logsumexp_backward" &&
-        o.workload != "rbm_gibbs" && o.workload != "rbm_pcd_epoch" && o.workload != "langevin") {
+        o.workload != "rbm_gibbs" && o.workload != "rbm_pcd_epoch" && o.workload != "langevin" &&
+        o.workload != "mlp" && o.workload != "jem") {
         usage("unknown workload " + o.workload);
     }
     if (o.variant != "all" && o.variant != "cpu" && o.variant != "cuda") usage("unknown variant " + o.variant);
@@ -217,16 +220,35 @@ Record run_rbm_pcd_epoch(Context& ctx, const std::string& variant, const Tensor&
             roofline};
 }
 
+// Multiply-adds per row of a network, and its name "784-256-256-10".
+std::pair<double, std::string> network(const std::vector<std::int64_t>& widths) {
+    double macs = 0;
+    std::string name;
+    for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+        macs += static_cast<double>(widths[l]) * widths[l + 1];
+        name += std::to_string(widths[l]) + "-";
+    }
+    return {macs, name + std::to_string(widths.back())};
+}
+
+MlpEnergy bench_model(Context& ctx, const std::vector<std::int64_t>& widths) {
+    MlpEnergy host(widths, Activation::elu());
+    host.init_uniform(1);
+    return host.to(ctx.device());
+}
+
+Tensor bench_input(Context& ctx, std::int64_t rows, std::int64_t cols) {
+    Tensor h({rows, cols});
+    for (std::int64_t i = 0; i < h.numel(); ++i) h.data<float>()[i] = static_cast<float>((i * 2654435761u) % 2000) * 1e-3f - 1;
+    return h.to(ctx.device());
+}
+
 // `steps` SGLD steps (alpha 1, sigma 0.01, clamp) of `chains` chains: each step a
 // forward and an input-gradient pass, 4 flops per multiply-add of the network.
 Record run_langevin(Context& ctx, const std::string& variant, const std::vector<std::int64_t>& widths,
                     std::int64_t chains, std::uint32_t steps, int reps, const Roofline& roofline) {
-    MlpEnergy host(widths, Activation::elu());
-    host.init_uniform(1);
-    const MlpEnergy model = host.to(ctx.device());
-    Tensor start({chains, widths.front()});
-    for (std::int64_t i = 0; i < start.numel(); ++i) start.data<float>()[i] = static_cast<float>((i * 2654435761u) % 2000) * 1e-3f - 1;
-    Tensor x = start.to(ctx.device());
+    const MlpEnergy model = bench_model(ctx, widths);
+    Tensor x = bench_input(ctx, chains, widths.front());
     LangevinParams p;
     p.clamp = true;
     std::uint32_t step = 0;
@@ -237,13 +259,7 @@ Record run_langevin(Context& ctx, const std::string& variant, const std::vector<
             step += steps;
         },
         1, reps);
-    double macs = 0;
-    std::string net;
-    for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
-        macs += static_cast<double>(widths[l]) * widths[l + 1];
-        net += (l ? "-" : "") + std::to_string(widths[l]);
-    }
-    net += "-" + std::to_string(widths.back());
+    const auto [macs, net] = network(widths);
     const double chain_steps = static_cast<double>(chains) * steps;
     return {"langevin",
             std::to_string(chains) + " chains x " + std::to_string(steps) + " steps, " + net + " " +
@@ -255,6 +271,50 @@ Record run_langevin(Context& ctx, const std::string& variant, const std::vector<
             chain_steps,
             "chain_steps",
             roofline};
+}
+
+// op: "energy" (2 flops per multiply-add), "score" (forward + input gradient, 4) or
+// "param_grad" (forward, activation and weight gradients, 6).
+Record run_mlp(Context& ctx, const std::string& variant, const std::vector<std::int64_t>& widths, const std::string& op,
+               std::int64_t rows, int reps, const Roofline& roofline) {
+    const MlpEnergy model = bench_model(ctx, widths);
+    MlpEnergy grad = model.zeros_like();
+    const Tensor x = bench_input(ctx, rows, widths.front());
+    Tensor e({rows}, DType::F32, ctx.device()), g({rows, widths.front()}, DType::F32, ctx.device());
+    const Tensor dlogits = bench_input(ctx, rows, widths.back());
+    const Stats s = time_runs(
+        ctx,
+        [&](int) {
+            if (op == "energy") energy(ctx, model, x, e);
+            else if (op == "score") energy_grad_x(ctx, model, x, g);
+            else param_grad(ctx, model, x, dlogits, grad);
+        },
+        2, reps);
+    const auto [macs, name] = network(widths);
+    const double per_mac = op == "energy" ? 2.0 : op == "score" ? 4.0 : 6.0;
+    return {"mlp_" + op, std::to_string(rows) + " rows, " + name + " " + to_string(ctx.precision()), variant,
+            device_name(ctx), s, per_mac * macs * static_cast<double>(rows), static_cast<double>(rows), "rows",
+            roofline};
+}
+
+// One JemTrainer iteration: the data pass, 20 SGLD steps from the replay buffer,
+// the sample pass, both parameter gradients and the Adamax step.
+Record run_jem(Context& ctx, const std::string& variant, std::int64_t batch, int reps, const Roofline& roofline) {
+    const std::vector<std::int64_t> widths = {784, 256, 256, 10};
+    MlpEnergy model = bench_model(ctx, widths);
+    JemOptions o;
+    o.batch = batch;
+    JemTrainer trainer(ctx, model, o);
+    const Tensor x = bench_input(ctx, batch, 784);
+    std::vector<std::int32_t> y(static_cast<std::size_t>(batch));
+    for (std::int64_t i = 0; i < batch; ++i) y[i] = static_cast<std::int32_t>(i % 10);
+    const Tensor labels = Tensor::from(y, {batch}).to(ctx.device());
+    const Stats s = time_runs(ctx, [&](int) { trainer.step(x, labels); }, 1, reps);
+    const auto [macs, name] = network(widths);
+    // 20 score passes (4) on the samples, data and sample param_grad (6 each) + logits (2 each).
+    const double flops = (20 * 4.0 + 2 * 6.0 + 2 * 2.0) * macs * static_cast<double>(batch);
+    return {"jem_iteration", "batch " + std::to_string(batch) + ", 20 SGLD steps, " + name, variant, device_name(ctx),
+            s, flops, 1.0, "iterations", roofline};
 }
 
 std::string iso_date() {
@@ -312,7 +372,8 @@ int run(int argc, char** argv) {
                 print(records.back());
             }
         }
-        const bool compute_bound = wanted("rbm_gibbs") || wanted("rbm_pcd_epoch") || wanted("langevin");
+        const bool compute_bound =
+            wanted("rbm_gibbs") || wanted("rbm_pcd_epoch") || wanted("langevin") || wanted("mlp") || wanted("jem");
         const Roofline fp32{"fp32_gemm", compute_bound ? measured_gemm_rate(ctx, false) : 0.0};
         if (wanted("rbm_gibbs")) {
             for (std::int64_t chains : o.chains) {
@@ -340,6 +401,30 @@ int run(int argc, char** argv) {
                 }
             }
             ctx.set_precision(Precision::Fp32);
+        }
+        if (wanted("mlp")) {
+            const Roofline tf32{"tf32_gemm", gpu ? measured_gemm_rate(ctx, true) : 0.0};
+            for (Precision precision : {Precision::Fp32, Precision::Tf32}) {
+                if (!gpu && precision != Precision::Fp32) continue;
+                ctx.set_precision(precision);
+                for (const auto& net : std::vector<std::vector<std::int64_t>>{{784, 256, 256, 10}, {64, 512, 512, 512, 10}}) {
+                    for (const char* op : {"energy", "score", "param_grad"}) {
+                        for (std::int64_t rows : {256, 4096, 65536}) {
+                            if (!gpu && rows > 4096) continue;
+                            records.push_back(run_mlp(ctx, variant, net, op, rows, gpu ? o.reps : 3,
+                                                      precision == Precision::Fp32 ? fp32 : tf32));
+                            print(records.back());
+                        }
+                    }
+                }
+            }
+            ctx.set_precision(Precision::Fp32);
+        }
+        if (wanted("jem")) {
+            for (std::int64_t batch : {64, 256}) {
+                records.push_back(run_jem(ctx, variant, batch, gpu ? 10 : 2, fp32));
+                print(records.back());
+            }
         }
         if (wanted("rbm_pcd_epoch")) {
             if (fashion_mnist.empty()) {

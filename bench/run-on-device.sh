@@ -31,5 +31,7 @@ done
   > "$out/ebm-bench-langevin.txt" 2>&1
 python3 bench/peers/torch_rbm.py --json "$out/torch_rbm.json" > "$out/torch_rbm.txt" 2>&1
 python3 bench/peers/torch_langevin.py --chains 256 4096 65536 --json "$out/torch_langevin.json" > "$out/torch_langevin.txt" 2>&1
+python3 bench/peers/torch_mlp.py --json "$out/torch_mlp.json" > "$out/torch_mlp.txt" 2>&1
+python3 bench/peers/torch_jem.py --json "$out/torch_jem.json" > "$out/torch_jem.txt" 2>&1
 cat "$out"/*.txt
 exit $status

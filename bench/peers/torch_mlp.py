@@ -1,0 +1,75 @@
+#!/usr/bin/env python3
+"""PyTorch peer of ebm-bench's mlp workloads: the energy E(x) = -logsumexp(f(x)), the
+score grad_x E through autograd, and the parameter gradient of sum(dlogits * f(x)),
+for the 784-256-256-10 and 64-512-512-512-10 ELU networks, eager and torch.compile'd,
+in fp32 and tf32, written in ebm-bench's JSON format.
+
+    python3 bench/peers/torch_mlp.py --rows 256 4096 65536 --json torch_mlp.json
+"""
+import argparse
+import json
+
+import torch
+from torch import nn
+
+from peer_timing import now, time_ms, variants
+
+
+def mlp(widths):
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(nn.Linear(widths[i], widths[i + 1]))
+        if i + 2 < len(widths):
+            layers.append(nn.ELU())
+    return nn.Sequential(*layers)
+
+
+def energy(net, x, dlogits):
+    return -torch.logsumexp(net(x), dim=1)
+
+
+def score(net, x, dlogits):
+    x = x.detach().requires_grad_(True)
+    return torch.autograd.grad(-torch.logsumexp(net(x), dim=1).sum(), [x])[0]
+
+
+def param_grad(net, x, dlogits):
+    return torch.autograd.grad((net(x) * dlogits).sum(), list(net.parameters()))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--rows", type=int, nargs="+", default=[256, 4096, 65536])
+    p.add_argument("--reps", type=int, default=20)
+    p.add_argument("--json", default="")
+    a = p.parse_args()
+    cuda = torch.cuda.is_available()
+    dev = torch.device("cuda" if cuda else "cpu")
+    device_name = torch.cuda.get_device_name() if cuda else "cpu"
+    records = []
+    for precision in ("fp32", "tf32") if cuda else ("fp32",):
+        torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+        for widths in ([784, 256, 256, 10], [64, 512, 512, 512, 10]):
+            torch.manual_seed(1)
+            net = mlp(widths).to(dev)
+            macs = sum(widths[i] * widths[i + 1] for i in range(len(widths) - 1))
+            for op, fn, per_mac in (("energy", energy, 2), ("score", score, 4), ("param_grad", param_grad, 6)):
+                for variant, f in variants(fn):
+                    for rows in a.rows:
+                        x = torch.rand(rows, widths[0], device=dev) * 2 - 1
+                        dl = torch.rand(rows, widths[-1], device=dev) * 2 - 1
+                        med, lo, hi = time_ms(lambda: f(net, x, dl), a.reps, cuda)
+                        records.append({
+                            "workload": "mlp_" + op, "shape": f"{rows} rows, {'-'.join(map(str, widths))} {precision}",
+                            "variant": variant, "device": device_name, "torch": torch.__version__, "date": now(),
+                            "median_ms": med, "min_ms": lo, "max_ms": hi, "rows_per_s": rows / (med * 1e-3),
+                            "achieved": per_mac * macs * rows / (med * 1e-3),
+                        })
+                        print(f"{variant:14s} {op:10s} {precision} {'-'.join(map(str, widths)):18s} {rows:6d}: {med:9.3f} ms")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(records, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
