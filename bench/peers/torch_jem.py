@@ -11,9 +11,8 @@ import json
 
 import torch
 import torch.nn.functional as F
-from torch import nn
 
-from peer_timing import now, time_ms
+from peer_common import device, mlp, now, time_ms
 
 
 def main():
@@ -22,13 +21,12 @@ def main():
     p.add_argument("--reps", type=int, default=10)
     p.add_argument("--json", default="")
     a = p.parse_args()
-    cuda = torch.cuda.is_available()
-    dev = torch.device("cuda" if cuda else "cpu")
+    cuda, dev, device_name = device()
     torch.backends.cuda.matmul.allow_tf32 = False
     records = []
     for batch in a.batches:
         torch.manual_seed(1)
-        net = nn.Sequential(nn.Linear(784, 256), nn.ELU(), nn.Linear(256, 256), nn.ELU(), nn.Linear(256, 10)).to(dev)
+        net = mlp([784, 256, 256, 10]).to(dev)
         opt = torch.optim.Adamax(net.parameters(), lr=1e-3)
         buffer = torch.rand(10000, 784, device=dev) * 2 - 1
         x = torch.rand(batch, 784, device=dev) * 2 - 1
@@ -55,7 +53,7 @@ def main():
         med, lo, hi = time_ms(iteration, a.reps, cuda)
         records.append({
             "workload": "jem_iteration", "shape": f"batch {batch}, 20 SGLD steps, 784-256-256-10", "variant": "torch-eager",
-            "device": torch.cuda.get_device_name() if cuda else "cpu", "torch": torch.__version__, "date": now(),
+            "device": device_name, "torch": torch.__version__, "date": now(),
             "median_ms": med, "min_ms": lo, "max_ms": hi, "iterations_per_s": 1e3 / med,
         })
         print(f"torch-eager jem iteration, batch {batch}: {med:9.3f} ms")

@@ -10,18 +10,9 @@ import argparse
 import json
 
 import torch
-from torch import nn
 
-from peer_timing import now, time_ms, variants
+from peer_common import device, mlp, now, time_ms, variants
 
-
-def mlp(widths):
-    layers = []
-    for i in range(len(widths) - 1):
-        layers.append(nn.Linear(widths[i], widths[i + 1]))
-        if i + 2 < len(widths):
-            layers.append(nn.ELU())
-    return nn.Sequential(*layers)
 
 
 def energy(net, x, dlogits):
@@ -43,9 +34,7 @@ def main():
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--json", default="")
     a = p.parse_args()
-    cuda = torch.cuda.is_available()
-    dev = torch.device("cuda" if cuda else "cpu")
-    device_name = torch.cuda.get_device_name() if cuda else "cpu"
+    cuda, dev, device_name = device()
     records = []
     for precision in ("fp32", "tf32") if cuda else ("fp32",):
         torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"

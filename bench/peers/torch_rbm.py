@@ -11,7 +11,7 @@ import json
 
 import torch
 
-from peer_timing import now, time_ms, variants
+from peer_common import device, now, time_ms, variants
 
 
 def gibbs(v, w, b, c, steps):
@@ -29,9 +29,7 @@ def main():
     p.add_argument("--json", default="")
     a = p.parse_args()
 
-    cuda = torch.cuda.is_available()
-    dev = torch.device("cuda" if cuda else "cpu")
-    device_name = torch.cuda.get_device_name() if cuda else "cpu"
+    cuda, dev, device_name = device()
     torch.backends.cuda.matmul.allow_tf32 = False  # FP32, as ebmkit's kernels compute
     torch.manual_seed(1)
     d, m = 784, 500

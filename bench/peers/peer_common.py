@@ -1,9 +1,27 @@
-"""Timing shared by the PyTorch peers, the way ebm-bench times: warm-up, then the
-median (and extremes) of repeated runs; CUDA events on a GPU, a wall clock on the CPU."""
+"""What the PyTorch peers share: the device, the MLP energies as PyTorch users build
+them, and timing the way ebm-bench times (warm-up, then the median and extremes of
+repeated runs; CUDA events on a GPU, a wall clock on the CPU)."""
 import datetime
 import statistics
 
 import torch
+from torch import nn
+
+
+def device():
+    """(on a GPU?, torch.device, the device's name)."""
+    cuda = torch.cuda.is_available()
+    return cuda, torch.device("cuda" if cuda else "cpu"), torch.cuda.get_device_name() if cuda else "cpu"
+
+
+def mlp(widths):
+    """Linear layers with ELU between them, no activation after the last."""
+    layers = []
+    for i in range(len(widths) - 1):
+        layers.append(nn.Linear(widths[i], widths[i + 1]))
+        if i + 2 < len(widths):
+            layers.append(nn.ELU())
+    return nn.Sequential(*layers)
 
 
 def time_ms(fn, reps, cuda, warmup=2):
