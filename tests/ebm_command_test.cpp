@@ -137,6 +137,7 @@ TEST_F(EbmCommand, JemTrainEvalSampleAndResume) {
     int rows = 0;
     while (std::getline(in, line)) ++rows;
     EXPECT_EQ(rows, 4);
+    EXPECT_GT(fs::file_size(curves + ".png"), 50u);
 
     const CommandResult eval = run("jem eval --data " + dir_.string() + " --model " + model + " --json");
     ASSERT_EQ(eval.status, 0);

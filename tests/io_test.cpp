@@ -241,5 +241,30 @@ TEST(Png, GridHasTheRightSizeAndPixels) {
     EXPECT_THROW(write_png_grid(dir.file("x.png"), images, 3, 3, 1), Error);
 }
 
+TEST(Png, CurvesPlotOnePanelPerSeries) {
+    TempDir dir;
+    write_png_curves(dir.file("c.png"), {{1.0, 0.5, 0.25}, {0.1, 0.2, NAN, 0.4}}, 40, 20);
+    const auto b = read_bytes(dir.file("c.png"));
+    auto be32 = [&](std::size_t at) {
+        return std::uint32_t(b[at]) << 24 | std::uint32_t(b[at + 1]) << 16 | std::uint32_t(b[at + 2]) << 8 | b[at + 3];
+    };
+    const std::uint32_t w = be32(16), h = be32(20);
+    ASSERT_EQ(w, 40u);
+    ASSERT_EQ(h, 40u);
+    std::vector<unsigned char> raw(h * (w + 1));
+    uLongf raw_len = raw.size();
+    ASSERT_EQ(uncompress(raw.data(), &raw_len, b.data() + 41, be32(33)), Z_OK);
+    auto pixel = [&](int x, int y) { return raw[y * (w + 1) + 1 + x]; };
+    // The first series falls: its first point is at the top of panel 0, its last at the bottom.
+    EXPECT_EQ(pixel(4, 4), 0);
+    EXPECT_EQ(pixel(35, 15), 0);
+    EXPECT_EQ(pixel(35, 4), 255);
+    // The second rises in panel 1 (rows 20..39).
+    EXPECT_EQ(pixel(4, 35), 0);
+    EXPECT_EQ(pixel(35, 24), 0);
+    EXPECT_THROW(write_png_curves(dir.file("x.png"), {{NAN}}), Error);
+    EXPECT_THROW(write_png_curves(dir.file("x.png"), {}), Error);
+}
+
 }  // namespace
 }  // namespace ebmkit

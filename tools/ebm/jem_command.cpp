@@ -165,6 +165,7 @@ int jem_train(const std::vector<std::string>& argv) {
                  o.sampler.steps, to_string(ctx.backend()));
     double best = -1.0;
     std::int64_t since_best = 0;
+    std::vector<std::vector<double>> curve(4);  // loss, cross-entropy, train and validation accuracy
     for (std::int64_t e = 0; e < epochs; ++e) {
         Progress bar("epoch " + std::to_string(trainer.epoch() + 1));
         const std::size_t events_before = trainer.events().size();
@@ -182,6 +183,10 @@ int jem_train(const std::vector<std::string>& argv) {
         if (csv) {
             csv << trainer.epoch() << ',' << s.loss << ',' << s.cross_entropy << ',' << s.energy_data << ','
                 << s.energy_sample << ',' << s.accuracy << ',' << accuracy << std::endl;
+            for (const auto& [i, v] : {std::pair{0, s.loss}, {1, s.cross_entropy}, {2, s.accuracy}, {3, accuracy}}) {
+                curve[i].push_back(v);
+            }
+            write_png_curves(curves + ".png", curve);
         }
         // The checkpoint keeps the best validation accuracy; patience epochs without a gain stop training.
         if (accuracy > best) {
