@@ -2,11 +2,10 @@
 
 #include <algorithm>
 #include <cmath>
-#include <numeric>
 #include <sstream>
 
+#include "batching.hpp"
 #include "check.hpp"
-#include "ebmkit/philox.hpp"
 #include "ebmkit/safetensors.hpp"
 
 namespace ebmkit {
@@ -37,16 +36,6 @@ std::vector<float> logits_on_host(Context& ctx, const MlpEnergy& model, ConstTen
     Tensor logits({x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
     mlp_logits(ctx, model, x, logits);
     return logits.to_vector<float>();
-}
-
-Tensor gather_rows(const Tensor& data, const std::int64_t* rows, std::int64_t count, Device device) {
-    const std::int64_t d = data.numel() / data.dim(0);
-    Tensor out = data.rank() == 2 ? Tensor({count, d}, data.dtype()) : Tensor({count}, data.dtype());
-    const auto* src = static_cast<const char*>(data.view().raw());
-    auto* dst = static_cast<char*>(out.view().raw());
-    const std::size_t row_bytes = static_cast<std::size_t>(d) * element_size(data.dtype());
-    for (std::int64_t r = 0; r < count; ++r) std::copy_n(src + rows[r] * row_bytes, row_bytes, dst + r * row_bytes);
-    return device == Device::Host ? std::move(out) : out.to(device);
 }
 
 std::string join(const std::vector<std::int64_t>& v) {
@@ -189,18 +178,12 @@ JemStepStats JemTrainer::train_epoch(const Tensor& images, const Tensor& labels,
     detail::check_tensor(op, "labels", labels, {images.dim(0)}, DType::I32, Device::Host);
     const std::int64_t n = images.dim(0), b = options_.batch, batches = n / b;
     if (batches == 0) detail::fail(std::string(op) + ": fewer images than one batch");
-    // Fisher-Yates on Philox uniforms keyed (seed, Shuffle, chain = epoch).
-    std::vector<std::int64_t> order(static_cast<std::size_t>(n));
-    std::iota(order.begin(), order.end(), 0);
-    for (std::int64_t i = n - 1; i > 0; --i) {
-        const float u = philox_uniform(ctx_.seed(), RngPurpose::Shuffle, static_cast<std::uint32_t>(epoch_), 1,
-                                       static_cast<std::uint32_t>(i));
-        std::swap(order[i], order[std::min<std::int64_t>(i, static_cast<std::int64_t>(u * static_cast<float>(i + 1)))]);
-    }
+    const std::vector<std::int64_t> order =
+        detail::shuffled_order(n, ctx_.seed(), static_cast<std::uint32_t>(epoch_), 1);
     JemStepStats mean;
     for (std::int64_t i = 0; i < batches; ++i) {
-        const Tensor x = gather_rows(images, order.data() + i * b, b, ctx_.device());
-        const Tensor y = gather_rows(labels, order.data() + i * b, b, ctx_.device());
+        const Tensor x = detail::gather_rows(images, order.data() + i * b, b, ctx_.device());
+        const Tensor y = detail::gather_rows(labels, order.data() + i * b, b, ctx_.device());
         const JemStepStats s = step(x, y);
         mean.loss += s.loss / batches;
         mean.cross_entropy += s.cross_entropy / batches;

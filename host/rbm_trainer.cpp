@@ -1,10 +1,10 @@
 #include "ebmkit/rbm_trainer.hpp"
 
 #include <algorithm>
-#include <numeric>
 #include <string>
 #include <vector>
 
+#include "batching.hpp"
 #include "check.hpp"
 #include "cpu/optim.hpp"
 #include "ebmkit/philox.hpp"
@@ -27,28 +27,6 @@ void check_options(const RbmTrainOptions& o) {
     if (!(o.momentum >= 0.0f && o.momentum < 1.0f)) {
         detail::fail(std::string(op) + ": options.momentum must be in [0, 1), got " + std::to_string(o.momentum));
     }
-}
-
-// The gathered rows on the context's device.
-Tensor gather_rows(const Tensor& data, const std::int64_t* rows, std::int64_t count, Device device) {
-    const std::int64_t d = data.dim(1);
-    Tensor out({count, d});
-    const float* src = data.data<float>();
-    float* dst = out.data<float>();
-    for (std::int64_t r = 0; r < count; ++r) std::copy(src + rows[r] * d, src + (rows[r] + 1) * d, dst + r * d);
-    return device == Device::Host ? std::move(out) : out.to(device);
-}
-
-// A permutation of 0..n-1 by Fisher-Yates on Philox uniforms keyed (seed, Shuffle, epoch).
-std::vector<std::int64_t> shuffled(std::int64_t n, std::uint64_t seed, std::uint32_t epoch) {
-    std::vector<std::int64_t> order(static_cast<std::size_t>(n));
-    std::iota(order.begin(), order.end(), 0);
-    for (std::int64_t i = n - 1; i > 0; --i) {
-        const float u = philox_uniform(seed, RngPurpose::Shuffle, epoch, 0, static_cast<std::uint32_t>(i));
-        const auto j = std::min<std::int64_t>(i, static_cast<std::int64_t>(u * static_cast<float>(i + 1)));
-        std::swap(order[i], order[j]);
-    }
-    return order;
 }
 
 void momentum_update(Context& ctx, Tensor& param, Tensor& velocity, const Tensor& grad, float lr, float momentum,
@@ -80,18 +58,18 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
     detail::check_tensor(op, "data", data, {detail::any_dim, rbm_.visible()}, DType::F32, Device::Host);
     const std::int64_t n = data.dim(0);
     const float lr = options_.lr / (1.0f + options_.lr_decay * static_cast<float>(epoch_));
-    const std::vector<std::int64_t> order = shuffled(n, ctx_.seed(), static_cast<std::uint32_t>(epoch_));
+    const std::vector<std::int64_t> order = detail::shuffled_order(n, ctx_.seed(), static_cast<std::uint32_t>(epoch_), 0);
     if (options_.persistent && chains_.empty()) {
         // PCD chains start at random training rows.
         const std::int64_t count = options_.chains ? options_.chains : std::min(options_.batch, n);
         std::vector<std::int64_t> rows(static_cast<std::size_t>(count));
         for (std::int64_t c = 0; c < count; ++c) rows[c] = order[c % n];
-        chains_ = gather_rows(data, rows.data(), count, ctx_.device());
+        chains_ = detail::gather_rows(data, rows.data(), count, ctx_.device());
     }
     const std::int64_t batches = (n + options_.batch - 1) / options_.batch;
     for (std::int64_t start = 0; start < n; start += options_.batch) {
         const std::int64_t count = std::min(options_.batch, n - start);
-        const Tensor batch = gather_rows(data, order.data() + start, count, ctx_.device());
+        const Tensor batch = detail::gather_rows(data, order.data() + start, count, ctx_.device());
         Tensor restart;
         if (!options_.persistent) restart = batch.clone();
         Tensor& chains = options_.persistent ? chains_ : restart;
