@@ -23,6 +23,15 @@ const char* to_string(Precision precision) {
     return "?";
 }
 
+const char* to_string(MlpPath path) {
+    switch (path) {
+        case MlpPath::Auto: return "auto";
+        case MlpPath::Fused: return "fused";
+        case MlpPath::Unfused: return "unfused";
+    }
+    return "?";
+}
+
 bool cuda_available() { return detail::cuda_device_present(); }
 
 Context::Context(Backend backend, std::uint64_t seed, Precision precision)

@@ -9,6 +9,7 @@
 #include "ebmkit/philox.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/mlp.hpp"
+#include "kernels/mlp_fused.hpp"
 #endif
 
 namespace ebmkit {
@@ -134,12 +135,24 @@ kernels::MlpActivation activation_of(ActivationKind kind) {
 
 kernels::MlpLayers layers_of(const Context& ctx, const MlpEnergy& model) {
     kernels::MlpLayers l{model.widths(), activation_of(model.activation().kind),
-                         model.activation().leaky_slope, {}, {}, ctx.precision() != Precision::Fp32};
+                         model.activation().leaky_slope, {}, {}, ctx.precision()};
     for (int i = 0; i < model.num_layers(); ++i) {
         l.weights.push_back(model.weight(i).data<float>());
         l.biases.push_back(model.bias(i).data<float>());
     }
     return l;
+}
+
+// Whether the fused kernels take this call (an Error when the context insists on them
+// and the model does not fit; raised before anything is launched).
+bool fused(const char* op, Context& ctx, const kernels::MlpLayers& layers, std::int64_t rows) {
+    if (ctx.mlp_path() == MlpPath::Unfused) return false;
+    const bool fits = kernels::mlp_fused_rows(layers, rows) > 0;
+    if (!fits && ctx.mlp_path() == MlpPath::Fused) {
+        detail::fail(std::string(op) + ": the context asks for the fused MLP path, but the model does not fit "
+                     "in a block's shared memory (or has more than 8 layers)");
+    }
+    return fits;
 }
 
 // The unfused CUDA forward pass; returns the workspace's scratch pointers.
@@ -151,9 +164,12 @@ kernels::MlpScratch forward_cuda(Context& ctx, const kernels::MlpLayers& layers,
 }
 
 // E (nullable) and, when grad is non-null, grad_x E, on the device.
-void energy_cuda(Context& ctx, const MlpEnergy& model, ConstTensorView x, const std::int32_t* labels, float* energy,
-                 float* grad) {
+void energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const std::int32_t* labels,
+                 float* energy, float* grad) {
     const kernels::MlpLayers layers = layers_of(ctx, model);
+    if (fused(op, ctx, layers, x.dim(0))) {
+        return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), labels, nullptr, energy, grad, ctx.stream());
+    }
     const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
     kernels::energy_head(s.logits, labels, x.dim(0), model.num_outputs(), s.lse, s.dlogits, energy, ctx.stream());
     if (grad) {
@@ -166,13 +182,31 @@ void energy_cuda(Context& ctx, const MlpEnergy& model, ConstTensorView x, const 
 
 }  // namespace
 
+bool uses_fused_mlp(Context& ctx, const MlpEnergy& model, std::int64_t rows) {
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda && ctx.mlp_path() != MlpPath::Unfused) {
+        return kernels::mlp_fused_rows(layers_of(ctx, model), rows) > 0;
+    }
+#else
+    (void)model;
+    (void)rows;
+#endif
+    (void)ctx;
+    return false;
+}
+
 void mlp_logits(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView logits) {
     constexpr const char* op = "mlp_logits";
     detail::check_input(op, ctx, model, x);
     detail::check_tensor(op, "logits", logits, {x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        const kernels::MlpScratch s = forward_cuda(ctx, layers_of(ctx, model), x);
+        const kernels::MlpLayers layers = layers_of(ctx, model);
+        if (fused(op, ctx, layers, x.dim(0))) {
+            return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), nullptr, logits.data<float>(), nullptr,
+                                             nullptr, ctx.stream());
+        }
+        const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
         detail::device_copy(logits.raw(), s.logits, sizeof(float) * static_cast<std::size_t>(logits.numel()));
         return;
     }
@@ -185,7 +219,7 @@ void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView 
     detail::check_input(op, ctx, model, x);
     detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
 #if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return energy_cuda(ctx, model, x, nullptr, energy.data<float>(), nullptr);
+    if (ctx.backend() == Backend::Cuda) return energy_cuda(op, ctx, model, x, nullptr, energy.data<float>(), nullptr);
 #endif
     cpu::energy(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), energy.data<float>());
 }
@@ -197,7 +231,7 @@ void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensor
     detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        return energy_cuda(ctx, model, x, labels.data<std::int32_t>(), energy.data<float>(), nullptr);
+        return energy_cuda(op, ctx, model, x, labels.data<std::int32_t>(), energy.data<float>(), nullptr);
     }
 #endif
     cpu::energy(cpu::params_of(model), x.data<float>(), labels.data<std::int32_t>(), x.dim(0),
@@ -210,7 +244,7 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Tens
     detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "x", x, "grad", grad);
 #if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return energy_cuda(ctx, model, x, nullptr, nullptr, grad.data<float>());
+    if (ctx.backend() == Backend::Cuda) return energy_cuda(op, ctx, model, x, nullptr, nullptr, grad.data<float>());
 #endif
     cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), grad.data<float>());
 }
@@ -224,7 +258,7 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Cons
     detail::check_no_alias(op, "x", x, "grad", grad);
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        return energy_cuda(ctx, model, x, labels.data<std::int32_t>(), nullptr, grad.data<float>());
+        return energy_cuda(op, ctx, model, x, labels.data<std::int32_t>(), nullptr, grad.data<float>());
     }
 #endif
     cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), labels.data<std::int32_t>(), x.dim(0),
@@ -247,7 +281,7 @@ void energy_and_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, 
     detail::check_no_alias(op, "x", x, "grad", grad);
     detail::check_no_alias(op, "energy", energy, "grad", grad);
 #if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return energy_cuda(ctx, model, x, y, energy.data<float>(), grad.data<float>());
+    if (ctx.backend() == Backend::Cuda) return energy_cuda(op, ctx, model, x, y, energy.data<float>(), grad.data<float>());
 #endif
     cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), y, x.dim(0), grad.data<float>(), energy.data<float>());
 }
@@ -262,12 +296,18 @@ void param_grad(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTe
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
         const kernels::MlpLayers layers = layers_of(ctx, model);
-        forward_cuda(ctx, layers, x);
         std::vector<float*> dw, db;
         for (int l = 0; l < grad.num_layers(); ++l) {
             dw.push_back(grad.weight(l).data<float>());
             db.push_back(grad.bias(l).data<float>());
         }
+        if (fused(op, ctx, layers, x.dim(0))) {
+            auto* workspace = static_cast<float*>(
+                ctx.workspace(sizeof(float) * kernels::mlp_fused_param_grad_floats(layers, x.dim(0))));
+            return kernels::mlp_fused_param_grad(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0),
+                                                 dlogits.data<float>(), workspace, dw, db, accumulate);
+        }
+        forward_cuda(ctx, layers, x);
         kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0),
                               static_cast<float*>(ctx.workspace(0)), dlogits.data<float>(), nullptr, dw, db, accumulate);
         return;

@@ -61,18 +61,17 @@ kernels::RbmDevice device_view(const Rbm& rbm) {
 
 #if EBMKIT_WITH_CUDA
 // Data statistics from p(h | v_data), k sweeps of the chains, chain statistics from
-// p(h | v_chain); the outer products through cuBLAS (TF32 unless the context asks Fp32).
+// p(h | v_chain); the outer products through cuBLAS at the context's precision.
 void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
                       std::uint32_t first_step, Rbm& grad) {
     const std::int64_t n = data.dim(0), s = chains.dim(0), d = rbm.visible(), m = rbm.hidden();
     const kernels::RbmDevice dev = device_view(rbm);
-    const bool tf32 = ctx.precision() != Precision::Fp32;
     auto* scratch = static_cast<float*>(ctx.workspace(sizeof(float) * static_cast<std::size_t>((n + s) * m)));
     float* ph = scratch;
     float* h = scratch + n * m;
     float* v = chains.data<float>();
     kernels::rbm_hidden(dev, data.data<float>(), n, ph, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
-    kernels::outer_product_sum(ctx.cublas(), data.data<float>(), ph, n, d, m, 1.0f / n, false, tf32, grad.w().data<float>());
+    kernels::outer_product_sum(ctx.cublas(), data.data<float>(), ph, n, d, m, 1.0f / n, false, ctx.precision(), grad.w().data<float>());
     kernels::scaled_column_sums(data.data<float>(), n, d, 1.0f / n, false, grad.b().data<float>(), ctx.stream());
     kernels::scaled_column_sums(ph, n, m, 1.0f / n, false, grad.c().data<float>(), ctx.stream());
     for (int sweep = 0; sweep < k; ++sweep) {
@@ -81,7 +80,7 @@ void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, Tensor
         kernels::rbm_visible(dev, h, s, v, kernels::RbmUnits::Samples, ctx.seed(), step, ctx.stream());
     }
     kernels::rbm_hidden(dev, v, s, h, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
-    kernels::outer_product_sum(ctx.cublas(), v, h, s, d, m, -1.0f / s, true, tf32, grad.w().data<float>());
+    kernels::outer_product_sum(ctx.cublas(), v, h, s, d, m, -1.0f / s, true, ctx.precision(), grad.w().data<float>());
     kernels::scaled_column_sums(v, s, d, -1.0f / s, true, grad.b().data<float>(), ctx.stream());
     kernels::scaled_column_sums(h, s, m, -1.0f / s, true, grad.c().data<float>(), ctx.stream());
 }

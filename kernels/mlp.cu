@@ -1,5 +1,5 @@
-// MLP energy, unfused: each layer's matrix product through cuBLAS (FP32, or TF32 on
-// tensor cores when allowed) and elementwise kernels for bias + activation, the
+// MLP energy, unfused: each layer's matrix product through cuBLAS (FP32, or TF32 / BF16
+// on tensor cores) and elementwise kernels for bias + activation, the
 // energy head and the activation derivatives.
 //   forward:  z_l = a_{l-1} W_l^T + b_l,  a_l = act(z_l),  logits = z_L
 //   head:     E = -LSE(logits), dE/dlogits = -softmax(logits)   (or -logits[y], -onehot(y))
@@ -13,8 +13,10 @@
 
 #include <algorithm>
 
+#include "kernels/activation.cuh"
 #include "kernels/columns.hpp"
 #include "kernels/cuda_check.hpp"
+#include "kernels/gemm.hpp"
 #include "kernels/logsumexp.hpp"
 #include "kernels/mlp.hpp"
 
@@ -25,36 +27,6 @@ namespace {
 constexpr int block = 256;
 
 unsigned blocks_for(std::int64_t n) { return static_cast<unsigned>(std::min<std::int64_t>((n + block - 1) / block, 1 << 20)); }
-
-__device__ __forceinline__ float activate(MlpActivation act, float slope, float z) {
-    switch (act) {
-        case MlpActivation::Relu: return fmaxf(z, 0.0f);
-        case MlpActivation::LeakyRelu: return z > 0.0f ? z : slope * z;
-        case MlpActivation::Elu: return z > 0.0f ? z : expm1f(z);
-        case MlpActivation::Silu: return z / (1.0f + expf(-z));
-        case MlpActivation::Tanh: return tanhf(z);
-        case MlpActivation::Softplus: return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z)));
-    }
-    return z;
-}
-
-__device__ __forceinline__ float activate_grad(MlpActivation act, float slope, float z) {
-    switch (act) {
-        case MlpActivation::Relu: return z > 0.0f ? 1.0f : 0.0f;
-        case MlpActivation::LeakyRelu: return z > 0.0f ? 1.0f : slope;
-        case MlpActivation::Elu: return z > 0.0f ? 1.0f : expf(z);
-        case MlpActivation::Silu: {
-            const float s = 1.0f / (1.0f + expf(-z));
-            return s * (1.0f + z * (1.0f - s));
-        }
-        case MlpActivation::Tanh: {
-            const float t = tanhf(z);
-            return 1.0f - t * t;
-        }
-        case MlpActivation::Softplus: return 1.0f / (1.0f + expf(-z));
-    }
-    return 1.0f;
-}
 
 // z += b (per column); a = act(z) unless a is null (the last layer).
 __global__ void bias_activation(float* __restrict__ z, float* __restrict__ a, const float* __restrict__ b,
@@ -91,10 +63,6 @@ __global__ void energy_head_kernel(const float* __restrict__ logits, const std::
             if (energy && j == 0) energy[r] = -lse[r];
         }
     }
-}
-
-void set_math(cublasContext* cublas, bool tensor_cores) {
-    EBMKIT_CUBLAS_CHECK(cublasSetMathMode(cublas, tensor_cores ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
 }
 
 int as_int(std::int64_t v) { return static_cast<int>(v); }
@@ -143,15 +111,13 @@ MlpScratch mlp_scratch(const MlpLayers& mlp, std::int64_t rows, float* workspace
 void mlp_forward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x, std::int64_t rows,
                  float* workspace) {
     const Layout l = layout(mlp, rows);
-    set_math(cublas, mlp.tensor_cores);
-    const float one = 1.0f, zero = 0.0f;
     const float* input = x;
     for (std::size_t i = 0; i < mlp.weights.size(); ++i) {
         const std::int64_t in = mlp.widths[i], out = mlp.widths[i + 1];
         float* z = workspace + l.z[i];
-        // Row-major z [rows, out] = input [rows, in] W^T, i.e. column-major z^T = W input^T.
-        EBMKIT_CUBLAS_CHECK(cublasSgemm(cublas, CUBLAS_OP_T, CUBLAS_OP_N, as_int(out), as_int(rows), as_int(in), &one,
-                                        mlp.weights[i], as_int(in), input, as_int(in), &zero, z, as_int(out)));
+        // z [rows, out] = input [rows, in] W^T.
+        gemm(cublas, mlp.precision, false, true, as_int(rows), as_int(out), as_int(in), 1.0f, input, as_int(in),
+             mlp.weights[i], as_int(in), 0.0f, z, as_int(out));
         const bool last = i + 1 == mlp.weights.size();
         float* a = last ? nullptr : workspace + l.a[i];
         bias_activation<<<blocks_for(rows * out), block, 0, stream>>>(z, a, mlp.biases[i], rows, out, mlp.activation,
@@ -172,24 +138,23 @@ void mlp_backward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& m
                   float* workspace, const float* dlogits, float* dx, const std::vector<float*>& dweights,
                   const std::vector<float*>& dbiases, bool accumulate) {
     const Layout l = layout(mlp, rows);
-    set_math(cublas, mlp.tensor_cores);
-    const float one = 1.0f, zero = 0.0f, keep = accumulate ? 1.0f : 0.0f;
+    const float keep = accumulate ? 1.0f : 0.0f;
     const float* dz = dlogits;
     float* buffers[2] = {workspace + l.grad0, workspace + l.grad1};
     for (std::size_t n = mlp.weights.size(); n-- > 0;) {
         const std::int64_t in = mlp.widths[n], out = mlp.widths[n + 1];
         const float* input = n == 0 ? x : workspace + l.a[n - 1];
         if (!dweights.empty()) {
-            // dW [out, in] = dz^T input: column-major dW^T = input^T dz.
-            EBMKIT_CUBLAS_CHECK(cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_T, as_int(in), as_int(out), as_int(rows), &one,
-                                            input, as_int(in), dz, as_int(out), &keep, dweights[n], as_int(in)));
+            // dW [out, in] = dz^T input.
+            gemm(cublas, mlp.precision, true, false, as_int(out), as_int(in), as_int(rows), 1.0f, dz, as_int(out), input,
+                 as_int(in), keep, dweights[n], as_int(in));
             scaled_column_sums(dz, rows, out, 1.0f, accumulate, dbiases[n], stream);
         }
         if (n == 0 && !dx) break;
-        // g [rows, in] = dz W: column-major g^T = W^T dz^T.
+        // g [rows, in] = dz W.
         float* g = n == 0 ? dx : buffers[n % 2];
-        EBMKIT_CUBLAS_CHECK(cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_N, as_int(in), as_int(rows), as_int(out), &one,
-                                        mlp.weights[n], as_int(in), dz, as_int(out), &zero, g, as_int(in)));
+        gemm(cublas, mlp.precision, false, false, as_int(rows), as_int(in), as_int(out), 1.0f, dz, as_int(out),
+             mlp.weights[n], as_int(in), 0.0f, g, as_int(in));
         if (n > 0) {
             activation_backward<<<blocks_for(rows * in), block, 0, stream>>>(g, workspace + l.z[n - 1], rows * in,
                                                                               mlp.activation, mlp.leaky_slope);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "ebmkit/context.hpp"
+
 struct CUstream_st;
 struct cublasContext;
 
@@ -19,7 +21,7 @@ struct MlpLayers {
     MlpActivation activation;
     float leaky_slope;
     std::vector<const float*> weights, biases;
-    bool tensor_cores;  // allow TF32 in the matrix products
+    Precision precision;  // of the matrix products
 };
 
 // Floats of workspace mlp_forward and mlp_backward need for `rows` rows.

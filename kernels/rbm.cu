@@ -20,8 +20,10 @@
 
 #include <algorithm>
 #include <string>
+#include <tuple>
 
 #include "kernels/cuda_check.hpp"
+#include "kernels/gemm.hpp"
 #include "kernels/philox_device.cuh"
 #include "kernels/rbm.hpp"
 
@@ -266,13 +268,9 @@ void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int
 }
 
 void outer_product_sum(cublasContext* cublas, const float* v, const float* ph, std::int64_t rows, std::int64_t d,
-                       std::int64_t m, float scale, bool accumulate, bool tensor_cores, float* dw) {
-    // Row-major dw [D, M] is column-major dw^T [M, D] = ph^T [M, N] * v [N, D].
-    EBMKIT_CUBLAS_CHECK(cublasSetMathMode(cublas, tensor_cores ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
-    const float beta = accumulate ? 1.0f : 0.0f;
-    EBMKIT_CUBLAS_CHECK(cublasSgemm(cublas, CUBLAS_OP_N, CUBLAS_OP_T, static_cast<int>(m), static_cast<int>(d),
-                                    static_cast<int>(rows), &scale, ph, static_cast<int>(m), v, static_cast<int>(d),
-                                    &beta, dw, static_cast<int>(m)));
+                       std::int64_t m, float scale, bool accumulate, Precision precision, float* dw) {
+    const auto [n, di, mi] = std::tuple{static_cast<int>(rows), static_cast<int>(d), static_cast<int>(m)};
+    gemm(cublas, precision, true, false, di, mi, n, scale, v, di, ph, mi, accumulate ? 1.0f : 0.0f, dw, mi);
 }
 
 }  // namespace ebmkit::kernels

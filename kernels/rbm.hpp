@@ -3,6 +3,7 @@
 
 #include <cstdint>
 
+#include "ebmkit/context.hpp"
 #include "ebmkit/philox.hpp"
 
 struct CUstream_st;
@@ -42,9 +43,8 @@ void rbm_ais(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const
 void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int64_t count, float* bits,
                              float* terms, CUstream_st* stream);
 
-// dw [D, M] = (accumulate ? dw : 0) + scale * v^T ph, v [rows, D], ph [rows, M] (cuBLAS;
-// tensor_cores allows TF32).
+// dw [D, M] = (accumulate ? dw : 0) + scale * v^T ph, v [rows, D], ph [rows, M] (cuBLAS).
 void outer_product_sum(cublasContext* cublas, const float* v, const float* ph, std::int64_t rows, std::int64_t d,
-                       std::int64_t m, float scale, bool accumulate, bool tensor_cores, float* dw);
+                       std::int64_t m, float scale, bool accumulate, Precision precision, float* dw);
 
 }  // namespace ebmkit::kernels

@@ -17,9 +17,14 @@ namespace ebmkit {
 enum class Backend { Cpu, Cuda, Auto };
 // Compute precision of the GPU matrix products; storage is always float32.
 enum class Precision { Fp32, Tf32, Bf16 };
+// Which CUDA implementation computes MLP energies: Auto takes the fused kernels
+// whenever the model fits on chip (see uses_fused_mlp in mlp.hpp), Unfused is the
+// cuBLAS + elementwise baseline, Fused insists (Error when the model does not fit).
+enum class MlpPath { Auto, Fused, Unfused };
 
 const char* to_string(Backend backend);
 const char* to_string(Precision precision);
+const char* to_string(MlpPath path);
 
 // True when this build has the CUDA backend and a CUDA device is visible.
 bool cuda_available();
@@ -43,6 +48,8 @@ public:
     void set_seed(std::uint64_t seed) { seed_ = seed; }
     Precision precision() const { return precision_; }
     void set_precision(Precision precision) { precision_ = precision; }
+    MlpPath mlp_path() const { return mlp_path_; }
+    void set_mlp_path(MlpPath path) { mlp_path_ = path; }
 
     // CUDA resources, created on first use; Error on a Cpu context.
     CUstream_st* stream();
@@ -61,6 +68,7 @@ private:
     Backend backend_;
     std::uint64_t seed_;
     Precision precision_;
+    MlpPath mlp_path_ = MlpPath::Auto;
     std::unique_ptr<CudaResources, CudaResourcesDeleter> cuda_;
 };
 

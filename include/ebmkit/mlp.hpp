@@ -61,6 +61,14 @@ private:
     std::vector<Tensor> biases_;
 };
 
+// True when, on this context, calls on `rows` rows of the model run the fused kernels
+// (kernels/mlp_fused.cu): a CUDA context whose mlp_path() is not Unfused, and a model
+// of at most 8 layers whose hidden and output activations for 16 rows, with the
+// staging of one product, fit in a block's shared memory (227 KB on sm_90: hidden
+// widths plus K summing to about 3,400 or less). Otherwise the unfused path (cuBLAS
+// + elementwise kernels) computes the same functions.
+bool uses_fused_mlp(Context& ctx, const MlpEnergy& model, std::int64_t rows);
+
 // x: [N, D]; logits: [N, K].
 void mlp_logits(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView logits);
 

@@ -1,0 +1,39 @@
+// The MLP's hidden activations and their derivatives, on the device (the CPU twin is
+// host/cpu/mlp.cpp). ELU has alpha = 1; leaky ReLU takes its slope.
+#pragma once
+
+#include "kernels/mlp.hpp"
+
+namespace ebmkit::kernels {
+
+__device__ __forceinline__ float activate(MlpActivation act, float slope, float z) {
+    switch (act) {
+        case MlpActivation::Relu: return fmaxf(z, 0.0f);
+        case MlpActivation::LeakyRelu: return z > 0.0f ? z : slope * z;
+        case MlpActivation::Elu: return z > 0.0f ? z : expm1f(z);
+        case MlpActivation::Silu: return z / (1.0f + expf(-z));
+        case MlpActivation::Tanh: return tanhf(z);
+        case MlpActivation::Softplus: return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z)));
+    }
+    return z;
+}
+
+__device__ __forceinline__ float activate_grad(MlpActivation act, float slope, float z) {
+    switch (act) {
+        case MlpActivation::Relu: return z > 0.0f ? 1.0f : 0.0f;
+        case MlpActivation::LeakyRelu: return z > 0.0f ? 1.0f : slope;
+        case MlpActivation::Elu: return z > 0.0f ? 1.0f : expf(z);
+        case MlpActivation::Silu: {
+            const float s = 1.0f / (1.0f + expf(-z));
+            return s * (1.0f + z * (1.0f - s));
+        }
+        case MlpActivation::Tanh: {
+            const float t = tanhf(z);
+            return 1.0f - t * t;
+        }
+        case MlpActivation::Softplus: return 1.0f / (1.0f + expf(-z));
+    }
+    return 1.0f;
+}
+
+}  // namespace ebmkit::kernels

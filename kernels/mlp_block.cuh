@@ -1,0 +1,225 @@
+// An MLP energy evaluated by one thread block on a tile of ROWS rows that stays in
+// shared memory through every layer (kernels/mlp_fused.cu, kernels/langevin_chain.cu):
+//   forward:  buffer l <- z_l = act(z_{l-1}) W_l^T + b_l  (l = 1 .. L; act applied as z_{l-1} is read,
+//             the input x for l = 1), buffer L holds the logits
+//   head:     E = -LSE(logits) (or -logits[y]); buffer L <- dE/dlogits = -softmax (or -onehot(y))
+//   backward: buffer l <- delta_l = (delta_{l+1} W_{l+1}) * act'(z_l), in place of z_l (l = L-1 .. 1),
+//             then dE/dx = delta_1 W_1 goes to the caller's epilogue
+// Each product is a kernels::block::gemm; weights stream from L2 through its staging.
+// The fused path takes a model when the buffers of 16 rows and the staging fit in a
+// block's shared memory and it has at most max_layers layers.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstdint>
+
+#include "kernels/activation.cuh"
+#include "kernels/block_gemm.cuh"
+#include "kernels/cuda_check.hpp"
+#include "kernels/mlp.hpp"
+
+namespace ebmkit::kernels::mlp_block {
+
+constexpr int max_layers = 8;
+
+// The model's device view and the block's shared-memory plan, passed by value.
+struct Tile {
+    int layers;
+    int widths[max_layers + 1];
+    int ld[max_layers + 1];      // row stride of buffer l, in floats
+    int offset[max_layers + 1];  // float offset of buffer l; buffer 0 (the input x) only when `with_input`
+    int staging;                 // byte offset of the products' staging, 32-byte aligned
+    int bytes;                   // dynamic shared memory in all
+    const float* w[max_layers];
+    const float* b[max_layers];
+    MlpActivation act;
+    float slope;
+};
+
+template <Precision P>
+int staging_bytes(int rows) {
+    switch (rows) {
+        case 16: return block::Staging<16, P>::bytes;
+        case 32: return block::Staging<32, P>::bytes;
+        default: return block::Staging<64, P>::bytes;
+    }
+}
+
+inline int staging_bytes(Precision p, int rows) {
+    switch (p) {
+        case Precision::Fp32: return staging_bytes<Precision::Fp32>(rows);
+        case Precision::Tf32: return staging_bytes<Precision::Tf32>(rows);
+        case Precision::Bf16: return staging_bytes<Precision::Bf16>(rows);
+    }
+    return 0;
+}
+
+// The plan for `rows` rows per block; with_input also keeps x [rows, widths[0]] on chip.
+inline Tile plan(const MlpLayers& mlp, int rows, Precision precision, bool with_input) {
+    Tile t{};
+    t.layers = static_cast<int>(mlp.weights.size());
+    t.act = mlp.activation;
+    t.slope = mlp.leaky_slope;
+    long long floats = 0;
+    for (int l = 0; l <= t.layers; ++l) {
+        t.widths[l] = static_cast<int>(mlp.widths[l]);
+        t.ld[l] = block::round_up(t.widths[l], 4);
+        t.offset[l] = static_cast<int>(floats);
+        if (l > 0 || with_input) floats += static_cast<long long>(rows) * t.ld[l];
+        if (l < t.layers) {
+            t.w[l] = mlp.weights[l];
+            t.b[l] = mlp.biases[l];
+        }
+    }
+    const long long staging = (floats * 4 + 31) / 32 * 32;
+    const long long bytes = staging + staging_bytes(precision, rows);
+    t.staging = static_cast<int>(std::min<long long>(staging, 1 << 30));
+    t.bytes = static_cast<int>(std::min<long long>(bytes, 1 << 30));
+    return t;
+}
+
+struct DeviceLimits {
+    int shared_bytes, multiprocessors;
+};
+
+inline DeviceLimits device_limits() {
+    int device = 0;
+    DeviceLimits d{};
+    EBMKIT_CUDA_CHECK(cudaGetDevice(&device));
+    EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&d.shared_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&d.multiprocessors, cudaDevAttrMultiProcessorCount, device));
+    return d;
+}
+
+// Rows per block: the largest of 64, 32, 16 that fits and still gives every
+// multiprocessor a block; 0 when not even 16 rows fit (the caller falls back).
+inline int rows_per_block(const MlpLayers& mlp, std::int64_t rows, Precision precision, bool with_input,
+                          const DeviceLimits& limits) {
+    if (mlp.weights.size() > static_cast<std::size_t>(max_layers)) return 0;
+    for (std::int64_t w : mlp.widths) {
+        if (w > (1 << 20)) return 0;
+    }
+    int chosen = 0;
+    for (int r : {16, 32, 64}) {
+        if (plan(mlp, r, precision, with_input).bytes > limits.shared_bytes) break;
+        if (chosen == 0 || (rows + r - 1) / r >= limits.multiprocessors) chosen = r;
+    }
+    return chosen;
+}
+
+// The block's first `valid` rows are real; the rest compute on zeros and are never stored.
+struct Rows {
+    std::int64_t first;
+    int valid;
+};
+
+__device__ inline Rows block_rows(int rows_per_block, std::int64_t rows) {
+    const std::int64_t first = static_cast<std::int64_t>(blockIdx.x) * rows_per_block;
+    return {first, static_cast<int>(rows - first < rows_per_block ? rows - first : rows_per_block)};
+}
+
+// on_hidden(l, r, c, z) sees z_l[r][c .. c+3] of hidden layers as they are written.
+template <int ROWS, Precision P, class Input, class OnHidden>
+__device__ void forward(const Tile& t, float* smem, Input x_at, OnHidden on_hidden) {
+    auto* staging = reinterpret_cast<unsigned char*>(smem) + t.staging;
+    for (int l = 0; l < t.layers; ++l) {
+        float* out = smem + t.offset[l + 1];
+        const int ld = t.ld[l + 1], cols = t.widths[l + 1];
+        const float* bias = t.b[l];
+        auto store = [&](int r, int c, float v[4]) {
+            float z[4];
+#pragma unroll
+            for (int j = 0; j < 4; ++j) {
+                z[j] = c + j < cols ? v[j] + bias[c + j] : 0.0f;
+                if (c + j < cols) out[r * ld + c + j] = z[j];
+            }
+            if (l + 1 < t.layers) on_hidden(l + 1, r, c, z);
+        };
+        if (l == 0) {
+            block::gemm<ROWS, P, true>(staging, t.w[0], t.widths[0], 0, cols, t.widths[0], x_at, store);
+        } else {
+            const float* in = smem + t.offset[l];
+            const int ld_in = t.ld[l];
+            auto activated = [&](int r, int k) { return activate(t.act, t.slope, in[r * ld_in + k]); };
+            block::gemm<ROWS, P, true>(staging, t.w[l], t.widths[l], 0, cols, t.widths[l], activated, store);
+        }
+    }
+}
+
+// The energy of each row from the logits in buffer L, a warp per row; with
+// `gradient`, buffer L becomes dE/dlogits. labels (nullable) are the block's rows'.
+// on_energy(r, e) is called for the valid rows.
+template <int ROWS, class OnEnergy>
+__device__ void energy_head(const Tile& t, float* smem, const std::int32_t* labels, int valid, bool gradient,
+                            OnEnergy on_energy) {
+    float* logits = smem + t.offset[t.layers];
+    const int k = t.widths[t.layers], ld = t.ld[t.layers];
+    const int lane = threadIdx.x % 32;
+    for (int r = threadIdx.x / 32; r < ROWS; r += block::warps) {
+        float* row = logits + r * ld;
+        if (r >= valid) {
+            if (gradient) for (int j = lane; j < k; j += 32) row[j] = 0.0f;
+            continue;
+        }
+        if (labels) {
+            const int y = labels[r];
+            if (lane == 0) on_energy(r, -row[y]);
+            __syncwarp();
+            if (gradient) for (int j = lane; j < k; j += 32) row[j] = j == y ? -1.0f : 0.0f;
+            continue;
+        }
+        // LSE with DESIGN.md's rules: NaN anywhere gives NaN, all -inf gives -inf, +inf gives +inf.
+        float m = -INFINITY;
+        bool nan = false;
+        for (int j = lane; j < k; j += 32) {
+            nan |= isnan(row[j]);
+            m = fmaxf(m, row[j]);
+        }
+        for (int o = 16; o > 0; o /= 2) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
+        nan = __any_sync(0xffffffffu, nan);
+        float s = 0.0f;
+        if (isfinite(m)) for (int j = lane; j < k; j += 32) s += expf(row[j] - m);
+        for (int o = 16; o > 0; o /= 2) s += __shfl_xor_sync(0xffffffffu, s, o);
+        const float lse = nan ? NAN : isfinite(m) ? m + logf(s) : m;
+        if (lane == 0) on_energy(r, -lse);
+        if (gradient) for (int j = lane; j < k; j += 32) row[j] = lse == -INFINITY ? 0.0f : -expf(row[j] - lse);
+    }
+    __syncthreads();
+}
+
+// From dL/dlogits in buffer L. on_delta(l, r, c, d) sees delta_l[r][c .. c+3] of hidden
+// layers; with input_grad, on_input(r, c, g) receives dL/dx[r][c .. c+3] (columns
+// beyond widths[0] included: the callee checks).
+template <int ROWS, Precision P, class OnDelta, class OnInput>
+__device__ void backward(const Tile& t, float* smem, OnDelta on_delta, bool input_grad, OnInput on_input) {
+    auto* staging = reinterpret_cast<unsigned char*>(smem) + t.staging;
+    for (int l = t.layers - 1; l >= 0; --l) {
+        const float* delta = smem + t.offset[l + 1];
+        const int ld_delta = t.ld[l + 1];
+        auto delta_at = [&](int r, int k) { return delta[r * ld_delta + k]; };
+        const int cols = t.widths[l], inner = t.widths[l + 1];
+        if (l > 0) {
+            float* z = smem + t.offset[l];
+            const int ld = t.ld[l];
+            auto store = [&](int r, int c, float v[4]) {
+                float d[4];
+#pragma unroll
+                for (int j = 0; j < 4; ++j) {
+                    d[j] = 0.0f;
+                    if (c + j < cols) {
+                        d[j] = v[j] * activate_grad(t.act, t.slope, z[r * ld + c + j]);
+                        z[r * ld + c + j] = d[j];
+                    }
+                }
+                on_delta(l, r, c, d);
+            };
+            block::gemm<ROWS, P, false>(staging, t.w[l], cols, 0, cols, inner, delta_at, store);
+        } else if (input_grad) {
+            block::gemm<ROWS, P, false>(staging, t.w[0], cols, 0, cols, inner, delta_at, on_input);
+        }
+    }
+}
+
+}  // namespace ebmkit::kernels::mlp_block
