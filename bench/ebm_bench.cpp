@@ -9,16 +9,19 @@
 // against a measured cuBLAS FP32 SGEMM. rbm_pcd_epoch is one PCD-1 epoch on
 // binarised Fashion-MNIST (60000 images, batch 100, 784 x 500), the whole trainer.
 // langevin is SGLD chains (20 and 60 steps) on the 784-256-256-10 and
-// 64-512-512-512-10 ELU energies, in Fp32 and Tf32, against the measured GEMM of
-// the same precision. mlp is the energy, the score (grad_x E) and the parameter
-// gradient of both networks over batches; jem one JemTrainer iteration (batch 64 and
-// 256, 20 SGLD steps, 784-256-256-10).
+// 64-512-512-512-10 ELU energies, in Fp32, Tf32 and Bf16, against the measured GEMM
+// of the same precision. mlp is the energy, the score (grad_x E) and the parameter
+// gradient of both networks over batches 256 .. 65536; jem one JemTrainer iteration
+// (batch 64 and 256, 20 SGLD steps, 784-256-256-10). On a GPU the MLP-based
+// workloads run twice: cuda-fused (the fused kernels where the model fits) and
+// cuda-unfused (cuBLAS + elementwise kernels).
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -350,32 +353,51 @@ void print(const Record& r) {
 
 int run(int argc, char** argv) {
     const Options o = parse(argc, argv);
-    std::vector<std::pair<std::string, Backend>> variants;
-    if (o.variant != "cuda") variants.emplace_back("cpu-reference", Backend::Cpu);
+    // cuda-unfused is the cuBLAS + elementwise MLP path, timed on the workloads built on the MLP.
+    struct Variant {
+        std::string name;
+        Backend backend;
+        MlpPath path;
+    };
+    std::vector<Variant> variants;
+    if (o.variant != "cuda") variants.push_back({"cpu-reference", Backend::Cpu, MlpPath::Auto});
     if (o.variant != "cpu") {
-        if (cuda_available()) variants.emplace_back("cuda-fused", Backend::Cuda);
-        else std::cerr << "ebm-bench: no CUDA device; timing the CPU reference only\n";
+        if (cuda_available()) {
+            variants.push_back({"cuda-fused", Backend::Cuda, MlpPath::Auto});
+            variants.push_back({"cuda-unfused", Backend::Cuda, MlpPath::Unfused});
+        } else {
+            std::cerr << "ebm-bench: no CUDA device; timing the CPU reference only\n";
+        }
     }
     auto wanted = [&](const char* name) { return o.workload == "all" || o.workload == name; };
     std::vector<Record> records;
     Tensor fashion_mnist;  // loaded on first use
     std::printf("%-20s %-34s %-14s %10s %10s %16s %9s\n", "workload", "shape", "variant", "median ms", "min ms",
                 "achieved", "roofline");
-    for (const auto& [variant, backend] : variants) {
+    const std::vector<std::vector<std::int64_t>> nets = {{784, 256, 256, 10}, {64, 512, 512, 512, 10}};
+    const Precision precisions[] = {Precision::Fp32, Precision::Tf32, Precision::Bf16};
+    for (const auto& [variant, backend, path] : variants) {
         Context ctx(backend);
-        const bool gpu = backend == Backend::Cuda;
-        const Roofline bandwidth{"bandwidth", measured_copy_bandwidth(ctx)};
+        ctx.set_mlp_path(path);
+        const bool gpu = backend == Backend::Cuda, mlp_only = path == MlpPath::Unfused;
+        const bool compute_bound =
+            wanted("rbm_gibbs") || wanted("rbm_pcd_epoch") || wanted("langevin") || wanted("mlp") || wanted("jem");
+        std::vector<Roofline> gemm;  // per precision
+        for (Precision p : precisions) {
+            gemm.push_back({std::string(to_string(p)) + "_gemm", compute_bound && (gpu || p == Precision::Fp32)
+                                                                      ? measured_gemm_rate(ctx, p)
+                                                                      : 0.0});
+        }
+        const Roofline& fp32 = gemm[0];
+        const Roofline bandwidth{"bandwidth", mlp_only ? 0.0 : measured_copy_bandwidth(ctx)};
         for (bool backward : {false, true}) {
-            if (!wanted(backward ? "logsumexp_backward" : "logsumexp")) continue;
+            if (mlp_only || !wanted(backward ? "logsumexp_backward" : "logsumexp")) continue;
             for (auto [rows, cols] : o.shapes) {
                 records.push_back(run_logsumexp(ctx, variant, rows, cols, backward, o.reps, bandwidth));
                 print(records.back());
             }
         }
-        const bool compute_bound =
-            wanted("rbm_gibbs") || wanted("rbm_pcd_epoch") || wanted("langevin") || wanted("mlp") || wanted("jem");
-        const Roofline fp32{"fp32_gemm", compute_bound ? measured_gemm_rate(ctx, false) : 0.0};
-        if (wanted("rbm_gibbs")) {
+        if (!mlp_only && wanted("rbm_gibbs")) {
             for (std::int64_t chains : o.chains) {
                 // The CPU reference would take minutes on the large configurations.
                 if (!gpu && chains * o.steps > 10240) continue;
@@ -384,17 +406,14 @@ int run(int argc, char** argv) {
             }
         }
         if (wanted("langevin")) {
-            const Roofline tf32{"tf32_gemm", gpu ? measured_gemm_rate(ctx, true) : 0.0};
-            const std::vector<std::vector<std::int64_t>> nets = {{784, 256, 256, 10}, {64, 512, 512, 512, 10}};
-            for (Precision precision : {Precision::Fp32, Precision::Tf32}) {
-                if (!gpu && precision != Precision::Fp32) continue;
-                ctx.set_precision(precision);
+            for (std::size_t pi = 0; pi < std::size(precisions); ++pi) {
+                if (!gpu && precisions[pi] != Precision::Fp32) continue;
+                ctx.set_precision(precisions[pi]);
                 for (const auto& net : nets) {
                     for (std::uint32_t steps : {20u, 60u}) {
                         for (std::int64_t chains : o.chains) {
                             if (!gpu && (chains > 256 || steps > 20)) continue;  // minutes on the CPU otherwise
-                            records.push_back(run_langevin(ctx, variant, net, chains, steps, gpu ? 5 : 1,
-                                                           precision == Precision::Fp32 ? fp32 : tf32));
+                            records.push_back(run_langevin(ctx, variant, net, chains, steps, gpu ? 5 : 1, gemm[pi]));
                             print(records.back());
                         }
                     }
@@ -403,16 +422,14 @@ int run(int argc, char** argv) {
             ctx.set_precision(Precision::Fp32);
         }
         if (wanted("mlp")) {
-            const Roofline tf32{"tf32_gemm", gpu ? measured_gemm_rate(ctx, true) : 0.0};
-            for (Precision precision : {Precision::Fp32, Precision::Tf32}) {
-                if (!gpu && precision != Precision::Fp32) continue;
-                ctx.set_precision(precision);
-                for (const auto& net : std::vector<std::vector<std::int64_t>>{{784, 256, 256, 10}, {64, 512, 512, 512, 10}}) {
+            for (std::size_t pi = 0; pi < std::size(precisions); ++pi) {
+                if (!gpu && precisions[pi] != Precision::Fp32) continue;
+                ctx.set_precision(precisions[pi]);
+                for (const auto& net : nets) {
                     for (const char* op : {"energy", "score", "param_grad"}) {
-                        for (std::int64_t rows : {256, 4096, 65536}) {
+                        for (std::int64_t rows : {256, 1024, 4096, 16384, 65536}) {
                             if (!gpu && rows > 4096) continue;
-                            records.push_back(run_mlp(ctx, variant, net, op, rows, gpu ? o.reps : 3,
-                                                      precision == Precision::Fp32 ? fp32 : tf32));
+                            records.push_back(run_mlp(ctx, variant, net, op, rows, gpu ? o.reps : 3, gemm[pi]));
                             print(records.back());
                         }
                     }
@@ -426,7 +443,7 @@ int run(int argc, char** argv) {
                 print(records.back());
             }
         }
-        if (wanted("rbm_pcd_epoch")) {
+        if (!mlp_only && wanted("rbm_pcd_epoch")) {
             if (fashion_mnist.empty()) {
                 try {
                     fashion_mnist = binarize_threshold(load_fashion_mnist(default_fashion_mnist_dir(), "train").images);

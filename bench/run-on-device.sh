@@ -22,7 +22,7 @@ for t in logsumexp_gpu_test rbm_gpu_test mlp_gpu_test langevin_gpu_test philox_g
   compute-sanitizer --tool memcheck --error-exitcode 9 "$bin/$t" --gtest_brief=1 > "$out/$t.memcheck.log" 2>&1 &&
     echo "memcheck clean $t" || { echo "memcheck FINDINGS $t"; status=1; }
 done
-for t in logsumexp_gpu_test rbm_gpu_test; do
+for t in logsumexp_gpu_test rbm_gpu_test mlp_gpu_test langevin_gpu_test; do
   compute-sanitizer --tool racecheck --error-exitcode 9 "$bin/$t" --gtest_brief=1 > "$out/$t.racecheck.log" 2>&1 &&
     echo "racecheck clean $t" || { echo "racecheck FINDINGS $t"; status=1; }
 done

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdint>
+#include <cstring>
 #include <vector>
 
 #if EBMKIT_WITH_CUDA
@@ -81,30 +83,47 @@ double measured_copy_bandwidth(Context& ctx) {
     return 0.0;
 }
 
-double measured_gemm_rate(Context& ctx, bool tensor_cores) {
+double measured_gemm_rate(Context& ctx, Precision precision) {
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
         const int n = 4096;
-        // Random operands: zeros run faster than real data on some parts.
+        const bool bf16 = precision == Precision::Bf16;
+        // Random operands: zeros run faster than real data on some parts. BF16 operands
+        // are the top halves of the float32 values, two to an int32 element.
         std::vector<float> values(static_cast<std::size_t>(n) * n);
         for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>((i * 2654435761u) % 1000) * 1e-3f;
-        const Tensor host = Tensor::from(values, {n, n});
-        Tensor a = host.to(Device::Cuda), b = host.to(Device::Cuda), c({n, n}, DType::F32, Device::Cuda);
-        EBMKIT_CUBLAS_CHECK(
-            cublasSetMathMode(ctx.cublas(), tensor_cores ? CUBLAS_TF32_TENSOR_OP_MATH : CUBLAS_PEDANTIC_MATH));
+        Tensor host = Tensor::from(values, {n, n});
+        if (bf16) {
+            std::vector<std::int32_t> packed(values.size() / 2);
+            for (std::size_t i = 0; i < packed.size(); ++i) {
+                std::uint32_t lo, hi;
+                std::memcpy(&lo, &values[2 * i], 4);
+                std::memcpy(&hi, &values[2 * i + 1], 4);
+                const std::uint32_t word = (lo >> 16) | (hi & 0xffff0000u);
+                std::memcpy(&packed[i], &word, 4);
+            }
+            host = Tensor::from(packed, {n, n / 2});
+        }
+        const Tensor a = host.to(Device::Cuda), b = host.to(Device::Cuda);
+        Tensor c({n, n}, DType::F32, Device::Cuda);
+        const cudaDataType_t type = bf16 ? CUDA_R_16BF : CUDA_R_32F;
+        const cublasComputeType_t compute = precision == Precision::Fp32   ? CUBLAS_COMPUTE_32F_PEDANTIC
+                                            : precision == Precision::Tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                                                           : CUBLAS_COMPUTE_32F;
         const float one = 1.0f, zero = 0.0f;
         const Stats s = time_runs(
             ctx,
             [&](int) {
-                EBMKIT_CUBLAS_CHECK(cublasSgemm(ctx.cublas(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.data<float>(), n,
-                                                b.data<float>(), n, &zero, c.data<float>(), n));
+                EBMKIT_CUBLAS_CHECK(cublasGemmEx(ctx.cublas(), CUBLAS_OP_N, CUBLAS_OP_N, n, n, n, &one, a.view().raw(), type, n,
+                                                 b.view().raw(), type, n, &zero, c.view().raw(), CUDA_R_32F, n, compute,
+                                                 CUBLAS_GEMM_DEFAULT));
             },
             3, 10);
         return 2.0 * n * n * static_cast<double>(n) / (s.median_ms * 1e-3);
     }
 #endif
     (void)ctx;
-    (void)tensor_cores;
+    (void)precision;
     return 0.0;
 }
 

@@ -19,9 +19,9 @@ Stats time_runs(Context& ctx, const std::function<void(int)>& fn, int warmup, in
 // practical HBM ceiling for bandwidth-bound kernels; 0 on a Cpu context.
 double measured_copy_bandwidth(Context& ctx);
 
-// Measured matrix-product rate in flop/s: cuBLAS SGEMM on 4096^3 in FP32 SIMT, or
-// with TF32 tensor cores; the practical ceiling for compute-bound kernels of that
-// precision. 0 on a Cpu context.
-double measured_gemm_rate(Context& ctx, bool tensor_cores);
+// Measured matrix-product rate in flop/s: a cuBLAS 4096^3 product in FP32 SIMT, with
+// TF32 tensor cores on float32 operands, or on BF16 operands with FP32 accumulation;
+// the practical ceiling for compute-bound kernels of that precision. 0 on a Cpu context.
+double measured_gemm_rate(Context& ctx, Precision precision);
 
 }  // namespace ebmkit::bench

@@ -2,11 +2,12 @@
 """PyTorch peer of ebm-bench's mlp workloads: the energy E(x) = -logsumexp(f(x)), the
 score grad_x E through autograd, and the parameter gradient of sum(dlogits * f(x)),
 for the 784-256-256-10 and 64-512-512-512-10 ELU networks, eager and torch.compile'd,
-in fp32 and tf32, written in ebm-bench's JSON format.
+in fp32, tf32 and bf16 (autocast), written in ebm-bench's JSON format.
 
-    python3 bench/peers/torch_mlp.py --rows 256 4096 65536 --json torch_mlp.json
+    python3 bench/peers/torch_mlp.py --rows 256 1024 4096 16384 65536 --json torch_mlp.json
 """
 import argparse
+import contextlib
 import json
 
 import torch
@@ -30,14 +31,15 @@ def param_grad(net, x, dlogits):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--rows", type=int, nargs="+", default=[256, 4096, 65536])
+    p.add_argument("--rows", type=int, nargs="+", default=[256, 1024, 4096, 16384, 65536])
     p.add_argument("--reps", type=int, default=20)
     p.add_argument("--json", default="")
     a = p.parse_args()
     cuda, dev, device_name = device()
     records = []
-    for precision in ("fp32", "tf32") if cuda else ("fp32",):
+    for precision in ("fp32", "tf32", "bf16") if cuda else ("fp32",):
         torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+        cast = torch.autocast("cuda", dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
         for widths in ([784, 256, 256, 10], [64, 512, 512, 512, 10]):
             torch.manual_seed(1)
             net = mlp(widths).to(dev)
@@ -47,7 +49,8 @@ def main():
                     for rows in a.rows:
                         x = torch.rand(rows, widths[0], device=dev) * 2 - 1
                         dl = torch.rand(rows, widths[-1], device=dev) * 2 - 1
-                        med, lo, hi = time_ms(lambda: f(net, x, dl), a.reps, cuda)
+                        with cast:
+                            med, lo, hi = time_ms(lambda: f(net, x, dl), a.reps, cuda)
                         records.append({
                             "workload": "mlp_" + op, "shape": f"{rows} rows, {'-'.join(map(str, widths))} {precision}",
                             "variant": variant, "device": device_name, "torch": torch.__version__, "date": now(),
