@@ -9,6 +9,8 @@
 #include "device_memory.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/langevin.hpp"
+#include "kernels/langevin_chain.hpp"
+#include "mlp_layers.hpp"
 #endif
 
 namespace ebmkit {
@@ -33,6 +35,37 @@ void check_params(const char* op, const LangevinParams& params) {
 }
 
 #if EBMKIT_WITH_CUDA
+bool fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows, const LangevinParams& p) {
+    return ctx.backend() == Backend::Cuda && ctx.mlp_path() != MlpPath::Unfused && !p.mala && p.grad_clip == 0 &&
+           kernels::langevin_chain_fused_rows(detail::mlp_layers(ctx, model), rows) > 0;
+}
+
+// All steps in one launch of the fused chain kernel; the trace's per-step energies
+// come back in one copy.
+LangevinStats langevin_chain_fused(Context& ctx, const MlpEnergy& model, TensorView x, ConstTensorView labels,
+                                   const LangevinParams& p, std::uint32_t first_step, std::uint32_t num_steps,
+                                   bool trace) {
+    const std::int64_t rows = x.dim(0);
+    Tensor energies;
+    if (trace && num_steps > 0) energies = Tensor({static_cast<std::int64_t>(num_steps), rows}, DType::F32, Device::Cuda);
+    const kernels::LangevinStep first{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step};
+    kernels::langevin_chain_fused(detail::mlp_layers(ctx, model), x.data<float>(), rows,
+                                  labels.raw() ? labels.data<std::int32_t>() : nullptr, first, num_steps,
+                                  energies.empty() ? nullptr : energies.data<float>(), ctx.stream());
+    LangevinStats stats;
+    stats.proposals = stats.accepted = rows * static_cast<std::int64_t>(num_steps);
+    if (!energies.empty()) {
+        const std::vector<float> e = energies.to_vector<float>();
+        for (std::uint32_t s = 0; s < num_steps; ++s) {
+            double sum = 0;
+            for (std::int64_t r = 0; r < rows; ++r) sum += e[static_cast<std::size_t>(s * rows + r)];
+            stats.mean_energy.push_back(sum / static_cast<double>(rows));
+            stats.acceptance.push_back(1.0);
+        }
+    }
+    return stats;
+}
+
 // Every step: E and grad_x E through the MLP's CUDA path, then the proposal kernel;
 // with MALA the proposal's E and gradient and the accept kernel.
 LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorView x, ConstTensorView labels,
@@ -94,6 +127,18 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
 
 }  // namespace
 
+bool uses_fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t chains, const LangevinParams& params) {
+#if EBMKIT_WITH_CUDA
+    return fused_chain(ctx, model, chains, params);
+#else
+    (void)ctx;
+    (void)model;
+    (void)chains;
+    (void)params;
+    return false;
+#endif
+}
+
 LangevinParams LangevinParams::with_temperature(float alpha, float temperature) {
     detail::check_positive("LangevinParams::with_temperature", "alpha", alpha);
     detail::check_positive("LangevinParams::with_temperature", "temperature", temperature);
@@ -111,6 +156,9 @@ LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x,
     if (conditional) detail::check_labels(op, ctx, model, labels, x.dim(0));
     check_params(op, params);
 #if EBMKIT_WITH_CUDA
+    if (fused_chain(ctx, model, x.dim(0), params)) {
+        return langevin_chain_fused(ctx, model, x, labels, params, first_step, num_steps, trace);
+    }
     if (ctx.backend() == Backend::Cuda) {
         return langevin_chain_cuda(ctx, model, x, labels, params, first_step, num_steps, trace);
     }

@@ -6,6 +6,7 @@
 #include "check.hpp"
 #include "cpu/mlp.hpp"
 #include "device_memory.hpp"
+#include "mlp_layers.hpp"
 #include "ebmkit/philox.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/mlp.hpp"
@@ -133,7 +134,11 @@ kernels::MlpActivation activation_of(ActivationKind kind) {
     return kernels::MlpActivation::Relu;
 }
 
-kernels::MlpLayers layers_of(const Context& ctx, const MlpEnergy& model) {
+}  // namespace
+
+namespace detail {
+
+kernels::MlpLayers mlp_layers(const Context& ctx, const MlpEnergy& model) {
     kernels::MlpLayers l{model.widths(), activation_of(model.activation().kind),
                          model.activation().leaky_slope, {}, {}, ctx.precision()};
     for (int i = 0; i < model.num_layers(); ++i) {
@@ -142,6 +147,10 @@ kernels::MlpLayers layers_of(const Context& ctx, const MlpEnergy& model) {
     }
     return l;
 }
+
+}  // namespace detail
+
+namespace {
 
 // Whether the fused kernels take this call (an Error when the context insists on them
 // and the model does not fit; raised before anything is launched).
@@ -166,7 +175,7 @@ kernels::MlpScratch forward_cuda(Context& ctx, const kernels::MlpLayers& layers,
 // E (nullable) and, when grad is non-null, grad_x E, on the device.
 void energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const std::int32_t* labels,
                  float* energy, float* grad) {
-    const kernels::MlpLayers layers = layers_of(ctx, model);
+    const kernels::MlpLayers layers = detail::mlp_layers(ctx, model);
     if (fused(op, ctx, layers, x.dim(0))) {
         return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), labels, nullptr, energy, grad, ctx.stream());
     }
@@ -185,7 +194,7 @@ void energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTens
 bool uses_fused_mlp(Context& ctx, const MlpEnergy& model, std::int64_t rows) {
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda && ctx.mlp_path() != MlpPath::Unfused) {
-        return kernels::mlp_fused_rows(layers_of(ctx, model), rows) > 0;
+        return kernels::mlp_fused_rows(detail::mlp_layers(ctx, model), rows) > 0;
     }
 #else
     (void)model;
@@ -201,7 +210,7 @@ void mlp_logits(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorV
     detail::check_tensor(op, "logits", logits, {x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        const kernels::MlpLayers layers = layers_of(ctx, model);
+        const kernels::MlpLayers layers = detail::mlp_layers(ctx, model);
         if (fused(op, ctx, layers, x.dim(0))) {
             return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), nullptr, logits.data<float>(), nullptr,
                                              nullptr, ctx.stream());
@@ -295,7 +304,7 @@ void param_grad(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTe
     if (&grad == &model) detail::fail(std::string(op) + ": grad must not be the model itself");
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        const kernels::MlpLayers layers = layers_of(ctx, model);
+        const kernels::MlpLayers layers = detail::mlp_layers(ctx, model);
         std::vector<float*> dw, db;
         for (int l = 0; l < grad.num_layers(); ++l) {
             dw.push_back(grad.weight(l).data<float>());

@@ -1,7 +1,11 @@
-// Langevin and MALA on the GPU against the CPU reference: the same keys give the
-// same trajectory step by step (to float tolerance), batch splits with chain offsets
-// agree, and the sampler runs on device tensors.
+// Langevin and MALA on the GPU against the CPU reference, through the fused chain
+// kernel and the step-by-step path: the same keys give the same trajectory step by
+// step (to float tolerance) in every precision, batch splits with chain offsets and
+// different tile heights agree bit for bit, and the sampler runs on device tensors.
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <utility>
 
 #include "support.hpp"
 #include "two_dimensional_energy.hpp"
@@ -19,20 +23,72 @@ protected:
 TEST_F(LangevinGpu, TrajectoryFollowsTheCpuStepByStep) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
-    Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
     MlpEnergy model = test::random_mlp(rng, {37, 64, 10}, Activation::elu());
     const MlpEnergy dmodel = model.to(Device::Cuda);
     LangevinParams p;
     p.alpha = 0.05f;
     p.sigma = 0.01f;
     p.clamp = true;
-    Tensor x = test::uniform_tensor(rng, {33, 37}, -1, 1);
-    Tensor dx = x.to(Device::Cuda);
-    for (std::uint32_t s = 0; s < 20; ++s) {
-        langevin_step(gpu, dmodel, dx, p, s);
-        langevin_step(cpu, model, x, p, s);
-        ASSERT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), 1e-5) << "step " << s;
+    for (MlpPath path : {MlpPath::Auto, MlpPath::Unfused}) {
+        Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
+        gpu.set_mlp_path(path);
+        EXPECT_EQ(uses_fused_chain(gpu, dmodel, 33, p), path == MlpPath::Auto);
+        Tensor x = test::uniform_tensor(rng, {33, 37}, -1, 1);
+        Tensor dx = x.to(Device::Cuda);
+        for (std::uint32_t s = 0; s < 20; ++s) {
+            langevin_step(gpu, dmodel, dx, p, s);
+            langevin_step(cpu, model, x, p, s);
+            ASSERT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), 1e-5)
+                << to_string(path) << " step " << s;
+        }
     }
+}
+
+// A whole chain in one fused launch against the CPU, on the benchmark networks, in
+// every precision (tolerances as DESIGN.md's, x moving by alpha times the gradient
+// error each step), with the per-step energy trace.
+TEST_F(LangevinGpu, FusedChainFollowsTheCpuInEveryPrecision) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    for (const auto& widths : std::vector<std::vector<std::int64_t>>{{784, 256, 256, 10}, {64, 512, 512, 512, 10}}) {
+        MlpEnergy model = test::random_mlp(rng, widths, Activation::elu());
+        const MlpEnergy dmodel = model.to(Device::Cuda);
+        LangevinParams p;
+        p.alpha = 0.05f;
+        p.sigma = 0.01f;
+        p.clamp = true;
+        const Tensor start = test::uniform_tensor(rng, {45, widths.front()}, -1, 1);
+        Context cpu(Backend::Cpu, seed);
+        Tensor x = start.to(Device::Host);
+        const LangevinStats want = langevin_chain(cpu, model, x, p, 5, 8, true);
+        for (auto [precision, limit] : {std::pair{Precision::Fp32, 1e-5}, {Precision::Tf32, 3e-3}, {Precision::Bf16, 2e-2}}) {
+            Context gpu(Backend::Cuda, seed, precision);
+            ASSERT_TRUE(uses_fused_chain(gpu, dmodel, 45, p));
+            Tensor dx = start.to(Device::Cuda);
+            const LangevinStats got = langevin_chain(gpu, dmodel, dx, p, 5, 8, true);
+            EXPECT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), limit) << to_string(precision);
+            ASSERT_EQ(got.mean_energy.size(), 8u);
+            for (std::size_t s = 0; s < 8; ++s) {
+                EXPECT_NEAR(got.mean_energy[s], want.mean_energy[s], 10 * limit * (1 + std::abs(want.mean_energy[s])))
+                    << to_string(precision) << " step " << s;
+            }
+            EXPECT_EQ(got.accepted, 45 * 8);
+        }
+    }
+}
+
+// MALA and gradient clipping take the step-by-step path.
+TEST_F(LangevinGpu, FusedChainIsTakenOnlyWhereItApplies) {
+    Context gpu(Backend::Cuda);
+    const MlpEnergy model({784, 256, 256, 10}, Activation::elu(), Device::Cuda);
+    LangevinParams p;
+    EXPECT_TRUE(uses_fused_chain(gpu, model, 4096, p));
+    p.grad_clip = 1.0f;
+    EXPECT_FALSE(uses_fused_chain(gpu, model, 4096, p));
+    p.grad_clip = 0.0f;
+    p.mala = true;
+    EXPECT_FALSE(uses_fused_chain(gpu, model, 4096, p));
+    EXPECT_FALSE(uses_fused_chain(gpu, MlpEnergy({4000, 4000, 1}, Activation::elu(), Device::Cuda), 16, LangevinParams{}));
 }
 
 TEST_F(LangevinGpu, ConditionalChainsFollowTheCpu) {
@@ -98,6 +154,28 @@ TEST_F(LangevinGpu, BatchSplitWithChainOffsetsGivesTheSameSamples) {
     langevin_chain(gpu, model, dhead, p, 3, 7);
     p.first_chain = 4;
     langevin_chain(gpu, model, dtail, p, 3, 7);
+    auto joined = dhead.to_vector<float>();
+    const auto t = dtail.to_vector<float>();
+    joined.insert(joined.end(), t.begin(), t.end());
+    EXPECT_EQ(joined, whole.to_vector<float>());
+}
+
+// On an H100, 4300 chains run in 32-chain tiles and 100 in 16-chain tiles: the same chains.
+TEST_F(LangevinGpu, TileHeightDoesNotChangeTheChains) {
+    auto rng = test::fresh_rng();
+    Context gpu(Backend::Cuda, rng(), Precision::Fp32);
+    const MlpEnergy model = test::random_mlp(rng, {9, 40, 4}, Activation::tanh()).to(Device::Cuda);
+    LangevinParams p = LangevinParams::with_temperature(0.05f, 1.0f);
+    p.clamp = true;
+    const Tensor start = test::uniform_tensor(rng, {4300, 9}, -1, 1);
+    Tensor whole = start.to(Device::Cuda), head({100, 9}), tail({4200, 9});
+    copy(ConstTensorView(start.data<float>(), {100, 9}, DType::F32, Device::Host), head);
+    copy(ConstTensorView(start.data<float>() + 900, {4200, 9}, DType::F32, Device::Host), tail);
+    Tensor dhead = head.to(Device::Cuda), dtail = tail.to(Device::Cuda);
+    langevin_chain(gpu, model, whole, p, 0, 12);
+    langevin_chain(gpu, model, dhead, p, 0, 12);
+    p.first_chain = 100;
+    langevin_chain(gpu, model, dtail, p, 0, 12);
     auto joined = dhead.to_vector<float>();
     const auto t = dtail.to_vector<float>();
     joined.insert(joined.end(), t.begin(), t.end());

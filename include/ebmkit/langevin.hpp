@@ -42,6 +42,14 @@ struct LangevinStats {
     double acceptance_rate() const { return proposals ? static_cast<double>(accepted) / proposals : 1.0; }
 };
 
+// True when langevin_chain on this context runs all its steps in one launch of the
+// fused chain kernel (kernels/langevin_chain.cu): a CUDA context whose mlp_path() is
+// not Unfused, no MALA, no gradient clipping, a model of at most 8 layers, and x and
+// the activations of 16 chains within a block's shared memory (227 KB on sm_90: input
+// plus hidden widths plus K summing to about 3,400 or less). Otherwise every step is
+// a launch of the energy-gradient and update kernels; both give the same chains.
+bool uses_fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t chains, const LangevinParams& params);
+
 // One step on every row (chain) of x: [N, D], in place. step keys the noise.
 LangevinStats langevin_step(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
                             std::uint32_t step);
