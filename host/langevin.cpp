@@ -9,6 +9,7 @@
 #include "device_memory.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/langevin.hpp"
+#include "kernels/graph.hpp"
 #include "kernels/langevin_chain.hpp"
 #include "mlp_layers.hpp"
 #endif
@@ -67,48 +68,72 @@ LangevinStats langevin_chain_fused(Context& ctx, const MlpEnergy& model, TensorV
 }
 
 // Every step: E and grad_x E through the MLP's CUDA path, then the proposal kernel;
-// with MALA the proposal's E and gradient and the accept kernel.
+// with MALA the proposal's E and gradient and the accept kernel. A plain chain without
+// a trace is one step recorded as a CUDA graph and launched num_steps - 1 times, a
+// device counter keying each repetition's noise, then the last proposal.
 LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorView x, ConstTensorView labels,
                                   const LangevinParams& p, std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
+    constexpr const char* op = "langevin_chain";
     const std::int64_t rows = x.dim(0), d = x.dim(1);
+    const std::int32_t* y = labels.raw() ? labels.data<std::int32_t>() : nullptr;
     Tensor grad({rows, d}, DType::F32, Device::Cuda), e({rows}, DType::F32, Device::Cuda);
+    // A 64-bit device counter of accepted proposals in two int32 elements, then the step counter.
+    Tensor counters = Tensor::zeros({3}, DType::I32, Device::Cuda);
+    auto* accepted = reinterpret_cast<unsigned long long*>(counters.data<std::int32_t>());
+    auto* step_counter = reinterpret_cast<std::uint32_t*>(counters.data<std::int32_t>() + 2);
+    auto evaluate = [&](ConstTensorView at, Tensor& energy, Tensor& gradient) {
+        detail::mlp_energy_cuda(op, ctx, model, at, y, energy.data<float>(), gradient.data<float>());
+        if (p.grad_clip > 0) kernels::clip_rows(gradient.data<float>(), rows, d, p.grad_clip, ctx.stream());
+    };
+    auto step_of = [&](std::uint32_t s) {
+        return kernels::LangevinStep{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step + s};
+    };
+    LangevinStats stats;
+    stats.proposals = rows * static_cast<std::int64_t>(num_steps);
+    stats.accepted = stats.proposals;
+    if (num_steps == 0) return stats;
+    evaluate(x, e, grad);
+    if (!p.mala && !trace) {
+        kernels::repeat_as_graph(
+            ctx.stream(),
+            [&] {
+                kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, step_of(0), x.data<float>(),
+                                          nullptr, step_counter, ctx.stream());
+                kernels::advance_counter(step_counter, ctx.stream());
+                evaluate(x, e, grad);
+            },
+            num_steps - 1);
+        kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, step_of(0), x.data<float>(), nullptr,
+                                  step_counter, ctx.stream());
+        return stats;
+    }
     Tensor proposal, proposal_grad, proposal_e, outside;
-    // A 64-bit device counter of accepted proposals, held in two int32 elements.
-    Tensor counter = Tensor::zeros({2}, DType::I32, Device::Cuda);
-    auto* accepted = reinterpret_cast<unsigned long long*>(counter.data<std::int32_t>());
     if (p.mala) {
         proposal = Tensor({rows, d}, DType::F32, Device::Cuda);
         proposal_grad = Tensor({rows, d}, DType::F32, Device::Cuda);
         proposal_e = Tensor({rows}, DType::F32, Device::Cuda);
         outside = Tensor({rows}, DType::I32, Device::Cuda);
     }
-    auto evaluate = [&](ConstTensorView at, Tensor& energy, Tensor& gradient) {
-        energy_and_grad_x(ctx, model, at, labels, energy, gradient);
-        if (p.grad_clip > 0) kernels::clip_rows(gradient.data<float>(), rows, d, p.grad_clip, ctx.stream());
-    };
     auto accepted_so_far = [&] {
         std::uint64_t n = 0;
         detail::device_copy(&n, accepted, sizeof n);
         return n;
     };
-    LangevinStats stats;
-    stats.proposals = rows * static_cast<std::int64_t>(num_steps);
-    evaluate(x, e, grad);
     std::uint64_t before = 0;
     for (std::uint32_t s = 0; s < num_steps; ++s) {
-        const kernels::LangevinStep k{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step + s};
+        const kernels::LangevinStep k = step_of(s);
         if (p.mala) {
             detail::device_zero(outside.data<std::int32_t>(), outside.bytes());
             kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, k, proposal.data<float>(),
-                                      outside.data<std::int32_t>(), ctx.stream());
+                                      outside.data<std::int32_t>(), nullptr, ctx.stream());
             evaluate(proposal, proposal_e, proposal_grad);
             kernels::mala_accept(x.data<float>(), grad.data<float>(), e.data<float>(), proposal.data<float>(),
                                  proposal_grad.data<float>(), proposal_e.data<float>(), outside.data<std::int32_t>(),
                                  rows, d, k, accepted, ctx.stream());
         } else {
-            kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, k, x.data<float>(), nullptr,
+            kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, k, x.data<float>(), nullptr, nullptr,
                                       ctx.stream());
-            if (s + 1 < num_steps || trace) evaluate(x, e, grad);
+            evaluate(x, e, grad);
         }
         if (trace) {
             const std::vector<float> energies = e.to_vector<float>();
@@ -120,7 +145,7 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
             before = now;
         }
     }
-    stats.accepted = p.mala ? static_cast<std::int64_t>(accepted_so_far()) : stats.proposals;
+    if (p.mala) stats.accepted = static_cast<std::int64_t>(accepted_so_far());
     return stats;
 }
 #endif

@@ -121,7 +121,11 @@ void check_grad_holder(const char* op, const Context& ctx, const MlpEnergy& mode
     }
 }
 
+}  // namespace
+
 #if EBMKIT_WITH_CUDA
+namespace {
+
 kernels::MlpActivation activation_of(ActivationKind kind) {
     switch (kind) {
         case ActivationKind::Relu: return kernels::MlpActivation::Relu;
@@ -172,9 +176,10 @@ kernels::MlpScratch forward_cuda(Context& ctx, const kernels::MlpLayers& layers,
     return kernels::mlp_scratch(layers, rows, workspace);
 }
 
-// E (nullable) and, when grad is non-null, grad_x E, on the device.
-void energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const std::int32_t* labels,
-                 float* energy, float* grad) {
+}  // namespace
+
+void detail::mlp_energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x,
+                             const std::int32_t* labels, float* energy, float* grad) {
     const kernels::MlpLayers layers = detail::mlp_layers(ctx, model);
     if (fused(op, ctx, layers, x.dim(0))) {
         return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), labels, nullptr, energy, grad, ctx.stream());
@@ -188,8 +193,6 @@ void energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTens
     }
 }
 #endif
-
-}  // namespace
 
 bool uses_fused_mlp(Context& ctx, const MlpEnergy& model, std::int64_t rows) {
 #if EBMKIT_WITH_CUDA
@@ -228,7 +231,7 @@ void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView 
     detail::check_input(op, ctx, model, x);
     detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
 #if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return energy_cuda(op, ctx, model, x, nullptr, energy.data<float>(), nullptr);
+    if (ctx.backend() == Backend::Cuda) return detail::mlp_energy_cuda(op, ctx, model, x, nullptr, energy.data<float>(), nullptr);
 #endif
     cpu::energy(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), energy.data<float>());
 }
@@ -240,7 +243,7 @@ void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensor
     detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        return energy_cuda(op, ctx, model, x, labels.data<std::int32_t>(), energy.data<float>(), nullptr);
+        return detail::mlp_energy_cuda(op, ctx, model, x, labels.data<std::int32_t>(), energy.data<float>(), nullptr);
     }
 #endif
     cpu::energy(cpu::params_of(model), x.data<float>(), labels.data<std::int32_t>(), x.dim(0),
@@ -253,7 +256,7 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Tens
     detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "x", x, "grad", grad);
 #if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return energy_cuda(op, ctx, model, x, nullptr, nullptr, grad.data<float>());
+    if (ctx.backend() == Backend::Cuda) return detail::mlp_energy_cuda(op, ctx, model, x, nullptr, nullptr, grad.data<float>());
 #endif
     cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), grad.data<float>());
 }
@@ -267,7 +270,7 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Cons
     detail::check_no_alias(op, "x", x, "grad", grad);
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        return energy_cuda(op, ctx, model, x, labels.data<std::int32_t>(), nullptr, grad.data<float>());
+        return detail::mlp_energy_cuda(op, ctx, model, x, labels.data<std::int32_t>(), nullptr, grad.data<float>());
     }
 #endif
     cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), labels.data<std::int32_t>(), x.dim(0),
@@ -290,7 +293,7 @@ void energy_and_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, 
     detail::check_no_alias(op, "x", x, "grad", grad);
     detail::check_no_alias(op, "energy", energy, "grad", grad);
 #if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return energy_cuda(op, ctx, model, x, y, energy.data<float>(), grad.data<float>());
+    if (ctx.backend() == Backend::Cuda) return detail::mlp_energy_cuda(op, ctx, model, x, y, energy.data<float>(), grad.data<float>());
 #endif
     cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), y, x.dim(0), grad.data<float>(), energy.data<float>());
 }

@@ -11,5 +11,12 @@ namespace ebmkit::detail {
 // Widths, activation, device parameter pointers and the context's precision.
 kernels::MlpLayers mlp_layers(const Context& ctx, const MlpEnergy& model);
 
+// E and grad_x E (each nullable) of x [rows, D] on the device, fused or unfused as the
+// context says, without the argument checks (the caller has made them); it neither
+// synchronises nor copies to the host, so CUDA graph capture can record it once the
+// context's workspace has reached its size. op names the caller in errors.
+void mlp_energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x,
+                     const std::int32_t* labels, float* energy, float* grad);
+
 }  // namespace ebmkit::detail
 #endif

@@ -22,15 +22,15 @@ namespace {
 constexpr int block = 256;
 
 __global__ void propose(const float* x, const float* __restrict__ grad, std::int64_t rows, std::int64_t d,
-                        LangevinStep s, float* out, int* __restrict__ outside) {
+                        LangevinStep s, float* out, int* __restrict__ outside, const std::uint32_t* step_offset) {
     const std::int64_t blocks_per_row = (d + 3) / 4;
     const std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
     if (t >= rows * blocks_per_row) return;
     const std::int64_t r = t / blocks_per_row;
     const auto b = static_cast<std::uint32_t>(t % blocks_per_row);
     float eps[4];
-    normal4(philox_block(s.seed, RngPurpose::LangevinNoise, s.first_chain + static_cast<std::uint32_t>(r), s.step, b),
-            eps);
+    const std::uint32_t step = s.step + (step_offset ? *step_offset : 0u);
+    normal4(philox_block(s.seed, RngPurpose::LangevinNoise, s.first_chain + static_cast<std::uint32_t>(r), step, b), eps);
     bool left = false;
     for (int j = 0; j < 4; ++j) {
         const std::int64_t i = r * d + b * 4 + j;
@@ -94,14 +94,22 @@ __global__ void accept(float* __restrict__ x, float* __restrict__ grad, float* _
     }
 }
 
+__global__ void increment(std::uint32_t* counter) { *counter += 1; }
+
 unsigned warp_blocks(std::int64_t rows) { return static_cast<unsigned>((rows * 32 + block - 1) / block); }
 
 }  // namespace
 
 void langevin_propose(const float* x, const float* grad, std::int64_t rows, std::int64_t d, const LangevinStep& s,
-                      float* out, int* outside, CUstream_st* stream) {
+                      float* out, int* outside, const std::uint32_t* step_offset, CUstream_st* stream) {
     const std::int64_t threads = rows * ((d + 3) / 4);
-    propose<<<static_cast<unsigned>((threads + block - 1) / block), block, 0, stream>>>(x, grad, rows, d, s, out, outside);
+    propose<<<static_cast<unsigned>((threads + block - 1) / block), block, 0, stream>>>(x, grad, rows, d, s, out, outside,
+                                                                                        step_offset);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+void advance_counter(std::uint32_t* counter, CUstream_st* stream) {
+    increment<<<1, 1, 0, stream>>>(counter);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -16,9 +16,13 @@ struct LangevinStep {
 };
 
 // out = clamp(x - alpha * grad + sigma * eps) for x, grad, out [rows, d] (out may be x);
-// outside[r] (nullable) is set to 1 when row r left the box before clamping.
+// outside[r] (nullable) is set to 1 when row r left the box before clamping. The noise
+// is keyed step s.step, plus *step_offset when that device counter is given.
 void langevin_propose(const float* x, const float* grad, std::int64_t rows, std::int64_t d, const LangevinStep& s,
-                      float* out, int* outside, CUstream_st* stream);
+                      float* out, int* outside, const std::uint32_t* step_offset, CUstream_st* stream);
+
+// *counter += 1 on the device (the step counter of a graphed chain).
+void advance_counter(std::uint32_t* counter, CUstream_st* stream);
 
 // Scales each row of grad [rows, d] to at most L2 norm clip.
 void clip_rows(float* grad, std::int64_t rows, std::int64_t d, float clip, CUstream_st* stream);

@@ -160,6 +160,26 @@ TEST_F(LangevinGpu, BatchSplitWithChainOffsetsGivesTheSameSamples) {
     EXPECT_EQ(joined, whole.to_vector<float>());
 }
 
+// Chains that take the step-by-step path run as a CUDA graph launched once per step
+// (the unfused MLP path here, as for a model too large for the fused chain).
+TEST_F(LangevinGpu, GraphedStepsFollowTheCpu) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    MlpEnergy model = test::random_mlp(rng, {30, 50, 50, 7}, Activation::softplus());
+    LangevinParams p;
+    p.alpha = 0.05f;
+    p.sigma = 0.02f;
+    p.clamp = true;
+    const Tensor start = test::uniform_tensor(rng, {70, 30}, -1, 1);
+    Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
+    gpu.set_mlp_path(MlpPath::Unfused);
+    Tensor x = start.to(Device::Host), dx = start.to(Device::Cuda);
+    const LangevinStats stats = langevin_chain(gpu, model.to(Device::Cuda), dx, p, 11, 15);
+    langevin_chain(cpu, model, x, p, 11, 15);
+    EXPECT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), 1e-5);
+    EXPECT_EQ(stats.accepted, 70 * 15);
+}
+
 // On an H100, 4300 chains run in 32-chain tiles and 100 in 16-chain tiles: the same chains.
 TEST_F(LangevinGpu, TileHeightDoesNotChangeTheChains) {
     auto rng = test::fresh_rng();
