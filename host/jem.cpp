@@ -6,6 +6,7 @@
 
 #include "batching.hpp"
 #include "check.hpp"
+#include "ebmkit/philox.hpp"
 #include "ebmkit/safetensors.hpp"
 
 namespace ebmkit {
@@ -54,9 +55,19 @@ struct JemTrainer::Snapshot {
     std::uint32_t rounds;
 };
 
+namespace {
+
+SamplerOptions sampler_options(const JemOptions& options, const MlpEnergy& model) {
+    SamplerOptions o = options.sampler;
+    if (options.class_conditional) o.classes = model.num_outputs();
+    return o;
+}
+
+}  // namespace
+
 JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemOptions& options)
     : ctx_(ctx), model_(model), options_(options), optimizer_(model, options.optimizer),
-      sampler_(ctx, model.input_dim(), options.sampler), grad_(model.zeros_like()) {
+      sampler_(ctx, model.input_dim(), sampler_options(options, model)), grad_(model.zeros_like()) {
     constexpr const char* op = "JemTrainer";
     detail::check_model(op, ctx, model);
     if (options.batch < 1) detail::fail(std::string(op) + ": options.batch must be >= 1");
@@ -129,7 +140,18 @@ JemStepStats JemTrainer::loss_and_gradient(ConstTensorView x, ConstTensorView la
 
 JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
     Tensor samples;
-    if (options_.generative_weight > 0) samples = sampler_.sample(model_, x.dim(0));
+    if (options_.generative_weight > 0 && options_.class_conditional) {
+        const std::int64_t b = x.dim(0), k = model_.num_outputs();
+        std::vector<std::int32_t> y(static_cast<std::size_t>(b));
+        for (std::int64_t r = 0; r < b; ++r) {
+            const float u = philox_uniform(ctx_.seed(), RngPurpose::SampleLabel, static_cast<std::uint32_t>(r),
+                                           sampler_.rounds(), 0);
+            y[r] = static_cast<std::int32_t>(std::min<std::int64_t>(k - 1, static_cast<std::int64_t>(u * k)));
+        }
+        samples = sampler_.sample(model_, b, {}, Tensor::from(y, {b}).to(ctx_.device()));
+    } else if (options_.generative_weight > 0) {
+        samples = sampler_.sample(model_, x.dim(0));
+    }
     JemStepStats s = loss_and_gradient(x, labels, samples, grad_);
     const double gap = s.energy_data - s.energy_sample;
     if (!std::isfinite(s.loss) || std::abs(gap) > options_.max_energy_gap) {

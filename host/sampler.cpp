@@ -28,12 +28,17 @@ void fill_uniform(float* out, std::int64_t rows, std::int64_t dim, float lo, flo
 
 }  // namespace
 
-ReplayBuffer::ReplayBuffer(std::int64_t size, std::int64_t dim, float lo, float hi, std::uint64_t seed)
-    : lo_(lo), hi_(hi), seed_(seed) {
+ReplayBuffer::ReplayBuffer(std::int64_t size, std::int64_t dim, float lo, float hi, std::uint64_t seed,
+                           std::int64_t classes)
+    : lo_(lo), hi_(hi), seed_(seed), classes_(classes) {
     constexpr const char* op = "ReplayBuffer";
     if (size < 1 || dim < 1) {
         detail::fail(std::string(op) + ": size and dim must be >= 1, got " + std::to_string(size) + " and " +
                      std::to_string(dim));
+    }
+    if (classes < 1 || size % classes != 0) {
+        detail::fail(std::string(op) + ": classes must be >= 1 and divide size " + std::to_string(size) + ", got " +
+                     std::to_string(classes));
     }
     detail::check_finite(op, "lo", lo);
     detail::check_finite(op, "hi", hi);
@@ -42,15 +47,35 @@ ReplayBuffer::ReplayBuffer(std::int64_t size, std::int64_t dim, float lo, float 
     fill_uniform(buffer_.data<float>(), size, dim, lo, hi, seed, 0, 0);
 }
 
-std::int64_t ReplayBuffer::slot_of(std::uint32_t round, std::int64_t b) const {
+// A uniform slot of the row's segment (the whole buffer when unconditional).
+std::int64_t ReplayBuffer::slot_of(std::uint32_t round, std::int64_t b, std::int32_t row_class) const {
+    const std::int64_t segment = size() / classes_;
     const float u = philox_uniform(seed_, RngPurpose::ReplaySlot, round, 0, static_cast<std::uint32_t>(b));
-    return std::min<std::int64_t>(size() - 1, static_cast<std::int64_t>(u * static_cast<float>(size())));
+    return row_class * segment +
+           std::min<std::int64_t>(segment - 1, static_cast<std::int64_t>(u * static_cast<float>(segment)));
 }
 
-Tensor ReplayBuffer::draw(std::int64_t batch, float reinit, std::uint32_t round, std::vector<std::int64_t>& slots) const {
+void ReplayBuffer::check_classes(const char* op, std::int64_t batch,
+                                 const std::vector<std::int32_t>& row_classes) const {
+    if (classes_ == 1 && row_classes.empty()) return;
+    if (static_cast<std::int64_t>(row_classes.size()) != batch) {
+        detail::fail(std::string(op) + ": a buffer of " + std::to_string(classes_) + " classes needs one class per " +
+                     "row (" + std::to_string(batch) + "), got " + std::to_string(row_classes.size()));
+    }
+    for (std::size_t b = 0; b < row_classes.size(); ++b) {
+        if (row_classes[b] < 0 || row_classes[b] >= classes_) {
+            detail::fail(std::string(op) + ": row_classes[" + std::to_string(b) + "] = " +
+                         std::to_string(row_classes[b]) + " is outside [0, " + std::to_string(classes_) + ")");
+        }
+    }
+}
+
+Tensor ReplayBuffer::draw(std::int64_t batch, float reinit, std::uint32_t round, std::vector<std::int64_t>& slots,
+                          const std::vector<std::int32_t>& row_classes) const {
     constexpr const char* op = "ReplayBuffer::draw";
     if (batch < 1) detail::fail(std::string(op) + ": batch must be >= 1, got " + std::to_string(batch));
     if (!(reinit >= 0.0f && reinit <= 1.0f)) detail::fail(std::string(op) + ": reinit must be in [0, 1]");
+    check_classes(op, batch, row_classes);
     const std::int64_t dim = buffer_.dim(1);
     Tensor out({batch, dim});
     slots.assign(static_cast<std::size_t>(batch), -1);
@@ -60,22 +85,25 @@ Tensor ReplayBuffer::draw(std::int64_t batch, float reinit, std::uint32_t round,
         if (fresh) {
             fill_uniform(out.data<float>() + b * dim, 1, dim, lo_, hi_, seed_, static_cast<std::uint32_t>(b), round + 1);
         } else {
-            slots[b] = slot_of(round, b);
+            slots[b] = slot_of(round, b, row_classes.empty() ? 0 : row_classes[b]);
             std::copy_n(buffer_.data<float>() + slots[b] * dim, dim, out.data<float>() + b * dim);
         }
     }
     return out;
 }
 
-void ReplayBuffer::store(const std::vector<std::int64_t>& slots, ConstTensorView samples, std::uint32_t round) {
+void ReplayBuffer::store(const std::vector<std::int64_t>& slots, ConstTensorView samples, std::uint32_t round,
+                         const std::vector<std::int32_t>& row_classes) {
     constexpr const char* op = "ReplayBuffer::store";
     const std::int64_t dim = buffer_.dim(1);
+    check_classes(op, static_cast<std::int64_t>(slots.size()), row_classes);
     detail::check_tensor(op, "samples", samples, {static_cast<std::int64_t>(slots.size()), dim}, DType::F32,
                          samples.device());
     Tensor host({samples.dim(0), dim});
     copy(samples, host);
     for (std::size_t b = 0; b < slots.size(); ++b) {
-        const std::int64_t slot = slots[b] >= 0 ? slots[b] : slot_of(round, static_cast<std::int64_t>(b));
+        const std::int64_t slot =
+            slots[b] >= 0 ? slots[b] : slot_of(round, static_cast<std::int64_t>(b), row_classes.empty() ? 0 : row_classes[b]);
         std::copy_n(host.data<float>() + b * dim, dim, buffer_.data<float>() + slot * dim);
     }
 }
@@ -106,11 +134,12 @@ LangevinSampler::LangevinSampler(Context& ctx, std::int64_t dim, const SamplerOp
         if (!(options.reinit >= 0.0f && options.reinit <= 1.0f)) {
             detail::fail(std::string(op) + ": options.reinit must be in [0, 1], got " + std::to_string(options.reinit));
         }
-        buffer_.emplace(options.buffer_size, dim, options.step.lo, options.step.hi, ctx.seed());
+        buffer_.emplace(options.buffer_size, dim, options.step.lo, options.step.hi, ctx.seed(), options.classes);
     }
 }
 
-Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, std::vector<std::int64_t>& slots) {
+Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, std::vector<std::int64_t>& slots,
+                              const std::vector<std::int32_t>& row_classes) {
     constexpr const char* op = "LangevinSampler::sample";
     Tensor x({batch, dim_});
     switch (options_.start) {
@@ -131,7 +160,7 @@ Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, std::vec
             copy(data, x);
             break;
         case ChainStart::ReplayBuffer:
-            x = buffer_->draw(batch, options_.reinit, round_, slots);
+            x = buffer_->draw(batch, options_.reinit, round_, slots, row_classes);
             break;
         case ChainStart::Persistent:
             if (chains_.empty()) {
@@ -156,10 +185,20 @@ Tensor LangevinSampler::sample(const MlpEnergy& model, std::int64_t batch, Const
                      " differs from the sampler's " + std::to_string(dim_));
     }
     if (batch < 1) detail::fail(std::string(op) + ": batch must be >= 1, got " + std::to_string(batch));
+    std::vector<std::int32_t> row_classes;
+    if (buffer_ && buffer_->classes() > 1) {
+        if (!labels.raw()) {
+            detail::fail(std::string(op) + ": a class-conditional replay buffer needs labels");
+        }
+        detail::check_tensor(op, "labels", labels, {batch}, DType::I32, ctx_.device());
+        Tensor host({batch}, DType::I32);
+        copy(labels, host);
+        row_classes = host.to_vector<std::int32_t>();
+    }
     std::vector<std::int64_t> slots;
-    Tensor x = start(batch, data, slots);
+    Tensor x = start(batch, data, slots, row_classes);
     stats_ = langevin_chain(ctx_, model, x, labels, options_.step, round_ * options_.steps, options_.steps, options_.trace);
-    if (options_.start == ChainStart::ReplayBuffer) buffer_->store(slots, x, round_);
+    if (options_.start == ChainStart::ReplayBuffer) buffer_->store(slots, x, round_, row_classes);
     if (options_.start == ChainStart::Persistent) chains_ = x.clone();
     ++round_;
     return x;

@@ -152,6 +152,37 @@ TEST(Jem, ClassifierTrainingLearnsASeparableProblem) {
 
 // All-zero weights and biases (0.7, 0.3) after softmax: every prediction is class 0
 // with confidence 0.7; half the labels are 0: accuracy 0.5, ECE |0.5 - 0.7|.
+// Class-conditional sampling: the buffer has a segment per class, and the step is
+// reproducible from the seed.
+TEST(Jem, ClassConditionalSamplingUsesOneSegmentPerClass) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy start = test::random_mlp(rng, {6, 10, 4}, Activation::elu());
+    const Tensor x = test::uniform_tensor(rng, {8, 6}, -1, 1);
+    const Tensor labels = Tensor::from(std::vector<std::int32_t>{0, 1, 2, 3, 0, 1, 2, 3}, {8});
+    std::vector<float> results[2];
+    for (auto& out : results) {
+        Context ctx(Backend::Cpu, seed);
+        MlpEnergy model = start.to(Device::Host);
+        JemOptions o;
+        o.class_conditional = true;
+        o.sampler.buffer_size = 40;
+        o.sampler.steps = 3;
+        JemTrainer trainer(ctx, model, o);
+        ASSERT_EQ(trainer.sampler().buffer()->classes(), 4);
+        const JemStepStats s = trainer.step(x, labels);
+        EXPECT_TRUE(std::isfinite(s.loss));
+        out = model.weight(0).to_vector<float>();
+    }
+    EXPECT_EQ(results[0], results[1]);
+    Context ctx(Backend::Cpu, seed);
+    MlpEnergy model = start.to(Device::Host);
+    JemOptions o;
+    o.class_conditional = true;
+    o.sampler.buffer_size = 42;  // not a multiple of K = 4
+    EXPECT_THROW(JemTrainer(ctx, model, o), Error);
+}
+
 TEST(Jem, EvaluationMetricsByHand) {
     Context ctx(Backend::Cpu);
     MlpEnergy model({2, 2}, Activation::relu());

@@ -216,6 +216,62 @@ TEST(ReplayBuffer, DrawsKeyedSlotsAndReinitialisesAFraction) {
     EXPECT_THROW(buffer.draw(5, 1.5f, 0, slots), Error);
 }
 
+// A class-conditional buffer: every row draws from and returns to its class's segment.
+TEST(ReplayBuffer, ClassSegmentsKeepTheirOwnSamples) {
+    ReplayBuffer buffer(1000, 3, -1.0f, 1.0f, 5, 4);
+    EXPECT_EQ(buffer.classes(), 4);
+    std::vector<std::int32_t> classes(200);
+    for (std::size_t b = 0; b < classes.size(); ++b) classes[b] = static_cast<std::int32_t>((b * 7) % 4);
+    std::vector<std::int64_t> slots;
+    buffer.draw(200, 0.3f, 0, slots, classes);
+    int fresh = 0;
+    for (std::size_t b = 0; b < slots.size(); ++b) {
+        if (slots[b] < 0) {
+            ++fresh;
+            continue;
+        }
+        EXPECT_EQ(slots[b] / 250, classes[b]) << "row " << b;
+    }
+    EXPECT_GT(fresh, 0);
+    // Every row, fresh ones included, returns to its own segment.
+    std::vector<float> marks(200 * 3);
+    for (std::size_t b = 0; b < 200; ++b) std::fill_n(marks.begin() + 3 * b, 3, 10.0f + classes[b]);
+    buffer.store(slots, Tensor::from(marks, {200, 3}), 0, classes);
+    const auto all = buffer.samples().to_vector<float>();
+    int found = 0;
+    for (std::int64_t slot = 0; slot < 1000; ++slot) {
+        if (all[slot * 3] >= 10.0f) {
+            ++found;
+            EXPECT_EQ(all[slot * 3] - 10.0f, static_cast<float>(slot / 250)) << "slot " << slot;
+        }
+    }
+    EXPECT_GT(found, 150);  // a few rows share a slot
+    EXPECT_THROW(buffer.draw(5, 0.0f, 1, slots), Error);                       // classes missing
+    EXPECT_THROW(buffer.draw(2, 0.0f, 1, slots, {0, 4}), Error);               // class out of range
+    EXPECT_THROW(ReplayBuffer(1000, 3, -1.0f, 1.0f, 5, 7), Error);             // 7 does not divide 1000
+}
+
+TEST(LangevinSampler, ClassConditionalBufferNeedsLabelsAndKeepsClassesApart) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    MlpEnergy model = test::random_mlp(rng, {4, 8, 3}, Activation::elu());
+    SamplerOptions o;
+    o.buffer_size = 30;
+    o.classes = 3;
+    o.reinit = 0.0f;
+    o.steps = 2;
+    LangevinSampler sampler(ctx, 4, o);
+    EXPECT_THROW(sampler.sample(model, 6), Error);
+    EXPECT_EQ(sampler.rounds(), 0u);
+    const Tensor before = sampler.buffer()->samples().clone();
+    const Tensor labels = Tensor::from(std::vector<std::int32_t>{2, 2, 2, 2, 2, 2}, {6});
+    sampler.sample(model, 6, {}, labels);
+    // Only class 2's segment (slots 20 .. 29) changed.
+    const auto a = before.to_vector<float>(), b = sampler.buffer()->samples().to_vector<float>();
+    for (std::size_t i = 0; i < 20 * 4; ++i) EXPECT_EQ(a[i], b[i]) << i;
+    EXPECT_NE(std::vector<float>(a.begin() + 80, a.end()), std::vector<float>(b.begin() + 80, b.end()));
+}
+
 TEST(LangevinSampler, ReplayRoundsWriteBackAndReproduce) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();

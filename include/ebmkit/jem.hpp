@@ -1,7 +1,8 @@
 // JEM training (Grathwohl et al. 2020; Tomczak, Deep Generative Modeling, ch. 6): one
 // MLP is a classifier p(y|x) = softmax f(x) and an energy E(x) = -LSE f(x). Per batch
 //   L = cw * CE(f(x), y) + gw * (mean E(x_data) - mean E(x_sample)) + l2 * mean(E(x_data)^2 + E(x_sample)^2)
-// with x_sample from SGLD started in a replay buffer (LangevinSampler), the parameter
+// with x_sample from SGLD started in a replay buffer (LangevinSampler; optionally
+// class-conditional, x_sample ~ exp(-E(x, y)) for random y), the parameter
 // gradient through param_grad, and an Optimizer step. A divergence guard rolls back
 // to the last good state when the loss is not finite or the energy gap runs away.
 #pragma once
@@ -26,6 +27,10 @@ struct JemOptions {
     float classifier_weight = 1.0f;
     float generative_weight = 1.0f;  // 0: a plain classifier (no sampling)
     float energy_l2 = 0.0f;
+    // JEM's class_cond_p_x_sample: each sample's chain runs on E(x, y) for a class y
+    // drawn uniformly (Philox, SampleLabel) in a replay buffer split into one segment
+    // per class (the buffer size must be a multiple of K).
+    bool class_conditional = false;
     OptimizerOptions optimizer;    // Adamax, lr 1e-3
     double max_energy_gap = 1e4;   // |mean E(data) - mean E(sample)| beyond this counts as divergence
     std::int64_t snapshot_every = 100;  // good iterations between snapshots of the state

@@ -38,6 +38,7 @@ enum class RngPurpose : std::uint32_t {
     AisVisible = 10,
     ReplaySlot = 11,
     ReplayReinit = 12,
+    SampleLabel = 13,
 };
 
 struct Philox4 {

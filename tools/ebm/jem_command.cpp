@@ -100,7 +100,7 @@ void write_sample_grid(Context& ctx, const MlpEnergy& model, std::int64_t count,
 }  // namespace
 
 int jem_train(const std::vector<std::string>& argv) {
-    Args args(argv, {"json"});
+    Args args(argv, {"json", "class-conditional"});
     const std::string dir = args.text("data", default_fashion_mnist_dir());
     const std::string widths_text = args.text("widths", "784,256,256,10");
     const auto widths = widths_of(widths_text);
@@ -119,6 +119,7 @@ int jem_train(const std::vector<std::string>& argv) {
     o.classifier_weight = static_cast<float>(args.number("clf-weight", 1.0));
     o.generative_weight = static_cast<float>(args.number("gen-weight", 1.0));
     o.energy_l2 = static_cast<float>(args.number("energy-l2", 0.0));
+    o.class_conditional = args.has("class-conditional");
     const std::int64_t limit = args.integer("train-limit", 0);
     const std::int64_t valid = args.integer("valid", 5000);
     const std::int64_t patience = args.integer("patience", 0);

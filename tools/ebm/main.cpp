@@ -19,7 +19,7 @@ const char* usage =
     "       ebm jem train  [--data DIR] [--widths 784,256,256,10] [--activation elu] [--epochs N] [--batch 64]\n"
     "                      [--optimizer sgd|adam|adamax] [--lr X] [--weight-decay X] [--sgld-steps 20] [--sgld-alpha 1]\n"
     "                      [--sgld-sigma 0.01] [--buffer 10000] [--reinit 0.05] [--clf-weight 1] [--gen-weight 1]\n"
-    "                      [--energy-l2 0] [--train-limit N] [--valid 5000] [--patience P] [--seed S] [--backend ...]\n"
+    "                      [--energy-l2 0] [--class-conditional] [--train-limit N] [--valid 5000] [--patience P] [--seed S] [--backend ...]\n"
     "                      [--out FILE] [--curves CSV] [--resume FILE] [--json]\n"
     "       ebm jem eval   --model FILE [--data DIR] [--backend ...] [--json]\n"
     "       ebm jem sample --model FILE [--count 64 | --per-class] [--steps 200] [--seed S] [--backend ...] [--out PNG]\n";
