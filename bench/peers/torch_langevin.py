@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """PyTorch peer of ebm-bench's langevin workload: SGLD chains on an MLP energy
 E(x) = -logsumexp(f(x)) written as Tomczak's listing 6.1 does it (autograd.grad
-every step, randn_like noise), eager and with the step compiled by torch.compile;
+every step, randn_like noise), eager and with the step compiled by torch.compile,
+in fp32, tf32 and bf16 (autocast);
 the same networks (784-256-256-10 and 64-512-512-512-10, ELU), chain counts and
 step counts, timed with CUDA events (a wall clock on the CPU), written in
 ebm-bench's JSON format.
@@ -9,6 +10,7 @@ ebm-bench's JSON format.
     python3 bench/peers/torch_langevin.py --chains 256 4096 65536 --json torch_langevin.json
 """
 import argparse
+import contextlib
 import json
 
 import torch
@@ -40,8 +42,9 @@ def main():
     cuda, dev, device_name = device()
     records = []
     steps_fns = variants(sgld_step)
-    for precision in ("fp32", "tf32") if cuda else ("fp32",):
+    for precision in ("fp32", "tf32", "bf16") if cuda else ("fp32",):
         torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
+        cast = torch.autocast("cuda", dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
         for widths in ([784, 256, 256, 10], [64, 512, 512, 512, 10]):
             torch.manual_seed(1)
             net = mlp(widths).to(dev)
@@ -50,7 +53,8 @@ def main():
                 for steps in a.steps:
                     for chains in a.chains:
                         x0 = torch.rand(chains, widths[0], device=dev) * 2 - 1
-                        med, lo, hi = time_ms(lambda: chain(step, net, x0, steps), a.reps, cuda)
+                        with cast:
+                            med, lo, hi = time_ms(lambda: chain(step, net, x0, steps), a.reps, cuda)
                         chain_steps = chains * steps
                         records.append({
                             "workload": "langevin",
