@@ -185,7 +185,8 @@ Record run_rbm_gibbs(Context& ctx, const std::string& variant, std::int64_t chai
     const Stats s = time_runs(
         ctx,
         [&](int) {
-            for (std::int64_t t = 0; t < steps; ++t) gibbs_step(ctx, rbm, v, h, step++);
+            gibbs_chain(ctx, rbm, v, h, step, static_cast<int>(steps));
+            step += static_cast<std::uint32_t>(steps);
         },
         1, reps);
     const double sweeps = static_cast<double>(chains * steps);

@@ -13,6 +13,7 @@
 #include "kernels/columns.hpp"
 #include "kernels/logsumexp.hpp"
 #include "kernels/rbm.hpp"
+#include "rbm_device.hpp"
 #endif
 
 namespace ebmkit {
@@ -54,18 +55,26 @@ Rbm Rbm::to(Device device) const {
 namespace {
 
 #if EBMKIT_WITH_CUDA
-kernels::RbmDevice device_view(const Rbm& rbm) {
-    return {rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), rbm.visible(), rbm.hidden()};
+// k sweeps of the chains v [rows, D] (h [rows, M] the last hidden sample): one on-chip
+// launch where the chains fit, else a launch per half-sweep; the same draws either way.
+void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmDevice& dev, float* v, float* h, std::int64_t rows,
+                       std::uint32_t first_step, int k) {
+    if (kernels::rbm_gibbs_chain_rows(dev, rows) > 0) {
+        return kernels::rbm_gibbs_chain(dev, v, h, rows, ctx.seed(), first_step, k, ctx.stream());
+    }
+    for (int sweep = 0; sweep < k; ++sweep) {
+        const std::uint32_t step = first_step + static_cast<std::uint32_t>(sweep);
+        kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), step, ctx.stream());
+        kernels::rbm_visible(dev, h, rows, v, kernels::RbmUnits::Samples, ctx.seed(), step, ctx.stream());
+    }
 }
-#endif
 
-#if EBMKIT_WITH_CUDA
 // Data statistics from p(h | v_data), k sweeps of the chains, chain statistics from
 // p(h | v_chain); the outer products through cuBLAS at the context's precision.
 void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
                       std::uint32_t first_step, Rbm& grad) {
     const std::int64_t n = data.dim(0), s = chains.dim(0), d = rbm.visible(), m = rbm.hidden();
-    const kernels::RbmDevice dev = device_view(rbm);
+    const kernels::RbmDevice dev = detail::rbm_device(ctx, rbm);
     auto* scratch = static_cast<float*>(ctx.workspace(sizeof(float) * static_cast<std::size_t>((n + s) * m)));
     float* ph = scratch;
     float* h = scratch + n * m;
@@ -74,11 +83,7 @@ void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, Tensor
     kernels::outer_product_sum(ctx.cublas(), data.data<float>(), ph, n, d, m, 1.0f / n, false, ctx.precision(), grad.w().data<float>());
     kernels::scaled_column_sums(data.data<float>(), n, d, 1.0f / n, false, grad.b().data<float>(), ctx.stream());
     kernels::scaled_column_sums(ph, n, m, 1.0f / n, false, grad.c().data<float>(), ctx.stream());
-    for (int sweep = 0; sweep < k; ++sweep) {
-        const std::uint32_t step = first_step + static_cast<std::uint32_t>(sweep);
-        kernels::rbm_hidden(dev, v, s, h, kernels::RbmUnits::Samples, ctx.seed(), step, ctx.stream());
-        kernels::rbm_visible(dev, h, s, v, kernels::RbmUnits::Samples, ctx.seed(), step, ctx.stream());
-    }
+    gibbs_sweeps_cuda(ctx, dev, v, h, s, first_step, k);
     kernels::rbm_hidden(dev, v, s, h, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
     kernels::outer_product_sum(ctx.cublas(), v, h, s, d, m, -1.0f / s, true, ctx.precision(), grad.w().data<float>());
     kernels::scaled_column_sums(v, s, d, -1.0f / s, true, grad.b().data<float>(), ctx.stream());
@@ -96,7 +101,7 @@ double log_partition_exact_cuda(Context& ctx, const Rbm& rbm, std::int64_t units
     float* terms = bits + chunk * units;
     float* chunk_lse = terms + chunk;
     for (std::int64_t c = 0; c < chunks; ++c) {
-        kernels::rbm_log_partition_terms(device_view(rbm), static_cast<std::uint64_t>(c * chunk), chunk, bits, terms,
+        kernels::rbm_log_partition_terms(detail::rbm_device(ctx, rbm), static_cast<std::uint64_t>(c * chunk), chunk, bits, terms,
                                          ctx.stream());
         kernels::logsumexp_forward(terms, chunk_lse + c, 1, chunk, ctx.stream());
     }
@@ -131,7 +136,7 @@ void rbm_hidden_probs(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorVie
     detail::check_no_alias(op, "v", v, "ph", ph);
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        kernels::rbm_hidden(device_view(rbm), v.data<float>(), v.dim(0), ph.data<float>(),
+        kernels::rbm_hidden(detail::rbm_device(ctx, rbm), v.data<float>(), v.dim(0), ph.data<float>(),
                             kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
         return;
     }
@@ -147,7 +152,7 @@ void rbm_visible_probs(Context& ctx, const Rbm& rbm, ConstTensorView h, TensorVi
     detail::check_no_alias(op, "h", h, "pv", pv);
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        kernels::rbm_visible(device_view(rbm), h.data<float>(), h.dim(0), pv.data<float>(),
+        kernels::rbm_visible(detail::rbm_device(ctx, rbm), h.data<float>(), h.dim(0), pv.data<float>(),
                              kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
         return;
     }
@@ -163,7 +168,7 @@ void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::u
     detail::check_no_alias(op, "v", v, "h", h);
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        const kernels::RbmDevice dev = device_view(rbm);
+        const kernels::RbmDevice dev = detail::rbm_device(ctx, rbm);
         kernels::rbm_hidden(dev, v.data<float>(), v.dim(0), h.data<float>(), kernels::RbmUnits::Samples, ctx.seed(),
                             step, ctx.stream());
         kernels::rbm_visible(dev, h.data<float>(), v.dim(0), v.data<float>(), kernels::RbmUnits::Samples, ctx.seed(),
@@ -174,6 +179,25 @@ void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::u
     cpu::gibbs_step(cpu::params_of(rbm), v.data<float>(), h.data<float>(), v.dim(0), ctx.seed(), step);
 }
 
+void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t first_step, int k) {
+    constexpr const char* op = "gibbs_chain";
+    detail::check_rbm_device(op, ctx, rbm);
+    detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
+    detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "v", v, "h", h);
+    if (k < 0) detail::fail(std::string(op) + ": k must be >= 0, got " + std::to_string(k));
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        return gibbs_sweeps_cuda(ctx, detail::rbm_device(ctx, rbm), v.data<float>(), h.data<float>(), v.dim(0),
+                                 first_step, k);
+    }
+#endif
+    for (int s = 0; s < k; ++s) {
+        cpu::gibbs_step(cpu::params_of(rbm), v.data<float>(), h.data<float>(), v.dim(0), ctx.seed(),
+                        first_step + static_cast<std::uint32_t>(s));
+    }
+}
+
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) {
     constexpr const char* op = "free_energy";
     detail::check_rbm_device(op, ctx, rbm);
@@ -182,7 +206,7 @@ void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) 
     detail::check_no_alias(op, "v", v, "f", f);
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        kernels::rbm_free_energy(device_view(rbm), v.data<float>(), v.dim(0), f.data<float>(), ctx.stream());
+        kernels::rbm_free_energy(detail::rbm_device(ctx, rbm), v.data<float>(), v.dim(0), f.data<float>(), ctx.stream());
         return;
     }
 #endif

@@ -10,6 +10,7 @@
 #include "ebmkit/rbm.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/rbm.hpp"
+#include "rbm_device.hpp"
 #endif
 
 namespace ebmkit {
@@ -58,8 +59,7 @@ AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_v
         auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * runs + sizeof(float) * runs * (d + m)));
         auto* log_w = reinterpret_cast<double*>(scratch);
         auto* v = reinterpret_cast<float*>(scratch + sizeof(double) * runs);
-        kernels::rbm_ais({rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), d, m},
-                         base_visible_bias.data<float>(), runs, betas.data(), static_cast<std::int64_t>(betas.size()),
+        kernels::rbm_ais(detail::rbm_device(ctx, rbm), base_visible_bias.data<float>(), runs, betas.data(), static_cast<std::int64_t>(betas.size()),
                          ctx.seed(), v, v + runs * d, log_w, ctx.stream());
         r.log_weights.resize(static_cast<std::size_t>(runs));
         detail::device_copy(r.log_weights.data(), log_w, sizeof(double) * runs);

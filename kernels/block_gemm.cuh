@@ -16,11 +16,13 @@
 #pragma once
 
 #include <cuda_bf16.h>
+#include <cuda_runtime.h>
 #include <mma.h>
 
 #include <type_traits>
 
 #include "ebmkit/context.hpp"
+#include "kernels/cuda_check.hpp"
 
 namespace ebmkit::kernels::block {
 
@@ -71,6 +73,37 @@ struct Staging {
     static constexpr int c_bytes = P == Precision::Fp32 ? 0 : ROWS * c_ld * 4;
     static constexpr int bytes = a_bytes + b_bytes + c_bytes;
 };
+
+template <Precision P>
+int staging_bytes(int rows) {
+    switch (rows) {
+        case 16: return Staging<16, P>::bytes;
+        case 32: return Staging<32, P>::bytes;
+        default: return Staging<64, P>::bytes;
+    }
+}
+
+inline int staging_bytes(Precision p, int rows) {
+    switch (p) {
+        case Precision::Fp32: return staging_bytes<Precision::Fp32>(rows);
+        case Precision::Tf32: return staging_bytes<Precision::Tf32>(rows);
+        case Precision::Bf16: return staging_bytes<Precision::Bf16>(rows);
+    }
+    return 0;
+}
+
+struct DeviceLimits {
+    int shared_bytes, multiprocessors;
+};
+
+inline DeviceLimits device_limits() {
+    int device = 0;
+    DeviceLimits d{};
+    EBMKIT_CUDA_CHECK(cudaGetDevice(&device));
+    EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&d.shared_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+    EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&d.multiprocessors, cudaDevAttrMultiProcessorCount, device));
+    return d;
+}
 
 // FORWARD: B(k, c) = w[c * inner + k] (w is [cols, inner]); otherwise B(k, c) = w[k * ld_w + c]
 // (w is [inner, ld_w]). The caller keeps `staging` (Staging<ROWS, P>::bytes, 32-byte

@@ -96,7 +96,7 @@ void launch_rows(int rows_per_block, const Tile& t, const Chains& c, cudaStream_
 }  // namespace
 
 int langevin_chain_fused_rows(const MlpLayers& mlp, std::int64_t rows) {
-    return mlp_block::rows_per_block(mlp, rows, mlp.precision, true, mlp_block::device_limits());
+    return mlp_block::rows_per_block(mlp, rows, mlp.precision, true, block::device_limits());
 }
 
 void langevin_chain_fused(const MlpLayers& mlp, float* x, std::int64_t rows, const std::int32_t* labels,

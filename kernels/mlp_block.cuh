@@ -38,24 +38,6 @@ struct Tile {
     float slope;
 };
 
-template <Precision P>
-int staging_bytes(int rows) {
-    switch (rows) {
-        case 16: return block::Staging<16, P>::bytes;
-        case 32: return block::Staging<32, P>::bytes;
-        default: return block::Staging<64, P>::bytes;
-    }
-}
-
-inline int staging_bytes(Precision p, int rows) {
-    switch (p) {
-        case Precision::Fp32: return staging_bytes<Precision::Fp32>(rows);
-        case Precision::Tf32: return staging_bytes<Precision::Tf32>(rows);
-        case Precision::Bf16: return staging_bytes<Precision::Bf16>(rows);
-    }
-    return 0;
-}
-
 // The plan for `rows` rows per block; with_input also keeps x [rows, widths[0]] on chip.
 inline Tile plan(const MlpLayers& mlp, int rows, Precision precision, bool with_input) {
     Tile t{};
@@ -74,29 +56,16 @@ inline Tile plan(const MlpLayers& mlp, int rows, Precision precision, bool with_
         }
     }
     const long long staging = (floats * 4 + 31) / 32 * 32;
-    const long long bytes = staging + staging_bytes(precision, rows);
+    const long long bytes = staging + block::staging_bytes(precision, rows);
     t.staging = static_cast<int>(std::min<long long>(staging, 1 << 30));
     t.bytes = static_cast<int>(std::min<long long>(bytes, 1 << 30));
     return t;
 }
 
-struct DeviceLimits {
-    int shared_bytes, multiprocessors;
-};
-
-inline DeviceLimits device_limits() {
-    int device = 0;
-    DeviceLimits d{};
-    EBMKIT_CUDA_CHECK(cudaGetDevice(&device));
-    EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&d.shared_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-    EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&d.multiprocessors, cudaDevAttrMultiProcessorCount, device));
-    return d;
-}
-
 // Rows per block: the largest of 64, 32, 16 that fits and still gives every
 // multiprocessor a block; 0 when not even 16 rows fit (the caller falls back).
 inline int rows_per_block(const MlpLayers& mlp, std::int64_t rows, Precision precision, bool with_input,
-                          const DeviceLimits& limits) {
+                          const block::DeviceLimits& limits) {
     if (mlp.weights.size() > static_cast<std::size_t>(max_layers)) return 0;
     for (std::int64_t w : mlp.widths) {
         if (w > (1 << 20)) return 0;

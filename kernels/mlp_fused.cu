@@ -130,7 +130,7 @@ void launch_fused(const MlpLayers& mlp, const Io& io, cudaStream_t stream) {
 }  // namespace
 
 int mlp_fused_rows(const MlpLayers& mlp, std::int64_t rows) {
-    return mlp_block::rows_per_block(mlp, rows, mlp.precision, false, mlp_block::device_limits());
+    return mlp_block::rows_per_block(mlp, rows, mlp.precision, false, block::device_limits());
 }
 
 void mlp_fused_energy(const MlpLayers& mlp, const float* x, std::int64_t rows, const std::int32_t* labels,

@@ -10,11 +10,13 @@
 //             sum_j softplus(beta_k x_j) - softplus(beta_{k-1} x_j) (+ the visible term below)
 //     visible p(v = 1 | h) = sigm((1 - beta) b_A + beta (b + h W^T))
 //
-// Launch strategy: 64 x 64 output tiles, 256 threads, each thread a 4 x 4 register
-// tile of 4 consecutive units, so one 128-bit Philox block covers a thread's four
-// draws in a row; the inner dimension is streamed through shared memory 16 at a
-// time. FP32 SIMT arithmetic (exact for the 0/1 states). The weight-gradient outer
-// products of CD go to cuBLAS.
+// Launch strategy: each product is a kernels::block::gemm of a 64-row x 64-column
+// output tile per block (FP32 SIMT, or TF32 / BF16 tensor cores at the context's
+// precision: the 0/1 states are exact in any of them, only the weights are rounded),
+// the sigmoid, the Philox draw (one 128-bit block per four units of a row) and the
+// Bernoulli decision in its epilogue. k Gibbs sweeps of up to a few thousand units
+// run in one launch that keeps each block's chains, v and h, in shared memory
+// throughout (rbm_gibbs_chain). The weight-gradient outer products of CD go to cuBLAS.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -24,6 +26,7 @@
 
 #include "kernels/cuda_check.hpp"
 #include "kernels/gemm.hpp"
+#include "kernels/block_gemm.cuh"
 #include "kernels/philox_device.cuh"
 #include "kernels/rbm.hpp"
 
@@ -31,7 +34,7 @@ namespace ebmkit::kernels {
 
 namespace {
 
-constexpr int tile_rows = 64, tile_cols = 64, tile_inner = 16, threads = 256;
+constexpr int tile_rows = 64, threads = block::threads;
 
 enum class Epilogue { Probability, Sample, NegSoftplusSum, AisHidden };
 
@@ -56,72 +59,80 @@ struct GemmParams {
 __device__ __forceinline__ float sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }
 __device__ __forceinline__ float softplus(float z) { return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z))); }
 
-template <bool TRANSPOSED, Epilogue EPILOGUE>
-__global__ void __launch_bounds__(threads) rbm_gemm(GemmParams p) {
-    __shared__ float a_tile[tile_inner][tile_rows];
-    __shared__ float w_tile[tile_inner][tile_cols + 4];  // padding eases the transposed stores
-    const int tid = threadIdx.x, tx = tid % 16, ty = tid / 16;
-    const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.y) * tile_rows;
-    const int col0 = blockIdx.x * tile_cols;
-    float acc[4][4] = {};
-    for (int k0 = 0; k0 < p.inner; k0 += tile_inner) {
-        for (int e = tid; e < tile_rows * tile_inner; e += threads) {
-            const int r = e / tile_inner, k = e % tile_inner;
-            const std::int64_t row = row0 + r;
-            a_tile[k][r] = row < p.rows && k0 + k < p.inner ? p.a[row * p.inner + k0 + k] : 0.0f;
-        }
-        for (int e = tid; e < tile_cols * tile_inner; e += threads) {
-            int k, c;
-            if constexpr (TRANSPOSED) c = e / tile_inner, k = e % tile_inner;
-            else k = e / tile_cols, c = e % tile_cols;
-            const bool inside = col0 + c < p.cols && k0 + k < p.inner;
-            const std::int64_t at = TRANSPOSED ? static_cast<std::int64_t>(col0 + c) * p.inner + k0 + k
-                                               : static_cast<std::int64_t>(k0 + k) * p.cols + col0 + c;
-            w_tile[k][c] = inside ? p.w[at] : 0.0f;
-        }
-        __syncthreads();
-#pragma unroll
-        for (int k = 0; k < tile_inner; ++k) {
-            float a[4], w[4];
-#pragma unroll
-            for (int i = 0; i < 4; ++i) a[i] = a_tile[k][ty * 4 + i];
-#pragma unroll
-            for (int j = 0; j < 4; ++j) w[j] = w_tile[k][tx * 4 + j];
-#pragma unroll
-            for (int i = 0; i < 4; ++i) {
-#pragma unroll
-                for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(a[i], w[j], acc[i][j]);
-            }
-        }
-        __syncthreads();
+// Row `row`'s units col .. col+3 from their products acc (bias not yet added).
+template <Epilogue EPILOGUE>
+__device__ void finish(const GemmParams& p, std::int64_t row, int col, const float* acc, float* out_row) {
+    float u[4];
+    if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
+        uniform4(philox_block(p.seed, p.purpose, static_cast<std::uint32_t>(row), p.step, static_cast<std::uint32_t>(col / 4)),
+                 u);
     }
-    const int col = col0 + tx * 4;  // a multiple of 4: one Philox block per row
+    float softplus_sum = 0.0f;
 #pragma unroll
-    for (int i = 0; i < 4; ++i) {
-        const std::int64_t row = row0 + ty * 4 + i;
-        if (row >= p.rows) continue;
-        float u[4];
+    for (int j = 0; j < 4; ++j) {
+        if (col + j >= p.cols) break;
+        const float x = acc[j] + p.bias[col + j];
+        const float z = p.scale * x + (p.base ? p.base_scale * p.base[col + j] : 0.0f);
+        if constexpr (EPILOGUE == Epilogue::Probability) out_row[col + j] = sigmoid(z);
         if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
-            uniform4(philox_block(p.seed, p.purpose, static_cast<std::uint32_t>(row), p.step,
-                                  static_cast<std::uint32_t>(col / 4)),
-                     u);
+            out_row[col + j] = u[j] <= sigmoid(z) ? 1.0f : 0.0f;
         }
-        float softplus_sum = 0.0f;
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-            if (col + j >= p.cols) continue;
-            const float x = acc[i][j] + p.bias[col + j];
-            const float z = p.scale * x + (p.base ? p.base_scale * p.base[col + j] : 0.0f);
-            if constexpr (EPILOGUE == Epilogue::Probability) p.out[row * p.cols + col + j] = sigmoid(z);
-            if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
-                p.out[row * p.cols + col + j] = u[j] <= sigmoid(z) ? 1.0f : 0.0f;
-            }
-            if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) softplus_sum += softplus(z);
-            if constexpr (EPILOGUE == Epilogue::AisHidden) softplus_sum += softplus(z) - softplus(p.previous_scale * x);
-        }
-        if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) atomicAdd(p.out + row, -softplus_sum);
-        if constexpr (EPILOGUE == Epilogue::AisHidden) atomicAdd(p.log_weights + row, static_cast<double>(softplus_sum));
+        if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) softplus_sum += softplus(z);
+        if constexpr (EPILOGUE == Epilogue::AisHidden) softplus_sum += softplus(z) - softplus(p.previous_scale * x);
     }
+    if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) atomicAdd(p.out + row, -softplus_sum);
+    if constexpr (EPILOGUE == Epilogue::AisHidden) atomicAdd(p.log_weights + row, static_cast<double>(softplus_sum));
+}
+
+template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
+__global__ void __launch_bounds__(threads) rbm_gemm(GemmParams p) {
+    __shared__ __align__(128) unsigned char staging[block::Staging<tile_rows, P>::bytes];
+    const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.y) * tile_rows;
+    const int col0 = blockIdx.x * block::tile_cols;
+    const int valid = static_cast<int>(p.rows - row0 < tile_rows ? p.rows - row0 : tile_rows);
+    const float* a = p.a + row0 * p.inner;
+    auto a_at = [&](int r, int k) { return r < valid ? a[static_cast<std::int64_t>(r) * p.inner + k] : 0.0f; };
+    auto epilogue = [&](int r, int col, const float* acc) {
+        if (r < valid) finish<EPILOGUE>(p, row0 + r, col, acc, p.out + (row0 + r) * p.cols);
+    };
+    const int col_end = col0 + block::tile_cols < p.cols ? col0 + block::tile_cols : p.cols;
+    // TRANSPOSED reads W [cols, inner] along the inner dimension: the forward-layer layout.
+    block::gemm<tile_rows, P, TRANSPOSED>(staging, p.w, TRANSPOSED ? p.inner : p.cols, col0, col_end, p.inner, a_at,
+                                          epilogue);
+}
+
+// k sweeps of block Gibbs sampling, the block's chains in shared memory throughout:
+// h ~ p(h | v) keyed (seed, GibbsHidden, chain, step), v ~ p(v | h) keyed GibbsVisible.
+template <int ROWS, Precision P>
+__global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmDevice rbm, float* v, float* h, std::int64_t rows,
+                                                           std::uint64_t seed, std::uint32_t first_step, int sweeps,
+                                                           int ld_v, int ld_h) {
+    extern __shared__ __align__(128) unsigned char shared[];
+    const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
+    float* vs = reinterpret_cast<float*>(shared);
+    float* hs = vs + ROWS * ld_v;
+    unsigned char* staging = shared + block::round_up(ROWS * (ld_v + ld_h) * 4, 32);
+    const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.x) * ROWS;
+    const int valid = static_cast<int>(rows - row0 < ROWS ? rows - row0 : ROWS);
+    for (int e = threadIdx.x; e < ROWS * d; e += threads) {
+        vs[e / d * ld_v + e % d] = e / d < valid ? v[row0 * d + e] : 0.0f;
+    }
+    __syncthreads();
+    GemmParams hp{nullptr, rbm.w, rbm.c, nullptr, rows, m, d, seed, 0, RngPurpose::GibbsHidden};
+    GemmParams vp{nullptr, rbm.w, rbm.b, nullptr, rows, d, m, seed, 0, RngPurpose::GibbsVisible};
+    auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
+    auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
+    for (int s = 0; s < sweeps; ++s) {
+        hp.step = vp.step = first_step + static_cast<std::uint32_t>(s);
+        block::gemm<ROWS, P, false>(staging, rbm.w, m, 0, m, d, v_at, [&](int r, int col, const float* acc) {
+            finish<Epilogue::Sample>(hp, row0 + r, col, acc, hs + r * ld_h);
+        });
+        block::gemm<ROWS, P, true>(staging, rbm.w, m, 0, d, m, h_at, [&](int r, int col, const float* acc) {
+            finish<Epilogue::Sample>(vp, row0 + r, col, acc, vs + r * ld_v);
+        });
+    }
+    for (int e = threadIdx.x; e < valid * d; e += threads) v[row0 * d + e] = vs[e / d * ld_v + e % d];
+    for (int e = threadIdx.x; e < valid * m; e += threads) h[row0 * m + e] = hs[e / m * ld_h + e % m];
 }
 
 // f[r] = -b^T v_r: a warp per row.
@@ -174,22 +185,62 @@ __global__ void negate(float* __restrict__ x, std::int64_t n) {
     if (i < n) x[i] = -x[i];
 }
 
-template <bool TRANSPOSED, Epilogue EPILOGUE>
-void launch(const GemmParams& p, cudaStream_t stream) {
+template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
+void launch_at(const GemmParams& p, cudaStream_t stream) {
     constexpr std::int64_t max_rows = std::int64_t{65535} * tile_rows;  // gridDim.y limit
     if (p.rows > max_rows) {
         throw Error("rbm kernels: " + std::to_string(p.rows) + " rows exceed the " + std::to_string(max_rows) +
                     " one launch covers");
     }
-    const dim3 grid((p.cols + tile_cols - 1) / tile_cols, static_cast<unsigned>((p.rows + tile_rows - 1) / tile_rows));
-    rbm_gemm<TRANSPOSED, EPILOGUE><<<grid, threads, 0, stream>>>(p);
+    const dim3 grid((p.cols + block::tile_cols - 1) / block::tile_cols,
+                    static_cast<unsigned>((p.rows + tile_rows - 1) / tile_rows));
+    rbm_gemm<P, TRANSPOSED, EPILOGUE><<<grid, threads, 0, stream>>>(p);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
+template <bool TRANSPOSED, Epilogue EPILOGUE>
+void launch(const GemmParams& p, Precision precision, cudaStream_t stream) {
+    switch (precision) {
+        case Precision::Fp32: return launch_at<Precision::Fp32, TRANSPOSED, EPILOGUE>(p, stream);
+        case Precision::Tf32: return launch_at<Precision::Tf32, TRANSPOSED, EPILOGUE>(p, stream);
+        case Precision::Bf16: return launch_at<Precision::Bf16, TRANSPOSED, EPILOGUE>(p, stream);
+    }
+}
+
 template <bool TRANSPOSED>
-void launch_units(const GemmParams& p, RbmUnits units, cudaStream_t stream) {
-    if (units == RbmUnits::Samples) launch<TRANSPOSED, Epilogue::Sample>(p, stream);
-    else launch<TRANSPOSED, Epilogue::Probability>(p, stream);
+void launch_units(const GemmParams& p, RbmUnits units, Precision precision, cudaStream_t stream) {
+    if (units == RbmUnits::Samples) launch<TRANSPOSED, Epilogue::Sample>(p, precision, stream);
+    else launch<TRANSPOSED, Epilogue::Probability>(p, precision, stream);
+}
+
+// Shared memory of the on-chip chain kernel for ROWS chains.
+int chain_bytes(const RbmDevice& rbm, int rows) {
+    const long long states = static_cast<long long>(rows) *
+                             (block::round_up(static_cast<int>(rbm.visible), 4) + block::round_up(static_cast<int>(rbm.hidden), 4)) * 4;
+    const long long bytes = (states + 31) / 32 * 32 + block::staging_bytes(rbm.precision, rows);
+    return static_cast<int>(std::min<long long>(bytes, 1 << 30));
+}
+
+template <int ROWS, Precision P>
+void launch_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+                  std::uint32_t first_step, int sweeps, cudaStream_t stream) {
+    const auto kernel = rbm_gibbs_chain<ROWS, P>;
+    const int bytes = chain_bytes(rbm, ROWS);
+    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    kernel<<<static_cast<unsigned>((rows + ROWS - 1) / ROWS), threads, bytes, stream>>>(
+        rbm, v, h, rows, seed, first_step, sweeps, block::round_up(static_cast<int>(rbm.visible), 4),
+        block::round_up(static_cast<int>(rbm.hidden), 4));
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+template <Precision P>
+void launch_chain_rows(int chain_rows, const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+                       std::uint32_t first_step, int sweeps, cudaStream_t stream) {
+    switch (chain_rows) {
+        case 16: return launch_chain<16, P>(rbm, v, h, rows, seed, first_step, sweeps, stream);
+        case 32: return launch_chain<32, P>(rbm, v, h, rows, seed, first_step, sweeps, stream);
+        default: return launch_chain<64, P>(rbm, v, h, rows, seed, first_step, sweeps, stream);
+    }
 }
 
 }  // namespace
@@ -198,14 +249,14 @@ void rbm_hidden(const RbmDevice& rbm, const float* v, std::int64_t rows, float* 
                 std::uint64_t seed, std::uint32_t step, CUstream_st* stream) {
     const GemmParams p{v, rbm.w, rbm.c, out, rows, static_cast<int>(rbm.hidden), static_cast<int>(rbm.visible),
                        seed, step, RngPurpose::GibbsHidden};
-    launch_units<false>(p, units, stream);
+    launch_units<false>(p, units, rbm.precision, stream);
 }
 
 void rbm_visible(const RbmDevice& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
                  std::uint64_t seed, std::uint32_t step, CUstream_st* stream) {
     const GemmParams p{h, rbm.w, rbm.b, out, rows, static_cast<int>(rbm.visible), static_cast<int>(rbm.hidden),
                        seed, step, RngPurpose::GibbsVisible};
-    launch_units<true>(p, units, stream);
+    launch_units<true>(p, units, rbm.precision, stream);
 }
 
 void rbm_free_energy(const RbmDevice& rbm, const float* v, std::int64_t rows, float* f, CUstream_st* stream) {
@@ -215,7 +266,7 @@ void rbm_free_energy(const RbmDevice& rbm, const float* v, std::int64_t rows, fl
     EBMKIT_CUDA_CHECK(cudaGetLastError());
     const GemmParams p{v, rbm.w, rbm.c, f, rows, static_cast<int>(rbm.hidden), static_cast<int>(rbm.visible), 0, 0,
                        RngPurpose::GibbsHidden};
-    launch<false, Epilogue::NegSoftplusSum>(p, stream);
+    launch<false, Epilogue::NegSoftplusSum>(p, rbm.precision, stream);
 }
 
 void rbm_ais(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
@@ -235,7 +286,7 @@ void rbm_ais(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const
         hp.scale = b1;
         hp.previous_scale = b0;
         hp.log_weights = log_w;
-        launch<false, Epilogue::AisHidden>(hp, stream);
+        launch<false, Epilogue::AisHidden>(hp, rbm.precision, stream);
         ais_visible_term<<<warp_blocks, block, 0, stream>>>(v, rbm.b, base_b, runs, d, betas[k] - betas[k - 1], log_w);
         EBMKIT_CUDA_CHECK(cudaGetLastError());
         if (k + 1 == count) break;
@@ -244,7 +295,7 @@ void rbm_ais(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const
         vp.scale = b1;
         vp.base = base_b;
         vp.base_scale = 1.0f - b1;
-        launch<true, Epilogue::Sample>(vp, stream);
+        launch<true, Epilogue::Sample>(vp, rbm.precision, stream);
     }
 }
 
@@ -261,10 +312,32 @@ void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int
         bits, over_hidden ? rbm.c : rbm.b, count, n, terms);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
     const GemmParams p{bits, rbm.w, over_hidden ? rbm.b : rbm.c, terms, count, other, n, 0, 0, RngPurpose::GibbsHidden};
-    if (over_hidden) launch<true, Epilogue::NegSoftplusSum>(p, stream);
-    else launch<false, Epilogue::NegSoftplusSum>(p, stream);
+    if (over_hidden) launch<true, Epilogue::NegSoftplusSum>(p, rbm.precision, stream);
+    else launch<false, Epilogue::NegSoftplusSum>(p, rbm.precision, stream);
     negate<<<static_cast<unsigned>((count + block - 1) / block), block, 0, stream>>>(terms, count);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+int rbm_gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows) {
+    const block::DeviceLimits limits = block::device_limits();
+    int chosen = 0;
+    for (int r : {16, 32, 64}) {
+        if (chain_bytes(rbm, r) > limits.shared_bytes) break;
+        if (chosen == 0 || (rows + r - 1) / r >= limits.multiprocessors) chosen = r;
+    }
+    return chosen;
+}
+
+void rbm_gibbs_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+                     std::uint32_t first_step, int sweeps, CUstream_st* stream) {
+    if (rows == 0 || sweeps == 0) return;
+    const int r = rbm_gibbs_chain_rows(rbm, rows);
+    if (r == 0) throw Error("rbm Gibbs chain: the chains do not fit in a block's shared memory");
+    switch (rbm.precision) {
+        case Precision::Fp32: return launch_chain_rows<Precision::Fp32>(r, rbm, v, h, rows, seed, first_step, sweeps, stream);
+        case Precision::Tf32: return launch_chain_rows<Precision::Tf32>(r, rbm, v, h, rows, seed, first_step, sweeps, stream);
+        case Precision::Bf16: return launch_chain_rows<Precision::Bf16>(r, rbm, v, h, rows, seed, first_step, sweeps, stream);
+    }
 }
 
 void outer_product_sum(cublasContext* cublas, const float* v, const float* ph, std::int64_t rows, std::int64_t d,

@@ -11,12 +11,14 @@ struct cublasContext;
 
 namespace ebmkit::kernels {
 
-// Device pointers to an RBM: w [visible, hidden] row-major, b [visible], c [hidden].
+// Device pointers to an RBM: w [visible, hidden] row-major, b [visible], c [hidden], and
+// the precision of its products.
 struct RbmDevice {
     const float* w;
     const float* b;
     const float* c;
     std::int64_t visible, hidden;
+    Precision precision;
 };
 
 enum class RbmUnits { Probabilities, Samples };
@@ -27,6 +29,16 @@ void rbm_hidden(const RbmDevice& rbm, const float* v, std::int64_t rows, float* 
 // out [rows, visible] = sigm(b + h W^T), or Bernoulli samples keyed (seed, GibbsVisible, row, step, unit).
 void rbm_visible(const RbmDevice& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
                  std::uint64_t seed, std::uint32_t step, CUstream_st* stream);
+// Chains per block rbm_gibbs_chain uses for `rows` chains, or 0 when v and h of 16
+// chains do not fit in a block's shared memory (the caller then loops rbm_hidden /
+// rbm_visible).
+int rbm_gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows);
+// `sweeps` block-Gibbs sweeps of v [rows, D] in place, keyed first_step, first_step + 1, ...
+// exactly as rbm_hidden then rbm_visible with Samples; h [rows, M] receives the last
+// hidden sample. One launch; each block keeps its chains on chip throughout.
+void rbm_gibbs_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+                     std::uint32_t first_step, int sweeps, CUstream_st* stream);
+
 // f [rows] = -b^T v - sum_j softplus(c_j + v^T W_:j).
 void rbm_free_energy(const RbmDevice& rbm, const float* v, std::int64_t rows, float* f, CUstream_st* stream);
 

@@ -1,10 +1,14 @@
 // RBM CUDA kernels against the CPU reference on awkward shapes, outputs poisoned
 // with NaN first: probabilities and free energies to Fp32 tolerance, samples
 // equal (the uniforms are bit-identical; only a u within rounding of p may flip),
-// CD gradients, and Gibbs chains of a tiny RBM against its exact distribution.
+// CD gradients, Tf32 / Bf16 products within DESIGN.md's tolerances, the on-chip
+// k-sweep chain kernel against k single sweeps, and Gibbs chains of a tiny RBM
+// against its exact distribution in every precision.
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
+#include <utility>
 
 #include "support.hpp"
 
@@ -46,6 +50,54 @@ TEST_F(RbmGpu, ConditionalsAndFreeEnergyMatchCpu) {
         EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), 1e-5) << n << "x" << d << "x" << m;
         EXPECT_LT(test::relative_error(pv.to_vector<float>(), pv_ref.to_vector<float>()), 1e-5) << n << "x" << d << "x" << m;
         EXPECT_LT(test::relative_error(f.to_vector<float>(), f_ref.to_vector<float>()), 1e-5) << n << "x" << d << "x" << m;
+    }
+}
+
+TEST_F(RbmGpu, TensorCorePrecisionsStayWithinTolerance) {
+    auto rng = test::fresh_rng();
+    Context cpu(Backend::Cpu);
+    for (auto [precision, limit] : {std::pair{Precision::Tf32, 3e-3}, {Precision::Bf16, 2e-2}}) {
+        Context gpu(Backend::Cuda, 0, precision);
+        for (const auto& s : shapes) {
+            const std::int64_t n = s[0], d = s[1], m = s[2];
+            Rbm rbm = test::random_rbm(rng, d, m, 0.5f);
+            const Rbm drbm = rbm.to(Device::Cuda);
+            const Tensor v = test::random_bits(rng, n, d), h = test::random_bits(rng, n, m);
+            Tensor ph = test::poisoned({n, m}, Device::Cuda), pv = test::poisoned({n, d}, Device::Cuda);
+            Tensor f = test::poisoned({n}, Device::Cuda);
+            rbm_hidden_probs(gpu, drbm, v.to(Device::Cuda), ph);
+            rbm_visible_probs(gpu, drbm, h.to(Device::Cuda), pv);
+            free_energy(gpu, drbm, v.to(Device::Cuda), f);
+            Tensor ph_ref({n, m}), pv_ref({n, d}), f_ref({n});
+            rbm_hidden_probs(cpu, rbm, v, ph_ref);
+            rbm_visible_probs(cpu, rbm, h, pv_ref);
+            free_energy(cpu, rbm, v, f_ref);
+            const std::string what = std::string(to_string(precision)) + " " + std::to_string(n) + "x" +
+                                     std::to_string(d) + "x" + std::to_string(m);
+            EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), limit) << what;
+            EXPECT_LT(test::relative_error(pv.to_vector<float>(), pv_ref.to_vector<float>()), limit) << what;
+            EXPECT_LT(test::relative_error(f.to_vector<float>(), f_ref.to_vector<float>()), limit) << what;
+        }
+    }
+}
+
+// The on-chip chain kernel draws what k launches of gibbs_step draw (Fp32: the same
+// products in the same order, so bit for bit), for chain counts that pick 16-, 32-
+// and 64-chain tiles and a shape too large to stay on chip.
+TEST_F(RbmGpu, GibbsChainEqualsRepeatedSteps) {
+    auto rng = test::fresh_rng();
+    Context gpu(Backend::Cuda, rng());
+    const std::int64_t cases[][3] = {{37, 784, 500}, {5000, 33, 20}, {9000, 10, 7}, {20, 3000, 1000}};
+    for (const auto& c : cases) {
+        const std::int64_t n = c[0], d = c[1], m = c[2];
+        const Rbm rbm = test::random_rbm(rng, d, m, 0.3f).to(Device::Cuda);
+        const Tensor start = test::random_bits(rng, n, d);
+        Tensor v1 = start.to(Device::Cuda), v2 = start.to(Device::Cuda);
+        Tensor h1 = test::poisoned({n, m}, Device::Cuda), h2 = test::poisoned({n, m}, Device::Cuda);
+        gibbs_chain(gpu, rbm, v1, h1, 4, 7);
+        for (std::uint32_t s = 4; s < 11; ++s) gibbs_step(gpu, rbm, v2, h2, s);
+        EXPECT_EQ(v1.to_vector<float>(), v2.to_vector<float>()) << n << "x" << d << "x" << m;
+        EXPECT_EQ(h1.to_vector<float>(), h2.to_vector<float>()) << n << "x" << d << "x" << m;
     }
 }
 
@@ -104,23 +156,29 @@ TEST_F(RbmGpu, GibbsChainsReachTheExactDistribution) {
         }
         z += p[v];
     }
+    // 16384 chains, 20 sweeps of burn-in, then 20 sweeps recorded, one gibbs_chain call
+    // per sweep so each state can be counted. Bf16 rounds the weights (relative 2^-9),
+    // which moves p(v) by far less than the bound.
     const std::int64_t chains = 16384;
     const Rbm drbm = rbm.to(Device::Cuda);
-    Tensor v = Tensor::zeros({chains, 4}, DType::F32, Device::Cuda), h = Tensor::zeros({chains, 3}, DType::F32, Device::Cuda);
-    std::vector<double> count(16, 0.0);
-    for (std::uint32_t s = 0; s < 40; ++s) {
-        gibbs_step(gpu, drbm, v, h, s);
-        if (s < 20) continue;
-        const auto host = v.to_vector<float>();
-        for (std::int64_t c = 0; c < chains; ++c) {
-            unsigned mask = 0;
-            for (int i = 0; i < 4; ++i) mask |= (host[c * 4 + i] > 0.5f) << i;
-            count[mask] += 1.0 / (20.0 * chains);
+    for (Precision precision : {Precision::Fp32, Precision::Tf32, Precision::Bf16}) {
+        gpu.set_precision(precision);
+        Tensor v = Tensor::zeros({chains, 4}, DType::F32, Device::Cuda), h = Tensor::zeros({chains, 3}, DType::F32, Device::Cuda);
+        gibbs_chain(gpu, drbm, v, h, 0, 20);
+        std::vector<double> count(16, 0.0);
+        for (std::uint32_t s = 20; s < 40; ++s) {
+            gibbs_chain(gpu, drbm, v, h, s, 1);
+            const auto host = v.to_vector<float>();
+            for (std::int64_t c = 0; c < chains; ++c) {
+                unsigned mask = 0;
+                for (int i = 0; i < 4; ++i) mask |= (host[c * 4 + i] > 0.5f) << i;
+                count[mask] += 1.0 / (20.0 * chains);
+            }
         }
+        double tv = 0;
+        for (int k = 0; k < 16; ++k) tv += std::fabs(count[k] - p[k] / z) / 2;
+        EXPECT_LT(tv, 0.01) << to_string(precision);
     }
-    double tv = 0;
-    for (int k = 0; k < 16; ++k) tv += std::fabs(count[k] - p[k] / z) / 2;
-    EXPECT_LT(tv, 0.01);
 }
 
 TEST_F(RbmGpu, ExactLogPartitionMatchesCpu) {

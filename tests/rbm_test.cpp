@@ -135,6 +135,24 @@ TEST(Rbm, GibbsStepDrawsUnitsFromTheirKeyedUniforms) {
 
 // 4096 chains, 30 sweeps of burn-in, then 30 sweeps recorded: the visible
 // histogram against the exact p(v) of a 4x3 RBM (16 states).
+TEST(Rbm, GibbsChainIsConsecutiveGibbsSteps) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    const Rbm rbm = test::random_rbm(rng, 9, 5, 1.0f);
+    const Tensor start = test::random_bits(rng, 6, 9);
+    Tensor v1 = start.clone(), v2 = start.clone(), h1({6, 5}), h2({6, 5});
+    gibbs_chain(ctx, rbm, v1, h1, 3, 4);
+    for (std::uint32_t s = 3; s < 7; ++s) gibbs_step(ctx, rbm, v2, h2, s);
+    EXPECT_EQ(v1.to_vector<float>(), v2.to_vector<float>());
+    EXPECT_EQ(h1.to_vector<float>(), h2.to_vector<float>());
+    gibbs_chain(ctx, rbm, v1, h1, 0, 0);  // no sweeps: unchanged
+    EXPECT_EQ(v1.to_vector<float>(), v2.to_vector<float>());
+    EXPECT_THROW(gibbs_chain(ctx, rbm, v1, h1, 0, -1), Error);
+    Tensor wrong({6, 4});
+    EXPECT_THROW(gibbs_chain(ctx, rbm, v1, wrong, 0, 1), Error);
+    EXPECT_EQ(v1.to_vector<float>(), v2.to_vector<float>());
+}
+
 TEST(RbmStatistics, GibbsChainsReachTheExactDistribution) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());

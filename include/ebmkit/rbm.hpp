@@ -44,6 +44,13 @@ void rbm_visible_probs(Context& ctx, const Rbm& rbm, ConstTensorView h, TensorVi
 // h: [N, M] receives the hidden sample. step keys both half-sweeps.
 void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t step);
 
+// k sweeps (keyed first_step, first_step + 1, ...), the same draws as k calls of
+// gibbs_step. On CUDA one launch keeps each block's chains on chip for all k sweeps
+// where v and h of 16 chains fit in a block's shared memory (D + M up to about 3,400
+// units); the products run at the context's precision (Fp32 exact; Tf32 / Bf16 round
+// the weights, the 0/1 states are exact).
+void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t first_step, int k);
+
 // F(v) per row: [N].
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f);
 

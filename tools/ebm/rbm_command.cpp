@@ -1,4 +1,5 @@
 // ebm rbm train | eval | sample.
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -215,9 +216,10 @@ int rbm_sample(const std::vector<std::string>& argv) {
     Tensor v = start.to(ctx.device());
     Tensor h({chains, rbm.hidden()}, DType::F32, ctx.device());
     Progress bar("sampling");
-    for (std::int64_t s = 0; s < steps; ++s) {
-        gibbs_step(ctx, rbm, v, h, static_cast<std::uint32_t>(s));
-        bar.update(s + 1, steps);
+    for (std::int64_t s = 0; s < steps; s += 100) {  // 100 sweeps a call, for the progress bar
+        const auto k = static_cast<int>(std::min<std::int64_t>(100, steps - s));
+        gibbs_chain(ctx, rbm, v, h, static_cast<std::uint32_t>(s), k);
+        bar.update(s + k, steps);
     }
     // Show p(v | h) of the last sweep: the mean image of each chain's state.
     Tensor pv({chains, rbm.visible()}, DType::F32, ctx.device());

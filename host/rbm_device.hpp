@@ -1,0 +1,18 @@
+// The CUDA launchers' view of an Rbm (shared by host/rbm.cpp and host/rbm_eval.cpp).
+#pragma once
+
+#if EBMKIT_WITH_CUDA
+#include "ebmkit/context.hpp"
+#include "ebmkit/rbm.hpp"
+#include "kernels/rbm.hpp"
+
+namespace ebmkit::detail {
+
+// Device pointers of the parameters and the context's precision for the products.
+inline kernels::RbmDevice rbm_device(const Context& ctx, const Rbm& rbm) {
+    return {rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), rbm.visible(), rbm.hidden(),
+            ctx.precision()};
+}
+
+}  // namespace ebmkit::detail
+#endif
