@@ -113,7 +113,13 @@ void pseudo_log_likelihood(Context& ctx, const Rbm& rbm, ConstTensorView v, Tens
         cpu::pseudo_log_likelihood(cpu::params_of(rbm), v.data<float>(), v.dim(0), out.data<float>());
         return;
     }
-    // No kernel yet: the host computes it from copies (an evaluation metric, not a hot path).
+#if EBMKIT_WITH_CUDA
+    const kernels::RbmDevice dev = detail::rbm_device(ctx, rbm);
+    if (kernels::rbm_pseudo_log_likelihood_fits(dev)) {
+        return kernels::rbm_pseudo_log_likelihood(dev, v.data<float>(), v.dim(0), out.data<float>(), ctx.stream());
+    }
+#endif
+    // Too many hidden units for the kernel's shared memory: the host computes it from copies.
     const Rbm host_rbm = rbm.to(Device::Host);
     Tensor host_v(v.shape()), host_out({v.dim(0)});
     copy(v, host_v);

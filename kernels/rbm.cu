@@ -135,6 +135,45 @@ __global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmDevice rbm, float*
     for (int e = threadIdx.x; e < valid * m; e += threads) h[row0 * m + e] = hs[e / m * ld_h + e % m];
 }
 
+__device__ __forceinline__ double softplus_d(double z) { return fmax(z, 0.0) + log1p(exp(-fabs(z))); }
+
+// Pseudo-log-likelihood, a block per row: x = c + v W and softplus(x) in shared memory
+// (double, as the CPU reference), then a warp per flipped bit i:
+//   F(v') - F(v) = -b_i delta - sum_j [softplus(x_j + delta W_ij) - softplus(x_j)],  delta = 1 - 2 v_i
+//   log p(v_i | v_-i) = log sigm(F(v') - F(v)).
+__global__ void pseudo_log_likelihood_rows(RbmDevice rbm, const float* __restrict__ v, float* __restrict__ out) {
+    extern __shared__ double pl_shared[];
+    const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
+    double* x = pl_shared;
+    double* sp = pl_shared + m;
+    __shared__ double warp_sums[threads / 32];
+    const float* vr = v + static_cast<std::int64_t>(blockIdx.x) * d;
+    for (int j = threadIdx.x; j < m; j += threads) {
+        double acc = rbm.c[j];
+        for (int i = 0; i < d; ++i) acc += static_cast<double>(vr[i]) * rbm.w[static_cast<std::int64_t>(i) * m + j];
+        x[j] = acc;
+        sp[j] = softplus_d(acc);
+    }
+    __syncthreads();
+    const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+    double pl = 0.0;
+    for (int i = warp; i < d; i += threads / 32) {
+        const double delta = vr[i] != 0.0f ? -1.0 : 1.0;
+        const float* wi = rbm.w + static_cast<std::int64_t>(i) * m;
+        double change = 0.0;
+        for (int j = lane; j < m; j += 32) change += softplus_d(x[j] + delta * wi[j]) - sp[j];
+        for (int o = 16; o > 0; o /= 2) change += __shfl_xor_sync(0xffffffffu, change, o);
+        pl -= softplus_d(static_cast<double>(rbm.b[i]) * delta + change);  // log sigm(F(v') - F(v))
+    }
+    if (lane == 0) warp_sums[warp] = pl;
+    __syncthreads();
+    if (threadIdx.x == 0) {
+        double total = 0.0;
+        for (int w = 0; w < threads / 32; ++w) total += warp_sums[w];
+        out[blockIdx.x] = static_cast<float>(total);
+    }
+}
+
 // f[r] = -b^T v_r: a warp per row.
 __global__ void negative_visible_bias_dot(const float* __restrict__ v, const float* __restrict__ b, std::int64_t rows,
                                           int d, float* __restrict__ f) {
@@ -315,6 +354,20 @@ void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int
     if (over_hidden) launch<true, Epilogue::NegSoftplusSum>(p, rbm.precision, stream);
     else launch<false, Epilogue::NegSoftplusSum>(p, rbm.precision, stream);
     negate<<<static_cast<unsigned>((count + block - 1) / block), block, 0, stream>>>(terms, count);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+bool rbm_pseudo_log_likelihood_fits(const RbmDevice& rbm) {
+    return static_cast<long long>(rbm.hidden) * 2 * sizeof(double) <= block::device_limits().shared_bytes - 1024;
+}
+
+void rbm_pseudo_log_likelihood(const RbmDevice& rbm, const float* v, std::int64_t rows, float* out,
+                               CUstream_st* stream) {
+    if (rows == 0) return;
+    if (rows > 0x7fffffff) throw Error("rbm pseudo-likelihood: too many rows for one launch");
+    const int bytes = static_cast<int>(rbm.hidden * 2 * sizeof(double));
+    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(pseudo_log_likelihood_rows, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    pseudo_log_likelihood_rows<<<static_cast<unsigned>(rows), threads, bytes, stream>>>(rbm, v, out);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

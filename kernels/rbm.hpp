@@ -29,6 +29,12 @@ void rbm_hidden(const RbmDevice& rbm, const float* v, std::int64_t rows, float* 
 // out [rows, visible] = sigm(b + h W^T), or Bernoulli samples keyed (seed, GibbsVisible, row, step, unit).
 void rbm_visible(const RbmDevice& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
                  std::uint64_t seed, std::uint32_t step, CUstream_st* stream);
+// Pseudo-log-likelihood over all D bits of each row of v [rows, D] (double
+// arithmetic); fits when 2 M doubles fit in a block's shared memory (M up to ~14,000).
+bool rbm_pseudo_log_likelihood_fits(const RbmDevice& rbm);
+void rbm_pseudo_log_likelihood(const RbmDevice& rbm, const float* v, std::int64_t rows, float* out,
+                               CUstream_st* stream);
+
 // Chains per block rbm_gibbs_chain uses for `rows` chains, or 0 when v and h of 16
 // chains do not fit in a block's shared memory (the caller then loops rbm_hidden /
 // rbm_visible).

@@ -228,15 +228,20 @@ TEST_F(RbmGpu, TrainerOnTheGpuFollowsTheCpu) {
     EXPECT_LT(test::relative_error(on_gpu.c().to_vector<float>(), on_cpu.c().to_vector<float>()), 1e-4);
 }
 
+// The kernel (double arithmetic) and, for M beyond its shared memory, the host path.
 TEST_F(RbmGpu, PseudoLikelihoodOnACudaContext) {
     Context gpu(Backend::Cuda), cpu(Backend::Cpu);
     auto rng = test::fresh_rng();
-    Rbm rbm = test::random_rbm(rng, 12, 7, 1.0f);
-    const Tensor v = test::random_bits(rng, 9, 12);
-    Tensor out = test::poisoned({9}, Device::Cuda), ref({9});
-    pseudo_log_likelihood(gpu, rbm.to(Device::Cuda), v.to(Device::Cuda), out);
-    pseudo_log_likelihood(cpu, rbm, v, ref);
-    EXPECT_EQ(out.to_vector<float>(), ref.to_vector<float>());
+    const std::int64_t cases[][3] = {{9, 12, 7}, {33, 784, 500}, {1, 1, 1}, {3, 20, 20000}};
+    for (const auto& c : cases) {
+        const std::int64_t n = c[0], d = c[1], m = c[2];
+        Rbm rbm = test::random_rbm(rng, d, m, 0.1f);
+        const Tensor v = test::random_bits(rng, n, d);
+        Tensor out = test::poisoned({n}, Device::Cuda), ref({n});
+        pseudo_log_likelihood(gpu, rbm.to(Device::Cuda), v.to(Device::Cuda), out);
+        pseudo_log_likelihood(cpu, rbm, v, ref);
+        EXPECT_LT(test::relative_error(out.to_vector<float>(), ref.to_vector<float>()), 1e-6) << n << "x" << d << "x" << m;
+    }
 }
 
 }  // namespace
