@@ -140,24 +140,31 @@ TEST_F(LangevinGpu, ReplaySamplerRunsOnTheDevice) {
     EXPECT_LT(test::relative_error(a.to_vector<float>(), b.to_vector<float>()), 1e-5);
 }
 
+// Chains start [N, D] run whole and split after `head` rows (the tail with
+// first_chain = head): the same samples bit for bit.
+void expect_split_matches_whole(Context& gpu, const MlpEnergy& model, LangevinParams p, const Tensor& start,
+                                std::int64_t head, std::uint32_t first_step, std::uint32_t steps) {
+    const std::int64_t n = start.dim(0), d = start.dim(1);
+    Tensor whole = start.to(Device::Cuda), first({head, d}), rest({n - head, d});
+    copy(ConstTensorView(start.data<float>(), {head, d}, DType::F32, Device::Host), first);
+    copy(ConstTensorView(start.data<float>() + head * d, {n - head, d}, DType::F32, Device::Host), rest);
+    Tensor dfirst = first.to(Device::Cuda), drest = rest.to(Device::Cuda);
+    langevin_chain(gpu, model, whole, p, first_step, steps);
+    langevin_chain(gpu, model, dfirst, p, first_step, steps);
+    p.first_chain = static_cast<std::uint32_t>(head);
+    langevin_chain(gpu, model, drest, p, first_step, steps);
+    auto joined = dfirst.to_vector<float>();
+    const auto t = drest.to_vector<float>();
+    joined.insert(joined.end(), t.begin(), t.end());
+    EXPECT_EQ(joined, whole.to_vector<float>());
+}
+
 TEST_F(LangevinGpu, BatchSplitWithChainOffsetsGivesTheSameSamples) {
     auto rng = test::fresh_rng();
     Context gpu(Backend::Cuda, rng(), Precision::Fp32);
     const MlpEnergy model = test::random_mlp(rng, {5, 12, 3}, Activation::softplus()).to(Device::Cuda);
-    LangevinParams p = LangevinParams::with_temperature(0.05f, 1.0f);
-    const Tensor start = test::uniform_tensor(rng, {10, 5}, -1, 1);
-    Tensor whole = start.to(Device::Cuda), head({4, 5}), tail({6, 5});
-    copy(ConstTensorView(start.data<float>(), {4, 5}, DType::F32, Device::Host), head);
-    copy(ConstTensorView(start.data<float>() + 20, {6, 5}, DType::F32, Device::Host), tail);
-    Tensor dhead = head.to(Device::Cuda), dtail = tail.to(Device::Cuda);
-    langevin_chain(gpu, model, whole, p, 3, 7);
-    langevin_chain(gpu, model, dhead, p, 3, 7);
-    p.first_chain = 4;
-    langevin_chain(gpu, model, dtail, p, 3, 7);
-    auto joined = dhead.to_vector<float>();
-    const auto t = dtail.to_vector<float>();
-    joined.insert(joined.end(), t.begin(), t.end());
-    EXPECT_EQ(joined, whole.to_vector<float>());
+    expect_split_matches_whole(gpu, model, LangevinParams::with_temperature(0.05f, 1.0f),
+                               test::uniform_tensor(rng, {10, 5}, -1, 1), 4, 3, 7);
 }
 
 // Chains that take the step-by-step path run as a CUDA graph launched once per step
@@ -187,19 +194,7 @@ TEST_F(LangevinGpu, TileHeightDoesNotChangeTheChains) {
     const MlpEnergy model = test::random_mlp(rng, {9, 40, 4}, Activation::tanh()).to(Device::Cuda);
     LangevinParams p = LangevinParams::with_temperature(0.05f, 1.0f);
     p.clamp = true;
-    const Tensor start = test::uniform_tensor(rng, {4300, 9}, -1, 1);
-    Tensor whole = start.to(Device::Cuda), head({100, 9}), tail({4200, 9});
-    copy(ConstTensorView(start.data<float>(), {100, 9}, DType::F32, Device::Host), head);
-    copy(ConstTensorView(start.data<float>() + 900, {4200, 9}, DType::F32, Device::Host), tail);
-    Tensor dhead = head.to(Device::Cuda), dtail = tail.to(Device::Cuda);
-    langevin_chain(gpu, model, whole, p, 0, 12);
-    langevin_chain(gpu, model, dhead, p, 0, 12);
-    p.first_chain = 100;
-    langevin_chain(gpu, model, dtail, p, 0, 12);
-    auto joined = dhead.to_vector<float>();
-    const auto t = dtail.to_vector<float>();
-    joined.insert(joined.end(), t.begin(), t.end());
-    EXPECT_EQ(joined, whole.to_vector<float>());
+    expect_split_matches_whole(gpu, model, p, test::uniform_tensor(rng, {4300, 9}, -1, 1), 100, 0, 12);
 }
 
 class TwoDimensionalOnGpu : public test::TwoDimensionalEnergy {
