@@ -191,7 +191,8 @@ Record run_rbm_gibbs(Context& ctx, const std::string& variant, std::int64_t chai
         1, reps);
     const double sweeps = static_cast<double>(chains * steps);
     return {"rbm_gibbs",
-            std::to_string(chains) + " chains x " + std::to_string(steps) + " steps, 784x500",
+            std::to_string(chains) + " chains x " + std::to_string(steps) + " steps, 784x500 " +
+                to_string(ctx.precision()),
             variant,
             device_name(ctx),
             s,
@@ -399,12 +400,17 @@ int run(int argc, char** argv) {
             }
         }
         if (!mlp_only && wanted("rbm_gibbs")) {
-            for (std::int64_t chains : o.chains) {
-                // The CPU reference would take minutes on the large configurations.
-                if (!gpu && chains * o.steps > 10240) continue;
-                records.push_back(run_rbm_gibbs(ctx, variant, chains, o.steps, gpu ? o.reps : 3, fp32));
-                print(records.back());
+            for (std::size_t pi = 0; pi < std::size(precisions); ++pi) {
+                if (!gpu && precisions[pi] != Precision::Fp32) continue;
+                ctx.set_precision(precisions[pi]);
+                for (std::int64_t chains : o.chains) {
+                    // The CPU reference would take minutes on the large configurations.
+                    if (!gpu && chains * o.steps > 10240) continue;
+                    records.push_back(run_rbm_gibbs(ctx, variant, chains, o.steps, gpu ? o.reps : 3, gemm[pi]));
+                    print(records.back());
+                }
             }
+            ctx.set_precision(Precision::Fp32);
         }
         if (wanted("langevin")) {
             for (std::size_t pi = 0; pi < std::size(precisions); ++pi) {

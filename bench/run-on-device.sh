@@ -29,7 +29,13 @@ done
 "$bin/ebm-bench" --json "$out/ebm-bench.json" > "$out/ebm-bench.txt" 2>&1
 "$bin/ebm-bench" --workload langevin --chains 256 --chains 4096 --chains 65536 --json "$out/ebm-bench-langevin.json" \
   > "$out/ebm-bench-langevin.txt" 2>&1
+for steps in 1 1000; do
+  "$bin/ebm-bench" --workload rbm_gibbs --steps $steps --reps 5 --json "$out/ebm-bench-gibbs-$steps.json" \
+    > "$out/ebm-bench-gibbs-$steps.txt" 2>&1
+done
 python3 bench/peers/torch_rbm.py --json "$out/torch_rbm.json" > "$out/torch_rbm.txt" 2>&1
+python3 bench/peers/torch_rbm.py --chains 1024 --steps 1000 --reps 3 --json "$out/torch_rbm_1000.json" \
+  > "$out/torch_rbm_1000.txt" 2>&1
 python3 bench/peers/torch_langevin.py --chains 256 4096 65536 --json "$out/torch_langevin.json" > "$out/torch_langevin.txt" 2>&1
 python3 bench/peers/torch_mlp.py --json "$out/torch_mlp.json" > "$out/torch_mlp.txt" 2>&1
 python3 bench/peers/torch_jem.py --json "$out/torch_jem.json" > "$out/torch_jem.txt" 2>&1
