@@ -53,5 +53,23 @@ TEST(Context, AutoPicksCudaExactlyWhenAvailable) {
     EXPECT_NO_THROW(cpu.synchronize());
 }
 
+TEST(Context, ScopedPrecisionAndMlpPath) {
+    Context ctx(Backend::Cpu);
+    EXPECT_EQ(ctx.precision(), Precision::Fp32);
+    EXPECT_EQ(ctx.mlp_path(), MlpPath::Auto);
+    {
+        ScopedPrecision bf16(ctx, Precision::Bf16);
+        EXPECT_EQ(ctx.precision(), Precision::Bf16);
+    }
+    EXPECT_EQ(ctx.precision(), Precision::Fp32);
+    ctx.set_mlp_path(MlpPath::Unfused);
+    EXPECT_EQ(ctx.mlp_path(), MlpPath::Unfused);
+    EXPECT_STREQ(to_string(MlpPath::Fused), "fused");
+    EXPECT_STREQ(to_string(Precision::Bf16), "bf16");
+    // The CPU reference never takes the fused kernels.
+    EXPECT_FALSE(uses_fused_mlp(ctx, MlpEnergy({4, 3, 2}, Activation::elu()), 10));
+    EXPECT_FALSE(uses_fused_chain(ctx, MlpEnergy({4, 3, 2}, Activation::elu()), 10, LangevinParams{}));
+}
+
 }  // namespace
 }  // namespace ebmkit

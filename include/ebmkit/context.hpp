@@ -72,4 +72,20 @@ private:
     std::unique_ptr<CudaResources, CudaResourcesDeleter> cuda_;
 };
 
+// A precision for the calls made within a scope, the context's own restored after:
+//   { ScopedPrecision bf16(ctx, Precision::Bf16); energy_grad_x(ctx, model, x, g); }
+class ScopedPrecision {
+public:
+    ScopedPrecision(Context& ctx, Precision precision) : ctx_(ctx), saved_(ctx.precision()) {
+        ctx.set_precision(precision);
+    }
+    ~ScopedPrecision() { ctx_.set_precision(saved_); }
+    ScopedPrecision(const ScopedPrecision&) = delete;
+    ScopedPrecision& operator=(const ScopedPrecision&) = delete;
+
+private:
+    Context& ctx_;
+    Precision saved_;
+};
+
 }  // namespace ebmkit
