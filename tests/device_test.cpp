@@ -1,6 +1,8 @@
 // Device memory, the Context's CUDA resources, the device side of the argument
-// contract and the optimizer kernel. Each test skips, saying why, where no device is present.
+// contract, the optimizer kernel and JEM training steps on the GPU. Each test skips, saying why, where no device is present.
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "support.hpp"
 
@@ -64,6 +66,39 @@ TEST(OptimizerGpu, KernelMatchesCpu) {
         }
         EXPECT_LT(test::relative_error(device.weight(0).to_vector<float>(), host.weight(0).to_vector<float>()), 1e-6)
             << to_string(kind);
+    }
+}
+
+// A few JEM iterations (fused kernels, replay-buffer SGLD, plain and class-conditional)
+// on the GPU follow the CPU reference from the same seed.
+TEST(JemGpu, IterationsFollowTheCpu) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: JEM on the GPU needs one";
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy start = test::random_mlp(rng, {20, 32, 32, 4}, Activation::elu());
+    const Tensor x = test::uniform_tensor(rng, {16, 20}, -1, 1);
+    std::vector<std::int32_t> y(16);
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 4);
+    const Tensor labels = Tensor::from(y, {16});
+    for (bool conditional : {false, true}) {
+        JemOptions o;
+        o.batch = 16;
+        o.class_conditional = conditional;
+        o.sampler.buffer_size = 64;
+        o.sampler.steps = 5;
+        o.sampler.step.alpha = 0.05f;
+        Context gpu(Backend::Cuda, seed), cpu(Backend::Cpu, seed);
+        MlpEnergy on_gpu = start.to(Device::Cuda), on_cpu = start.to(Device::Host);
+        JemTrainer tg(gpu, on_gpu, o), tc(cpu, on_cpu, o);
+        for (int i = 0; i < 3; ++i) {
+            const JemStepStats sg = tg.step(x.to(Device::Cuda), labels.to(Device::Cuda));
+            const JemStepStats sc = tc.step(x, labels);
+            EXPECT_NEAR(sg.loss, sc.loss, 1e-4 * (1 + std::abs(sc.loss))) << "iteration " << i;
+        }
+        for (int l = 0; l < start.num_layers(); ++l) {
+            EXPECT_LT(test::relative_error(on_gpu.weight(l).to_vector<float>(), on_cpu.weight(l).to_vector<float>()), 1e-4)
+                << "layer " << l << (conditional ? " class-conditional" : "");
+        }
     }
 }
 
