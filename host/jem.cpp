@@ -202,10 +202,14 @@ JemStepStats JemTrainer::train_epoch(const Tensor& images, const Tensor& labels,
     if (batches == 0) detail::fail(std::string(op) + ": fewer images than one batch");
     const std::vector<std::int64_t> order =
         detail::shuffled_order(n, ctx_.seed(), static_cast<std::uint32_t>(epoch_), 1);
+    // The epoch's rows in their shuffled order, uploaded once; each batch is a view.
+    const std::int64_t d = images.dim(1), used = batches * b;
+    const Tensor all_x = detail::gather_rows(images, order.data(), used, ctx_.device());
+    const Tensor all_y = detail::gather_rows(labels, order.data(), used, ctx_.device());
     JemStepStats mean;
     for (std::int64_t i = 0; i < batches; ++i) {
-        const Tensor x = detail::gather_rows(images, order.data() + i * b, b, ctx_.device());
-        const Tensor y = detail::gather_rows(labels, order.data() + i * b, b, ctx_.device());
+        const ConstTensorView x(all_x.data<float>() + i * b * d, {b, d}, DType::F32, ctx_.device());
+        const ConstTensorView y(all_y.data<std::int32_t>() + i * b, {b}, DType::I32, ctx_.device());
         const JemStepStats s = step(x, y);
         mean.loss += s.loss / batches;
         mean.cross_entropy += s.cross_entropy / batches;

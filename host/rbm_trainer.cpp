@@ -66,12 +66,18 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
         for (std::int64_t c = 0; c < count; ++c) rows[c] = order[c % n];
         chains_ = detail::gather_rows(data, rows.data(), count, ctx_.device());
     }
-    const std::int64_t batches = (n + options_.batch - 1) / options_.batch;
+    const std::int64_t batches = (n + options_.batch - 1) / options_.batch, d = rbm_.visible();
+    // The epoch's rows in their shuffled order, uploaded once; each batch is a view,
+    // CD-k's chains restart in one reused buffer.
+    const Tensor shuffled = detail::gather_rows(data, order.data(), n, ctx_.device());
+    Tensor restart;
     for (std::int64_t start = 0; start < n; start += options_.batch) {
         const std::int64_t count = std::min(options_.batch, n - start);
-        const Tensor batch = detail::gather_rows(data, order.data() + start, count, ctx_.device());
-        Tensor restart;
-        if (!options_.persistent) restart = batch.clone();
+        const ConstTensorView batch(shuffled.data<float>() + start * d, {count, d}, DType::F32, ctx_.device());
+        if (!options_.persistent) {
+            if (restart.empty() || restart.dim(0) != count) restart = Tensor({count, d}, DType::F32, ctx_.device());
+            copy(batch, restart);
+        }
         Tensor& chains = options_.persistent ? chains_ : restart;
         cd_gradient(ctx_, rbm_, batch, chains, options_.k, step_, grad_);
         step_ += static_cast<std::uint32_t>(options_.k);
