@@ -3,6 +3,8 @@
 
 #include <cuda_runtime_api.h>
 
+#include <cstdint>
+
 #include "kernels/cuda_check.hpp"
 
 namespace ebmkit::detail {
@@ -15,13 +17,42 @@ bool cuda_device_present() {
     return present;
 }
 
+namespace {
+
+// Tensors come and go every training iteration; cudaMalloc / cudaFree cost tens of
+// microseconds and cudaFree stalls the device. Where the device supports memory
+// pools, blocks come from its default pool, which keeps freed memory for reuse.
+// Both ends are queued on the legacy default stream, which is ordered with every
+// blocking stream (the Context's), so a block is never reused while queued work
+// still reads it.
+bool use_pool() {
+    static const bool pool = [] {
+        int device = 0, supported = 0;
+        if (cudaGetDevice(&device) != cudaSuccess) return false;
+        if (cudaDeviceGetAttribute(&supported, cudaDevAttrMemoryPoolsSupported, device) != cudaSuccess || !supported) {
+            return false;
+        }
+        cudaMemPool_t p = nullptr;
+        if (cudaDeviceGetDefaultMemPool(&p, device) != cudaSuccess) return false;
+        std::uint64_t keep = UINT64_MAX;
+        return cudaMemPoolSetAttribute(p, cudaMemPoolAttrReleaseThreshold, &keep) == cudaSuccess;
+    }();
+    return pool;
+}
+
+}  // namespace
+
 void* device_alloc(std::size_t bytes) {
     void* p = nullptr;
-    EBMKIT_CUDA_CHECK(cudaMalloc(&p, bytes));
+    if (use_pool()) EBMKIT_CUDA_CHECK(cudaMallocAsync(&p, bytes, nullptr));
+    else EBMKIT_CUDA_CHECK(cudaMalloc(&p, bytes));
     return p;
 }
 
-void device_free(void* pointer) noexcept { cudaFree(pointer); }
+void device_free(void* pointer) noexcept {
+    if (use_pool()) cudaFreeAsync(pointer, nullptr);
+    else cudaFree(pointer);
+}
 
 void device_copy(void* destination, const void* source, std::size_t bytes) {
     // Unified addressing lets the runtime infer the direction.
