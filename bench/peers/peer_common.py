@@ -1,6 +1,7 @@
 """What the PyTorch peers share: the device, the MLP energies as PyTorch users build
 them, and timing the way ebm-bench times (warm-up, then the median and extremes of
 repeated runs; CUDA events on a GPU, a wall clock on the CPU)."""
+import contextlib
 import datetime
 import statistics
 
@@ -12,6 +13,14 @@ def device():
     """(on a GPU?, torch.device, the device's name)."""
     cuda = torch.cuda.is_available()
     return cuda, torch.device("cuda" if cuda else "cpu"), torch.cuda.get_device_name() if cuda else "cpu"
+
+
+def precisions(cuda):
+    """(name, context) for fp32, tf32 and bf16 (autocast) on a GPU, fp32 on the CPU;
+    TF32 matmuls are allowed during tf32's turn only."""
+    for name in ("fp32", "tf32", "bf16") if cuda else ("fp32",):
+        torch.backends.cuda.matmul.allow_tf32 = name == "tf32"
+        yield name, torch.autocast("cuda", dtype=torch.bfloat16) if name == "bf16" else contextlib.nullcontext()
 
 
 def mlp(widths):

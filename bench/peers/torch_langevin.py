@@ -10,12 +10,11 @@ ebm-bench's JSON format.
     python3 bench/peers/torch_langevin.py --chains 256 4096 65536 --json torch_langevin.json
 """
 import argparse
-import contextlib
 import json
 
 import torch
 
-from peer_common import device, mlp, now, time_ms, variants
+from peer_common import device, mlp, now, precisions, time_ms, variants
 
 
 
@@ -42,9 +41,7 @@ def main():
     cuda, dev, device_name = device()
     records = []
     steps_fns = variants(sgld_step)
-    for precision in ("fp32", "tf32", "bf16") if cuda else ("fp32",):
-        torch.backends.cuda.matmul.allow_tf32 = precision == "tf32"
-        cast = torch.autocast("cuda", dtype=torch.bfloat16) if precision == "bf16" else contextlib.nullcontext()
+    for precision, cast in precisions(cuda):
         for widths in ([784, 256, 256, 10], [64, 512, 512, 512, 10]):
             torch.manual_seed(1)
             net = mlp(widths).to(dev)
