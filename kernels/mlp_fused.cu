@@ -13,87 +13,19 @@
 
 #include "kernels/columns.hpp"
 #include "kernels/gemm.hpp"
-#include "kernels/mlp_block.cuh"
+#include "kernels/mlp_fused.cuh"
 #include "kernels/mlp_fused.hpp"
 
 namespace ebmkit::kernels {
 
 namespace {
 
-using mlp_block::max_layers;
-using mlp_block::Tile;
-
-enum class Mode { Energy, Score, ParamGrad };
-
-struct Io {
-    const float* x;
-    std::int64_t rows;
-    const std::int32_t* labels;  // nullable
-    float* logits;               // Energy, nullable
-    float* energy;               // Energy / Score, nullable
-    float* grad;                 // Score: dE/dx
-    const float* dlogits;        // ParamGrad
-    float* activations[max_layers];  // ParamGrad: a_l [rows, widths[l]], l = 1 .. L-1
-    float* deltas[max_layers];       // ParamGrad: dL/dz_l [rows, widths[l]], l = 1 .. L-1
-};
+using namespace mlp_fused_body;
 
 template <int ROWS, Precision P, Mode M>
 __global__ void __launch_bounds__(block::threads) mlp_fused(Tile t, Io io) {
     extern __shared__ __align__(128) unsigned char shared[];
-    float* smem = reinterpret_cast<float*>(shared);
-    const mlp_block::Rows rows = mlp_block::block_rows(ROWS, io.rows);
-    const int d = t.widths[0];
-    const float* x = io.x + rows.first * d;
-    auto x_at = [&](int r, int k) { return r < rows.valid ? x[static_cast<std::int64_t>(r) * d + k] : 0.0f; };
-    // Stores [r][c .. c+3] of a [rows, cols] global matrix for the block's valid rows.
-    auto store_rows = [&](float* out, int cols, int r, int c, const float* v) {
-        if (r >= rows.valid) return;
-        float* row = out + (rows.first + r) * cols;
-#pragma unroll
-        for (int j = 0; j < 4; ++j) {
-            if (c + j < cols) row[c + j] = v[j];
-        }
-    };
-    auto on_hidden = [&](int l, int r, int c, const float* z) {
-        if constexpr (M == Mode::ParamGrad) {
-            float a[4];
-#pragma unroll
-            for (int j = 0; j < 4; ++j) a[j] = activate(t.act, t.slope, z[j]);
-            store_rows(io.activations[l], t.widths[l], r, c, a);
-        }
-    };
-    mlp_block::forward<ROWS, P>(t, smem, x_at, on_hidden);
-
-    const std::int32_t* labels = io.labels ? io.labels + rows.first : nullptr;
-    auto on_energy = [&](int r, float e) {
-        if (io.energy) io.energy[rows.first + r] = e;
-    };
-    if constexpr (M == Mode::Energy) {
-        if (io.logits) {
-            const float* logits = smem + t.offset[t.layers];
-            const int k = t.widths[t.layers];
-            for (int e = threadIdx.x; e < rows.valid * k; e += block::threads) {
-                io.logits[rows.first * k + e] = logits[e / k * t.ld[t.layers] + e % k];
-            }
-        }
-        mlp_block::energy_head<ROWS>(t, smem, labels, rows.valid, false, on_energy);
-    } else if constexpr (M == Mode::Score) {
-        mlp_block::energy_head<ROWS>(t, smem, labels, rows.valid, true, on_energy);
-        auto no_delta = [](int, int, int, const float*) {};
-        auto on_input = [&](int r, int c, const float* g) { store_rows(io.grad, d, r, c, g); };
-        mlp_block::backward<ROWS, P>(t, smem, no_delta, true, on_input);
-    } else {
-        float* dlogits = smem + t.offset[t.layers];
-        const int k = t.widths[t.layers];
-        for (int e = threadIdx.x; e < ROWS * k; e += block::threads) {
-            const int r = e / k;
-            dlogits[r * t.ld[t.layers] + e % k] = r < rows.valid ? io.dlogits[(rows.first + r) * k + e % k] : 0.0f;
-        }
-        __syncthreads();
-        auto on_delta = [&](int l, int r, int c, const float* delta) { store_rows(io.deltas[l], t.widths[l], r, c, delta); };
-        auto no_input = [](int, int, const float*) {};
-        mlp_block::backward<ROWS, P>(t, smem, on_delta, false, no_input);
-    }
+    mlp_fused_tile<ROWS, P, M>(t, io, reinterpret_cast<float*>(shared));
 }
 
 template <int ROWS, Precision P, Mode M>

@@ -1,0 +1,126 @@
+// One CUDA thread block emulated on the host: each of its threads is a std::thread
+// with its own threadIdx, __syncthreads is a barrier of all of them, and the warp
+// intrinsics the kernels use exchange values through per-warp slots. Enough of the
+// CUDA device dialect is defined for the FP32 SIMT code of kernels/block_gemm.cuh and
+// kernels/mlp_block.cuh to compile with the host compiler and run as written, so the
+// tests can check its indexing and synchronisation without a GPU. (The tensor-core
+// branches compile against the stubs below but are never instantiated.)
+#pragma once
+
+#define QUALIFIERS static inline
+#include <cuda_bf16.h>
+#include <cuda_runtime.h>
+#include <curand_kernel.h>
+
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace emulation {
+
+class Barrier {
+public:
+    explicit Barrier(int count) : count_(count) {}
+    void wait() {
+        std::unique_lock<std::mutex> lock(mutex_);
+        const long generation = generation_;
+        if (++waiting_ == count_) {
+            waiting_ = 0;
+            ++generation_;
+            cv_.notify_all();
+        } else {
+            cv_.wait(lock, [&] { return generation != generation_; });
+        }
+    }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable cv_;
+    int count_, waiting_ = 0;
+    long generation_ = 0;
+};
+
+struct Block {
+    explicit Block(int threads) : all(threads) {
+        for (int w = 0; w < (threads + 31) / 32; ++w) warps.emplace_back(new Barrier(32));
+        slots.resize(static_cast<std::size_t>(threads));
+    }
+    Barrier all;
+    std::vector<std::unique_ptr<Barrier>> warps;
+    std::vector<double> slots;  // one per thread, for warp exchanges
+};
+
+inline thread_local Block* current = nullptr;
+inline thread_local uint3 thread_index{};
+inline thread_local uint3 block_index{};
+
+// Runs body() on `threads` host threads (a multiple of 32) as block `block` of a grid.
+inline void run_block(int threads, unsigned block, const std::function<void()>& body) {
+    Block b(threads);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+        pool.emplace_back([&, t] {
+            current = &b;
+            thread_index = {static_cast<unsigned>(t), 0, 0};
+            block_index = {block, 0, 0};
+            body();
+        });
+    }
+    for (auto& th : pool) th.join();
+}
+
+template <class T>
+T exchange(T v, int from_lane) {
+    Block& b = *current;
+    const int lane = static_cast<int>(thread_index.x % 32), base = static_cast<int>(thread_index.x) - lane;
+    Barrier& warp = *b.warps[thread_index.x / 32];
+    b.slots[thread_index.x] = static_cast<double>(v);
+    warp.wait();
+    const T out = static_cast<T>(b.slots[static_cast<std::size_t>(base + from_lane)]);
+    warp.wait();
+    return out;
+}
+
+}  // namespace emulation
+
+#define threadIdx (::emulation::thread_index)
+#define blockIdx (::emulation::block_index)
+inline void __syncthreads() { emulation::current->all.wait(); }
+inline void __syncwarp(unsigned = 0xffffffffu) { emulation::current->warps[threadIdx.x / 32]->wait(); }
+template <class T>
+T __shfl_xor_sync(unsigned, T v, int offset) {
+    return emulation::exchange(v, static_cast<int>(threadIdx.x % 32) ^ offset);
+}
+inline int __any_sync(unsigned, int predicate) {
+    int any = 0;
+    for (int lane = 0; lane < 32; ++lane) any |= emulation::exchange(predicate, lane);
+    return any;
+}
+
+// The names the tensor-core branches mention, so they parse; never instantiated here.
+namespace nvcuda::wmma {
+namespace precision {
+struct tf32 {};
+}  // namespace precision
+struct row_major {};
+struct col_major {};
+struct matrix_a {};
+struct matrix_b {};
+struct accumulator {};
+enum layout_t { mem_row_major, mem_col_major };
+template <class Use, int M, int N, int K, class T, class Layout = void>
+struct fragment {};
+inline float __float_to_tf32(float v) { return v; }
+template <class... A>
+void fill_fragment(A&&...) {}
+template <class... A>
+void load_matrix_sync(A&&...) {}
+template <class... A>
+void store_matrix_sync(A&&...) {}
+template <class... A>
+void mma_sync(A&&...) {}
+}  // namespace nvcuda::wmma
