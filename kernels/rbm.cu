@@ -26,113 +26,27 @@
 
 #include "kernels/cuda_check.hpp"
 #include "kernels/gemm.hpp"
-#include "kernels/block_gemm.cuh"
-#include "kernels/philox_device.cuh"
+#include "kernels/rbm.cuh"
 #include "kernels/rbm.hpp"
 
 namespace ebmkit::kernels {
 
 namespace {
 
-constexpr int tile_rows = 64, threads = block::threads;
-
-enum class Epilogue { Probability, Sample, NegSoftplusSum, AisHidden };
-
-// z = scale * (a W + bias) + base_scale * base; the Bernoulli probability is sigm(z).
-struct GemmParams {
-    const float* a;     // [rows, inner] row-major
-    const float* w;     // TRANSPOSED ? [cols, inner] : [inner, cols], row-major
-    const float* bias;  // [cols]
-    float* out;         // [rows, cols], or [rows] for NegSoftplusSum (accumulated)
-    std::int64_t rows;
-    int cols, inner;
-    std::uint64_t seed;
-    std::uint32_t step;
-    RngPurpose purpose;
-    float scale = 1.0f;
-    const float* base = nullptr;  // [cols] or null
-    float base_scale = 0.0f;
-    float previous_scale = 0.0f;  // AisHidden: beta_{k-1}
-    double* log_weights = nullptr;  // AisHidden: [rows], accumulated
-};
-
-__device__ __forceinline__ float sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }
-__device__ __forceinline__ float softplus(float z) { return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z))); }
-
-// Row `row`'s units col .. col+3 from their products acc (bias not yet added).
-template <Epilogue EPILOGUE>
-__device__ void finish(const GemmParams& p, std::int64_t row, int col, const float* acc, float* out_row) {
-    float u[4];
-    if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
-        uniform4(philox_block(p.seed, p.purpose, static_cast<std::uint32_t>(row), p.step, static_cast<std::uint32_t>(col / 4)),
-                 u);
-    }
-    float softplus_sum = 0.0f;
-#pragma unroll
-    for (int j = 0; j < 4; ++j) {
-        if (col + j >= p.cols) break;
-        const float x = acc[j] + p.bias[col + j];
-        const float z = p.scale * x + (p.base ? p.base_scale * p.base[col + j] : 0.0f);
-        if constexpr (EPILOGUE == Epilogue::Probability) out_row[col + j] = sigmoid(z);
-        if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
-            out_row[col + j] = u[j] <= sigmoid(z) ? 1.0f : 0.0f;
-        }
-        if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) softplus_sum += softplus(z);
-        if constexpr (EPILOGUE == Epilogue::AisHidden) softplus_sum += softplus(z) - softplus(p.previous_scale * x);
-    }
-    if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) atomicAdd(p.out + row, -softplus_sum);
-    if constexpr (EPILOGUE == Epilogue::AisHidden) atomicAdd(p.log_weights + row, static_cast<double>(softplus_sum));
-}
+using namespace rbm_body;
 
 template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
 __global__ void __launch_bounds__(threads) rbm_gemm(GemmParams p) {
     __shared__ __align__(128) unsigned char staging[block::Staging<tile_rows, P>::bytes];
-    const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.y) * tile_rows;
-    const int col0 = blockIdx.x * block::tile_cols;
-    const int valid = static_cast<int>(p.rows - row0 < tile_rows ? p.rows - row0 : tile_rows);
-    const float* a = p.a + row0 * p.inner;
-    auto a_at = [&](int r, int k) { return r < valid ? a[static_cast<std::int64_t>(r) * p.inner + k] : 0.0f; };
-    auto epilogue = [&](int r, int col, const float* acc) {
-        if (r < valid) finish<EPILOGUE>(p, row0 + r, col, acc, p.out + (row0 + r) * p.cols);
-    };
-    const int col_end = col0 + block::tile_cols < p.cols ? col0 + block::tile_cols : p.cols;
-    // TRANSPOSED reads W [cols, inner] along the inner dimension: the forward-layer layout.
-    block::gemm<tile_rows, P, TRANSPOSED>(staging, p.w, TRANSPOSED ? p.inner : p.cols, col0, col_end, p.inner, a_at,
-                                          epilogue);
+    rbm_gemm_tile<P, TRANSPOSED, EPILOGUE>(p, staging);
 }
 
-// k sweeps of block Gibbs sampling, the block's chains in shared memory throughout:
-// h ~ p(h | v) keyed (seed, GibbsHidden, chain, step), v ~ p(v | h) keyed GibbsVisible.
 template <int ROWS, Precision P>
 __global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmDevice rbm, float* v, float* h, std::int64_t rows,
                                                            std::uint64_t seed, std::uint32_t first_step, int sweeps,
                                                            int ld_v, int ld_h) {
     extern __shared__ __align__(128) unsigned char shared[];
-    const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
-    float* vs = reinterpret_cast<float*>(shared);
-    float* hs = vs + ROWS * ld_v;
-    unsigned char* staging = shared + block::round_up(ROWS * (ld_v + ld_h) * 4, 32);
-    const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.x) * ROWS;
-    const int valid = static_cast<int>(rows - row0 < ROWS ? rows - row0 : ROWS);
-    for (int e = threadIdx.x; e < ROWS * d; e += threads) {
-        vs[e / d * ld_v + e % d] = e / d < valid ? v[row0 * d + e] : 0.0f;
-    }
-    __syncthreads();
-    GemmParams hp{nullptr, rbm.w, rbm.c, nullptr, rows, m, d, seed, 0, RngPurpose::GibbsHidden};
-    GemmParams vp{nullptr, rbm.w, rbm.b, nullptr, rows, d, m, seed, 0, RngPurpose::GibbsVisible};
-    auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
-    auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
-    for (int s = 0; s < sweeps; ++s) {
-        hp.step = vp.step = first_step + static_cast<std::uint32_t>(s);
-        block::gemm<ROWS, P, false>(staging, rbm.w, m, 0, m, d, v_at, [&](int r, int col, const float* acc) {
-            finish<Epilogue::Sample>(hp, row0 + r, col, acc, hs + r * ld_h);
-        });
-        block::gemm<ROWS, P, true>(staging, rbm.w, m, 0, d, m, h_at, [&](int r, int col, const float* acc) {
-            finish<Epilogue::Sample>(vp, row0 + r, col, acc, vs + r * ld_v);
-        });
-    }
-    for (int e = threadIdx.x; e < valid * d; e += threads) v[row0 * d + e] = vs[e / d * ld_v + e % d];
-    for (int e = threadIdx.x; e < valid * m; e += threads) h[row0 * m + e] = hs[e / m * ld_h + e % m];
+    rbm_gibbs_chain_tile<ROWS, P>(rbm, v, h, rows, seed, first_step, sweeps, ld_v, ld_h, shared);
 }
 
 __device__ __forceinline__ double softplus_d(double z) { return fmax(z, 0.0) + log1p(exp(-fabs(z))); }

@@ -59,14 +59,14 @@ inline thread_local uint3 thread_index{};
 inline thread_local uint3 block_index{};
 
 // Runs body() on `threads` host threads (a multiple of 32) as block `block` of a grid.
-inline void run_block(int threads, unsigned block, const std::function<void()>& body) {
+inline void run_block(int threads, uint3 block, const std::function<void()>& body) {
     Block b(threads);
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
         pool.emplace_back([&, t] {
             current = &b;
             thread_index = {static_cast<unsigned>(t), 0, 0};
-            block_index = {block, 0, 0};
+            block_index = block;
             body();
         });
     }
@@ -94,6 +94,14 @@ inline void __syncwarp(unsigned = 0xffffffffu) { emulation::current->warps[threa
 template <class T>
 T __shfl_xor_sync(unsigned, T v, int offset) {
     return emulation::exchange(v, static_cast<int>(threadIdx.x % 32) ^ offset);
+}
+template <class T>
+T atomicAdd(T* address, T value) {
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
+    const T old = *address;
+    *address = old + value;
+    return old;
 }
 inline int __any_sync(unsigned, int predicate) {
     int any = 0;
