@@ -1,15 +1,21 @@
-// The fused kernels' FP32 code run on the host (tests/emulation/block_emulation.hpp):
+// The fused kernels run on the host (tests/emulation/block_emulation.hpp):
 // the bodies of kernels/mlp_fused.cu, kernels/langevin_chain.cu and kernels/rbm.cu, block by block,
-// 256 threads each, with their shared-memory plan, against the CPU reference. This
-// checks the tiling, indexing, synchronisation and epilogues of the fused path where
-// no GPU is present; the GPU suites check the same kernels, all precisions, on a device.
+// 256 threads each, with their shared-memory plan, against the CPU reference; the
+// tensor-core paths through an emulated WMMA (whole tiles per thread, TF32 and BF16
+// rounding as the hardware rounds operands). This checks the tiling, indexing,
+// synchronisation and epilogues where no GPU is present; the GPU suites check the
+// same kernels on a device.
 #include "emulation/block_emulation.hpp"
 
 #include <gtest/gtest.h>
 
+#include <string>
+#include <tuple>
+
 #include "kernels/langevin_chain.cuh"
 #include "kernels/mlp_fused.cuh"
 #include "kernels/rbm.cuh"
+#include "mlp_reference.hpp"
 #include "support.hpp"
 
 namespace ebmkit {
@@ -18,9 +24,9 @@ namespace {
 using kernels::mlp_block::Tile;
 namespace body = kernels::mlp_fused_body;
 
-kernels::MlpLayers layers_of(const MlpEnergy& model) {
+kernels::MlpLayers layers_of(const MlpEnergy& model, Precision precision) {
     kernels::MlpLayers l{model.widths(), static_cast<kernels::MlpActivation>(model.activation().kind),
-                         model.activation().leaky_slope, {}, {}, Precision::Fp32};
+                         model.activation().leaky_slope, {}, {}, precision};
     for (int i = 0; i < model.num_layers(); ++i) {
         l.weights.push_back(model.weight(i).data<float>());
         l.biases.push_back(model.bias(i).data<float>());
@@ -38,38 +44,64 @@ void run_grid(const Tile& t, std::int64_t rows, int rows_per_block, Tile_ tile) 
     }
 }
 
-template <int ROWS>
+template <int ROWS, Precision P>
 void run_mlp(const MlpEnergy& model, body::Mode mode, const body::Io& io) {
-    const Tile t = kernels::mlp_block::plan(layers_of(model), ROWS, Precision::Fp32, false);
+    const Tile t = kernels::mlp_block::plan(layers_of(model, P), ROWS, P, false);
     run_grid(t, io.rows, ROWS, [&](float* smem) {
         switch (mode) {
-            case body::Mode::Energy: return body::mlp_fused_tile<ROWS, Precision::Fp32, body::Mode::Energy>(t, io, smem);
-            case body::Mode::Score: return body::mlp_fused_tile<ROWS, Precision::Fp32, body::Mode::Score>(t, io, smem);
-            case body::Mode::ParamGrad:
-                return body::mlp_fused_tile<ROWS, Precision::Fp32, body::Mode::ParamGrad>(t, io, smem);
+            case body::Mode::Energy: return body::mlp_fused_tile<ROWS, P, body::Mode::Energy>(t, io, smem);
+            case body::Mode::Score: return body::mlp_fused_tile<ROWS, P, body::Mode::Score>(t, io, smem);
+            case body::Mode::ParamGrad: return body::mlp_fused_tile<ROWS, P, body::Mode::ParamGrad>(t, io, smem);
         }
     });
 }
 
-class EmulatedFusedMlp : public ::testing::TestWithParam<int> {};
+template <int ROWS>
+void run_mlp(Precision precision, const MlpEnergy& model, body::Mode mode, const body::Io& io) {
+    switch (precision) {
+        case Precision::Fp32: return run_mlp<ROWS, Precision::Fp32>(model, mode, io);
+        case Precision::Tf32: return run_mlp<ROWS, Precision::Tf32>(model, mode, io);
+        case Precision::Bf16: return run_mlp<ROWS, Precision::Bf16>(model, mode, io);
+    }
+}
 
-// Every mode on a 3-layer model over 37 rows (two or three tiles, the last one partial).
-TEST_P(EmulatedFusedMlp, EveryModeMatchesTheCpuReference) {
-    const int tile_rows = GetParam();
+class EmulatedFusedMlp : public ::testing::TestWithParam<std::tuple<int, Precision>> {};
+
+// Every mode on a 3-layer model over 37 rows (two or three tiles, the last one partial),
+// in every precision (the tensor-core paths through the emulated WMMA), against the
+// double reference with the same operand rounding (test::rounded_row).
+TEST_P(EmulatedFusedMlp, EveryModeMatchesTheRoundedReference) {
+    const auto [tile_rows, precision] = GetParam();
+    const double limit = precision == Precision::Fp32 ? 1e-5 : 1e-4;
     auto rng = test::fresh_rng();
-    Context cpu(Backend::Cpu);
-    for (const Activation act : {Activation::elu(), Activation::silu(), Activation::leaky_relu(0.1f)}) {
+    for (const Activation act : {Activation::elu(), Activation::silu(), Activation::leaky_relu(0.1f), Activation::relu()}) {
         const MlpEnergy model = test::random_mlp(rng, {37, 70, 45, 10}, act, 1.5f);
         const std::int64_t n = 37, d = 37, k = 10;
-        const Tensor x = test::uniform_tensor(rng, {n, d}, -1, 1);
+        const Tensor x = test::uniform_tensor(rng, {n, d}, -1, 1), dl = test::uniform_tensor(rng, {n, k}, -1, 1);
         std::vector<std::int32_t> y(static_cast<std::size_t>(n));
         for (auto& v : y) v = static_cast<std::int32_t>(rng() % k);
-        const Tensor labels = Tensor::from(y, {n});
         auto run = [&](body::Mode mode, const body::Io& io) {
-            if (tile_rows == 16) run_mlp<16>(model, mode, io);
-            else run_mlp<32>(model, mode, io);
+            if (tile_rows == 16) run_mlp<16>(precision, model, mode, io);
+            else run_mlp<32>(precision, model, mode, io);
         };
-        const char* name = to_string(act.kind);
+        // Reference rows: unconditional, conditional, and from given dlogits.
+        std::vector<test::RoundedRow> plain, conditional, given;
+        for (std::int64_t r = 0; r < n; ++r) {
+            const float* xr = x.data<float>() + r * d;
+            plain.push_back(test::rounded_row(model, xr, -1, nullptr, precision));
+            conditional.push_back(test::rounded_row(model, xr, y[r], nullptr, precision));
+            given.push_back(test::rounded_row(model, xr, -1, dl.data<float>() + r * k, precision));
+        }
+        // Gathers one quantity of every reference row into a flat vector.
+        auto gather = [&](const std::vector<test::RoundedRow>& rows, auto part) {
+            std::vector<double> out;
+            for (const auto& row : rows) {
+                const std::vector<double> v = part(row);
+                out.insert(out.end(), v.begin(), v.end());
+            }
+            return out;
+        };
+        const std::string what = std::string(to_string(act.kind)) + " " + to_string(precision);
 
         Tensor logits = test::poisoned({n, k}, Device::Host), e = test::poisoned({n}, Device::Host);
         body::Io io{};
@@ -78,30 +110,30 @@ TEST_P(EmulatedFusedMlp, EveryModeMatchesTheCpuReference) {
         io.logits = logits.data<float>();
         io.energy = e.data<float>();
         run(body::Mode::Energy, io);
-        Tensor logits_ref({n, k}), e_ref({n});
-        mlp_logits(cpu, model, x, logits_ref);
-        energy(cpu, model, x, e_ref);
-        EXPECT_LT(test::relative_error(logits.to_vector<float>(), logits_ref.to_vector<float>()), 1e-5) << name;
-        EXPECT_LT(test::relative_error(e.to_vector<float>(), e_ref.to_vector<float>()), 1e-5) << name;
+        EXPECT_LT(test::relative_error(logits.to_vector<float>(), gather(plain, [](const auto& r) { return r.z.back(); })),
+                  limit) << what;
+        EXPECT_LT(test::relative_error(e.to_vector<float>(), gather(plain, [](const auto& r) {
+                      return std::vector<double>{r.energy};
+                  })), limit) << what;
 
-        for (bool conditional : {false, true}) {
+        for (bool with_labels : {false, true}) {
+            const auto& ref = with_labels ? conditional : plain;
             Tensor g = test::poisoned({n, d}, Device::Host), es = test::poisoned({n}, Device::Host);
             body::Io score{};
             score.x = x.data<float>();
             score.rows = n;
-            score.labels = conditional ? labels.data<std::int32_t>() : nullptr;
+            score.labels = with_labels ? y.data() : nullptr;
             score.energy = es.data<float>();
             score.grad = g.data<float>();
             run(body::Mode::Score, score);
-            Tensor g_ref({n, d}), es_ref({n});
-            if (conditional) energy_and_grad_x(cpu, model, x, labels, es_ref, g_ref);
-            else energy_and_grad_x(cpu, model, x, es_ref, g_ref);
-            EXPECT_LT(test::relative_error(g.to_vector<float>(), g_ref.to_vector<float>()), 1e-5) << name << conditional;
-            EXPECT_LT(test::relative_error(es.to_vector<float>(), es_ref.to_vector<float>()), 1e-5) << name << conditional;
+            EXPECT_LT(test::relative_error(g.to_vector<float>(), gather(ref, [](const auto& r) { return r.grad_x; })), limit)
+                << what << " labels " << with_labels;
+            EXPECT_LT(test::relative_error(es.to_vector<float>(), gather(ref, [](const auto& r) {
+                          return std::vector<double>{r.energy};
+                      })), limit) << what << " labels " << with_labels;
         }
 
-        // ParamGrad: the kernel's activations and deltas, multiplied out here in double.
-        const Tensor dl = test::uniform_tensor(rng, {n, k}, -1, 1);
+        // ParamGrad: the activations a_l and deltas dL/dz_l the weight products take.
         Tensor a1 = test::poisoned({n, 70}, Device::Host), a2 = test::poisoned({n, 45}, Device::Host);
         Tensor d1 = test::poisoned({n, 70}, Device::Host), d2 = test::poisoned({n, 45}, Device::Host);
         body::Io pg{};
@@ -113,26 +145,28 @@ TEST_P(EmulatedFusedMlp, EveryModeMatchesTheCpuReference) {
         pg.deltas[1] = d1.data<float>();
         pg.deltas[2] = d2.data<float>();
         run(body::Mode::ParamGrad, pg);
-        MlpEnergy ref = model.zeros_like();
-        param_grad(cpu, model, x, dl, ref);
-        const Tensor* inputs[] = {&x, &a1, &a2};
-        const Tensor* deltas[] = {&d1, &d2, &dl};
-        for (int l = 0; l < 3; ++l) {
-            const std::int64_t in = model.widths()[l], out = model.widths()[l + 1];
-            std::vector<double> dw(static_cast<std::size_t>(out * in), 0.0);
-            for (std::int64_t r = 0; r < n; ++r) {
-                for (std::int64_t o = 0; o < out; ++o) {
-                    for (std::int64_t i = 0; i < in; ++i) {
-                        dw[o * in + i] += double(deltas[l]->data<float>()[r * out + o]) * inputs[l]->data<float>()[r * in + i];
-                    }
-                }
-            }
-            EXPECT_LT(test::relative_error(ref.weight(l).to_vector<float>(), dw), 1e-5) << name << " layer " << l;
+        const Tensor* activations[] = {&a1, &a2};
+        const Tensor* deltas[] = {&d1, &d2};
+        for (int l = 0; l < 2; ++l) {
+            const auto a_ref = gather(given, [&](const auto& r) {
+                std::vector<double> a;
+                for (double z : r.z[l]) a.push_back(test::activation_value(act, z));
+                return a;
+            });
+            EXPECT_LT(test::relative_error(activations[l]->to_vector<float>(), a_ref), limit) << what << " a" << l + 1;
+            EXPECT_LT(test::relative_error(deltas[l]->to_vector<float>(), gather(given, [&](const auto& r) { return r.delta[l]; })),
+                      limit) << what << " delta" << l + 1;
         }
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(TileHeights, EmulatedFusedMlp, ::testing::Values(16, 32));
+INSTANTIATE_TEST_SUITE_P(TileHeightsAndPrecisions, EmulatedFusedMlp,
+                         ::testing::Combine(::testing::Values(16, 32),
+                                            ::testing::Values(Precision::Fp32, Precision::Tf32, Precision::Bf16)),
+                         [](const auto& info) {
+                             return std::to_string(std::get<0>(info.param)) + "_rows_" +
+                                    to_string(std::get<1>(info.param));
+                         });
 
 // The fused chain: three steps of 21 chains in one "launch", trace included, against
 // the CPU reference chain from the same keys.
@@ -154,7 +188,7 @@ TEST(EmulatedFusedChain, StepsAndTraceMatchTheCpuReference) {
     const chain::Chains c{x.data<float>(), n, nullptr,
                           kernels::LangevinStep{p.alpha, p.sigma, p.clamp, p.lo, p.hi, seed, p.first_chain, first_step},
                           steps, trace.data<float>()};
-    const Tile t = kernels::mlp_block::plan(layers_of(model), 16, Precision::Fp32, true);
+    const Tile t = kernels::mlp_block::plan(layers_of(model, Precision::Fp32), 16, Precision::Fp32, true);
     run_grid(t, n, 16, [&](float* smem) { chain::langevin_chain_tile<16, Precision::Fp32>(t, c, smem); });
     Tensor ref = start.clone();
     const LangevinStats stats = langevin_chain(cpu, model, ref, p, first_step, steps, true);

@@ -3,8 +3,8 @@
 // intrinsics the kernels use exchange values through per-warp slots. Enough of the
 // CUDA device dialect is defined for the FP32 SIMT code of kernels/block_gemm.cuh and
 // kernels/mlp_block.cuh to compile with the host compiler and run as written, so the
-// tests can check its indexing and synchronisation without a GPU. (The tensor-core
-// branches compile against the stubs below but are never instantiated.)
+// tests can check its indexing and synchronisation without a GPU; WMMA is emulated
+// tile by tile, so the TF32 and BF16 branches run too.
 #pragma once
 
 #define QUALIFIERS static inline
@@ -14,10 +14,12 @@
 
 #include <cmath>
 #include <condition_variable>
+#include <cstring>
 #include <cstdint>
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace emulation {
@@ -109,7 +111,10 @@ inline int __any_sync(unsigned, int predicate) {
     return any;
 }
 
-// The names the tensor-core branches mention, so they parse; never instantiated here.
+// WMMA on the host: every thread holds a whole tile (the hardware spreads it over the
+// warp), so each thread computes the full product; the results are the same and the
+// loads, stores, layouts and strides are exercised as written. TF32 rounding keeps 10
+// mantissa bits (round to nearest, ties away, as cvt.rna.tf32.f32 does).
 namespace nvcuda::wmma {
 namespace precision {
 struct tf32 {};
@@ -120,15 +125,59 @@ struct matrix_a {};
 struct matrix_b {};
 struct accumulator {};
 enum layout_t { mem_row_major, mem_col_major };
+
 template <class Use, int M, int N, int K, class T, class Layout = void>
-struct fragment {};
-inline float __float_to_tf32(float v) { return v; }
-template <class... A>
-void fill_fragment(A&&...) {}
-template <class... A>
-void load_matrix_sync(A&&...) {}
-template <class... A>
-void store_matrix_sync(A&&...) {}
-template <class... A>
-void mma_sync(A&&...) {}
+struct fragment {
+    static constexpr int rows = std::is_same_v<Use, matrix_a> ? M : std::is_same_v<Use, matrix_b> ? K : M;
+    static constexpr int cols = std::is_same_v<Use, matrix_a> ? K : N;
+    float v[rows * cols];
+};
+
+inline float __float_to_tf32(float f) {
+    std::uint32_t bits;
+    std::memcpy(&bits, &f, 4);
+    if ((bits & 0x7f800000u) != 0x7f800000u) bits = (bits + 0x1000u) & 0xffffe000u;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
+inline float to_float(float v) { return v; }
+inline float to_float(__nv_bfloat16 v) { return __bfloat162float(v); }
+
+template <class Use, int M, int N, int K, class T, class Layout>
+void fill_fragment(fragment<Use, M, N, K, T, Layout>& f, float value) {
+    for (float& e : f.v) e = value;
+}
+
+template <class Use, int M, int N, int K, class T, class Layout, class P>
+void load_matrix_sync(fragment<Use, M, N, K, T, Layout>& f, const P* p, unsigned ld) {
+    using F = fragment<Use, M, N, K, T, Layout>;
+    for (int i = 0; i < F::rows; ++i) {
+        for (int j = 0; j < F::cols; ++j) {
+            f.v[i * F::cols + j] = to_float(std::is_same_v<Layout, row_major> ? p[i * ld + j] : p[j * ld + i]);
+        }
+    }
+}
+
+template <int M, int N, int K, class T>
+void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, T>& f, unsigned ld, layout_t layout) {
+    if (threadIdx.x % 32 != 0) return;  // one writer per warp
+    for (int i = 0; i < M; ++i) {
+        for (int j = 0; j < N; ++j) (layout == mem_row_major ? p[i * ld + j] : p[j * ld + i]) = f.v[i * N + j];
+    }
+}
+
+template <int M, int N, int K, class T, class TA, class LA, class LB>
+void mma_sync(fragment<accumulator, M, N, K, T>& d, const fragment<matrix_a, M, N, K, TA, LA>& a,
+              const fragment<matrix_b, M, N, K, TA, LB>& b, const fragment<accumulator, M, N, K, T>& c) {
+    fragment<accumulator, M, N, K, T> out;
+    for (int i = 0; i < M; ++i) {
+        for (int j = 0; j < N; ++j) {
+            float acc = c.v[i * N + j];
+            for (int k = 0; k < K; ++k) acc += a.v[i * K + k] * b.v[k * N + j];
+            out.v[i * N + j] = acc;
+        }
+    }
+    d = out;
+}
 }  // namespace nvcuda::wmma
