@@ -222,7 +222,7 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     auto grid = [&](std::int64_t rows, std::int64_t cols, const std::function<void(unsigned char*)>& tile) {
         for (unsigned by = 0; by < (rows + 63) / 64; ++by) {
             for (unsigned bx = 0; bx < (cols + 63) / 64; ++bx) {
-                std::vector<unsigned char> staging(kernels::block::Staging<64, Precision::Fp32>::bytes + 32);
+                std::vector<unsigned char> staging(kernels::block::Staging<64, Precision::Tf32>::bytes + 32);
                 auto* aligned = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(staging.data()) + 31) / 32 * 32);
                 emulation::run_block(kernels::block::threads, {bx, by, 0}, [&] { tile(aligned); });
             }
@@ -234,6 +234,16 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     grid(n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Fp32, false, E::Probability>(hp, s); });
     rbm_hidden_probs(cpu, rbm, v, ph_ref);
     EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), 1e-5);
+    // The tensor-core tiles (emulated WMMA): only the weights are rounded, DESIGN.md's tolerances.
+    grid(n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Tf32, false, E::Probability>(hp, s); });
+    EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), 3e-3);
+    grid(n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Bf16, false, E::Probability>(hp, s); });
+    EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), 2e-2);
+    Tensor pv_tc = test::poisoned({n, d}, Device::Host), pv_ref({n, d});
+    rbm_visible_probs(cpu, rbm, h, pv_ref);
+    const rbm_body::GemmParams pvp{h.data<float>(), dev.w, dev.b, pv_tc.data<float>(), n, int(d), int(m), 0, 0, RngPurpose::GibbsVisible};
+    grid(n, d, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Bf16, true, E::Probability>(pvp, s); });
+    EXPECT_LT(test::relative_error(pv_tc.to_vector<float>(), pv_ref.to_vector<float>()), 2e-2);
 
     Tensor vs = test::poisoned({n, d}, Device::Host);
     const rbm_body::GemmParams vp{h.data<float>(), dev.w, dev.b, vs.data<float>(), n, int(d), int(m), seed, 3, RngPurpose::GibbsVisible};
