@@ -84,23 +84,8 @@ TEST_P(EmulatedFusedMlp, EveryModeMatchesTheRoundedReference) {
             if (tile_rows == 16) run_mlp<16>(precision, model, mode, io);
             else run_mlp<32>(precision, model, mode, io);
         };
-        // Reference rows: unconditional, conditional, and from given dlogits.
-        std::vector<test::RoundedRow> plain, conditional, given;
-        for (std::int64_t r = 0; r < n; ++r) {
-            const float* xr = x.data<float>() + r * d;
-            plain.push_back(test::rounded_row(model, xr, -1, nullptr, precision));
-            conditional.push_back(test::rounded_row(model, xr, y[r], nullptr, precision));
-            given.push_back(test::rounded_row(model, xr, -1, dl.data<float>() + r * k, precision));
-        }
-        // Gathers one quantity of every reference row into a flat vector.
-        auto gather = [&](const std::vector<test::RoundedRow>& rows, auto part) {
-            std::vector<double> out;
-            for (const auto& row : rows) {
-                const std::vector<double> v = part(row);
-                out.insert(out.end(), v.begin(), v.end());
-            }
-            return out;
-        };
+        const auto [plain, conditional, given] = test::rounded_batch(model, x, y, dl, precision);
+        using test::gather;
         const std::string what = std::string(to_string(act.kind)) + " " + to_string(precision);
 
         Tensor logits = test::poisoned({n, k}, Device::Host), e = test::poisoned({n}, Device::Host);

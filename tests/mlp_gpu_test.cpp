@@ -63,21 +63,8 @@ void compare_all(Context& gpu, const MlpEnergy& model, const Tensor& x, std::mt1
     std::vector<std::int32_t> y(static_cast<std::size_t>(n));
     for (auto& v : y) v = static_cast<std::int32_t>(rng() % k);
     const Tensor labels = Tensor::from(y, {n}), dlabels = labels.to(Device::Cuda);
-    std::vector<test::RoundedRow> plain, conditional, given;
-    for (std::int64_t r = 0; r < n; ++r) {
-        const float* xr = x.data<float>() + r * d;
-        plain.push_back(test::rounded_row(model, xr, -1, nullptr, precision));
-        conditional.push_back(test::rounded_row(model, xr, y[r], nullptr, precision));
-        given.push_back(test::rounded_row(model, xr, -1, dl.data<float>() + r * k, precision));
-    }
-    auto gather = [&](const std::vector<test::RoundedRow>& rows, auto part) {
-        std::vector<double> out;
-        for (const auto& row : rows) {
-            const std::vector<double> v = part(row);
-            out.insert(out.end(), v.begin(), v.end());
-        }
-        return out;
-    };
+    const auto [plain, conditional, given] = test::rounded_batch(model, x, y, dl, precision);
+    using test::gather;
     auto logits_of = [](const test::RoundedRow& r) { return r.z.back(); };
     auto energy_of = [](const test::RoundedRow& r) { return std::vector<double>{r.energy}; };
     auto grad_of = [](const test::RoundedRow& r) { return r.grad_x; };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ebmkit/context.hpp"
+#include "ebmkit/tensor.hpp"
 
 #include "ebmkit/mlp.hpp"
 
@@ -152,6 +153,36 @@ inline RoundedRow rounded_row(const MlpEnergy& model, const float* x, int label,
         r.delta[l - 1] = g;
     }
     return r;
+}
+
+// Reference rows of a batch x [n, D]: for E(x), for E(x, labels[r]), and from given
+// dlogits [n, K].
+struct RoundedBatch {
+    std::vector<RoundedRow> plain, conditional, given;
+};
+
+inline RoundedBatch rounded_batch(const MlpEnergy& model, const Tensor& x, const std::vector<std::int32_t>& labels,
+                                  const Tensor& dlogits, Precision precision) {
+    RoundedBatch b;
+    const std::int64_t d = model.input_dim(), k = model.num_outputs();
+    for (std::int64_t r = 0; r < x.dim(0); ++r) {
+        const float* xr = x.data<float>() + r * d;
+        b.plain.push_back(rounded_row(model, xr, -1, nullptr, precision));
+        b.conditional.push_back(rounded_row(model, xr, labels[r], nullptr, precision));
+        b.given.push_back(rounded_row(model, xr, -1, dlogits.data<float>() + r * k, precision));
+    }
+    return b;
+}
+
+// part(row) of every row, one after the other.
+template <class Part>
+std::vector<double> gather(const std::vector<RoundedRow>& rows, Part part) {
+    std::vector<double> out;
+    for (const auto& row : rows) {
+        const std::vector<double> v = part(row);
+        out.insert(out.end(), v.begin(), v.end());
+    }
+    return out;
 }
 
 // E(x) = -LSE f(x) (label < 0) or E(x, y) = -f(x)[y].
