@@ -2,9 +2,14 @@
 // tests: gradients are checked by central differences of this function.
 #pragma once
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
+#include <random>
+#include <thread>
 #include <vector>
 
 #include "ebmkit/context.hpp"
@@ -98,91 +103,251 @@ inline double rounded_operand(Precision precision, double value) {
 
 // One row through the MLP as the fused tensor-core kernels compute it: every product
 // with both operands rounded to the precision, all else in double. z[l] is layer l+1's
-// pre-activation (z.back() the logits); delta[l] is dL/dz[l], from dlogits when given,
-// else from E (label < 0: -LSE; else -f[label]); grad_x = dL/dx. Rounding moves
-// pre-activations near a ReLU kink to the same side as the kernel's, so the kernels can
-// be held to float tolerance against it in every precision.
+// pre-activation (z.back() the logits), a[l] = act(z[l]) its activation for hidden l;
+// delta[l] is dL/dz[l], from dlogits when given, else from E (label < 0: -LSE; else
+// -f[label]); grad_x = dL/dx. Rounding moves pre-activations near a ReLU kink to the
+// same side as the kernel's, so the kernels can be held to float tolerance against it.
 struct RoundedRow {
-    std::vector<std::vector<double>> z, delta;
+    std::vector<std::vector<double>> z, a, delta;
     double energy = 0;
     std::vector<double> grad_x;
 };
 
-inline RoundedRow rounded_row(const MlpEnergy& model, const float* x, int label, const float* dlogits,
-                              Precision precision) {
+// The kernel computes each operand in float, so one whose value lies within float error
+// of a rounding midpoint (or a pre-activation within float error of a ReLU kink) may
+// legitimately go either way: the row's ambiguous sites. A zero seed takes every site
+// the reference's way; any other flips each site with probability 1/2, drawn from it.
+class AmbiguousSites {
+public:
+    explicit AmbiguousSites(std::uint64_t seed) : flips_(seed), flipping_(seed != 0) {}
+    double choose(double value, double alternative) {
+        if (value == alternative) return value;
+        return flipping_ && (flips_() & 1) ? alternative : value;
+    }
+
+private:
+    std::mt19937_64 flips_;
+    bool flipping_;
+};
+
+namespace detail {
+
+// How far the kernel's float values may stray (u = 2^-24). TF32 and BF16 products are
+// exact in float, so a layer's sum errs only by u times its partial sums, which for terms
+// of mixed sign stay well below the sum of magnitudes: 4 u of that sum is many standard
+// deviations of the error (the worst case, n u, is never approached). A float activation
+// or softmax is within 4 u of its value.
+constexpr double sum_error = 0x1p-22, eval_error = 0x1p-22;
+
+inline double spread(double (*f)(const Activation&, double), const Activation& act, double z, double margin) {
+    const double v = f(act, z);
+    return std::max(std::abs(f(act, z + margin) - v), std::abs(f(act, z - margin) - v));
+}
+
+inline RoundedRow rounded_row_with(const MlpEnergy& model, const float* x, int label, const float* dlogits,
+                                   Precision precision, AmbiguousSites& sites) {
     const int layers = model.num_layers();
     const Activation& act = model.activation();
+    const bool kinked = act.kind == ActivationKind::Relu || act.kind == ActivationKind::LeakyRelu;
     auto w = [&](int l, std::int64_t o, std::int64_t i) {
         return rounded_operand(precision, model.weight(l).data<float>()[o * model.widths()[l] + i]);
     };
+    auto operand = [&](double v, double margin) {
+        const double r = rounded_operand(precision, v);
+        if (precision == Precision::Fp32) return r;
+        const double lo = rounded_operand(precision, v - margin), hi = rounded_operand(precision, v + margin);
+        return sites.choose(r, lo != r ? lo : hi);
+    };
     RoundedRow r;
-    std::vector<double> a(x, x + model.input_dim());
+    std::vector<std::vector<double>> z_margin;
+    std::vector<double> a(x, x + model.input_dim()), a_margin(a.size(), 0.0);
     for (int l = 0; l < layers; ++l) {
         const std::int64_t in = model.widths()[l], out = model.widths()[l + 1];
-        std::vector<double> z(static_cast<std::size_t>(out));
+        std::vector<double> ra(static_cast<std::size_t>(in));
+        for (std::int64_t i = 0; i < in; ++i) ra[i] = operand(a[i], a_margin[i]);
+        std::vector<double> z(static_cast<std::size_t>(out)), margin(static_cast<std::size_t>(out));
         for (std::int64_t o = 0; o < out; ++o) {
-            double s = 0;
-            for (std::int64_t i = 0; i < in; ++i) s += rounded_operand(precision, a[i]) * w(l, o, i);
-            z[o] = s + model.bias(l).data<float>()[o];
+            const double b = model.bias(l).data<float>()[o];
+            double s = 0, magnitude = std::abs(b);
+            for (std::int64_t i = 0; i < in; ++i) {
+                const double t = ra[i] * w(l, o, i);
+                s += t;
+                magnitude += std::abs(t);
+            }
+            z[o] = s + b;
+            margin[o] = sum_error * magnitude;
         }
         r.z.push_back(z);
-        a.resize(static_cast<std::size_t>(out));
-        for (std::int64_t o = 0; o < out; ++o) a[o] = static_cast<float>(activation_value(act, z[o]));
+        z_margin.push_back(margin);
+        if (l + 1 == layers) break;
+        a.assign(static_cast<std::size_t>(out), 0.0);
+        a_margin.assign(static_cast<std::size_t>(out), 0.0);
+        for (std::int64_t o = 0; o < out; ++o) {
+            a[o] = static_cast<float>(activation_value(act, z[o]));
+            a_margin[o] = spread(activation_value, act, z[o], margin[o]) + eval_error * std::abs(a[o]);
+        }
+        r.a.push_back(a);
     }
     const std::vector<double>& f = r.z.back();
     const double lse = reference_lse(f);
+    const double logit_margin = *std::max_element(z_margin.back().begin(), z_margin.back().end());
     r.energy = label >= 0 ? -f[label] : -lse;
-    std::vector<double> delta(f.size());
+    std::vector<double> delta(f.size()), delta_margin(f.size(), 0.0);
     for (std::size_t k = 0; k < f.size(); ++k) {
-        delta[k] = dlogits ? dlogits[k] : label >= 0 ? -(static_cast<int>(k) == label ? 1.0 : 0.0) : -std::exp(f[k] - lse);
-        delta[k] = static_cast<float>(delta[k]);
+        if (dlogits) delta[k] = dlogits[k];
+        else if (label >= 0) delta[k] = static_cast<int>(k) == label ? -1.0 : 0.0;
+        else {
+            delta[k] = static_cast<float>(-std::exp(f[k] - lse));
+            delta_margin[k] = std::abs(delta[k]) * (2 * logit_margin + eval_error);
+        }
     }
     r.delta.assign(static_cast<std::size_t>(layers), {});
-    r.delta.back() = delta;
     for (int l = layers - 1; l >= 0; --l) {
+        r.delta[l] = delta;
         const std::int64_t in = model.widths()[l], out = model.widths()[l + 1];
-        std::vector<double> g(static_cast<std::size_t>(in), 0.0);
+        std::vector<double> rd(static_cast<std::size_t>(out));
+        for (std::int64_t o = 0; o < out; ++o) rd[o] = operand(delta[o], delta_margin[o]);
+        std::vector<double> g(static_cast<std::size_t>(in), 0.0), magnitude(static_cast<std::size_t>(in), 0.0);
         for (std::int64_t i = 0; i < in; ++i) {
-            for (std::int64_t o = 0; o < out; ++o) g[i] += rounded_operand(precision, r.delta[l][o]) * w(l, o, i);
+            for (std::int64_t o = 0; o < out; ++o) {
+                const double t = rd[o] * w(l, o, i);
+                g[i] += t;
+                magnitude[i] += std::abs(t);
+            }
         }
         if (l == 0) {
             r.grad_x = g;
             break;
         }
-        for (std::int64_t i = 0; i < in; ++i) g[i] = static_cast<float>(g[i] * activation_derivative(act, r.z[l - 1][i]));
-        r.delta[l - 1] = g;
+        delta.assign(static_cast<std::size_t>(in), 0.0);
+        delta_margin.assign(static_cast<std::size_t>(in), 0.0);
+        for (std::int64_t i = 0; i < in; ++i) {
+            const double zi = r.z[l - 1][i], zm = z_margin[l - 1][i];
+            double derivative = activation_derivative(act, zi), derivative_margin = 0;
+            if (kinked) {
+                const double above = activation_derivative(act, zi + zm), below = activation_derivative(act, zi - zm);
+                derivative = sites.choose(derivative, above != derivative ? above : below);
+            } else {
+                derivative_margin = spread(activation_derivative, act, zi, zm);
+            }
+            delta[i] = static_cast<float>(g[i] * derivative);
+            delta_margin[i] = std::abs(derivative) * sum_error * magnitude[i] + std::abs(g[i]) * derivative_margin +
+                              eval_error * std::abs(delta[i]);
+        }
     }
     return r;
 }
 
+// Applies f(got, want) to every part of two rows with the same shape.
+template <class F>
+void for_each_part(RoundedRow& x, const RoundedRow& y, F f) {
+    for (std::size_t l = 0; l < x.z.size(); ++l) f(x.z[l], y.z[l]);
+    for (std::size_t l = 0; l < x.a.size(); ++l) f(x.a[l], y.a[l]);
+    for (std::size_t l = 0; l < x.delta.size(); ++l) f(x.delta[l], y.delta[l]);
+    f(x.grad_x, y.grad_x);
+    std::vector<double> ex{x.energy};
+    f(ex, std::vector<double>{y.energy});
+    x.energy = ex[0];
+}
+
+}  // namespace detail
+
+// A reference row and, per output, the mean square of how far random flips of its
+// ambiguous sites move it. Flipping site s moves the outputs by some d_s; the kernel flips
+// a few sites, each with some small probability p_s, so its deviation has mean square
+// about sum_s p_s |d_s|^2 <= sum_s |d_s|^2. Flipping each site with probability 1/2 has
+// mean square (sum_s |d_s|^2 + |sum_s d_s|^2) / 4, at least a quarter of that sum.
+struct ExpectedRow {
+    RoundedRow value, flip_square;
+};
+
+// with_flips false leaves flip_square zero (for paths that round in their own way).
+inline ExpectedRow rounded_row(const MlpEnergy& model, const float* x, int label, const float* dlogits,
+                               Precision precision, bool with_flips = true) {
+    constexpr int patterns = 4;
+    AmbiguousSites reference_way(0);
+    ExpectedRow e{detail::rounded_row_with(model, x, label, dlogits, precision, reference_way), {}};
+    e.flip_square = e.value;
+    detail::for_each_part(e.flip_square, e.value, [](std::vector<double>& s, const std::vector<double>&) {
+        std::fill(s.begin(), s.end(), 0.0);
+    });
+    if (!with_flips || precision == Precision::Fp32) return e;
+    std::seed_seq seeds(x, x + model.input_dim());
+    std::vector<std::uint32_t> pattern_seeds(patterns);
+    seeds.generate(pattern_seeds.begin(), pattern_seeds.end());
+    for (std::uint32_t seed : pattern_seeds) {
+        AmbiguousSites flips(seed | 1u);
+        RoundedRow other = detail::rounded_row_with(model, x, label, dlogits, precision, flips);
+        detail::for_each_part(other, e.value, [](std::vector<double>& o, const std::vector<double>& v) {
+            for (std::size_t i = 0; i < o.size(); ++i) o[i] = (o[i] - v[i]) * (o[i] - v[i]) / patterns;
+        });
+        detail::for_each_part(e.flip_square, other, [](std::vector<double>& s, const std::vector<double>& d) {
+            for (std::size_t i = 0; i < s.size(); ++i) s[i] += d[i];
+        });
+    }
+    return e;
+}
+
 // Reference rows of a batch x [n, D]: for E(x), for E(x, labels[r]), and from given
-// dlogits [n, K].
+// dlogits [n, K]. Rows are independent, and the flip patterns' reruns make them worth
+// spreading over the host's cores.
 struct RoundedBatch {
-    std::vector<RoundedRow> plain, conditional, given;
+    std::vector<ExpectedRow> plain, conditional, given;
 };
 
 inline RoundedBatch rounded_batch(const MlpEnergy& model, const Tensor& x, const std::vector<std::int32_t>& labels,
-                                  const Tensor& dlogits, Precision precision) {
+                                  const Tensor& dlogits, Precision precision, bool with_flips = true) {
+    const std::int64_t n = x.dim(0), d = model.input_dim(), k = model.num_outputs();
     RoundedBatch b;
-    const std::int64_t d = model.input_dim(), k = model.num_outputs();
-    for (std::int64_t r = 0; r < x.dim(0); ++r) {
-        const float* xr = x.data<float>() + r * d;
-        b.plain.push_back(rounded_row(model, xr, -1, nullptr, precision));
-        b.conditional.push_back(rounded_row(model, xr, labels[r], nullptr, precision));
-        b.given.push_back(rounded_row(model, xr, -1, dlogits.data<float>() + r * k, precision));
-    }
+    b.plain.resize(static_cast<std::size_t>(n));
+    b.conditional.resize(static_cast<std::size_t>(n));
+    b.given.resize(static_cast<std::size_t>(n));
+    std::atomic<std::int64_t> next{0};
+    auto work = [&] {
+        for (std::int64_t r; (r = next++) < n;) {
+            const float* xr = x.data<float>() + r * d;
+            b.plain[r] = rounded_row(model, xr, -1, nullptr, precision, with_flips);
+            b.conditional[r] = rounded_row(model, xr, labels[r], nullptr, precision, with_flips);
+            b.given[r] = rounded_row(model, xr, -1, dlogits.data<float>() + r * k, precision, with_flips);
+        }
+    };
+    std::vector<std::thread> helpers(std::max(1u, std::thread::hardware_concurrency()) - 1);
+    for (auto& t : helpers) t = std::thread(work);
+    work();
+    for (auto& t : helpers) t.join();
     return b;
 }
 
-// part(row) of every row, one after the other.
+// One part of every row, one row after the other: the values and their flips' mean squares.
+struct Expected {
+    std::vector<double> value, flip_square;
+};
+
 template <class Part>
-std::vector<double> gather(const std::vector<RoundedRow>& rows, Part part) {
-    std::vector<double> out;
+Expected gather(const std::vector<ExpectedRow>& rows, Part part) {
+    Expected out;
     for (const auto& row : rows) {
-        const std::vector<double> v = part(row);
-        out.insert(out.end(), v.begin(), v.end());
+        const std::vector<double> v = part(row.value), s = part(row.flip_square);
+        out.value.insert(out.value.end(), v.begin(), v.end());
+        out.flip_square.insert(out.flip_square.end(), s.begin(), s.end());
     }
     return out;
+}
+
+// relative_error of got against want.value, less an allowance for the ambiguous sites of
+// 3 times the root of their flips' mean square: 2 times covers every site flipping (see
+// ExpectedRow), the rest is headroom for estimating it from a few patterns.
+inline double relative_error(const std::vector<float>& got, const Expected& want) {
+    if (got.size() != want.value.size()) return std::numeric_limits<double>::infinity();
+    double error = 0.0, norm = 0.0, flips = 0.0;
+    for (std::size_t i = 0; i < got.size(); ++i) {
+        if (std::isnan(got[i])) return std::numeric_limits<double>::infinity();
+        error += (got[i] - want.value[i]) * (got[i] - want.value[i]);
+        norm += want.value[i] * want.value[i];
+        flips += want.flip_square[i];
+    }
+    const double beyond = std::max(std::sqrt(error) - 3.0 * std::sqrt(flips), 0.0);
+    return norm == 0.0 ? beyond : beyond / std::sqrt(norm);
 }
 
 // E(x) = -LSE f(x) (label < 0) or E(x, y) = -f(x)[y].
