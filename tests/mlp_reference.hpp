@@ -40,29 +40,62 @@ struct ParamPerturbation {
     double delta = 0.0;
 };
 
+// Layer l's pre-activation W_l a + b_l, perturbed by p.
+inline std::vector<double> reference_layer(const MlpEnergy& model, int l, const std::vector<double>& a,
+                                           const ParamPerturbation& p = {}) {
+    const auto& w = model.weight(l);
+    const auto& b = model.bias(l);
+    const std::int64_t out = w.dim(0), in = w.dim(1);
+    std::vector<double> z(static_cast<std::size_t>(out));
+    for (std::int64_t o = 0; o < out; ++o) {
+        double s = b.data<float>()[o] + (p.layer == l && p.bias && p.index == o ? p.delta : 0.0);
+        for (std::int64_t i = 0; i < in; ++i) {
+            double wv = w.data<float>()[o * in + i];
+            if (p.layer == l && !p.bias && p.index == o * in + i) wv += p.delta;
+            s += wv * a[i];
+        }
+        z[o] = s;
+    }
+    return z;
+}
+
 inline std::vector<double> reference_logits(const MlpEnergy& model, const std::vector<double>& x,
                                             const ParamPerturbation& p = {}) {
     std::vector<double> a = x;
     for (int l = 0; l < model.num_layers(); ++l) {
-        const auto& w = model.weight(l);
-        const auto& b = model.bias(l);
-        const std::int64_t out = w.dim(0), in = w.dim(1);
-        std::vector<double> z(out);
-        for (std::int64_t o = 0; o < out; ++o) {
-            double s = b.data<float>()[o] + (p.layer == l && p.bias && p.index == o ? p.delta : 0.0);
-            for (std::int64_t i = 0; i < in; ++i) {
-                double wv = w.data<float>()[o * in + i];
-                if (p.layer == l && !p.bias && p.index == o * in + i) wv += p.delta;
-                s += wv * a[i];
-            }
-            z[o] = s;
-        }
+        a = reference_layer(model, l, a, p);
         if (l + 1 < model.num_layers()) {
-            for (double& v : z) v = activation_value(model.activation(), v);
+            for (double& v : a) v = activation_value(model.activation(), v);
         }
-        a = z;
     }
     return a;
+}
+
+// x [n, D] uniform in [lo, hi], each row redrawn until its hidden pre-activations keep
+// `margin` clear of 0 when the activation has a kink there (ReLU, leaky ReLU): central
+// differences whose step straddles a kink average the two slopes, not the gradient.
+inline Tensor uniform_rows_clear_of_kinks(std::mt19937_64& rng, const MlpEnergy& model, std::int64_t n, float lo,
+                                          float hi, double margin = 1e-3) {
+    const ActivationKind kind = model.activation().kind;
+    const bool kinked = kind == ActivationKind::Relu || kind == ActivationKind::LeakyRelu;
+    const std::int64_t d = model.input_dim();
+    std::uniform_real_distribution<float> uniform(lo, hi);
+    Tensor x({n, d});
+    for (std::int64_t r = 0; r < n; ++r) {
+        for (bool clear = false; !clear;) {
+            std::vector<double> a(static_cast<std::size_t>(d));
+            for (std::int64_t i = 0; i < d; ++i) a[i] = x.data<float>()[r * d + i] = uniform(rng);
+            clear = true;
+            for (int l = 0; kinked && l + 1 < model.num_layers(); ++l) {
+                a = reference_layer(model, l, a);
+                for (double& v : a) {
+                    clear = clear && std::abs(v) >= margin;
+                    v = activation_value(model.activation(), v);
+                }
+            }
+        }
+    }
+    return x;
 }
 
 inline double reference_lse(const std::vector<double>& f) {

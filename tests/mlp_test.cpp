@@ -53,7 +53,7 @@ TEST_P(MlpPerActivation, EnergyGradXMatchesCentralDifferences) {
     for (const auto& widths : std::vector<std::vector<std::int64_t>>{{6, 11, 4}, {5, 8, 1}, {3, 9, 9, 5}}) {
         MlpEnergy model = test::random_mlp(rng, widths, GetParam(), 2.0f);
         const std::int64_t n = 4, d = widths.front(), k = widths.back();
-        Tensor x = test::uniform_tensor(rng, {n, d}, -2.0f, 2.0f);
+        Tensor x = test::uniform_rows_clear_of_kinks(rng, model, n, -2.0f, 2.0f);
         std::vector<std::int32_t> y(n);
         for (auto& v : y) v = static_cast<std::int32_t>(rng() % k);
         Tensor labels = Tensor::from(y, {n});
@@ -87,7 +87,7 @@ TEST_P(MlpPerActivation, ParamGradMatchesCentralDifferences) {
     const std::vector<std::int64_t> widths{5, 6, 4, 3};
     MlpEnergy model = test::random_mlp(rng, widths, GetParam(), 2.0f);
     const std::int64_t n = 7, k = widths.back();
-    Tensor x = test::uniform_tensor(rng, {n, widths.front()}, -2.0f, 2.0f);
+    Tensor x = test::uniform_rows_clear_of_kinks(rng, model, n, -2.0f, 2.0f);
     Tensor g = test::uniform_tensor(rng, {n, k}, -1.0f, 1.0f);
     MlpEnergy grad = model.zeros_like();
     param_grad(ctx, model, x, g, grad);
