@@ -150,8 +150,6 @@ TEST(Jem, ClassifierTrainingLearnsASeparableProblem) {
     EXPECT_TRUE(trainer.events().empty());
 }
 
-// All-zero weights and biases (0.7, 0.3) after softmax: every prediction is class 0
-// with confidence 0.7; half the labels are 0: accuracy 0.5, ECE |0.5 - 0.7|.
 // Class-conditional sampling: the buffer has a segment per class, and the step is
 // reproducible from the seed.
 TEST(Jem, ClassConditionalSamplingUsesOneSegmentPerClass) {
@@ -183,6 +181,8 @@ TEST(Jem, ClassConditionalSamplingUsesOneSegmentPerClass) {
     EXPECT_THROW(JemTrainer(ctx, model, o), Error);
 }
 
+// All-zero weights and biases (0.7, 0.3) after softmax: every prediction is class 0
+// with confidence 0.7; half the labels are 0: accuracy 0.5, ECE |0.5 - 0.7|.
 TEST(Jem, EvaluationMetricsByHand) {
     Context ctx(Backend::Cpu);
     MlpEnergy model({2, 2}, Activation::relu());

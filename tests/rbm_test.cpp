@@ -133,8 +133,7 @@ TEST(Rbm, GibbsStepDrawsUnitsFromTheirKeyedUniforms) {
     }
 }
 
-// 4096 chains, 30 sweeps of burn-in, then 30 sweeps recorded: the visible
-// histogram against the exact p(v) of a 4x3 RBM (16 states).
+// gibbs_chain is k consecutive gibbs_step calls, draw for draw; bad arguments change nothing.
 TEST(Rbm, GibbsChainIsConsecutiveGibbsSteps) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());
@@ -153,6 +152,8 @@ TEST(Rbm, GibbsChainIsConsecutiveGibbsSteps) {
     EXPECT_EQ(v1.to_vector<float>(), v2.to_vector<float>());
 }
 
+// 4096 chains, 30 sweeps of burn-in, then 30 sweeps recorded: the visible
+// histogram against the exact p(v) of a 4x3 RBM (16 states).
 TEST(RbmStatistics, GibbsChainsReachTheExactDistribution) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());
