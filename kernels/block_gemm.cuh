@@ -19,6 +19,7 @@
 #include <cuda_runtime.h>
 #include <mma.h>
 
+#include <cstdint>
 #include <type_traits>
 
 #include "ebmkit/context.hpp"
@@ -74,35 +75,62 @@ struct Staging {
     static constexpr int bytes = a_bytes + b_bytes + c_bytes;
 };
 
-template <Precision P>
-int staging_bytes(int rows) {
+// The compile-time tile heights and precisions behind a runtime choice: f receives
+// std::integral_constant<int, ROWS> (16, 32 or 64) or std::integral_constant<Precision, P>.
+template <class F>
+decltype(auto) with_rows(int rows, F&& f) {
     switch (rows) {
-        case 16: return Staging<16, P>::bytes;
-        case 32: return Staging<32, P>::bytes;
-        default: return Staging<64, P>::bytes;
+        case 16: return f(std::integral_constant<int, 16>{});
+        case 32: return f(std::integral_constant<int, 32>{});
+        default: return f(std::integral_constant<int, 64>{});
+    }
+}
+
+template <class F>
+decltype(auto) with_precision(Precision p, F&& f) {
+    switch (p) {
+        case Precision::Fp32: return f(std::integral_constant<Precision, Precision::Fp32>{});
+        case Precision::Tf32: return f(std::integral_constant<Precision, Precision::Tf32>{});
+        default: return f(std::integral_constant<Precision, Precision::Bf16>{});
     }
 }
 
 inline int staging_bytes(Precision p, int rows) {
-    switch (p) {
-        case Precision::Fp32: return staging_bytes<Precision::Fp32>(rows);
-        case Precision::Tf32: return staging_bytes<Precision::Tf32>(rows);
-        case Precision::Bf16: return staging_bytes<Precision::Bf16>(rows);
-    }
-    return 0;
+    return with_precision(p, [&](auto precision) {
+        return with_rows(rows, [](auto r) { return Staging<decltype(r)::value, decltype(precision)::value>::bytes; });
+    });
 }
 
 struct DeviceLimits {
     int shared_bytes, multiprocessors;
 };
 
+// The current device's limits, queried once per device and host thread (launchers ask
+// on every call).
 inline DeviceLimits device_limits() {
+    thread_local int known_device = -1;
+    thread_local DeviceLimits known{};
     int device = 0;
-    DeviceLimits d{};
     EBMKIT_CUDA_CHECK(cudaGetDevice(&device));
-    EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&d.shared_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-    EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&d.multiprocessors, cudaDevAttrMultiProcessorCount, device));
-    return d;
+    if (device != known_device) {
+        EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&known.shared_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
+        EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&known.multiprocessors, cudaDevAttrMultiProcessorCount, device));
+        known_device = device;
+    }
+    return known;
+}
+
+// Rows per block for `rows` rows when a block of r rows needs bytes_for(r) bytes of shared
+// memory: the largest of 16, 32, 64 that fits and still gives every multiprocessor a
+// block; 0 when not even 16 rows fit (the caller falls back).
+template <class BytesFor>
+int rows_per_block(std::int64_t rows, const DeviceLimits& limits, BytesFor bytes_for) {
+    int chosen = 0;
+    for (int r : {16, 32, 64}) {
+        if (bytes_for(r) > limits.shared_bytes) break;
+        if (chosen == 0 || (rows + r - 1) / r >= limits.multiprocessors) chosen = r;
+    }
+    return chosen;
 }
 
 // FORWARD: B(k, c) = w[c * inner + k] (w is [cols, inner]); otherwise B(k, c) = w[k * ld_w + c]

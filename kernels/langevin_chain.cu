@@ -33,15 +33,6 @@ void launch(const Tile& t, const Chains& c, cudaStream_t stream) {
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
-template <Precision P>
-void launch_rows(int rows_per_block, const Tile& t, const Chains& c, cudaStream_t stream) {
-    switch (rows_per_block) {
-        case 16: return launch<16, P>(t, c, stream);
-        case 32: return launch<32, P>(t, c, stream);
-        default: return launch<64, P>(t, c, stream);
-    }
-}
-
 }  // namespace
 
 int langevin_chain_fused_rows(const MlpLayers& mlp, std::int64_t rows) {
@@ -55,11 +46,9 @@ void langevin_chain_fused(const MlpLayers& mlp, float* x, std::int64_t rows, con
     if (r == 0) throw Error("langevin fused chain: the chains and the model do not fit in a block's shared memory");
     const Tile t = mlp_block::plan(mlp, r, mlp.precision, true);
     const Chains c{x, rows, labels, first, steps, trace};
-    switch (mlp.precision) {
-        case Precision::Fp32: return launch_rows<Precision::Fp32>(r, t, c, stream);
-        case Precision::Tf32: return launch_rows<Precision::Tf32>(r, t, c, stream);
-        case Precision::Bf16: return launch_rows<Precision::Bf16>(r, t, c, stream);
-    }
+    block::with_precision(mlp.precision, [&](auto p) {
+        block::with_rows(r, [&](auto tile) { launch<decltype(tile)::value, decltype(p)::value>(t, c, stream); });
+    });
 }
 
 }  // namespace ebmkit::kernels

@@ -62,20 +62,15 @@ inline Tile plan(const MlpLayers& mlp, int rows, Precision precision, bool with_
     return t;
 }
 
-// Rows per block: the largest of 64, 32, 16 that fits and still gives every
-// multiprocessor a block; 0 when not even 16 rows fit (the caller falls back).
+// Rows per block (block::rows_per_block for the plan's bytes); 0 also for more than
+// max_layers layers.
 inline int rows_per_block(const MlpLayers& mlp, std::int64_t rows, Precision precision, bool with_input,
                           const block::DeviceLimits& limits) {
     if (mlp.weights.size() > static_cast<std::size_t>(max_layers)) return 0;
     for (std::int64_t w : mlp.widths) {
         if (w > (1 << 20)) return 0;
     }
-    int chosen = 0;
-    for (int r : {16, 32, 64}) {
-        if (plan(mlp, r, precision, with_input).bytes > limits.shared_bytes) break;
-        if (chosen == 0 || (rows + r - 1) / r >= limits.multiprocessors) chosen = r;
-    }
-    return chosen;
+    return block::rows_per_block(rows, limits, [&](int r) { return plan(mlp, r, precision, with_input).bytes; });
 }
 
 // The block's first `valid` rows are real; the rest compute on zeros and are never stored.

@@ -37,26 +37,15 @@ void launch(const Tile& t, const Io& io, cudaStream_t stream) {
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
-template <Precision P, Mode M>
-void launch_rows(int rows_per_block, const Tile& t, const Io& io, cudaStream_t stream) {
-    switch (rows_per_block) {
-        case 16: return launch<16, P, M>(t, io, stream);
-        case 32: return launch<32, P, M>(t, io, stream);
-        default: return launch<64, P, M>(t, io, stream);
-    }
-}
-
 template <Mode M>
 void launch_fused(const MlpLayers& mlp, const Io& io, cudaStream_t stream) {
     if (io.rows == 0) return;
     const int r = mlp_fused_rows(mlp, io.rows);
     if (r == 0) throw Error("mlp fused kernels: the model does not fit in a block's shared memory");
     const Tile t = mlp_block::plan(mlp, r, mlp.precision, false);
-    switch (mlp.precision) {
-        case Precision::Fp32: return launch_rows<Precision::Fp32, M>(r, t, io, stream);
-        case Precision::Tf32: return launch_rows<Precision::Tf32, M>(r, t, io, stream);
-        case Precision::Bf16: return launch_rows<Precision::Bf16, M>(r, t, io, stream);
-    }
+    block::with_precision(mlp.precision, [&](auto p) {
+        block::with_rows(r, [&](auto rows) { launch<decltype(rows)::value, decltype(p)::value, M>(t, io, stream); });
+    });
 }
 
 }  // namespace

@@ -153,11 +153,7 @@ void launch_at(const GemmParams& p, cudaStream_t stream) {
 
 template <bool TRANSPOSED, Epilogue EPILOGUE>
 void launch(const GemmParams& p, Precision precision, cudaStream_t stream) {
-    switch (precision) {
-        case Precision::Fp32: return launch_at<Precision::Fp32, TRANSPOSED, EPILOGUE>(p, stream);
-        case Precision::Tf32: return launch_at<Precision::Tf32, TRANSPOSED, EPILOGUE>(p, stream);
-        case Precision::Bf16: return launch_at<Precision::Bf16, TRANSPOSED, EPILOGUE>(p, stream);
-    }
+    block::with_precision(precision, [&](auto at) { launch_at<decltype(at)::value, TRANSPOSED, EPILOGUE>(p, stream); });
 }
 
 template <bool TRANSPOSED>
@@ -184,16 +180,6 @@ void launch_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, s
         rbm, v, h, rows, seed, first_step, sweeps, block::round_up(static_cast<int>(rbm.visible), 4),
         block::round_up(static_cast<int>(rbm.hidden), 4));
     EBMKIT_CUDA_CHECK(cudaGetLastError());
-}
-
-template <Precision P>
-void launch_chain_rows(int chain_rows, const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                       std::uint32_t first_step, int sweeps, cudaStream_t stream) {
-    switch (chain_rows) {
-        case 16: return launch_chain<16, P>(rbm, v, h, rows, seed, first_step, sweeps, stream);
-        case 32: return launch_chain<32, P>(rbm, v, h, rows, seed, first_step, sweeps, stream);
-        default: return launch_chain<64, P>(rbm, v, h, rows, seed, first_step, sweeps, stream);
-    }
 }
 
 }  // namespace
@@ -286,13 +272,7 @@ void rbm_pseudo_log_likelihood(const RbmDevice& rbm, const float* v, std::int64_
 }
 
 int rbm_gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows) {
-    const block::DeviceLimits limits = block::device_limits();
-    int chosen = 0;
-    for (int r : {16, 32, 64}) {
-        if (chain_bytes(rbm, r) > limits.shared_bytes) break;
-        if (chosen == 0 || (rows + r - 1) / r >= limits.multiprocessors) chosen = r;
-    }
-    return chosen;
+    return block::rows_per_block(rows, block::device_limits(), [&](int r) { return chain_bytes(rbm, r); });
 }
 
 void rbm_gibbs_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
@@ -300,11 +280,11 @@ void rbm_gibbs_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows
     if (rows == 0 || sweeps == 0) return;
     const int r = rbm_gibbs_chain_rows(rbm, rows);
     if (r == 0) throw Error("rbm Gibbs chain: the chains do not fit in a block's shared memory");
-    switch (rbm.precision) {
-        case Precision::Fp32: return launch_chain_rows<Precision::Fp32>(r, rbm, v, h, rows, seed, first_step, sweeps, stream);
-        case Precision::Tf32: return launch_chain_rows<Precision::Tf32>(r, rbm, v, h, rows, seed, first_step, sweeps, stream);
-        case Precision::Bf16: return launch_chain_rows<Precision::Bf16>(r, rbm, v, h, rows, seed, first_step, sweeps, stream);
-    }
+    block::with_precision(rbm.precision, [&](auto p) {
+        block::with_rows(r, [&](auto tile) {
+            launch_chain<decltype(tile)::value, decltype(p)::value>(rbm, v, h, rows, seed, first_step, sweeps, stream);
+        });
+    });
 }
 
 void outer_product_sum(cublasContext* cublas, const float* v, const float* ph, std::int64_t rows, std::int64_t d,

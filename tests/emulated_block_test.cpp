@@ -56,15 +56,6 @@ void run_mlp(const MlpEnergy& model, body::Mode mode, const body::Io& io) {
     });
 }
 
-template <int ROWS>
-void run_mlp(Precision precision, const MlpEnergy& model, body::Mode mode, const body::Io& io) {
-    switch (precision) {
-        case Precision::Fp32: return run_mlp<ROWS, Precision::Fp32>(model, mode, io);
-        case Precision::Tf32: return run_mlp<ROWS, Precision::Tf32>(model, mode, io);
-        case Precision::Bf16: return run_mlp<ROWS, Precision::Bf16>(model, mode, io);
-    }
-}
-
 class EmulatedFusedMlp : public ::testing::TestWithParam<std::tuple<int, Precision>> {};
 
 // Every mode on a 3-layer model over 37 rows (two or three tiles, the last one partial),
@@ -82,8 +73,11 @@ TEST_P(EmulatedFusedMlp, EveryModeMatchesTheRoundedReference) {
         std::vector<std::int32_t> y(static_cast<std::size_t>(n));
         for (auto& v : y) v = static_cast<std::int32_t>(rng() % k);
         auto run = [&](body::Mode mode, const body::Io& io) {
-            if (tile_rows == 16) run_mlp<16>(precision, model, mode, io);
-            else run_mlp<32>(precision, model, mode, io);
+            kernels::block::with_precision(precision, [&](auto p) {
+                kernels::block::with_rows(tile_rows, [&](auto rows) {
+                    run_mlp<decltype(rows)::value, decltype(p)::value>(model, mode, io);
+                });
+            });
         };
         const auto [plain, conditional, given] = test::rounded_batch(model, x, y, dl, precision);
         using test::gather;
