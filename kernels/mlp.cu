@@ -134,21 +134,25 @@ void energy_head(const float* logits, const std::int32_t* labels, std::int64_t r
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
+void layer_param_grad(cublasContext* cublas, CUstream_st* stream, Precision precision, const float* delta,
+                      const float* a, std::int64_t rows, std::int64_t in, std::int64_t out, bool accumulate, float* dw,
+                      float* db) {
+    gemm(cublas, precision, true, false, as_int(out), as_int(in), as_int(rows), 1.0f, delta, as_int(out), a, as_int(in),
+         accumulate ? 1.0f : 0.0f, dw, as_int(in));
+    scaled_column_sums(delta, rows, out, 1.0f, accumulate, db, stream);
+}
+
 void mlp_backward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x, std::int64_t rows,
                   float* workspace, const float* dlogits, float* dx, const std::vector<float*>& dweights,
                   const std::vector<float*>& dbiases, bool accumulate) {
     const Layout l = layout(mlp, rows);
-    const float keep = accumulate ? 1.0f : 0.0f;
     const float* dz = dlogits;
     float* buffers[2] = {workspace + l.grad0, workspace + l.grad1};
     for (std::size_t n = mlp.weights.size(); n-- > 0;) {
         const std::int64_t in = mlp.widths[n], out = mlp.widths[n + 1];
         const float* input = n == 0 ? x : workspace + l.a[n - 1];
         if (!dweights.empty()) {
-            // dW [out, in] = dz^T input.
-            gemm(cublas, mlp.precision, true, false, as_int(out), as_int(in), as_int(rows), 1.0f, dz, as_int(out), input,
-                 as_int(in), keep, dweights[n], as_int(in));
-            scaled_column_sums(dz, rows, out, 1.0f, accumulate, dbiases[n], stream);
+            layer_param_grad(cublas, stream, mlp.precision, dz, input, rows, in, out, accumulate, dweights[n], dbiases[n]);
         }
         if (n == 0 && !dx) break;
         // g [rows, in] = dz W.

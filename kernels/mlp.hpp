@@ -53,4 +53,11 @@ void mlp_backward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& m
                   float* workspace, const float* dlogits, float* dx, const std::vector<float*>& dweights,
                   const std::vector<float*>& dbiases, bool accumulate);
 
+// One layer's parameter gradients from its input a [rows, in] and dL/dz delta [rows, out]:
+// dw [out, in] = delta^T a (cuBLAS at `precision`) and db [out] = column sums of delta,
+// overwritten, or added to when accumulate.
+void layer_param_grad(cublasContext* cublas, CUstream_st* stream, Precision precision, const float* delta,
+                      const float* a, std::int64_t rows, std::int64_t in, std::int64_t out, bool accumulate, float* dw,
+                      float* db);
+
 }  // namespace ebmkit::kernels

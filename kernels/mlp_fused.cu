@@ -11,8 +11,7 @@
 
 #include <string>
 
-#include "kernels/columns.hpp"
-#include "kernels/gemm.hpp"
+#include "kernels/mlp.hpp"
 #include "kernels/mlp_fused.cuh"
 #include "kernels/mlp_fused.hpp"
 
@@ -88,15 +87,11 @@ void mlp_fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpL
         at += 2 * rows * mlp.widths[l];
     }
     launch_fused<Mode::ParamGrad>(mlp, io, stream);
-    const float keep = accumulate ? 1.0f : 0.0f;
     for (int l = 0; l < layers; ++l) {
-        const int in = static_cast<int>(mlp.widths[l]), out = static_cast<int>(mlp.widths[l + 1]);
         const float* delta = l + 1 == layers ? dlogits : io.deltas[l + 1];
         const float* input = l == 0 ? x : io.activations[l];
-        // dW_l [out, in] = delta_{l+1}^T a_l, db_l = column sums of delta_{l+1}.
-        gemm(cublas, mlp.precision, true, false, out, in, static_cast<int>(rows), 1.0f, delta, out, input, in, keep,
-             dweights[l], in);
-        scaled_column_sums(delta, rows, out, 1.0f, accumulate, dbiases[l], stream);
+        layer_param_grad(cublas, stream, mlp.precision, delta, input, rows, mlp.widths[l], mlp.widths[l + 1], accumulate,
+                         dweights[l], dbiases[l]);
     }
 }
 
