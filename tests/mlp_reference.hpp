@@ -305,11 +305,9 @@ inline ExpectedRow rounded_row(const MlpEnergy& model, const float* x, int label
         std::fill(s.begin(), s.end(), 0.0);
     });
     if (!with_flips || precision == Precision::Fp32) return e;
-    std::seed_seq seeds(x, x + model.input_dim());
-    std::vector<std::uint32_t> pattern_seeds(patterns);
-    seeds.generate(pattern_seeds.begin(), pattern_seeds.end());
-    for (std::uint32_t seed : pattern_seeds) {
-        AmbiguousSites flips(seed | 1u);
+    // Fixed pattern seeds: each row meets its own sites, so its patterns are its own.
+    for (std::uint64_t seed = 1; seed <= patterns; ++seed) {
+        AmbiguousSites flips(seed);
         RoundedRow other = detail::rounded_row_with(model, x, label, dlogits, precision, flips);
         detail::for_each_part(other, e.value, [](std::vector<double>& o, const std::vector<double>& v) {
             for (std::size_t i = 0; i < o.size(); ++i) o[i] = (o[i] - v[i]) * (o[i] - v[i]) / patterns;
