@@ -13,6 +13,7 @@
 #include "kernels/columns.hpp"
 #include "kernels/logsumexp.hpp"
 #include "kernels/rbm.hpp"
+#include "kernels/rbm_eval.hpp"
 #include "rbm_device.hpp"
 #endif
 
@@ -75,19 +76,24 @@ void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, Tensor
                       std::uint32_t first_step, Rbm& grad) {
     const std::int64_t n = data.dim(0), s = chains.dim(0), d = rbm.visible(), m = rbm.hidden();
     const kernels::RbmDevice dev = detail::rbm_device(ctx, rbm);
-    auto* scratch = static_cast<float*>(ctx.workspace(sizeof(float) * static_cast<std::size_t>((n + s) * m)));
+    const std::size_t partial_floats =
+        std::max({kernels::column_sum_partial_floats(n, d), kernels::column_sum_partial_floats(n, m),
+                  kernels::column_sum_partial_floats(s, d), kernels::column_sum_partial_floats(s, m)});
+    auto* scratch = static_cast<float*>(
+        ctx.workspace(sizeof(float) * (static_cast<std::size_t>((n + s) * m) + partial_floats)));
     float* ph = scratch;
     float* h = scratch + n * m;
+    float* partials = h + s * m;
     float* v = chains.data<float>();
     kernels::rbm_hidden(dev, data.data<float>(), n, ph, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
     kernels::outer_product_sum(ctx.cublas(), data.data<float>(), ph, n, d, m, 1.0f / n, false, ctx.precision(), grad.w().data<float>());
-    kernels::scaled_column_sums(data.data<float>(), n, d, 1.0f / n, false, grad.b().data<float>(), ctx.stream());
-    kernels::scaled_column_sums(ph, n, m, 1.0f / n, false, grad.c().data<float>(), ctx.stream());
+    kernels::scaled_column_sums(data.data<float>(), n, d, 1.0f / n, false, grad.b().data<float>(), partials, ctx.stream());
+    kernels::scaled_column_sums(ph, n, m, 1.0f / n, false, grad.c().data<float>(), partials, ctx.stream());
     gibbs_sweeps_cuda(ctx, dev, v, h, s, first_step, k);
     kernels::rbm_hidden(dev, v, s, h, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
     kernels::outer_product_sum(ctx.cublas(), v, h, s, d, m, -1.0f / s, true, ctx.precision(), grad.w().data<float>());
-    kernels::scaled_column_sums(v, s, d, -1.0f / s, true, grad.b().data<float>(), ctx.stream());
-    kernels::scaled_column_sums(h, s, m, -1.0f / s, true, grad.c().data<float>(), ctx.stream());
+    kernels::scaled_column_sums(v, s, d, -1.0f / s, true, grad.b().data<float>(), partials, ctx.stream());
+    kernels::scaled_column_sums(h, s, m, -1.0f / s, true, grad.c().data<float>(), partials, ctx.stream());
 }
 
 // Chunks of 2^18 configurations: their log-terms by kernels::rbm_log_partition_terms,

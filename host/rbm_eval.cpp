@@ -9,7 +9,7 @@
 #include "device_memory.hpp"
 #include "ebmkit/rbm.hpp"
 #if EBMKIT_WITH_CUDA
-#include "kernels/rbm.hpp"
+#include "kernels/rbm_eval.hpp"
 #include "rbm_device.hpp"
 #endif
 

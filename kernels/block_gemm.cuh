@@ -20,10 +20,12 @@
 #include <mma.h>
 
 #include <cstdint>
+#include <string>
 #include <type_traits>
 
 #include "ebmkit/context.hpp"
 #include "kernels/cuda_check.hpp"
+#include "kernels/launch_shape.hpp"
 
 namespace ebmkit::kernels::block {
 
@@ -82,8 +84,9 @@ decltype(auto) with_rows(int rows, F&& f) {
     switch (rows) {
         case 16: return f(std::integral_constant<int, 16>{});
         case 32: return f(std::integral_constant<int, 32>{});
-        default: return f(std::integral_constant<int, 64>{});
+        case 64: return f(std::integral_constant<int, 64>{});
     }
+    throw Error("block tiles: " + std::to_string(rows) + " rows per block (16, 32 or 64)");
 }
 
 template <class F>
@@ -91,33 +94,15 @@ decltype(auto) with_precision(Precision p, F&& f) {
     switch (p) {
         case Precision::Fp32: return f(std::integral_constant<Precision, Precision::Fp32>{});
         case Precision::Tf32: return f(std::integral_constant<Precision, Precision::Tf32>{});
-        default: return f(std::integral_constant<Precision, Precision::Bf16>{});
+        case Precision::Bf16: return f(std::integral_constant<Precision, Precision::Bf16>{});
     }
+    throw Error("block tiles: unknown precision " + std::to_string(static_cast<int>(p)));
 }
 
 inline int staging_bytes(Precision p, int rows) {
     return with_precision(p, [&](auto precision) {
         return with_rows(rows, [](auto r) { return Staging<decltype(r)::value, decltype(precision)::value>::bytes; });
     });
-}
-
-struct DeviceLimits {
-    int shared_bytes, multiprocessors;
-};
-
-// The current device's limits, queried once per device and host thread (launchers ask
-// on every call).
-inline DeviceLimits device_limits() {
-    thread_local int known_device = -1;
-    thread_local DeviceLimits known{};
-    int device = 0;
-    EBMKIT_CUDA_CHECK(cudaGetDevice(&device));
-    if (device != known_device) {
-        EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&known.shared_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
-        EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&known.multiprocessors, cudaDevAttrMultiProcessorCount, device));
-        known_device = device;
-    }
-    return known;
 }
 
 // Rows per block for `rows` rows when a block of r rows needs bytes_for(r) bytes of shared

@@ -1,110 +1,43 @@
-// Langevin and MALA updates for a batch of chains (DESIGN.md section 1, 4):
-//   proposal x' = clamp(x - alpha g + sigma eps), eps from cuRAND's Philox keyed
-//   (seed, LangevinNoise, chain, step, element), four normals per Philox call;
-//   MALA: accept with probability min(1, exp(E(x) - E(x') + (|x' - x + alpha g|^2 -
-//   |x - x' + alpha g'|^2) / (2 sigma^2))), uniform keyed (seed, MalaAccept, chain, step, 0);
-//   a proposal that left the clamp box is rejected.
-// Launch strategy: propose is elementwise, a thread per (row, block of four elements);
-// clipping and accept/reject are a warp per row (shuffle reductions), the row copy
-// done by the same warp.
+// Langevin and MALA updates for a batch of chains (DESIGN.md sections 1, 4); the math
+// is in kernels/langevin.cuh, the launch shapes in kernels/langevin.hpp.
 #include <cuda_runtime.h>
 
-#include <algorithm>
-
 #include "kernels/cuda_check.hpp"
+#include "kernels/langevin.cuh"
 #include "kernels/langevin.hpp"
-#include "kernels/philox_device.cuh"
 
 namespace ebmkit::kernels {
 
 namespace {
 
-constexpr int block = 256;
-
-__global__ void propose(const float* x, const float* __restrict__ grad, std::int64_t rows, std::int64_t d,
-                        LangevinStep s, float* out, int* __restrict__ outside, const std::uint32_t* step_offset) {
-    const std::int64_t blocks_per_row = (d + 3) / 4;
-    const std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
-    if (t >= rows * blocks_per_row) return;
-    const std::int64_t r = t / blocks_per_row;
-    const auto b = static_cast<std::uint32_t>(t % blocks_per_row);
-    float eps[4];
-    const std::uint32_t step = s.step + (step_offset ? *step_offset : 0u);
-    normal4(philox_block(s.seed, RngPurpose::LangevinNoise, s.first_chain + static_cast<std::uint32_t>(r), step, b), eps);
-    bool left = false;
-    for (int j = 0; j < 4; ++j) {
-        const std::int64_t i = r * d + b * 4 + j;
-        if (b * 4 + j >= d) break;
-        float v = x[i] - s.alpha * grad[i] + s.sigma * eps[j];
-        if (s.clamp) {
-            left |= v < s.lo || v > s.hi;
-            v = fminf(fmaxf(v, s.lo), s.hi);
-        }
-        out[i] = v;
-    }
-    if (left && outside) outside[r] = 1;
+__global__ void __launch_bounds__(langevin_threads)
+    langevin_propose_kernel(const float* x, const float* __restrict__ grad, std::int64_t rows, std::int64_t d,
+                            LangevinStep s, float* out, int* __restrict__ outside, const std::uint32_t* step_offset) {
+    langevin_body::propose(x, grad, rows, d, s, out, outside, step_offset);
 }
 
-__device__ float warp_sum(float v) {
-    for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
-    return v;
+__global__ void __launch_bounds__(langevin_threads)
+    langevin_clip_kernel(float* __restrict__ grad, std::int64_t rows, std::int64_t d, float limit) {
+    langevin_body::clip(grad, rows, d, limit);
 }
 
-__global__ void clip(float* __restrict__ grad, std::int64_t rows, std::int64_t d, float limit) {
-    const std::int64_t r = (static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
-    const int lane = threadIdx.x % 32;
-    if (r >= rows) return;
-    float sq = 0.0f;
-    for (std::int64_t i = lane; i < d; i += 32) sq += grad[r * d + i] * grad[r * d + i];
-    const float norm = sqrtf(warp_sum(sq));
-    if (norm <= limit) return;
-    const float scale = limit / norm;
-    for (std::int64_t i = lane; i < d; i += 32) grad[r * d + i] *= scale;
-}
-
-__global__ void accept(float* __restrict__ x, float* __restrict__ grad, float* __restrict__ energy,
+__global__ void __launch_bounds__(langevin_threads)
+    mala_accept_kernel(float* __restrict__ x, float* __restrict__ grad, float* __restrict__ energy,
                        const float* __restrict__ proposal, const float* __restrict__ proposal_grad,
                        const float* __restrict__ proposal_energy, const int* __restrict__ outside, std::int64_t rows,
                        std::int64_t d, LangevinStep s, unsigned long long* __restrict__ accepted) {
-    const std::int64_t r = (static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32;
-    const int lane = threadIdx.x % 32;
-    if (r >= rows) return;
-    if (outside[r]) return;  // the target has no mass outside the box
-    float forward = 0.0f, backward = 0.0f;
-    for (std::int64_t i = lane; i < d; i += 32) {
-        const std::int64_t k = r * d + i;
-        const float a = proposal[k] - x[k] + s.alpha * grad[k];
-        const float b = x[k] - proposal[k] + s.alpha * proposal_grad[k];
-        forward += a * a;
-        backward += b * b;
-    }
-    forward = warp_sum(forward);
-    backward = warp_sum(backward);
-    const float log_ratio = energy[r] - proposal_energy[r] + (forward - backward) / (2.0f * s.sigma * s.sigma);
-    float u[4];
-    uniform4(philox_block(s.seed, RngPurpose::MalaAccept, s.first_chain + static_cast<std::uint32_t>(r), s.step, 0), u);
-    if (!(logf(u[0]) <= log_ratio)) return;
-    for (std::int64_t i = lane; i < d; i += 32) {
-        x[r * d + i] = proposal[r * d + i];
-        grad[r * d + i] = proposal_grad[r * d + i];
-    }
-    if (lane == 0) {
-        energy[r] = proposal_energy[r];
-        atomicAdd(accepted, 1ull);
-    }
+    langevin_body::accept(x, grad, energy, proposal, proposal_grad, proposal_energy, outside, rows, d, s, accepted);
 }
 
-__global__ void increment(std::uint32_t* counter) { *counter += 1; }
-
-unsigned warp_blocks(std::int64_t rows) { return static_cast<unsigned>((rows * 32 + block - 1) / block); }
+__global__ void __launch_bounds__(1) increment(std::uint32_t* counter) { *counter += 1; }
 
 }  // namespace
 
 void langevin_propose(const float* x, const float* grad, std::int64_t rows, std::int64_t d, const LangevinStep& s,
                       float* out, int* outside, const std::uint32_t* step_offset, CUstream_st* stream) {
-    const std::int64_t threads = rows * ((d + 3) / 4);
-    propose<<<static_cast<unsigned>((threads + block - 1) / block), block, 0, stream>>>(x, grad, rows, d, s, out, outside,
-                                                                                        step_offset);
+    if (rows == 0 || d == 0) return;
+    const LaunchShape shape = langevin_propose_shape(rows, d);
+    langevin_propose_kernel<<<shape.blocks, shape.threads, 0, stream>>>(x, grad, rows, d, s, out, outside, step_offset);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -114,15 +47,19 @@ void advance_counter(std::uint32_t* counter, CUstream_st* stream) {
 }
 
 void clip_rows(float* grad, std::int64_t rows, std::int64_t d, float limit, CUstream_st* stream) {
-    clip<<<warp_blocks(rows), block, 0, stream>>>(grad, rows, d, limit);
+    if (rows == 0) return;
+    const LaunchShape shape = langevin_row_shape(rows);
+    langevin_clip_kernel<<<shape.blocks, shape.threads, 0, stream>>>(grad, rows, d, limit);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
 void mala_accept(float* x, float* grad, float* energy, const float* proposal, const float* proposal_grad,
                  const float* proposal_energy, const int* outside, std::int64_t rows, std::int64_t d,
                  const LangevinStep& s, unsigned long long* accepted, CUstream_st* stream) {
-    accept<<<warp_blocks(rows), block, 0, stream>>>(x, grad, energy, proposal, proposal_grad, proposal_energy, outside,
-                                                    rows, d, s, accepted);
+    if (rows == 0) return;
+    const LaunchShape shape = langevin_row_shape(rows);
+    mala_accept_kernel<<<shape.blocks, shape.threads, 0, stream>>>(x, grad, energy, proposal, proposal_grad,
+                                                                   proposal_energy, outside, rows, d, s, accepted);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

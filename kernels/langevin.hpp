@@ -1,7 +1,10 @@
-// Launchers of kernels/langevin.cu. Plain C++: host/ includes this without CUDA headers.
+// Launchers of kernels/langevin.cu and their launch shapes. Plain C++: host/ includes
+// this without CUDA headers.
 #pragma once
 
 #include <cstdint>
+
+#include "kernels/launch_shape.hpp"
 
 struct CUstream_st;
 
@@ -32,5 +35,17 @@ void clip_rows(float* grad, std::int64_t rows, std::int64_t d, float clip, CUstr
 void mala_accept(float* x, float* grad, float* energy, const float* proposal, const float* proposal_grad,
                  const float* proposal_energy, const int* outside, std::int64_t rows, std::int64_t d,
                  const LangevinStep& s, unsigned long long* accepted, CUstream_st* stream);
+
+inline constexpr int langevin_threads = 256;
+
+// propose: a thread per (row, block of four elements).
+inline LaunchShape langevin_propose_shape(std::int64_t rows, std::int64_t d) {
+    return one_per_thread(rows * ((d + 3) / 4), langevin_threads, "langevin_propose");
+}
+
+// clip and MALA's accept: a warp per row.
+inline LaunchShape langevin_row_shape(std::int64_t rows) {
+    return one_per_thread(rows * 32, langevin_threads, "langevin rows");
+}
 
 }  // namespace ebmkit::kernels

@@ -36,7 +36,7 @@ void launch(const Tile& t, const Chains& c, cudaStream_t stream) {
 }  // namespace
 
 int langevin_chain_fused_rows(const MlpLayers& mlp, std::int64_t rows) {
-    return mlp_block::rows_per_block(mlp, rows, mlp.precision, true, block::device_limits());
+    return mlp_block::rows_per_block(mlp, rows, mlp.precision, true, device_limits());
 }
 
 void langevin_chain_fused(const MlpLayers& mlp, float* x, std::int64_t rows, const std::int32_t* labels,

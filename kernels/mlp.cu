@@ -7,7 +7,8 @@
 //             dW_l = dz_l^T a_{l-1},  db_l = column sums of dz_l
 // This is the baseline the fused kernels are measured against and the general path
 // for every width. Workspace layout: for each layer z_l then a_l (a_L absent), then
-// lse [rows], then two ping-pong gradient buffers [rows, max width].
+// lse [rows], then two ping-pong gradient buffers [rows, max width], then the bias
+// gradients' column-sum partials.
 #include <cublas_v2.h>
 #include <cuda_runtime.h>
 
@@ -70,7 +71,7 @@ int as_int(std::int64_t v) { return static_cast<int>(v); }
 // Offsets of z_l and a_l in the workspace.
 struct Layout {
     std::vector<std::size_t> z, a;
-    std::size_t lse, grad0, grad1, total;
+    std::size_t lse, grad0, grad1, columns, total;
 };
 
 Layout layout(const MlpLayers& mlp, std::int64_t rows) {
@@ -92,6 +93,8 @@ Layout layout(const MlpLayers& mlp, std::int64_t rows) {
     at += r * max_width;
     l.grad1 = at;
     at += r * max_width;
+    l.columns = at;
+    at += layer_param_grad_partial_floats(mlp, rows);
     l.total = at;
     return l;
 }
@@ -134,12 +137,18 @@ void energy_head(const float* logits, const std::int32_t* labels, std::int64_t r
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
+std::size_t layer_param_grad_partial_floats(const MlpLayers& mlp, std::int64_t rows) {
+    std::size_t most = 0;
+    for (std::size_t l = 1; l < mlp.widths.size(); ++l) most = std::max(most, column_sum_partial_floats(rows, mlp.widths[l]));
+    return most;
+}
+
 void layer_param_grad(cublasContext* cublas, CUstream_st* stream, Precision precision, const float* delta,
                       const float* a, std::int64_t rows, std::int64_t in, std::int64_t out, bool accumulate, float* dw,
-                      float* db) {
+                      float* db, float* partials) {
     gemm(cublas, precision, true, false, as_int(out), as_int(in), as_int(rows), 1.0f, delta, as_int(out), a, as_int(in),
          accumulate ? 1.0f : 0.0f, dw, as_int(in));
-    scaled_column_sums(delta, rows, out, 1.0f, accumulate, db, stream);
+    scaled_column_sums(delta, rows, out, 1.0f, accumulate, db, partials, stream);
 }
 
 void mlp_backward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x, std::int64_t rows,
@@ -152,7 +161,8 @@ void mlp_backward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& m
         const std::int64_t in = mlp.widths[n], out = mlp.widths[n + 1];
         const float* input = n == 0 ? x : workspace + l.a[n - 1];
         if (!dweights.empty()) {
-            layer_param_grad(cublas, stream, mlp.precision, dz, input, rows, in, out, accumulate, dweights[n], dbiases[n]);
+            layer_param_grad(cublas, stream, mlp.precision, dz, input, rows, in, out, accumulate, dweights[n], dbiases[n],
+                             workspace + l.columns);
         }
         if (n == 0 && !dx) break;
         // g [rows, in] = dz W.

@@ -55,9 +55,11 @@ void mlp_backward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& m
 
 // One layer's parameter gradients from its input a [rows, in] and dL/dz delta [rows, out]:
 // dw [out, in] = delta^T a (cuBLAS at `precision`) and db [out] = column sums of delta,
-// overwritten, or added to when accumulate.
+// overwritten, or added to when accumulate; partials is the column sums' scratch, at
+// least layer_param_grad_partial_floats(mlp, rows) floats for any layer of mlp.
 void layer_param_grad(cublasContext* cublas, CUstream_st* stream, Precision precision, const float* delta,
                       const float* a, std::int64_t rows, std::int64_t in, std::int64_t out, bool accumulate, float* dw,
-                      float* db);
+                      float* db, float* partials);
+std::size_t layer_param_grad_partial_floats(const MlpLayers& mlp, std::int64_t rows);
 
 }  // namespace ebmkit::kernels

@@ -65,7 +65,7 @@ inline Tile plan(const MlpLayers& mlp, int rows, Precision precision, bool with_
 // Rows per block (block::rows_per_block for the plan's bytes); 0 also for more than
 // max_layers layers.
 inline int rows_per_block(const MlpLayers& mlp, std::int64_t rows, Precision precision, bool with_input,
-                          const block::DeviceLimits& limits) {
+                          const DeviceLimits& limits) {
     if (mlp.weights.size() > static_cast<std::size_t>(max_layers)) return 0;
     for (std::int64_t w : mlp.widths) {
         if (w > (1 << 20)) return 0;

@@ -50,7 +50,7 @@ void launch_fused(const MlpLayers& mlp, const Io& io, cudaStream_t stream) {
 }  // namespace
 
 int mlp_fused_rows(const MlpLayers& mlp, std::int64_t rows) {
-    return mlp_block::rows_per_block(mlp, rows, mlp.precision, false, block::device_limits());
+    return mlp_block::rows_per_block(mlp, rows, mlp.precision, false, device_limits());
 }
 
 void mlp_fused_energy(const MlpLayers& mlp, const float* x, std::int64_t rows, const std::int32_t* labels,
@@ -69,7 +69,7 @@ void mlp_fused_energy(const MlpLayers& mlp, const float* x, std::int64_t rows, c
 std::size_t mlp_fused_param_grad_floats(const MlpLayers& mlp, std::int64_t rows) {
     std::size_t hidden = 0;
     for (std::size_t l = 1; l + 1 < mlp.widths.size(); ++l) hidden += static_cast<std::size_t>(mlp.widths[l]);
-    return 2 * hidden * static_cast<std::size_t>(rows);
+    return 2 * hidden * static_cast<std::size_t>(rows) + layer_param_grad_partial_floats(mlp, rows);
 }
 
 void mlp_fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x,
@@ -91,7 +91,7 @@ void mlp_fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpL
         const float* delta = l + 1 == layers ? dlogits : io.deltas[l + 1];
         const float* input = l == 0 ? x : io.activations[l];
         layer_param_grad(cublas, stream, mlp.precision, delta, input, rows, mlp.widths[l], mlp.widths[l + 1], accumulate,
-                         dweights[l], dbiases[l]);
+                         dweights[l], dbiases[l], at);
     }
 }
 

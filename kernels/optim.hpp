@@ -1,8 +1,10 @@
-// Launchers of kernels/optim.cu. Plain C++: host/ includes this without CUDA headers.
+// Launchers of kernels/optim.cu and their launch shape. Plain C++: host/ includes this
+// without CUDA headers.
 #pragma once
 
 #include <cstdint>
 
+#include "kernels/launch_shape.hpp"
 #include "kernels/optim_rule.hpp"
 
 struct CUstream_st;
@@ -13,9 +15,12 @@ namespace ebmkit::kernels {
 void momentum_ascent_step(float* param, float* velocity, const float* grad, std::int64_t n, float lr, float momentum,
                           float decay, CUstream_st* stream);
 
-}  // namespace ebmkit::kernels
+inline constexpr int optim_threads = 256;
 
-namespace ebmkit::kernels {
+// Both updates: a grid-stride loop over the n parameters.
+inline LaunchShape optim_shape(std::int64_t n, const DeviceLimits& limits) {
+    return grid_stride(n, optim_threads, optim_threads, limits);
+}
 
 // One step of s.rule on n parameters (kernels/optim_rule.hpp).
 void optimizer_step(float* param, float* first, float* second, const float* grad, std::int64_t n,

@@ -109,3 +109,12 @@ __device__ void rbm_gibbs_chain_tile(const RbmDevice& rbm, float* v, float* h, s
 }
 
 }  // namespace ebmkit::kernels::rbm_body
+
+namespace ebmkit::kernels {
+
+// Launches the product kernel over its grid of 64 x 64 tiles (kernels/rbm.cu): the one
+// entry point of the product for kernels/rbm.cu and kernels/rbm_eval.cu.
+void rbm_product(const rbm_body::GemmParams& p, bool transposed, rbm_body::Epilogue epilogue, Precision precision,
+                 cudaStream_t stream);
+
+}  // namespace ebmkit::kernels

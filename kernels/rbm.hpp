@@ -1,4 +1,5 @@
-// Launchers of kernels/rbm.cu. Plain C++: host/ includes this without CUDA headers.
+// Launchers of kernels/rbm.cu (the evaluation kernels: kernels/rbm_eval.hpp). Plain
+// C++: host/ includes this without CUDA headers.
 #pragma once
 
 #include <cstdint>
@@ -29,12 +30,6 @@ void rbm_hidden(const RbmDevice& rbm, const float* v, std::int64_t rows, float* 
 // out [rows, visible] = sigm(b + h W^T), or Bernoulli samples keyed (seed, GibbsVisible, row, step, unit).
 void rbm_visible(const RbmDevice& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
                  std::uint64_t seed, std::uint32_t step, CUstream_st* stream);
-// Pseudo-log-likelihood over all D bits of each row of v [rows, D] (double
-// arithmetic); fits when 2 M doubles fit in a block's shared memory (M up to ~14,000).
-bool rbm_pseudo_log_likelihood_fits(const RbmDevice& rbm);
-void rbm_pseudo_log_likelihood(const RbmDevice& rbm, const float* v, std::int64_t rows, float* out,
-                               CUstream_st* stream);
-
 // Chains per block rbm_gibbs_chain uses for `rows` chains, or 0 when v and h of 16
 // chains do not fit in a block's shared memory (the caller then loops rbm_hidden /
 // rbm_visible).
@@ -44,22 +39,6 @@ int rbm_gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows);
 // hidden sample. One launch; each block keeps its chains on chip throughout.
 void rbm_gibbs_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                      std::uint32_t first_step, int sweeps, CUstream_st* stream);
-
-// f [rows] = -b^T v - sum_j softplus(c_j + v^T W_:j).
-void rbm_free_energy(const RbmDevice& rbm, const float* v, std::int64_t rows, float* f, CUstream_st* stream);
-
-// AIS log weights of `runs` chains over betas[0 .. count) (betas[0] = 0, betas[count-1] = 1),
-// keyed like the CPU reference (ChainInit, AisHidden, AisVisible; chain = run, step = k).
-// v [runs, D] and h [runs, M] are scratch; log_w [runs] receives the log weights.
-void rbm_ais(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
-             std::uint64_t seed, float* v, float* h, double* log_w, CUstream_st* stream);
-
-// For configurations first .. first + count - 1 of the smaller layer (bit e of the
-// index is unit e): terms[r] = log of the configuration's unnormalised probability with
-// the other layer summed out, e.g. c^T h + sum_i softplus(b_i + W_i: h) when M <= D.
-// bits [count, min(D, M)] is scratch.
-void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int64_t count, float* bits,
-                             float* terms, CUstream_st* stream);
 
 // dw [D, M] = (accumulate ? dw : 0) + scale * v^T ph, v [rows, D], ph [rows, M] (cuBLAS).
 void outer_product_sum(cublasContext* cublas, const float* v, const float* ph, std::int64_t rows, std::int64_t d,

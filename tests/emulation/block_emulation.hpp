@@ -1,16 +1,21 @@
 // One CUDA thread block emulated on the host: each of its threads is a std::thread
 // with its own threadIdx, __syncthreads is a barrier of all of them, and the warp
 // intrinsics the kernels use exchange values through per-warp slots. Enough of the
-// CUDA device dialect is defined for the FP32 SIMT code of kernels/block_gemm.cuh and
-// kernels/mlp_block.cuh to compile with the host compiler and run as written, so the
-// tests can check its indexing and synchronisation without a GPU; WMMA is emulated
-// tile by tile, so the TF32 and BF16 branches run too.
+// CUDA device dialect is defined for the kernel bodies in kernels/*.cuh to compile
+// with the host compiler and run as written, so the tests can check their indexing
+// and synchronisation without a GPU; WMMA is emulated tile by tile, so the TF32 and
+// BF16 branches run too, and cub::BlockReduce by a stand-in with CUB's contract (the
+// result in thread 0, the storage reusable after a barrier). run_grid runs a whole
+// launch shape (kernels/launch_shape.hpp), block after block, with gridDim and
+// blockDim set, so grid-stride loops run as on a device of that size.
 #pragma once
 
+// Kernel headers leave out what the emulation stands in for (CUB).
+#define EBMKIT_BLOCK_EMULATION 1
 #define QUALIFIERS static inline
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
-#include <curand_kernel.h>
+#include <curand_philox4x32_x.h>
 
 #include <cmath>
 #include <condition_variable>
@@ -59,9 +64,12 @@ struct Block {
 inline thread_local Block* current = nullptr;
 inline thread_local uint3 thread_index{};
 inline thread_local uint3 block_index{};
+inline thread_local dim3 block_dim{};
+inline thread_local dim3 grid_dim{};
 
-// Runs body() on `threads` host threads (a multiple of 32) as block `block` of a grid.
-inline void run_block(int threads, uint3 block, const std::function<void()>& body) {
+// Runs body() on `threads` host threads (a multiple of 32) as block `block` of a grid
+// of `grid` blocks.
+inline void run_block(int threads, uint3 block, const std::function<void()>& body, dim3 grid = dim3(1, 1, 1)) {
     Block b(threads);
     std::vector<std::thread> pool;
     for (int t = 0; t < threads; ++t) {
@@ -69,10 +77,24 @@ inline void run_block(int threads, uint3 block, const std::function<void()>& bod
             current = &b;
             thread_index = {static_cast<unsigned>(t), 0, 0};
             block_index = block;
+            block_dim = dim3(static_cast<unsigned>(threads), 1, 1);
+            grid_dim = grid;
             body();
         });
     }
     for (auto& th : pool) th.join();
+}
+
+// Runs body() as every block of a one-dimensional launch, one block at a time; body
+// receives the block's dynamic shared memory (shape.shared_bytes, NaN-filled so a read
+// before a write shows, 128-byte aligned as extern __shared__ is).
+template <class Shape>
+void run_grid(const Shape& shape, const std::function<void(unsigned char*)>& body) {
+    for (unsigned block = 0; block < shape.blocks; ++block) {
+        std::vector<float> shared(static_cast<std::size_t>(shape.shared_bytes) / 4 + 40, std::nanf(""));
+        auto* aligned = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(shared.data()) + 127) / 128 * 128);
+        run_block(shape.threads, {block, 0, 0}, [&] { body(aligned); }, dim3(shape.blocks, 1, 1));
+    }
 }
 
 template <class T>
@@ -91,10 +113,17 @@ T exchange(T v, int from_lane) {
 
 #define threadIdx (::emulation::thread_index)
 #define blockIdx (::emulation::block_index)
+#define blockDim (::emulation::block_dim)
+#define gridDim (::emulation::grid_dim)
 inline void __syncthreads() { emulation::current->all.wait(); }
 inline void __syncwarp(unsigned = 0xffffffffu) { emulation::current->warps[threadIdx.x / 32]->wait(); }
 template <class T>
 T __shfl_xor_sync(unsigned, T v, int offset) {
+    return emulation::exchange(v, static_cast<int>(threadIdx.x % 32) ^ offset);
+}
+// With a width, offsets below the width stay inside the lane's segment.
+template <class T>
+T __shfl_xor_sync(unsigned, T v, int offset, int /*width*/) {
     return emulation::exchange(v, static_cast<int>(threadIdx.x % 32) ^ offset);
 }
 template <class T>
@@ -110,6 +139,33 @@ inline int __any_sync(unsigned, int predicate) {
     for (int lane = 0; lane < 32; ++lane) any |= emulation::exchange(predicate, lane);
     return any;
 }
+
+// cub::BlockReduce's contract on the host: Reduce(v, op) returns the reduction of the
+// block's values in thread 0 (other threads' results are undefined), and the storage
+// may be reused only after a __syncthreads, exactly the contract the kernels rely on.
+// The combination order differs from CUB's tree, so results match to rounding.
+namespace cub {
+template <class T, int THREADS>
+class BlockReduce {
+public:
+    struct TempStorage {
+        T values[THREADS];
+    };
+    explicit BlockReduce(TempStorage& storage) : storage_(storage) {}
+    template <class Op>
+    T Reduce(T value, Op op) {
+        storage_.values[threadIdx.x] = value;
+        __syncthreads();
+        if (threadIdx.x != 0) return value;
+        T total = storage_.values[0];
+        for (int t = 1; t < THREADS; ++t) total = op(total, storage_.values[t]);
+        return total;
+    }
+
+private:
+    TempStorage& storage_;
+};
+}  // namespace cub
 
 // WMMA on the host: every thread holds a whole tile (the hardware spreads it over the
 // warp), so each thread computes the full product; the results are the same and the

@@ -1,0 +1,59 @@
+// Launch shapes as plain host functions of the problem and the device's limits. Every
+// launcher launches exactly the shape one of these returns, so tests check the shapes
+// for any GPU (an H100's limits, a small GPU's) without one, and the emulated suites
+// (tests/emulation/) run the kernel bodies over the very same grids.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include "ebmkit/error.hpp"
+
+namespace ebmkit::kernels {
+
+struct DeviceLimits {
+    int shared_bytes;     // dynamic shared memory one block may opt in to
+    int multiprocessors;
+};
+
+// sm_90 (H100, H200): 227 KB of opt-in shared memory per block, 132 SMs on an H100 SXM.
+inline constexpr DeviceLimits h100_limits{232448, 132};
+// A kernel asking for more dynamic shared memory than this must opt in first
+// (cudaFuncSetAttribute(..., cudaFuncAttributeMaxDynamicSharedMemorySize, bytes)).
+inline constexpr int default_dynamic_shared_bytes = 48 * 1024;
+// Grid-stride kernels launch at most this many blocks per multiprocessor: enough
+// resident warps to hide memory latency, few enough that each thread loops.
+inline constexpr int grid_stride_blocks_per_multiprocessor = 16;
+
+// The current device's limits, queried once per device and host thread
+// (kernels/device_limits.cu); launchers ask on every call.
+DeviceLimits device_limits();
+
+struct LaunchShape {
+    unsigned blocks;
+    int threads;
+    int shared_bytes = 0;  // dynamic
+    unsigned blocks_y = 1;  // a second grid dimension (gridDim.y), at most 65,535
+};
+
+inline unsigned checked_blocks(std::int64_t blocks, const char* what) {
+    if (blocks > 0x7fffffff) {
+        throw Error(std::string(what) + ": " + std::to_string(blocks) + " blocks exceed one launch's grid");
+    }
+    return static_cast<unsigned>(std::max<std::int64_t>(blocks, 1));
+}
+
+// Every item its own thread: ceil(items / threads) blocks (at least one).
+inline LaunchShape one_per_thread(std::int64_t items, int threads, const char* what) {
+    return {checked_blocks((items + threads - 1) / threads, what), threads, 0};
+}
+
+// A grid-stride loop over items, `per_block` items per block per pass: enough blocks
+// for one pass, capped at grid_stride_blocks_per_multiprocessor per multiprocessor.
+inline LaunchShape grid_stride(std::int64_t items, int per_block, int threads, const DeviceLimits& limits) {
+    const std::int64_t cap = static_cast<std::int64_t>(limits.multiprocessors) * grid_stride_blocks_per_multiprocessor;
+    return {static_cast<unsigned>(std::clamp<std::int64_t>((items + per_block - 1) / per_block, 1, cap)), threads, 0};
+}
+
+}  // namespace ebmkit::kernels

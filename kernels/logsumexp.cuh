@@ -1,0 +1,128 @@
+// The bodies of the LogSumExp kernels (kernels/logsumexp.cu), in a header so that
+// tests/logsumexp_emulated_test.cpp runs them on the host.
+//
+// Forward: out[r] = log sum_k exp(x[r, k]), in one pass with an online max/sum:
+// each thread keeps (m, s) = (max of what it saw, sum of exp(x - m)); two states
+// merge as m = max(m1, m2), s = s1 e^(m1 - m) + s2 e^(m2 - m). The shift factor is
+// taken as exactly 1 when m_i = m, which gives DESIGN.md's special values without
+// branches on the data: a row of -inf ends with m = -inf, s = K, result -inf; a
+// +inf ends with m = +inf, result +inf; a NaN makes its term NaN, and NaN survives
+// every later merge (max ignores it, the sum does not).
+#pragma once
+
+#include <cuda_runtime.h>
+
+#ifndef EBMKIT_BLOCK_EMULATION
+#include <cub/block/block_reduce.cuh>
+#endif
+
+#include <cmath>
+#include <cstdint>
+
+namespace ebmkit::kernels::logsumexp_body {
+
+struct OnlineLse {
+    float m;  // running max (NaN ignored)
+    float s;  // sum of exp(x - m)
+
+    __device__ static OnlineLse identity() { return {-INFINITY, 0.0f}; }
+
+    // exp(from - to) where to >= from, exactly 1 when equal (also for two infinities).
+    __device__ static float shift(float from, float to) { return from == to ? 1.0f : expf(from - to); }
+
+    __device__ void add(float x) {
+        const float m_new = fmaxf(m, x);
+        s = s * shift(m, m_new) + shift(x, m_new);
+        m = m_new;
+    }
+
+    __device__ static OnlineLse merge(const OnlineLse& a, const OnlineLse& b) {
+        const float m = fmaxf(a.m, b.m);
+        return {m, a.s * shift(a.m, m) + b.s * shift(b.m, m)};
+    }
+
+    __device__ float result() const { return m + logf(s); }
+};
+
+struct MergeLse {
+    __device__ OnlineLse operator()(const OnlineLse& a, const OnlineLse& b) const { return OnlineLse::merge(a, b); }
+};
+
+template <int THREADS>
+using BlockReduceLse = cub::BlockReduce<OnlineLse, THREADS>;
+
+// Adds one row's elements [begin, cols) with stride to state. VEC4 reads float4s.
+template <bool VEC4>
+__device__ void accumulate_row(const float* row, std::int64_t cols, int begin, int stride, OnlineLse& state) {
+    if constexpr (VEC4) {
+        const auto* row4 = reinterpret_cast<const float4*>(row);
+        for (std::int64_t k = begin; k < cols / 4; k += stride) {
+            const float4 v = row4[k];
+            state.add(v.x);
+            state.add(v.y);
+            state.add(v.z);
+            state.add(v.w);
+        }
+    } else {
+        for (std::int64_t k = begin; k < cols; k += stride) state.add(row[k]);
+    }
+}
+
+// A group of LANES threads per row, reduced with shuffles; grid-stride over rows.
+template <int LANES, bool VEC4>
+__device__ void rows_lanes(const float* __restrict__ x, float* __restrict__ out, std::int64_t rows, std::int64_t cols) {
+    const int lane = threadIdx.x % LANES;
+    const std::int64_t groups_per_grid = static_cast<std::int64_t>(gridDim.x) * (blockDim.x / LANES);
+    // Every thread runs the same number of iterations so whole warps reach the shuffles.
+    const std::int64_t first = static_cast<std::int64_t>(blockIdx.x) * (blockDim.x / LANES) + threadIdx.x / LANES;
+    const std::int64_t iterations = (rows + groups_per_grid - 1) / groups_per_grid;
+    for (std::int64_t it = 0; it < iterations; ++it) {
+        const std::int64_t r = first + it * groups_per_grid;
+        OnlineLse state = OnlineLse::identity();
+        if (r < rows) accumulate_row<VEC4>(x + r * cols, cols, lane, LANES, state);
+#pragma unroll
+        for (int offset = LANES / 2; offset > 0; offset /= 2) {
+            const OnlineLse other{__shfl_xor_sync(0xffffffffu, state.m, offset, LANES),
+                                  __shfl_xor_sync(0xffffffffu, state.s, offset, LANES)};
+            state = OnlineLse::merge(state, other);
+        }
+        if (r < rows && lane == 0) out[r] = state.result();
+    }
+}
+
+// A block of THREADS per row, reduced with cub::BlockReduce; grid-stride over rows.
+template <int THREADS, bool VEC4>
+__device__ void rows_block(const float* __restrict__ x, float* __restrict__ out, std::int64_t rows, std::int64_t cols,
+                           typename BlockReduceLse<THREADS>::TempStorage& storage) {
+    for (std::int64_t r = blockIdx.x; r < rows; r += gridDim.x) {
+        OnlineLse state = OnlineLse::identity();
+        accumulate_row<VEC4>(x + r * cols, cols, threadIdx.x, THREADS, state);
+        const OnlineLse total = BlockReduceLse<THREADS>(storage).Reduce(state, MergeLse{});
+        if (threadIdx.x == 0) out[r] = total.result();
+        __syncthreads();  // storage is reused by the next row
+    }
+}
+
+// Backward, elementwise once lse is known: grid-stride over float4s (or floats).
+template <bool VEC4>
+__device__ void backward_elements(const float* x, const float* __restrict__ lse, const float* __restrict__ dlse,
+                                  float* dx, std::int64_t rows, std::int64_t cols) {
+    constexpr int width = VEC4 ? 4 : 1;
+    const std::int64_t units = rows * cols / width;
+    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
+    for (std::int64_t u = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; u < units; u += stride) {
+        const std::int64_t r = u * width / cols;
+        const float l = lse[r];
+        const float g = dlse[r];
+        const bool all_neg_inf = l == -INFINITY;
+        auto grad = [&](float v) { return all_neg_inf ? 0.0f : g * expf(v - l); };
+        if constexpr (VEC4) {
+            const float4 v = reinterpret_cast<const float4*>(x)[u];
+            reinterpret_cast<float4*>(dx)[u] = make_float4(grad(v.x), grad(v.y), grad(v.z), grad(v.w));
+        } else {
+            dx[u] = grad(x[u]);
+        }
+    }
+}
+
+}  // namespace ebmkit::kernels::logsumexp_body
