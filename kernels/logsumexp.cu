@@ -44,26 +44,17 @@ __global__ void __launch_bounds__(logsumexp_backward_threads)
 
 bool aligned16(const void* p) { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
 
-template <int LANES, bool VEC4>
-void launch_lanes(const LaunchShape& s, const float* x, float* out, std::int64_t rows, std::int64_t cols,
-                  cudaStream_t stream) {
-    logsumexp_rows_lanes<LANES, VEC4><<<s.blocks, s.threads, 0, stream>>>(x, out, rows, cols);
-}
-
 template <bool VEC4>
 void launch_forward(const float* x, float* out, std::int64_t rows, std::int64_t cols, cudaStream_t stream) {
     const LogSumExpPlan plan = logsumexp_forward_plan(rows, cols, VEC4, device_limits());
     const LaunchShape& s = plan.shape;
-    switch (plan.lanes) {
-        case 0: logsumexp_rows_block<VEC4><<<s.blocks, s.threads, 0, stream>>>(x, out, rows, cols); return;
-        case 1: return launch_lanes<1, VEC4>(s, x, out, rows, cols, stream);
-        case 2: return launch_lanes<2, VEC4>(s, x, out, rows, cols, stream);
-        case 4: return launch_lanes<4, VEC4>(s, x, out, rows, cols, stream);
-        case 8: return launch_lanes<8, VEC4>(s, x, out, rows, cols, stream);
-        case 16: return launch_lanes<16, VEC4>(s, x, out, rows, cols, stream);
-        case 32: return launch_lanes<32, VEC4>(s, x, out, rows, cols, stream);
+    if (plan.lanes == 0) {
+        logsumexp_rows_block<VEC4><<<s.blocks, s.threads, 0, stream>>>(x, out, rows, cols);
+        return;
     }
-    throw Error("logsumexp: no kernel for " + std::to_string(plan.lanes) + " lanes per row");
+    with_lanes(plan.lanes, [&](auto lanes) {
+        logsumexp_rows_lanes<decltype(lanes)::value, VEC4><<<s.blocks, s.threads, 0, stream>>>(x, out, rows, cols);
+    });
 }
 
 }  // namespace

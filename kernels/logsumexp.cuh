@@ -18,6 +18,10 @@
 
 #include <cmath>
 #include <cstdint>
+#include <string>
+#include <type_traits>
+
+#include "ebmkit/error.hpp"
 
 namespace ebmkit::kernels::logsumexp_body {
 
@@ -50,6 +54,21 @@ struct MergeLse {
 
 template <int THREADS>
 using BlockReduceLse = cub::BlockReduce<OnlineLse, THREADS>;
+
+// The one runtime-to-template dispatch of the lanes per row (logsumexp_forward_plan):
+// f receives std::integral_constant<int, LANES>.
+template <class F>
+void with_lanes(int lanes, F&& f) {
+    switch (lanes) {
+        case 1: return f(std::integral_constant<int, 1>{});
+        case 2: return f(std::integral_constant<int, 2>{});
+        case 4: return f(std::integral_constant<int, 4>{});
+        case 8: return f(std::integral_constant<int, 8>{});
+        case 16: return f(std::integral_constant<int, 16>{});
+        case 32: return f(std::integral_constant<int, 32>{});
+    }
+    throw Error("logsumexp: no kernel for " + std::to_string(lanes) + " lanes per row");
+}
 
 // Adds one row's elements [begin, cols) with stride to state. VEC4 reads float4s.
 template <bool VEC4>

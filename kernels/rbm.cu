@@ -52,14 +52,8 @@ __global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmDevice rbm, float*
 
 template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
 void launch_at(const GemmParams& p, cudaStream_t stream) {
-    constexpr std::int64_t max_rows = std::int64_t{65535} * tile_rows;  // gridDim.y limit
-    if (p.rows > max_rows) {
-        throw Error("rbm kernels: " + std::to_string(p.rows) + " rows exceed the " + std::to_string(max_rows) +
-                    " one launch covers");
-    }
-    const dim3 grid((p.cols + block::tile_cols - 1) / block::tile_cols,
-                    static_cast<unsigned>((p.rows + tile_rows - 1) / tile_rows));
-    rbm_gemm<P, TRANSPOSED, EPILOGUE><<<grid, threads, 0, stream>>>(p);
+    const LaunchShape s = rbm_product_shape(p.rows, p.cols);
+    rbm_gemm<P, TRANSPOSED, EPILOGUE><<<dim3(s.blocks, s.blocks_y), s.threads, 0, stream>>>(p);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -80,19 +74,11 @@ void launch_epilogue(const GemmParams& p, Epilogue epilogue, Precision precision
     });
 }
 
-// Shared memory of the on-chip chain kernel for ROWS chains.
-int chain_bytes(const RbmDevice& rbm, int rows) {
-    const long long states = static_cast<long long>(rows) *
-                             (block::round_up(static_cast<int>(rbm.visible), 4) + block::round_up(static_cast<int>(rbm.hidden), 4)) * 4;
-    const long long bytes = (states + 31) / 32 * 32 + block::staging_bytes(rbm.precision, rows);
-    return static_cast<int>(std::min<long long>(bytes, 1 << 30));
-}
-
 template <int ROWS, Precision P>
 void launch_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                   std::uint32_t first_step, int sweeps, cudaStream_t stream) {
     const auto kernel = rbm_gibbs_chain<ROWS, P>;
-    const int bytes = chain_bytes(rbm, ROWS);
+    const int bytes = gibbs_chain_bytes(rbm, ROWS);
     EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
     kernel<<<static_cast<unsigned>((rows + ROWS - 1) / ROWS), threads, bytes, stream>>>(
         rbm, v, h, rows, seed, first_step, sweeps, block::round_up(static_cast<int>(rbm.visible), 4),
@@ -122,7 +108,7 @@ void rbm_visible(const RbmDevice& rbm, const float* h, std::int64_t rows, float*
 }
 
 int rbm_gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows) {
-    return block::rows_per_block(rows, device_limits(), [&](int r) { return chain_bytes(rbm, r); });
+    return gibbs_chain_rows(rbm, rows, device_limits());
 }
 
 void rbm_gibbs_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,

@@ -8,7 +8,8 @@
 
 namespace ebmkit::kernels::rbm_body {
 
-constexpr int tile_rows = 64, threads = block::threads;
+constexpr int tile_rows = rbm_product_tile, threads = block::threads;
+static_assert(rbm_product_threads == block::threads, "the product kernels run block::gemm's threads");
 
 enum class Epilogue { Probability, Sample, NegSoftplusSum, AisHidden };
 
@@ -73,6 +74,19 @@ __device__ void rbm_gemm_tile(const GemmParams& p, unsigned char* staging) {
     // TRANSPOSED reads W [cols, inner] along the inner dimension: the forward-layer layout.
     block::gemm<tile_rows, P, TRANSPOSED>(staging, p.w, TRANSPOSED ? p.inner : p.cols, col0, col_end, p.inner, a_at,
                                           epilogue);
+}
+
+// Shared memory of the on-chip chain kernel for ROWS chains: v and h, then the staging.
+inline int gibbs_chain_bytes(const RbmDevice& rbm, int rows) {
+    const long long states = static_cast<long long>(rows) *
+                             (block::round_up(static_cast<int>(rbm.visible), 4) + block::round_up(static_cast<int>(rbm.hidden), 4)) * 4;
+    const long long bytes = (states + 31) / 32 * 32 + block::staging_bytes(rbm.precision, rows);
+    return static_cast<int>(bytes < (1 << 30) ? bytes : (1 << 30));
+}
+
+// Chains per block of the on-chip chain for `rows` chains, 0 when 16 do not fit.
+inline int gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows, const DeviceLimits& limits) {
+    return block::rows_per_block(rows, limits, [&](int r) { return gibbs_chain_bytes(rbm, r); });
 }
 
 // k sweeps of block Gibbs sampling, the block's chains in shared memory throughout:

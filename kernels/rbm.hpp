@@ -6,6 +6,7 @@
 
 #include "ebmkit/context.hpp"
 #include "ebmkit/philox.hpp"
+#include "kernels/launch_shape.hpp"
 
 struct CUstream_st;
 struct cublasContext;
@@ -39,6 +40,22 @@ int rbm_gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows);
 // hidden sample. One launch; each block keeps its chains on chip throughout.
 void rbm_gibbs_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                      std::uint32_t first_step, int sweeps, CUstream_st* stream);
+
+// The product kernels (rbm_hidden, rbm_visible and the evaluation products): a block
+// of 256 threads per 64-row x 64-column output tile; rows beyond the grid's y limit
+// are an error.
+inline constexpr int rbm_product_threads = 256, rbm_product_tile = 64;
+inline LaunchShape rbm_product_shape(std::int64_t rows, std::int64_t cols) {
+    constexpr std::int64_t max_rows = std::int64_t{65535} * rbm_product_tile;  // gridDim.y limit
+    if (rows > max_rows) {
+        throw Error("rbm kernels: " + std::to_string(rows) + " rows exceed the " + std::to_string(max_rows) +
+                    " one launch covers");
+    }
+    LaunchShape s = one_per_thread(cols, rbm_product_tile, "rbm kernels");
+    s.threads = rbm_product_threads;
+    s.blocks_y = static_cast<unsigned>(std::max<std::int64_t>((rows + rbm_product_tile - 1) / rbm_product_tile, 1));
+    return s;
+}
 
 // dw [D, M] = (accumulate ? dw : 0) + scale * v^T ph, v [rows, D], ph [rows, M] (cuBLAS).
 void outer_product_sum(cublasContext* cublas, const float* v, const float* ph, std::int64_t rows, std::int64_t d,

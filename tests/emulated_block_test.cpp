@@ -253,8 +253,7 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     // Five sweeps of 21 chains on chip, 16-chain tiles.
     const std::int64_t chains = 21;
     const int ld_v = kernels::block::round_up(int(d), 4), ld_h = kernels::block::round_up(int(m), 4);
-    const std::size_t bytes = static_cast<std::size_t>(kernels::block::round_up(16 * (ld_v + ld_h) * 4, 32) +
-                                                       kernels::block::Staging<16, Precision::Fp32>::bytes);
+    const auto bytes = static_cast<std::size_t>(rbm_body::gibbs_chain_bytes(dev, 16));
     const Tensor start = test::random_bits(rng, chains, d);
     Tensor cv = start.clone(), ch = test::poisoned({chains, m}, Device::Host);
     for (unsigned b = 0; b < 2; ++b) {

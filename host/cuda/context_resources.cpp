@@ -1,5 +1,5 @@
-// The CUDA resources a Context owns: stream, cuBLAS handle, workspace. Each is
-// created on first use and released with the Context.
+// The CUDA resources a Context owns: stream, cuBLAS handle with its own workspace,
+// scratch workspace. Each is created on first use and released with the Context.
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
 
@@ -9,9 +9,14 @@
 
 namespace ebmkit {
 
+namespace {
+constexpr std::size_t cublas_workspace_bytes = std::size_t{32} << 20;
+}  // namespace
+
 struct Context::CudaResources {
     cudaStream_t stream = nullptr;
     cublasHandle_t cublas = nullptr;
+    void* cublas_workspace = nullptr;
     void* workspace = nullptr;
     std::size_t workspace_bytes = 0;
 
@@ -21,6 +26,7 @@ struct Context::CudaResources {
     ~CudaResources() {
         if (stream) cudaStreamSynchronize(stream);
         if (cublas) cublasDestroy(cublas);
+        if (cublas_workspace) detail::device_free(cublas_workspace);
         if (workspace) detail::device_free(workspace);
         if (stream) cudaStreamDestroy(stream);
     }
@@ -45,6 +51,12 @@ cublasContext* Context::cublas() {
     if (!r.cublas) {
         EBMKIT_CUBLAS_CHECK(cublasCreate(&r.cublas));
         EBMKIT_CUBLAS_CHECK(cublasSetStream(r.cublas, stream()));
+        // After cublasSetStream, which resets the workspace to the default pool: a
+        // workspace of the Context's own (the size cuBLAS recommends for Hopper), so
+        // that products captured into a CUDA graph never use cuBLAS's default one,
+        // which cuBLAS may allocate or reset outside the capture.
+        r.cublas_workspace = detail::device_alloc(cublas_workspace_bytes);
+        EBMKIT_CUBLAS_CHECK(cublasSetWorkspace(r.cublas, r.cublas_workspace, cublas_workspace_bytes));
     }
     return r.cublas;
 }

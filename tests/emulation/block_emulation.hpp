@@ -21,13 +21,23 @@
 #include <condition_variable>
 #include <cstring>
 #include <cstdint>
+#include <algorithm>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
+#include "kernels/launch_shape.hpp"
+
 namespace emulation {
+
+// The devices the emulated suites size their launches for: an H100, and a small GPU
+// (one SM and 48 KB of shared memory, a Jetson Nano's) on which grid-stride loops take
+// several passes.
+inline constexpr ebmkit::kernels::DeviceLimits h100 = ebmkit::kernels::h100_limits;
+inline constexpr ebmkit::kernels::DeviceLimits small_gpu{48 * 1024, 1};
 
 class Barrier {
 public:
@@ -85,16 +95,35 @@ inline void run_block(int threads, uint3 block, const std::function<void()>& bod
     for (auto& th : pool) th.join();
 }
 
-// Runs body() as every block of a one-dimensional launch, one block at a time; body
-// receives the block's dynamic shared memory (shape.shared_bytes, NaN-filled so a read
-// before a write shows, 128-byte aligned as extern __shared__ is).
+// Runs body() as every block of a launch shape (kernels/launch_shape.hpp), one block at
+// a time on one pool of shape.threads host threads; body receives the block's dynamic
+// shared memory (shape.shared_bytes, NaN-filled before every block so a read before a
+// write shows, 128-byte aligned as extern __shared__ is).
 template <class Shape>
 void run_grid(const Shape& shape, const std::function<void(unsigned char*)>& body) {
-    for (unsigned block = 0; block < shape.blocks; ++block) {
-        std::vector<float> shared(static_cast<std::size_t>(shape.shared_bytes) / 4 + 40, std::nanf(""));
-        auto* aligned = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(shared.data()) + 127) / 128 * 128);
-        run_block(shape.threads, {block, 0, 0}, [&] { body(aligned); }, dim3(shape.blocks, 1, 1));
+    const dim3 grid(shape.blocks, shape.blocks_y, 1);
+    Block b(shape.threads);
+    std::vector<float> shared(static_cast<std::size_t>(shape.shared_bytes) / 4 + 40);
+    auto* aligned = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(shared.data()) + 127) / 128 * 128);
+    std::vector<std::thread> pool;
+    for (int t = 0; t < shape.threads; ++t) {
+        pool.emplace_back([&, t] {
+            current = &b;
+            thread_index = {static_cast<unsigned>(t), 0, 0};
+            block_dim = dim3(static_cast<unsigned>(shape.threads), 1, 1);
+            grid_dim = grid;
+            for (unsigned y = 0; y < grid.y; ++y) {
+                for (unsigned x = 0; x < grid.x; ++x) {
+                    if (t == 0) std::fill(shared.begin(), shared.end(), std::nanf(""));
+                    b.all.wait();
+                    block_index = {x, y, 0};
+                    body(aligned);
+                    b.all.wait();  // the block's threads are done before the next block starts
+                }
+            }
+        });
     }
+    for (auto& th : pool) th.join();
 }
 
 template <class T>

@@ -1,0 +1,112 @@
+// The launch shapes the launchers compute (kernels/launch_shape.hpp and each family's
+// launcher header), for an H100 (132 SMs, 227 KB of opt-in shared memory) and for a
+// small GPU (one SM, 48 KB): grids stay inside the hardware's limits, grid-stride
+// kernels are capped per SM, every block's shared-memory request fits the device that
+// runs it, and models that fit nowhere are turned away (0 rows per block) so the
+// caller falls back. No GPU is needed: these are host functions.
+#include "emulation/block_emulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "kernels/columns.hpp"
+#include "kernels/langevin.hpp"
+#include "kernels/logsumexp.hpp"
+#include "kernels/mlp_block.cuh"
+#include "kernels/optim.hpp"
+#include "kernels/rbm.cuh"
+#include "kernels/rbm_eval.hpp"
+
+namespace ebmkit {
+namespace {
+
+using kernels::DeviceLimits;
+using kernels::LaunchShape;
+
+const DeviceLimits& h100 = emulation::h100;
+const DeviceLimits& small_gpu = emulation::small_gpu;
+
+TEST(LaunchShape, GridStrideKernelsAreCappedPerMultiprocessor) {
+    EXPECT_EQ(kernels::grid_stride(1, 256, 256, h100).blocks, 1u);
+    EXPECT_EQ(kernels::grid_stride(0, 256, 256, h100).blocks, 1u);
+    EXPECT_EQ(kernels::grid_stride(std::int64_t{1} << 40, 256, 256, h100).blocks, 132u * 16);
+    EXPECT_EQ(kernels::grid_stride(std::int64_t{1} << 40, 256, 256, small_gpu).blocks, 16u);
+    EXPECT_EQ(kernels::optim_shape(300000, h100).blocks, (300000u + 255) / 256);
+    EXPECT_EQ(kernels::optim_shape(300000, small_gpu).blocks, 16u);
+    // LogSumExp 65536 x 1000: 32 lanes, 4 rows per block; a block per row beyond 1024 columns.
+    const auto wide = kernels::logsumexp_forward_plan(65536, 1000, true, h100);
+    EXPECT_EQ(wide.lanes, 32);
+    EXPECT_EQ(wide.shape.blocks, 132u * 16);
+    EXPECT_EQ(kernels::logsumexp_forward_plan(4096, 10, false, h100).lanes, 4);
+    EXPECT_EQ(kernels::logsumexp_forward_plan(7, 5000, true, small_gpu).lanes, 0);
+    EXPECT_EQ(kernels::logsumexp_forward_plan(7, 5000, true, small_gpu).shape.blocks, 7u);
+    EXPECT_EQ(kernels::logsumexp_backward_shape(65536, 1000, true, h100).blocks, 132u * 16);
+}
+
+TEST(LaunchShape, OneThreadPerItemGridsStayInsideTheLaunchLimit) {
+    EXPECT_EQ(kernels::langevin_propose_shape(4096, 784).blocks, (4096u * 196 + 255) / 256);
+    EXPECT_EQ(kernels::langevin_row_shape(4096).blocks, 4096u * 32 / 256);
+    EXPECT_EQ(kernels::rbm_row_warp_shape(1).blocks, 1u);
+    EXPECT_EQ(kernels::rbm_elementwise_shape(0).blocks, 1u);
+    EXPECT_THROW(kernels::one_per_thread(std::int64_t{1} << 42, 256, "test"), Error);
+    EXPECT_THROW(kernels::rbm_product_shape(std::int64_t{65535} * 64 + 1, 500), Error);
+    const LaunchShape product = kernels::rbm_product_shape(1000, 500);
+    EXPECT_EQ(product.blocks, 8u);
+    EXPECT_EQ(product.blocks_y, 16u);
+    EXPECT_EQ(kernels::column_sum_partial_shape(65536, 256).blocks_y, 256u);
+    EXPECT_LE(kernels::column_sum_partial_shape(std::int64_t{1} << 33, 1).blocks_y, 65535u);
+}
+
+kernels::MlpLayers layers(std::vector<std::int64_t> widths, Precision precision) {
+    kernels::MlpLayers l{widths, kernels::MlpActivation::Elu, 0.01f, {}, {}, precision};
+    l.weights.assign(widths.size() - 1, nullptr);
+    l.biases.assign(widths.size() - 1, nullptr);
+    return l;
+}
+
+// The JEM model fits every precision on an H100 with a block per SM or more, and the
+// chosen tile's request is inside the opt-in limit; the widest hidden layers that fit
+// still do; on the small GPU the same model fits only as 16-row tiles or not at all.
+TEST(LaunchShape, FusedMlpAndChainTilesFitTheDeviceThatRunsThem) {
+    for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16}) {
+        for (bool chain : {false, true}) {
+            const kernels::MlpLayers jem = layers({784, 256, 256, 10}, p);
+            for (std::int64_t rows : {std::int64_t{64}, std::int64_t{4096}, std::int64_t{65536}}) {
+                const int r = kernels::mlp_block::rows_per_block(jem, rows, p, chain, h100);
+                ASSERT_GT(r, 0) << to_string(p) << " rows " << rows;
+                EXPECT_LE(kernels::mlp_block::plan(jem, r, p, chain).bytes, h100.shared_bytes);
+                const bool tall_fits = kernels::mlp_block::plan(jem, 64, p, chain).bytes <= h100.shared_bytes;
+                if (rows >= 132 * 64 && tall_fits) EXPECT_EQ(r, 64) << "enough rows for 64-row tiles on every SM";
+                if (rows == 64) EXPECT_EQ(r, 16) << "16-row tiles give 4 blocks, as many as there can be";
+            }
+            const int small = kernels::mlp_block::rows_per_block(jem, 4096, p, chain, small_gpu);
+            if (small > 0) EXPECT_LE(kernels::mlp_block::plan(jem, small, p, chain).bytes, small_gpu.shared_bytes);
+            // Too wide for any block: turned away, never a launch that fails.
+            EXPECT_EQ(kernels::mlp_block::rows_per_block(layers({784, 4096, 10}, p), 4096, p, chain, h100), 0);
+            EXPECT_EQ(kernels::mlp_block::rows_per_block(layers(std::vector<std::int64_t>(10, 16), p), 4096, p, chain, h100), 0);
+        }
+    }
+}
+
+TEST(LaunchShape, RbmChainAndPseudoLikelihoodRequestsFitTheDevice) {
+    for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16}) {
+        const kernels::RbmDevice rbm{nullptr, nullptr, nullptr, 784, 500, p};
+        const int r = kernels::rbm_body::gibbs_chain_rows(rbm, 1024, h100);
+        ASSERT_GT(r, 0) << to_string(p);
+        EXPECT_LE(kernels::rbm_body::gibbs_chain_bytes(rbm, r), h100.shared_bytes);
+        EXPECT_EQ(kernels::rbm_body::gibbs_chain_rows(rbm, 1024, small_gpu), 0) << "784 + 500 units x 16 chains need > 48 KB";
+        const kernels::RbmDevice huge{nullptr, nullptr, nullptr, 784, 20000, p};
+        EXPECT_EQ(kernels::rbm_body::gibbs_chain_rows(huge, 1024, h100), 0);
+    }
+    EXPECT_TRUE(kernels::rbm_pseudo_log_likelihood_fits(14000, h100));
+    EXPECT_FALSE(kernels::rbm_pseudo_log_likelihood_fits(14600, h100));
+    EXPECT_TRUE(kernels::rbm_pseudo_log_likelihood_fits(3000, small_gpu));
+    EXPECT_FALSE(kernels::rbm_pseudo_log_likelihood_fits(3100, small_gpu));
+    const LaunchShape pl = kernels::rbm_pseudo_log_likelihood_shape(100, 500);
+    EXPECT_EQ(pl.blocks, 100u);
+    EXPECT_EQ(pl.shared_bytes, (2 * 500 + 8) * 8);
+}
+
+}  // namespace
+}  // namespace ebmkit
