@@ -2,6 +2,7 @@
 // one JSON record per (workload, shape, variant) (DESIGN.md section 7).
 //
 //   ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|langevin|mlp|jem|all] [--variant cpu|cuda|all]
+//             [--data DIR]
 //             [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]
 //
 // Bandwidth-bound workloads (LogSumExp) report bytes moved against the measured
@@ -48,6 +49,7 @@ struct Options {
     std::int64_t steps = 10;
     int reps = 20;
     std::string json;
+    std::string data = default_fashion_mnist_dir();  // rbm_pcd_epoch's training images
 };
 
 // The limit a workload is measured against.
@@ -72,7 +74,8 @@ struct Record {
     std::cerr << "ebm-bench: " << problem << "\n"
               << "usage: ebm-bench [--workload logsumexp|logsumexp_backward|rbm_gibbs|rbm_pcd_epoch|langevin|mlp|jem|all]\n"
               << "                 [--variant cpu|cuda|all]\n"
-              << "                 [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]\n";
+              << "                 [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]\n"
+              << "                 [--data DIR]   (Fashion-MNIST for rbm_pcd_epoch)\n";
     std::exit(2);
 }
 
@@ -90,6 +93,7 @@ Options parse(int argc, char** argv) {
         else if (arg == "--steps") o.steps = std::stoll(value());
         else if (arg == "--chains") o.chains.push_back(std::stoll(value()));
         else if (arg == "--json") o.json = value();
+        else if (arg == "--data") o.data = value();
         else if (arg == "--shape") {
             const std::string s = value();
             long long r = 0, c = 0;
@@ -456,7 +460,7 @@ int run(int argc, char** argv) {
         if (!mlp_only && wanted("rbm_pcd_epoch")) {
             if (fashion_mnist.empty()) {
                 try {
-                    fashion_mnist = binarize_threshold(load_fashion_mnist(default_fashion_mnist_dir(), "train").images);
+                    fashion_mnist = binarize_threshold(load_fashion_mnist(o.data, "train").images);
                 } catch (const Error& e) {
                     std::cerr << "ebm-bench: rbm_pcd_epoch skipped: " << e.what() << "\n";
                 }

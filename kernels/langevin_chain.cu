@@ -28,8 +28,9 @@ __global__ void __launch_bounds__(block::threads) langevin_chain_fused(Tile t, C
 template <int ROWS, Precision P>
 void launch(const Tile& t, const Chains& c, cudaStream_t stream) {
     const auto kernel = langevin_chain_fused<ROWS, P>;
-    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, t.bytes));
-    kernel<<<static_cast<unsigned>((c.rows + ROWS - 1) / ROWS), block::threads, t.bytes, stream>>>(t, c);
+    const LaunchShape s = row_tiles(c.rows, ROWS, block::threads, t.bytes, "langevin fused chain");
+    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
+    kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(t, c);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

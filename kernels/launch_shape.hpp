@@ -56,4 +56,13 @@ inline LaunchShape grid_stride(std::int64_t items, int per_block, int threads, c
     return {static_cast<unsigned>(std::clamp<std::int64_t>((items + per_block - 1) / per_block, 1, cap)), threads, 0};
 }
 
+// A block per tile of rows_per_block rows (the fused MLP, Langevin-chain and Gibbs-chain
+// kernels), with its dynamic shared memory.
+inline LaunchShape row_tiles(std::int64_t rows, int rows_per_block, int threads, int shared_bytes, const char* what) {
+    LaunchShape s = one_per_thread(rows, rows_per_block, what);
+    s.threads = threads;
+    s.shared_bytes = shared_bytes;
+    return s;
+}
+
 }  // namespace ebmkit::kernels

@@ -27,7 +27,8 @@ namespace {
 
 constexpr int block = 256;
 
-unsigned blocks_for(std::int64_t n) { return static_cast<unsigned>(std::min<std::int64_t>((n + block - 1) / block, 1 << 20)); }
+// The elementwise kernels below loop grid-stride over n elements.
+unsigned blocks_for(std::int64_t n) { return grid_stride(n, block, block, device_limits()).blocks; }
 
 // z += b (per column); a = act(z) unless a is null (the last layer).
 __global__ void bias_activation(float* __restrict__ z, float* __restrict__ a, const float* __restrict__ b,

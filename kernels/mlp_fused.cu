@@ -30,9 +30,9 @@ __global__ void __launch_bounds__(block::threads) mlp_fused(Tile t, Io io) {
 template <int ROWS, Precision P, Mode M>
 void launch(const Tile& t, const Io& io, cudaStream_t stream) {
     const auto kernel = mlp_fused<ROWS, P, M>;
-    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, t.bytes));
-    const auto blocks = static_cast<unsigned>((io.rows + ROWS - 1) / ROWS);
-    kernel<<<blocks, block::threads, t.bytes, stream>>>(t, io);
+    const LaunchShape s = row_tiles(io.rows, ROWS, block::threads, t.bytes, "mlp fused kernels");
+    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
+    kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(t, io);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

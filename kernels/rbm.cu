@@ -78,11 +78,11 @@ template <int ROWS, Precision P>
 void launch_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                   std::uint32_t first_step, int sweeps, cudaStream_t stream) {
     const auto kernel = rbm_gibbs_chain<ROWS, P>;
-    const int bytes = gibbs_chain_bytes(rbm, ROWS);
-    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
-    kernel<<<static_cast<unsigned>((rows + ROWS - 1) / ROWS), threads, bytes, stream>>>(
-        rbm, v, h, rows, seed, first_step, sweeps, block::round_up(static_cast<int>(rbm.visible), 4),
-        block::round_up(static_cast<int>(rbm.hidden), 4));
+    const LaunchShape s = row_tiles(rows, ROWS, threads, gibbs_chain_bytes(rbm, ROWS), "rbm Gibbs chain");
+    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
+    kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(rbm, v, h, rows, seed, first_step, sweeps,
+                                                           block::round_up(static_cast<int>(rbm.visible), 4),
+                                                           block::round_up(static_cast<int>(rbm.hidden), 4));
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -34,14 +34,11 @@ kernels::MlpLayers layers_of(const MlpEnergy& model, Precision precision) {
     return l;
 }
 
-// Runs tile(t, smem) for every block of a grid over `rows` rows, one block at a time.
+// Runs tile(smem) for every block of the launch over `rows` rows, as the launcher shapes it.
 template <class Tile_>
 void run_grid(const Tile& t, std::int64_t rows, int rows_per_block, Tile_ tile) {
-    const auto blocks = static_cast<unsigned>((rows + rows_per_block - 1) / rows_per_block);
-    for (unsigned b = 0; b < blocks; ++b) {
-        std::vector<float> smem(static_cast<std::size_t>(t.bytes) / sizeof(float) + 8, std::nanf(""));
-        emulation::run_block(kernels::block::threads, {b, 0, 0}, [&] { tile(smem.data()); });
-    }
+    const kernels::LaunchShape shape = kernels::row_tiles(rows, rows_per_block, kernels::block::threads, t.bytes, "test");
+    emulation::run_grid(shape, [&](unsigned char* smem) { tile(reinterpret_cast<float*>(smem)); });
 }
 
 template <int ROWS, Precision P>
@@ -195,14 +192,11 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     const kernels::RbmDevice dev{rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), d, m,
                                  Precision::Fp32};
     const Tensor v = test::random_bits(rng, n, d), h = test::random_bits(rng, n, m);
+    // The product kernels' grid of 64 x 64 tiles, their static staging as dynamic memory here.
     auto grid = [&](std::int64_t rows, std::int64_t cols, const std::function<void(unsigned char*)>& tile) {
-        for (unsigned by = 0; by < (rows + 63) / 64; ++by) {
-            for (unsigned bx = 0; bx < (cols + 63) / 64; ++bx) {
-                std::vector<unsigned char> staging(kernels::block::Staging<64, Precision::Tf32>::bytes + 32);
-                auto* aligned = reinterpret_cast<unsigned char*>((reinterpret_cast<std::uintptr_t>(staging.data()) + 31) / 32 * 32);
-                emulation::run_block(kernels::block::threads, {bx, by, 0}, [&] { tile(aligned); });
-            }
-        }
+        kernels::LaunchShape shape = kernels::rbm_product_shape(rows, cols);
+        shape.shared_bytes = kernels::block::Staging<64, Precision::Tf32>::bytes;
+        emulation::run_grid(shape, tile);
     };
     using E = rbm_body::Epilogue;
     Tensor ph = test::poisoned({n, m}, Device::Host), ph_ref({n, m});
@@ -256,13 +250,10 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     const auto bytes = static_cast<std::size_t>(rbm_body::gibbs_chain_bytes(dev, 16));
     const Tensor start = test::random_bits(rng, chains, d);
     Tensor cv = start.clone(), ch = test::poisoned({chains, m}, Device::Host);
-    for (unsigned b = 0; b < 2; ++b) {
-        std::vector<float> shared(bytes / 4 + 8, std::nanf(""));
-        emulation::run_block(kernels::block::threads, {b, 0, 0}, [&] {
-            rbm_body::rbm_gibbs_chain_tile<16, Precision::Fp32>(dev, cv.data<float>(), ch.data<float>(), chains, seed, 4,
-                                                                5, ld_v, ld_h, reinterpret_cast<unsigned char*>(shared.data()));
-        });
-    }
+    emulation::run_grid(kernels::row_tiles(chains, 16, kernels::block::threads, int(bytes), "test"), [&](unsigned char* shared) {
+        rbm_body::rbm_gibbs_chain_tile<16, Precision::Fp32>(dev, cv.data<float>(), ch.data<float>(), chains, seed, 4, 5,
+                                                            ld_v, ld_h, shared);
+    });
     Tensor rv = start.clone(), rh({chains, m});
     gibbs_chain(cpu, rbm, rv, rh, 4, 5);
     EXPECT_LE(mismatch_fraction(cv.to_vector<float>(), rv.to_vector<float>()), 5e-3);

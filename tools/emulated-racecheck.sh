@@ -1,13 +1,24 @@
 #!/usr/bin/env bash
-# The emulated block test (tests/emulated_block_test.cpp) under ThreadSanitizer: every
-# fused kernel body runs on 256 host threads per block, so a missing __syncthreads or
-# a shared-memory race shows up as a data race on the host, with no GPU (a stand-in for
-# compute-sanitizer's racecheck). Builds build-tsan/ (CPU-only library, TSan flags)
-# and runs the test; about five minutes on two cores.
+# The emulated suites (ctest -L emulated: every kernel family's bodies on host threads,
+# tests/emulation/) under ThreadSanitizer: a missing __syncthreads or a shared-memory
+# race shows up as a data race on the host, with no GPU (a stand-in for
+# compute-sanitizer's racecheck). Builds build-tsan/ (CPU-only library, TSan flags) and
+# runs every emulated suite; any report fails. Run by tools/test.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build-tsan -G Ninja -DEBMKIT_CUDA=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread > /dev/null
-ninja -C build-tsan emulated_block_test
-# One OpenMP thread: the CPU reference's OpenMP runtime is not instrumented.
-OMP_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 build-tsan/bin/emulated_block_test --gtest_brief=1
+suites=(emulated_block_test logsumexp_emulated_test langevin_emulated_test optim_emulated_test columns_emulated_test
+        rbm_eval_emulated_test)
+cmake -S . -B build-tsan -G Ninja -DEBMKIT_CUDA=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEBMKIT_BUILD_BENCH=OFF \
+  -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
+  -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread > /dev/null
+ninja -C build-tsan "${suites[@]}"
+status=0
+for suite in "${suites[@]}"; do
+  # One OpenMP thread: the CPU reference's OpenMP runtime is not instrumented.
+  if OMP_NUM_THREADS=1 TSAN_OPTIONS="halt_on_error=1 exitcode=66" build-tsan/bin/"$suite" --gtest_brief=1 > build-tsan/"$suite".log 2>&1; then
+    echo "racecheck (ThreadSanitizer) clean: $suite"
+  else
+    echo "racecheck (ThreadSanitizer) FAILED: $suite"; tail -40 build-tsan/"$suite".log; status=1
+  fi
+done
+exit $status

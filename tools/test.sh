@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Builds (tools/setup.sh) and runs the whole CTest suite. GPU tests (label gpu)
-# skip where no device is present; their reasons are printed before the run.
+# Builds (tools/setup.sh), runs the emulated kernel suites under ThreadSanitizer
+# (tools/emulated-racecheck.sh, where the CUDA headers are present), then the whole
+# CTest suite. GPU tests (label gpu) skip where no device is present; their reasons are
+# printed before the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -9,5 +11,8 @@ reasons=$(ctest --test-dir build -L gpu --verbose 2>&1 | grep -E '^[0-9]+: no CU
 if [ -n "$reasons" ]; then
   echo "GPU tests that skip on this machine say:"
   echo "$reasons"
+fi
+if [ -x "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)" ]; then
+  tools/emulated-racecheck.sh
 fi
 ctest --test-dir build --output-on-failure -j"$(nproc)"

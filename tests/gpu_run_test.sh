@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# CI's check of the remote GPU run without a GPU (README "GPU runs"): what travels
+# (build/bin) fits and finds its library by RPATH; every phase of tools/gpu-run.sh runs
+# in its dry mode and leaves in $OUT only what a remote run can bring back (at most 4
+# plain files, names of letters, digits, '.', '_' and '-', at most 16 MiB each and 64 MiB
+# together, no folders), and prints its verdict last in at most 4,000 characters; the
+# verdict parser names a failing test, its assertion and its seed.
+# usage: tests/gpu_run_test.sh BIN_DIR   (run from the source tree)
+set -uo pipefail
+bin=$1
+fail=0
+check() { if eval "$2"; then echo "ok: $1"; else echo "FAIL: $1"; fail=1; fi; }
+
+# What travels.
+size=$(du -sb "$bin" | cut -f1)
+check "build/bin is $((size / 1048576)) MiB, at most 48 MiB" "((size <= 48 * 1048576))"
+check "libebmkit.so sits in build/bin" "[ -f '$bin/libebmkit.so' ]"
+for exe in "$bin"/*_test "$bin/ebm" "$bin/ebm-bench"; do
+  if ! readelf -d "$exe" | grep -E 'RUNPATH|RPATH' | grep -q '\$ORIGIN'; then
+    echo "FAIL: $exe has no RPATH \$ORIGIN"; fail=1
+  fi
+done
+copy=$(mktemp -d)
+cp -a "$bin" "$copy/bin"
+check "a copy of build/bin elsewhere finds its library" "! ldd '$copy/bin/mlp_test' | grep -q 'libebmkit.so => not found'"
+rm -rf "$copy"
+
+for phase in tests sanitize bench peers python; do
+  out=$(mktemp -d)
+  OUT=$out EBMKIT_BIN=$bin tools/gpu-run.sh "$phase" --dry-run > "$out.stdout" 2>&1
+  rc=$?
+  check "$phase: the dry run exits 0 (got $rc)" "((rc == 0))"
+  files=$(find "$out" -type f | wc -l)
+  check "$phase: $files files in OUT, at most 4" "((files >= 1 && files <= 4))"
+  check "$phase: nothing but plain files in OUT" "[ -z \"\$(find '$out' -mindepth 1 ! -type f)\" ]"
+  check "$phase: names of letters, digits, '.', '_', '-'" \
+    "[ -z \"\$(find '$out' -type f -printf '%f\n' | grep -v -E '^[A-Za-z0-9._-]+$')\" ]"
+  check "$phase: no file over 16 MiB" "[ -z \"\$(find '$out' -type f -size +16M)\" ]"
+  total=$(du -sb "$out" | cut -f1)
+  check "$phase: $total bytes in all, at most 64 MiB" "((total <= 64 * 1048576))"
+  check "$phase: the logs are one archive" "tar -tzf '$out/$phase-logs.tar.gz' > /dev/null"
+  tail=$(tail -c 4000 "$out.stdout")
+  check "$phase: the last 4,000 characters hold the whole verdict" \
+    "grep -q '^=== verdict: $phase' <<< \"\$tail\" && tail -1 '$out.stdout' | grep -q '^=== $phase: PASS'"
+  rm -rf "$out" "$out.stdout"
+done
+
+# A failing GoogleTest log: the verdict names the test, its first assertion and its seed.
+log=$(mktemp)
+cat > "$log" <<'LOG'
+[ RUN      ] LogSumExpGpu.MatchesCpuOnAwkwardShapes
+[ seed     ] EBMKIT_TEST_SEED=12345
+tests/logsumexp_gpu_test.cpp:40: Failure
+Expected: (err) < (1e-6), actual: 0.5 vs 1e-06
+[  FAILED  ] LogSumExpGpu.MatchesCpuOnAwkwardShapes (3 ms)
+[  PASSED  ] 4 tests.
+[  FAILED  ] 1 test, listed below:
+LOG
+verdict=$(python3 tools/gpu_verdict.py gtest logsumexp_gpu_test FAIL "$log")
+rm -f "$log"
+check "the verdict names the failing test and its seed" \
+  "grep -q 'FAILED LogSumExpGpu.MatchesCpuOnAwkwardShapes  (EBMKIT_TEST_SEED=12345)' <<< \"\$verdict\""
+check "the verdict quotes the assertion" "grep -q 'logsumexp_gpu_test.cpp:40: Failure' <<< \"\$verdict\""
+check "the verdict counts" "grep -q '^FAIL     logsumexp_gpu_test: 4 passed, 1 failed, 0 skipped' <<< \"\$verdict\""
+
+if ((fail)); then echo "gpu-run checks: FAILED"; exit 1; fi
+echo "gpu-run checks: all passed"

@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+# The remote GPU run (README "GPU runs"): one phase per call of the device tool, each
+# sized to finish inside one 10-minute command. Built here with tools/setup.sh (a
+# shared library with RPATH $ORIGIN in build/bin, about 28 MB), carried as build/bin.
+#
+#   tools/gpu-run.sh [tests|sanitize|bench|peers|python] [--dry-run]
+#
+# phase     what it runs                                          estimate on an H100 (budget)
+# tests     every GPU suite (*_gpu_test, device_test); a failing  ~3 min  (7.5 min)
+#           test is rerun alone with CUDA_LAUNCH_BLOCKING=1
+# sanitize  compute-sanitizer memcheck, racecheck, initcheck,     ~6 min  (7.5 min)
+#           synccheck on small cases of every kernel family
+#           (SANITIZE_FILTERS below); `sanitize memcheck` runs one tool
+# bench     ebm-bench, CUDA variants only (the CPU is timed here)  ~6 min  (7.5 min)
+# peers     the PyTorch peers (bench/peers/) on the same GPU      ~6 min  (7.5 min)
+# python    the Python package's tests, once there is one         ~1 min  (7.5 min)
+# The estimates are not measured yet (no kernel has run on a GPU); the budgets are
+# enforced: a suite that would start past its phase's budget is reported NOT RUN, and
+# every binary runs under `timeout`.
+#
+# What comes back: at most 4 files in $OUT (default gpu-out): PHASE-logs.tar.gz (every
+# log and JSON), PHASE-verdict.txt, PHASE-preflight.txt. The verdict is printed last,
+# at most 4,000 characters: PASS / FAIL / TIMEOUT / NOT RUN per suite, each failure's
+# first assertions and the seed that replays it (EBMKIT_TEST_SEED=...), one line per
+# bench workload.
+#
+# --dry-run checks all of this without a GPU (CI does, tests/gpu_run_test.sh): the GPU
+# suites run and skip, each sanitizer filter is listed instead of run under the
+# sanitizer, the bench finds no device, the peers are only byte-compiled.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+phase=tests
+dry=0
+tool_filter=""
+for arg in "$@"; do
+  case "$arg" in
+    tests|sanitize|bench|peers|python) phase=$arg ;;
+    memcheck|racecheck|initcheck|synccheck) tool_filter=$arg ;;
+    --dry-run) dry=1 ;;
+    *) echo "usage: tools/gpu-run.sh [tests|sanitize [TOOL]|bench|peers|python] [--dry-run]" >&2; exit 2 ;;
+  esac
+done
+
+out=${OUT:-gpu-out}
+bin=${EBMKIT_BIN:-build/bin}
+# The toolkit's tools (compute-sanitizer, nvcc) where they are not on the PATH.
+[ -d /usr/local/cuda/bin ] && PATH=$PATH:/usr/local/cuda/bin
+# RPATH finds libebmkit.so beside the binaries and the toolkit's libraries where this
+# machine keeps them; where it does not, look for them once and say so in the preflight.
+library_path_note="not needed"
+if ldd "$bin/libebmkit.so" 2>/dev/null | grep -q 'not found'; then
+  for lib in $(ldd "$bin/libebmkit.so" | awk '/not found/ {print $1}'); do
+    found=$(find /usr/local /opt /usr/lib -maxdepth 7 -name "$lib" -print -quit 2>/dev/null)
+    [ -n "$found" ] && LD_LIBRARY_PATH=$(dirname "$found")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
+  done
+  export LD_LIBRARY_PATH
+  library_path_note="set to ${LD_LIBRARY_PATH:-nothing found}"
+fi
+budget=${EBMKIT_PHASE_BUDGET:-450}  # seconds of this phase
+mkdir -p "$out"
+work=$(mktemp -d)
+logs=$work/$phase
+mkdir -p "$logs"
+verdict=$work/verdict.txt
+: > "$verdict"
+started=$SECONDS
+status=0
+
+# Small cases of every kernel family, per suite, for the sanitizers (whole suites
+# under racecheck would not fit the budget).
+declare -A SANITIZE_FILTERS=(
+  [logsumexp_gpu_test]="LogSumExpGpu.SpecialValuesFollowTheContract:LogSumExpGpu.UnalignedRowsTakeTheScalarPath:LogSumExpGpu.BackwardMayWriteIntoItsInput"
+  [mlp_gpu_test]="MlpGpuTiles.FusedPathTakesTheDocumentedShapes:AllActivations/MlpGpu.EveryOperationMatchesCpu/elu"
+  [langevin_gpu_test]="LangevinGpu.TrajectoryFollowsTheCpuStepByStep:LangevinGpu.MalaAcceptsLikeTheCpu:LangevinGpu.GraphedStepsFollowTheCpu:LangevinGpu.ConditionalChainsFollowTheCpu"
+  [rbm_gpu_test]="RbmGpu.ConditionalsAndFreeEnergyMatchCpu:RbmGpu.GibbsChainEqualsRepeatedSteps:RbmGpu.CdGradientMatchesCpu:RbmGpu.ExactLogPartitionMatchesCpu:RbmGpu.PseudoLikelihoodOnACudaContext"
+  [device_test]="OptimizerGpu.KernelMatchesCpu:Tensor.RoundTripsThroughTheDevice"
+  [philox_gpu_test]="PhiloxGpu.DeviceDrawsMatchTheCpuReference"
+)
+
+remaining() { echo $((budget - (SECONDS - started))); }
+say() { echo "$*"; echo "$*" >> "$verdict"; }
+
+# run_timed NAME LIMIT LOG CMD...: runs CMD under timeout; echoes PASS, FAIL or TIMEOUT.
+run_timed() {
+  local name=$1 limit=$2 log=$3
+  shift 3
+  timeout --kill-after=10 "$limit" "$@" > "$log" 2>&1
+  case $? in
+    0) echo PASS ;;
+    124|137) echo TIMEOUT ;;
+    *) echo FAIL ;;
+  esac
+}
+
+# limit_for WANTED: the seconds a suite may take, or 0 when the budget is spent.
+limit_for() {
+  local left
+  left=$(remaining)
+  if ((left < 20)); then echo 0; elif ((left < $1)); then echo "$left"; else echo "$1"; fi
+}
+
+preflight() {
+  {
+    echo "revision: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (modified)')"
+    echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    if command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1; then
+      nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv,noheader |
+        sed 's/^/gpu: /'
+    else
+      echo "gpu: none (nvidia-smi finds no device)"
+    fi
+    echo "nvcc: $( (nvcc --version 2>/dev/null || /usr/local/cuda/bin/nvcc --version 2>/dev/null) | grep -o 'release [^,]*, V[0-9.]*' || echo 'not found')"
+    local cudart
+    cudart=$(ldd "$bin/libebmkit.so" 2>/dev/null | awk '/libcudart/ {print $3}')
+    echo "CUDA runtime: ${cudart:-none linked}${cudart:+ -> $(readlink -f "$cudart")}"
+    local missing
+    missing=$(for f in "$bin"/*; do [ -x "$f" ] && [ -f "$f" ] && ldd "$f" 2>/dev/null | grep 'not found'; done | sort -u)
+    echo "libraries ldd cannot find: ${missing:-none}"
+    echo "LD_LIBRARY_PATH: $library_path_note"
+    if command -v compute-sanitizer > /dev/null; then echo "compute-sanitizer: $(command -v compute-sanitizer)"
+    else echo "compute-sanitizer: not on the PATH"; fi
+    echo "dry run: $([ $dry = 1 ] && echo yes || echo no); phase: $phase; budget: ${budget} s"
+  } > "$out/$phase-preflight.txt" 2>&1
+}
+
+gpu_suites() {
+  for t in "$bin"/*_gpu_test "$bin/device_test"; do [ -x "$t" ] && basename "$t"; done
+}
+
+phase_tests() {
+  for suite in $(gpu_suites); do
+    local limit
+    limit=$(limit_for 240)
+    if ((limit == 0)); then say "NOT RUN  $suite: the phase budget is spent"; status=1; continue; fi
+    local result
+    result=$(run_timed "$suite" "$limit" "$logs/$suite.log" "$bin/$suite")
+    python3 tools/gpu_verdict.py gtest "$suite" "$result" "$logs/$suite.log" | tee -a "$verdict"
+    [ "$result" = PASS ] && continue
+    status=1
+    # One bad access poisons every later test of the process: rerun each failed test
+    # alone, launches synchronous, so the first fault is named.
+    local failed
+    failed=$(grep -o '^\[  FAILED  \] [A-Za-z0-9_/.]*' "$logs/$suite.log" | awk '{print $4}' | sort -u | head -5)
+    for test in $failed; do
+      limit=$(limit_for 120)
+      ((limit == 0)) && break
+      result=$(CUDA_LAUNCH_BLOCKING=1 run_timed "$test" "$limit" "$logs/$suite.$test.alone.log" "$bin/$suite" \
+        --gtest_filter="$test")
+      python3 tools/gpu_verdict.py gtest "$suite $test alone, CUDA_LAUNCH_BLOCKING=1" "$result" \
+        "$logs/$suite.$test.alone.log" | tee -a "$verdict"
+    done
+  done
+}
+
+phase_sanitize() {
+  local tools=(memcheck racecheck initcheck synccheck)
+  [ -n "$tool_filter" ] && tools=("$tool_filter")
+  for tool in "${tools[@]}"; do
+    for suite in "${!SANITIZE_FILTERS[@]}"; do
+      local filter=${SANITIZE_FILTERS[$suite]} log=$logs/$suite.$tool.log
+      # Every filter names tests that exist: a renamed test must not silently drop out.
+      local listed
+      listed=$("$bin/$suite" --gtest_list_tests --gtest_filter="$filter" 2>/dev/null | grep -c '^  ')
+      local wanted
+      wanted=$(tr ':' '\n' <<< "$filter" | grep -c .)
+      if [ "$listed" != "$wanted" ]; then
+        say "FAIL     $tool $suite: the filter names $wanted tests, the binary has $listed of them"
+        status=1
+        continue
+      fi
+      local limit
+      limit=$(limit_for 120)
+      if ((limit == 0)); then say "NOT RUN  $tool $suite: the phase budget is spent"; status=1; continue; fi
+      local result
+      if [ $dry = 1 ]; then
+        result=$(run_timed "$suite" "$limit" "$log" "$bin/$suite" --gtest_filter="$filter")
+        [ "$result" = PASS ] && result=DRY
+      else
+        result=$(run_timed "$suite" "$limit" "$log" compute-sanitizer --tool "$tool" --error-exitcode 9 \
+          "$bin/$suite" --gtest_filter="$filter")
+      fi
+      python3 tools/gpu_verdict.py sanitizer "$tool $suite" "$result" "$log" | tee -a "$verdict"
+      case "$result" in PASS|DRY) ;; *) status=1 ;; esac
+      grep -q 'ERROR SUMMARY: [1-9]\|RACECHECK SUMMARY: [1-9]' "$log" && status=1
+    done
+  done
+}
+
+# name args...: one ebm-bench run into its own JSON.
+bench_run() {
+  local name=$1
+  shift
+  local limit
+  limit=$(limit_for 300)
+  if ((limit == 0)); then say "NOT RUN  bench $name: the phase budget is spent"; status=1; return; fi
+  local result t0=$SECONDS
+  result=$(run_timed "$name" "$limit" "$logs/$name.txt" "$bin/ebm-bench" --variant cuda --json "$logs/$name.json" "$@")
+  [ $dry = 1 ] && [ "$result" = PASS ] && result=DRY
+  say "$(printf '%-8s' "$result") bench $name ($((SECONDS - t0)) s)"
+  case "$result" in PASS|DRY) ;; *) status=1 ;; esac
+  python3 tools/gpu_verdict.py bench "$logs/$name.json" | tee -a "$verdict"
+}
+
+phase_bench() {
+  local data=()
+  [ -d build/fashion-mnist ] && data=(--data build/fashion-mnist)
+  bench_run ebm-bench-logsumexp --workload logsumexp --shape 65536x1000 --shape 4096x10 --shape 1048576x10
+  bench_run ebm-bench-mlp --workload mlp
+  bench_run ebm-bench-langevin --workload langevin --chains 256 --chains 4096 --chains 65536
+  bench_run ebm-bench-gibbs-1000 --workload rbm_gibbs --chains 1024 --steps 1000 --reps 5
+  bench_run ebm-bench-jem --workload jem
+  bench_run ebm-bench-pcd --workload rbm_pcd_epoch "${data[@]}"
+}
+
+# name script args...: one peer script into its own JSON.
+peer_run() {
+  local name=$1 script=$2
+  shift 2
+  if [ $dry = 1 ]; then
+    local result=DRY
+    python3 -m py_compile "bench/peers/$script" > "$logs/$name.txt" 2>&1 || result=FAIL
+    say "$(printf '%-8s' "$result") peer $name: bench/peers/$script byte-compiles"
+    [ $result = DRY ] || status=1
+    return
+  fi
+  local limit
+  limit=$(limit_for 240)
+  if ((limit == 0)); then say "NOT RUN  peer $name: the phase budget is spent"; status=1; return; fi
+  local result
+  result=$(run_timed "$name" "$limit" "$logs/$name.txt" python3 "bench/peers/$script" --json "$logs/$name.json" "$@")
+  [ "$result" = PASS ] || status=1
+  python3 tools/gpu_verdict.py peer "$name" "$result" "$logs/$name.json" | tee -a "$verdict"
+}
+
+phase_peers() {
+  peer_run torch_mlp torch_mlp.py
+  peer_run torch_langevin torch_langevin.py --chains 4096 --steps 60
+  peer_run torch_rbm_1000 torch_rbm.py --chains 1024 --steps 1000 --reps 3
+  peer_run torch_jem torch_jem.py --batches 64
+}
+
+phase_python() {
+  if [ ! -d python ]; then
+    say "SKIP     python: there is no Python package yet (python/)"
+    return
+  fi
+  local limit
+  limit=$(limit_for 400)
+  local result
+  result=$(run_timed pytest "$limit" "$logs/pytest.txt" python3 -m pytest -q python/tests)
+  say "$(printf '%-8s' "$result") python: $(tail -1 "$logs/pytest.txt")"
+  [ "$result" = PASS ] || status=1
+}
+
+preflight
+echo "gpu-run $phase$([ $dry = 1 ] && echo ' (dry run)'): $(grep '^gpu:' "$out/$phase-preflight.txt")"
+"phase_$phase"
+cp "$out/$phase-preflight.txt" "$logs/"
+tar -czf "$out/$phase-logs.tar.gz" -C "$work" "$phase"
+
+# The verdict, last and short.
+{
+  echo "=== verdict: $phase$([ $dry = 1 ] && echo ' (dry run)'), $((SECONDS - started)) s of ${budget} s, $(grep '^gpu:' "$out/$phase-preflight.txt")"
+  cat "$verdict"
+  echo "=== $phase: $([ $status = 0 ] && echo PASS || echo FAIL); logs in $phase-logs.tar.gz"
+} > "$work/verdict-full.txt"
+if (($(wc -c < "$work/verdict-full.txt") > 3900)); then
+  { head -c 3700 "$work/verdict-full.txt" | head -n -1
+    echo "... (cut: the whole verdict is in $phase-verdict.txt)"
+    tail -1 "$work/verdict-full.txt"; } > "$work/verdict-short.txt"
+else
+  cp "$work/verdict-full.txt" "$work/verdict-short.txt"
+fi
+cp "$work/verdict-full.txt" "$out/$phase-verdict.txt"
+rm -rf "$work/$phase"
+echo
+cat "$work/verdict-short.txt"
+rm -rf "$work"
+exit $status
