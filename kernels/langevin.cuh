@@ -41,7 +41,8 @@ __device__ void propose(const float* x, const float* __restrict__ grad, std::int
         }
         out[i] = v;
     }
-    if (left && outside) outside[r] = 1;
+    // Several threads share a row: an atomic, so that concurrent flags are no data race.
+    if (left && outside) atomicOr(outside + r, 1);
 }
 
 __device__ float warp_sum(float v) {
@@ -69,6 +70,9 @@ __device__ void accept(float* __restrict__ x, float* __restrict__ grad, float* _
     const int lane = threadIdx.x % 32;
     if (r >= rows) return;
     if (outside[r]) return;  // the target has no mass outside the box
+    // Both energies are read before the shuffles: lane 0 overwrites energy[r] below, and
+    // a lane still reading it after that write would decide differently from its warp.
+    const float e_current = energy[r], e_proposal = proposal_energy[r];
     float forward = 0.0f, backward = 0.0f;
     for (std::int64_t i = lane; i < d; i += 32) {
         const std::int64_t k = r * d + i;
@@ -79,7 +83,7 @@ __device__ void accept(float* __restrict__ x, float* __restrict__ grad, float* _
     }
     forward = warp_sum(forward);
     backward = warp_sum(backward);
-    const float log_ratio = energy[r] - proposal_energy[r] + (forward - backward) / (2.0f * s.sigma * s.sigma);
+    const float log_ratio = e_current - e_proposal + (forward - backward) / (2.0f * s.sigma * s.sigma);
     float u[4];
     uniform4(philox_block(s.seed, RngPurpose::MalaAccept, s.first_chain + static_cast<std::uint32_t>(r), s.step, 0), u);
     if (!(logf(u[0]) <= log_ratio)) return;
@@ -88,7 +92,7 @@ __device__ void accept(float* __restrict__ x, float* __restrict__ grad, float* _
         grad[r * d + i] = proposal_grad[r * d + i];
     }
     if (lane == 0) {
-        energy[r] = proposal_energy[r];
+        energy[r] = e_proposal;
         atomicAdd(accepted, 1ull);
     }
 }

@@ -163,6 +163,13 @@ T atomicAdd(T* address, T value) {
     *address = old + value;
     return old;
 }
+inline int atomicOr(int* address, int value) {
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
+    const int old = *address;
+    *address = old | value;
+    return old;
+}
 inline int __any_sync(unsigned, int predicate) {
     int any = 0;
     for (int lane = 0; lane < 32; ++lane) any |= emulation::exchange(predicate, lane);
