@@ -124,26 +124,10 @@ void check_grad_holder(const char* op, const Context& ctx, const MlpEnergy& mode
 }  // namespace
 
 #if EBMKIT_WITH_CUDA
-namespace {
-
-kernels::MlpActivation activation_of(ActivationKind kind) {
-    switch (kind) {
-        case ActivationKind::Relu: return kernels::MlpActivation::Relu;
-        case ActivationKind::LeakyRelu: return kernels::MlpActivation::LeakyRelu;
-        case ActivationKind::Elu: return kernels::MlpActivation::Elu;
-        case ActivationKind::Silu: return kernels::MlpActivation::Silu;
-        case ActivationKind::Tanh: return kernels::MlpActivation::Tanh;
-        case ActivationKind::Softplus: return kernels::MlpActivation::Softplus;
-    }
-    return kernels::MlpActivation::Relu;
-}
-
-}  // namespace
-
 namespace detail {
 
 kernels::MlpLayers mlp_layers(const Context& ctx, const MlpEnergy& model) {
-    kernels::MlpLayers l{model.widths(), activation_of(model.activation().kind),
+    kernels::MlpLayers l{model.widths(), model.activation().kind,
                          model.activation().leaky_slope, {}, {}, ctx.precision()};
     for (int i = 0; i < model.num_layers(); ++i) {
         l.weights.push_back(model.weight(i).data<float>());

@@ -78,9 +78,7 @@ void Optimizer::step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad) {
     }
     ++steps_;
     const auto t = static_cast<double>(steps_);
-    const kernels::OptimizerStep s{options_.kind == OptimizerKind::Sgd    ? kernels::OptimizerRule::Sgd
-                                   : options_.kind == OptimizerKind::Adam ? kernels::OptimizerRule::Adam
-                                                                          : kernels::OptimizerRule::Adamax,
+    const kernels::OptimizerStep s{options_.kind,
                                    options_.lr,
                                    options_.momentum,
                                    options_.beta1,

@@ -6,32 +6,32 @@
 
 namespace ebmkit::kernels {
 
-__device__ __forceinline__ float activate(MlpActivation act, float slope, float z) {
+__device__ __forceinline__ float activate(ActivationKind act, float slope, float z) {
     switch (act) {
-        case MlpActivation::Relu: return fmaxf(z, 0.0f);
-        case MlpActivation::LeakyRelu: return z > 0.0f ? z : slope * z;
-        case MlpActivation::Elu: return z > 0.0f ? z : expm1f(z);
-        case MlpActivation::Silu: return z / (1.0f + expf(-z));
-        case MlpActivation::Tanh: return tanhf(z);
-        case MlpActivation::Softplus: return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z)));
+        case ActivationKind::Relu: return fmaxf(z, 0.0f);
+        case ActivationKind::LeakyRelu: return z > 0.0f ? z : slope * z;
+        case ActivationKind::Elu: return z > 0.0f ? z : expm1f(z);
+        case ActivationKind::Silu: return z / (1.0f + expf(-z));
+        case ActivationKind::Tanh: return tanhf(z);
+        case ActivationKind::Softplus: return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z)));
     }
     return z;
 }
 
-__device__ __forceinline__ float activate_grad(MlpActivation act, float slope, float z) {
+__device__ __forceinline__ float activate_grad(ActivationKind act, float slope, float z) {
     switch (act) {
-        case MlpActivation::Relu: return z > 0.0f ? 1.0f : 0.0f;
-        case MlpActivation::LeakyRelu: return z > 0.0f ? 1.0f : slope;
-        case MlpActivation::Elu: return z > 0.0f ? 1.0f : expf(z);
-        case MlpActivation::Silu: {
+        case ActivationKind::Relu: return z > 0.0f ? 1.0f : 0.0f;
+        case ActivationKind::LeakyRelu: return z > 0.0f ? 1.0f : slope;
+        case ActivationKind::Elu: return z > 0.0f ? 1.0f : expf(z);
+        case ActivationKind::Silu: {
             const float s = 1.0f / (1.0f + expf(-z));
             return s * (1.0f + z * (1.0f - s));
         }
-        case MlpActivation::Tanh: {
+        case ActivationKind::Tanh: {
             const float t = tanhf(z);
             return 1.0f - t * t;
         }
-        case MlpActivation::Softplus: return 1.0f / (1.0f + expf(-z));
+        case ActivationKind::Softplus: return 1.0f / (1.0f + expf(-z));
     }
     return 1.0f;
 }

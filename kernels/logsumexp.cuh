@@ -1,13 +1,7 @@
 // The bodies of the LogSumExp kernels (kernels/logsumexp.cu), in a header so that
 // tests/logsumexp_emulated_test.cpp runs them on the host.
-//
-// Forward: out[r] = log sum_k exp(x[r, k]), in one pass with an online max/sum:
-// each thread keeps (m, s) = (max of what it saw, sum of exp(x - m)); two states
-// merge as m = max(m1, m2), s = s1 e^(m1 - m) + s2 e^(m2 - m). The shift factor is
-// taken as exactly 1 when m_i = m, which gives DESIGN.md's special values without
-// branches on the data: a row of -inf ends with m = -inf, s = K, result -inf; a
-// +inf ends with m = +inf, result +inf; a NaN makes its term NaN, and NaN survives
-// every later merge (max ignores it, the sum does not).
+// Forward: out[r] = log sum_k exp(x[r, k]) in one pass, with the online max/sum of
+// kernels/online_lse.cuh (which also gives DESIGN.md's special values).
 #pragma once
 
 #include <cuda_runtime.h>
@@ -22,35 +16,13 @@
 #include <type_traits>
 
 #include "ebmkit/error.hpp"
+#include "kernels/online_lse.cuh"
 
 namespace ebmkit::kernels::logsumexp_body {
 
-struct OnlineLse {
-    float m;  // running max (NaN ignored)
-    float s;  // sum of exp(x - m)
-
-    __device__ static OnlineLse identity() { return {-INFINITY, 0.0f}; }
-
-    // exp(from - to) where to >= from, exactly 1 when equal (also for two infinities).
-    __device__ static float shift(float from, float to) { return from == to ? 1.0f : expf(from - to); }
-
-    __device__ void add(float x) {
-        const float m_new = fmaxf(m, x);
-        s = s * shift(m, m_new) + shift(x, m_new);
-        m = m_new;
-    }
-
-    __device__ static OnlineLse merge(const OnlineLse& a, const OnlineLse& b) {
-        const float m = fmaxf(a.m, b.m);
-        return {m, a.s * shift(a.m, m) + b.s * shift(b.m, m)};
-    }
-
-    __device__ float result() const { return m + logf(s); }
-};
-
-struct MergeLse {
-    __device__ OnlineLse operator()(const OnlineLse& a, const OnlineLse& b) const { return OnlineLse::merge(a, b); }
-};
+using online_lse::MergeLse;
+using online_lse::OnlineLse;
+using online_lse::warp_merge;
 
 template <int THREADS>
 using BlockReduceLse = cub::BlockReduce<OnlineLse, THREADS>;
@@ -99,12 +71,7 @@ __device__ void rows_lanes(const float* __restrict__ x, float* __restrict__ out,
         const std::int64_t r = first + it * groups_per_grid;
         OnlineLse state = OnlineLse::identity();
         if (r < rows) accumulate_row<VEC4>(x + r * cols, cols, lane, LANES, state);
-#pragma unroll
-        for (int offset = LANES / 2; offset > 0; offset /= 2) {
-            const OnlineLse other{__shfl_xor_sync(0xffffffffu, state.m, offset, LANES),
-                                  __shfl_xor_sync(0xffffffffu, state.s, offset, LANES)};
-            state = OnlineLse::merge(state, other);
-        }
+        state = warp_merge<LANES>(state);
         if (r < rows && lane == 0) out[r] = state.result();
     }
 }

@@ -32,7 +32,7 @@ unsigned blocks_for(std::int64_t n) { return grid_stride(n, block, block, device
 
 // z += b (per column); a = act(z) unless a is null (the last layer).
 __global__ void bias_activation(float* __restrict__ z, float* __restrict__ a, const float* __restrict__ b,
-                                std::int64_t rows, std::int64_t cols, MlpActivation act, float slope) {
+                                std::int64_t rows, std::int64_t cols, ActivationKind act, float slope) {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
     for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < rows * cols; i += stride) {
         const float v = z[i] + b[i % cols];
@@ -43,7 +43,7 @@ __global__ void bias_activation(float* __restrict__ z, float* __restrict__ a, co
 
 // g *= act'(z), elementwise.
 __global__ void activation_backward(float* __restrict__ g, const float* __restrict__ z, std::int64_t n,
-                                    MlpActivation act, float slope) {
+                                    ActivationKind act, float slope) {
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
     for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
         g[i] *= activate_grad(act, slope, z[i]);

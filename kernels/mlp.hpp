@@ -6,19 +6,18 @@
 #include <vector>
 
 #include "ebmkit/context.hpp"
+#include "ebmkit/mlp.hpp"
 
 struct CUstream_st;
 struct cublasContext;
 
 namespace ebmkit::kernels {
 
-enum class MlpActivation { Relu, LeakyRelu, Elu, Silu, Tanh, Softplus };
-
 // A model's shape and device parameters: layer l maps widths[l] -> widths[l + 1] with
 // weights[l] [widths[l + 1], widths[l]] and biases[l] [widths[l + 1]].
 struct MlpLayers {
     std::vector<std::int64_t> widths;
-    MlpActivation activation;
+    ActivationKind activation;
     float leaky_slope;
     std::vector<const float*> weights, biases;
     Precision precision;  // of the matrix products

@@ -19,6 +19,7 @@
 #include "kernels/block_gemm.cuh"
 #include "kernels/cuda_check.hpp"
 #include "kernels/mlp.hpp"
+#include "kernels/online_lse.cuh"
 
 namespace ebmkit::kernels::mlp_block {
 
@@ -34,7 +35,7 @@ struct Tile {
     int bytes;                   // dynamic shared memory in all
     const float* w[max_layers];
     const float* b[max_layers];
-    MlpActivation act;
+    ActivationKind act;
     float slope;
 };
 
@@ -134,19 +135,10 @@ __device__ void energy_head(const Tile& t, float* smem, const std::int32_t* labe
             if (gradient) for (int j = lane; j < k; j += 32) row[j] = j == y ? -1.0f : 0.0f;
             continue;
         }
-        // LSE with DESIGN.md's rules: NaN anywhere gives NaN, all -inf gives -inf, +inf gives +inf.
-        float m = -INFINITY;
-        bool nan = false;
-        for (int j = lane; j < k; j += 32) {
-            nan |= isnan(row[j]);
-            m = fmaxf(m, row[j]);
-        }
-        for (int o = 16; o > 0; o /= 2) m = fmaxf(m, __shfl_xor_sync(0xffffffffu, m, o));
-        nan = __any_sync(0xffffffffu, nan);
-        float s = 0.0f;
-        if (isfinite(m)) for (int j = lane; j < k; j += 32) s += expf(row[j] - m);
-        for (int o = 16; o > 0; o /= 2) s += __shfl_xor_sync(0xffffffffu, s, o);
-        const float lse = nan ? NAN : isfinite(m) ? m + logf(s) : m;
+        // The online LSE with DESIGN.md's special values, merged across the warp.
+        online_lse::OnlineLse state = online_lse::OnlineLse::identity();
+        for (int j = lane; j < k; j += 32) state.add(row[j]);
+        const float lse = online_lse::warp_merge<32>(state).result();
         if (lane == 0) on_energy(r, -lse);
         if (gradient) for (int j = lane; j < k; j += 32) row[j] = lse == -INFINITY ? 0.0f : -expf(row[j] - lse);
     }

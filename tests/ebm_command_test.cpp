@@ -157,6 +157,18 @@ TEST_F(EbmCommand, JemTrainEvalSampleAndResume) {
     EXPECT_EQ(run("jem train --data " + dir_.string() + " --widths 15,8,2 --epochs 1 --out " + path("bad")).status, 1);
 }
 
+// --activation leaky_relu is the library's leaky ReLU (Activation's default slope, 0.01
+// as in PyTorch), and the checkpoint says so.
+TEST_F(EbmCommand, JemLeakyReluTakesTheLibrarySlope) {
+    const std::string model = path("leaky.safetensors");
+    ASSERT_EQ(run("jem train --data " + dir_.string() + " --widths 16,8,2 --activation leaky_relu --batch 20 --sgld-steps 1 "
+                  "--buffer 50 --valid 100 --train-limit 140 --epochs 1 --out " + model).status, 0);
+    const SafeTensors file = load_safetensors(model);
+    EXPECT_EQ(file.metadata.at("activation"), "leaky_relu");
+    EXPECT_FLOAT_EQ(std::stof(file.metadata.at("leaky_slope")), Activation{}.leaky_slope);
+    EXPECT_FLOAT_EQ(std::stof(file.metadata.at("leaky_slope")), 0.01f);
+}
+
 TEST_F(EbmCommand, ErrorsExitWithClearCodes) {
     EXPECT_EQ(run("").status, 2);
     EXPECT_EQ(run("rbm train --no-such-flag 1").status, 2);

@@ -25,7 +25,7 @@ using kernels::mlp_block::Tile;
 namespace body = kernels::mlp_fused_body;
 
 kernels::MlpLayers layers_of(const MlpEnergy& model, Precision precision) {
-    kernels::MlpLayers l{model.widths(), static_cast<kernels::MlpActivation>(model.activation().kind),
+    kernels::MlpLayers l{model.widths(), model.activation().kind,
                          model.activation().leaky_slope, {}, {}, precision};
     for (int i = 0; i < model.num_layers(); ++i) {
         l.weights.push_back(model.weight(i).data<float>());

@@ -59,7 +59,7 @@ TEST(LaunchShape, OneThreadPerItemGridsStayInsideTheLaunchLimit) {
 }
 
 kernels::MlpLayers layers(std::vector<std::int64_t> widths, Precision precision) {
-    kernels::MlpLayers l{widths, kernels::MlpActivation::Elu, 0.01f, {}, {}, precision};
+    kernels::MlpLayers l{widths, ActivationKind::Elu, 0.01f, {}, {}, precision};
     l.weights.assign(widths.size() - 1, nullptr);
     l.biases.assign(widths.size() - 1, nullptr);
     return l;

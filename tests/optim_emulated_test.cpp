@@ -18,16 +18,15 @@
 namespace ebmkit {
 namespace {
 
-using kernels::OptimizerRule;
 using kernels::OptimizerStep;
 
 // One step of the rule in double (PyTorch's torch.optim formulas), at step t.
-void reference_step(OptimizerRule rule, double& p, double& m, double& v, double g, const OptimizerStep& s) {
+void reference_step(OptimizerKind rule, double& p, double& m, double& v, double g, const OptimizerStep& s) {
     g += double(s.weight_decay) * p;
-    if (rule == OptimizerRule::Sgd) {
+    if (rule == OptimizerKind::Sgd) {
         m = s.momentum * m + g;
         p -= s.lr * m;
-    } else if (rule == OptimizerRule::Adam) {
+    } else if (rule == OptimizerKind::Adam) {
         m = s.beta1 * m + (1 - double(s.beta1)) * g;
         v = s.beta2 * v + (1 - double(s.beta2)) * g * g;
         p -= s.lr * (m / s.first_correction) / (std::sqrt(v / s.second_correction) + s.eps);
@@ -38,13 +37,13 @@ void reference_step(OptimizerRule rule, double& p, double& m, double& v, double 
     }
 }
 
-const char* name(OptimizerRule r) { return r == OptimizerRule::Sgd ? "sgd" : r == OptimizerRule::Adam ? "adam" : "adamax"; }
+const char* name(OptimizerKind r) { return r == OptimizerKind::Sgd ? "sgd" : r == OptimizerKind::Adam ? "adam" : "adamax"; }
 
 TEST(EmulatedOptimizer, EveryRuleMatchesItsDoubleRewriteOverThreeSteps) {
     auto rng = test::fresh_rng();
     const std::int64_t n = 5003;  // two passes of 16 blocks x 256 threads on the small GPU, a partial block
     for (const kernels::DeviceLimits& limits : {emulation::h100, emulation::small_gpu}) {
-        for (OptimizerRule rule : {OptimizerRule::Sgd, OptimizerRule::Adam, OptimizerRule::Adamax}) {
+        for (OptimizerKind rule : {OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax}) {
             std::vector<float> p = test::uniform_values(rng, n, -1, 1), m(n, 0.0f), v(n, 0.0f);
             std::vector<double> rp(p.begin(), p.end()), rm(n, 0.0), rv(n, 0.0);
             for (int t = 1; t <= 3; ++t) {
@@ -52,7 +51,7 @@ TEST(EmulatedOptimizer, EveryRuleMatchesItsDoubleRewriteOverThreeSteps) {
                 const float b1 = 0.9f, b2 = 0.999f;
                 const OptimizerStep s{rule, 1e-2f, 0.5f, b1, b2, 1e-8f, 1e-3f,
                                       1.0f - std::pow(b1, float(t)), 1.0f - std::pow(b2, float(t))};
-                float* second = rule == OptimizerRule::Sgd ? nullptr : v.data();
+                float* second = rule == OptimizerKind::Sgd ? nullptr : v.data();
                 emulation::run_grid(kernels::optim_shape(n, limits), [&](unsigned char*) {
                     kernels::optim_body::optimizer_rule(p.data(), m.data(), second, g.data(), n, s);
                 });

@@ -20,7 +20,7 @@ using namespace ebmkit;
 Activation activation_of(const std::string& name) {
     for (ActivationKind k : {ActivationKind::Relu, ActivationKind::LeakyRelu, ActivationKind::Elu, ActivationKind::Silu,
                              ActivationKind::Tanh, ActivationKind::Softplus}) {
-        if (name == to_string(k)) return {k, 0.2f};
+        if (name == to_string(k)) return {k};  // the library's default leaky slope (0.01, as PyTorch)
     }
     throw UsageError{"--activation must be relu, leaky_relu, elu, silu, tanh or softplus, got '" + name + "'"};
 }

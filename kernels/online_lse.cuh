@@ -1,0 +1,58 @@
+// The one online LogSumExp of the device code: the LogSumExp kernels
+// (kernels/logsumexp.cuh) and the MLP energy head (kernels/mlp_block.cuh) both use it.
+//
+// Each thread keeps (m, s) = (max of what it saw, sum of exp(x - m)); two states
+// merge as m = max(m1, m2), s = s1 e^(m1 - m) + s2 e^(m2 - m). The shift factor is
+// taken as exactly 1 when m_i = m, which gives DESIGN.md's special values without
+// branches on the data: a row of -inf ends with m = -inf, s = K, result -inf; a
+// +inf ends with m = +inf, result +inf; a NaN makes its term NaN, and NaN survives
+// every later merge (max ignores it, the sum does not).
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <cmath>
+
+namespace ebmkit::kernels::online_lse {
+
+struct OnlineLse {
+    float m;  // running max (NaN ignored)
+    float s;  // sum of exp(x - m)
+
+    __device__ static OnlineLse identity() { return {-INFINITY, 0.0f}; }
+
+    // exp(from - to) where to >= from, exactly 1 when equal (also for two infinities).
+    __device__ static float shift(float from, float to) { return from == to ? 1.0f : expf(from - to); }
+
+    __device__ void add(float x) {
+        const float m_new = fmaxf(m, x);
+        s = s * shift(m, m_new) + shift(x, m_new);
+        m = m_new;
+    }
+
+    __device__ static OnlineLse merge(const OnlineLse& a, const OnlineLse& b) {
+        const float m = fmaxf(a.m, b.m);
+        return {m, a.s * shift(a.m, m) + b.s * shift(b.m, m)};
+    }
+
+    __device__ float result() const { return m + logf(s); }
+};
+
+struct MergeLse {
+    __device__ OnlineLse operator()(const OnlineLse& a, const OnlineLse& b) const { return OnlineLse::merge(a, b); }
+};
+
+// The merge of LANES consecutive lanes' states (a power of two up to 32) by a
+// butterfly of shuffles: every lane of the group ends with the group's state.
+template <int LANES>
+__device__ OnlineLse warp_merge(OnlineLse state) {
+#pragma unroll
+    for (int offset = LANES / 2; offset > 0; offset /= 2) {
+        const OnlineLse other{__shfl_xor_sync(0xffffffffu, state.m, offset, LANES),
+                              __shfl_xor_sync(0xffffffffu, state.s, offset, LANES)};
+        state = OnlineLse::merge(state, other);
+    }
+    return state;
+}
+
+}  // namespace ebmkit::kernels::online_lse
