@@ -17,6 +17,7 @@
 
 #include "kernels/langevin.hpp"
 #include "kernels/philox_device.cuh"
+#include "kernels/warp_reduce.cuh"
 
 namespace ebmkit::kernels::langevin_body {
 
@@ -43,11 +44,6 @@ __device__ void propose(const float* x, const float* __restrict__ grad, std::int
     }
     // Several threads share a row: an atomic, so that concurrent flags are no data race.
     if (left && outside) atomicOr(outside + r, 1);
-}
-
-__device__ float warp_sum(float v) {
-    for (int offset = 16; offset > 0; offset /= 2) v += __shfl_xor_sync(0xffffffffu, v, offset);
-    return v;
 }
 
 __device__ void clip(float* __restrict__ grad, std::int64_t rows, std::int64_t d, float limit) {

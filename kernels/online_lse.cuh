@@ -13,6 +13,8 @@
 
 #include <cmath>
 
+#include "kernels/warp_reduce.cuh"
+
 namespace ebmkit::kernels::online_lse {
 
 struct OnlineLse {
@@ -42,17 +44,11 @@ struct MergeLse {
     __device__ OnlineLse operator()(const OnlineLse& a, const OnlineLse& b) const { return OnlineLse::merge(a, b); }
 };
 
-// The merge of LANES consecutive lanes' states (a power of two up to 32) by a
-// butterfly of shuffles: every lane of the group ends with the group's state.
+// The merge of each group of LANES consecutive lanes' states (a power of two up to
+// 32), on every lane of the group.
 template <int LANES>
-__device__ OnlineLse warp_merge(OnlineLse state) {
-#pragma unroll
-    for (int offset = LANES / 2; offset > 0; offset /= 2) {
-        const OnlineLse other{__shfl_xor_sync(0xffffffffu, state.m, offset, LANES),
-                              __shfl_xor_sync(0xffffffffu, state.s, offset, LANES)};
-        state = OnlineLse::merge(state, other);
-    }
-    return state;
+__device__ OnlineLse warp_merge(const OnlineLse& state) {
+    return warp_all_reduce<LANES>(state, MergeLse{});
 }
 
 }  // namespace ebmkit::kernels::online_lse

@@ -17,6 +17,7 @@
 #include "kernels/philox_device.cuh"
 #include "kernels/rbm.cuh"
 #include "kernels/rbm_eval.hpp"
+#include "kernels/warp_reduce.cuh"
 
 namespace ebmkit::kernels::rbm_eval_body {
 
@@ -50,7 +51,7 @@ __device__ inline void pseudo_log_likelihood_rows(const RbmDevice& rbm, const fl
         const float* wi = rbm.w + static_cast<std::int64_t>(i) * m;
         double change = 0.0;
         for (int j = lane; j < m; j += 32) change += softplus_d(x[j] + delta * wi[j]) - sp[j];
-        for (int o = 16; o > 0; o /= 2) change += __shfl_xor_sync(0xffffffffu, change, o);
+        change = warp_sum(change);
         pl -= softplus_d(static_cast<double>(rbm.b[i]) * delta + change);  // log sigm(F(v') - F(v))
     }
     if (lane == 0) warp_sums[warp] = pl;
@@ -70,7 +71,7 @@ __device__ inline void negative_visible_bias_dot(const float* __restrict__ v, co
     if (row >= rows) return;
     float s = 0.0f;
     for (int i = lane; i < d; i += 32) s += v[row * d + i] * b[i];
-    for (int offset = 16; offset > 0; offset /= 2) s += __shfl_xor_sync(0xffffffffu, s, offset);
+    s = warp_sum(s);
     if (lane == 0) f[row] = -s;
 }
 
@@ -82,7 +83,7 @@ __device__ inline void ais_visible_term(const float* __restrict__ v, const float
     if (row >= rows) return;
     double s = 0.0;
     for (int i = lane; i < d; i += 32) s += static_cast<double>(v[row * d + i]) * (static_cast<double>(b[i]) - base[i]);
-    for (int offset = 16; offset > 0; offset /= 2) s += __shfl_xor_sync(0xffffffffu, s, offset);
+    s = warp_sum(s);
     if (lane == 0) log_w[row] += delta * s;
 }
 

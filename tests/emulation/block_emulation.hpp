@@ -4,8 +4,10 @@
 // CUDA device dialect is defined for the kernel bodies in kernels/*.cuh to compile
 // with the host compiler and run as written, so the tests can check their indexing
 // and synchronisation without a GPU; WMMA is emulated tile by tile, so the TF32 and
-// BF16 branches run too, and cub::BlockReduce by a stand-in with CUB's contract (the
-// result in thread 0, the storage reusable after a barrier). run_grid runs a whole
+// BF16 branches run too, and cub::BlockReduce, cub::WarpReduce and cub::ShuffleIndex by
+// stand-ins with CUB's contracts (a reduction's result only in the first thread or
+// lane, storage reusable after a barrier); a __shared__ variable of a body is one
+// object per block, as on the device. run_grid runs a whole
 // launch shape (kernels/launch_shape.hpp), block after block, with gridDim and
 // blockDim set, so grid-stride loops run as on a device of that size.
 #pragma once
@@ -22,6 +24,7 @@
 #include <cstring>
 #include <cstdint>
 #include <algorithm>
+#include <array>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -68,7 +71,7 @@ struct Block {
     }
     Barrier all;
     std::vector<std::unique_ptr<Barrier>> warps;
-    std::vector<double> slots;  // one per thread, for warp exchanges
+    std::vector<std::array<unsigned char, 32>> slots;  // one per thread, for warp exchanges
 };
 
 inline thread_local Block* current = nullptr;
@@ -126,35 +129,33 @@ void run_grid(const Shape& shape, const std::function<void(unsigned char*)>& bod
     for (auto& th : pool) th.join();
 }
 
+// Lane from_lane's v, for every lane of the warp (a collective: every lane calls it).
 template <class T>
 T exchange(T v, int from_lane) {
+    static_assert(std::is_trivially_copyable_v<T> && sizeof(T) <= 32, "exchanged values are small and plain");
     Block& b = *current;
     const int lane = static_cast<int>(thread_index.x % 32), base = static_cast<int>(thread_index.x) - lane;
     Barrier& warp = *b.warps[thread_index.x / 32];
-    b.slots[thread_index.x] = static_cast<double>(v);
+    std::memcpy(b.slots[thread_index.x].data(), &v, sizeof(T));
     warp.wait();
-    const T out = static_cast<T>(b.slots[static_cast<std::size_t>(base + from_lane)]);
+    T out;
+    std::memcpy(&out, b.slots[static_cast<std::size_t>(base + from_lane)].data(), sizeof(T));
     warp.wait();
     return out;
 }
 
 }  // namespace emulation
 
+// A __shared__ variable in a kernel body is one object per block; blocks run one at a
+// time here, so a static object is exactly that.
+#undef __shared__
+#define __shared__ static
 #define threadIdx (::emulation::thread_index)
 #define blockIdx (::emulation::block_index)
 #define blockDim (::emulation::block_dim)
 #define gridDim (::emulation::grid_dim)
 inline void __syncthreads() { emulation::current->all.wait(); }
 inline void __syncwarp(unsigned = 0xffffffffu) { emulation::current->warps[threadIdx.x / 32]->wait(); }
-template <class T>
-T __shfl_xor_sync(unsigned, T v, int offset) {
-    return emulation::exchange(v, static_cast<int>(threadIdx.x % 32) ^ offset);
-}
-// With a width, offsets below the width stay inside the lane's segment.
-template <class T>
-T __shfl_xor_sync(unsigned, T v, int offset, int /*width*/) {
-    return emulation::exchange(v, static_cast<int>(threadIdx.x % 32) ^ offset);
-}
 template <class T>
 T atomicAdd(T* address, T value) {
     static std::mutex mutex;
@@ -169,11 +170,6 @@ inline int atomicOr(int* address, int value) {
     const int old = *address;
     *address = old | value;
     return old;
-}
-inline int __any_sync(unsigned, int predicate) {
-    int any = 0;
-    for (int lane = 0; lane < 32; ++lane) any |= emulation::exchange(predicate, lane);
-    return any;
 }
 
 // cub::BlockReduce's contract on the host: Reduce(v, op) returns the reduction of the
@@ -201,6 +197,34 @@ public:
 private:
     TempStorage& storage_;
 };
+}  // namespace cub
+
+// cub::WarpReduce's contract on the host: Sum / Reduce over each logical warp of
+// LANES lanes, the result valid in the logical warp's first lane (CUB leaves the others
+// undefined); every lane of the warp takes part.
+namespace cub {
+template <class T, int LANES = 32>
+class WarpReduce {
+public:
+    struct TempStorage {};
+    explicit WarpReduce(TempStorage&) {}
+    template <class Op>
+    T Reduce(T value, Op op) {
+        const int first = static_cast<int>(threadIdx.x % 32) / LANES * LANES;
+        T total = emulation::exchange(value, first);
+        for (int i = 1; i < LANES; ++i) total = op(total, emulation::exchange(value, first + i));
+        return static_cast<int>(threadIdx.x % 32) == first ? total : value;
+    }
+    T Sum(T value) {
+        return Reduce(value, [](const T& a, const T& b) { return a + b; });
+    }
+};
+
+// Lane src_lane of the caller's group of LANES lanes, to every lane of the group.
+template <int LANES, class T>
+T ShuffleIndex(T value, int src_lane, unsigned) {
+    return emulation::exchange(value, static_cast<int>(threadIdx.x % 32) / LANES * LANES + src_lane);
+}
 }  // namespace cub
 
 // WMMA on the host: every thread holds a whole tile (the hardware spreads it over the
