@@ -1,5 +1,6 @@
 // Device memory, the Context's CUDA resources, the device side of the argument
-// contract, the optimizer kernel and JEM training steps on the GPU. Each test skips, saying why, where no device is present.
+// contract and JEM training steps on the GPU (the optimizer kernels:
+// tests/optim_gpu_test.cpp). Each test skips, saying why, where no device is present.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -46,27 +47,6 @@ TEST(DeviceContract, TensorOnTheWrongDeviceIsNamedAndNothingIsWritten) {
         EXPECT_NE(std::string(e.what()).find("on cuda, got [2, 3] float32 on host"), std::string::npos) << e.what();
     }
     EXPECT_EQ(out.to_vector<float>(), before);
-}
-
-TEST(OptimizerGpu, KernelMatchesCpu) {
-    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: the optimizer kernels need one";
-    auto rng = test::fresh_rng();
-    for (OptimizerKind kind : {OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax}) {
-        Context gpu(Backend::Cuda), cpu(Backend::Cpu);
-        MlpEnergy host = test::random_mlp(rng, {33, 17, 5}, Activation::relu());
-        MlpEnergy device = host.to(Device::Cuda);
-        OptimizerOptions o;
-        o.kind = kind;
-        o.weight_decay = 0.01f;
-        Optimizer oh(host, o), od(device, o);
-        for (int t = 0; t < 3; ++t) {
-            const MlpEnergy g = test::random_mlp(rng, {33, 17, 5}, Activation::relu());
-            oh.step(cpu, host, g);
-            od.step(gpu, device, g.to(Device::Cuda));
-        }
-        EXPECT_LT(test::relative_error(device.weight(0).to_vector<float>(), host.weight(0).to_vector<float>()), 1e-6)
-            << to_string(kind);
-    }
 }
 
 // A few JEM iterations (fused kernels, replay-buffer SGLD, plain and class-conditional)

@@ -13,29 +13,13 @@
 
 #include "kernels/optim.cuh"
 #include "kernels/optim.hpp"
+#include "optim_reference.hpp"
 #include "support.hpp"
 
 namespace ebmkit {
 namespace {
 
 using kernels::OptimizerStep;
-
-// One step of the rule in double (PyTorch's torch.optim formulas), at step t.
-void reference_step(OptimizerKind rule, double& p, double& m, double& v, double g, const OptimizerStep& s) {
-    g += double(s.weight_decay) * p;
-    if (rule == OptimizerKind::Sgd) {
-        m = s.momentum * m + g;
-        p -= s.lr * m;
-    } else if (rule == OptimizerKind::Adam) {
-        m = s.beta1 * m + (1 - double(s.beta1)) * g;
-        v = s.beta2 * v + (1 - double(s.beta2)) * g * g;
-        p -= s.lr * (m / s.first_correction) / (std::sqrt(v / s.second_correction) + s.eps);
-    } else {
-        m = s.beta1 * m + (1 - double(s.beta1)) * g;
-        v = std::max(s.beta2 * v, std::abs(g) + s.eps);
-        p -= s.lr / s.first_correction * m / v;
-    }
-}
 
 const char* name(OptimizerKind r) { return r == OptimizerKind::Sgd ? "sgd" : r == OptimizerKind::Adam ? "adam" : "adamax"; }
 
@@ -55,7 +39,7 @@ TEST(EmulatedOptimizer, EveryRuleMatchesItsDoubleRewriteOverThreeSteps) {
                 emulation::run_grid(kernels::optim_shape(n, limits), [&](unsigned char*) {
                     kernels::optim_body::optimizer_rule(p.data(), m.data(), second, g.data(), n, s);
                 });
-                for (std::int64_t i = 0; i < n; ++i) reference_step(rule, rp[i], rm[i], rv[i], g[i], s);
+                for (std::int64_t i = 0; i < n; ++i) test::reference_optimizer_step(rule, rp[i], rm[i], rv[i], g[i], s);
                 const std::string what = std::string(name(rule)) + " step " + std::to_string(t) + " on " +
                                          std::to_string(limits.multiprocessors) + " SMs";
                 EXPECT_LT(test::relative_error(p, rp), 1e-6) << what;

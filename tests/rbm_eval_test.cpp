@@ -1,5 +1,5 @@
 // AIS against exact log Z, pseudo-likelihood against brute force, the base-rate
-// model, and training: one update by hand, reproducibility, likelihood going up.
+// model. (RbmTrainer: tests/rbm_trainer_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -104,105 +104,6 @@ TEST(Rbm, BaseRateBiasIsTheSmoothedLogOdds) {
     const auto b = base_rate_bias(data, 1.0f).to_vector<float>();
     EXPECT_NEAR(b[0], std::log((3.0 + 1) / (1.0 + 1)), 1e-6);  // 3 of 4 on
     EXPECT_NEAR(b[1], std::log((1.0 + 1) / (3.0 + 1)), 1e-6);  // 1 of 4 on
-}
-
-// Identical rows make the shuffled batch equal to the data, so the update can be
-// recomputed from outside: W1 = W0 + lr * cd_gradient(data, chains = data, k, step 0).
-TEST(RbmTrainer, OneUpdateIsLearningRateTimesCdGradient) {
-    auto rng = test::fresh_rng();
-    const std::uint64_t seed = rng();
-    Rbm rbm = test::random_rbm(rng, 8, 5, 0.5f);
-    const Tensor row = test::random_bits(rng, 1, 8);
-    std::vector<float> rows;
-    for (int r = 0; r < 16; ++r) rows.insert(rows.end(), row.data<float>(), row.data<float>() + 8);
-    const Tensor data = Tensor::from(rows, {16, 8});
-    RbmTrainOptions o;
-    o.batch = 16;
-    o.persistent = false;
-    o.k = 2;
-    o.momentum = 0.0f;
-    o.weight_decay = 0.0f;
-    o.lr = 0.1f;
-    Context ctx(Backend::Cpu, seed);
-    Rbm trained = rbm.to(Device::Host);
-    RbmTrainer trainer(ctx, trained, o);
-    const RbmEpochStats s = trainer.train_epoch(data);
-    EXPECT_EQ(s.epoch, 1);
-    EXPECT_EQ(s.updates, 1);
-
-    Rbm grad = rbm.zeros_like();
-    Tensor chains = data.clone();
-    cd_gradient(ctx, rbm, data, chains, 2, 0, grad);
-    auto expect_moved = [&](const Tensor& before, const Tensor& after, const Tensor& g) {
-        const auto b = before.to_vector<float>(), a = after.to_vector<float>(), d = g.to_vector<float>();
-        for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i] + 0.1f * d[i], 1e-6);
-    };
-    expect_moved(rbm.w(), trained.w(), grad.w());
-    expect_moved(rbm.b(), trained.b(), grad.b());
-    expect_moved(rbm.c(), trained.c(), grad.c());
-}
-
-// Exact average log-likelihood of a 6x4 RBM on a structured data set rises with
-// PCD training, and the same seed gives the same parameters.
-TEST(RbmTrainer, TrainingRaisesExactLikelihoodReproducibly) {
-    auto rng = test::fresh_rng();
-    const std::uint64_t seed = rng();
-    // Two prototypes with 10% bit noise.
-    std::vector<float> rows;
-    std::bernoulli_distribution noise(0.1);
-    for (int r = 0; r < 400; ++r) {
-        for (int i = 0; i < 6; ++i) {
-            const bool proto = (r % 2) ? i < 3 : i >= 3;
-            rows.push_back(static_cast<float>(proto != noise(rng)));
-        }
-    }
-    const Tensor data = Tensor::from(rows, {400, 6});
-    auto mean_ll = [&](const Rbm& rbm) {
-        Context ctx(Backend::Cpu);
-        Tensor f({400});
-        free_energy(ctx, rbm, data, f);
-        double s = 0;
-        for (float v : f.to_vector<float>()) s -= v;
-        return s / 400 - log_partition_exact(ctx, rbm);
-    };
-    RbmTrainOptions o;
-    o.batch = 20;
-    o.chains = 200;  // many persistent chains keep the model statistics steady
-    o.lr = 0.05f;
-    o.momentum = 0.5f;
-    auto train = [&] {
-        Context ctx(Backend::Cpu, seed);
-        Rbm rbm(6, 4);
-        rbm.init_normal(seed, 0.1f);
-        RbmTrainer trainer(ctx, rbm, o);
-        for (int e = 0; e < 30; ++e) trainer.train_epoch(data);
-        return rbm;
-    };
-    Rbm initial(6, 4);
-    initial.init_normal(seed, 0.1f);
-    const Rbm a = train(), b = train();
-    EXPECT_EQ(a.w().to_vector<float>(), b.w().to_vector<float>());
-    const double before = mean_ll(initial), after = mean_ll(a);
-    // Noise-free entropy bound: each row costs at least log 2 (which prototype)
-    // plus 6 * H(0.1) = 1.95 nats; an untrained model pays ~ 6 log 2 = 4.16.
-    EXPECT_GT(after, before + 0.8) << "before " << before << " after " << after;
-}
-
-TEST(RbmTrainer, RejectsBadOptions) {
-    Context ctx(Backend::Cpu);
-    Rbm rbm(4, 3);
-    RbmTrainOptions o;
-    o.k = 0;
-    EXPECT_THROW(RbmTrainer(ctx, rbm, o), Error);
-    o = {};
-    o.lr = NAN;
-    EXPECT_THROW(RbmTrainer(ctx, rbm, o), Error);
-    o = {};
-    o.momentum = 1.0f;
-    EXPECT_THROW(RbmTrainer(ctx, rbm, o), Error);
-    o = {};
-    RbmTrainer trainer(ctx, rbm, o);
-    EXPECT_THROW(trainer.train_epoch(Tensor::zeros({5, 3})), Error);
 }
 
 }  // namespace
