@@ -63,5 +63,28 @@ check "the verdict names the failing test and its seed" \
 check "the verdict quotes the assertion" "grep -q 'logsumexp_gpu_test.cpp:40: Failure' <<< \"\$verdict\""
 check "the verdict counts" "grep -q '^FAIL     logsumexp_gpu_test: 4 passed, 1 failed, 0 skipped' <<< \"\$verdict\""
 
+# A failing GPU suite (a stand-in binary): the phase fails, and each failed test, by its
+# name alone, is rerun with CUDA_LAUNCH_BLOCKING=1.
+fake=$(mktemp -d)
+cat > "$fake/fake_gpu_test" <<'FAKE'
+#!/usr/bin/env bash
+echo "[ RUN      ] Fake.Fails"
+echo "[ seed     ] EBMKIT_TEST_SEED=77"
+echo "x.cpp:3: Failure"
+echo "blocking=${CUDA_LAUNCH_BLOCKING:-0} $*"
+echo "[  FAILED  ] Fake.Fails (1 ms)"
+echo "[  FAILED  ] 1 test, listed below:"
+echo "[  FAILED  ] Fake.Fails"
+exit 1
+FAKE
+chmod +x "$fake/fake_gpu_test"
+OUT=$fake/out EBMKIT_BIN=$fake tools/gpu-run.sh tests > "$fake/stdout" 2>&1
+rc=$?
+check "a failing suite fails the phase" "((rc != 0)) && tail -1 '$fake/stdout' | grep -q '^=== tests: FAIL'"
+check "the failed test is rerun alone with CUDA_LAUNCH_BLOCKING=1" \
+  "grep -q 'blocking=1 --gtest_filter=Fake.Fails' '$fake/stdout' && grep -q 'Fake.Fails alone, CUDA_LAUNCH_BLOCKING=1' '$fake/stdout'"
+check "nothing but the failed test is rerun" "! grep -q 'gtest_filter=1' '$fake/stdout'"
+rm -rf "$fake"
+
 if ((fail)); then echo "gpu-run checks: FAILED"; exit 1; fi
 echo "gpu-run checks: all passed"

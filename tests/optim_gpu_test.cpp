@@ -1,7 +1,8 @@
 // The optimizer kernels on the device: three steps of every rule over every element of
 // every parameter of a model, against the independent rewrite in double
-// (tests/optim_reference.hpp); CD's momentum ascent likewise. Skipped, saying why,
-// where no device is present.
+// (tests/optim_reference.hpp). (CD's momentum ascent on the device is covered by
+// RbmGpu.TrainerOnTheGpuFollowsTheCpu, and its body by optim_emulated_test.) Skipped,
+// saying why, where no device is present.
 #include <gtest/gtest.h>
 
 #include <cmath>

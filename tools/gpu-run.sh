@@ -82,10 +82,10 @@ declare -A SANITIZE_FILTERS=(
 remaining() { echo $((budget - (SECONDS - started))); }
 say() { echo "$*"; echo "$*" >> "$verdict"; }
 
-# run_timed NAME LIMIT LOG CMD...: runs CMD under timeout; echoes PASS, FAIL or TIMEOUT.
+# run_timed LIMIT LOG CMD...: runs CMD under timeout; echoes PASS, FAIL or TIMEOUT.
 run_timed() {
-  local name=$1 limit=$2 log=$3
-  shift 3
+  local limit=$1 log=$2
+  shift 2
   timeout --kill-after=10 "$limit" "$@" > "$log" 2>&1
   case $? in
     0) echo PASS ;;
@@ -135,18 +135,19 @@ phase_tests() {
     limit=$(limit_for 240)
     if ((limit == 0)); then say "NOT RUN  $suite: the phase budget is spent"; status=1; continue; fi
     local result
-    result=$(run_timed "$suite" "$limit" "$logs/$suite.log" "$bin/$suite")
+    result=$(run_timed "$limit" "$logs/$suite.log" "$bin/$suite")
     python3 tools/gpu_verdict.py gtest "$suite" "$result" "$logs/$suite.log" | tee -a "$verdict"
     [ "$result" = PASS ] && continue
     status=1
     # One bad access poisons every later test of the process: rerun each failed test
     # alone, launches synchronous, so the first fault is named.
     local failed
-    failed=$(grep -o '^\[  FAILED  \] [A-Za-z0-9_/.]*' "$logs/$suite.log" | awk '{print $4}' | sort -u | head -5)
+    # The failed tests' names (Suite.Test), not gtest's "N tests, listed below" line.
+    failed=$(grep '^\[  FAILED  \] ' "$logs/$suite.log" | awk '$4 ~ /^[A-Za-z_][A-Za-z0-9_]*[.]/ {print $4}' | sort -u | head -5)
     for test in $failed; do
       limit=$(limit_for 120)
       ((limit == 0)) && break
-      result=$(CUDA_LAUNCH_BLOCKING=1 run_timed "$test" "$limit" "$logs/$suite.$test.alone.log" "$bin/$suite" \
+      result=$(CUDA_LAUNCH_BLOCKING=1 run_timed "$limit" "$logs/$suite.$test.alone.log" "$bin/$suite" \
         --gtest_filter="$test")
       python3 tools/gpu_verdict.py gtest "$suite $test alone, CUDA_LAUNCH_BLOCKING=1" "$result" \
         "$logs/$suite.$test.alone.log" | tee -a "$verdict"
@@ -175,10 +176,10 @@ phase_sanitize() {
       if ((limit == 0)); then say "NOT RUN  $tool $suite: the phase budget is spent"; status=1; continue; fi
       local result
       if [ $dry = 1 ]; then
-        result=$(run_timed "$suite" "$limit" "$log" "$bin/$suite" --gtest_filter="$filter")
+        result=$(run_timed "$limit" "$log" "$bin/$suite" --gtest_filter="$filter")
         [ "$result" = PASS ] && result=DRY
       else
-        result=$(run_timed "$suite" "$limit" "$log" compute-sanitizer --tool "$tool" --error-exitcode 9 \
+        result=$(run_timed "$limit" "$log" compute-sanitizer --tool "$tool" --error-exitcode 9 \
           "$bin/$suite" --gtest_filter="$filter")
       fi
       python3 tools/gpu_verdict.py sanitizer "$tool $suite" "$result" "$log" | tee -a "$verdict"
@@ -196,7 +197,7 @@ bench_run() {
   limit=$(limit_for 300)
   if ((limit == 0)); then say "NOT RUN  bench $name: the phase budget is spent"; status=1; return; fi
   local result t0=$SECONDS
-  result=$(run_timed "$name" "$limit" "$logs/$name.txt" "$bin/ebm-bench" --variant cuda --json "$logs/$name.json" "$@")
+  result=$(run_timed "$limit" "$logs/$name.txt" "$bin/ebm-bench" --variant cuda --json "$logs/$name.json" "$@")
   [ $dry = 1 ] && [ "$result" = PASS ] && result=DRY
   say "$(printf '%-8s' "$result") bench $name ($((SECONDS - t0)) s)"
   case "$result" in PASS|DRY) ;; *) status=1 ;; esac
@@ -229,7 +230,7 @@ peer_run() {
   limit=$(limit_for 240)
   if ((limit == 0)); then say "NOT RUN  peer $name: the phase budget is spent"; status=1; return; fi
   local result
-  result=$(run_timed "$name" "$limit" "$logs/$name.txt" python3 "bench/peers/$script" --json "$logs/$name.json" "$@")
+  result=$(run_timed "$limit" "$logs/$name.txt" python3 "bench/peers/$script" --json "$logs/$name.json" "$@")
   [ "$result" = PASS ] || status=1
   python3 tools/gpu_verdict.py peer "$name" "$result" "$logs/$name.json" | tee -a "$verdict"
 }
@@ -249,7 +250,7 @@ phase_python() {
   local limit
   limit=$(limit_for 400)
   local result
-  result=$(run_timed pytest "$limit" "$logs/pytest.txt" python3 -m pytest -q python/tests)
+  result=$(run_timed "$limit" "$logs/pytest.txt" python3 -m pytest -q python/tests)
   say "$(printf '%-8s' "$result") python: $(tail -1 "$logs/pytest.txt")"
   [ "$result" = PASS ] || status=1
 }
