@@ -6,38 +6,17 @@
 
 #include "batching.hpp"
 #include "check.hpp"
-#include "ebmkit/philox.hpp"
+#include "cpu/jem.hpp"
 #include "ebmkit/safetensors.hpp"
+#include "kernels/jem_head.hpp"
+#if EBMKIT_WITH_CUDA
+#include "kernels/jem.hpp"
+#include "mlp_layers.hpp"
+#endif
 
 namespace ebmkit {
 
 namespace {
-
-// Per-row softmax head of host logits [rows, k] in double.
-struct Head {
-    std::vector<double> lse, energy;  // energy = -lse
-    std::vector<double> prob;         // softmax, [rows, k]
-};
-
-Head head_of(const std::vector<float>& logits, std::int64_t rows, std::int64_t k) {
-    Head h{std::vector<double>(rows), std::vector<double>(rows), std::vector<double>(logits.size())};
-    for (std::int64_t r = 0; r < rows; ++r) {
-        const float* f = logits.data() + r * k;
-        const double m = *std::max_element(f, f + k);
-        double s = 0;
-        for (std::int64_t j = 0; j < k; ++j) s += std::exp(f[j] - m);
-        h.lse[r] = m + std::log(s);
-        h.energy[r] = -h.lse[r];
-        for (std::int64_t j = 0; j < k; ++j) h.prob[r * k + j] = std::exp(f[j] - h.lse[r]);
-    }
-    return h;
-}
-
-std::vector<float> logits_on_host(Context& ctx, const MlpEnergy& model, ConstTensorView x) {
-    Tensor logits({x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
-    mlp_logits(ctx, model, x, logits);
-    return logits.to_vector<float>();
-}
 
 std::string join(const std::vector<std::int64_t>& v) {
     std::string s;
@@ -81,78 +60,106 @@ JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemOptions& options
 
 JemTrainer::~JemTrainer() = default;
 
-JemStepStats JemTrainer::loss_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,
-                                           MlpEnergy& grad) {
-    constexpr const char* op = "JemTrainer::loss_and_gradient";
-    detail::check_input(op, ctx_, model_, x);
-    const std::int64_t n = x.dim(0), k = model_.num_outputs();
-    detail::check_tensor(op, "labels", labels, {n}, DType::I32, ctx_.device());
-    const bool generative = !samples.empty();
-    if (generative) detail::check_tensor(op, "samples", samples, {detail::any_dim, model_.input_dim()}, DType::F32, ctx_.device());
-    Tensor y({n}, DType::I32);
-    copy(labels, y);
-    for (std::int64_t r = 0; r < n; ++r) {
-        if (y.data<std::int32_t>()[r] < 0 || y.data<std::int32_t>()[r] >= k) {
-            detail::fail(std::string(op) + ": labels[" + std::to_string(r) + "] is outside [0, " + std::to_string(k) + ")");
-        }
-    }
-    const double cw = options_.classifier_weight, gw = options_.generative_weight, l2 = options_.energy_l2;
+namespace {
+
+// The iteration's statistics from the device's sums.
+JemStepStats stats_of(const kernels::JemBatchSums& b, std::int64_t n, std::int64_t m, double cw, double gw, double l2) {
     JemStepStats s;
-    const std::vector<float> logits = logits_on_host(ctx_, model_, x);
-    const Head d = head_of(logits, n, k);
-    std::vector<float> dlog(static_cast<std::size_t>(n * k));
-    for (std::int64_t r = 0; r < n; ++r) {
-        const std::int32_t label = y.data<std::int32_t>()[r];
-        const double e = d.energy[r];
-        s.cross_entropy += (d.lse[r] - logits[r * k + label]) / n;
-        s.energy_data += e / n;
-        s.loss += l2 * e * e / n;
-        std::int64_t best = 0;
-        for (std::int64_t j = 0; j < k; ++j) {
-            const double p = d.prob[r * k + j];
-            if (p > d.prob[r * k + best]) best = j;
-            // d/dlogits of cw CE + gw E + l2 E^2 for this row, with dE/dlogits = -p.
-            dlog[r * k + j] = static_cast<float>((cw * (p - (j == label)) - gw * p - 2 * l2 * e * p) / n);
+    s.cross_entropy = b.cross_entropy / n;
+    s.energy_data = b.energy_data / n;
+    s.accuracy = b.correct / n;
+    s.energy_sample = m ? b.energy_sample / m : 0.0;
+    s.loss = cw * s.cross_entropy + gw * (s.energy_data - s.energy_sample) +
+             l2 * (b.energy_data_sq / n + (m ? b.energy_sample_sq / m : 0.0));
+    return s;
+}
+
+}  // namespace
+
+// Device scratch of the CUDA iterations: the rows' terms and the batch's sums.
+struct JemTrainer::Scratch {
+    Tensor terms, sums;
+};
+
+JemStepStats JemTrainer::terms_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,
+                                            MlpEnergy& grad, std::int64_t& first_bad_label) {
+    const std::int64_t n = x.dim(0), m = samples.empty() ? 0 : samples.dim(0), k = model_.num_outputs();
+    const double cw = options_.classifier_weight, gw = options_.generative_weight, l2 = options_.energy_l2;
+#if EBMKIT_WITH_CUDA
+    if (ctx_.backend() == Backend::Cuda) {
+        constexpr const char* op = "JemTrainer::step";
+        static_assert(sizeof(kernels::JemRowTerms) == 4 * sizeof(float) && sizeof(kernels::JemBatchSums) % 4 == 0);
+        if (!scratch_) scratch_ = std::make_unique<Scratch>();
+        if (scratch_->terms.empty() || scratch_->terms.dim(0) < n + m) {
+            scratch_->terms = Tensor({n + m, 4}, DType::F32, Device::Cuda);
+            scratch_->sums = Tensor({sizeof(kernels::JemBatchSums) / 4}, DType::I32, Device::Cuda);
         }
-        s.accuracy += static_cast<double>(best == label) / n;
+        auto* terms = reinterpret_cast<kernels::JemRowTerms*>(scratch_->terms.data<float>());
+        const auto cwf = static_cast<float>(cw), gwf = static_cast<float>(gw), l2f = static_cast<float>(l2);
+        detail::jem_param_grad_cuda(op, ctx_, model_, x, labels.data<std::int32_t>(),
+                                    {cwf, gwf, l2f, 1.0f / static_cast<float>(n), true}, terms, grad, false);
+        if (m > 0) {
+            detail::jem_param_grad_cuda(op, ctx_, model_, samples, nullptr,
+                                        {cwf, gwf, l2f, 1.0f / static_cast<float>(m), false}, terms + n, grad, true);
+        }
+        auto* sums_on_device = reinterpret_cast<kernels::JemBatchSums*>(scratch_->sums.data<std::int32_t>());
+        kernels::jem_batch_sums(terms, n, terms + n, m, sums_on_device, ctx_.stream());
+        // The iteration's one copy to the host.
+        kernels::JemBatchSums sums{};
+        copy(scratch_->sums, TensorView(&sums, scratch_->sums.shape(), DType::I32, Device::Host));
+        first_bad_label = sums.first_bad_label;
+        return stats_of(sums, n, m, cw, gw, l2);
     }
-    s.loss += cw * s.cross_entropy + gw * s.energy_data;
-    const Tensor dlog_data = Tensor::from(dlog, {n, k});
-    param_grad(ctx_, model_, x, dlog_data.to(ctx_.device()), grad);
-    if (generative) {
-        const std::int64_t m = samples.dim(0);
-        const Head h = head_of(logits_on_host(ctx_, model_, samples), m, k);
-        std::vector<float> dlog_s(static_cast<std::size_t>(m * k));
-        for (std::int64_t r = 0; r < m; ++r) {
-            const double e = h.energy[r];
-            s.energy_sample += e / m;
-            s.loss += l2 * e * e / m;
-            for (std::int64_t j = 0; j < k; ++j) {
-                const double p = h.prob[r * k + j];
-                dlog_s[r * k + j] = static_cast<float>((gw * p - 2 * l2 * e * p) / m);
-            }
-        }
-        s.loss -= gw * s.energy_sample;
-        param_grad(ctx_, model_, samples, Tensor::from(dlog_s, {m, k}).to(ctx_.device()), grad, /*accumulate=*/true);
+#endif
+    JemStepStats s;
+    Tensor logits({n, k});
+    mlp_logits(ctx_, model_, x, logits);
+    Tensor dlogits({n, k});
+    first_bad_label = cpu::jem_data_head(logits.data<float>(), labels.data<std::int32_t>(), n, k, cw, gw, l2,
+                                         dlogits.data<float>(), s);
+    param_grad(ctx_, model_, x, dlogits, grad);
+    if (m > 0) {
+        Tensor sample_logits({m, k}), sample_dlogits({m, k});
+        mlp_logits(ctx_, model_, samples, sample_logits);
+        cpu::jem_sample_head(sample_logits.data<float>(), m, k, gw, l2, sample_dlogits.data<float>(), s);
+        param_grad(ctx_, model_, samples, sample_dlogits, grad, /*accumulate=*/true);
     }
     return s;
 }
 
-JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
-    Tensor samples;
-    if (options_.generative_weight > 0 && options_.class_conditional) {
-        const std::int64_t b = x.dim(0), k = model_.num_outputs();
-        std::vector<std::int32_t> y(static_cast<std::size_t>(b));
-        for (std::int64_t r = 0; r < b; ++r) {
-            const float u = philox_uniform(ctx_.seed(), RngPurpose::SampleLabel, static_cast<std::uint32_t>(r),
-                                           sampler_.rounds(), 0);
-            y[r] = static_cast<std::int32_t>(std::min<std::int64_t>(k - 1, static_cast<std::int64_t>(u * k)));
-        }
-        samples = sampler_.sample(model_, b, {}, Tensor::from(y, {b}).to(ctx_.device()));
-    } else if (options_.generative_weight > 0) {
-        samples = sampler_.sample(model_, x.dim(0));
+JemStepStats JemTrainer::loss_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,
+                                           MlpEnergy& grad) {
+    constexpr const char* op = "JemTrainer::loss_and_gradient";
+    detail::check_input(op, ctx_, model_, x);
+    detail::check_labels(op, ctx_, model_, labels, x.dim(0));
+    if (!samples.empty()) {
+        detail::check_tensor(op, "samples", samples, {detail::any_dim, model_.input_dim()}, DType::F32, ctx_.device());
     }
-    JemStepStats s = loss_and_gradient(x, labels, samples, grad_);
+    detail::check_model(op, ctx_, grad);
+    if (grad.widths() != model_.widths()) detail::fail(std::string(op) + ": grad must have the model's widths");
+    if (&grad == &model_) detail::fail(std::string(op) + ": grad must not be the model itself");
+    std::int64_t first_bad_label = -1;
+    return terms_and_gradient(x, labels, samples, grad, first_bad_label);
+}
+
+JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
+    constexpr const char* op = "JemTrainer::step";
+    detail::check_input(op, ctx_, model_, x);
+    // The labels' values are checked on the device, with the iteration's statistics.
+    detail::check_tensor(op, "labels", labels, {x.dim(0)}, DType::I32, ctx_.device());
+    SampleRound round;
+    if (options_.generative_weight > 0) round = sampler_.draw_round(model_, x.dim(0));
+    std::int64_t first_bad_label = -1;
+    JemStepStats s = terms_and_gradient(x, labels, round.samples, grad_, first_bad_label);
+    if (first_bad_label >= 0) {
+        // Nothing is kept: the round is not written back, the model not updated.
+        Tensor label({1}, DType::I32);
+        copy(ConstTensorView(labels.data<std::int32_t>() + first_bad_label, {1}, DType::I32, labels.device()), label);
+        detail::fail(std::string(op) + ": labels[" + std::to_string(first_bad_label) + "] = " +
+                     std::to_string(label.data<std::int32_t>()[0]) + " is outside [0, " +
+                     std::to_string(model_.num_outputs()) + ")");
+    }
+    if (options_.generative_weight > 0) sampler_.keep_round(round);
     const double gap = s.energy_data - s.energy_sample;
     if (!std::isfinite(s.loss) || std::abs(gap) > options_.max_energy_gap) {
         std::ostringstream why;
@@ -236,13 +243,16 @@ JemEvaluation JemTrainer::evaluate(const Tensor& images, const Tensor& labels) {
         const ConstTensorView chunk(images.data<float>() + start * d, {rows, d}, DType::F32, Device::Host);
         Tensor device_chunk({rows, d}, DType::F32, ctx_.device());
         copy(chunk, device_chunk);
-        const Head h = head_of(logits_on_host(ctx_, model_, device_chunk), rows, k);
+        Tensor logits({rows, k}, DType::F32, ctx_.device());
+        mlp_logits(ctx_, model_, device_chunk, logits);
+        std::vector<double> prob(static_cast<std::size_t>(rows * k)), energy(static_cast<std::size_t>(rows));
+        cpu::softmax_rows(logits.to_vector<float>().data(), rows, k, prob.data(), energy.data());
         for (std::int64_t r = 0; r < rows; ++r) {
-            const double* p = h.prob.data() + r * k;
+            const double* p = prob.data() + r * k;
             const auto best = std::max_element(p, p + k) - p;
             const bool correct = best == labels.data<std::int32_t>()[start + r];
             ev.accuracy += correct;
-            ev.mean_energy += h.energy[r];
+            ev.mean_energy += energy[r];
             const int bin = std::min(bins - 1, static_cast<int>(p[best] * bins));
             bin_count[bin] += 1;
             bin_correct[bin] += correct;

@@ -7,6 +7,7 @@
 #include "check.hpp"
 #include "cpu/langevin.hpp"
 #include "device_memory.hpp"
+#include "langevin_unchecked.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/langevin.hpp"
 #include "kernels/graph.hpp"
@@ -116,7 +117,7 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
     }
     auto accepted_so_far = [&] {
         std::uint64_t n = 0;
-        detail::device_copy(&n, accepted, sizeof n);
+        detail::device_copy(&n, Device::Host, accepted, Device::Cuda, sizeof n);
         return n;
     };
     std::uint64_t before = 0;
@@ -177,9 +178,15 @@ LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x,
                              const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
     constexpr const char* op = "langevin_chain";
     detail::check_input(op, ctx, model, x);
-    const bool conditional = labels.raw() != nullptr;
-    if (conditional) detail::check_labels(op, ctx, model, labels, x.dim(0));
+    if (labels.raw()) detail::check_labels(op, ctx, model, labels, x.dim(0));
     check_params(op, params);
+    return detail::langevin_chain_unchecked(ctx, model, x, labels, params, first_step, num_steps, trace);
+}
+
+LangevinStats detail::langevin_chain_unchecked(Context& ctx, const MlpEnergy& model, TensorView x,
+                                               ConstTensorView labels, const LangevinParams& params,
+                                               std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
+    const bool conditional = labels.raw() != nullptr;
 #if EBMKIT_WITH_CUDA
     if (fused_chain(ctx, model, x.dim(0), params)) {
         return langevin_chain_fused(ctx, model, x, labels, params, first_step, num_steps, trace);

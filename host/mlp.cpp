@@ -9,6 +9,7 @@
 #include "mlp_layers.hpp"
 #include "ebmkit/philox.hpp"
 #if EBMKIT_WITH_CUDA
+#include "kernels/jem.hpp"
 #include "kernels/mlp.hpp"
 #include "kernels/mlp_fused.hpp"
 #endif
@@ -176,6 +177,34 @@ void detail::mlp_energy_cuda(const char* op, Context& ctx, const MlpEnergy& mode
                               {}, {}, false);
     }
 }
+
+namespace {
+void gradient_pointers(MlpEnergy& grad, std::vector<float*>& dw, std::vector<float*>& db) {
+    for (int l = 0; l < grad.num_layers(); ++l) {
+        dw.push_back(grad.weight(l).data<float>());
+        db.push_back(grad.bias(l).data<float>());
+    }
+}
+}  // namespace
+
+void detail::jem_param_grad_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x,
+                                 const std::int32_t* labels, const kernels::JemHeadWeights& w,
+                                 kernels::JemRowTerms* terms, MlpEnergy& grad, bool accumulate) {
+    const kernels::MlpLayers layers = detail::mlp_layers(ctx, model);
+    const std::int64_t rows = x.dim(0);
+    std::vector<float*> dw, db;
+    gradient_pointers(grad, dw, db);
+    if (fused(op, ctx, layers, rows)) {
+        auto* workspace =
+            static_cast<float*>(ctx.workspace(sizeof(float) * kernels::mlp_fused_jem_grad_floats(layers, rows)));
+        return kernels::mlp_fused_jem_grad(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows, labels, w,
+                                           workspace, terms, dw, db, accumulate);
+    }
+    const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
+    kernels::jem_head(s.logits, labels, rows, model.num_outputs(), w, s.dlogits, terms, ctx.stream());
+    kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows,
+                          static_cast<float*>(ctx.workspace(0)), s.dlogits, nullptr, dw, db, accumulate);
+}
 #endif
 
 bool uses_fused_mlp(Context& ctx, const MlpEnergy& model, std::int64_t rows) {
@@ -203,7 +232,7 @@ void mlp_logits(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorV
                                              nullptr, ctx.stream());
         }
         const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
-        detail::device_copy(logits.raw(), s.logits, sizeof(float) * static_cast<std::size_t>(logits.numel()));
+        detail::device_copy(logits.raw(), Device::Cuda, s.logits, Device::Cuda, sizeof(float) * static_cast<std::size_t>(logits.numel()));
         return;
     }
 #endif
@@ -293,10 +322,7 @@ void param_grad(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTe
     if (ctx.backend() == Backend::Cuda) {
         const kernels::MlpLayers layers = detail::mlp_layers(ctx, model);
         std::vector<float*> dw, db;
-        for (int l = 0; l < grad.num_layers(); ++l) {
-            dw.push_back(grad.weight(l).data<float>());
-            db.push_back(grad.bias(l).data<float>());
-        }
+        gradient_pointers(grad, dw, db);
         if (fused(op, ctx, layers, x.dim(0))) {
             auto* workspace = static_cast<float*>(
                 ctx.workspace(sizeof(float) * kernels::mlp_fused_param_grad_floats(layers, x.dim(0))));

@@ -4,6 +4,7 @@
 #if EBMKIT_WITH_CUDA
 #include "ebmkit/context.hpp"
 #include "ebmkit/mlp.hpp"
+#include "kernels/jem_head.hpp"
 #include "kernels/mlp.hpp"
 
 namespace ebmkit::detail {
@@ -17,6 +18,15 @@ kernels::MlpLayers mlp_layers(const Context& ctx, const MlpEnergy& model);
 // context's workspace has reached its size. op names the caller in errors.
 void mlp_energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x,
                      const std::int32_t* labels, float* energy, float* grad);
+
+// One set of a JEM batch (x [rows, D], labels for data rows): the head's terms [rows]
+// and the parameter gradient into grad (added to when accumulate), the forward pass
+// run once: fused, the head is the kernel's epilogue; unfused, the head kernel runs
+// between the forward and backward passes, which share the workspace's activations.
+// No checks, no host copies. (host/mlp.cpp)
+void jem_param_grad_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x,
+                         const std::int32_t* labels, const kernels::JemHeadWeights& w, kernels::JemRowTerms* terms,
+                         MlpEnergy& grad, bool accumulate);
 
 }  // namespace ebmkit::detail
 #endif

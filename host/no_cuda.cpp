@@ -19,7 +19,7 @@ bool cuda_device_present() { return false; }
 void* device_alloc(std::size_t) { no_cuda("device allocation"); }
 void device_free(void*) noexcept {}
 
-void device_copy(void*, const void*, std::size_t) { no_cuda("device copy"); }
+void device_copy(void*, Device, const void*, Device, std::size_t) { no_cuda("device copy"); }
 void device_zero(void*, std::size_t) { no_cuda("device memset"); }
 
 }  // namespace detail

@@ -62,7 +62,7 @@ AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_v
         kernels::rbm_ais(detail::rbm_device(ctx, rbm), base_visible_bias.data<float>(), runs, betas.data(), static_cast<std::int64_t>(betas.size()),
                          ctx.seed(), v, v + runs * d, log_w, ctx.stream());
         r.log_weights.resize(static_cast<std::size_t>(runs));
-        detail::device_copy(r.log_weights.data(), log_w, sizeof(double) * runs);
+        detail::device_copy(r.log_weights.data(), Device::Host, log_w, Device::Cuda, sizeof(double) * runs);
     } else
 #endif
     {

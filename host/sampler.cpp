@@ -1,41 +1,47 @@
 #include "ebmkit/sampler.hpp"
 
-#include <algorithm>
+#include <limits>
 #include <string>
 
 #include "check.hpp"
+#include "cpu/sampler.hpp"
 #include "ebmkit/philox.hpp"
+#include "langevin_unchecked.hpp"
+#if EBMKIT_WITH_CUDA
+#include "kernels/sampler.hpp"
+#endif
 
 namespace ebmkit {
 
 namespace {
 
-// U(lo, hi) noise for rows, keyed (seed, ChainInit, chain = first_chain + r, step).
-void fill_uniform(float* out, std::int64_t rows, std::int64_t dim, float lo, float hi, std::uint64_t seed,
-                  std::uint32_t first_chain, std::uint32_t step) {
-    const PhiloxKey key = philox_key(seed);
-    for (std::int64_t r = 0; r < rows; ++r) {
-        for (std::int64_t i0 = 0; i0 < dim; i0 += 4) {
-            float u[4];
-            uniform4(philox4x32_10(philox_counter(RngPurpose::ChainInit, first_chain + static_cast<std::uint32_t>(r),
-                                                  step, static_cast<std::uint32_t>(i0 / 4)),
-                                   key),
-                     u);
-            for (std::int64_t i = i0; i < std::min(i0 + 4, dim); ++i) out[r * dim + i] = lo + (hi - lo) * u[i - i0];
-        }
-    }
+bool on_cuda(const Context& ctx) { return ctx.backend() == Backend::Cuda; }
+
+// U(lo, hi) rows keyed (ctx.seed(), ChainInit, chain = r, step) into x [rows, dim] on ctx.device().
+void fill_uniform(Context& ctx, TensorView x, float lo, float hi, std::uint32_t step) {
+#if EBMKIT_WITH_CUDA
+    if (on_cuda(ctx)) return kernels::uniform_rows(x.data<float>(), x.dim(0), x.dim(1), lo, hi, ctx.seed(), 0, step, ctx.stream());
+#endif
+    cpu::uniform_rows(x.data<float>(), x.dim(0), x.dim(1), lo, hi, ctx.seed(), 0, step);
+}
+
+// The values of a [n] int32 tensor (on either device), for the public calls' checks.
+std::vector<std::int32_t> values_of(ConstTensorView t) {
+    Tensor host({t.dim(0)}, DType::I32);
+    copy(t, host);
+    return host.to_vector<std::int32_t>();
 }
 
 }  // namespace
 
-ReplayBuffer::ReplayBuffer(std::int64_t size, std::int64_t dim, float lo, float hi, std::uint64_t seed,
-                           std::int64_t classes)
-    : lo_(lo), hi_(hi), seed_(seed), classes_(classes) {
+ReplayBuffer::ReplayBuffer(Context& ctx, std::int64_t size, std::int64_t dim, float lo, float hi, std::int64_t classes)
+    : ctx_(&ctx), classes_(classes), lo_(lo), hi_(hi), seed_(ctx.seed()) {
     constexpr const char* op = "ReplayBuffer";
     if (size < 1 || dim < 1) {
         detail::fail(std::string(op) + ": size and dim must be >= 1, got " + std::to_string(size) + " and " +
                      std::to_string(dim));
     }
+    if (size > std::numeric_limits<std::int32_t>::max()) detail::fail(std::string(op) + ": size must fit in int32");
     if (classes < 1 || size % classes != 0) {
         detail::fail(std::string(op) + ": classes must be >= 1 and divide size " + std::to_string(size) + ", got " +
                      std::to_string(classes));
@@ -43,69 +49,85 @@ ReplayBuffer::ReplayBuffer(std::int64_t size, std::int64_t dim, float lo, float 
     detail::check_finite(op, "lo", lo);
     detail::check_finite(op, "hi", hi);
     if (!(lo < hi)) detail::fail(std::string(op) + ": lo must be < hi");
-    buffer_ = Tensor({size, dim});
-    fill_uniform(buffer_.data<float>(), size, dim, lo, hi, seed, 0, 0);
+    buffer_ = Tensor({size, dim}, DType::F32, ctx.device());
+    fill_uniform(ctx, buffer_, lo, hi, 0);
+    if (on_cuda(ctx)) winners_ = Tensor({size}, DType::I32, ctx.device());
 }
 
-// A uniform slot of the row's segment (the whole buffer when unconditional).
-std::int64_t ReplayBuffer::slot_of(std::uint32_t round, std::int64_t b, std::int32_t row_class) const {
-    const std::int64_t segment = size() / classes_;
-    const float u = philox_uniform(seed_, RngPurpose::ReplaySlot, round, 0, static_cast<std::uint32_t>(b));
-    return row_class * segment +
-           std::min<std::int64_t>(segment - 1, static_cast<std::int64_t>(u * static_cast<float>(segment)));
+namespace {
+kernels::ReplayShape shape_of(const Tensor& buffer, std::int64_t classes, float lo, float hi, std::uint64_t seed) {
+    return {buffer.dim(0), buffer.dim(1), classes, lo, hi, seed};
 }
+}  // namespace
 
-void ReplayBuffer::check_classes(const char* op, std::int64_t batch,
-                                 const std::vector<std::int32_t>& row_classes) const {
-    if (classes_ == 1 && row_classes.empty()) return;
-    if (static_cast<std::int64_t>(row_classes.size()) != batch) {
-        detail::fail(std::string(op) + ": a buffer of " + std::to_string(classes_) + " classes needs one class per " +
-                     "row (" + std::to_string(batch) + "), got " + std::to_string(row_classes.size()));
+void ReplayBuffer::check_classes(const char* op, std::int64_t batch, ConstTensorView row_classes) const {
+    if (classes_ == 1 && !row_classes.raw()) return;
+    if (!row_classes.raw()) {
+        detail::fail(std::string(op) + ": a buffer of " + std::to_string(classes_) + " classes needs one class per row");
     }
-    for (std::size_t b = 0; b < row_classes.size(); ++b) {
-        if (row_classes[b] < 0 || row_classes[b] >= classes_) {
-            detail::fail(std::string(op) + ": row_classes[" + std::to_string(b) + "] = " +
-                         std::to_string(row_classes[b]) + " is outside [0, " + std::to_string(classes_) + ")");
+    detail::check_tensor(op, "row_classes", row_classes, {batch}, DType::I32, buffer_.device());
+    const std::vector<std::int32_t> c = values_of(row_classes);
+    for (std::size_t b = 0; b < c.size(); ++b) {
+        if (c[b] < 0 || c[b] >= classes_) {
+            detail::fail(std::string(op) + ": row_classes[" + std::to_string(b) + "] = " + std::to_string(c[b]) +
+                         " is outside [0, " + std::to_string(classes_) + ")");
         }
     }
 }
 
-Tensor ReplayBuffer::draw(std::int64_t batch, float reinit, std::uint32_t round, std::vector<std::int64_t>& slots,
-                          const std::vector<std::int32_t>& row_classes) const {
+void ReplayBuffer::draw_rows(std::int64_t batch, float reinit, std::uint32_t round, const std::int32_t* row_classes,
+                             float* out, std::int32_t* slots) const {
+    const kernels::ReplayShape s = shape_of(buffer_, classes_, lo_, hi_, seed_);
+#if EBMKIT_WITH_CUDA
+    if (on_cuda(*ctx_)) {
+        return kernels::replay_draw(s, buffer_.data<float>(), batch, reinit, round, row_classes, out, slots, ctx_->stream());
+    }
+#endif
+    cpu::replay_draw(s, buffer_.data<float>(), batch, reinit, round, row_classes, out, slots);
+}
+
+void ReplayBuffer::store_rows(std::int64_t batch, std::uint32_t round, const std::int32_t* slots,
+                              const std::int32_t* row_classes, const float* samples) {
+    const kernels::ReplayShape s = shape_of(buffer_, classes_, lo_, hi_, seed_);
+#if EBMKIT_WITH_CUDA
+    if (on_cuda(*ctx_)) {
+        Tensor targets({batch}, DType::I32, Device::Cuda);
+        return kernels::replay_store(s, buffer_.data<float>(), batch, round, slots, row_classes, samples,
+                                     targets.data<std::int32_t>(), winners_.data<int>(),
+                                     ctx_->stream());
+    }
+#endif
+    cpu::replay_store(s, buffer_.data<float>(), batch, round, slots, row_classes, samples);
+}
+
+Tensor ReplayBuffer::draw(std::int64_t batch, float reinit, std::uint32_t round, Tensor& slots,
+                          ConstTensorView row_classes) const {
     constexpr const char* op = "ReplayBuffer::draw";
     if (batch < 1) detail::fail(std::string(op) + ": batch must be >= 1, got " + std::to_string(batch));
     if (!(reinit >= 0.0f && reinit <= 1.0f)) detail::fail(std::string(op) + ": reinit must be in [0, 1]");
     check_classes(op, batch, row_classes);
-    const std::int64_t dim = buffer_.dim(1);
-    Tensor out({batch, dim});
-    slots.assign(static_cast<std::size_t>(batch), -1);
-    for (std::int64_t b = 0; b < batch; ++b) {
-        const bool fresh =
-            philox_uniform(seed_, RngPurpose::ReplayReinit, round, 0, static_cast<std::uint32_t>(b)) <= reinit;
-        if (fresh) {
-            fill_uniform(out.data<float>() + b * dim, 1, dim, lo_, hi_, seed_, static_cast<std::uint32_t>(b), round + 1);
-        } else {
-            slots[b] = slot_of(round, b, row_classes.empty() ? 0 : row_classes[b]);
-            std::copy_n(buffer_.data<float>() + slots[b] * dim, dim, out.data<float>() + b * dim);
-        }
-    }
+    Tensor out({batch, buffer_.dim(1)}, DType::F32, buffer_.device());
+    slots = Tensor({batch}, DType::I32, buffer_.device());
+    draw_rows(batch, reinit, round, row_classes.raw() ? row_classes.data<std::int32_t>() : nullptr, out.data<float>(),
+              slots.data<std::int32_t>());
     return out;
 }
 
-void ReplayBuffer::store(const std::vector<std::int64_t>& slots, ConstTensorView samples, std::uint32_t round,
-                         const std::vector<std::int32_t>& row_classes) {
+void ReplayBuffer::store(ConstTensorView slots, ConstTensorView samples, std::uint32_t round, ConstTensorView row_classes) {
     constexpr const char* op = "ReplayBuffer::store";
-    const std::int64_t dim = buffer_.dim(1);
-    check_classes(op, static_cast<std::int64_t>(slots.size()), row_classes);
-    detail::check_tensor(op, "samples", samples, {static_cast<std::int64_t>(slots.size()), dim}, DType::F32,
-                         samples.device());
-    Tensor host({samples.dim(0), dim});
-    copy(samples, host);
-    for (std::size_t b = 0; b < slots.size(); ++b) {
-        const std::int64_t slot =
-            slots[b] >= 0 ? slots[b] : slot_of(round, static_cast<std::int64_t>(b), row_classes.empty() ? 0 : row_classes[b]);
-        std::copy_n(host.data<float>() + b * dim, dim, buffer_.data<float>() + slot * dim);
+    detail::check_tensor(op, "slots", slots, {detail::any_dim}, DType::I32, buffer_.device());
+    const std::int64_t batch = slots.dim(0);
+    check_classes(op, batch, row_classes);
+    detail::check_tensor(op, "samples", samples, {batch, buffer_.dim(1)}, DType::F32, buffer_.device());
+    const std::vector<std::int32_t> s = values_of(slots);
+    for (std::size_t b = 0; b < s.size(); ++b) {
+        if (s[b] < -1 || s[b] >= size()) {
+            detail::fail(std::string(op) + ": slots[" + std::to_string(b) + "] = " + std::to_string(s[b]) +
+                         " is neither -1 nor a slot of the buffer");
+        }
     }
+    store_rows(batch, round, slots.data<std::int32_t>(), row_classes.raw() ? row_classes.data<std::int32_t>() : nullptr,
+               samples.data<float>());
 }
 
 void ReplayBuffer::assign(ConstTensorView samples) {
@@ -124,6 +146,7 @@ LangevinSampler::LangevinSampler(Context& ctx, std::int64_t dim, const SamplerOp
     constexpr const char* op = "LangevinSampler";
     if (dim < 1) detail::fail(std::string(op) + ": dim must be >= 1, got " + std::to_string(dim));
     if (options.steps < 1) detail::fail(std::string(op) + ": options.steps must be >= 1");
+    if (options.classes < 1) detail::fail(std::string(op) + ": options.classes must be >= 1");
     const bool box_start = options.start == ChainStart::Uniform || options.start == ChainStart::ReplayBuffer ||
                            options.start == ChainStart::Persistent;
     if (box_start && !options.step.clamp) {
@@ -134,50 +157,57 @@ LangevinSampler::LangevinSampler(Context& ctx, std::int64_t dim, const SamplerOp
         if (!(options.reinit >= 0.0f && options.reinit <= 1.0f)) {
             detail::fail(std::string(op) + ": options.reinit must be in [0, 1], got " + std::to_string(options.reinit));
         }
-        buffer_.emplace(options.buffer_size, dim, options.step.lo, options.step.hi, ctx.seed(), options.classes);
+        buffer_.emplace(ctx, options.buffer_size, dim, options.step.lo, options.step.hi, options.classes);
     }
 }
 
-Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, std::vector<std::int64_t>& slots,
-                              const std::vector<std::int32_t>& row_classes) {
+Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, SampleRound& round) {
     constexpr const char* op = "LangevinSampler::sample";
-    Tensor x({batch, dim_});
+    Tensor x({batch, dim_}, DType::F32, ctx_.device());
     switch (options_.start) {
         case ChainStart::Uniform:
-            fill_uniform(x.data<float>(), batch, dim_, options_.step.lo, options_.step.hi, ctx_.seed(), 0, round_ + 1);
+            fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, round_ + 1);
             break;
-        case ChainStart::Normal:
+        case ChainStart::Normal: {
+            // On the host: a start used by tests and demos, not by a training loop.
+            Tensor host({batch, dim_});
             for (std::int64_t r = 0; r < batch; ++r) {
                 for (std::int64_t i = 0; i < dim_; ++i) {
-                    x.data<float>()[r * dim_ + i] = philox_normal(ctx_.seed(), RngPurpose::ChainInit,
-                                                                  static_cast<std::uint32_t>(r), round_ + 1,
-                                                                  static_cast<std::uint32_t>(i));
+                    host.data<float>()[r * dim_ + i] = philox_normal(ctx_.seed(), RngPurpose::ChainInit,
+                                                                     static_cast<std::uint32_t>(r), round_ + 1,
+                                                                     static_cast<std::uint32_t>(i));
                 }
             }
+            copy(host, x);
             break;
+        }
         case ChainStart::Data:
             detail::check_tensor(op, "data", data, {batch, dim_}, DType::F32, ctx_.device());
             copy(data, x);
             break;
         case ChainStart::ReplayBuffer:
-            x = buffer_->draw(batch, options_.reinit, round_, slots, row_classes);
+            round.slots = Tensor({batch}, DType::I32, ctx_.device());
+            buffer_->draw_rows(batch, options_.reinit, round_,
+                               round.labels.empty() || buffer_->classes() == 1 ? nullptr : round.labels.data<std::int32_t>(),
+                               x.data<float>(), round.slots.data<std::int32_t>());
             break;
         case ChainStart::Persistent:
             if (chains_.empty()) {
-                fill_uniform(x.data<float>(), batch, dim_, options_.step.lo, options_.step.hi, ctx_.seed(), 0, 0);
-                return x.to(ctx_.device());
-            }
-            if (chains_.dim(0) != batch) {
+                fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, 0);
+            } else if (chains_.dim(0) != batch) {
                 detail::fail(std::string(op) + ": persistent chains hold " + std::to_string(chains_.dim(0)) +
                              " rows; batch must stay " + std::to_string(chains_.dim(0)) + ", got " +
                              std::to_string(batch));
+            } else {
+                copy(chains_, x);
             }
-            return std::move(chains_);
+            break;
     }
-    return x.to(ctx_.device());
+    return x;
 }
 
-Tensor LangevinSampler::sample(const MlpEnergy& model, std::int64_t batch, ConstTensorView data, ConstTensorView labels) {
+SampleRound LangevinSampler::draw_round(const MlpEnergy& model, std::int64_t batch, ConstTensorView data,
+                                        ConstTensorView labels) {
     constexpr const char* op = "LangevinSampler::sample";
     detail::check_model(op, ctx_, model);
     if (model.input_dim() != dim_) {
@@ -185,23 +215,59 @@ Tensor LangevinSampler::sample(const MlpEnergy& model, std::int64_t batch, Const
                      " differs from the sampler's " + std::to_string(dim_));
     }
     if (batch < 1) detail::fail(std::string(op) + ": batch must be >= 1, got " + std::to_string(batch));
-    std::vector<std::int32_t> row_classes;
-    if (buffer_ && buffer_->classes() > 1) {
-        if (!labels.raw()) {
-            detail::fail(std::string(op) + ": a class-conditional replay buffer needs labels");
+    SampleRound round;
+    round.number = round_;
+    if (labels.raw()) {
+        detail::check_labels(op, ctx_, model, labels, batch);
+        if (options_.classes > 1) {
+            for (std::int32_t y : values_of(labels)) {
+                if (y >= options_.classes) {
+                    detail::fail(std::string(op) + ": label " + std::to_string(y) + " is outside the sampler's " +
+                                 std::to_string(options_.classes) + " classes");
+                }
+            }
         }
-        detail::check_tensor(op, "labels", labels, {batch}, DType::I32, ctx_.device());
-        Tensor host({batch}, DType::I32);
-        copy(labels, host);
-        row_classes = host.to_vector<std::int32_t>();
+        round.labels = Tensor({batch}, DType::I32, ctx_.device());
+        copy(labels, round.labels);
+    } else if (options_.classes > 1) {
+        if (options_.classes > model.num_outputs()) {
+            detail::fail(std::string(op) + ": the sampler has " + std::to_string(options_.classes) +
+                         " classes, the model only " + std::to_string(model.num_outputs()) + " outputs");
+        }
+        round.labels = Tensor({batch}, DType::I32, ctx_.device());
+#if EBMKIT_WITH_CUDA
+        if (on_cuda(ctx_)) {
+            kernels::draw_classes(ctx_.seed(), options_.classes, round_, batch, round.labels.data<std::int32_t>(),
+                                  ctx_.stream());
+        } else
+#endif
+            cpu::draw_classes(ctx_.seed(), options_.classes, round_, batch, round.labels.data<std::int32_t>());
     }
-    std::vector<std::int64_t> slots;
-    Tensor x = start(batch, data, slots, row_classes);
-    stats_ = langevin_chain(ctx_, model, x, labels, options_.step, round_ * options_.steps, options_.steps, options_.trace);
-    if (options_.start == ChainStart::ReplayBuffer) buffer_->store(slots, x, round_, row_classes);
-    if (options_.start == ChainStart::Persistent) chains_ = x.clone();
+    round.samples = start(batch, data, round);
+    stats_ = detail::langevin_chain_unchecked(ctx_, model, round.samples, round.labels, options_.step,
+                                              round_ * options_.steps, options_.steps, options_.trace);
+    return round;
+}
+
+void LangevinSampler::keep_round(const SampleRound& round) {
+    if (round.number != round_ || round.samples.empty()) {
+        detail::fail("LangevinSampler::keep_round: round " + std::to_string(round.number) +
+                     " is not the one drawn last (" + std::to_string(round_) + "), or was kept already");
+    }
+    const std::int64_t batch = round.samples.dim(0);
+    if (options_.start == ChainStart::ReplayBuffer) {
+        buffer_->store_rows(batch, round_, round.slots.data<std::int32_t>(),
+                            round.labels.empty() || buffer_->classes() == 1 ? nullptr : round.labels.data<std::int32_t>(),
+                            round.samples.data<float>());
+    }
+    if (options_.start == ChainStart::Persistent) chains_ = round.samples.clone();
     ++round_;
-    return x;
+}
+
+Tensor LangevinSampler::sample(const MlpEnergy& model, std::int64_t batch, ConstTensorView data, ConstTensorView labels) {
+    SampleRound round = draw_round(model, batch, data, labels);
+    keep_round(round);
+    return std::move(round.samples);
 }
 
 }  // namespace ebmkit

@@ -15,7 +15,7 @@ namespace {
 void copy_bytes(void* destination, Device destination_device, const void* source, Device source_device,
                 std::size_t bytes) {
     if (destination_device == Device::Host && source_device == Device::Host) std::memmove(destination, source, bytes);
-    else detail::device_copy(destination, source, bytes);
+    else detail::device_copy(destination, destination_device, source, source_device, bytes);
 }
 
 }  // namespace

@@ -5,12 +5,15 @@
 //   ParamGrad: from given dL/dlogits, the hidden activations a_l and deltas dL/dz_l,
 //              written to global memory for the weight gradients dW_l = delta_{l+1}^T a_l,
 //              which cuBLAS computes on tensor cores, and the bias gradients (column sums)
+//   JemGrad:   ParamGrad with dL/dlogits from the JEM head (kernels/jem.cuh) applied to
+//              the logits on chip, so the forward pass runs once
 // Launch strategy: a block of 256 threads per 16, 32 or 64 rows (mlp_block::rows_per_block),
 // dynamic shared memory sized by the plan; FP32 SIMT, or TF32 / BF16 tensor cores.
 #include <cuda_runtime.h>
 
 #include <string>
 
+#include "kernels/jem.hpp"
 #include "kernels/mlp.hpp"
 #include "kernels/mlp_fused.cuh"
 #include "kernels/mlp_fused.hpp"
@@ -72,27 +75,62 @@ std::size_t mlp_fused_param_grad_floats(const MlpLayers& mlp, std::int64_t rows)
     return 2 * hidden * static_cast<std::size_t>(rows) + layer_param_grad_partial_floats(mlp, rows);
 }
 
-void mlp_fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x,
-                          std::int64_t rows, const float* dlogits, float* workspace,
-                          const std::vector<float*>& dweights, const std::vector<float*>& dbiases, bool accumulate) {
+namespace {
+
+// The fused backward kernel of mode M, then cuBLAS's weight gradients from the
+// activations and deltas it left in the workspace and dlogits.
+template <Mode M>
+void fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, Io io, const float* dlogits,
+                      float* workspace, const std::vector<float*>& dweights, const std::vector<float*>& dbiases,
+                      bool accumulate) {
     const int layers = static_cast<int>(mlp.weights.size());
-    Io io{};
-    io.x = x;
-    io.rows = rows;
-    io.dlogits = dlogits;
+    const std::int64_t rows = io.rows;
     float* at = workspace;
     for (int l = 1; l < layers; ++l) {
         io.activations[l] = at;
         io.deltas[l] = at + rows * mlp.widths[l];
         at += 2 * rows * mlp.widths[l];
     }
-    launch_fused<Mode::ParamGrad>(mlp, io, stream);
+    launch_fused<M>(mlp, io, stream);
     for (int l = 0; l < layers; ++l) {
         const float* delta = l + 1 == layers ? dlogits : io.deltas[l + 1];
-        const float* input = l == 0 ? x : io.activations[l];
+        const float* input = l == 0 ? io.x : io.activations[l];
         layer_param_grad(cublas, stream, mlp.precision, delta, input, rows, mlp.widths[l], mlp.widths[l + 1], accumulate,
                          dweights[l], dbiases[l], at);
     }
+}
+
+}  // namespace
+
+void mlp_fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x,
+                          std::int64_t rows, const float* dlogits, float* workspace,
+                          const std::vector<float*>& dweights, const std::vector<float*>& dbiases, bool accumulate) {
+    Io io{};
+    io.x = x;
+    io.rows = rows;
+    io.dlogits = dlogits;
+    fused_param_grad<Mode::ParamGrad>(cublas, stream, mlp, io, dlogits, workspace, dweights, dbiases, accumulate);
+}
+
+std::size_t mlp_fused_jem_grad_floats(const MlpLayers& mlp, std::int64_t rows) {
+    return mlp_fused_param_grad_floats(mlp, rows) + static_cast<std::size_t>(rows * mlp.widths.back());
+}
+
+void mlp_fused_jem_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x,
+                        std::int64_t rows, const std::int32_t* labels, const JemHeadWeights& w, float* workspace,
+                        JemRowTerms* terms, const std::vector<float*>& dweights, const std::vector<float*>& dbiases,
+                        bool accumulate) {
+    // The head's dlogits first, then what fused_param_grad lays out.
+    float* dlogits = workspace;
+    Io io{};
+    io.x = x;
+    io.rows = rows;
+    io.labels = labels;
+    io.head = w;
+    io.terms = terms;
+    io.dlogits_out = dlogits;
+    fused_param_grad<Mode::JemGrad>(cublas, stream, mlp, io, dlogits, workspace + rows * mlp.widths.back(), dweights,
+                                    dbiases, accumulate);
 }
 
 }  // namespace ebmkit::kernels

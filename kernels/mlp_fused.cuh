@@ -2,6 +2,7 @@
 // in a header so that tests/emulated_block_test.cpp can run it on the host.
 #pragma once
 
+#include "kernels/jem.cuh"
 #include "kernels/mlp_block.cuh"
 
 namespace ebmkit::kernels::mlp_fused_body {
@@ -9,7 +10,9 @@ namespace ebmkit::kernels::mlp_fused_body {
 using mlp_block::max_layers;
 using mlp_block::Tile;
 
-enum class Mode { Energy, Score, ParamGrad };
+// JemGrad: ParamGrad with the dL/dlogits of the JEM head (kernels/jem.cuh), computed on
+// chip from the logits, as the forward pass's epilogue.
+enum class Mode { Energy, Score, ParamGrad, JemGrad };
 
 struct Io {
     const float* x;
@@ -21,6 +24,9 @@ struct Io {
     const float* dlogits;        // ParamGrad
     float* activations[max_layers];  // ParamGrad: a_l [rows, widths[l]], l = 1 .. L-1
     float* deltas[max_layers];       // ParamGrad: dL/dz_l [rows, widths[l]], l = 1 .. L-1
+    JemHeadWeights head;             // JemGrad, with labels for data rows
+    JemRowTerms* terms;              // JemGrad: [rows]
+    float* dlogits_out;              // JemGrad: the head's dL/dlogits [rows, K]
 };
 
 // Block blockIdx.x's tile of rows; smem is the plan's dynamic shared memory.
@@ -40,7 +46,7 @@ __device__ void mlp_fused_tile(const Tile& t, const Io& io, float* smem) {
         }
     };
     auto on_hidden = [&](int l, int r, int c, const float* z) {
-        if constexpr (M == Mode::ParamGrad) {
+        if constexpr (M == Mode::ParamGrad || M == Mode::JemGrad) {
             float a[4];
 #pragma unroll
             for (int j = 0; j < 4; ++j) a[j] = activate(t.act, t.slope, z[j]);
@@ -70,9 +76,24 @@ __device__ void mlp_fused_tile(const Tile& t, const Io& io, float* smem) {
     } else {
         float* dlogits = smem + t.offset[t.layers];
         const int k = t.widths[t.layers];
-        for (int e = threadIdx.x; e < ROWS * k; e += block::threads) {
-            const int r = e / k;
-            dlogits[r * t.ld[t.layers] + e % k] = r < rows.valid ? io.dlogits[(rows.first + r) * k + e % k] : 0.0f;
+        if constexpr (M == Mode::JemGrad) {
+            // The head in place on the logits; the rows beyond the batch get zeros.
+            const int lane = threadIdx.x % 32;
+            for (int r = threadIdx.x / 32; r < ROWS; r += block::warps) {
+                float* row = dlogits + r * t.ld[t.layers];
+                if (r >= rows.valid) {
+                    for (int j = lane; j < k; j += 32) row[j] = 0.0f;
+                    continue;
+                }
+                jem_body::jem_head_row(row, row, k, labels ? labels[r] : -1, io.head, io.terms + rows.first + r);
+                __syncwarp();
+                for (int j = lane; j < k; j += 32) io.dlogits_out[(rows.first + r) * k + j] = row[j];
+            }
+        } else {
+            for (int e = threadIdx.x; e < ROWS * k; e += block::threads) {
+                const int r = e / k;
+                dlogits[r * t.ld[t.layers] + e % k] = r < rows.valid ? io.dlogits[(rows.first + r) * k + e % k] : 0.0f;
+            }
         }
         __syncthreads();
         auto on_delta = [&](int l, int r, int c, const float* delta) { store_rows(io.deltas[l], t.widths[l], r, c, delta); };

@@ -3,64 +3,93 @@
 // offsets of langevin_chain: tests/langevin_test.cpp.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 
+#include "ebmkit/philox.hpp"
 #include "support.hpp"
 #include "two_dimensional_energy.hpp"
 
 namespace ebmkit {
 namespace {
 
+std::vector<std::int32_t> values(const Tensor& t) { return t.to_vector<std::int32_t>(); }
+
 TEST(ReplayBuffer, DrawsKeyedSlotsAndReinitialisesAFraction) {
-    ReplayBuffer buffer(1000, 3, -1.0f, 1.0f, 11);
-    for (float v : buffer.samples().to_vector<float>()) {
-        ASSERT_GE(v, -1.0f);
-        ASSERT_LE(v, 1.0f);
+    Context ctx(Backend::Cpu, 11);
+    ReplayBuffer buffer(ctx, 1000, 3, -1.0f, 1.0f);
+    // Slot s holds chain s's uniform draw of step 0: -1 + 2 u.
+    const auto initial = buffer.samples().to_vector<float>();
+    for (std::uint32_t slot = 0; slot < 1000; ++slot) {
+        for (std::uint32_t i = 0; i < 3; ++i) {
+            const float u = philox_uniform(11, RngPurpose::ChainInit, slot, 0, i);
+            ASSERT_EQ(initial[slot * 3 + i], -1.0f + 2.0f * u) << slot << ", " << i;
+        }
     }
-    std::vector<std::int64_t> slots;
+    Tensor slots;
     const Tensor none = buffer.draw(50, 0.0f, 0, slots);
+    ASSERT_EQ(slots.shape(), Shape({50}));
     for (int b = 0; b < 50; ++b) {
-        ASSERT_GE(slots[b], 0);
-        for (int i = 0; i < 3; ++i) EXPECT_EQ(none.data<float>()[b * 3 + i], buffer.samples().data<float>()[slots[b] * 3 + i]);
+        const std::int32_t slot = slots.data<std::int32_t>()[b];
+        ASSERT_GE(slot, 0);
+        for (int i = 0; i < 3; ++i) EXPECT_EQ(none.data<float>()[b * 3 + i], buffer.samples().data<float>()[slot * 3 + i]);
     }
-    std::vector<std::int64_t> again;
+    Tensor again;
     EXPECT_EQ(buffer.draw(50, 0.0f, 0, again).to_vector<float>(), none.to_vector<float>());
     buffer.draw(50, 1.0f, 1, again);
-    for (auto s : again) EXPECT_EQ(s, -1);
+    for (auto s : values(again)) EXPECT_EQ(s, -1);
     // About 5% fresh over 20000 draws.
     buffer.draw(20000, 0.05f, 2, again);
-    const auto fresh = std::count(again.begin(), again.end(), -1);
+    const auto drawn = values(again);
+    const auto fresh = std::count(drawn.begin(), drawn.end(), -1);
     EXPECT_NEAR(fresh / 20000.0, 0.05, 6 * std::sqrt(0.05 * 0.95 / 20000));
     // store writes rows back to their slots.
     const Tensor rows = test::filled({50, 3}, 0.25f);
     buffer.store(slots, rows, 0);
-    for (auto s : slots) EXPECT_EQ(buffer.samples().data<float>()[s * 3], 0.25f);
-    EXPECT_THROW(ReplayBuffer(0, 3, -1, 1, 0), Error);
+    for (auto s : values(slots)) EXPECT_EQ(buffer.samples().data<float>()[s * 3], 0.25f);
+    EXPECT_THROW(ReplayBuffer(ctx, 0, 3, -1, 1), Error);
     EXPECT_THROW(buffer.draw(5, 1.5f, 0, slots), Error);
+    EXPECT_THROW(buffer.store(Tensor::from(std::vector<std::int32_t>{1000}, {1}), test::filled({1, 3}, 0.0f), 0), Error);
+    EXPECT_THROW(buffer.store(Tensor::from(std::vector<std::int32_t>{-2}, {1}), test::filled({1, 3}, 0.0f), 0), Error);
+}
+
+// Of two rows of a round bound for one slot, the later one stays (the device's store
+// claims each slot for its last row; the CPU writes rows in order).
+TEST(ReplayBuffer, TheLaterOfTwoRowsForOneSlotStays) {
+    Context ctx(Backend::Cpu, 3);
+    ReplayBuffer buffer(ctx, 10, 2, -1.0f, 1.0f);
+    const Tensor slots = Tensor::from(std::vector<std::int32_t>{4, 7, 4, -1}, {4});
+    const Tensor rows = Tensor::from(std::vector<float>{1, 1, 2, 2, 3, 3, 5, 5}, {4, 2});
+    buffer.store(slots, rows, 0);
+    EXPECT_EQ(buffer.samples().data<float>()[4 * 2], 3.0f);
+    EXPECT_EQ(buffer.samples().data<float>()[7 * 2], 2.0f);
 }
 
 // A class-conditional buffer: every row draws from and returns to its class's segment.
 TEST(ReplayBuffer, ClassSegmentsKeepTheirOwnSamples) {
-    ReplayBuffer buffer(1000, 3, -1.0f, 1.0f, 5, 4);
+    Context ctx(Backend::Cpu, 5);
+    ReplayBuffer buffer(ctx, 1000, 3, -1.0f, 1.0f, 4);
     EXPECT_EQ(buffer.classes(), 4);
     std::vector<std::int32_t> classes(200);
     for (std::size_t b = 0; b < classes.size(); ++b) classes[b] = static_cast<std::int32_t>((b * 7) % 4);
-    std::vector<std::int64_t> slots;
-    buffer.draw(200, 0.3f, 0, slots, classes);
+    const Tensor row_classes = Tensor::from(classes, {200});
+    Tensor slots;
+    buffer.draw(200, 0.3f, 0, slots, row_classes);
     int fresh = 0;
-    for (std::size_t b = 0; b < slots.size(); ++b) {
-        if (slots[b] < 0) {
+    const auto drawn = values(slots);
+    for (std::size_t b = 0; b < drawn.size(); ++b) {
+        if (drawn[b] < 0) {
             ++fresh;
             continue;
         }
-        EXPECT_EQ(slots[b] / 250, classes[b]) << "row " << b;
+        EXPECT_EQ(drawn[b] / 250, classes[b]) << "row " << b;
     }
     EXPECT_GT(fresh, 0);
     // Every row, fresh ones included, returns to its own segment.
     std::vector<float> marks(200 * 3);
     for (std::size_t b = 0; b < 200; ++b) std::fill_n(marks.begin() + 3 * b, 3, 10.0f + classes[b]);
-    buffer.store(slots, Tensor::from(marks, {200, 3}), 0, classes);
+    buffer.store(slots, Tensor::from(marks, {200, 3}), 0, row_classes);
     const auto all = buffer.samples().to_vector<float>();
     int found = 0;
     for (std::int64_t slot = 0; slot < 1000; ++slot) {
@@ -70,12 +99,16 @@ TEST(ReplayBuffer, ClassSegmentsKeepTheirOwnSamples) {
         }
     }
     EXPECT_GT(found, 150);  // a few rows share a slot
-    EXPECT_THROW(buffer.draw(5, 0.0f, 1, slots), Error);                       // classes missing
-    EXPECT_THROW(buffer.draw(2, 0.0f, 1, slots, {0, 4}), Error);               // class out of range
-    EXPECT_THROW(ReplayBuffer(1000, 3, -1.0f, 1.0f, 5, 7), Error);             // 7 does not divide 1000
+    EXPECT_THROW(buffer.draw(5, 0.0f, 1, slots), Error);  // classes missing
+    EXPECT_THROW(buffer.draw(2, 0.0f, 1, slots, Tensor::from(std::vector<std::int32_t>{0, 4}, {2})),
+                 Error);                                          // class out of range
+    EXPECT_THROW(ReplayBuffer(ctx, 1000, 3, -1.0f, 1.0f, 7), Error);  // 7 does not divide 1000
 }
 
-TEST(LangevinSampler, ClassConditionalBufferNeedsLabelsAndKeepsClassesApart) {
+// Without labels a class-conditional sampler draws each row's class (SampleLabel,
+// chain = row, step = round); with labels it takes them. Either way a row starts in,
+// and returns to, its class's segment.
+TEST(LangevinSampler, ClassConditionalSamplerDrawsClassesOrTakesLabelsAndKeepsClassesApart) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());
     MlpEnergy model = test::random_mlp(rng, {4, 8, 3}, Activation::elu());
@@ -85,8 +118,17 @@ TEST(LangevinSampler, ClassConditionalBufferNeedsLabelsAndKeepsClassesApart) {
     o.reinit = 0.0f;
     o.steps = 2;
     LangevinSampler sampler(ctx, 4, o);
-    EXPECT_THROW(sampler.sample(model, 6), Error);
+    const SampleRound drawn = sampler.draw_round(model, 6);
     EXPECT_EQ(sampler.rounds(), 0u);
+    const auto classes = values(drawn.labels), slots = values(drawn.slots);
+    for (int r = 0; r < 6; ++r) {
+        const float u = philox_uniform(ctx.seed(), RngPurpose::SampleLabel, static_cast<std::uint32_t>(r), 0, 0);
+        EXPECT_EQ(classes[r], std::min(2, static_cast<int>(u * 3))) << r;
+        EXPECT_EQ(slots[r] / 10, classes[r]) << r;
+    }
+    sampler.keep_round(drawn);
+    EXPECT_EQ(sampler.rounds(), 1u);
+    EXPECT_THROW(sampler.keep_round(drawn), Error);  // kept already
     const Tensor before = sampler.buffer()->samples().clone();
     const Tensor labels = Tensor::from(std::vector<std::int32_t>{2, 2, 2, 2, 2, 2}, {6});
     sampler.sample(model, 6, {}, labels);
@@ -94,6 +136,9 @@ TEST(LangevinSampler, ClassConditionalBufferNeedsLabelsAndKeepsClassesApart) {
     const auto a = before.to_vector<float>(), b = sampler.buffer()->samples().to_vector<float>();
     for (std::size_t i = 0; i < 20 * 4; ++i) EXPECT_EQ(a[i], b[i]) << i;
     EXPECT_NE(std::vector<float>(a.begin() + 80, a.end()), std::vector<float>(b.begin() + 80, b.end()));
+    EXPECT_THROW(sampler.sample(model, 6, {}, Tensor::from(std::vector<std::int32_t>{0, 1, 2, 3, 0, 0}, {6})), Error);
+    MlpEnergy two_outputs = test::random_mlp(rng, {4, 8, 2}, Activation::elu());
+    EXPECT_THROW(sampler.sample(two_outputs, 6), Error);  // 3 classes, 2 outputs
 }
 
 TEST(LangevinSampler, ReplayRoundsWriteBackAndReproduce) {

@@ -65,7 +65,10 @@ void* Context::workspace(std::size_t bytes) {
     CudaResources& r = cuda();
     if (bytes > r.workspace_bytes) {
         // Work queued on the stream may still use the old buffer.
-        if (r.stream) EBMKIT_CUDA_CHECK(cudaStreamSynchronize(r.stream));
+        if (r.stream) {
+            EBMKIT_CUDA_CHECK(cudaStreamSynchronize(r.stream));
+            ++detail::transfer_counts().synchronizations;
+        }
         if (r.workspace) detail::device_free(r.workspace);
         r.workspace = nullptr;
         r.workspace_bytes = 0;
@@ -78,6 +81,7 @@ void* Context::workspace(std::size_t bytes) {
 void Context::synchronize() {
     if (backend_ != Backend::Cuda || !cuda_ || !cuda_->stream) return;
     EBMKIT_CUDA_CHECK(cudaStreamSynchronize(cuda_->stream));
+    ++detail::transfer_counts().synchronizations;
 }
 
 }  // namespace ebmkit

@@ -54,9 +54,11 @@ void device_free(void* pointer) noexcept {
     else cudaFree(pointer);
 }
 
-void device_copy(void* destination, const void* source, std::size_t bytes) {
+void device_copy(void* destination, Device destination_device, const void* source, Device source_device,
+                 std::size_t bytes) {
     // Unified addressing lets the runtime infer the direction.
     EBMKIT_CUDA_CHECK(cudaMemcpy(destination, source, bytes, cudaMemcpyDefault));
+    if (destination_device != source_device) ++transfer_counts().copies;
 }
 
 void device_zero(void* destination, std::size_t bytes) { EBMKIT_CUDA_CHECK(cudaMemset(destination, 0, bytes)); }

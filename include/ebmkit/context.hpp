@@ -29,6 +29,12 @@ const char* to_string(MlpPath path);
 // True when this build has the CUDA backend and a CUDA device is visible.
 bool cuda_available();
 
+// Host-device traffic: what a training iteration should keep to its one statistics copy.
+struct TransferCounts {
+    std::int64_t copies = 0;           // copies between host and device memory (either way)
+    std::int64_t synchronizations = 0; // waits of the host for a stream to drain
+};
+
 class Context {
 public:
     // Auto resolves to Cuda when cuda_available(), else Cpu. Asking for Cuda
@@ -59,6 +65,13 @@ public:
     // Waits for all work queued on the stream (no-op on Cpu).
     void synchronize();
 
+    // The host-device copies and stream synchronisations ebmkit made on the calling
+    // thread since this context was made or since reset_transfers(). They are counted
+    // where they happen (host/cuda/), so work of another context on the same thread
+    // shows too; a CPU context counts none of its own.
+    TransferCounts transfers() const;
+    void reset_transfers();
+
 private:
     struct CudaResources;
     struct CudaResourcesDeleter {
@@ -69,6 +82,7 @@ private:
     std::uint64_t seed_;
     Precision precision_;
     MlpPath mlp_path_ = MlpPath::Auto;
+    TransferCounts transfers_at_reset_;
     std::unique_ptr<CudaResources, CudaResourcesDeleter> cuda_;
 };
 

@@ -77,6 +77,10 @@ public:
 private:
     void take_snapshot();
     void roll_back(const std::string& why);
+    // The loss's terms and its gradient into grad on ctx's backend, without checks;
+    // first_bad_label receives the first row of labels outside [0, K), or -1.
+    JemStepStats terms_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples, MlpEnergy& grad,
+                                    std::int64_t& first_bad_label);
 
     Context& ctx_;
     MlpEnergy& model_;
@@ -86,6 +90,8 @@ private:
     MlpEnergy grad_;
     struct Snapshot;
     std::unique_ptr<Snapshot> snapshot_;
+    struct Scratch;
+    std::unique_ptr<Scratch> scratch_;
     std::int64_t iterations_ = 0, good_since_snapshot_ = 0;
     int epoch_ = 0;
     std::vector<std::string> events_;

@@ -14,37 +14,46 @@
 
 namespace ebmkit {
 
-// A store of past samples (host memory). Draws are keyed by (seed, round):
-// slot b of round t is uniform over the buffer (purpose ReplaySlot), replaced with
-// probability reinit by fresh U(lo, hi)^D noise (ReplayReinit, ChainInit).
-// A class-conditional buffer (classes > 1, as JEM's class_cond_p_x_sample) is split
-// into `classes` segments of size / classes slots; row b then draws from, and
-// returns to, the segment of its class.
+// A store of past samples, in the memory of the context it was made on (device memory
+// on a CUDA context, where draws and stores are kernels: no host copies). Draws are
+// keyed by (seed, round) as kernels/sampler_rule.hpp states: slot b of round t is
+// uniform over the buffer (purpose ReplaySlot), replaced with probability reinit by
+// fresh U(lo, hi)^D noise (ReplayReinit, ChainInit). A class-conditional buffer
+// (classes > 1, as JEM's class_cond_p_x_sample) is split into `classes` segments of
+// size / classes slots; row b then draws from, and returns to, the segment of its class.
 class ReplayBuffer {
 public:
-    // Filled with U(lo, hi) noise keyed (seed, ChainInit, chain = slot, step 0).
+    // Filled with U(lo, hi) noise keyed (ctx.seed(), ChainInit, chain = slot, step 0).
     // classes must divide size.
-    ReplayBuffer(std::int64_t size, std::int64_t dim, float lo, float hi, std::uint64_t seed, std::int64_t classes = 1);
-    // batch rows [batch, dim] (host); slots[b] is the buffer slot of row b, or -1 for
-    // fresh noise. row_classes ([batch], each in [0, classes)) is needed when classes > 1.
-    Tensor draw(std::int64_t batch, float reinit, std::uint32_t round, std::vector<std::int64_t>& slots,
-                const std::vector<std::int32_t>& row_classes = {}) const;
-    // Writes row b of samples (host or device) to slots[b] (rows with slot -1 go to a
-    // random slot of the same round and class, as JEM pushes every sample back).
-    void store(const std::vector<std::int64_t>& slots, ConstTensorView samples, std::uint32_t round,
-               const std::vector<std::int32_t>& row_classes = {});
+    ReplayBuffer(Context& ctx, std::int64_t size, std::int64_t dim, float lo, float hi, std::int64_t classes = 1);
+    // batch rows [batch, dim]; slots receives [batch] int32, each row's buffer slot or
+    // -1 for fresh noise. row_classes ([batch] int32, each in [0, classes)) is needed
+    // when classes > 1. Tensors live on the buffer's device; the public calls check
+    // row_classes' and slots' values on the host (LangevinSampler's own draws do not).
+    Tensor draw(std::int64_t batch, float reinit, std::uint32_t round, Tensor& slots,
+                ConstTensorView row_classes = {}) const;
+    // Writes row b of samples to slots[b] (a row with slot -1 goes to a random slot of
+    // the same round and class, as JEM pushes every sample back; of two rows bound for
+    // one slot the later one stays).
+    void store(ConstTensorView slots, ConstTensorView samples, std::uint32_t round, ConstTensorView row_classes = {});
     const Tensor& samples() const { return buffer_; }
     std::int64_t size() const { return buffer_.dim(0); }
     std::int64_t classes() const { return classes_; }
     void assign(ConstTensorView samples);  // same shape
 
 private:
-    void check_classes(const char* op, std::int64_t batch, const std::vector<std::int32_t>& row_classes) const;
-    std::int64_t slot_of(std::uint32_t round, std::int64_t b, std::int32_t row_class) const;
-    Tensor buffer_;
+    friend class LangevinSampler;
+    void check_classes(const char* op, std::int64_t batch, ConstTensorView row_classes) const;
+    void draw_rows(std::int64_t batch, float reinit, std::uint32_t round, const std::int32_t* row_classes, float* out,
+                   std::int32_t* slots) const;
+    void store_rows(std::int64_t batch, std::uint32_t round, const std::int32_t* slots, const std::int32_t* row_classes,
+                    const float* samples);
+    Context* ctx_;
+    std::int64_t classes_;
     float lo_, hi_;
     std::uint64_t seed_;
-    std::int64_t classes_;
+    Tensor buffer_;
+    Tensor winners_;  // device stores: the last row bound for each slot
 };
 
 enum class ChainStart { Uniform, Normal, Data, ReplayBuffer, Persistent };
@@ -55,7 +64,10 @@ struct SamplerOptions {
     ChainStart start = ChainStart::ReplayBuffer;
     std::int64_t buffer_size = 10000;
     float reinit = 0.05f;  // replay buffer: fraction of each batch restarted from U(lo, hi) noise
-    std::int64_t classes = 1;  // > 1: a class-conditional replay buffer; sample() then needs labels
+    // > 1: class-conditional chains (and replay buffer): unless sample() is given labels,
+    // each row's class is drawn uniformly from [0, classes) (SampleLabel, chain = row,
+    // step = round), on the device; the model needs at least this many outputs.
+    std::int64_t classes = 1;
     bool trace = false;    // record per-step mean energy and acceptance
 
     static LangevinParams jem_step() {
@@ -65,17 +77,35 @@ struct SamplerOptions {
     }
 };
 
+// One round of sampling: the chains after their steps, not yet written back.
+struct SampleRound {
+    Tensor samples;  // [batch, dim] on the sampler's device
+    Tensor slots;    // replay starts: [batch] int32, each row's buffer slot or -1 (fresh)
+    Tensor labels;   // class-conditional: [batch] int32, the class each chain sampled
+    std::uint32_t number = 0;
+};
+
 class LangevinSampler {
 public:
     // Uniform and replay starts draw from the clamp box [step.lo, step.hi] (so clamping
-    // must be on for them); Normal starts from N(0, I).
+    // must be on for them); Normal starts from N(0, I). On a CUDA context the starts
+    // (but Normal's, drawn on the host), the chains and the replay buffer stay on the device.
     LangevinSampler(Context& ctx, std::int64_t dim, const SamplerOptions& options);
     // batch samples [batch, dim] on ctx.device() from exp(-E) of model, or, with labels
-    // ([batch] int32), from exp(-E(x, labels[r])). data ([batch, dim] on ctx.device()) is
-    // needed by ChainStart::Data and ignored otherwise. Each call is one round: its
-    // steps are keyed round * steps + s, its chains 0 .. batch - 1. With a
-    // class-conditional buffer, row r starts in, and returns to, the segment of labels[r].
+    // ([batch] int32, checked on the host) or a class-conditional sampler, from
+    // exp(-E(x, labels[r])). data ([batch, dim] on ctx.device()) is needed by
+    // ChainStart::Data and ignored otherwise. Each call is one round: its steps are
+    // keyed round * steps + s, its chains 0 .. batch - 1. With a class-conditional
+    // buffer, row r starts in, and returns to, the segment of labels[r].
+    // sample() is draw_round() then keep_round().
     Tensor sample(const MlpEnergy& model, std::int64_t batch, ConstTensorView data = {}, ConstTensorView labels = {});
+    // The two halves of sample(), for a trainer that keeps a round only once its own
+    // checks pass: draw_round runs the chains and changes nothing of the sampler;
+    // keep_round writes them back (replay buffer, persistent chains) and counts the
+    // round. A round is kept at most once.
+    SampleRound draw_round(const MlpEnergy& model, std::int64_t batch, ConstTensorView data = {},
+                           ConstTensorView labels = {});
+    void keep_round(const SampleRound& round);
     const LangevinStats& last_stats() const { return stats_; }
     const ReplayBuffer* buffer() const { return buffer_ ? &*buffer_ : nullptr; }
     std::uint32_t rounds() const { return round_; }
@@ -83,8 +113,7 @@ public:
     void restore(ConstTensorView buffer_samples, std::uint32_t rounds);
 
 private:
-    Tensor start(std::int64_t batch, ConstTensorView data, std::vector<std::int64_t>& slots,
-                 const std::vector<std::int32_t>& row_classes);
+    Tensor start(std::int64_t batch, ConstTensorView data, SampleRound& round);
     Context& ctx_;
     std::int64_t dim_;
     SamplerOptions options_;

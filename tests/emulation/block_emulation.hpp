@@ -172,6 +172,14 @@ inline int atomicOr(int* address, int value) {
     return old;
 }
 
+inline int atomicMax(int* address, int value) {
+    static std::mutex mutex;
+    std::lock_guard<std::mutex> lock(mutex);
+    const int old = *address;
+    *address = old > value ? old : value;
+    return old;
+}
+
 // cub::BlockReduce's contract on the host: Reduce(v, op) returns the reduction of the
 // block's values in thread 0 (other threads' results are undefined), and the storage
 // may be reused only after a __syncthreads, exactly the contract the kernels rely on.

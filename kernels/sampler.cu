@@ -1,0 +1,87 @@
+// The chain starts and the replay buffer on the device (the draws:
+// kernels/sampler_rule.hpp; the bodies: kernels/sampler.cuh). Memory-bound copies and
+// Philox draws; a store is a claim (each slot's last row, through atomicMax, so the
+// result does not depend on the order threads run) and then the write.
+#include <cuda_runtime.h>
+
+#include "kernels/cuda_check.hpp"
+#include "kernels/sampler.cuh"
+#include "kernels/sampler.hpp"
+
+namespace ebmkit::kernels {
+
+namespace {
+
+__global__ void __launch_bounds__(sampler_threads)
+    uniform_rows_kernel(float* out, std::int64_t rows, std::int64_t dim, float lo, float hi, std::uint64_t seed,
+                        std::uint32_t first_chain, std::uint32_t step) {
+    sampler_body::uniform_rows(out, rows, dim, lo, hi, seed, first_chain, step);
+}
+
+__global__ void __launch_bounds__(sampler_threads)
+    replay_draw_kernel(ReplayShape s, const float* buffer, std::int64_t batch, float reinit, std::uint32_t round,
+                       const std::int32_t* row_classes, float* out, std::int32_t* slots) {
+    sampler_body::replay_draw(s, buffer, batch, reinit, round, row_classes, out, slots);
+}
+
+__global__ void __launch_bounds__(sampler_threads)
+    replay_claim_kernel(ReplayShape s, std::int64_t batch, std::uint32_t round, const std::int32_t* slots,
+                        const std::int32_t* row_classes, std::int32_t* targets, int* winners) {
+    sampler_body::replay_claim(s, batch, round, slots, row_classes, targets, winners);
+}
+
+__global__ void __launch_bounds__(sampler_threads)
+    replay_write_kernel(ReplayShape s, float* buffer, std::int64_t batch, const std::int32_t* targets,
+                        const int* winners, const float* samples) {
+    sampler_body::replay_write(s, buffer, batch, targets, winners, samples);
+}
+
+__global__ void __launch_bounds__(sampler_threads)
+    draw_classes_kernel(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows,
+                        std::int32_t* out) {
+    sampler_body::draw_classes(seed, classes, round, rows, out);
+}
+
+}  // namespace
+
+void uniform_rows(float* out, std::int64_t rows, std::int64_t dim, float lo, float hi, std::uint64_t seed,
+                  std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream) {
+    if (rows == 0) return;
+    const LaunchShape shape = sampler_quad_shape(rows, dim);
+    uniform_rows_kernel<<<shape.blocks, shape.threads, 0, stream>>>(out, rows, dim, lo, hi, seed, first_chain, step);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+void replay_draw(const ReplayShape& s, const float* buffer, std::int64_t batch, float reinit, std::uint32_t round,
+                 const std::int32_t* row_classes, float* out, std::int32_t* slots, CUstream_st* stream) {
+    if (batch == 0) return;
+    const LaunchShape shape = sampler_quad_shape(batch, s.dim);
+    replay_draw_kernel<<<shape.blocks, shape.threads, 0, stream>>>(s, buffer, batch, reinit, round, row_classes, out,
+                                                                    slots);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+void replay_store(const ReplayShape& s, float* buffer, std::int64_t batch, std::uint32_t round,
+                  const std::int32_t* slots, const std::int32_t* row_classes, const float* samples,
+                  std::int32_t* targets, int* winners, CUstream_st* stream) {
+    if (batch == 0) return;
+    // Every byte 0xff: every winner -1.
+    EBMKIT_CUDA_CHECK(cudaMemsetAsync(winners, 0xff, sizeof(int) * static_cast<std::size_t>(s.size), stream));
+    const LaunchShape claim = sampler_row_shape(batch);
+    replay_claim_kernel<<<claim.blocks, claim.threads, 0, stream>>>(s, batch, round, slots, row_classes, targets,
+                                                                     winners);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+    const LaunchShape write = sampler_quad_shape(batch, s.dim);
+    replay_write_kernel<<<write.blocks, write.threads, 0, stream>>>(s, buffer, batch, targets, winners, samples);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
+                  CUstream_st* stream) {
+    if (rows == 0) return;
+    const LaunchShape shape = sampler_row_shape(rows);
+    draw_classes_kernel<<<shape.blocks, shape.threads, 0, stream>>>(seed, classes, round, rows, out);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+}  // namespace ebmkit::kernels

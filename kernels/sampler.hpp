@@ -1,0 +1,40 @@
+// Launchers of kernels/sampler.cu (the chain starts and the replay buffer on the
+// device) and their launch shapes. Plain C++: host/ includes this without CUDA headers.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/launch_shape.hpp"
+#include "kernels/sampler_rule.hpp"
+
+struct CUstream_st;
+
+namespace ebmkit::kernels {
+
+inline constexpr int sampler_threads = 256;
+
+// A thread per (row, block of four elements).
+inline LaunchShape sampler_quad_shape(std::int64_t rows, std::int64_t dim) {
+    return one_per_thread(rows * ((dim + 3) / 4), sampler_threads, "sampler kernels");
+}
+
+// A thread per row.
+inline LaunchShape sampler_row_shape(std::int64_t rows) {
+    return one_per_thread(rows, sampler_threads, "sampler kernels");
+}
+
+void uniform_rows(float* out, std::int64_t rows, std::int64_t dim, float lo, float hi, std::uint64_t seed,
+                  std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream);
+
+void replay_draw(const ReplayShape& s, const float* buffer, std::int64_t batch, float reinit, std::uint32_t round,
+                 const std::int32_t* row_classes, float* out, std::int32_t* slots, CUstream_st* stream);
+
+// targets [batch] and winners [s.size] are scratch.
+void replay_store(const ReplayShape& s, float* buffer, std::int64_t batch, std::uint32_t round,
+                  const std::int32_t* slots, const std::int32_t* row_classes, const float* samples,
+                  std::int32_t* targets, int* winners, CUstream_st* stream);
+
+void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
+                  CUstream_st* stream);
+
+}  // namespace ebmkit::kernels
