@@ -15,6 +15,7 @@
 #include "kernels/langevin_chain.cuh"
 #include "kernels/mlp_fused.cuh"
 #include "kernels/rbm.cuh"
+#include "jem_reference.hpp"
 #include "mlp_reference.hpp"
 #include "support.hpp"
 
@@ -49,6 +50,7 @@ void run_mlp(const MlpEnergy& model, body::Mode mode, const body::Io& io) {
             case body::Mode::Energy: return body::mlp_fused_tile<ROWS, P, body::Mode::Energy>(t, io, smem);
             case body::Mode::Score: return body::mlp_fused_tile<ROWS, P, body::Mode::Score>(t, io, smem);
             case body::Mode::ParamGrad: return body::mlp_fused_tile<ROWS, P, body::Mode::ParamGrad>(t, io, smem);
+            case body::Mode::JemGrad: return body::mlp_fused_tile<ROWS, P, body::Mode::JemGrad>(t, io, smem);
         }
     });
 }
@@ -143,6 +145,80 @@ INSTANTIATE_TEST_SUITE_P(TileHeightsAndPrecisions, EmulatedFusedMlp,
 
 // The fused chain: three steps of 21 chains in one "launch", trace included, against
 // the CPU reference chain from the same keys.
+// JemGrad: the head as the forward pass's epilogue. Its dlogits and terms against the
+// double rewrite of the head on the logits the Energy mode writes, and its activations
+// and deltas bit for bit against ParamGrad given those very dlogits.
+TEST(EmulatedFusedMlp, JemEpilogueMatchesTheHeadAndTheParamGradMode) {
+    auto rng = test::fresh_rng();
+    const MlpEnergy model = test::random_mlp(rng, {37, 70, 45, 10}, Activation::elu(), 1.5f);
+    const std::int64_t n = 37, d = 37, k = 10;
+    const Tensor x = test::uniform_tensor(rng, {n, d}, -1, 1);
+    std::vector<std::int32_t> y(static_cast<std::size_t>(n));
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % k);
+    y[20] = 12;  // a bad label
+    for (int tile_rows : {16, 32}) {
+        for (bool data : {true, false}) {
+            const std::string what = std::to_string(tile_rows) + " rows" + (data ? " data" : " samples");
+            auto run = [&](body::Mode mode, const body::Io& io) {
+                kernels::block::with_rows(tile_rows, [&](auto rows) {
+                    run_mlp<decltype(rows)::value, Precision::Fp32>(model, mode, io);
+                });
+            };
+            Tensor logits = test::poisoned({n, k}, Device::Host);
+            body::Io energy{};
+            energy.x = x.data<float>();
+            energy.rows = n;
+            energy.logits = logits.data<float>();
+            run(body::Mode::Energy, energy);
+
+            const kernels::JemHeadWeights w{1.0f, 0.5f, 0.2f, 1.0f / n, data};
+            Tensor dl = test::poisoned({n, k}, Device::Host), a1 = test::poisoned({n, 70}, Device::Host),
+                   a2 = test::poisoned({n, 45}, Device::Host), d1 = test::poisoned({n, 70}, Device::Host),
+                   d2 = test::poisoned({n, 45}, Device::Host);
+            std::vector<kernels::JemRowTerms> terms(n, kernels::JemRowTerms{1e30f, 1e30f, 7, 7});
+            body::Io jem{};
+            jem.x = x.data<float>();
+            jem.rows = n;
+            jem.labels = data ? y.data() : nullptr;
+            jem.head = w;
+            jem.terms = terms.data();
+            jem.dlogits_out = dl.data<float>();
+            jem.activations[1] = a1.data<float>();
+            jem.activations[2] = a2.data<float>();
+            jem.deltas[1] = d1.data<float>();
+            jem.deltas[2] = d2.data<float>();
+            run(body::Mode::JemGrad, jem);
+            std::vector<double> want;
+            for (std::int64_t r = 0; r < n; ++r) {
+                const test::JemRowReference ref = test::jem_row_reference(logits.data<float>() + r * k, int(k),
+                                                                          data ? y[r] : -1, data, 1.0, 0.5, 0.2, 1.0 / n);
+                want.insert(want.end(), ref.dlogits.begin(), ref.dlogits.end());
+                EXPECT_NEAR(terms[r].energy, ref.energy, 1e-5 * (1 + std::abs(ref.energy))) << what << " row " << r;
+                EXPECT_NEAR(terms[r].cross_entropy, ref.cross_entropy, 1e-5 * (1 + ref.cross_entropy)) << what;
+                EXPECT_EQ(terms[r].correct, ref.correct ? 1 : 0) << what << " row " << r;
+                EXPECT_EQ(terms[r].bad_label, ref.bad_label ? 1 : 0) << what << " row " << r;
+            }
+            EXPECT_LT(test::relative_error(dl.to_vector<float>(), want), 1e-5) << what;
+
+            Tensor b1 = test::poisoned({n, 70}, Device::Host), b2 = test::poisoned({n, 45}, Device::Host),
+                   e1 = test::poisoned({n, 70}, Device::Host), e2 = test::poisoned({n, 45}, Device::Host);
+            body::Io pg{};
+            pg.x = x.data<float>();
+            pg.rows = n;
+            pg.dlogits = dl.data<float>();
+            pg.activations[1] = b1.data<float>();
+            pg.activations[2] = b2.data<float>();
+            pg.deltas[1] = e1.data<float>();
+            pg.deltas[2] = e2.data<float>();
+            run(body::Mode::ParamGrad, pg);
+            EXPECT_EQ(a1.to_vector<float>(), b1.to_vector<float>()) << what;
+            EXPECT_EQ(a2.to_vector<float>(), b2.to_vector<float>()) << what;
+            EXPECT_EQ(d1.to_vector<float>(), e1.to_vector<float>()) << what;
+            EXPECT_EQ(d2.to_vector<float>(), e2.to_vector<float>()) << what;
+        }
+    }
+}
+
 TEST(EmulatedFusedChain, StepsAndTraceMatchTheCpuReference) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();

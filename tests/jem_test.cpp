@@ -183,6 +183,36 @@ TEST(Jem, ClassConditionalSamplingUsesOneSegmentPerClass) {
 
 // All-zero weights and biases (0.7, 0.3) after softmax: every prediction is class 0
 // with confidence 0.7; half the labels are 0: accuracy 0.5, ECE |0.5 - 0.7|.
+// The labels' values are checked from the iteration's own sums (on a CUDA context,
+// without a copy of their own); a bad one throws before anything is kept.
+TEST(Jem, StepWithABadLabelChangesNothing) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    MlpEnergy model = test::random_mlp(rng, {4, 6, 3}, Activation::silu());
+    JemOptions o;
+    o.batch = 5;
+    o.sampler.steps = 2;
+    o.sampler.buffer_size = 30;
+    JemTrainer trainer(ctx, model, o);
+    const Tensor x = test::uniform_tensor(rng, {5, 4}, -1, 1);
+    trainer.step(x, Tensor::from(std::vector<std::int32_t>{0, 1, 2, 1, 0}, {5}));
+    const auto weights = model.weight(0).to_vector<float>();
+    const auto buffer = trainer.sampler().buffer()->samples().to_vector<float>();
+    for (std::int32_t bad : {3, -1}) {
+        try {
+            trainer.step(x, Tensor::from(std::vector<std::int32_t>{0, 1, 2, bad, 0}, {5}));
+            ADD_FAILURE() << "label " << bad << " was taken";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("labels[3] = " + std::to_string(bad)), std::string::npos) << e.what();
+        }
+        EXPECT_EQ(model.weight(0).to_vector<float>(), weights);
+        EXPECT_EQ(trainer.sampler().buffer()->samples().to_vector<float>(), buffer);
+        EXPECT_EQ(trainer.sampler().rounds(), 1u);
+        EXPECT_EQ(trainer.iterations(), 1);
+        EXPECT_EQ(trainer.optimizer().steps(), 1);
+    }
+}
+
 TEST(Jem, EvaluationMetricsByHand) {
     Context ctx(Backend::Cpu);
     MlpEnergy model({2, 2}, Activation::relu());

@@ -1,7 +1,7 @@
 // Langevin and MALA on the GPU against the CPU reference, through the fused chain
 // kernel and the step-by-step path: the same keys give the same trajectory step by
 // step (to float tolerance) in every precision, batch splits with chain offsets and
-// different tile heights agree bit for bit, and the sampler runs on device tensors.
+// different tile heights agree bit for bit. (The sampler on the device: tests/sampler_gpu_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -123,21 +123,6 @@ TEST_F(LangevinGpu, MalaAcceptsLikeTheCpu) {
     EXPECT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), 1e-3);
     ASSERT_EQ(g.mean_energy.size(), 10u);
     EXPECT_NEAR(g.mean_energy.back(), c.mean_energy.back(), 1e-3 * (1 + std::abs(c.mean_energy.back())));
-}
-
-TEST_F(LangevinGpu, ReplaySamplerRunsOnTheDevice) {
-    auto rng = test::fresh_rng();
-    const std::uint64_t seed = rng();
-    MlpEnergy model = test::random_mlp(rng, {6, 16, 3}, Activation::silu());
-    SamplerOptions o;
-    o.buffer_size = 64;
-    o.steps = 5;
-    Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
-    LangevinSampler on_gpu(gpu, 6, o), on_cpu(cpu, 6, o);
-    const Tensor a = on_gpu.sample(model.to(Device::Cuda), 8);
-    const Tensor b = on_cpu.sample(model, 8);
-    EXPECT_EQ(a.device(), Device::Cuda);
-    EXPECT_LT(test::relative_error(a.to_vector<float>(), b.to_vector<float>()), 1e-5);
 }
 
 // Chains start [N, D] run whole and split after `head` rows (the tail with

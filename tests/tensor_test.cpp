@@ -1,6 +1,9 @@
 // Tensor, views and Context basics.
 #include <gtest/gtest.h>
 
+#include <thread>
+
+#include "host/device_memory.hpp"
 #include "support.hpp"
 
 namespace ebmkit {
@@ -69,6 +72,31 @@ TEST(Context, ScopedPrecisionAndMlpPath) {
     // The CPU reference never takes the fused kernels.
     EXPECT_FALSE(uses_fused_mlp(ctx, MlpEnergy({4, 3, 2}, Activation::elu()), 10));
     EXPECT_FALSE(uses_fused_chain(ctx, MlpEnergy({4, 3, 2}, Activation::elu()), 10, LangevinParams{}));
+}
+
+// The counter behind Context::transfers(): what the device-memory door counts on this
+// thread since the context was made or reset, another thread's counts apart. (That a
+// CUDA JEM iteration counts one copy: tests/jem_gpu_test.cpp.)
+TEST(Context, TransfersCountThisThreadsCopiesAndWaitsSinceTheReset) {
+    detail::transfer_counts().copies += 5;  // before the context: not its own
+    Context ctx(Backend::Cpu);
+    EXPECT_EQ(ctx.transfers().copies, 0);
+    EXPECT_EQ(ctx.transfers().synchronizations, 0);
+    detail::transfer_counts().copies += 2;
+    detail::transfer_counts().synchronizations += 1;
+    EXPECT_EQ(ctx.transfers().copies, 2);
+    EXPECT_EQ(ctx.transfers().synchronizations, 1);
+    std::thread([] { detail::transfer_counts().copies += 100; }).join();
+    EXPECT_EQ(ctx.transfers().copies, 2);
+    ctx.reset_transfers();
+    EXPECT_EQ(ctx.transfers().copies, 0);
+    // Host-to-host copies, CPU work and a CPU context's synchronize() are no transfers.
+    Tensor a = test::filled({4, 4}, 1.0f), b({4, 4});
+    copy(a, b);
+    (void)a.clone();
+    ctx.synchronize();
+    EXPECT_EQ(ctx.transfers().copies, 0);
+    EXPECT_EQ(ctx.transfers().synchronizations, 0);
 }
 
 }  // namespace

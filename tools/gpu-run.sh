@@ -76,6 +76,8 @@ declare -A SANITIZE_FILTERS=(
   [rbm_gpu_test]="RbmGpu.ConditionalsAndFreeEnergyMatchCpu:RbmGpu.GibbsChainEqualsRepeatedSteps:RbmGpu.CdGradientMatchesCpu:RbmGpu.ExactLogPartitionMatchesCpu:RbmGpu.PseudoLikelihoodOnACudaContext"
   [device_test]="Tensor.RoundTripsThroughTheDevice:Context.CudaResourcesAreCreatedOnDemand"
   [optim_gpu_test]="OptimizerGpu.EveryElementFollowsTheRuleInDouble"
+  [jem_gpu_test]="JemGpu.LossAndGradientFollowTheCpu:JemGpu.IterationsFollowTheCpu"
+  [sampler_gpu_test]="SamplerGpu.ReplayBufferFollowsTheCpuBitForBit"
   [philox_gpu_test]="PhiloxGpu.DeviceDrawsMatchTheCpuReference"
 )
 

@@ -1,0 +1,157 @@
+// JEM on the GPU: an iteration stays on the device (one statistics copy, no waits
+// beyond it), follows the CPU path's loss and gradient, and leaves everything as it was
+// when a label is bad, through the fused (head as the kernel's epilogue) and the
+// unfused (head kernel between forward and backward) paths.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+class JemGpu : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!cuda_available()) GTEST_SKIP() << "no CUDA device: the JEM kernels need one";
+    }
+};
+
+JemOptions small_options(bool class_conditional) {
+    JemOptions o;
+    o.batch = 16;
+    o.sampler.steps = 5;
+    o.sampler.buffer_size = 60;  // a multiple of K = 10
+    o.class_conditional = class_conditional;
+    return o;
+}
+
+std::string name(MlpPath path, bool class_conditional) {
+    return std::string(to_string(path)) + (class_conditional ? " class-conditional" : "");
+}
+
+TEST_F(JemGpu, AnIterationMakesOneCopyAndNoOtherWait) {
+    auto rng = test::fresh_rng();
+    const MlpEnergy host_model = test::random_mlp(rng, {20, 32, 10}, Activation::elu());
+    const Tensor x = test::uniform_tensor(rng, {16, 20}, -1, 1).to(Device::Cuda);
+    std::vector<std::int32_t> y(16);
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 10);
+    const Tensor labels = Tensor::from(y, {16}).to(Device::Cuda);
+    for (MlpPath path : {MlpPath::Auto, MlpPath::Unfused}) {
+        for (bool cc : {false, true}) {
+            Context gpu(Backend::Cuda, rng());
+            gpu.set_mlp_path(path);
+            MlpEnergy model = host_model.to(Device::Cuda);
+            JemTrainer trainer(gpu, model, small_options(cc));
+            // Warm-up: the workspace reaches its size, cuBLAS its handle.
+            trainer.step(x, labels);
+            trainer.step(x, labels);
+            gpu.reset_transfers();
+            const JemStepStats s = trainer.step(x, labels);
+            const TransferCounts t = gpu.transfers();
+            EXPECT_TRUE(std::isfinite(s.loss)) << name(path, cc);
+            EXPECT_LE(t.copies, 1) << name(path, cc);
+            EXPECT_LE(t.synchronizations, 1) << name(path, cc);
+            EXPECT_EQ(trainer.iterations(), 3) << name(path, cc);
+        }
+    }
+}
+
+TEST_F(JemGpu, LossAndGradientFollowTheCpu) {
+    auto rng = test::fresh_rng();
+    const MlpEnergy model = test::random_mlp(rng, {37, 64, 48, 10}, Activation::silu(), 1.5f);
+    const Tensor x = test::uniform_tensor(rng, {33, 37}, -1, 1), samples = test::uniform_tensor(rng, {21, 37}, -1, 1);
+    std::vector<std::int32_t> y(33);
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 10);
+    const Tensor labels = Tensor::from(y, {33});
+    JemOptions o = small_options(false);
+    o.classifier_weight = 0.8f;
+    o.generative_weight = 1.2f;
+    o.energy_l2 = 0.1f;
+    Context cpu(Backend::Cpu, 3);
+    MlpEnergy cpu_model = model.to(Device::Host), cpu_grad = model.zeros_like();
+    JemTrainer on_cpu(cpu, cpu_model, o);
+    const JemStepStats want = on_cpu.loss_and_gradient(x, labels, samples, cpu_grad);
+    for (MlpPath path : {MlpPath::Auto, MlpPath::Unfused}) {
+        Context gpu(Backend::Cuda, 3);
+        gpu.set_mlp_path(path);
+        MlpEnergy gpu_model = model.to(Device::Cuda), gpu_grad = gpu_model.zeros_like();
+        JemTrainer on_gpu(gpu, gpu_model, o);
+        const JemStepStats got = on_gpu.loss_and_gradient(x.to(Device::Cuda), labels.to(Device::Cuda),
+                                                          samples.to(Device::Cuda), gpu_grad);
+        const std::string what = to_string(path);
+        EXPECT_NEAR(got.loss, want.loss, 1e-5 * (1 + std::abs(want.loss))) << what;
+        EXPECT_NEAR(got.cross_entropy, want.cross_entropy, 1e-5 * (1 + want.cross_entropy)) << what;
+        EXPECT_NEAR(got.energy_data, want.energy_data, 1e-5 * (1 + std::abs(want.energy_data))) << what;
+        EXPECT_NEAR(got.energy_sample, want.energy_sample, 1e-5 * (1 + std::abs(want.energy_sample))) << what;
+        EXPECT_EQ(got.accuracy, want.accuracy) << what;
+        for (int l = 0; l < model.num_layers(); ++l) {
+            EXPECT_LT(test::relative_error(gpu_grad.weight(l).to_vector<float>(), cpu_grad.weight(l).to_vector<float>()),
+                      1e-4) << what << " weight " << l;
+            EXPECT_LT(test::relative_error(gpu_grad.bias(l).to_vector<float>(), cpu_grad.bias(l).to_vector<float>()),
+                      1e-4) << what << " bias " << l;
+        }
+    }
+}
+
+TEST_F(JemGpu, IterationsFollowTheCpu) {
+    auto rng = test::fresh_rng();
+    const MlpEnergy model = test::random_mlp(rng, {20, 32, 10}, Activation::elu());
+    const Tensor x = test::uniform_tensor(rng, {16, 20}, -1, 1);
+    std::vector<std::int32_t> y(16);
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 10);
+    const Tensor labels = Tensor::from(y, {16});
+    for (bool cc : {false, true}) {
+        Context cpu(Backend::Cpu, 9), gpu(Backend::Cuda, 9);
+        MlpEnergy cpu_model = model.to(Device::Host), gpu_model = model.to(Device::Cuda);
+        JemTrainer on_cpu(cpu, cpu_model, small_options(cc)), on_gpu(gpu, gpu_model, small_options(cc));
+        const Tensor dx = x.to(Device::Cuda), dy = labels.to(Device::Cuda);
+        for (int i = 0; i < 3; ++i) {
+            const JemStepStats want = on_cpu.step(x, labels), got = on_gpu.step(dx, dy);
+            EXPECT_NEAR(got.loss, want.loss, 1e-4 * (1 + std::abs(want.loss))) << "iteration " << i << " cc " << cc;
+            EXPECT_NEAR(got.energy_sample, want.energy_sample, 1e-4 * (1 + std::abs(want.energy_sample))) << i;
+        }
+        EXPECT_EQ(on_gpu.sampler().rounds(), 3u);
+        EXPECT_LT(test::relative_error(on_gpu.sampler().buffer()->samples().to_vector<float>(),
+                                       on_cpu.sampler().buffer()->samples().to_vector<float>()),
+                  1e-3) << "cc " << cc;
+        for (int l = 0; l < model.num_layers(); ++l) {
+            EXPECT_LT(test::relative_error(gpu_model.weight(l).to_vector<float>(), cpu_model.weight(l).to_vector<float>()),
+                      1e-4) << "cc " << cc << " layer " << l;
+        }
+    }
+}
+
+TEST_F(JemGpu, ABadLabelChangesNothing) {
+    auto rng = test::fresh_rng();
+    const MlpEnergy host_model = test::random_mlp(rng, {20, 32, 10}, Activation::elu());
+    const Tensor x = test::uniform_tensor(rng, {16, 20}, -1, 1).to(Device::Cuda);
+    std::vector<std::int32_t> y(16, 3);
+    const Tensor good = Tensor::from(y, {16}).to(Device::Cuda);
+    y[11] = 10;
+    const Tensor bad = Tensor::from(y, {16}).to(Device::Cuda);
+    for (MlpPath path : {MlpPath::Auto, MlpPath::Unfused}) {
+        Context gpu(Backend::Cuda, 4);
+        gpu.set_mlp_path(path);
+        MlpEnergy model = host_model.to(Device::Cuda);
+        JemTrainer trainer(gpu, model, small_options(false));
+        trainer.step(x, good);
+        const auto weights = model.weight(0).to_vector<float>();
+        const auto buffer = trainer.sampler().buffer()->samples().to_vector<float>();
+        try {
+            trainer.step(x, bad);
+            ADD_FAILURE() << "a label of 10 with K = 10 was taken";
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("labels[11] = 10"), std::string::npos) << e.what();
+        }
+        EXPECT_EQ(model.weight(0).to_vector<float>(), weights) << to_string(path);
+        EXPECT_EQ(trainer.sampler().buffer()->samples().to_vector<float>(), buffer) << to_string(path);
+        EXPECT_EQ(trainer.sampler().rounds(), 1u);
+        EXPECT_EQ(trainer.iterations(), 1);
+        EXPECT_EQ(trainer.optimizer().steps(), 1);
+    }
+}
+
+}  // namespace
+}  // namespace ebmkit

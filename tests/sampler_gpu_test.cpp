@@ -1,0 +1,67 @@
+// The sampler on the GPU: the replay buffer's fill, draws, stores (rows sharing a slot
+// included) and class draws bit for bit as on the CPU, and a sampling round on device
+// tensors without host copies.
+#include <gtest/gtest.h>
+
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+class SamplerGpu : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!cuda_available()) GTEST_SKIP() << "no CUDA device: the sampler kernels need one";
+    }
+};
+
+TEST_F(SamplerGpu, ReplayBufferFollowsTheCpuBitForBit) {
+    auto rng = test::fresh_rng();
+    for (std::int64_t classes : {1, 4}) {
+        Context gpu(Backend::Cuda, 21), cpu(Backend::Cpu, 21);
+        ReplayBuffer on_gpu(gpu, 40, 7, -1.0f, 1.0f, classes), on_cpu(cpu, 40, 7, -1.0f, 1.0f, classes);
+        ASSERT_EQ(on_gpu.samples().device(), Device::Cuda);
+        EXPECT_EQ(on_gpu.samples().to_vector<float>(), on_cpu.samples().to_vector<float>());
+        std::vector<std::int32_t> c(300);
+        for (auto& v : c) v = static_cast<std::int32_t>(rng() % classes);
+        const Tensor row_classes = Tensor::from(c, {300});
+        const Tensor device_classes = row_classes.to(Device::Cuda);
+        for (std::uint32_t round = 0; round < 3; ++round) {
+            Tensor gpu_slots, cpu_slots;
+            const Tensor a = on_gpu.draw(300, 0.2f, round, gpu_slots, classes > 1 ? ConstTensorView(device_classes) : ConstTensorView());
+            const Tensor b = on_cpu.draw(300, 0.2f, round, cpu_slots, classes > 1 ? ConstTensorView(row_classes) : ConstTensorView());
+            ASSERT_EQ(gpu_slots.to_vector<std::int32_t>(), cpu_slots.to_vector<std::int32_t>());
+            ASSERT_EQ(a.to_vector<float>(), b.to_vector<float>());
+            const Tensor marks = test::uniform_tensor(rng, {300, 7}, -1, 1);
+            on_gpu.store(gpu_slots, marks.to(Device::Cuda), round, classes > 1 ? ConstTensorView(device_classes) : ConstTensorView());
+            on_cpu.store(cpu_slots, marks, round, classes > 1 ? ConstTensorView(row_classes) : ConstTensorView());
+            ASSERT_EQ(on_gpu.samples().to_vector<float>(), on_cpu.samples().to_vector<float>()) << "round " << round;
+        }
+    }
+}
+
+TEST_F(SamplerGpu, ARoundStaysOnTheDevice) {
+    auto rng = test::fresh_rng();
+    const MlpEnergy model = test::random_mlp(rng, {6, 16, 3}, Activation::silu()).to(Device::Cuda);
+    for (ChainStart start : {ChainStart::ReplayBuffer, ChainStart::Uniform, ChainStart::Persistent}) {
+        SamplerOptions o;
+        o.buffer_size = 63;
+        o.classes = 3;
+        o.steps = 5;
+        o.start = start;
+        Context gpu(Backend::Cuda, 5), cpu(Backend::Cpu, 5);
+        LangevinSampler on_gpu(gpu, 6, o), on_cpu(cpu, 6, o);
+        on_gpu.sample(model, 8);  // warm-up
+        on_cpu.sample(model.to(Device::Host), 8);
+        gpu.reset_transfers();
+        const Tensor a = on_gpu.sample(model, 8);
+        EXPECT_EQ(gpu.transfers().copies, 0);
+        EXPECT_EQ(gpu.transfers().synchronizations, 0);
+        const Tensor b = on_cpu.sample(model.to(Device::Host), 8);
+        EXPECT_EQ(a.device(), Device::Cuda);
+        EXPECT_LT(test::relative_error(a.to_vector<float>(), b.to_vector<float>()), 1e-5);
+    }
+}
+
+}  // namespace
+}  // namespace ebmkit
