@@ -7,7 +7,7 @@
 #include "batching.hpp"
 #include "check.hpp"
 #include "cpu/jem.hpp"
-#include "ebmkit/safetensors.hpp"
+#include "ebmkit/checkpoint.hpp"
 #include "kernels/jem_head.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/jem.hpp"
@@ -15,16 +15,6 @@
 #endif
 
 namespace ebmkit {
-
-namespace {
-
-std::string join(const std::vector<std::int64_t>& v) {
-    std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
-    return s;
-}
-
-}  // namespace
 
 struct JemTrainer::Snapshot {
     MlpEnergy model;
@@ -268,61 +258,44 @@ JemEvaluation JemTrainer::evaluate(const Tensor& images, const Tensor& labels) {
 }
 
 void JemTrainer::save(const std::string& path) const {
-    std::vector<std::pair<std::string, ConstTensorView>> tensors;
-    for (int l = 0; l < model_.num_layers(); ++l) {
-        for (const Tensor* t : {&model_.weight(l), &model_.bias(l)}) {
-            for (float v : t->to_vector<float>()) {
-                if (!std::isfinite(v)) throw Error("JemTrainer::save: the model has a non-finite parameter; not writing " + path);
-            }
-        }
-        tensors.emplace_back("layers." + std::to_string(l) + ".weight", model_.weight(l));
-        tensors.emplace_back("layers." + std::to_string(l) + ".bias", model_.bias(l));
-    }
-    for (const auto& entry : optimizer_.state()) tensors.push_back(entry);
-    if (sampler_.buffer()) tensors.emplace_back("replay_buffer", sampler_.buffer()->samples());
-    save_safetensors(path, tensors,
-                     {{"format", "ebmkit-jem"},
-                      {"widths", join(model_.widths())},
-                      {"activation", to_string(model_.activation().kind)},
-                      {"leaky_slope", std::to_string(model_.activation().leaky_slope)},
-                      {"iterations", std::to_string(iterations_)},
-                      {"epoch", std::to_string(epoch_)},
-                      {"optimizer", to_string(optimizer_.options().kind)},
-                      {"lr", std::to_string(optimizer_.options().lr)},
-                      {"optimizer_steps", std::to_string(optimizer_.steps())},
-                      {"sampler_rounds", std::to_string(sampler_.rounds())}});
+    CheckpointContents c;
+    add_model(c, model_, "JemTrainer::save (" + path + ")");
+    for (const auto& entry : optimizer_.state()) c.tensors.push_back(entry);
+    if (sampler_.buffer()) c.tensors.emplace_back("replay_buffer", sampler_.buffer()->samples());
+    c.metadata.insert({{"format", "ebmkit-jem"},
+                       {"iterations", std::to_string(iterations_)},
+                       {"epoch", std::to_string(epoch_)},
+                       {"optimizer", to_string(optimizer_.options().kind)},
+                       {"lr", std::to_string(optimizer_.options().lr)},
+                       {"optimizer_steps", std::to_string(optimizer_.steps())},
+                       {"sampler_rounds", std::to_string(sampler_.rounds())}});
+    c.write(path);
 }
 
 void JemTrainer::load(const std::string& path) {
     const SafeTensors file = load_safetensors(path);
-    auto meta = [&](const std::string& key) {
-        const auto it = file.metadata.find(key);
-        if (it == file.metadata.end()) throw Error("JemTrainer::load: " + path + " has no \"" + key + "\" metadata");
-        return it->second;
-    };
-    if (meta("format") != "ebmkit-jem") throw Error("JemTrainer::load: " + path + " is not an ebmkit JEM checkpoint");
-    if (meta("widths") != join(model_.widths())) {
-        throw Error("JemTrainer::load: " + path + " holds widths " + meta("widths") + ", the model has " +
-                    join(model_.widths()));
-    }
-    // Look everything up first, so a bad file changes nothing.
-    for (int l = 0; l < model_.num_layers(); ++l) {
-        file.at("layers." + std::to_string(l) + ".weight", model_.weight(l).shape());
-        file.at("layers." + std::to_string(l) + ".bias", model_.bias(l).shape());
+    const std::string what = "JemTrainer::load (" + path + ")";
+    if (metadata_at(file, "format", what) != "ebmkit-jem") throw Error(what + ": not an ebmkit JEM checkpoint");
+    // Read and look up everything first, so a bad file changes nothing.
+    const MlpEnergy saved = read_mlp(file, model_.device());
+    if (saved.widths() != model_.widths()) {
+        throw Error(what + ": the file holds widths " + metadata_at(file, "widths", what) + ", the model has others");
     }
     if (sampler_.buffer()) file.at("replay_buffer", sampler_.buffer()->samples().shape());
-    const std::int64_t steps = std::stoll(meta("optimizer_steps"));
-    const float lr = std::stof(meta("lr"));
+    const std::int64_t steps = std::stoll(metadata_at(file, "optimizer_steps", what));
+    const float lr = std::stof(metadata_at(file, "lr", what));
+    const auto rounds = static_cast<std::uint32_t>(std::stoul(metadata_at(file, "sampler_rounds", what)));
+    const std::int64_t iterations = std::stoll(metadata_at(file, "iterations", what));
+    const int epoch = std::stoi(metadata_at(file, "epoch", what));
     optimizer_.load_state(file, steps);
     optimizer_.set_lr(lr);
     for (int l = 0; l < model_.num_layers(); ++l) {
-        model_.weight(l).copy_from(file.at("layers." + std::to_string(l) + ".weight"));
-        model_.bias(l).copy_from(file.at("layers." + std::to_string(l) + ".bias"));
+        model_.weight(l).copy_from(saved.weight(l));
+        model_.bias(l).copy_from(saved.bias(l));
     }
-    sampler_.restore(sampler_.buffer() ? ConstTensorView(file.at("replay_buffer")) : ConstTensorView(),
-                     static_cast<std::uint32_t>(std::stoul(meta("sampler_rounds"))));
-    iterations_ = std::stoll(meta("iterations"));
-    epoch_ = std::stoi(meta("epoch"));
+    sampler_.restore(sampler_.buffer() ? ConstTensorView(file.at("replay_buffer")) : ConstTensorView(), rounds);
+    iterations_ = iterations;
+    epoch_ = epoch;
     take_snapshot();
 }
 

@@ -211,6 +211,58 @@ TEST(SafeTensors, CorruptFilesAreRejected) {
     EXPECT_THROW(load_safetensors(dir.file("absent")), Error);
 }
 
+// One reader and writer per model (ebmkit/checkpoint.hpp): the model comes back with
+// its widths, activation and every parameter; a non-finite parameter is never written;
+// a file missing a tensor or a key, or with widths its tensors disagree with, is refused.
+TEST(Checkpoint, ModelsRoundTripAndBadOnesAreRefused) {
+    auto rng = test::fresh_rng();
+    const std::string path = (std::filesystem::temp_directory_path() / "ebmkit-checkpoint-test.safetensors").string();
+    MlpEnergy model = test::random_mlp(rng, {5, 7, 3}, Activation::leaky_relu(0.3f));
+    CheckpointContents c;
+    add_model(c, model, "test");
+    c.metadata["format"] = "test";
+    c.write(path);
+    SafeTensors file = load_safetensors(path);
+    EXPECT_EQ(file.metadata.at("widths"), "5,7,3");
+    const MlpEnergy back = read_mlp(file, Device::Host);
+    EXPECT_EQ(back.widths(), model.widths());
+    EXPECT_EQ(back.activation().kind, ActivationKind::LeakyRelu);
+    EXPECT_FLOAT_EQ(back.activation().leaky_slope, 0.3f);
+    for (int l = 0; l < 2; ++l) {
+        EXPECT_EQ(back.weight(l).to_vector<float>(), model.weight(l).to_vector<float>());
+        EXPECT_EQ(back.bias(l).to_vector<float>(), model.bias(l).to_vector<float>());
+    }
+    const auto metadata = file.metadata;
+    file.metadata["widths"] = "5,8,3";
+    EXPECT_THROW(read_mlp(file, Device::Host), Error);
+    file.metadata["widths"] = "5,x,3";
+    EXPECT_THROW(read_mlp(file, Device::Host), Error);
+    file.metadata = metadata;
+    file.metadata.erase("activation");
+    EXPECT_THROW(read_mlp(file, Device::Host), Error);
+    file.metadata = metadata;
+    file.tensors.erase("layers.1.bias");
+    EXPECT_THROW(read_mlp(file, Device::Host), Error);
+    model.bias(1).data<float>()[2] = std::nanf("");
+    CheckpointContents bad;
+    EXPECT_THROW(add_model(bad, model, "test"), Error);
+
+    Rbm rbm(6, 4);
+    rbm.init_normal(3, 0.5f);
+    rbm.b().data<float>()[1] = 0.25f;
+    CheckpointContents r;
+    add_model(r, rbm, "test");
+    r.write(path);
+    const Rbm rbm_back = read_rbm(load_safetensors(path), Device::Host);
+    EXPECT_EQ(rbm_back.w().to_vector<float>(), rbm.w().to_vector<float>());
+    EXPECT_EQ(rbm_back.b().to_vector<float>(), rbm.b().to_vector<float>());
+    EXPECT_EQ(rbm_back.c().to_vector<float>(), rbm.c().to_vector<float>());
+    rbm.c().data<float>()[0] = INFINITY;
+    CheckpointContents bad_rbm;
+    EXPECT_THROW(add_model(bad_rbm, rbm, "test"), Error);
+    std::filesystem::remove(path);
+}
+
 TEST(Png, GridHasTheRightSizeAndPixels) {
     TempDir dir;
     // Two 2x3 images: all black and all white, one column: grid 4 wide, 7 high.

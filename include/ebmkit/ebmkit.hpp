@@ -1,6 +1,7 @@
 // The whole public API.
 #pragma once
 
+#include "ebmkit/checkpoint.hpp"
 #include "ebmkit/context.hpp"
 #include "ebmkit/data.hpp"
 #include "ebmkit/error.hpp"

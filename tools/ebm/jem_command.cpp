@@ -55,23 +55,8 @@ std::pair<Tensor, Tensor> scaled(const ImageSet& set, std::int64_t limit) {
     return {std::move(images), std::move(labels)};
 }
 
-// The checkpoint's widths and activation (metadata), for eval and sample.
-MlpEnergy model_from(const std::string& path, Device device) {
-    const SafeTensors file = load_safetensors(path);
-    auto meta = [&](const std::string& key) {
-        const auto it = file.metadata.find(key);
-        if (it == file.metadata.end()) throw Error("checkpoint " + path + " has no \"" + key + "\" metadata");
-        return it->second;
-    };
-    Activation act = activation_of(meta("activation"));
-    act.leaky_slope = std::stof(meta("leaky_slope"));
-    MlpEnergy model(widths_of(meta("widths")), act);
-    for (int l = 0; l < model.num_layers(); ++l) {
-        model.weight(l).copy_from(file.at("layers." + std::to_string(l) + ".weight", model.weight(l).shape()));
-        model.bias(l).copy_from(file.at("layers." + std::to_string(l) + ".bias", model.bias(l).shape()));
-    }
-    return model.to(device);
-}
+// The checkpoint's model (its widths and activation from the metadata), for eval and sample.
+MlpEnergy model_from(const std::string& path, Device device) { return read_mlp(load_safetensors(path), device); }
 
 // count chains from uniform noise, `steps` SGLD steps each; with per_class, row r of
 // the grid (8 columns) samples class r from E(x, y).

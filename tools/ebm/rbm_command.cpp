@@ -32,13 +32,7 @@ Tensor binarized(const ImageSet& set, const std::string& how, std::uint64_t seed
 // The checkpoint's RBM, on the context's device.
 Rbm load_rbm(const std::string& path, SafeTensors& file, Device device) {
     file = load_safetensors(path);
-    const Tensor& w = file.at("W");
-    if (w.rank() != 2) throw Error("checkpoint " + path + ": W must be [D, M], got " + w.shape().str());
-    Rbm rbm(w.dim(0), w.dim(1));
-    rbm.w().copy_from(w);
-    rbm.b().copy_from(file.at("b", {w.dim(0)}));
-    rbm.c().copy_from(file.at("c", {w.dim(1)}));
-    return rbm.to(device);
+    return read_rbm(file, device);
 }
 
 std::string metadata_or(const SafeTensors& file, const std::string& key, const std::string& fallback) {
@@ -100,10 +94,12 @@ int rbm_train(const std::vector<std::string>& argv) {
         std::snprintf(line, sizeof line, "lr %.4g, pseudo-log-likelihood %.2f nats/image (500 training images)", s.lr, pl);
         bar.finish(line);
     }
-    save_safetensors(out, {{"W", rbm.w()}, {"b", rbm.b()}, {"c", rbm.c()}},
-                     {{"format", "ebmkit-rbm"}, {"binarize", how}, {"epochs", std::to_string(epochs)},
-                      {"k", std::to_string(o.k)}, {"persistent", o.persistent ? "true" : "false"},
-                      {"seed", std::to_string(seed)}});
+    CheckpointContents checkpoint;
+    add_model(checkpoint, rbm, "rbm train (" + out + ")");
+    checkpoint.metadata = {{"format", "ebmkit-rbm"}, {"binarize", how}, {"epochs", std::to_string(epochs)},
+                           {"k", std::to_string(o.k)}, {"persistent", o.persistent ? "true" : "false"},
+                           {"seed", std::to_string(seed)}};
+    checkpoint.write(out);
     const double seconds = seconds_since(start);
     std::fprintf(stderr, "rbm: wrote %s after %.1fs\n", out.c_str(), seconds);
     if (json) {
