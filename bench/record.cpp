@@ -1,0 +1,110 @@
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#if EBMKIT_WITH_CUDA
+#include <cuda_runtime_api.h>
+#endif
+
+#include "bench/workloads.hpp"
+
+#ifndef EBMKIT_GIT_REVISION
+#define EBMKIT_GIT_REVISION "unknown"
+#endif
+
+namespace ebmkit::bench {
+
+std::vector<Precision> Setting::precisions() const {
+    if (gpu()) return {Precision::Fp32, Precision::Tf32, Precision::Bf16};
+    return {Precision::Fp32};
+}
+
+const std::vector<Workload>& workloads() {
+    static const std::vector<Workload> all = [] {
+        std::vector<Workload> w;
+        logsumexp_workloads(w);
+        rbm_workloads(w);
+        langevin_workloads(w);
+        mlp_workloads(w);
+        jem_workloads(w);
+        return w;
+    }();
+    return all;
+}
+
+std::string device_name(Context& ctx) {
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        int dev = 0, driver = 0;
+        cudaGetDevice(&dev);
+        cudaDriverGetVersion(&driver);
+        cudaDeviceProp prop{};
+        cudaGetDeviceProperties(&prop, dev);
+        return std::string(prop.name) + " (driver " + std::to_string(driver / 1000) + "." +
+               std::to_string(driver % 1000 / 10) + ")";
+    }
+#endif
+    (void)ctx;
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    for (std::string line; std::getline(cpuinfo, line);) {
+        if (line.rfind("model name", 0) == 0) return line.substr(line.find(':') + 2);
+    }
+    return "cpu";
+}
+
+namespace {
+std::string iso_date() {
+    char buf[32];
+    const std::time_t t = std::time(nullptr);
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&t));
+    return buf;
+}
+}  // namespace
+
+void write_json(std::ostream& out, const std::vector<Record>& records) {
+    out << "[\n";
+    for (std::size_t i = 0; i < records.size(); ++i) {
+        const Record& r = records[i];
+        out << "  {\"workload\": \"" << r.workload << "\", \"shape\": \"" << r.shape << "\", \"variant\": \""
+            << r.variant << "\", \"device\": \"" << r.device << "\", \"git_revision\": \"" << EBMKIT_GIT_REVISION
+            << "\", \"date\": \"" << iso_date() << "\", \"median_ms\": " << r.stats.median_ms
+            << ", \"min_ms\": " << r.stats.min_ms << ", \"max_ms\": " << r.stats.max_ms << ", \"" << r.item_name
+            << "_per_s\": " << r.items / (r.stats.median_ms * 1e-3) << ", \"roofline\": \"" << r.roofline.kind
+            << "\", \"achieved\": " << r.achieved() << ", \"roofline_rate\": " << r.roofline.rate
+            << ", \"roofline_fraction\": " << r.fraction() << "}" << (i + 1 < records.size() ? ",\n" : "\n");
+    }
+    out << "]\n";
+}
+
+void print(const Record& r) {
+    const bool bandwidth = r.roofline.kind == "bandwidth";
+    const std::string fraction =
+        r.roofline.rate > 0 ? std::to_string(static_cast<int>(100.0 * r.fraction() + 0.5)) + "%" : "n/a";
+    std::printf("%-20s %-34s %-14s %10.4f %10.4f %9.1f %-6s %9s\n", r.workload.c_str(), r.shape.c_str(),
+                r.variant.c_str(), r.stats.median_ms, r.stats.min_ms, r.achieved() / 1e9, bandwidth ? "GB/s" : "GF/s",
+                fraction.c_str());
+}
+
+std::pair<double, std::string> network(const std::vector<std::int64_t>& widths) {
+    double macs = 0;
+    std::string name;
+    for (std::size_t l = 0; l + 1 < widths.size(); ++l) {
+        macs += static_cast<double>(widths[l]) * widths[l + 1];
+        name += std::to_string(widths[l]) + "-";
+    }
+    return {macs, name + std::to_string(widths.back())};
+}
+
+MlpEnergy bench_model(Context& ctx, const std::vector<std::int64_t>& widths) {
+    MlpEnergy host(widths, Activation::elu());
+    host.init_uniform(1);
+    return host.to(ctx.device());
+}
+
+Tensor bench_input(Context& ctx, std::int64_t rows, std::int64_t cols) {
+    Tensor h({rows, cols});
+    for (std::int64_t i = 0; i < h.numel(); ++i) h.data<float>()[i] = static_cast<float>((i * 2654435761u) % 2000) * 1e-3f - 1;
+    return h.to(ctx.device());
+}
+
+}  // namespace ebmkit::bench

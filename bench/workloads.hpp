@@ -1,0 +1,88 @@
+// The benchmark runner's workloads (ebm-bench, DESIGN.md section 7): one registry,
+// one file per kernel family (logsumexp_bench.cpp, rbm_bench.cpp, mlp_bench.cpp,
+// langevin_bench.cpp, jem_bench.cpp), and what every record carries (record.cpp).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "bench/timing.hpp"
+#include "ebmkit/ebmkit.hpp"
+
+namespace ebmkit::bench {
+
+struct Options {
+    std::string workload = "all";
+    std::string variant = "all";
+    std::vector<std::pair<std::int64_t, std::int64_t>> shapes;
+    std::vector<std::int64_t> chains;
+    std::int64_t steps = 10;
+    int reps = 20;
+    std::string json;
+    std::string data = default_fashion_mnist_dir();  // rbm_pcd_epoch's training images
+};
+
+// The limit a workload is measured against.
+struct Roofline {
+    std::string kind;  // "bandwidth" (bytes/s) or "<precision>_gemm" (flop/s)
+    double rate;       // 0 when not measured (CPU)
+};
+
+struct Record {
+    std::string workload, shape, variant, device;
+    Stats stats;
+    double work;        // bytes or flops per run, as the roofline counts them
+    double items;       // rows or chain-sweeps per run
+    std::string item_name;
+    Roofline roofline;
+
+    double achieved() const { return work / (stats.median_ms * 1e-3); }
+    double fraction() const { return roofline.rate > 0 ? achieved() / roofline.rate : 0.0; }
+};
+
+// Where a workload runs: one variant's context and the limits measured on it.
+struct Setting {
+    Context& ctx;
+    std::string variant;
+    const Options& options;
+    std::vector<Roofline> gemm;  // per precision: Fp32, Tf32, Bf16
+    Roofline bandwidth;
+    bool gpu() const { return ctx.backend() == Backend::Cuda; }
+    const Roofline& gemm_of(Precision p) const { return gemm[static_cast<std::size_t>(p)]; }
+    // The precisions a compute-bound workload is timed in: all three on a GPU, Fp32 on the CPU.
+    std::vector<Precision> precisions() const;
+};
+
+struct Workload {
+    const char* name;
+    bool on_mlp;     // built on the MLP: also timed on the cuda-unfused variant
+    bool compute;    // measured against the GEMM rate (else against bandwidth)
+    std::function<void(Setting&, const std::function<void(Record)>&)> run;
+};
+
+// Every workload, in the order ebm-bench runs them.
+const std::vector<Workload>& workloads();
+
+// The family files' workloads.
+void logsumexp_workloads(std::vector<Workload>& out);
+void rbm_workloads(std::vector<Workload>& out);
+void langevin_workloads(std::vector<Workload>& out);
+void mlp_workloads(std::vector<Workload>& out);
+void jem_workloads(std::vector<Workload>& out);
+
+// record.cpp: the device's name; a record as a table line and as JSON.
+std::string device_name(Context& ctx);
+void print(const Record& r);
+void write_json(std::ostream& out, const std::vector<Record>& records);
+
+// Shared inputs: a deterministic pattern in [-1, 1) on the context's device; an ELU
+// MLP with PyTorch's initialisation (seed 1); multiply-adds per row of a network and
+// its name ("784-256-256-10").
+Tensor bench_input(Context& ctx, std::int64_t rows, std::int64_t cols);
+MlpEnergy bench_model(Context& ctx, const std::vector<std::int64_t>& widths);
+std::pair<double, std::string> network(const std::vector<std::int64_t>& widths);
+
+}  // namespace ebmkit::bench
