@@ -67,9 +67,28 @@ void MlpEnergy::init_uniform(std::uint64_t seed) {
                     values[j] = bound * (2.0f * u[j - i] - 1.0f);
                 }
             }
-            target.copy_from(Tensor::from(values, target.shape()));
+            const Tensor drawn = Tensor::from(values, target.shape());
+            target.copy_from(drawn);
         }
     }
+}
+
+std::vector<TensorView> MlpEnergy::parameters() {
+    std::vector<TensorView> out;
+    for (int l = 0; l < num_layers(); ++l) {
+        out.push_back(weight(l));
+        out.push_back(bias(l));
+    }
+    return out;
+}
+
+std::vector<ConstTensorView> MlpEnergy::parameters() const {
+    std::vector<ConstTensorView> out;
+    for (int l = 0; l < num_layers(); ++l) {
+        out.push_back(weight(l));
+        out.push_back(bias(l));
+    }
+    return out;
 }
 
 MlpEnergy MlpEnergy::zeros_like() const { return MlpEnergy(widths_, activation_, device_); }

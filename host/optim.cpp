@@ -35,25 +35,18 @@ void check_options(const OptimizerOptions& o) {
     unit("options.beta2", o.beta2);
 }
 
-// The model's parameter tensors in a fixed order: weight 0, bias 0, weight 1, ...
-template <typename Model>
-auto parameters(Model& m) {
-    std::vector<decltype(&m.weight(0))> out;
-    for (int l = 0; l < m.num_layers(); ++l) {
-        out.push_back(&m.weight(l));
-        out.push_back(&m.bias(l));
-    }
-    return out;
-}
-
 }  // namespace
 
-Optimizer::Optimizer(const MlpEnergy& model, const OptimizerOptions& options) : options_(options) {
+Optimizer::Optimizer(const std::vector<ConstTensorView>& parameters, const OptimizerOptions& options)
+    : options_(options) {
     check_options(options);
-    for (const Tensor* p : parameters(model)) {
-        first_.push_back(Tensor::zeros(p->shape(), DType::F32, p->device()));
-        second_.push_back(options.kind == OptimizerKind::Sgd ? Tensor()
-                                                              : Tensor::zeros(p->shape(), DType::F32, p->device()));
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+        const ConstTensorView& p = parameters[i];
+        if (p.empty() || p.dtype() != DType::F32) {
+            detail::fail("Optimizer: parameter " + std::to_string(i) + " must be a non-empty float32 tensor");
+        }
+        first_.push_back(Tensor::zeros(p.shape(), DType::F32, p.device()));
+        second_.push_back(options.kind == OptimizerKind::Sgd ? Tensor() : Tensor::zeros(p.shape(), DType::F32, p.device()));
     }
 }
 
@@ -66,15 +59,34 @@ void Optimizer::step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad) {
     constexpr const char* op = "Optimizer::step";
     detail::check_model(op, ctx, model);
     detail::check_model(op, ctx, grad);
-    const auto params = parameters(model);
-    const auto grads = parameters(grad);
-    if (params.size() != first_.size() || grad.widths() != model.widths()) {
-        detail::fail(std::string(op) + ": model and grad must have the widths the optimizer was made for");
+    if (grad.widths() != model.widths()) detail::fail(std::string(op) + ": grad must have the model's widths");
+    step(ctx, model.parameters(), grad.parameters());
+}
+
+void Optimizer::step(Context& ctx, const std::vector<TensorView>& parameters, const std::vector<ConstTensorView>& grads) {
+    constexpr const char* op = "Optimizer::step";
+    if (parameters.size() != first_.size() || grads.size() != first_.size()) {
+        detail::fail(std::string(op) + ": the optimizer was made for " + std::to_string(first_.size()) +
+                     " parameters, got " + std::to_string(parameters.size()) + " and " + std::to_string(grads.size()) +
+                     " gradients");
     }
-    for (std::size_t i = 0; i < params.size(); ++i) {
-        if (!(params[i]->shape() == first_[i].shape()) || params[i]->device() != first_[i].device()) {
-            detail::fail(std::string(op) + ": the model's parameters changed shape or device since construction");
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
+        const std::string name = "parameter " + std::to_string(i);
+        if (!(parameters[i].shape() == first_[i].shape())) {
+            detail::fail(std::string(op) + ": " + name + " is " + parameters[i].shape().str() +
+                         ", the optimizer was made for " + first_[i].shape().str());
         }
+        for (const ConstTensorView& t : {ConstTensorView(parameters[i]), grads[i]}) {
+            if (t.raw() == nullptr || t.dtype() != DType::F32 || t.device() != ctx.device()) {
+                detail::fail(std::string(op) + ": " + name + " and its gradient must be float32 tensors on " +
+                             to_string(ctx.device()));
+            }
+        }
+        if (!(grads[i].shape() == first_[i].shape())) {
+            detail::fail(std::string(op) + ": gradient " + std::to_string(i) + " is " + grads[i].shape().str() +
+                         ", its parameter " + first_[i].shape().str());
+        }
+        detail::check_no_alias(op, name.c_str(), parameters[i], "its gradient", grads[i]);
     }
     ++steps_;
     const auto t = static_cast<double>(steps_);
@@ -87,17 +99,17 @@ void Optimizer::step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad) {
                                    options_.weight_decay,
                                    static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta1), t)),
                                    static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta2), t))};
-    for (std::size_t i = 0; i < params.size(); ++i) {
+    for (std::size_t i = 0; i < parameters.size(); ++i) {
         float* second = second_[i].empty() ? nullptr : second_[i].data<float>();
 #if EBMKIT_WITH_CUDA
         if (ctx.backend() == Backend::Cuda) {
-            kernels::optimizer_step(params[i]->data<float>(), first_[i].data<float>(), second, grads[i]->data<float>(),
-                                    params[i]->numel(), s, ctx.stream());
+            kernels::optimizer_step(parameters[i].data<float>(), first_[i].data<float>(), second,
+                                    grads[i].data<float>(), parameters[i].numel(), s, ctx.stream());
             continue;
         }
 #endif
-        cpu::optimizer_step(params[i]->data<float>(), first_[i].data<float>(), second, grads[i]->data<float>(),
-                            params[i]->numel(), s);
+        cpu::optimizer_step(parameters[i].data<float>(), first_[i].data<float>(), second, grads[i].data<float>(),
+                            parameters[i].numel(), s);
     }
 }
 

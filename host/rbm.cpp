@@ -38,9 +38,11 @@ void Rbm::init_normal(std::uint64_t seed, float scale) {
         normal4(philox4x32_10(philox_counter(RngPurpose::ParamInit, 0, 0, static_cast<std::uint32_t>(i / 4)), key), n);
         for (std::size_t j = i; j < std::min(i + 4, w.size()); ++j) w[j] = scale * n[j - i];
     }
-    w_.copy_from(Tensor::from(w, w_.shape()));
-    b_.copy_from(Tensor::zeros(b_.shape()));
-    c_.copy_from(Tensor::zeros(c_.shape()));
+    const Tensor drawn = Tensor::from(w, w_.shape());
+    w_.copy_from(drawn);
+    const Tensor zero_b = Tensor::zeros(b_.shape()), zero_c = Tensor::zeros(c_.shape());
+    b_.copy_from(zero_b);
+    c_.copy_from(zero_c);
 }
 
 Rbm Rbm::zeros_like() const { return Rbm(visible(), hidden(), device()); }
@@ -75,6 +77,11 @@ void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmDevice& dev, float* v, fl
 void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
                       std::uint32_t first_step, Rbm& grad) {
     const std::int64_t n = data.dim(0), s = chains.dim(0), d = rbm.visible(), m = rbm.hidden();
+    // Every product's launch shape first: one that cannot launch throws before grad or
+    // the chains are written.
+    kernels::rbm_product_shape(n, m);
+    kernels::rbm_product_shape(s, m);
+    kernels::rbm_product_shape(s, d);
     const kernels::RbmDevice dev = detail::rbm_device(ctx, rbm);
     const std::size_t partial_floats =
         std::max({kernels::column_sum_partial_floats(n, d), kernels::column_sum_partial_floats(n, m),

@@ -29,7 +29,7 @@ void check_options(const RbmTrainOptions& o) {
     }
 }
 
-void momentum_update(Context& ctx, Tensor& param, Tensor& velocity, const Tensor& grad, float lr, float momentum,
+void momentum_update(Context& ctx, TensorView param, TensorView velocity, ConstTensorView grad, float lr, float momentum,
                      float decay) {
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {

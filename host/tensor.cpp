@@ -64,8 +64,20 @@ void BasicTensorView<T>::check_dtype(DType wanted) const {
                     to_string(dtype_) + " tensor");
     }
 }
+template <typename T>
+template <typename E>
+std::vector<E> BasicTensorView<T>::to_vector() const {
+    std::vector<E> out(static_cast<std::size_t>(numel()));
+    if (!out.empty()) copy_bytes(out.data(), Device::Host, data<E>(), device_, sizeof(E) * out.size());
+    return out;
+}
+
 template class BasicTensorView<void>;
 template class BasicTensorView<const void>;
+template std::vector<float> BasicTensorView<void>::to_vector<float>() const;
+template std::vector<std::int32_t> BasicTensorView<void>::to_vector<std::int32_t>() const;
+template std::vector<float> BasicTensorView<const void>::to_vector<float>() const;
+template std::vector<std::int32_t> BasicTensorView<const void>::to_vector<std::int32_t>() const;
 
 void Tensor::Deleter::operator()(void* p) const {
     if (device == Device::Host) std::free(p);
@@ -119,13 +131,15 @@ Tensor Tensor::to(Device device) const {
 
 void Tensor::copy_from(ConstTensorView source) { copy(source, view()); }
 
+Tensor Tensor::copy_of(ConstTensorView source, Device device) {
+    Tensor t(source.shape(), source.dtype(), device);
+    copy(source, t);
+    return t;
+}
+
 template <typename E>
 std::vector<E> Tensor::to_vector() const {
-    std::vector<E> out(static_cast<std::size_t>(numel()));
-    if (!out.empty()) {
-        copy_bytes(out.data(), Device::Host, view().data<E>(), device_, bytes());
-    }
-    return out;
+    return view().to_vector<E>();
 }
 template std::vector<float> Tensor::to_vector<float>() const;
 template std::vector<std::int32_t> Tensor::to_vector<std::int32_t>() const;

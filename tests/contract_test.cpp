@@ -1,9 +1,13 @@
-// The argument contract: every public call rejects a wrong shape, an empty tensor,
-// a wrong dtype or device, and a non-finite hyper-parameter with ebmkit::Error
-// naming the argument, and leaves every buffer as it was.
+// The argument contract, call by public call: every output and every piece of state a
+// call could write is poisoned first, the call is made with one bad argument (a wrong
+// shape, an empty tensor, a wrong dtype or device, an overlap, a non-finite or
+// out-of-range value), and it must throw ebmkit::Error naming the argument and leave
+// every poisoned byte as it was: every check runs before any write.
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <deque>
+#include <filesystem>
 #include <functional>
 
 #include "support.hpp"
@@ -11,12 +15,38 @@
 namespace ebmkit {
 namespace {
 
-// Runs call, expects Error whose message contains every fragment, and checks that
-// each watched tensor is bitwise unchanged.
-void expect_rejected(const std::function<void()>& call, std::vector<std::string> fragments,
-                     std::vector<const Tensor*> watched) {
-    std::vector<std::vector<float>> before;
-    for (const Tensor* t : watched) before.push_back(t->to_vector<float>());
+// A view through which the test may write memory the library hands out read-only
+// (an optimizer's state, a replay buffer), to poison it.
+TensorView writable(ConstTensorView v) {
+    return TensorView(const_cast<void*>(v.raw()), v.shape(), v.dtype(), v.device());
+}
+
+std::vector<unsigned char> bytes_of(ConstTensorView v) {
+    const Tensor host = Tensor::copy_of(v, Device::Host);
+    std::vector<unsigned char> out(host.bytes());
+    if (!out.empty()) std::memcpy(out.data(), host.view().raw(), out.size());
+    return out;
+}
+
+// float32: a NaN with payload 0x25a5a5; int32: 0xa5a5a5a5. Neither is a value a
+// correct write produces.
+void poison(TensorView v) {
+    Tensor host(v.shape(), v.dtype());
+    const std::uint32_t pattern = v.dtype() == DType::F32 ? 0x7fa5a5a5u : 0xa5a5a5a5u;
+    auto* words = static_cast<std::uint32_t*>(host.view().raw());
+    for (std::int64_t i = 0; i < host.numel(); ++i) words[i] = pattern;
+    copy(host, v);
+}
+
+// Poisons every watched view, runs call, expects an Error whose message holds every
+// fragment, and compares every watched byte afterwards.
+void expect_rejected(const std::function<void()>& call, const std::vector<std::string>& fragments,
+                     const std::vector<TensorView>& watched) {
+    std::vector<std::vector<unsigned char>> before;
+    for (const TensorView& t : watched) {
+        poison(t);
+        before.push_back(bytes_of(t));
+    }
     try {
         call();
         ADD_FAILURE() << "no Error thrown; expected one mentioning " << fragments.front();
@@ -24,100 +54,241 @@ void expect_rejected(const std::function<void()>& call, std::vector<std::string>
         for (const auto& f : fragments) EXPECT_NE(std::string(e.what()).find(f), std::string::npos) << e.what();
     }
     for (std::size_t i = 0; i < watched.size(); ++i) {
-        const auto after = watched[i]->to_vector<float>();
-        ASSERT_EQ(after.size(), before[i].size());
-        EXPECT_EQ(std::memcmp(after.data(), before[i].data(), after.size() * sizeof(float)), 0)
-            << "buffer " << i << " changed by a rejected call";
+        EXPECT_EQ(bytes_of(watched[i]), before[i]) << "watched view " << i << " changed by a rejected call ("
+                                                   << fragments.front() << ")";
     }
+}
+
+std::vector<TensorView> parameters_and(std::vector<TensorView> params, std::initializer_list<TensorView> more) {
+    params.insert(params.end(), more.begin(), more.end());
+    return params;
 }
 
 class Contract : public ::testing::Test {
 protected:
+    // Keeps a tensor alive to the end of the test, so a call's argument can be written
+    // in place (no view of a temporary exists).
+    Tensor& keep(Tensor t) { return kept_.emplace_back(std::move(t)); }
+    Tensor& filled(Shape shape, float value = 0.0f) { return keep(test::filled(shape, value)); }
+    Tensor& ints(std::vector<std::int32_t> values) {
+        const auto n = static_cast<std::int64_t>(values.size());
+        return keep(Tensor::from(values, {n}));
+    }
+
     Context ctx{Backend::Cpu, 1};
     std::mt19937_64 rng = test::fresh_rng();
+
+private:
+    std::deque<Tensor> kept_;
 };
 
-TEST_F(Contract, LogSumExpChecksShapesAndTypes) {
+TEST_F(Contract, LogSumExp) {
     Tensor x = test::uniform_tensor(rng, {4, 5}, -1, 1), out = test::filled({4}, 7.0f);
-    expect_rejected([&] { logsumexp(ctx, x, test::filled({3}, 0.0f)); }, {"logsumexp", "out", "[4]"}, {&x});
-    expect_rejected([&] { logsumexp(ctx, Tensor(), out); }, {"x", "empty"}, {&out});
-    expect_rejected([&] { logsumexp(ctx, test::filled({4, 5, 1}, 0.0f), out); }, {"x", "[4, 5, 1]"}, {&out});
-    expect_rejected([&] { logsumexp(ctx, x, Tensor::from(std::vector<std::int32_t>(4, 0), {4})); },
-                    {"out", "int32"}, {&x});
-    expect_rejected([&] { logsumexp(ctx, x, TensorView(x.data<float>(), {4}, DType::F32, Device::Host)); },
-                    {"overlap"}, {&x});
-    Tensor lse = test::filled({4}, 0.0f), dx = test::filled({4, 5}, 3.0f);
-    expect_rejected([&] { logsumexp_backward(ctx, x, lse, test::filled({5}, 1.0f), dx); }, {"dlse", "[4]"},
-                    {&dx, &lse});
-    expect_rejected([&] { logsumexp_backward(ctx, x, lse, lse, test::filled({4, 4}, 1.0f)); }, {"dx", "[4, 5]"},
-                    {&x, &lse});
+    Tensor lse = test::filled({4}, 0.0f), dlse = test::filled({4}, 1.0f), dx = test::filled({4, 5}, 3.0f);
+    expect_rejected([&] { logsumexp(ctx, x, filled({3})); }, {"logsumexp", "out", "[4]"}, {x, out});
+    expect_rejected([&] { logsumexp(ctx, keep(Tensor()), out); }, {"x", "empty"}, {out});
+    expect_rejected([&] { logsumexp(ctx, filled({4, 5, 1}), out); }, {"x", "[4, 5, 1]"}, {out});
+    expect_rejected([&] { logsumexp(ctx, x, ints({0, 0, 0, 0})); }, {"out", "int32"}, {x, out});
+    expect_rejected([&] { logsumexp(ctx, x, TensorView(x.data<float>(), {4}, DType::F32, Device::Host)); }, {"overlap"},
+                    {x});
+    expect_rejected([&] { logsumexp_backward(ctx, x, lse, filled({5}, 1.0f), dx); }, {"dlse", "[4]"}, {dx, lse, x});
+    expect_rejected([&] { logsumexp_backward(ctx, x, lse, dlse, filled({4, 4}, 1.0f)); }, {"dx", "[4, 5]"},
+                    {x, lse, dlse, dx});
 }
 
-TEST_F(Contract, MlpCallsCheckInputsLabelsAndGradients) {
+TEST_F(Contract, MlpCalls) {
     MlpEnergy model = test::random_mlp(rng, {3, 4, 2}, Activation::relu());
     Tensor x = test::uniform_tensor(rng, {5, 3}, -1, 1), e = test::filled({5}, 9.0f);
     Tensor grad = test::filled({5, 3}, 9.0f), logits = test::filled({5, 2}, 9.0f);
-    expect_rejected([&] { energy(ctx, model, test::filled({5, 4}, 0.0f), e); }, {"energy", "x", "[*, 3]"}, {&e});
-    expect_rejected([&] { mlp_logits(ctx, model, x, test::filled({5, 3}, 0.0f)); }, {"logits", "[5, 2]"}, {&x});
-    expect_rejected([&] { energy(ctx, model, x, Tensor::from(std::vector<std::int32_t>{0, 1, 2, 0, 1}, {5}), e); },
-                    {"labels[2]", "[0, 2)"}, {&e});
-    expect_rejected([&] { energy(ctx, model, x, test::filled({5}, 0.0f), e); }, {"labels", "int32"}, {&e});
-    expect_rejected([&] { energy_grad_x(ctx, model, x, test::filled({4, 3}, 0.0f)); }, {"grad", "[5, 3]"}, {&x});
-    expect_rejected([&] { energy_grad_x(ctx, model, x, x); }, {"overlap"}, {&x});
+    Tensor& labels = ints({0, 1, 1, 0, 1});
+    Tensor& bad_labels = ints({0, 1, 2, 0, 1});
+    const std::vector<TensorView> outputs = {e, grad, logits};
+    expect_rejected([&] { mlp_logits(ctx, model, x, filled({5, 3})); }, {"logits", "[5, 2]"}, {x, logits});
+    expect_rejected([&] { energy(ctx, model, filled({5, 4}), e); }, {"energy", "x", "[*, 3]"}, outputs);
+    expect_rejected([&] { energy(ctx, model, x, bad_labels, e); }, {"labels[2] = 2", "[0, 2)"}, outputs);
+    expect_rejected([&] { energy(ctx, model, x, filled({5}), e); }, {"labels", "int32"}, outputs);
+    expect_rejected([&] { energy_grad_x(ctx, model, x, filled({4, 3})); }, {"grad", "[5, 3]"}, outputs);
+    expect_rejected([&] { energy_grad_x(ctx, model, x, x); }, {"overlap"}, {x});
+    expect_rejected([&] { energy_grad_x(ctx, model, x, bad_labels, grad); }, {"labels[2]"}, outputs);
+    expect_rejected([&] { energy_and_grad_x(ctx, model, x, e, filled({5, 2})); }, {"grad", "[5, 3]"}, outputs);
+    expect_rejected([&] { energy_and_grad_x(ctx, model, x, labels, filled({4}), grad); }, {"energy", "[5]"}, outputs);
     MlpEnergy g = test::random_mlp(rng, {3, 5, 2}, Activation::relu());
-    const std::vector<const Tensor*> g_params{&g.weight(0), &g.weight(1), &g.bias(0), &g.bias(1)};
-    expect_rejected([&] { param_grad(ctx, model, x, logits, g); }, {"grad", "widths"}, g_params);
+    expect_rejected([&] { param_grad(ctx, model, x, logits, g); }, {"grad", "widths"},
+                    parameters_and(g.parameters(), {x, logits}));
     MlpEnergy g2 = model.zeros_like();
-    expect_rejected([&] { param_grad(ctx, model, x, test::filled({5, 3}, 0.0f), g2); }, {"dlogits", "[5, 2]"},
-                    {&g2.weight(0)});
+    expect_rejected([&] { param_grad(ctx, model, x, filled({5, 3}), g2); }, {"dlogits", "[5, 2]"}, g2.parameters());
+    expect_rejected([&] { param_grad(ctx, model, x, logits, model); }, {"grad must not be the model"},
+                    parameters_and(model.parameters(), {logits}));
     EXPECT_THROW(MlpEnergy({3}, Activation::relu()), Error);
     EXPECT_THROW(MlpEnergy({3, 0, 2}, Activation::relu()), Error);
     EXPECT_THROW(MlpEnergy({3, 2}, Activation::leaky_relu(NAN)), Error);
 }
 
-TEST_F(Contract, LangevinRejectsNonFiniteHyperParameters) {
+TEST_F(Contract, Langevin) {
     MlpEnergy model = test::random_mlp(rng, {3, 4, 2}, Activation::relu());
     Tensor x = test::uniform_tensor(rng, {5, 3}, -1, 1);
     for (float bad : {0.0f, -1.0f, NAN, INFINITY}) {
         LangevinParams p;
         p.alpha = bad;
-        expect_rejected([&] { langevin_step(ctx, model, x, p, 0); }, {"langevin", "params.alpha"}, {&x});
+        expect_rejected([&] { langevin_step(ctx, model, x, p, 0); }, {"langevin", "params.alpha"}, {x});
     }
     for (float bad : {-0.1f, NAN, INFINITY}) {
         LangevinParams p;
         p.sigma = bad;
-        expect_rejected([&] { langevin_chain(ctx, model, x, p, 0, 3); }, {"params.sigma"}, {&x});
+        expect_rejected([&] { langevin_chain(ctx, model, x, p, 0, 3); }, {"params.sigma"}, {x});
     }
     LangevinParams p;
     p.clamp = true;
     p.lo = 1.0f;
     p.hi = -1.0f;
-    expect_rejected([&] { langevin_chain(ctx, model, x, p, 0, 3); }, {"params.lo", "params.hi"}, {&x});
+    expect_rejected([&] { langevin_chain(ctx, model, x, p, 0, 3); }, {"params.lo", "params.hi"}, {x});
     p.lo = NAN;
-    expect_rejected([&] { langevin_chain(ctx, model, x, p, 0, 3); }, {"params.lo"}, {&x});
-    expect_rejected([&] { langevin_step(ctx, model, test::filled({5, 2}, 0.0f), LangevinParams{}, 0); },
-                    {"x", "[*, 3]"}, {});
+    expect_rejected([&] { langevin_chain(ctx, model, x, p, 0, 3); }, {"params.lo"}, {x});
+    LangevinParams mala;
+    mala.mala = true;
+    mala.sigma = 0.0f;
+    expect_rejected([&] { langevin_chain(ctx, model, x, mala, 0, 3); }, {"MALA"}, {x});
+    expect_rejected([&] { langevin_chain(ctx, model, x, ints({0, 1, 2, 0, 0}), LangevinParams{}, 0, 3); },
+                    {"labels[2]"}, {x});
+    expect_rejected([&] { langevin_step(ctx, model, filled({5, 2}), LangevinParams{}, 0); }, {"x", "[*, 3]"}, {});
 }
 
-TEST_F(Contract, RbmCallsCheckShapesAndK) {
+TEST_F(Contract, ReplayBufferAndSampler) {
+    ReplayBuffer buffer(ctx, 40, 3, -1.0f, 1.0f, 4);
+    const TensorView samples = writable(buffer.samples());
+    Tensor slots = test::filled({2}, 0.0f);
+    Tensor& classes = ints({0, 3});
+    expect_rejected([&] { buffer.draw(2, 0.0f, 0, slots, ints({0, 4})); }, {"row_classes[1] = 4"}, {samples, slots});
+    expect_rejected([&] { buffer.draw(2, 2.0f, 0, slots, classes); }, {"reinit"}, {samples, slots});
+    expect_rejected([&] { buffer.draw(2, 0.0f, 0, slots); }, {"needs one class per row"}, {samples, slots});
+    expect_rejected([&] { buffer.store(ints({3, 40}), filled({2, 3}), 0, classes); }, {"slots[1] = 40"}, {samples});
+    expect_rejected([&] { buffer.store(ints({3, 4}), filled({2, 4}), 0, classes); }, {"samples", "[2, 3]"}, {samples});
+    expect_rejected([&] { buffer.assign(filled({39, 3})); }, {"samples", "[40, 3]"}, {samples});
+    EXPECT_THROW(ReplayBuffer(ctx, 40, 3, 1.0f, -1.0f), Error);
+    EXPECT_THROW(ReplayBuffer(ctx, 40, 3, -1.0f, 1.0f, 7), Error);
+
+    MlpEnergy model = test::random_mlp(rng, {3, 4, 4}, Activation::elu());
+    SamplerOptions o;
+    o.buffer_size = 40;
+    o.classes = 4;
+    o.steps = 2;
+    LangevinSampler sampler(ctx, 3, o);
+    const TensorView held = writable(sampler.buffer()->samples());
+    expect_rejected([&] { sampler.sample(model, 2, {}, ints({0, 4})); }, {"labels[1] = 4"}, {held});
+    expect_rejected([&] { sampler.sample(model, 0); }, {"batch"}, {held});
+    MlpEnergy narrow = test::random_mlp(rng, {2, 4, 4}, Activation::elu());
+    expect_rejected([&] { sampler.draw_round(narrow, 2); }, {"input dimension"}, {held});
+    SampleRound round = sampler.draw_round(model, 2);
+    round.number = 5;
+    expect_rejected([&] { sampler.keep_round(round); }, {"keep_round", "round 5"}, {held});
+    EXPECT_EQ(sampler.rounds(), 0u);
+    o.reinit = 1.5f;
+    EXPECT_THROW(LangevinSampler(ctx, 3, o), Error);
+}
+
+TEST_F(Contract, RbmCalls) {
     Rbm rbm(6, 4);
     rbm.init_normal(3, 0.5f);
     Tensor v = test::filled({2, 6}, 1.0f), h = test::filled({2, 4}, 5.0f), f = test::filled({2}, 5.0f);
-    expect_rejected([&] { rbm_hidden_probs(ctx, rbm, v, test::filled({2, 5}, 0.0f)); }, {"ph", "[2, 4]"}, {&v});
-    expect_rejected([&] { rbm_visible_probs(ctx, rbm, test::filled({2, 6}, 0.0f), v); }, {"h", "[*, 4]"}, {&v});
-    expect_rejected([&] { gibbs_step(ctx, rbm, v, test::filled({3, 4}, 0.0f), 0); }, {"gibbs_step", "h"}, {&v});
-    expect_rejected([&] { free_energy(ctx, rbm, v, test::filled({3}, 0.0f)); }, {"free_energy", "f"}, {&v});
+    Tensor pl = test::filled({2}, 5.0f);
+    expect_rejected([&] { rbm_hidden_probs(ctx, rbm, v, filled({2, 5})); }, {"ph", "[2, 4]"}, {v, h});
+    expect_rejected([&] { rbm_visible_probs(ctx, rbm, filled({2, 6}), v); }, {"h", "[*, 4]"}, {v});
+    expect_rejected([&] { gibbs_step(ctx, rbm, v, filled({3, 4}), 0); }, {"gibbs_step", "h"}, {v});
+    expect_rejected([&] { gibbs_chain(ctx, rbm, v, h, 0, -1); }, {"k must be >= 0"}, {v, h});
+    expect_rejected([&] { free_energy(ctx, rbm, v, filled({3})); }, {"free_energy", "f"}, {v, f});
     Rbm grad = rbm.zeros_like();
-    grad.w().copy_from(test::filled({6, 4}, 2.0f));
     Tensor chains = v.clone();
-    expect_rejected([&] { cd_gradient(ctx, rbm, v, chains, 0, 0, grad); }, {"k must be >= 1"}, {&chains, &grad.w()});
+    expect_rejected([&] { cd_gradient(ctx, rbm, v, chains, 0, 0, grad); }, {"k must be >= 1"},
+                    parameters_and(grad.parameters(), {chains}));
     Rbm wrong(6, 5);
-    expect_rejected([&] { cd_gradient(ctx, rbm, v, chains, 1, 0, wrong); }, {"grad", "shape"}, {&chains});
-    expect_rejected([&] { cd_gradient(ctx, rbm, v, test::filled({3, 5}, 0.0f), 1, 0, grad); }, {"chains", "[*, 6]"},
-                    {&grad.w()});
+    expect_rejected([&] { cd_gradient(ctx, rbm, v, chains, 1, 0, wrong); }, {"grad", "shape"},
+                    parameters_and(wrong.parameters(), {chains}));
+    expect_rejected([&] { cd_gradient(ctx, rbm, v, filled({3, 5}), 1, 0, grad); }, {"chains", "[*, 6]"},
+                    grad.parameters());
+    expect_rejected([&] { cd_gradient(ctx, rbm, v, v, 1, 0, grad); }, {"overlap"}, grad.parameters());
+    expect_rejected([&] { pseudo_log_likelihood(ctx, rbm, v, filled({3})); }, {"out", "[2]"}, {v, pl});
+    expect_rejected([&] { log_partition_ais(ctx, rbm, filled({5}), AisOptions{}); }, {"base_visible_bias", "[6]"},
+                    rbm.parameters());
+    AisOptions no_runs;
+    no_runs.runs = 0;
+    expect_rejected([&] { log_partition_ais(ctx, rbm, filled({6}), no_runs); }, {"runs"}, rbm.parameters());
     expect_rejected([&] { log_partition_exact(ctx, Rbm(30, 26)); }, {"25"}, {});
     EXPECT_THROW(Rbm(0, 3), Error);
     EXPECT_THROW(rbm.init_normal(1, NAN), Error);
+}
+
+TEST_F(Contract, OptimizerStep) {
+    MlpEnergy model = test::random_mlp(rng, {3, 4, 2}, Activation::relu());
+    OptimizerOptions o;
+    o.kind = OptimizerKind::Adam;
+    Optimizer opt(model, o);
+    std::vector<TensorView> state;
+    for (const auto& [name, view] : opt.state()) state.push_back(writable(view));
+    const std::vector<TensorView> everything = parameters_and(model.parameters(), {});
+    std::vector<TensorView> watched = everything;
+    watched.insert(watched.end(), state.begin(), state.end());
+    MlpEnergy wide = test::random_mlp(rng, {3, 5, 2}, Activation::relu());
+    expect_rejected([&] { opt.step(ctx, model, wide); }, {"Optimizer::step", "widths"}, watched);
+    std::vector<TensorView> params = model.parameters();
+    std::vector<ConstTensorView> grads(params.begin(), params.end());
+    expect_rejected([&] { opt.step(ctx, params, grads); }, {"overlap"}, watched);
+    grads.pop_back();
+    expect_rejected([&] { opt.step(ctx, params, grads); }, {"3 gradients"}, watched);
+    expect_rejected([&] { opt.set_lr(-1.0f); }, {"lr"}, watched);
+    EXPECT_EQ(opt.options().lr, o.lr);
+    SafeTensors missing;
+    expect_rejected([&] { opt.load_state(missing, 3); }, {"optim.first.0"}, watched);
+    EXPECT_EQ(opt.steps(), 0);
+    o.beta1 = 1.0f;
+    EXPECT_THROW(Optimizer(model, o), Error);
+}
+
+TEST_F(Contract, Trainers) {
+    MlpEnergy model = test::random_mlp(rng, {4, 6, 3}, Activation::silu());
+    JemOptions o;
+    o.batch = 5;
+    o.sampler.steps = 2;
+    o.sampler.buffer_size = 30;
+    JemTrainer trainer(ctx, model, o);
+    std::vector<TensorView> state = model.parameters();
+    for (const auto& [name, view] : trainer.optimizer().state()) state.push_back(writable(view));
+    state.push_back(writable(trainer.sampler().buffer()->samples()));
+    Tensor x = test::uniform_tensor(rng, {5, 4}, -1, 1);
+    Tensor& labels = ints({0, 1, 2, 1, 0});
+    expect_rejected([&] { trainer.step(filled({5, 3}), labels); }, {"JemTrainer::step", "x"}, state);
+    expect_rejected([&] { trainer.step(x, ints({0, 1, 2, 1})); }, {"labels", "[5]"}, state);
+    expect_rejected([&] { trainer.step(x, ints({0, 1, 2, 3, 0})); }, {"labels[3] = 3"}, state);
+    MlpEnergy grad = model.zeros_like();
+    std::vector<TensorView> with_grad = parameters_and(grad.parameters(), {});
+    expect_rejected([&] { trainer.loss_and_gradient(x, ints({0, 1, 2, 3, 0}), x, grad); }, {"labels[3] = 3"},
+                    with_grad);
+    expect_rejected([&] { trainer.loss_and_gradient(x, labels, filled({2, 3}), grad); }, {"samples"}, with_grad);
+    Tensor images = test::uniform_tensor(rng, {12, 4}, -1, 1);
+    expect_rejected([&] { trainer.train_epoch(images, ints({0, 1, 2})); }, {"labels", "[12]"}, state);
+    expect_rejected([&] { trainer.train_epoch(filled({3, 4}), ints({0, 1, 2})); }, {"fewer images than one batch"},
+                    state);
+    expect_rejected([&] { trainer.evaluate(filled({3, 5}), ints({0, 1, 2})); }, {"images", "[*, 4]"}, state);
+    const std::string path = (std::filesystem::temp_directory_path() / "ebmkit-contract-rbm.safetensors").string();
+    CheckpointContents other;
+    Rbm not_a_jem(4, 3);
+    add_model(other, not_a_jem, "test");
+    other.metadata["format"] = "ebmkit-rbm";
+    other.write(path);
+    expect_rejected([&] { trainer.load(path); }, {"not an ebmkit JEM checkpoint"}, state);
+    std::filesystem::remove(path);
+    EXPECT_EQ(trainer.iterations(), 0);
+    EXPECT_EQ(trainer.sampler().rounds(), 0u);
+    o.batch = 0;
+    EXPECT_THROW(JemTrainer(ctx, model, o), Error);
+
+    Rbm rbm(4, 3);
+    rbm.init_normal(2, 0.1f);
+    RbmTrainOptions ro;
+    ro.batch = 2;
+    RbmTrainer rbm_trainer(ctx, rbm, ro);
+    expect_rejected([&] { rbm_trainer.train_epoch(filled({6, 5})); }, {"data", "[*, 4]"}, rbm.parameters());
+    ro.lr = NAN;
+    EXPECT_THROW(RbmTrainer(ctx, rbm, ro), Error);
 }
 
 // Every public operation, each tensor argument in turn replaced by an empty one.
@@ -130,30 +301,32 @@ TEST_F(Contract, EveryOperationRejectsEmptyTensorsByName) {
     MlpEnergy mg = model.zeros_like();
     Rbm rg = rbm.zeros_like();
     const Tensor e;  // empty
+    Tensor none;     // empty, for outputs
     const std::vector<std::pair<std::string, std::function<void()>>> calls = {
         {"x", [&] { logsumexp(ctx, e, rows); }},
-        {"out", [&] { logsumexp(ctx, lse2, Tensor()); }},
+        {"out", [&] { logsumexp(ctx, lse2, none); }},
         {"lse", [&] { logsumexp_backward(ctx, lse2, e, rows, logits); }},
         {"dlse", [&] { logsumexp_backward(ctx, lse2, rows, e, logits); }},
-        {"dx", [&] { logsumexp_backward(ctx, lse2, rows, rows, Tensor()); }},
+        {"dx", [&] { logsumexp_backward(ctx, lse2, rows, rows, none); }},
         {"x", [&] { mlp_logits(ctx, model, e, logits); }},
-        {"logits", [&] { mlp_logits(ctx, model, x, Tensor()); }},
-        {"energy", [&] { energy(ctx, model, x, Tensor()); }},
+        {"logits", [&] { mlp_logits(ctx, model, x, none); }},
+        {"energy", [&] { energy(ctx, model, x, none); }},
         {"labels", [&] { energy(ctx, model, x, e, rows); }},
-        {"grad", [&] { energy_grad_x(ctx, model, x, Tensor()); }},
+        {"grad", [&] { energy_grad_x(ctx, model, x, none); }},
         {"labels", [&] { energy_grad_x(ctx, model, x, e, grad); }},
         {"dlogits", [&] { param_grad(ctx, model, x, e, mg); }},
-        {"x", [&] { langevin_step(ctx, model, Tensor(), LangevinParams{}, 0); }},
+        {"x", [&] { langevin_step(ctx, model, none, LangevinParams{}, 0); }},
         {"v", [&] { rbm_hidden_probs(ctx, rbm, e, h); }},
-        {"ph", [&] { rbm_hidden_probs(ctx, rbm, x, Tensor()); }},
+        {"ph", [&] { rbm_hidden_probs(ctx, rbm, x, none); }},
         {"h", [&] { rbm_visible_probs(ctx, rbm, e, x); }},
-        {"h", [&] { gibbs_step(ctx, rbm, x, Tensor(), 0); }},
-        {"f", [&] { free_energy(ctx, rbm, x, Tensor()); }},
+        {"h", [&] { gibbs_step(ctx, rbm, x, none, 0); }},
+        {"f", [&] { free_energy(ctx, rbm, x, none); }},
         {"data", [&] { cd_gradient(ctx, rbm, e, x, 1, 0, rg); }},
-        {"chains", [&] { cd_gradient(ctx, rbm, x, Tensor(), 1, 0, rg); }},
+        {"chains", [&] { cd_gradient(ctx, rbm, x, none, 1, 0, rg); }},
     };
     for (const auto& [name, call] : calls) {
-        expect_rejected(call, {name + " must be", "empty"}, {&x, &rows, &logits, &grad, &h});
+        expect_rejected(call, {name + " must be", "empty"},
+                        parameters_and(mg.parameters(), {x, rows, logits, grad, h}));
     }
 }
 

@@ -73,7 +73,8 @@ TEST(JemGpu, IterationsFollowTheCpu) {
         MlpEnergy on_gpu = start.to(Device::Cuda), on_cpu = start.to(Device::Host);
         JemTrainer tg(gpu, on_gpu, o), tc(cpu, on_cpu, o);
         for (int i = 0; i < 3; ++i) {
-            const JemStepStats sg = tg.step(x.to(Device::Cuda), labels.to(Device::Cuda));
+            const Tensor dx = x.to(Device::Cuda), dlabels = labels.to(Device::Cuda);
+            const JemStepStats sg = tg.step(dx, dlabels);
             const JemStepStats sc = tc.step(x, labels);
             EXPECT_NEAR(sg.loss, sc.loss, 1e-4 * (1 + std::abs(sc.loss))) << "iteration " << i;
         }

@@ -158,7 +158,8 @@ TEST(SafeTensors, RoundTripsTensorsAndMetadata) {
 // JSON header padded with spaces to 8 bytes, then the data in header order.
 TEST(SafeTensors, FileLayoutIsTheSafetensorsFormat) {
     TempDir dir;
-    save_safetensors(dir.file("x"), {{"a", Tensor::from({1.5f, -2.0f}, {2})}});
+    const Tensor a = Tensor::from({1.5f, -2.0f}, {2});
+    save_safetensors(dir.file("x"), {{"a", a}});
     const auto bytes = read_bytes(dir.file("x"));
     std::uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = n << 8 | bytes[i];
@@ -175,7 +176,8 @@ TEST(SafeTensors, FileLayoutIsTheSafetensorsFormat) {
 
 TEST(SafeTensors, CorruptFilesAreRejected) {
     TempDir dir;
-    save_safetensors(dir.file("good"), {{"a", Tensor::from({1, 2, 3, 4}, {2, 2})}});
+    const Tensor a = Tensor::from({1, 2, 3, 4}, {2, 2});
+    save_safetensors(dir.file("good"), {{"a", a}});
     const auto good = read_bytes(dir.file("good"));
     auto rejects = [&](std::vector<unsigned char> bytes, const std::string& fragment) {
         write_bytes(dir.file("bad"), bytes);

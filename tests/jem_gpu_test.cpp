@@ -78,8 +78,8 @@ TEST_F(JemGpu, LossAndGradientFollowTheCpu) {
         gpu.set_mlp_path(path);
         MlpEnergy gpu_model = model.to(Device::Cuda), gpu_grad = gpu_model.zeros_like();
         JemTrainer on_gpu(gpu, gpu_model, o);
-        const JemStepStats got = on_gpu.loss_and_gradient(x.to(Device::Cuda), labels.to(Device::Cuda),
-                                                          samples.to(Device::Cuda), gpu_grad);
+        const Tensor dx = x.to(Device::Cuda), dlabels = labels.to(Device::Cuda), dsamples = samples.to(Device::Cuda);
+        const JemStepStats got = on_gpu.loss_and_gradient(dx, dlabels, dsamples, gpu_grad);
         const std::string what = to_string(path);
         EXPECT_NEAR(got.loss, want.loss, 1e-5 * (1 + std::abs(want.loss))) << what;
         EXPECT_NEAR(got.cross_entropy, want.cross_entropy, 1e-5 * (1 + want.cross_entropy)) << what;

@@ -51,7 +51,7 @@ TEST(Jem, GradientMatchesCentralDifferencesOfTheLoss) {
     EXPECT_NEAR(s.loss, loss({}), 1e-5 * (1 + std::abs(loss({}))));
     for (int l = 0; l < model.num_layers(); ++l) {
         for (bool bias : {false, true}) {
-            const Tensor& got = bias ? grad.bias(l) : grad.weight(l);
+            const ConstTensorView got = bias ? grad.bias(l) : grad.weight(l);
             const std::vector<double> ref = test::central_differences(model, l, bias, loss);
             EXPECT_LT(test::relative_error(got.to_vector<float>(), ref), 1e-5) << "layer " << l << " bias " << bias;
         }
@@ -195,12 +195,14 @@ TEST(Jem, StepWithABadLabelChangesNothing) {
     o.sampler.buffer_size = 30;
     JemTrainer trainer(ctx, model, o);
     const Tensor x = test::uniform_tensor(rng, {5, 4}, -1, 1);
-    trainer.step(x, Tensor::from(std::vector<std::int32_t>{0, 1, 2, 1, 0}, {5}));
+    const Tensor good = Tensor::from(std::vector<std::int32_t>{0, 1, 2, 1, 0}, {5});
+    trainer.step(x, good);
     const auto weights = model.weight(0).to_vector<float>();
     const auto buffer = trainer.sampler().buffer()->samples().to_vector<float>();
     for (std::int32_t bad : {3, -1}) {
         try {
-            trainer.step(x, Tensor::from(std::vector<std::int32_t>{0, 1, 2, bad, 0}, {5}));
+            const Tensor labels = Tensor::from(std::vector<std::int32_t>{0, 1, 2, bad, 0}, {5});
+            trainer.step(x, labels);
             ADD_FAILURE() << "label " << bad << " was taken";
         } catch (const Error& e) {
             EXPECT_NE(std::string(e.what()).find("labels[3] = " + std::to_string(bad)), std::string::npos) << e.what();

@@ -102,7 +102,8 @@ TEST_F(LangevinGpu, ConditionalChainsFollowTheCpu) {
     LangevinParams p = LangevinParams::with_temperature(0.01f, 1.0f);
     Tensor x = test::uniform_tensor(rng, {17, 20}, -1, 1);
     Tensor dx = x.to(Device::Cuda);
-    langevin_chain(gpu, model.to(Device::Cuda), dx, labels.to(Device::Cuda), p, 0, 10);
+    const Tensor dlabels = labels.to(Device::Cuda);
+    langevin_chain(gpu, model.to(Device::Cuda), dx, dlabels, p, 0, 10);
     langevin_chain(cpu, model, x, labels, p, 0, 10);
     EXPECT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), 1e-5);
 }

@@ -93,13 +93,15 @@ TEST(Langevin, ZeroNoiseFollowsTheNegativeGradient) {
 
 double energy_of(Context& ctx, const MlpEnergy& model, const std::vector<float>& row) {
     Tensor e({1});
-    energy(ctx, model, Tensor::from(row, {1, static_cast<std::int64_t>(row.size())}), e);
+    const Tensor x = Tensor::from(row, {1, static_cast<std::int64_t>(row.size())});
+    energy(ctx, model, x, e);
     return e.data<float>()[0];
 }
 
 std::vector<double> grad_of(Context& ctx, const MlpEnergy& model, const std::vector<float>& row) {
     Tensor g({1, static_cast<std::int64_t>(row.size())});
-    energy_grad_x(ctx, model, Tensor::from(row, {1, static_cast<std::int64_t>(row.size())}), g);
+    const Tensor x = Tensor::from(row, {1, static_cast<std::int64_t>(row.size())});
+    energy_grad_x(ctx, model, x, g);
     return {g.data<float>(), g.data<float>() + row.size()};
 }
 

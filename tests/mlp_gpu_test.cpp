@@ -60,6 +60,7 @@ void compare_all(Context& gpu, const MlpEnergy& model, const Tensor& x, std::mt1
     const Precision precision = gpu.precision();
     const bool fused = uses_fused_mlp(gpu, dmodel, n);
     const Tensor dx = x.to(Device::Cuda), dl = test::uniform_tensor(rng, {n, k}, -1, 1);
+    const Tensor ddl = dl.to(Device::Cuda);
     std::vector<std::int32_t> y(static_cast<std::size_t>(n));
     for (auto& v : y) v = static_cast<std::int32_t>(rng() % k);
     const Tensor labels = Tensor::from(y, {n}), dlabels = labels.to(Device::Cuda);
@@ -97,7 +98,7 @@ void compare_all(Context& gpu, const MlpEnergy& model, const Tensor& x, std::mt1
     // reference's deltas and activations (a_0 = x). The weight products run on cuBLAS
     // with its own rounding, hence at least DESIGN.md's tolerance in every path.
     MlpEnergy pg = dmodel.zeros_like();
-    param_grad(gpu, dmodel, dx, dl.to(Device::Cuda), pg);
+    param_grad(gpu, dmodel, dx, ddl, pg);
     const double product_limit =
         std::max(precision == Precision::Fp32 ? 1e-5 : precision == Precision::Tf32 ? 3e-3 : 2e-2,
                  tolerance(precision, fused, act, true));
@@ -119,10 +120,10 @@ void compare_all(Context& gpu, const MlpEnergy& model, const Tensor& x, std::mt1
             << "db layer " << l << " " << to_string(precision) << (fused ? " fused" : " unfused");
     }
     // Accumulating adds the same gradient again.
-    param_grad(gpu, dmodel, dx, dl.to(Device::Cuda), pg, true);
+    param_grad(gpu, dmodel, dx, ddl, pg, true);
     for (int l = 0; l < model.num_layers(); ++l) {
         MlpEnergy once = dmodel.zeros_like();
-        param_grad(gpu, dmodel, dx, dl.to(Device::Cuda), once);
+        param_grad(gpu, dmodel, dx, ddl, once);
         std::vector<double> twice;
         for (float v : once.weight(l).to_vector<float>()) twice.push_back(2.0 * v);
         EXPECT_LT(test::relative_error(pg.weight(l).to_vector<float>(), twice), 1e-6) << "accumulated dW layer " << l;
@@ -178,7 +179,8 @@ TEST(MlpGpuTiles, FusedPathTakesTheDocumentedShapes) {
     EXPECT_FALSE(uses_fused_mlp(gpu, model({784, 256, 256, 10}), 4096));
     gpu.set_mlp_path(MlpPath::Fused);
     Tensor e = test::poisoned({4}, Device::Cuda);
-    EXPECT_THROW(energy(gpu, wide, Tensor::zeros({4, 8}, DType::F32, Device::Cuda), e), Error);
+    const Tensor zeros = Tensor::zeros({4, 8}, DType::F32, Device::Cuda);
+    EXPECT_THROW(energy(gpu, wide, zeros, e), Error);
     for (float v : e.to_vector<float>()) EXPECT_TRUE(std::isnan(v));
 }
 

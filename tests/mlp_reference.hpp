@@ -392,7 +392,7 @@ inline double reference_energy(const MlpEnergy& model, const std::vector<double>
 // weights (bias = false) or biases, loss taking a ParamPerturbation.
 template <typename Loss>
 std::vector<double> central_differences(const MlpEnergy& model, int layer, bool bias, Loss loss, double h = 1e-6) {
-    const Tensor& param = bias ? model.bias(layer) : model.weight(layer);
+    const ConstTensorView param = bias ? model.bias(layer) : model.weight(layer);
     std::vector<double> out;
     for (std::int64_t i = 0; i < param.numel(); ++i) {
         out.push_back((loss(ParamPerturbation{layer, bias, i, h}) - loss(ParamPerturbation{layer, bias, i, -h})) / (2 * h));

@@ -102,7 +102,7 @@ TEST_P(MlpPerActivation, ParamGradMatchesCentralDifferences) {
     };
     for (int l = 0; l < model.num_layers(); ++l) {
         for (bool bias : {false, true}) {
-            const Tensor& got = bias ? grad.bias(l) : grad.weight(l);
+            const ConstTensorView got = bias ? grad.bias(l) : grad.weight(l);
             const std::vector<double> ref = test::central_differences(model, l, bias, loss);
             EXPECT_LT(test::relative_error(got.to_vector<float>(), ref), 1e-5) << "layer " << l << " bias " << bias;
         }

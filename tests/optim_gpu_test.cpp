@@ -30,8 +30,8 @@ TEST(OptimizerGpu, EveryElementFollowsTheRuleInDouble) {
         // Per parameter tensor: value, first and second moments in double.
         std::vector<std::vector<double>> p, m, v;
         for (int l = 0; l < start.num_layers(); ++l) {
-            for (const Tensor* t : {&start.weight(l), &start.bias(l)}) {
-                const std::vector<float> host = t->to_vector<float>();
+            for (const ConstTensorView& t : {ConstTensorView(start.weight(l)), ConstTensorView(start.bias(l))}) {
+                const std::vector<float> host = t.to_vector<float>();
                 p.emplace_back(host.begin(), host.end());
                 m.emplace_back(host.size(), 0.0);
                 v.emplace_back(host.size(), 0.0);
@@ -45,8 +45,8 @@ TEST(OptimizerGpu, EveryElementFollowsTheRuleInDouble) {
                                         static_cast<float>(1.0 - std::pow(double(o.beta2), t))};
             std::size_t k = 0;
             for (int l = 0; l < start.num_layers(); ++l) {
-                for (const Tensor* gt : {&g.weight(l), &g.bias(l)}) {
-                    const std::vector<float> grad = gt->to_vector<float>();
+                for (const ConstTensorView& gt : {ConstTensorView(g.weight(l)), ConstTensorView(g.bias(l))}) {
+                    const std::vector<float> grad = gt.to_vector<float>();
                     for (std::size_t i = 0; i < grad.size(); ++i) test::reference_optimizer_step(kind, p[k][i], m[k][i], v[k][i], grad[i], s);
                     ++k;
                 }
@@ -54,8 +54,8 @@ TEST(OptimizerGpu, EveryElementFollowsTheRuleInDouble) {
         }
         std::size_t k = 0;
         for (int l = 0; l < device.num_layers(); ++l) {
-            for (const Tensor* t : {&device.weight(l), &device.bias(l)}) {
-                const std::vector<float> got = t->to_vector<float>();
+            for (const ConstTensorView& t : {ConstTensorView(device.weight(l)), ConstTensorView(device.bias(l))}) {
+                const std::vector<float> got = t.to_vector<float>();
                 for (std::size_t i = 0; i < got.size(); ++i) {
                     ASSERT_NEAR(got[i], p[k][i], 1e-6 * (1 + std::abs(p[k][i])))
                         << to_string(kind) << " layer " << l << " tensor " << k << " element " << i;

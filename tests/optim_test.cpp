@@ -50,8 +50,8 @@ TEST_P(Optimizers, ThreeStepsMatchTheRuleInDouble) {
     auto flat = [](const MlpEnergy& m) {
         std::vector<float> out;
         for (int l = 0; l < m.num_layers(); ++l) {
-            for (const Tensor* t : {&m.weight(l), &m.bias(l)}) {
-                const auto v = t->to_vector<float>();
+            for (const ConstTensorView& t : {ConstTensorView(m.weight(l)), ConstTensorView(m.bias(l))}) {
+                const auto v = t.to_vector<float>();
                 out.insert(out.end(), v.begin(), v.end());
             }
         }

@@ -19,7 +19,8 @@ TEST(RbmStatistics, AisMatchesExactLogPartition) {
     AisOptions options;
     options.runs = 64;
     options.betas = linear_ais_schedule(2000);
-    const AisResult r = log_partition_ais(ctx, rbm, base_rate_bias(data), options);
+    const Tensor base = base_rate_bias(data);
+    const AisResult r = log_partition_ais(ctx, rbm, base, options);
     EXPECT_NEAR(r.log_z, exact, 0.1);
     EXPECT_LE(r.log_z_low, r.log_z);
     EXPECT_GE(r.log_z_high, r.log_z);
@@ -57,7 +58,8 @@ TEST(Rbm, AisRejectsBadSchedules) {
     o.betas = {};
     o.runs = 0;
     EXPECT_THROW(log_partition_ais(ctx, rbm, base, o), Error);
-    EXPECT_THROW(log_partition_ais(ctx, rbm, Tensor::zeros({4}), AisOptions{}), Error);
+    const Tensor short_base = Tensor::zeros({4});
+    EXPECT_THROW(log_partition_ais(ctx, rbm, short_base, AisOptions{}), Error);
     EXPECT_THROW(linear_ais_schedule(0), Error);
     const auto s = standard_ais_schedule();
     EXPECT_EQ(s.size(), 14501u);

@@ -43,9 +43,10 @@ TEST_F(RbmGpu, ConditionalsAndFreeEnergyMatchCpu) {
             const Tensor v = test::random_bits(rng, n, d), h = test::random_bits(rng, n, m);
             Tensor ph = test::poisoned({n, m}, Device::Cuda), pv = test::poisoned({n, d}, Device::Cuda);
             Tensor f = test::poisoned({n}, Device::Cuda);
-            rbm_hidden_probs(gpu, drbm, v.to(Device::Cuda), ph);
-            rbm_visible_probs(gpu, drbm, h.to(Device::Cuda), pv);
-            free_energy(gpu, drbm, v.to(Device::Cuda), f);
+            const Tensor dv = v.to(Device::Cuda), dh = h.to(Device::Cuda);
+            rbm_hidden_probs(gpu, drbm, dv, ph);
+            rbm_visible_probs(gpu, drbm, dh, pv);
+            free_energy(gpu, drbm, dv, f);
             Tensor ph_ref({n, m}), pv_ref({n, d}), f_ref({n});
             rbm_hidden_probs(cpu, rbm, v, ph_ref);
             rbm_visible_probs(cpu, rbm, h, pv_ref);
@@ -62,6 +63,22 @@ TEST_F(RbmGpu, ConditionalsAndFreeEnergyMatchCpu) {
 // The on-chip chain kernel draws what k launches of gibbs_step draw (Fp32: the same
 // products in the same order, so bit for bit), for chain counts that pick 16-, 32-
 // and 64-chain tiles and a shape too large to stay on chip.
+// More chains than one product launch covers (65,535 row tiles of 64): rejected
+// before the data statistics are written into grad or a chain moves.
+TEST_F(RbmGpu, CdGradientRejectsAnUnlaunchableChainCountBeforeWriting) {
+    Context gpu(Backend::Cuda, 1);
+    const Rbm rbm = Rbm(2, 2).to(Device::Cuda);
+    Rbm grad = rbm.zeros_like();
+    const Tensor data = test::filled({4, 2}, 1.0f, Device::Cuda);
+    Tensor chains = test::poisoned({std::int64_t{65535} * 64 + 1, 2}, Device::Cuda);
+    const Tensor poison = test::poisoned({2, 2}, Device::Host);
+    grad.w().copy_from(poison);
+    const auto chains_before = chains.to_vector<float>();
+    EXPECT_THROW(cd_gradient(gpu, rbm, data, chains, 1, 0, grad), Error);
+    EXPECT_TRUE(test::same_bytes(grad.w().to_vector<float>(), poison.to_vector<float>()));
+    EXPECT_TRUE(test::same_bytes(chains.to_vector<float>(), chains_before));
+}
+
 TEST_F(RbmGpu, GibbsChainEqualsRepeatedSteps) {
     auto rng = test::fresh_rng();
     Context gpu(Backend::Cuda, rng());
@@ -106,7 +123,8 @@ TEST_F(RbmGpu, CdGradientMatchesCpu) {
     Tensor dchains = chains.to(Device::Cuda);
     Rbm grad = rbm.zeros_like(), dgrad = rbm.to(Device::Cuda).zeros_like();
     cd_gradient(cpu, rbm, data, chains, 1, 5, grad);
-    cd_gradient(gpu, rbm.to(Device::Cuda), data.to(Device::Cuda), dchains, 1, 5, dgrad);
+    const Tensor ddata = data.to(Device::Cuda);
+    cd_gradient(gpu, rbm.to(Device::Cuda), ddata, dchains, 1, 5, dgrad);
     ASSERT_LE(mismatch_fraction(dchains.to_vector<float>(), chains.to_vector<float>()), 0.0)
         << "chains diverged: a uniform fell within rounding of its probability (rerun with another seed)";
     EXPECT_LT(test::relative_error(dgrad.w().to_vector<float>(), grad.w().to_vector<float>()), 1e-5);
@@ -179,7 +197,8 @@ TEST_F(RbmGpu, AisMatchesExactAndTheCpuRuns) {
     AisOptions options;
     options.runs = 64;
     options.betas = linear_ais_schedule(2000);
-    const AisResult g = log_partition_ais(gpu, rbm.to(Device::Cuda), base.to(Device::Cuda), options);
+    const Tensor dbase = base.to(Device::Cuda);
+    const AisResult g = log_partition_ais(gpu, rbm.to(Device::Cuda), dbase, options);
     const AisResult c = log_partition_ais(cpu, rbm, base, options);
     EXPECT_NEAR(g.log_z, log_partition_exact(cpu, rbm), 0.1);
     // Same keys, same samples (up to a rare rounding flip): the log weights agree closely.
@@ -216,7 +235,8 @@ TEST_F(RbmGpu, PseudoLikelihoodOnACudaContext) {
         Rbm rbm = test::random_rbm(rng, d, m, 0.1f);
         const Tensor v = test::random_bits(rng, n, d);
         Tensor out = test::poisoned({n}, Device::Cuda), ref({n});
-        pseudo_log_likelihood(gpu, rbm.to(Device::Cuda), v.to(Device::Cuda), out);
+        const Tensor dv = v.to(Device::Cuda);
+        pseudo_log_likelihood(gpu, rbm.to(Device::Cuda), dv, out);
         pseudo_log_likelihood(cpu, rbm, v, ref);
         EXPECT_LT(test::relative_error(out.to_vector<float>(), ref.to_vector<float>()), 1e-6) << n << "x" << d << "x" << m;
     }

@@ -71,7 +71,8 @@ TEST(Rbm, FreeEnergyGivesExactLogProbability) {
     std::vector<unsigned> all(32);
     for (unsigned v = 0; v < 32; ++v) all[v] = v;
     Tensor f = test::poisoned({32});
-    free_energy(ctx, rbm, visible_batch(all, 5), f);
+    const Tensor batch = visible_batch(all, 5);
+    free_energy(ctx, rbm, batch, f);
     const double log_z = log_partition_exact(ctx, rbm);
     std::vector<double> got, ref;
     for (unsigned v = 0; v < 32; ++v) {

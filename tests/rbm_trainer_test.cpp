@@ -36,7 +36,7 @@ TEST(RbmTrainer, OneUpdateIsLearningRateTimesCdGradient) {
     Rbm grad = rbm.zeros_like();
     Tensor chains = data.clone();
     cd_gradient(ctx, rbm, data, chains, 2, 0, grad);
-    auto expect_moved = [&](const Tensor& before, const Tensor& after, const Tensor& g) {
+    auto expect_moved = [&](ConstTensorView before, ConstTensorView after, ConstTensorView g) {
         const auto b = before.to_vector<float>(), a = after.to_vector<float>(), d = g.to_vector<float>();
         for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i] + 0.1f * d[i], 1e-6);
     };

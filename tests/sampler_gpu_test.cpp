@@ -33,7 +33,8 @@ TEST_F(SamplerGpu, ReplayBufferFollowsTheCpuBitForBit) {
             ASSERT_EQ(gpu_slots.to_vector<std::int32_t>(), cpu_slots.to_vector<std::int32_t>());
             ASSERT_EQ(a.to_vector<float>(), b.to_vector<float>());
             const Tensor marks = test::uniform_tensor(rng, {300, 7}, -1, 1);
-            on_gpu.store(gpu_slots, marks.to(Device::Cuda), round, classes > 1 ? ConstTensorView(device_classes) : ConstTensorView());
+            const Tensor device_marks = marks.to(Device::Cuda);
+            on_gpu.store(gpu_slots, device_marks, round, classes > 1 ? ConstTensorView(device_classes) : ConstTensorView());
             on_cpu.store(cpu_slots, marks, round, classes > 1 ? ConstTensorView(row_classes) : ConstTensorView());
             ASSERT_EQ(on_gpu.samples().to_vector<float>(), on_cpu.samples().to_vector<float>()) << "round " << round;
         }

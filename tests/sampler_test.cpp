@@ -50,8 +50,10 @@ TEST(ReplayBuffer, DrawsKeyedSlotsAndReinitialisesAFraction) {
     for (auto s : values(slots)) EXPECT_EQ(buffer.samples().data<float>()[s * 3], 0.25f);
     EXPECT_THROW(ReplayBuffer(ctx, 0, 3, -1, 1), Error);
     EXPECT_THROW(buffer.draw(5, 1.5f, 0, slots), Error);
-    EXPECT_THROW(buffer.store(Tensor::from(std::vector<std::int32_t>{1000}, {1}), test::filled({1, 3}, 0.0f), 0), Error);
-    EXPECT_THROW(buffer.store(Tensor::from(std::vector<std::int32_t>{-2}, {1}), test::filled({1, 3}, 0.0f), 0), Error);
+    const Tensor beyond = Tensor::from(std::vector<std::int32_t>{1000}, {1}), below = Tensor::from(std::vector<std::int32_t>{-2}, {1});
+    const Tensor one_row = test::filled({1, 3}, 0.0f);
+    EXPECT_THROW(buffer.store(beyond, one_row, 0), Error);
+    EXPECT_THROW(buffer.store(below, one_row, 0), Error);
 }
 
 // Of two rows of a round bound for one slot, the later one stays (the device's store
@@ -89,7 +91,8 @@ TEST(ReplayBuffer, ClassSegmentsKeepTheirOwnSamples) {
     // Every row, fresh ones included, returns to its own segment.
     std::vector<float> marks(200 * 3);
     for (std::size_t b = 0; b < 200; ++b) std::fill_n(marks.begin() + 3 * b, 3, 10.0f + classes[b]);
-    buffer.store(slots, Tensor::from(marks, {200, 3}), 0, row_classes);
+    const Tensor marked = Tensor::from(marks, {200, 3});
+    buffer.store(slots, marked, 0, row_classes);
     const auto all = buffer.samples().to_vector<float>();
     int found = 0;
     for (std::int64_t slot = 0; slot < 1000; ++slot) {
@@ -100,7 +103,8 @@ TEST(ReplayBuffer, ClassSegmentsKeepTheirOwnSamples) {
     }
     EXPECT_GT(found, 150);  // a few rows share a slot
     EXPECT_THROW(buffer.draw(5, 0.0f, 1, slots), Error);  // classes missing
-    EXPECT_THROW(buffer.draw(2, 0.0f, 1, slots, Tensor::from(std::vector<std::int32_t>{0, 4}, {2})),
+    const Tensor class_four = Tensor::from(std::vector<std::int32_t>{0, 4}, {2});
+    EXPECT_THROW(buffer.draw(2, 0.0f, 1, slots, class_four),
                  Error);                                          // class out of range
     EXPECT_THROW(ReplayBuffer(ctx, 1000, 3, -1.0f, 1.0f, 7), Error);  // 7 does not divide 1000
 }
@@ -136,7 +140,8 @@ TEST(LangevinSampler, ClassConditionalSamplerDrawsClassesOrTakesLabelsAndKeepsCl
     const auto a = before.to_vector<float>(), b = sampler.buffer()->samples().to_vector<float>();
     for (std::size_t i = 0; i < 20 * 4; ++i) EXPECT_EQ(a[i], b[i]) << i;
     EXPECT_NE(std::vector<float>(a.begin() + 80, a.end()), std::vector<float>(b.begin() + 80, b.end()));
-    EXPECT_THROW(sampler.sample(model, 6, {}, Tensor::from(std::vector<std::int32_t>{0, 1, 2, 3, 0, 0}, {6})), Error);
+    const Tensor label_three = Tensor::from(std::vector<std::int32_t>{0, 1, 2, 3, 0, 0}, {6});
+    EXPECT_THROW(sampler.sample(model, 6, {}, label_three), Error);
     MlpEnergy two_outputs = test::random_mlp(rng, {4, 8, 2}, Activation::elu());
     EXPECT_THROW(sampler.sample(two_outputs, 6), Error);  // 3 classes, 2 outputs
 }

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <limits>
 #include <random>
 #include <string>
@@ -40,6 +41,11 @@ inline Tensor uniform_tensor(std::mt19937_64& rng, Shape shape, float lo, float 
 
 inline Tensor filled(Shape shape, float value, Device device = Device::Host) {
     return Tensor::from(std::vector<float>(static_cast<std::size_t>(shape.numel()), value), shape).to(device);
+}
+
+// Bit-for-bit equality, NaN payloads included (poisoned values compare equal to themselves).
+inline bool same_bytes(const std::vector<float>& a, const std::vector<float>& b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0);
 }
 
 inline Tensor poisoned(Shape shape, Device device = Device::Host) {

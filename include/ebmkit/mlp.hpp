@@ -48,10 +48,15 @@ public:
     int num_layers() const { return static_cast<int>(weights_.size()); }
     std::int64_t input_dim() const { return widths_.front(); }
     std::int64_t num_outputs() const { return widths_.back(); }
-    Tensor& weight(int layer) { return weights_.at(layer); }
-    const Tensor& weight(int layer) const { return weights_.at(layer); }
-    Tensor& bias(int layer) { return biases_.at(layer); }
-    const Tensor& bias(int layer) const { return biases_.at(layer); }
+    // Views of the parameters: their values can change, their shapes and device cannot.
+    TensorView weight(int layer) { return weights_.at(layer); }
+    ConstTensorView weight(int layer) const { return weights_.at(layer); }
+    TensorView bias(int layer) { return biases_.at(layer); }
+    ConstTensorView bias(int layer) const { return biases_.at(layer); }
+    // Every parameter in one order (weight 0, bias 0, weight 1, ...), as optimizers and
+    // checkpoints take them.
+    std::vector<TensorView> parameters();
+    std::vector<ConstTensorView> parameters() const;
 
 private:
     std::vector<std::int64_t> widths_;

@@ -4,7 +4,9 @@
 //           p -= lr (m / (1 - b1^t)) / (sqrt(v / (1 - b2^t)) + eps)
 //   Adamax: g += wd p;  m = b1 m + (1 - b1) g;  u = max(b2 u, |g| + eps);
 //           p -= lr / (1 - b1^t) m / u
-// The state lives on the model's device; a step is one fused kernel per parameter tensor.
+// The state lives on the parameters' device; a step is one fused kernel per parameter
+// tensor. (CD's momentum ascent, the RBM trainer's rule, is the family's other rule:
+// kernels/optim.cu.)
 #pragma once
 
 #include <cstdint>
@@ -30,22 +32,27 @@ struct OptimizerOptions {
     float weight_decay = 0.0f;
 };
 
+// Over any list of parameter views (a model's parameters(), in their order), each
+// with a gradient view of the same shape.
 class Optimizer {
 public:
-    Optimizer(const MlpEnergy& model, const OptimizerOptions& options);
-    // One update of model from grad (same shapes and device as the model).
+    // State (zeros) for each parameter, on the parameter's device.
+    Optimizer(const std::vector<ConstTensorView>& parameters, const OptimizerOptions& options);
+    Optimizer(const MlpEnergy& model, const OptimizerOptions& options) : Optimizer(model.parameters(), options) {}
+    // One update of every parameter from its gradient (same shapes, on ctx's device).
+    void step(Context& ctx, const std::vector<TensorView>& parameters, const std::vector<ConstTensorView>& grads);
     void step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad);
     std::int64_t steps() const { return steps_; }
     const OptimizerOptions& options() const { return options_; }
     void set_lr(float lr);
 
-    // The state as named tensors ("optim.m.3", ...) plus the step count, for checkpoints.
+    // The state as named tensors ("optim.first.3", ...) plus the step count, for checkpoints.
     std::vector<std::pair<std::string, ConstTensorView>> state() const;
     void load_state(const SafeTensors& file, std::int64_t steps);
 
 private:
     OptimizerOptions options_;
-    std::vector<Tensor> first_, second_;  // per parameter tensor: weights then biases of each layer
+    std::vector<Tensor> first_, second_;  // per parameter
     std::int64_t steps_ = 0;
 };
 

@@ -25,12 +25,16 @@ public:
     std::int64_t visible() const { return w_.dim(0); }
     std::int64_t hidden() const { return w_.dim(1); }
     Device device() const { return w_.device(); }
-    Tensor& w() { return w_; }
-    const Tensor& w() const { return w_; }
-    Tensor& b() { return b_; }
-    const Tensor& b() const { return b_; }
-    Tensor& c() { return c_; }
-    const Tensor& c() const { return c_; }
+    // Views of the parameters: their values can change, their shapes and device cannot.
+    TensorView w() { return w_; }
+    ConstTensorView w() const { return w_; }
+    TensorView b() { return b_; }
+    ConstTensorView b() const { return b_; }
+    TensorView c() { return c_; }
+    ConstTensorView c() const { return c_; }
+    // W, b, c, as optimizers take them.
+    std::vector<TensorView> parameters() { return {w(), b(), c()}; }
+    std::vector<ConstTensorView> parameters() const { return {w(), b(), c()}; }
 
 private:
     Tensor w_, b_, c_;

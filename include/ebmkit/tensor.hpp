@@ -44,7 +44,18 @@ struct DTypeOf<float> { static constexpr DType value = DType::F32; };
 template <>
 struct DTypeOf<std::int32_t> { static constexpr DType value = DType::I32; };
 
-// A typed-erased view. T is void (mutable) or const void (read-only).
+template <typename T>
+class BasicTensorView;
+class Tensor;
+using TensorView = BasicTensorView<void>;
+using ConstTensorView = BasicTensorView<const void>;
+
+// Copy between any two views of equal shape and dtype (host<->device included).
+void copy(ConstTensorView source, TensorView destination);
+
+// A typed-erased view. T is void (mutable) or const void (read-only). A view never
+// owns: models hand out views of their parameters, so a caller can change values but
+// not a parameter's shape or device.
 template <typename T>
 class BasicTensorView {
 public:
@@ -71,6 +82,17 @@ public:
         check_dtype(DTypeOf<std::remove_const_t<E>>::value);
         return static_cast<std::conditional_t<std::is_const_v<T>, const E*, E*>>(data_);
     }
+    // A host copy of the elements.
+    template <typename E>
+    std::vector<E> to_vector() const;
+    // Overwrites the viewed elements (a mutable view only) with source's: same shape and dtype, any devices.
+    template <typename U = T, typename = std::enable_if_t<!std::is_const_v<U>>>
+    void copy_from(BasicTensorView<const void> source) const {
+        copy(source, *this);
+    }
+    // The same from a tensor, a temporary one included (it lives through the call).
+    template <typename U = T, typename = std::enable_if_t<!std::is_const_v<U>>>
+    void copy_from(const Tensor& source) const;
 
 private:
     void check_dtype(DType wanted) const;
@@ -79,9 +101,6 @@ private:
     DType dtype_ = DType::F32;
     Device device_ = Device::Host;
 };
-
-using TensorView = BasicTensorView<void>;
-using ConstTensorView = BasicTensorView<const void>;
 
 class Tensor {
 public:
@@ -104,13 +123,23 @@ public:
     Tensor clone() const;                       // same device
     Tensor to(Device device) const;             // copy to device (a copy even if already there)
     void copy_from(ConstTensorView source);     // same shape and dtype, any devices
+    void copy_from(const Tensor& source) { copy_from(source.view()); }  // a temporary included
     template <typename E>
     std::vector<E> to_vector() const;           // host copy of the elements
 
-    TensorView view() { return {data_.get(), shape_, dtype_, device_}; }
-    ConstTensorView view() const { return {data_.get(), shape_, dtype_, device_}; }
-    operator TensorView() { return view(); }
-    operator ConstTensorView() const { return view(); }
+    // A new tensor on device holding a copy of the view's elements.
+    static Tensor copy_of(ConstTensorView source, Device device);
+
+    // Views of a tensor that outlives them. A temporary has none: a view of it would
+    // dangle once the full expression ends (name the tensor first).
+    TensorView view() & { return {data_.get(), shape_, dtype_, device_}; }
+    ConstTensorView view() const& { return {data_.get(), shape_, dtype_, device_}; }
+    TensorView view() && = delete;
+    ConstTensorView view() const&& = delete;
+    operator TensorView() & { return view(); }
+    operator ConstTensorView() const& { return view(); }
+    operator TensorView() && = delete;
+    operator ConstTensorView() const&& = delete;
 
     template <typename E>
     E* data() { return view().data<E>(); }
@@ -137,7 +166,10 @@ private:
     Device device_ = Device::Host;
 };
 
-// Copy between any two views of equal shape and dtype (host<->device included).
-void copy(ConstTensorView source, TensorView destination);
+template <typename T>
+template <typename U, typename>
+void BasicTensorView<T>::copy_from(const Tensor& source) const {
+    copy(source.view(), *this);
+}
 
 }  // namespace ebmkit

@@ -45,7 +45,8 @@ double mean_pseudo_likelihood(Context& ctx, const Rbm& rbm, const Tensor& v, std
     Tensor head({rows, v.dim(1)});
     copy(ConstTensorView(v.data<float>(), {rows, v.dim(1)}, DType::F32, Device::Host), head);
     Tensor pl({rows}, DType::F32, ctx.device());
-    pseudo_log_likelihood(ctx, rbm, head.to(ctx.device()), pl);
+    const Tensor rows_on_device = head.to(ctx.device());
+    pseudo_log_likelihood(ctx, rbm, rows_on_device, pl);
     const auto values = pl.to_vector<float>();
     return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(rows);
 }
@@ -153,7 +154,8 @@ int rbm_eval(const std::vector<std::string>& argv) {
     } else {
         const Tensor train = binarized(load_fashion_mnist(dir, "train"), how, seed, 0);
         Progress bar("ais");
-        const AisResult r = log_partition_ais(ctx, rbm, base_rate_bias(train).to(ctx.device()), ais);
+        const Tensor base_rate = base_rate_bias(train).to(ctx.device());
+        const AisResult r = log_partition_ais(ctx, rbm, base_rate, ais);
         log_z = r.log_z, low = r.log_z_low, high = r.log_z_high;
         char line[160];
         std::snprintf(line, sizeof line, "log Z = %.3f (+3 std %.3f, -3 std %.3f), %lld runs, %zu betas", log_z,
@@ -161,7 +163,8 @@ int rbm_eval(const std::vector<std::string>& argv) {
         bar.finish(line);
     }
     Tensor f({test.dim(0)}, DType::F32, ctx.device());
-    free_energy(ctx, rbm, test.to(ctx.device()), f);
+    const Tensor test_on_device = test.to(ctx.device());
+    free_energy(ctx, rbm, test_on_device, f);
     const auto fv = f.to_vector<float>();
     const double mean_neg_f = -std::accumulate(fv.begin(), fv.end(), 0.0) / static_cast<double>(fv.size());
     const double ll = mean_neg_f - log_z;
