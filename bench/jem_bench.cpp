@@ -11,7 +11,7 @@ Record run_jem(Setting& s, std::int64_t batch, int reps) {
     Context& ctx = s.ctx;
     const std::vector<std::int64_t> widths = {784, 256, 256, 10};
     MlpEnergy model = bench_model(ctx, widths);
-    JemOptions o;
+    JemTrainOptions o;
     o.batch = batch;
     JemTrainer trainer(ctx, model, o);
     const Tensor x = bench_input(ctx, batch, 784);

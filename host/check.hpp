@@ -42,7 +42,7 @@ void check_input(const char* op, const Context& ctx, const MlpEnergy& model, Con
 void check_labels(const char* op, const Context& ctx, const MlpEnergy& model, ConstTensorView labels, std::int64_t rows);
 
 // The rbm lives where ctx computes. (host/rbm.cpp)
-void check_rbm_device(const char* op, const Context& ctx, const Rbm& rbm);
+void check_model(const char* op, const Context& ctx, const Rbm& rbm);
 
 [[noreturn]] void fail(const std::string& message);
 

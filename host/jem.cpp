@@ -26,7 +26,7 @@ struct JemTrainer::Snapshot {
 
 namespace {
 
-SamplerOptions sampler_options(const JemOptions& options, const MlpEnergy& model) {
+SamplerOptions sampler_options(const JemTrainOptions& options, const MlpEnergy& model) {
     SamplerOptions o = options.sampler;
     if (options.class_conditional) o.classes = model.num_outputs();
     return o;
@@ -34,7 +34,7 @@ SamplerOptions sampler_options(const JemOptions& options, const MlpEnergy& model
 
 }  // namespace
 
-JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemOptions& options)
+JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemTrainOptions& options)
     : ctx_(ctx), model_(model), options_(options), optimizer_(model, options.optimizer),
       sampler_(ctx, model.input_dim(), sampler_options(options, model)), grad_(model.zeros_like()) {
     constexpr const char* op = "JemTrainer";

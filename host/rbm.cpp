@@ -14,7 +14,7 @@
 #include "kernels/logsumexp.hpp"
 #include "kernels/rbm.hpp"
 #include "kernels/rbm_eval.hpp"
-#include "rbm_device.hpp"
+#include "rbm_params.hpp"
 #endif
 
 namespace ebmkit {
@@ -60,7 +60,7 @@ namespace {
 #if EBMKIT_WITH_CUDA
 // k sweeps of the chains v [rows, D] (h [rows, M] the last hidden sample): one on-chip
 // launch where the chains fit, else a launch per half-sweep; the same draws either way.
-void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmDevice& dev, float* v, float* h, std::int64_t rows,
+void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, float* h, std::int64_t rows,
                        std::uint32_t first_step, int k) {
     if (kernels::rbm_gibbs_chain_rows(dev, rows) > 0) {
         return kernels::rbm_gibbs_chain(dev, v, h, rows, ctx.seed(), first_step, k, ctx.stream());
@@ -82,7 +82,7 @@ void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, Tensor
     kernels::rbm_product_shape(n, m);
     kernels::rbm_product_shape(s, m);
     kernels::rbm_product_shape(s, d);
-    const kernels::RbmDevice dev = detail::rbm_device(ctx, rbm);
+    const kernels::RbmParams dev = detail::rbm_params(ctx, rbm);
     const std::size_t partial_floats =
         std::max({kernels::column_sum_partial_floats(n, d), kernels::column_sum_partial_floats(n, m),
                   kernels::column_sum_partial_floats(s, d), kernels::column_sum_partial_floats(s, m)});
@@ -114,7 +114,7 @@ double log_partition_exact_cuda(Context& ctx, const Rbm& rbm, std::int64_t units
     float* terms = bits + chunk * units;
     float* chunk_lse = terms + chunk;
     for (std::int64_t c = 0; c < chunks; ++c) {
-        kernels::rbm_log_partition_terms(detail::rbm_device(ctx, rbm), static_cast<std::uint64_t>(c * chunk), chunk, bits, terms,
+        kernels::rbm_log_partition_terms(detail::rbm_params(ctx, rbm), static_cast<std::uint64_t>(c * chunk), chunk, bits, terms,
                                          ctx.stream());
         kernels::logsumexp_forward(terms, chunk_lse + c, 1, chunk, ctx.stream());
     }
@@ -132,7 +132,7 @@ double log_partition_exact_cuda(Context& ctx, const Rbm& rbm, std::int64_t units
 
 namespace detail {
 
-void check_rbm_device(const char* op, const Context& ctx, const Rbm& rbm) {
+void check_model(const char* op, const Context& ctx, const Rbm& rbm) {
     if (rbm.device() != ctx.device()) {
         fail(std::string(op) + ": rbm lives on " + to_string(rbm.device()) + " but the context computes on " +
              to_string(ctx.device()));
@@ -141,47 +141,47 @@ void check_rbm_device(const char* op, const Context& ctx, const Rbm& rbm) {
 
 }  // namespace detail
 
-void rbm_hidden_probs(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView ph) {
-    constexpr const char* op = "rbm_hidden_probs";
-    detail::check_rbm_device(op, ctx, rbm);
-    detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
-    detail::check_tensor(op, "ph", ph, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
-    detail::check_no_alias(op, "v", v, "ph", ph);
+namespace {
+
+// p(h | v) (to_hidden) or p(v | h): in [N, from] -> out [N, to].
+void conditional_probs(const char* op, Context& ctx, const Rbm& rbm, ConstTensorView in, TensorView out, bool to_hidden) {
+    const char* in_name = to_hidden ? "v" : "h";
+    const char* out_name = to_hidden ? "ph" : "pv";
+    const std::int64_t from = to_hidden ? rbm.visible() : rbm.hidden(), to = to_hidden ? rbm.hidden() : rbm.visible();
+    detail::check_model(op, ctx, rbm);
+    detail::check_tensor(op, in_name, in, {detail::any_dim, from}, DType::F32, ctx.device());
+    detail::check_tensor(op, out_name, out, {in.dim(0), to}, DType::F32, ctx.device());
+    detail::check_no_alias(op, in_name, in, out_name, out);
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        kernels::rbm_hidden(detail::rbm_device(ctx, rbm), v.data<float>(), v.dim(0), ph.data<float>(),
-                            kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
-        return;
+        const auto launch = to_hidden ? kernels::rbm_hidden : kernels::rbm_visible;
+        return launch(detail::rbm_params(ctx, rbm), in.data<float>(), in.dim(0), out.data<float>(),
+                      kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
     }
 #endif
-    cpu::rbm_hidden_probs(cpu::params_of(rbm), v.data<float>(), v.dim(0), ph.data<float>());
+    const auto reference = to_hidden ? cpu::rbm_hidden_probs : cpu::rbm_visible_probs;
+    reference(cpu::params_of(rbm), in.data<float>(), in.dim(0), out.data<float>());
+}
+
+}  // namespace
+
+void rbm_hidden_probs(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView ph) {
+    conditional_probs("rbm_hidden_probs", ctx, rbm, v, ph, true);
 }
 
 void rbm_visible_probs(Context& ctx, const Rbm& rbm, ConstTensorView h, TensorView pv) {
-    constexpr const char* op = "rbm_visible_probs";
-    detail::check_rbm_device(op, ctx, rbm);
-    detail::check_tensor(op, "h", h, {detail::any_dim, rbm.hidden()}, DType::F32, ctx.device());
-    detail::check_tensor(op, "pv", pv, {h.dim(0), rbm.visible()}, DType::F32, ctx.device());
-    detail::check_no_alias(op, "h", h, "pv", pv);
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        kernels::rbm_visible(detail::rbm_device(ctx, rbm), h.data<float>(), h.dim(0), pv.data<float>(),
-                             kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
-        return;
-    }
-#endif
-    cpu::rbm_visible_probs(cpu::params_of(rbm), h.data<float>(), h.dim(0), pv.data<float>());
+    conditional_probs("rbm_visible_probs", ctx, rbm, h, pv, false);
 }
 
 void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t step) {
     constexpr const char* op = "gibbs_step";
-    detail::check_rbm_device(op, ctx, rbm);
+    detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "h", h);
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        const kernels::RbmDevice dev = detail::rbm_device(ctx, rbm);
+        const kernels::RbmParams dev = detail::rbm_params(ctx, rbm);
         kernels::rbm_hidden(dev, v.data<float>(), v.dim(0), h.data<float>(), kernels::RbmUnits::Samples, ctx.seed(),
                             step, ctx.stream());
         kernels::rbm_visible(dev, h.data<float>(), v.dim(0), v.data<float>(), kernels::RbmUnits::Samples, ctx.seed(),
@@ -194,14 +194,14 @@ void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::u
 
 void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t first_step, int k) {
     constexpr const char* op = "gibbs_chain";
-    detail::check_rbm_device(op, ctx, rbm);
+    detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "h", h);
     if (k < 0) detail::fail(std::string(op) + ": k must be >= 0, got " + std::to_string(k));
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        return gibbs_sweeps_cuda(ctx, detail::rbm_device(ctx, rbm), v.data<float>(), h.data<float>(), v.dim(0),
+        return gibbs_sweeps_cuda(ctx, detail::rbm_params(ctx, rbm), v.data<float>(), h.data<float>(), v.dim(0),
                                  first_step, k);
     }
 #endif
@@ -213,13 +213,13 @@ void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::
 
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) {
     constexpr const char* op = "free_energy";
-    detail::check_rbm_device(op, ctx, rbm);
+    detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "f", f, {v.dim(0)}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "f", f);
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        kernels::rbm_free_energy(detail::rbm_device(ctx, rbm), v.data<float>(), v.dim(0), f.data<float>(), ctx.stream());
+        kernels::rbm_free_energy(detail::rbm_params(ctx, rbm), v.data<float>(), v.dim(0), f.data<float>(), ctx.stream());
         return;
     }
 #endif
@@ -229,7 +229,7 @@ void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) 
 void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
                  std::uint32_t first_step, Rbm& grad) {
     constexpr const char* op = "cd_gradient";
-    detail::check_rbm_device(op, ctx, rbm);
+    detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "data", data, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "chains", chains, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "data", data, "chains", chains);
@@ -250,7 +250,7 @@ void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView 
 
 double log_partition_exact(Context& ctx, const Rbm& rbm) {
     constexpr const char* op = "log_partition_exact";
-    detail::check_rbm_device(op, ctx, rbm);
+    detail::check_model(op, ctx, rbm);
     const std::int64_t smaller = std::min(rbm.visible(), rbm.hidden());
     if (smaller > 25) {
         detail::fail(std::string(op) + ": the smaller layer has " + std::to_string(smaller) +

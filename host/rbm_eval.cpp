@@ -10,7 +10,7 @@
 #include "ebmkit/rbm.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/rbm_eval.hpp"
-#include "rbm_device.hpp"
+#include "rbm_params.hpp"
 #endif
 
 namespace ebmkit {
@@ -34,7 +34,7 @@ std::vector<double> linear_ais_schedule(std::int64_t steps) {
 
 AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_visible_bias, const AisOptions& options) {
     constexpr const char* op = "log_partition_ais";
-    detail::check_rbm_device(op, ctx, rbm);
+    detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "base_visible_bias", base_visible_bias, {rbm.visible()}, DType::F32, ctx.device());
     if (options.runs < 1) detail::fail(std::string(op) + ": options.runs must be >= 1, got " + std::to_string(options.runs));
     const std::vector<double> betas = options.betas.empty() ? standard_ais_schedule() : options.betas;
@@ -59,7 +59,7 @@ AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_v
         auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * runs + sizeof(float) * runs * (d + m)));
         auto* log_w = reinterpret_cast<double*>(scratch);
         auto* v = reinterpret_cast<float*>(scratch + sizeof(double) * runs);
-        kernels::rbm_ais(detail::rbm_device(ctx, rbm), base_visible_bias.data<float>(), runs, betas.data(), static_cast<std::int64_t>(betas.size()),
+        kernels::rbm_ais(detail::rbm_params(ctx, rbm), base_visible_bias.data<float>(), runs, betas.data(), static_cast<std::int64_t>(betas.size()),
                          ctx.seed(), v, v + runs * d, log_w, ctx.stream());
         r.log_weights.resize(static_cast<std::size_t>(runs));
         detail::device_copy(r.log_weights.data(), Device::Host, log_w, Device::Cuda, sizeof(double) * runs);
@@ -106,7 +106,7 @@ Tensor base_rate_bias(const Tensor& data, float smoothing) {
 
 void pseudo_log_likelihood(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView out) {
     constexpr const char* op = "pseudo_log_likelihood";
-    detail::check_rbm_device(op, ctx, rbm);
+    detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "out", out, {v.dim(0)}, DType::F32, ctx.device());
     if (ctx.backend() == Backend::Cpu) {
@@ -114,7 +114,7 @@ void pseudo_log_likelihood(Context& ctx, const Rbm& rbm, ConstTensorView v, Tens
         return;
     }
 #if EBMKIT_WITH_CUDA
-    const kernels::RbmDevice dev = detail::rbm_device(ctx, rbm);
+    const kernels::RbmParams dev = detail::rbm_params(ctx, rbm);
     if (kernels::rbm_pseudo_log_likelihood_fits(dev)) {
         return kernels::rbm_pseudo_log_likelihood(dev, v.data<float>(), v.dim(0), out.data<float>(), ctx.stream());
     }

@@ -49,7 +49,7 @@ RbmTrainer::RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options)
     : ctx_(ctx), rbm_(rbm), options_(options), grad_(rbm.visible(), rbm.hidden(), rbm.device()),
       velocity_(rbm.visible(), rbm.hidden(), rbm.device()) {
     check_options(options_);
-    detail::check_rbm_device("RbmTrainer", ctx, rbm);
+    detail::check_model("RbmTrainer", ctx, rbm);
 }
 
 RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,

@@ -17,20 +17,15 @@ namespace ebmkit::detail {
 
 }  // namespace ebmkit::detail
 
-#define EBMKIT_CUDA_CHECK(call)                                                                   \
-    do {                                                                                          \
-        const cudaError_t ebmkit_status_ = (call);                                                \
-        if (ebmkit_status_ != cudaSuccess) {                                                      \
-            ::ebmkit::detail::throw_cuda_error(#call, cudaGetErrorString(ebmkit_status_), __FILE__, \
-                                               __LINE__);                                         \
-        }                                                                                         \
+// call's status against ok, described by describe(status) in the Error.
+#define EBMKIT_CHECK_STATUS_(call, Status, ok, describe)                                             \
+    do {                                                                                             \
+        const Status ebmkit_status_ = (call);                                                        \
+        if (ebmkit_status_ != (ok)) {                                                                \
+            ::ebmkit::detail::throw_cuda_error(#call, describe(ebmkit_status_), __FILE__, __LINE__); \
+        }                                                                                            \
     } while (0)
 
-#define EBMKIT_CUBLAS_CHECK(call)                                                                   \
-    do {                                                                                            \
-        const cublasStatus_t ebmkit_status_ = (call);                                               \
-        if (ebmkit_status_ != CUBLAS_STATUS_SUCCESS) {                                              \
-            ::ebmkit::detail::throw_cuda_error(#call, cublasGetStatusString(ebmkit_status_), __FILE__, \
-                                               __LINE__);                                           \
-        }                                                                                           \
-    } while (0)
+#define EBMKIT_CUDA_CHECK(call) EBMKIT_CHECK_STATUS_(call, cudaError_t, cudaSuccess, cudaGetErrorString)
+#define EBMKIT_CUBLAS_CHECK(call) \
+    EBMKIT_CHECK_STATUS_(call, cublasStatus_t, CUBLAS_STATUS_SUCCESS, cublasGetStatusString)

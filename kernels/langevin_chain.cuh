@@ -42,7 +42,7 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
         auto on_energy = [&](int r, float e) {
             if (n > 0 && c.trace) c.trace[static_cast<std::int64_t>(n - 1) * c.rows + rows.first + r] = e;
         };
-        mlp_block::energy_head<ROWS>(t, smem, labels, rows.valid, n < c.steps, on_energy);
+        mlp_block::tile_energy_head<ROWS>(t, smem, labels, rows.valid, n < c.steps, on_energy);
         if (n == c.steps) break;
         const std::uint32_t key = s.step + n;
         auto update = [&](int r, int col, const float* g) {

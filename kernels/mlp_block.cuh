@@ -117,7 +117,7 @@ __device__ void forward(const Tile& t, float* smem, Input x_at, OnHidden on_hidd
 // `gradient`, buffer L becomes dE/dlogits. labels (nullable) are the block's rows'.
 // on_energy(r, e) is called for the valid rows.
 template <int ROWS, class OnEnergy>
-__device__ void energy_head(const Tile& t, float* smem, const std::int32_t* labels, int valid, bool gradient,
+__device__ void tile_energy_head(const Tile& t, float* smem, const std::int32_t* labels, int valid, bool gradient,
                             OnEnergy on_energy) {
     float* logits = smem + t.offset[t.layers];
     const int k = t.widths[t.layers], ld = t.ld[t.layers];

@@ -39,6 +39,15 @@ void launch(const Tile& t, const Io& io, cudaStream_t stream) {
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
+// The inputs every mode reads; the caller adds its outputs.
+Io io_of(const float* x, std::int64_t rows, const std::int32_t* labels) {
+    Io io{};
+    io.x = x;
+    io.rows = rows;
+    io.labels = labels;
+    return io;
+}
+
 template <Mode M>
 void launch_fused(const MlpLayers& mlp, const Io& io, cudaStream_t stream) {
     if (io.rows == 0) return;
@@ -58,10 +67,7 @@ int mlp_fused_rows(const MlpLayers& mlp, std::int64_t rows) {
 
 void mlp_fused_energy(const MlpLayers& mlp, const float* x, std::int64_t rows, const std::int32_t* labels,
                       float* logits, float* energy, float* grad, CUstream_st* stream) {
-    Io io{};
-    io.x = x;
-    io.rows = rows;
-    io.labels = labels;
+    Io io = io_of(x, rows, labels);
     io.logits = logits;
     io.energy = energy;
     io.grad = grad;
@@ -105,9 +111,7 @@ void fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayer
 void mlp_fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x,
                           std::int64_t rows, const float* dlogits, float* workspace,
                           const std::vector<float*>& dweights, const std::vector<float*>& dbiases, bool accumulate) {
-    Io io{};
-    io.x = x;
-    io.rows = rows;
+    Io io = io_of(x, rows, nullptr);
     io.dlogits = dlogits;
     fused_param_grad<Mode::ParamGrad>(cublas, stream, mlp, io, dlogits, workspace, dweights, dbiases, accumulate);
 }
@@ -122,10 +126,7 @@ void mlp_fused_jem_grad(cublasContext* cublas, CUstream_st* stream, const MlpLay
                         bool accumulate) {
     // The head's dlogits first, then what fused_param_grad lays out.
     float* dlogits = workspace;
-    Io io{};
-    io.x = x;
-    io.rows = rows;
-    io.labels = labels;
+    Io io = io_of(x, rows, labels);
     io.head = w;
     io.terms = terms;
     io.dlogits_out = dlogits;

@@ -67,9 +67,9 @@ __device__ void mlp_fused_tile(const Tile& t, const Io& io, float* smem) {
                 io.logits[rows.first * k + e] = logits[e / k * t.ld[t.layers] + e % k];
             }
         }
-        mlp_block::energy_head<ROWS>(t, smem, labels, rows.valid, false, on_energy);
+        mlp_block::tile_energy_head<ROWS>(t, smem, labels, rows.valid, false, on_energy);
     } else if constexpr (M == Mode::Score) {
-        mlp_block::energy_head<ROWS>(t, smem, labels, rows.valid, true, on_energy);
+        mlp_block::tile_energy_head<ROWS>(t, smem, labels, rows.valid, true, on_energy);
         auto no_delta = [](int, int, int, const float*) {};
         auto on_input = [&](int r, int c, const float* g) { store_rows(io.grad, d, r, c, g); };
         mlp_block::backward<ROWS, P>(t, smem, no_delta, true, on_input);

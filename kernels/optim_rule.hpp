@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-#include "ebmkit/host_device.hpp"
+#include "ebmkit/detail/host_device.hpp"
 #include "ebmkit/optim.hpp"
 
 namespace ebmkit::kernels {

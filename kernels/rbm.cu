@@ -43,7 +43,7 @@ __global__ void __launch_bounds__(threads) rbm_gemm(GemmParams p) {
 }
 
 template <int ROWS, Precision P>
-__global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmDevice rbm, float* v, float* h, std::int64_t rows,
+__global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmParams rbm, float* v, float* h, std::int64_t rows,
                                                            std::uint64_t seed, std::uint32_t first_step, int sweeps,
                                                            int ld_v, int ld_h) {
     extern __shared__ __align__(128) unsigned char shared[];
@@ -75,7 +75,7 @@ void launch_epilogue(const GemmParams& p, Epilogue epilogue, Precision precision
 }
 
 template <int ROWS, Precision P>
-void launch_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+void launch_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                   std::uint32_t first_step, int sweeps, cudaStream_t stream) {
     const auto kernel = rbm_gibbs_chain<ROWS, P>;
     const LaunchShape s = row_tiles(rows, ROWS, threads, gibbs_chain_bytes(rbm, ROWS), "rbm Gibbs chain");
@@ -93,25 +93,25 @@ void rbm_product(const GemmParams& p, bool transposed, Epilogue epilogue, Precis
     else launch_epilogue<false>(p, epilogue, precision, stream);
 }
 
-void rbm_hidden(const RbmDevice& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
+void rbm_hidden(const RbmParams& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
                 std::uint64_t seed, std::uint32_t step, CUstream_st* stream) {
     const GemmParams p{v, rbm.w, rbm.c, out, rows, static_cast<int>(rbm.hidden), static_cast<int>(rbm.visible),
                        seed, step, RngPurpose::GibbsHidden};
     rbm_product(p, false, units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision, stream);
 }
 
-void rbm_visible(const RbmDevice& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
+void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
                  std::uint64_t seed, std::uint32_t step, CUstream_st* stream) {
     const GemmParams p{h, rbm.w, rbm.b, out, rows, static_cast<int>(rbm.visible), static_cast<int>(rbm.hidden),
                        seed, step, RngPurpose::GibbsVisible};
     rbm_product(p, true, units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision, stream);
 }
 
-int rbm_gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows) {
+int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows) {
     return gibbs_chain_rows(rbm, rows, device_limits());
 }
 
-void rbm_gibbs_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                      std::uint32_t first_step, int sweeps, CUstream_st* stream) {
     if (rows == 0 || sweeps == 0) return;
     const int r = rbm_gibbs_chain_rows(rbm, rows);

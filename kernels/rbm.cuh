@@ -77,7 +77,7 @@ __device__ void rbm_gemm_tile(const GemmParams& p, unsigned char* staging) {
 }
 
 // Shared memory of the on-chip chain kernel for ROWS chains: v and h, then the staging.
-inline int gibbs_chain_bytes(const RbmDevice& rbm, int rows) {
+inline int gibbs_chain_bytes(const RbmParams& rbm, int rows) {
     const long long states = static_cast<long long>(rows) *
                              (block::round_up(static_cast<int>(rbm.visible), 4) + block::round_up(static_cast<int>(rbm.hidden), 4)) * 4;
     const long long bytes = (states + 31) / 32 * 32 + block::staging_bytes(rbm.precision, rows);
@@ -85,7 +85,7 @@ inline int gibbs_chain_bytes(const RbmDevice& rbm, int rows) {
 }
 
 // Chains per block of the on-chip chain for `rows` chains, 0 when 16 do not fit.
-inline int gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows, const DeviceLimits& limits) {
+inline int gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows, const DeviceLimits& limits) {
     return block::rows_per_block(rows, limits, [&](int r) { return gibbs_chain_bytes(rbm, r); });
 }
 
@@ -93,7 +93,7 @@ inline int gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows, const Devic
 // h ~ p(h | v) keyed (seed, GibbsHidden, chain, step), v ~ p(v | h) keyed GibbsVisible.
 // Block blockIdx.x's ROWS chains; `shared` is the dynamic shared memory of chain_bytes.
 template <int ROWS, Precision P>
-__device__ void rbm_gibbs_chain_tile(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+__device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                                      std::uint32_t first_step, int sweeps, int ld_v, int ld_h, unsigned char* shared) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     float* vs = reinterpret_cast<float*>(shared);

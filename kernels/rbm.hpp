@@ -15,7 +15,7 @@ namespace ebmkit::kernels {
 
 // Device pointers to an RBM: w [visible, hidden] row-major, b [visible], c [hidden], and
 // the precision of its products.
-struct RbmDevice {
+struct RbmParams {
     const float* w;
     const float* b;
     const float* c;
@@ -26,19 +26,19 @@ struct RbmDevice {
 enum class RbmUnits { Probabilities, Samples };
 
 // out [rows, hidden] = sigm(c + v W), or Bernoulli samples of it keyed (seed, GibbsHidden, row, step, unit).
-void rbm_hidden(const RbmDevice& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
+void rbm_hidden(const RbmParams& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
                 std::uint64_t seed, std::uint32_t step, CUstream_st* stream);
 // out [rows, visible] = sigm(b + h W^T), or Bernoulli samples keyed (seed, GibbsVisible, row, step, unit).
-void rbm_visible(const RbmDevice& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
+void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
                  std::uint64_t seed, std::uint32_t step, CUstream_st* stream);
 // Chains per block rbm_gibbs_chain uses for `rows` chains, or 0 when v and h of 16
 // chains do not fit in a block's shared memory (the caller then loops rbm_hidden /
 // rbm_visible).
-int rbm_gibbs_chain_rows(const RbmDevice& rbm, std::int64_t rows);
+int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows);
 // `sweeps` block-Gibbs sweeps of v [rows, D] in place, keyed first_step, first_step + 1, ...
 // exactly as rbm_hidden then rbm_visible with Samples; h [rows, M] receives the last
 // hidden sample. One launch; each block keeps its chains on chip throughout.
-void rbm_gibbs_chain(const RbmDevice& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                      std::uint32_t first_step, int sweeps, CUstream_st* stream);
 
 // The product kernels (rbm_hidden, rbm_visible and the evaluation products): a block

@@ -15,7 +15,7 @@ namespace {
 using namespace rbm_eval_body;
 
 __global__ void __launch_bounds__(rbm_eval_threads)
-    pseudo_log_likelihood_kernel(RbmDevice rbm, const float* __restrict__ v, float* __restrict__ out) {
+    pseudo_log_likelihood_kernel(RbmParams rbm, const float* __restrict__ v, float* __restrict__ out) {
     extern __shared__ double pl_shared[];
     pseudo_log_likelihood_rows(rbm, v, out, pl_shared);
 }
@@ -45,7 +45,7 @@ __global__ void __launch_bounds__(rbm_eval_threads) negate_kernel(float* __restr
 
 // Each step of a sequence as a kernel launch on one stream.
 struct DeviceOps {
-    const RbmDevice& rbm;
+    const RbmParams& rbm;
     cudaStream_t stream;
 
     void zero(double* x, std::int64_t n) const { EBMKIT_CUDA_CHECK(cudaMemsetAsync(x, 0, sizeof(double) * n, stream)); }
@@ -82,31 +82,31 @@ struct DeviceOps {
 
 }  // namespace
 
-void rbm_free_energy(const RbmDevice& rbm, const float* v, std::int64_t rows, float* f, CUstream_st* stream) {
+void rbm_free_energy(const RbmParams& rbm, const float* v, std::int64_t rows, float* f, CUstream_st* stream) {
     if (rows == 0) return;
     DeviceOps ops{rbm, stream};
     free_energy_sequence(rbm, v, rows, f, ops);
 }
 
-void rbm_ais(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
+void rbm_ais(const RbmParams& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
              std::uint64_t seed, float* v, float* h, double* log_w, CUstream_st* stream) {
     if (runs == 0) return;
     DeviceOps ops{rbm, stream};
     ais_sequence(rbm, base_b, runs, betas, count, seed, v, h, log_w, ops);
 }
 
-void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int64_t count, float* bits,
+void rbm_log_partition_terms(const RbmParams& rbm, std::uint64_t first, std::int64_t count, float* bits,
                              float* terms, CUstream_st* stream) {
     if (count == 0) return;
     DeviceOps ops{rbm, stream};
     log_partition_terms_sequence(rbm, first, count, bits, terms, ops);
 }
 
-bool rbm_pseudo_log_likelihood_fits(const RbmDevice& rbm) {
+bool rbm_pseudo_log_likelihood_fits(const RbmParams& rbm) {
     return rbm_pseudo_log_likelihood_fits(rbm.hidden, device_limits());
 }
 
-void rbm_pseudo_log_likelihood(const RbmDevice& rbm, const float* v, std::int64_t rows, float* out,
+void rbm_pseudo_log_likelihood(const RbmParams& rbm, const float* v, std::int64_t rows, float* out,
                                CUstream_st* stream) {
     if (rows == 0) return;
     const LaunchShape s = rbm_pseudo_log_likelihood_shape(rows, rbm.hidden);

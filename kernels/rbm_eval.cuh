@@ -30,7 +30,7 @@ __device__ inline double softplus_d(double z) { return fmax(z, 0.0) + log1p(exp(
 //   F(v') - F(v) = -b_i delta - sum_j [softplus(x_j + delta W_ij) - softplus(x_j)],  delta = 1 - 2 v_i
 //   log p(v_i | v_-i) = log sigm(F(v') - F(v)).
 // shared: rbm_pseudo_log_likelihood_shape's bytes.
-__device__ inline void pseudo_log_likelihood_rows(const RbmDevice& rbm, const float* __restrict__ v,
+__device__ inline void pseudo_log_likelihood_rows(const RbmParams& rbm, const float* __restrict__ v,
                                                   float* __restrict__ out, double* shared) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     double* x = shared;
@@ -126,7 +126,7 @@ __device__ inline void negate(float* __restrict__ x, std::int64_t n) {
 //   product(p, transposed, epilogue)        kernels/rbm.cuh's product over its 64 x 64 tiles
 
 template <class Ops>
-void free_energy_sequence(const RbmDevice& rbm, const float* v, std::int64_t rows, float* f, Ops& ops) {
+void free_energy_sequence(const RbmParams& rbm, const float* v, std::int64_t rows, float* f, Ops& ops) {
     ops.bias_dot(v, rbm.b, rows, static_cast<int>(rbm.visible), f);
     const rbm_body::GemmParams p{v, rbm.w, rbm.c, f, rows, static_cast<int>(rbm.hidden), static_cast<int>(rbm.visible),
                                  0, 0, RngPurpose::GibbsHidden};
@@ -134,7 +134,7 @@ void free_energy_sequence(const RbmDevice& rbm, const float* v, std::int64_t row
 }
 
 template <class Ops>
-void ais_sequence(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
+void ais_sequence(const RbmParams& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
                   std::uint64_t seed, float* v, float* h, double* log_w, Ops& ops) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     ops.zero(log_w, runs);
@@ -160,7 +160,7 @@ void ais_sequence(const RbmDevice& rbm, const float* base_b, std::int64_t runs, 
 }
 
 template <class Ops>
-void log_partition_terms_sequence(const RbmDevice& rbm, std::uint64_t first, std::int64_t count, float* bits,
+void log_partition_terms_sequence(const RbmParams& rbm, std::uint64_t first, std::int64_t count, float* bits,
                                   float* terms, Ops& ops) {
     const bool over_hidden = rbm.hidden <= rbm.visible;
     const int n = static_cast<int>(over_hidden ? rbm.hidden : rbm.visible);

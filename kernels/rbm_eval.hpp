@@ -13,25 +13,25 @@ struct CUstream_st;
 namespace ebmkit::kernels {
 
 // f [rows] = -b^T v - sum_j softplus(c_j + v^T W_:j).
-void rbm_free_energy(const RbmDevice& rbm, const float* v, std::int64_t rows, float* f, CUstream_st* stream);
+void rbm_free_energy(const RbmParams& rbm, const float* v, std::int64_t rows, float* f, CUstream_st* stream);
 
 // AIS log weights of `runs` chains over betas[0 .. count) (betas[0] = 0, betas[count-1] = 1),
 // keyed like the CPU reference (ChainInit, AisHidden, AisVisible; chain = run, step = k).
 // v [runs, D] and h [runs, M] are scratch; log_w [runs] receives the log weights.
-void rbm_ais(const RbmDevice& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
+void rbm_ais(const RbmParams& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
              std::uint64_t seed, float* v, float* h, double* log_w, CUstream_st* stream);
 
 // For configurations first .. first + count - 1 of the smaller layer (bit e of the
 // index is unit e): terms[r] = log of the configuration's unnormalised probability with
 // the other layer summed out, e.g. c^T h + sum_i softplus(b_i + W_i: h) when M <= D.
 // bits [count, min(D, M)] is scratch.
-void rbm_log_partition_terms(const RbmDevice& rbm, std::uint64_t first, std::int64_t count, float* bits,
+void rbm_log_partition_terms(const RbmParams& rbm, std::uint64_t first, std::int64_t count, float* bits,
                              float* terms, CUstream_st* stream);
 
 // Pseudo-log-likelihood over all D bits of each row of v [rows, D] (double
 // arithmetic); fits when 2 M doubles fit in a block's shared memory (M up to ~14,000 on sm_90).
-bool rbm_pseudo_log_likelihood_fits(const RbmDevice& rbm);
-void rbm_pseudo_log_likelihood(const RbmDevice& rbm, const float* v, std::int64_t rows, float* out,
+bool rbm_pseudo_log_likelihood_fits(const RbmParams& rbm);
+void rbm_pseudo_log_likelihood(const RbmParams& rbm, const float* v, std::int64_t rows, float* out,
                                CUstream_st* stream);
 
 inline constexpr int rbm_eval_threads = 256;

@@ -13,7 +13,7 @@
 
 #include <cstdint>
 
-#include "ebmkit/host_device.hpp"
+#include "ebmkit/detail/host_device.hpp"
 #include "ebmkit/philox.hpp"
 
 namespace ebmkit::kernels {

@@ -245,7 +245,7 @@ TEST_F(Contract, OptimizerStep) {
 
 TEST_F(Contract, Trainers) {
     MlpEnergy model = test::random_mlp(rng, {4, 6, 3}, Activation::silu());
-    JemOptions o;
+    JemTrainOptions o;
     o.batch = 5;
     o.sampler.steps = 2;
     o.sampler.buffer_size = 30;

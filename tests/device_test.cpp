@@ -61,7 +61,7 @@ TEST(JemGpu, IterationsFollowTheCpu) {
     for (auto& v : y) v = static_cast<std::int32_t>(rng() % 4);
     const Tensor labels = Tensor::from(y, {16});
     for (bool conditional : {false, true}) {
-        JemOptions o;
+        JemTrainOptions o;
         o.batch = 16;
         o.class_conditional = conditional;
         o.sampler.buffer_size = 64;

@@ -265,7 +265,7 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     Context cpu(Backend::Cpu, seed);
     const std::int64_t n = 70, d = 75, m = 66;  // two tiles each way, partial ones included
     const Rbm rbm = test::random_rbm(rng, d, m, 0.5f);
-    const kernels::RbmDevice dev{rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), d, m,
+    const kernels::RbmParams dev{rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), d, m,
                                  Precision::Fp32};
     const Tensor v = test::random_bits(rng, n, d), h = test::random_bits(rng, n, m);
     // The product kernels' grid of 64 x 64 tiles, their static staging as dynamic memory here.

@@ -18,8 +18,8 @@ protected:
     }
 };
 
-JemOptions small_options(bool class_conditional) {
-    JemOptions o;
+JemTrainOptions small_options(bool class_conditional) {
+    JemTrainOptions o;
     o.batch = 16;
     o.sampler.steps = 5;
     o.sampler.buffer_size = 60;  // a multiple of K = 10
@@ -65,7 +65,7 @@ TEST_F(JemGpu, LossAndGradientFollowTheCpu) {
     std::vector<std::int32_t> y(33);
     for (auto& v : y) v = static_cast<std::int32_t>(rng() % 10);
     const Tensor labels = Tensor::from(y, {33});
-    JemOptions o = small_options(false);
+    JemTrainOptions o = small_options(false);
     o.classifier_weight = 0.8f;
     o.generative_weight = 1.2f;
     o.energy_l2 = 0.1f;

@@ -21,7 +21,7 @@ TEST(Jem, GradientMatchesCentralDifferencesOfTheLoss) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());
     MlpEnergy model = test::random_mlp(rng, {4, 6, 3}, Activation::silu(), 2.0f);
-    JemOptions o;
+    JemTrainOptions o;
     o.classifier_weight = 0.7f;
     o.generative_weight = 1.3f;
     o.energy_l2 = 0.2f;
@@ -58,8 +58,8 @@ TEST(Jem, GradientMatchesCentralDifferencesOfTheLoss) {
     }
 }
 
-JemOptions small_options() {
-    JemOptions o;
+JemTrainOptions small_options() {
+    JemTrainOptions o;
     o.batch = 8;
     o.sampler.steps = 3;
     o.sampler.buffer_size = 50;
@@ -138,7 +138,7 @@ TEST(Jem, ClassifierTrainingLearnsASeparableProblem) {
     const Tensor labels = Tensor::from(y, {n});
     MlpEnergy model({5, 16, 2}, Activation::relu());
     model.init_uniform(3);
-    JemOptions o = small_options();
+    JemTrainOptions o = small_options();
     o.batch = 32;
     o.optimizer.lr = 1e-2f;
     JemTrainer trainer(ctx, model, o);
@@ -162,7 +162,7 @@ TEST(Jem, ClassConditionalSamplingUsesOneSegmentPerClass) {
     for (auto& out : results) {
         Context ctx(Backend::Cpu, seed);
         MlpEnergy model = start.to(Device::Host);
-        JemOptions o;
+        JemTrainOptions o;
         o.class_conditional = true;
         o.sampler.buffer_size = 40;
         o.sampler.steps = 3;
@@ -175,7 +175,7 @@ TEST(Jem, ClassConditionalSamplingUsesOneSegmentPerClass) {
     EXPECT_EQ(results[0], results[1]);
     Context ctx(Backend::Cpu, seed);
     MlpEnergy model = start.to(Device::Host);
-    JemOptions o;
+    JemTrainOptions o;
     o.class_conditional = true;
     o.sampler.buffer_size = 42;  // not a multiple of K = 4
     EXPECT_THROW(JemTrainer(ctx, model, o), Error);
@@ -189,7 +189,7 @@ TEST(Jem, StepWithABadLabelChangesNothing) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());
     MlpEnergy model = test::random_mlp(rng, {4, 6, 3}, Activation::silu());
-    JemOptions o;
+    JemTrainOptions o;
     o.batch = 5;
     o.sampler.steps = 2;
     o.sampler.buffer_size = 30;
@@ -219,7 +219,7 @@ TEST(Jem, EvaluationMetricsByHand) {
     Context ctx(Backend::Cpu);
     MlpEnergy model({2, 2}, Activation::relu());
     model.bias(0).copy_from(Tensor::from({std::log(0.7f), std::log(0.3f)}, {2}));
-    JemOptions o;
+    JemTrainOptions o;
     o.generative_weight = 0;
     JemTrainer trainer(ctx, model, o);
     const Tensor images = Tensor::zeros({4, 2});

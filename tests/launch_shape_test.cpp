@@ -91,12 +91,12 @@ TEST(LaunchShape, FusedMlpAndChainTilesFitTheDeviceThatRunsThem) {
 
 TEST(LaunchShape, RbmChainAndPseudoLikelihoodRequestsFitTheDevice) {
     for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16}) {
-        const kernels::RbmDevice rbm{nullptr, nullptr, nullptr, 784, 500, p};
+        const kernels::RbmParams rbm{nullptr, nullptr, nullptr, 784, 500, p};
         const int r = kernels::rbm_body::gibbs_chain_rows(rbm, 1024, h100);
         ASSERT_GT(r, 0) << to_string(p);
         EXPECT_LE(kernels::rbm_body::gibbs_chain_bytes(rbm, r), h100.shared_bytes);
         EXPECT_EQ(kernels::rbm_body::gibbs_chain_rows(rbm, 1024, small_gpu), 0) << "784 + 500 units x 16 chains need > 48 KB";
-        const kernels::RbmDevice huge{nullptr, nullptr, nullptr, 784, 20000, p};
+        const kernels::RbmParams huge{nullptr, nullptr, nullptr, 784, 20000, p};
         EXPECT_EQ(kernels::rbm_body::gibbs_chain_rows(huge, 1024, h100), 0);
     }
     EXPECT_TRUE(kernels::rbm_pseudo_log_likelihood_fits(14000, h100));

@@ -24,7 +24,7 @@ namespace body = kernels::rbm_eval_body;
 namespace rbm_body = kernels::rbm_body;
 using kernels::LaunchShape;
 
-kernels::RbmDevice device_view(const Rbm& rbm, Precision precision = Precision::Fp32) {
+kernels::RbmParams device_view(const Rbm& rbm, Precision precision = Precision::Fp32) {
     return {rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), rbm.visible(), rbm.hidden(), precision};
 }
 
@@ -151,7 +151,7 @@ TEST(EmulatedRbmEval, PseudoLikelihoodMatchesTheCpuReference) {
         const Rbm rbm = test::random_rbm(rng, d, m, 0.3f);
         const Tensor v = test::random_bits(rng, n, d);
         std::vector<float> out(static_cast<std::size_t>(n), std::nanf("")), ref(out.size());
-        const kernels::RbmDevice dev = device_view(rbm);
+        const kernels::RbmParams dev = device_view(rbm);
         const LaunchShape shape = kernels::rbm_pseudo_log_likelihood_shape(n, m);
         emulation::run_grid(shape, [&](unsigned char* shared) {
             body::pseudo_log_likelihood_rows(dev, v.data<float>(), out.data(), reinterpret_cast<double*>(shared));

@@ -21,7 +21,7 @@
 
 namespace ebmkit {
 
-struct JemOptions {
+struct JemTrainOptions {
     std::int64_t batch = 64;
     SamplerOptions sampler;        // JEM: 20 SGLD steps, alpha 1, sigma 0.01, clamp [-1, 1], buffer 10000, 5% reinit
     float classifier_weight = 1.0f;
@@ -49,7 +49,7 @@ struct JemEvaluation {
 class JemTrainer {
 public:
     // Trains model in place on the context's backend; ctx.seed() keys sampling and shuffling.
-    JemTrainer(Context& ctx, MlpEnergy& model, const JemOptions& options);
+    JemTrainer(Context& ctx, MlpEnergy& model, const JemTrainOptions& options);
     ~JemTrainer();
 
     // One iteration on x [B, D] (values in [-1, 1]) and labels [B] int32, both on ctx.device().
@@ -84,7 +84,7 @@ private:
 
     Context& ctx_;
     MlpEnergy& model_;
-    JemOptions options_;
+    JemTrainOptions options_;
     Optimizer optimizer_;
     LangevinSampler sampler_;
     MlpEnergy grad_;

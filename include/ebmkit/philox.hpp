@@ -20,26 +20,11 @@
 #include <math.h>
 #include <cstdint>
 
-#include "ebmkit/host_device.hpp"
+#include "ebmkit/detail/host_device.hpp"
+#include "ebmkit/detail/rng_purpose.hpp"
 
 namespace ebmkit {
 
-// Which stream of draws; part of the counter so purposes never share a draw.
-enum class RngPurpose : std::uint32_t {
-    LangevinNoise = 1,
-    GibbsHidden = 2,
-    GibbsVisible = 3,
-    MalaAccept = 4,
-    ChainInit = 5,
-    ParamInit = 6,
-    DataSample = 7,
-    Shuffle = 8,
-    AisHidden = 9,
-    AisVisible = 10,
-    ReplaySlot = 11,
-    ReplayReinit = 12,
-    SampleLabel = 13,
-};
 
 struct Philox4 {
     std::uint32_t v[4];

@@ -91,7 +91,7 @@ int jem_train(const std::vector<std::string>& argv) {
     const auto widths = widths_of(widths_text);
     const Activation act = activation_of(args.text("activation", "elu"));
     const std::int64_t epochs = args.integer("epochs", 1);
-    JemOptions o;
+    JemTrainOptions o;
     o.batch = args.integer("batch", 64);
     o.optimizer.kind = optimizer_of(args.text("optimizer", "adamax"));
     o.optimizer.lr = static_cast<float>(args.number("lr", 1e-3));
@@ -219,7 +219,7 @@ int jem_eval(const std::vector<std::string>& argv) {
     Context ctx(backend);
     MlpEnergy model = model_from(path, ctx.device());
     const auto [images, labels] = scaled(load_fashion_mnist(dir, "test"), 0);
-    JemOptions o;
+    JemTrainOptions o;
     o.generative_weight = 0;  // evaluation only: no sampler buffer
     JemTrainer trainer(ctx, model, o);
     const JemEvaluation ev = trainer.evaluate(images, labels);

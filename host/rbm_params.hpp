@@ -9,7 +9,7 @@
 namespace ebmkit::detail {
 
 // Device pointers of the parameters and the context's precision for the products.
-inline kernels::RbmDevice rbm_device(const Context& ctx, const Rbm& rbm) {
+inline kernels::RbmParams rbm_params(const Context& ctx, const Rbm& rbm) {
     return {rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), rbm.visible(), rbm.hidden(),
             ctx.precision()};
 }

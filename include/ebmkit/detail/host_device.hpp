@@ -1,4 +1,5 @@
-// EBMKIT_HOST_DEVICE marks functions that host code and CUDA kernels share.
+// Internal: EBMKIT_HOST_DEVICE marks functions that host code and CUDA kernels share
+// (philox.hpp, kernels/*_rule.hpp).
 #pragma once
 
 #if defined(__CUDACC__)

@@ -1,0 +1,27 @@
+// The library's own streams of draws (DESIGN.md section 4), internal: which purpose
+// each kernel and reference path keys its draws with. Tests and reference code name
+// them to reproduce a draw; the values may change between versions.
+#pragma once
+
+#include <cstdint>
+
+namespace ebmkit {
+
+// Which stream of draws; part of the counter so purposes never share a draw.
+enum class RngPurpose : std::uint32_t {
+    LangevinNoise = 1,
+    GibbsHidden = 2,
+    GibbsVisible = 3,
+    MalaAccept = 4,
+    ChainInit = 5,
+    ParamInit = 6,
+    DataSample = 7,
+    Shuffle = 8,
+    AisHidden = 9,
+    AisVisible = 10,
+    ReplaySlot = 11,
+    ReplayReinit = 12,
+    SampleLabel = 13,
+};
+
+}  // namespace ebmkit
