@@ -24,8 +24,11 @@ const std::vector<Workload>& workloads() {
         std::vector<Workload> w;
         logsumexp_workloads(w);
         rbm_workloads(w);
+        rbm_eval_workloads(w);
         langevin_workloads(w);
+        sampler_workloads(w);
         mlp_workloads(w);
+        optim_workloads(w);
         jem_workloads(w);
         return w;
     }();

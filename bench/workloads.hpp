@@ -1,6 +1,6 @@
 // The benchmark runner's workloads (ebm-bench, DESIGN.md section 7): one registry,
-// one file per kernel family (logsumexp_bench.cpp, rbm_bench.cpp, mlp_bench.cpp,
-// langevin_bench.cpp, jem_bench.cpp), and what every record carries (record.cpp).
+// one file per kernel family (<family>_bench.cpp: logsumexp, rbm, rbm_eval, mlp,
+// langevin, sampler, optim, jem), and what every record carries (record.cpp).
 #pragma once
 
 #include <cstdint>
@@ -72,6 +72,9 @@ void rbm_workloads(std::vector<Workload>& out);
 void langevin_workloads(std::vector<Workload>& out);
 void mlp_workloads(std::vector<Workload>& out);
 void jem_workloads(std::vector<Workload>& out);
+void optim_workloads(std::vector<Workload>& out);
+void sampler_workloads(std::vector<Workload>& out);
+void rbm_eval_workloads(std::vector<Workload>& out);
 
 // record.cpp: the device's name; a record as a table line and as JSON.
 std::string device_name(Context& ctx);

@@ -3,7 +3,8 @@
 // equal (the uniforms are bit-identical; only a u within rounding of p may flip),
 // CD gradients, Tf32 / Bf16 products within DESIGN.md's tolerances, the on-chip
 // k-sweep chain kernel against k single sweeps, and Gibbs chains of a tiny RBM
-// against its exact distribution in every precision.
+// against its exact distribution in every precision. (Evaluation:
+// rbm_eval_gpu_test.cpp; the trainer: rbm_trainer_gpu_test.cpp.)
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -174,71 +175,6 @@ TEST_F(RbmGpu, GibbsChainsReachTheExactDistribution) {
         double tv = 0;
         for (int k = 0; k < 16; ++k) tv += std::fabs(count[k] - p[k] / z) / 2;
         EXPECT_LT(tv, 0.01) << to_string(precision);
-    }
-}
-
-TEST_F(RbmGpu, ExactLogPartitionMatchesCpu) {
-    Context gpu(Backend::Cuda), cpu(Backend::Cpu);
-    auto rng = test::fresh_rng();
-    // Enumerating h (M <= D) and v (D < M), one chunk and several (2^20 > 2^18).
-    for (auto [d, m] : {std::pair<int, int>{30, 12}, {9, 40}, {50, 20}}) {
-        Rbm rbm = test::random_rbm(rng, d, m, 0.3f);
-        const double ref = log_partition_exact(cpu, rbm);
-        EXPECT_NEAR(log_partition_exact(gpu, rbm.to(Device::Cuda)), ref, 2e-6 * std::abs(ref) + 1e-5) << d << "x" << m;
-    }
-}
-
-TEST_F(RbmGpu, AisMatchesExactAndTheCpuRuns) {
-    auto rng = test::fresh_rng();
-    const std::uint64_t seed = rng();
-    Context gpu(Backend::Cuda, seed), cpu(Backend::Cpu, seed);
-    Rbm rbm = test::random_rbm(rng, 30, 20, 0.3f);
-    const Tensor base = base_rate_bias(test::random_bits(rng, 200, 30, 0.3f));
-    AisOptions options;
-    options.runs = 64;
-    options.betas = linear_ais_schedule(2000);
-    const Tensor dbase = base.to(Device::Cuda);
-    const AisResult g = log_partition_ais(gpu, rbm.to(Device::Cuda), dbase, options);
-    const AisResult c = log_partition_ais(cpu, rbm, base, options);
-    EXPECT_NEAR(g.log_z, log_partition_exact(cpu, rbm), 0.1);
-    // Same keys, same samples (up to a rare rounding flip): the log weights agree closely.
-    int close = 0;
-    for (std::size_t r = 0; r < g.log_weights.size(); ++r) close += std::abs(g.log_weights[r] - c.log_weights[r]) < 1e-2;
-    EXPECT_GE(close, 60);
-}
-
-TEST_F(RbmGpu, TrainerOnTheGpuFollowsTheCpu) {
-    auto rng = test::fresh_rng();
-    const std::uint64_t seed = rng();
-    Rbm initial = test::random_rbm(rng, 20, 10, 0.1f);
-    const Tensor data = test::random_bits(rng, 64, 20);
-    RbmTrainOptions o;
-    o.batch = 16;
-    Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
-    Rbm on_gpu = initial.to(Device::Cuda), on_cpu = initial.to(Device::Host);
-    RbmTrainer tg(gpu, on_gpu, o), tc(cpu, on_cpu, o);
-    for (int e = 0; e < 2; ++e) {
-        tg.train_epoch(data);
-        tc.train_epoch(data);
-    }
-    EXPECT_LT(test::relative_error(on_gpu.w().to_vector<float>(), on_cpu.w().to_vector<float>()), 1e-4);
-    EXPECT_LT(test::relative_error(on_gpu.c().to_vector<float>(), on_cpu.c().to_vector<float>()), 1e-4);
-}
-
-// The kernel (double arithmetic) and, for M beyond its shared memory, the host path.
-TEST_F(RbmGpu, PseudoLikelihoodOnACudaContext) {
-    Context gpu(Backend::Cuda), cpu(Backend::Cpu);
-    auto rng = test::fresh_rng();
-    const std::int64_t cases[][3] = {{9, 12, 7}, {33, 784, 500}, {1, 1, 1}, {3, 20, 20000}};
-    for (const auto& c : cases) {
-        const std::int64_t n = c[0], d = c[1], m = c[2];
-        Rbm rbm = test::random_rbm(rng, d, m, 0.1f);
-        const Tensor v = test::random_bits(rng, n, d);
-        Tensor out = test::poisoned({n}, Device::Cuda), ref({n});
-        const Tensor dv = v.to(Device::Cuda);
-        pseudo_log_likelihood(gpu, rbm.to(Device::Cuda), dv, out);
-        pseudo_log_likelihood(cpu, rbm, v, ref);
-        EXPECT_LT(test::relative_error(out.to_vector<float>(), ref.to_vector<float>()), 1e-6) << n << "x" << d << "x" << m;
     }
 }
 
