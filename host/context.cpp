@@ -1,36 +1,23 @@
 #include "ebmkit/context.hpp"
 
 #include "device_memory.hpp"
+#include "names.hpp"
 #include "ebmkit/error.hpp"
 
 namespace ebmkit {
 
-const char* to_string(Backend backend) {
-    switch (backend) {
-        case Backend::Cpu: return "cpu";
-        case Backend::Cuda: return "cuda";
-        case Backend::Auto: return "auto";
-    }
-    return "?";
-}
+namespace {
+constexpr detail::NameTable<Backend> backend_names[] = {
+    {Backend::Cpu, "cpu"}, {Backend::Cuda, "cuda"}, {Backend::Auto, "auto"}};
+constexpr detail::NameTable<Precision> precision_names[] = {
+    {Precision::Fp32, "fp32"}, {Precision::Tf32, "tf32"}, {Precision::Bf16, "bf16"}};
+constexpr detail::NameTable<MlpPath> path_names[] = {
+    {MlpPath::Auto, "auto"}, {MlpPath::Fused, "fused"}, {MlpPath::Unfused, "unfused"}};
+}  // namespace
 
-const char* to_string(Precision precision) {
-    switch (precision) {
-        case Precision::Fp32: return "fp32";
-        case Precision::Tf32: return "tf32";
-        case Precision::Bf16: return "bf16";
-    }
-    return "?";
-}
-
-const char* to_string(MlpPath path) {
-    switch (path) {
-        case MlpPath::Auto: return "auto";
-        case MlpPath::Fused: return "fused";
-        case MlpPath::Unfused: return "unfused";
-    }
-    return "?";
-}
+const char* to_string(Backend backend) { return detail::name_in(backend_names, backend); }
+const char* to_string(Precision precision) { return detail::name_in(precision_names, precision); }
+const char* to_string(MlpPath path) { return detail::name_in(path_names, path); }
 
 bool cuda_available() { return detail::cuda_device_present(); }
 

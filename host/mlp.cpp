@@ -4,6 +4,7 @@
 #include <string>
 
 #include "check.hpp"
+#include "names.hpp"
 #include "cpu/mlp.hpp"
 #include "device_memory.hpp"
 #include "mlp_layers.hpp"
@@ -16,16 +17,16 @@
 
 namespace ebmkit {
 
-const char* to_string(ActivationKind kind) {
-    switch (kind) {
-        case ActivationKind::Relu: return "relu";
-        case ActivationKind::LeakyRelu: return "leaky_relu";
-        case ActivationKind::Elu: return "elu";
-        case ActivationKind::Silu: return "silu";
-        case ActivationKind::Tanh: return "tanh";
-        case ActivationKind::Softplus: return "softplus";
-    }
-    return "?";
+namespace {
+constexpr detail::NameTable<ActivationKind> activation_names[] = {
+    {ActivationKind::Relu, "relu"}, {ActivationKind::LeakyRelu, "leaky_relu"}, {ActivationKind::Elu, "elu"},
+    {ActivationKind::Silu, "silu"}, {ActivationKind::Tanh, "tanh"},           {ActivationKind::Softplus, "softplus"}};
+}  // namespace
+
+const char* to_string(ActivationKind kind) { return detail::name_in(activation_names, kind); }
+
+bool detail::activation_named(const std::string& name, ActivationKind& kind) {
+    return value_in(activation_names, name, kind);
 }
 
 MlpEnergy::MlpEnergy(std::vector<std::int64_t> widths, Activation activation, Device device)

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "check.hpp"
+#include "names.hpp"
 #include "cpu/optim.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/optim.hpp"
@@ -11,14 +12,12 @@
 
 namespace ebmkit {
 
-const char* to_string(OptimizerKind kind) {
-    switch (kind) {
-        case OptimizerKind::Sgd: return "sgd";
-        case OptimizerKind::Adam: return "adam";
-        case OptimizerKind::Adamax: return "adamax";
-    }
-    return "?";
-}
+namespace {
+constexpr detail::NameTable<OptimizerKind> optimizer_names[] = {
+    {OptimizerKind::Sgd, "sgd"}, {OptimizerKind::Adam, "adam"}, {OptimizerKind::Adamax, "adamax"}};
+}  // namespace
+
+const char* to_string(OptimizerKind kind) { return detail::name_in(optimizer_names, kind); }
 
 namespace {
 

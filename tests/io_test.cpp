@@ -239,6 +239,13 @@ TEST(Checkpoint, ModelsRoundTripAndBadOnesAreRefused) {
     EXPECT_THROW(read_mlp(file, Device::Host), Error);
     file.metadata["widths"] = "5,x,3";
     EXPECT_THROW(read_mlp(file, Device::Host), Error);
+    file.metadata["activation"] = "swish";
+    EXPECT_THROW(read_mlp(file, Device::Host), Error);
+    for (ActivationKind k : {ActivationKind::Relu, ActivationKind::Elu, ActivationKind::Silu, ActivationKind::Tanh,
+                             ActivationKind::Softplus}) {
+        file.metadata["activation"] = to_string(k);
+        EXPECT_EQ(read_mlp(file, Device::Host).activation().kind, k) << to_string(k);
+    }
     file.metadata = metadata;
     file.metadata.erase("activation");
     EXPECT_THROW(read_mlp(file, Device::Host), Error);

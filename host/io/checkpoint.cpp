@@ -4,6 +4,7 @@
 
 #include <stdexcept>
 
+#include "host/check.hpp"
 #include "ebmkit/error.hpp"
 
 namespace ebmkit {
@@ -41,12 +42,10 @@ void check_finite(const ConstTensorView& t, const std::string& name, const std::
     }
 }
 
-ActivationKind activation_named(const std::string& name, const std::string& what) {
-    for (ActivationKind k : {ActivationKind::Relu, ActivationKind::LeakyRelu, ActivationKind::Elu, ActivationKind::Silu,
-                             ActivationKind::Tanh, ActivationKind::Softplus}) {
-        if (name == to_string(k)) return k;
-    }
-    throw Error(what + ": unknown activation \"" + name + "\"");
+ActivationKind activation_of(const std::string& name, const std::string& what) {
+    ActivationKind kind{};
+    if (!detail::activation_named(name, kind)) throw Error(what + ": unknown activation \"" + name + "\"");
+    return kind;
 }
 
 }  // namespace
@@ -81,7 +80,7 @@ void add_model(CheckpointContents& out, const Rbm& rbm, const std::string& what)
 
 MlpEnergy read_mlp(const SafeTensors& file, Device device) {
     const std::string what = "read_mlp";
-    Activation act{activation_named(metadata_at(file, "activation", what), what)};
+    Activation act{activation_of(metadata_at(file, "activation", what), what)};
     act.leaky_slope = std::stof(metadata_at(file, "leaky_slope", what));
     MlpEnergy model(split(metadata_at(file, "widths", what), what), act);
     for (int l = 0; l < model.num_layers(); ++l) {
