@@ -239,6 +239,7 @@ TEST(Checkpoint, ModelsRoundTripAndBadOnesAreRefused) {
     EXPECT_THROW(read_mlp(file, Device::Host), Error);
     file.metadata["widths"] = "5,x,3";
     EXPECT_THROW(read_mlp(file, Device::Host), Error);
+    file.metadata = metadata;
     file.metadata["activation"] = "swish";
     EXPECT_THROW(read_mlp(file, Device::Host), Error);
     for (ActivationKind k : {ActivationKind::Relu, ActivationKind::Elu, ActivationKind::Silu, ActivationKind::Tanh,
