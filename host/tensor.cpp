@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <unistd.h>
 #include <sstream>
 
 #include "check.hpp"
@@ -28,9 +29,16 @@ Shape::Shape(std::initializer_list<std::int64_t> dims) {
     if (dims.size() > static_cast<std::size_t>(max_rank)) {
         throw Error("Shape: rank " + std::to_string(dims.size()) + " exceeds the maximum of 4");
     }
+    // Every element count stays below 2^60, so that its byte count fits in 64 bits.
+    constexpr std::int64_t max_elements = std::int64_t{1} << 60;
+    std::int64_t elements = 1;
     for (std::int64_t d : dims) {
         if (d < 0) throw Error("Shape: dimensions must be >= 0, got " + std::to_string(d));
         dims_[rank_++] = d;
+        if (d > 0 && elements > max_elements / d) {
+            throw Error("Shape: " + str() + "... has more than 2^60 elements, beyond any memory");
+        }
+        elements *= d;
     }
 }
 
@@ -89,6 +97,13 @@ Tensor::Tensor(Shape shape, DType dtype, Device device) : shape_(shape), dtype_(
     if (n == 0) return;
     void* p = nullptr;
     if (device == Device::Host) {
+        // Refused before allocating: Linux may promise more than it has and fail later.
+        static const std::size_t host_bytes =
+            static_cast<std::size_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<std::size_t>(sysconf(_SC_PAGE_SIZE));
+        if (n > host_bytes) {
+            throw Error("Tensor: " + std::to_string(n) + " bytes of host memory requested for " + shape.str() +
+                        ", the machine has " + std::to_string(host_bytes));
+        }
         p = std::aligned_alloc(64, (n + 63) / 64 * 64);
         if (!p) throw Error("Tensor: host allocation of " + std::to_string(n) + " bytes failed");
     } else {

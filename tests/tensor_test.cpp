@@ -36,6 +36,25 @@ TEST(Tensor, ZerosAndTypedAccess) {
     EXPECT_THROW(Shape({-1}), Error);
 }
 
+// A request beyond any memory fails before anything is allocated, with its byte count.
+TEST(Tensor, ImpossibleSizesFailBeforeAllocatingWithTheByteCount) {
+    const std::int64_t big = std::int64_t{1} << 31;
+    try {
+        Tensor t({big, big, 4});  // 2^64 elements: not even a byte count exists
+        ADD_FAILURE() << "a shape of 2^64 elements was taken";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("2^60 elements"), std::string::npos) << e.what();
+    }
+    try {
+        Tensor t({big, big / 8});  // 2^59 floats: 2^61 bytes, more than the machine has
+        ADD_FAILURE() << "2^61 bytes of host memory were taken";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find(std::to_string(std::uint64_t{1} << 61) + " bytes"), std::string::npos)
+            << e.what();
+    }
+    EXPECT_THROW(Tensor::zeros({big, big / 8}), Error);
+}
+
 TEST(Tensor, CopyChecksShapeAndDtype) {
     Tensor a = Tensor::from({1, 2, 3, 4}, {2, 2});
     Tensor b = Tensor::zeros({4});

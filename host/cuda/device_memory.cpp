@@ -4,6 +4,9 @@
 #include <cuda_runtime_api.h>
 
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
 
 #include "kernels/cuda_check.hpp"
 
@@ -40,12 +43,40 @@ bool use_pool() {
     return pool;
 }
 
+// The current device's size, asked once per device: a request beyond it fails before
+// the allocator runs.
+std::size_t device_bytes() {
+    static std::mutex mutex;
+    static std::map<int, std::size_t> known;
+    int device = 0;
+    EBMKIT_CUDA_CHECK(cudaGetDevice(&device));
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = known.find(device);
+    if (it == known.end()) {
+        std::size_t free = 0, total = 0;
+        EBMKIT_CUDA_CHECK(cudaMemGetInfo(&free, &total));
+        it = known.emplace(device, total).first;
+    }
+    return it->second;
+}
+
 }  // namespace
 
 void* device_alloc(std::size_t bytes) {
+    const std::size_t total = device_bytes();
+    if (bytes > total) {
+        throw Error("device allocation: " + std::to_string(bytes) + " bytes requested, the device has " +
+                    std::to_string(total));
+    }
     void* p = nullptr;
-    if (use_pool()) EBMKIT_CUDA_CHECK(cudaMallocAsync(&p, bytes, nullptr));
-    else EBMKIT_CUDA_CHECK(cudaMalloc(&p, bytes));
+    const cudaError_t status = use_pool() ? cudaMallocAsync(&p, bytes, nullptr) : cudaMalloc(&p, bytes);
+    if (status != cudaSuccess) {
+        cudaGetLastError();  // an allocation error is not sticky; clear it
+        std::size_t free = 0, ignored = 0;
+        cudaMemGetInfo(&free, &ignored);
+        throw Error("device allocation of " + std::to_string(bytes) + " bytes failed (" + std::to_string(free) +
+                    " of " + std::to_string(total) + " free): " + cudaGetErrorString(status));
+    }
     return p;
 }
 
