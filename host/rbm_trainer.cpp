@@ -1,7 +1,10 @@
 #include "ebmkit/rbm_trainer.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <cstdio>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "batching.hpp"
@@ -70,6 +73,10 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
     // The epoch's rows in their shuffled order, uploaded once; each batch is a view,
     // CD-k's chains restart in one reused buffer.
     const Tensor shuffled = detail::gather_rows(data, order.data(), n, ctx_.device());
+    // What the divergence guard restores: the epoch's starting state.
+    const Rbm start_rbm = rbm_.to(rbm_.device()), start_velocity = velocity_.to(velocity_.device());
+    const Tensor start_chains = chains_.clone();
+    const std::uint32_t start_step = step_;
     Tensor restart;
     for (std::int64_t start = 0; start < n; start += options_.batch) {
         const std::int64_t count = std::min(options_.batch, n - start);
@@ -86,8 +93,39 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
         momentum_update(ctx_, rbm_.c(), velocity_.c(), grad_.c(), lr, options_.momentum, 0.0f);
         if (progress) progress(start / options_.batch + 1, batches);
     }
+    if (const std::string why = divergence(shuffled); !why.empty()) {
+        for (const auto& [to, from] : {std::pair{rbm_.parameters(), start_rbm.parameters()},
+                                       std::pair{velocity_.parameters(), start_velocity.parameters()}}) {
+            for (std::size_t i = 0; i < to.size(); ++i) to[i].copy_from(from[i]);
+        }
+        if (!chains_.empty()) chains_.copy_from(start_chains);
+        step_ = start_step;
+        char rate[32];
+        std::snprintf(rate, sizeof rate, "%g", static_cast<double>(lr));
+        detail::fail(std::string(op) + ": epoch " + std::to_string(epoch_ + 1) + " diverged at lr " + rate + " (" + why +
+                     "); the RBM and the trainer are as they were before it");
+    }
     ++epoch_;
     return {epoch_, lr, batches};
+}
+
+std::string RbmTrainer::divergence(ConstTensorView shuffled) {
+    const char* names[] = {"W", "b", "c"};
+    const std::vector<ConstTensorView> params = static_cast<const Rbm&>(rbm_).parameters();
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        for (float v : params[i].to_vector<float>()) {
+            if (!std::isfinite(v)) return std::string("a value of ") + names[i] + " is not finite";
+        }
+    }
+    // The free energies of the epoch's first rows (at most a batch).
+    const std::int64_t rows = std::min(options_.batch, shuffled.dim(0));
+    const ConstTensorView head(shuffled.raw(), {rows, shuffled.dim(1)}, DType::F32, shuffled.device());
+    Tensor f({rows}, DType::F32, ctx_.device());
+    free_energy(ctx_, rbm_, head, f);
+    for (float v : f.to_vector<float>()) {
+        if (!std::isfinite(v)) return "the free energy of a training row is not finite";
+    }
+    return {};
 }
 
 }  // namespace ebmkit

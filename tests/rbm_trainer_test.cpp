@@ -108,5 +108,31 @@ TEST(RbmTrainer, RejectsBadOptions) {
     EXPECT_THROW(trainer.train_epoch(Tensor::zeros({5, 3})), Error);
 }
 
+// A learning rate that overflows the weights: the epoch throws, and the RBM is as
+// before it.
+TEST(RbmTrainer, ADivergingEpochIsUndoneAndReported) {
+    auto rng = test::fresh_rng();
+    const Rbm start = test::random_rbm(rng, 100, 50, 0.1f);
+    const Tensor data = test::random_bits(rng, 40, 100);
+    Context ctx(Backend::Cpu, 5);
+    RbmTrainOptions wild;
+    wild.batch = 10;
+    wild.lr = 3e38f;
+    wild.momentum = 0.5f;
+    Rbm rbm = start.to(Device::Host);
+    RbmTrainer trainer(ctx, rbm, wild);
+    try {
+        trainer.train_epoch(data);
+        ADD_FAILURE() << "lr 3e38 did not diverge";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("epoch 1 diverged"), std::string::npos) << e.what();
+    }
+    EXPECT_EQ(trainer.epoch(), 0);
+    for (std::size_t i = 0; i < 3; ++i) {
+        EXPECT_TRUE(test::same_bytes(rbm.parameters()[i].to_vector<float>(), start.parameters()[i].to_vector<float>()))
+            << "parameter " << i;
+    }
+}
+
 }  // namespace
 }  // namespace ebmkit

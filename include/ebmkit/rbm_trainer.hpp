@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <string>
 
 #include "ebmkit/context.hpp"
 #include "ebmkit/rbm.hpp"
@@ -40,12 +41,18 @@ public:
     // partial batch is used too. Mini-batches are gathered on the host and copied to
     // the context's device.
     // progress(done, total) is called after each mini-batch when given.
+    // A divergence guard ends each epoch: when a parameter, or the free energy of one of
+    // the epoch's first batch of rows, is not finite, the RBM, the velocity, the chains
+    // and the step counter are restored to the epoch's start and Error is thrown (so no
+    // checkpoint of a diverged RBM is written).
     RbmEpochStats train_epoch(const Tensor& data,
                               const std::function<void(std::int64_t, std::int64_t)>& progress = {});
     int epoch() const { return epoch_; }
     const RbmTrainOptions& options() const { return options_; }
 
 private:
+    // Why the current RBM counts as diverged, or empty.
+    std::string divergence(ConstTensorView shuffled);
     Context& ctx_;
     Rbm& rbm_;
     RbmTrainOptions options_;
