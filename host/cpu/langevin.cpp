@@ -36,16 +36,17 @@ LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, const st
                              std::uint32_t num_steps, bool trace) {
     const std::int64_t d = p.widths.front();
     const PhiloxKey key = philox_key(seed);
-    // Per step: accepted count and energy sum, reduced over rows.
+    // Per step: accepted count and energy sum, reduced over rows (the energies summed in
+    // row order after the loop, so the trace does not depend on the threads).
     std::vector<std::int64_t> accepted(num_steps, 0);
     std::vector<double> energy_sum(num_steps, 0.0);
+    std::vector<double> row_energy(trace ? static_cast<std::size_t>(num_steps) * static_cast<std::size_t>(rows) : 0);
 #pragma omp parallel
     {
         MlpRow row(p);
         std::vector<double> dlogits, grad, grad_new;
         std::vector<float> proposal(static_cast<std::size_t>(d));
         std::vector<std::int64_t> my_accepted(num_steps, 0);
-        std::vector<double> my_energy(num_steps, 0.0);
 #pragma omp for schedule(static)
         for (std::int64_t r = 0; r < rows; ++r) {
             float* xr = x + r * d;
@@ -100,13 +101,15 @@ LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, const st
                     }
                     ++my_accepted[s];
                 }
-                if (trace) my_energy[s] += e;
+                if (trace) row_energy[static_cast<std::size_t>(s) * static_cast<std::size_t>(rows) + static_cast<std::size_t>(r)] = e;
             }
         }
 #pragma omp critical
-        for (std::uint32_t s = 0; s < num_steps; ++s) {
-            accepted[s] += my_accepted[s];
-            energy_sum[s] += my_energy[s];
+        for (std::uint32_t s = 0; s < num_steps; ++s) accepted[s] += my_accepted[s];
+    }
+    for (std::uint32_t s = 0; s < num_steps && trace; ++s) {
+        for (std::int64_t r = 0; r < rows; ++r) {
+            energy_sum[s] += row_energy[static_cast<std::size_t>(s) * static_cast<std::size_t>(rows) + static_cast<std::size_t>(r)];
         }
     }
     LangevinStats stats;

@@ -176,18 +176,20 @@ void param_grad(const MlpParams<const float>& p, const float* x, const float* dl
                 const MlpParams<float>& grad, bool accumulate) {
     const int layers = static_cast<int>(p.weights.size());
     const std::int64_t d = p.widths.front(), k = p.widths.back();
-    // Each thread sums its rows in double; the partial sums are added in thread order,
-    // so the result is the same on every run with the same thread count. A thread
-    // the runtime did not start leaves its slot empty.
-    const int threads = omp_get_max_threads();
-    std::vector<std::vector<std::vector<double>>> dw(threads), db(threads);
-#pragma omp parallel num_threads(threads)
+    // Pass 1, parallel over rows: each row's layer inputs a_l and deltas dL/dz_l, kept.
+    // Pass 2, parallel over parameter rows: each sum runs over the batch's rows in
+    // order, in double. So the result does not depend on the thread count.
+    std::vector<std::size_t> in_at(layers), dz_at(layers);
+    std::size_t per_row = 0;
+    for (int l = 0; l < layers; ++l) {
+        in_at[l] = per_row;
+        per_row += static_cast<std::size_t>(p.widths[l]);
+        dz_at[l] = per_row;
+        per_row += static_cast<std::size_t>(p.widths[l + 1]);
+    }
+    std::vector<double> kept(per_row * static_cast<std::size_t>(rows));
+#pragma omp parallel
     {
-        const int t = omp_get_thread_num();
-        for (int l = 0; l < layers; ++l) {
-            dw[t].emplace_back(p.widths[l] * p.widths[l + 1], 0.0);
-            db[t].emplace_back(p.widths[l + 1], 0.0);
-        }
         MlpRow row(p);
         std::vector<double> g(k);
 #pragma omp for schedule(static)
@@ -195,31 +197,34 @@ void param_grad(const MlpParams<const float>& p, const float* x, const float* dl
             row.forward(x + r * d);
             std::copy(dlogits + r * k, dlogits + (r + 1) * k, g.begin());
             row.backward(g.data());
+            double* mine = kept.data() + per_row * static_cast<std::size_t>(r);
             for (int l = 0; l < layers; ++l) {
-                const std::int64_t in = p.widths[l], out = p.widths[l + 1];
-                const double* a = row.input(l).data();
-                for (std::int64_t o = 0; o < out; ++o) {
-                    const double dz = row.dz(l)[o];
-                    double* dwo = dw[t][l].data() + o * in;
-#pragma omp simd
-                    for (std::int64_t i = 0; i < in; ++i) dwo[i] += dz * a[i];
-                    db[t][l][o] += dz;
-                }
+                std::copy(row.input(l).begin(), row.input(l).end(), mine + in_at[l]);
+                std::copy(row.dz(l).begin(), row.dz(l).end(), mine + dz_at[l]);
             }
         }
     }
     for (int l = 0; l < layers; ++l) {
-        const std::int64_t nw = p.widths[l] * p.widths[l + 1], nb = p.widths[l + 1];
-#pragma omp parallel for schedule(static)
-        for (std::int64_t i = 0; i < nw; ++i) {
-            double s = accumulate ? grad.weights[l][i] : 0.0;
-            for (int t = 0; t < threads; ++t) s += dw[t].empty() ? 0.0 : dw[t][l][i];
-            grad.weights[l][i] = static_cast<float>(s);
-        }
-        for (std::int64_t i = 0; i < nb; ++i) {
-            double s = accumulate ? grad.biases[l][i] : 0.0;
-            for (int t = 0; t < threads; ++t) s += db[t].empty() ? 0.0 : db[t][l][i];
-            grad.biases[l][i] = static_cast<float>(s);
+        const std::int64_t in = p.widths[l], out = p.widths[l + 1];
+#pragma omp parallel
+        {
+            std::vector<double> sum(static_cast<std::size_t>(in));
+#pragma omp for schedule(static)
+            for (std::int64_t o = 0; o < out; ++o) {
+                std::fill(sum.begin(), sum.end(), 0.0);
+                double bias = 0.0;
+                for (std::int64_t r = 0; r < rows; ++r) {
+                    const double* mine = kept.data() + per_row * static_cast<std::size_t>(r);
+                    const double dz = mine[dz_at[l] + o];
+                    const double* a = mine + in_at[l];
+#pragma omp simd
+                    for (std::int64_t i = 0; i < in; ++i) sum[i] += dz * a[i];
+                    bias += dz;
+                }
+                float* w = grad.weights[l] + o * in;
+                for (std::int64_t i = 0; i < in; ++i) w[i] = static_cast<float>((accumulate ? w[i] : 0.0) + sum[i]);
+                grad.biases[l][o] = static_cast<float>((accumulate ? grad.biases[l][o] : 0.0) + bias);
+            }
         }
     }
 }

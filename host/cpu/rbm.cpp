@@ -24,39 +24,46 @@ double visible_preactivation(const RbmParams<const float>& p, const float* h, st
 }
 
 // Adds sign * (v p(h|v)^T, v, p(h|v)) summed over rows into the double accumulators.
+// p(h|v) of every row first (parallel over rows), then every sum over the rows in
+// order (parallel over units), so the result does not depend on the thread count.
 void add_statistics(const RbmParams<const float>& p, const float* v, std::int64_t rows, double sign,
                     std::vector<double>& dw, std::vector<double>& db, std::vector<double>& dc) {
-    const int threads = omp_get_max_threads();
-    std::vector<std::vector<double>> tw(threads), tb(threads), tc(threads);
-#pragma omp parallel num_threads(threads)
+    const std::int64_t m = p.hidden;
+    std::vector<double> ph(static_cast<std::size_t>(rows * m));
+#pragma omp parallel
     {
-        const int t = omp_get_thread_num();
-        tw[t].assign(dw.size(), 0.0);
-        tb[t].assign(db.size(), 0.0);
-        tc[t].assign(dc.size(), 0.0);
-        std::vector<double> ph;
+        std::vector<double> x;
 #pragma omp for schedule(static)
         for (std::int64_t r = 0; r < rows; ++r) {
-            const float* vr = v + r * p.visible;
-            hidden_preactivation(p, vr, ph);
-            for (double& x : ph) x = sigmoid(x);
-            for (std::int64_t j = 0; j < p.hidden; ++j) tc[t][j] += ph[j];
-            for (std::int64_t i = 0; i < p.visible; ++i) {
-                const double vi = vr[i];
-                if (vi == 0.0) continue;
-                tb[t][i] += vi;
-                double* row = tw[t].data() + i * p.hidden;
-#pragma omp simd
-                for (std::int64_t j = 0; j < p.hidden; ++j) row[j] += vi * ph[j];
-            }
+            hidden_preactivation(p, v + r * p.visible, x);
+            for (std::int64_t j = 0; j < m; ++j) ph[r * m + j] = sigmoid(x[j]);
         }
     }
     const double scale = sign / static_cast<double>(rows);
-    for (int t = 0; t < threads; ++t) {
-        if (tw[t].empty()) continue;
-        for (std::size_t i = 0; i < dw.size(); ++i) dw[i] += scale * tw[t][i];
-        for (std::size_t i = 0; i < db.size(); ++i) db[i] += scale * tb[t][i];
-        for (std::size_t i = 0; i < dc.size(); ++i) dc[i] += scale * tc[t][i];
+#pragma omp parallel
+    {
+        std::vector<double> row(static_cast<std::size_t>(m));
+#pragma omp for schedule(static)
+        for (std::int64_t i = 0; i < p.visible; ++i) {
+            std::fill(row.begin(), row.end(), 0.0);
+            double bias = 0.0;
+            for (std::int64_t r = 0; r < rows; ++r) {
+                const double vi = v[r * p.visible + i];
+                if (vi == 0.0) continue;
+                bias += vi;
+                const double* phr = ph.data() + r * m;
+#pragma omp simd
+                for (std::int64_t j = 0; j < m; ++j) row[j] += vi * phr[j];
+            }
+            for (std::int64_t j = 0; j < m; ++j) dw[i * m + j] += scale * row[j];
+            db[i] += scale * bias;
+        }
+#pragma omp for schedule(static)
+        for (std::int64_t j = 0; j < m; ++j) {
+            double sum = 0.0;
+            for (std::int64_t r = 0; r < rows; ++r) sum += ph[r * m + j];
+            dc[j] += scale * sum;
+        }
     }
 }
 
@@ -175,13 +182,13 @@ double log_partition_exact(const RbmParams<const float>& p) {
         return over_hidden ? p.w[o * p.hidden + e] : p.w[e * p.hidden + o];
     };
     const std::uint64_t total = std::uint64_t{1} << n;
-    const int threads = omp_get_max_threads();
-    std::vector<double> partial(threads, -std::numeric_limits<double>::infinity());
-#pragma omp parallel num_threads(threads)
-    {
-        const int t = omp_get_thread_num();
-        const int nt = omp_get_num_threads();
-        const std::uint64_t begin = total * t / nt, end = total * (t + 1) / nt;
+    // A fixed number of Gray-code walks, whatever the thread count, combined in order.
+    const std::int64_t walks = static_cast<std::int64_t>(std::min<std::uint64_t>(total, 64));
+    std::vector<double> partial(static_cast<std::size_t>(walks), -std::numeric_limits<double>::infinity());
+#pragma omp parallel for schedule(dynamic)
+    for (std::int64_t t = 0; t < walks; ++t) {
+        const std::uint64_t begin = total * static_cast<std::uint64_t>(t) / static_cast<std::uint64_t>(walks),
+                            end = total * static_cast<std::uint64_t>(t + 1) / static_cast<std::uint64_t>(walks);
         std::vector<double> pre(other_bias, other_bias + m);
         double linear = 0.0;
         std::uint64_t state = begin ^ (begin >> 1);  // Gray code of begin
