@@ -1,7 +1,10 @@
 // IDX data files, safetensors checkpoints and PNG output: round trips, the bytes
 // other readers expect, and corrupt files rejected with the file named.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <zlib.h>
+
+#include <csignal>
 
 #include <cstdio>
 #include <cstring>
@@ -172,6 +175,37 @@ TEST(SafeTensors, FileLayoutIsTheSafetensorsFormat) {
     std::memcpy(v, bytes.data() + 8 + n, 8);
     EXPECT_EQ(v[0], 1.5f);
     EXPECT_EQ(v[1], -2.0f);
+}
+
+// A full disk (RLIMIT_FSIZE below the new file's size) and an unwritable path: a clear
+// error, the previous checkpoint intact, no temporary file left behind.
+TEST(SafeTensors, AFailedWriteLeavesThePreviousCheckpoint) {
+    TempDir dir;
+    const std::string path = dir.file("model.safetensors");
+    const Tensor small = Tensor::from({1.0f, 2.0f}, {2});
+    save_safetensors(path, {{"a", small}}, {{"format", "test"}});
+    const auto before = fs::file_size(path);
+    const Tensor big = test::filled({1 << 16}, 3.0f);  // 256 KiB
+    rlimit saved{};
+    ASSERT_EQ(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    void (*old_handler)(int) = std::signal(SIGXFSZ, SIG_IGN);  // write fails with EFBIG instead of killing us
+    rlimit low = saved;
+    low.rlim_cur = 64 * 1024;
+    ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &low), 0);
+    try {
+        save_safetensors(path, {{"a", big}}, {{"format", "test"}});
+        ADD_FAILURE() << "a write beyond RLIMIT_FSIZE succeeded";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("is unchanged"), std::string::npos) << e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &saved);
+    std::signal(SIGXFSZ, old_handler);
+    EXPECT_EQ(fs::file_size(path), before);
+    EXPECT_EQ(load_safetensors(path).at("a").to_vector<float>(), small.to_vector<float>());
+    EXPECT_FALSE(fs::exists(path + ".tmp"));
+    // A folder that is a file: cannot be written.
+    EXPECT_THROW(save_safetensors(path + "/inside.safetensors", {{"a", small}}), Error);
+    EXPECT_EQ(load_safetensors(path).at("a").to_vector<float>(), small.to_vector<float>());
 }
 
 TEST(SafeTensors, CorruptFilesAreRejected) {

@@ -1,8 +1,13 @@
 #include "ebmkit/safetensors.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <sstream>
@@ -214,23 +219,58 @@ void save_safetensors(const std::string& path, const std::vector<std::pair<std::
     header << '}';
     std::string h = header.str();
     h.append((8 - h.size() % 8) % 8, ' ');  // the data then starts 8-byte aligned
+    // Host copies first: nothing below may fail but the file system.
+    std::vector<Tensor> host;
+    for (const auto& entry : tensors) host.push_back(Tensor::copy_of(entry.second, Device::Host));
     const std::string tmp = path + ".tmp";
-    {
-        std::ofstream out(tmp, std::ios::binary);
-        if (!out) throw Error("save_safetensors: cannot write " + tmp);
-        const std::uint64_t n = h.size();
-        unsigned char len[8];
-        for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
-        out.write(reinterpret_cast<const char*>(len), 8);
-        out.write(h.data(), static_cast<std::streamsize>(h.size()));
-        for (const auto& [name, t] : tensors) {
-            Tensor host(t.shape(), t.dtype());
-            copy(t, host);
-            out.write(static_cast<const char*>(host.view().raw()), static_cast<std::streamsize>(host.bytes()));
+    // The whole file goes to tmp beside path, is flushed to the disk, and only then
+    // replaces path (and the folder's entry is flushed too): a crash or a full disk at
+    // any moment leaves either the old checkpoint or the new one, never a torn file.
+    const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd < 0) throw Error("save_safetensors: cannot write " + tmp + ": " + std::strerror(errno));
+    auto fail = [&](const std::string& what) {
+        const int error = errno;
+        ::close(fd);
+        ::unlink(tmp.c_str());
+        throw Error("save_safetensors: " + what + " " + tmp + " failed: " + std::strerror(error) + "; " + path +
+                    " is unchanged");
+    };
+    auto write_all = [&](const void* data, std::size_t bytes) {
+        const char* p = static_cast<const char*>(data);
+        while (bytes > 0) {
+            const ssize_t n = ::write(fd, p, bytes);
+            if (n < 0 && errno == EINTR) continue;
+            if (n <= 0) {
+                if (n == 0) errno = ENOSPC;
+                fail("writing");
+            }
+            p += n;
+            bytes -= static_cast<std::size_t>(n);
         }
-        if (!out) throw Error("save_safetensors: writing " + tmp + " failed");
+    };
+    const std::uint64_t n = h.size();
+    unsigned char len[8];
+    for (int i = 0; i < 8; ++i) len[i] = static_cast<unsigned char>(n >> (8 * i));
+    write_all(len, 8);
+    write_all(h.data(), h.size());
+    for (const Tensor& t : host) write_all(t.view().raw(), t.bytes());
+    if (::fsync(fd) != 0) fail("flushing");
+    if (::close(fd) != 0) {
+        const int error = errno;
+        ::unlink(tmp.c_str());
+        throw Error("save_safetensors: closing " + tmp + " failed: " + std::strerror(error));
     }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) throw Error("save_safetensors: cannot rename " + tmp + " to " + path);
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        const int error = errno;
+        ::unlink(tmp.c_str());
+        throw Error("save_safetensors: cannot rename " + tmp + " to " + path + ": " + std::strerror(error));
+    }
+    const std::string folder = std::filesystem::path(path).parent_path().string();
+    const int dir = ::open(folder.empty() ? "." : folder.c_str(), O_RDONLY | O_DIRECTORY);
+    if (dir >= 0) {
+        ::fsync(dir);
+        ::close(dir);
+    }
 }
 
 SafeTensors load_safetensors(const std::string& path) {
