@@ -191,7 +191,8 @@ void JemTrainer::roll_back(const std::string& why) {
 }
 
 JemStepStats JemTrainer::train_epoch(const Tensor& images, const Tensor& labels,
-                                     const std::function<void(std::int64_t, std::int64_t, const JemStepStats&)>& progress) {
+                                     const std::function<void(std::int64_t, std::int64_t, const JemStepStats&)>& progress,
+                                     const std::atomic<bool>* stop) {
     constexpr const char* op = "JemTrainer::train_epoch";
     detail::check_tensor(op, "images", images, {detail::any_dim, model_.input_dim()}, DType::F32, Device::Host);
     detail::check_tensor(op, "labels", labels, {images.dim(0)}, DType::I32, Device::Host);
@@ -204,18 +205,30 @@ JemStepStats JemTrainer::train_epoch(const Tensor& images, const Tensor& labels,
     const Tensor all_x = detail::gather_rows(images, order.data(), used, ctx_.device());
     const Tensor all_y = detail::gather_rows(labels, order.data(), used, ctx_.device());
     JemStepStats mean;
-    for (std::int64_t i = 0; i < batches; ++i) {
+    const std::int64_t first = std::min(batch_in_epoch_, batches), run = batches - first;
+    for (std::int64_t i = first; i < batches; ++i) {
         const ConstTensorView x(all_x.data<float>() + i * b * d, {b, d}, DType::F32, ctx_.device());
         const ConstTensorView y(all_y.data<std::int32_t>() + i * b, {b}, DType::I32, ctx_.device());
         const JemStepStats s = step(x, y);
-        mean.loss += s.loss / batches;
-        mean.cross_entropy += s.cross_entropy / batches;
-        mean.energy_data += s.energy_data / batches;
-        mean.energy_sample += s.energy_sample / batches;
-        mean.accuracy += s.accuracy / batches;
+        mean.loss += s.loss / run;
+        mean.cross_entropy += s.cross_entropy / run;
+        mean.energy_data += s.energy_data / run;
+        mean.energy_sample += s.energy_sample / run;
+        mean.accuracy += s.accuracy / run;
         mean.rolled_back |= s.rolled_back;
+        batch_in_epoch_ = i + 1;
         if (progress) progress(i + 1, batches, s);
+        if (stop && stop->load() && i + 1 < batches) {
+            // Means over the batches this call ran.
+            const double scale = static_cast<double>(run) / static_cast<double>(i + 1 - first);
+            for (double* v : {&mean.loss, &mean.cross_entropy, &mean.energy_data, &mean.energy_sample, &mean.accuracy}) {
+                *v *= scale;
+            }
+            mean.interrupted = true;
+            return mean;
+        }
     }
+    batch_in_epoch_ = 0;
     ++epoch_;
     return mean;
 }
@@ -265,6 +278,7 @@ void JemTrainer::save(const std::string& path) const {
     c.metadata.insert({{"format", "ebmkit-jem"},
                        {"iterations", std::to_string(iterations_)},
                        {"epoch", std::to_string(epoch_)},
+                       {"batch_in_epoch", std::to_string(batch_in_epoch_)},
                        {"optimizer", to_string(optimizer_.options().kind)},
                        {"lr", std::to_string(optimizer_.options().lr)},
                        {"optimizer_steps", std::to_string(optimizer_.steps())},
@@ -287,6 +301,9 @@ void JemTrainer::load(const std::string& path) {
     const auto rounds = static_cast<std::uint32_t>(std::stoul(metadata_at(file, "sampler_rounds", what)));
     const std::int64_t iterations = std::stoll(metadata_at(file, "iterations", what));
     const int epoch = std::stoi(metadata_at(file, "epoch", what));
+    // Absent from checkpoints written before interruptions existed: an epoch's start.
+    const auto in_epoch = file.metadata.find("batch_in_epoch");
+    const std::int64_t batch_in_epoch = in_epoch == file.metadata.end() ? 0 : std::stoll(in_epoch->second);
     optimizer_.load_state(file, steps);
     optimizer_.set_lr(lr);
     for (int l = 0; l < model_.num_layers(); ++l) {
@@ -296,6 +313,7 @@ void JemTrainer::load(const std::string& path) {
     sampler_.restore(sampler_.buffer() ? ConstTensorView(file.at("replay_buffer")) : ConstTensorView(), rounds);
     iterations_ = iterations;
     epoch_ = epoch;
+    batch_in_epoch_ = batch_in_epoch;
     take_snapshot();
 }
 

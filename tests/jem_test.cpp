@@ -3,6 +3,7 @@
 // divergence guard on a planted blow-up, evaluation metrics by hand.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 
@@ -98,6 +99,56 @@ TEST(Jem, ResumesFromACheckpointBitForBit) {
         EXPECT_EQ(a.bias(l).to_vector<float>(), b.bias(l).to_vector<float>());
     }
     EXPECT_EQ(ta.sampler().buffer()->samples().to_vector<float>(), tb.sampler().buffer()->samples().to_vector<float>());
+}
+
+// An epoch stopped after its third batch, saved, loaded into a fresh trainer and
+// continued: the same model, buffer and counters as the epoch run whole, and a second
+// epoch after it the same too.
+TEST(Jem, AnInterruptedEpochResumesFromItsCheckpointBitForBit) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy initial = test::random_mlp(rng, {6, 8, 3}, Activation::elu());
+    const Tensor images = test::uniform_tensor(rng, {48, 6}, -1, 1);
+    std::vector<std::int32_t> y(48);
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 3);
+    const Tensor labels = Tensor::from(y, {48});
+    const std::string path = (std::filesystem::temp_directory_path() / ("jem-stop-" + std::to_string(seed))).string();
+
+    Context ctx(Backend::Cpu, seed);
+    MlpEnergy whole = initial.to(Device::Host);
+    JemTrainer tw(ctx, whole, small_options());
+    const JemStepStats full = tw.train_epoch(images, labels);
+    tw.train_epoch(images, labels);
+    EXPECT_FALSE(full.interrupted);
+
+    Context ctx2(Backend::Cpu, seed);
+    MlpEnergy part = initial.to(Device::Host);
+    JemTrainer tp(ctx2, part, small_options());
+    std::atomic<bool> stop{false};
+    const JemStepStats first = tp.train_epoch(
+        images, labels, [&](std::int64_t done, std::int64_t, const JemStepStats&) { stop = done == 3; }, &stop);
+    EXPECT_TRUE(first.interrupted);
+    EXPECT_EQ(tp.iterations(), 3);
+    EXPECT_EQ(tp.epoch(), 0);
+    EXPECT_EQ(tp.batch_in_epoch(), 3);
+    tp.save(path);
+
+    Context ctx3(Backend::Cpu, seed);
+    MlpEnergy resumed = test::random_mlp(rng, {6, 8, 3}, Activation::elu());  // overwritten by load
+    JemTrainer tr(ctx3, resumed, small_options());
+    tr.load(path);
+    std::filesystem::remove(path);
+    EXPECT_EQ(tr.batch_in_epoch(), 3);
+    EXPECT_FALSE(tr.train_epoch(images, labels).interrupted);
+    EXPECT_EQ(tr.epoch(), 1);
+    tr.train_epoch(images, labels);
+    EXPECT_EQ(tr.iterations(), tw.iterations());
+    EXPECT_EQ(tr.sampler().rounds(), tw.sampler().rounds());
+    for (int l = 0; l < 2; ++l) {
+        EXPECT_EQ(resumed.weight(l).to_vector<float>(), whole.weight(l).to_vector<float>());
+        EXPECT_EQ(resumed.bias(l).to_vector<float>(), whole.bias(l).to_vector<float>());
+    }
+    EXPECT_EQ(tr.sampler().buffer()->samples().to_vector<float>(), tw.sampler().buffer()->samples().to_vector<float>());
 }
 
 TEST(Jem, DivergenceGuardRollsBackAPlantedBlowUp) {

@@ -7,6 +7,7 @@
 // to the last good state when the loss is not finite or the energy gap runs away.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -39,6 +40,7 @@ struct JemTrainOptions {
 struct JemStepStats {
     double loss = 0, cross_entropy = 0, energy_data = 0, energy_sample = 0, accuracy = 0;
     bool rolled_back = false;  // the guard restored the last good state instead of updating
+    bool interrupted = false;  // train_epoch: stopped early on request, the epoch not finished
 };
 
 struct JemEvaluation {
@@ -58,8 +60,13 @@ public:
     // nothing is updated (the test of the gradient uses it).
     JemStepStats loss_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples, MlpEnergy& grad);
     // One pass over images [N, D] and labels [N] (host), shuffled with (seed, epoch), full batches only.
+    // stop (nullable, e.g. set by a signal handler) is read after every batch: once it
+    // is true the pass returns, interrupted, and the next call (or a trainer loaded from
+    // a checkpoint saved now) continues the same epoch at the next batch, bit for bit.
+    // The statistics are the means over the batches this call ran.
     JemStepStats train_epoch(const Tensor& images, const Tensor& labels,
-                             const std::function<void(std::int64_t, std::int64_t, const JemStepStats&)>& progress = {});
+                             const std::function<void(std::int64_t, std::int64_t, const JemStepStats&)>& progress = {},
+                             const std::atomic<bool>* stop = nullptr);
     JemEvaluation evaluate(const Tensor& images, const Tensor& labels);
 
     // Model, optimizer state, replay buffer and counters in one safetensors file; load
@@ -69,6 +76,8 @@ public:
 
     std::int64_t iterations() const { return iterations_; }
     int epoch() const { return epoch_; }
+    // Batches of the current epoch already trained (nonzero after an interruption).
+    std::int64_t batch_in_epoch() const { return batch_in_epoch_; }
     const Optimizer& optimizer() const { return optimizer_; }
     const LangevinSampler& sampler() const { return sampler_; }
     // What the divergence guard did, one line per event.
@@ -92,7 +101,7 @@ private:
     std::unique_ptr<Snapshot> snapshot_;
     struct Scratch;
     std::unique_ptr<Scratch> scratch_;
-    std::int64_t iterations_ = 0, good_since_snapshot_ = 0;
+    std::int64_t iterations_ = 0, good_since_snapshot_ = 0, batch_in_epoch_ = 0;
     int epoch_ = 0;
     std::vector<std::string> events_;
 };

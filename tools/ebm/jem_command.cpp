@@ -8,6 +8,7 @@
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "ebmkit/ebmkit.hpp"
 #include "report.hpp"
 
@@ -152,12 +153,22 @@ int jem_train(const std::vector<std::string>& argv) {
     double best = -1.0;
     std::int64_t since_best = 0;
     std::vector<std::vector<double>> curve(4);  // loss, cross-entropy, train and validation accuracy
+    const StopOnSignal stop;  // SIGINT / SIGTERM: finish the batch, write a resumable checkpoint
     for (std::int64_t e = 0; e < epochs; ++e) {
         Progress bar("epoch " + std::to_string(trainer.epoch() + 1));
         const std::size_t events_before = trainer.events().size();
-        const JemStepStats s = trainer.train_epoch(images, labels, [&](std::int64_t d, std::int64_t t, const JemStepStats&) {
-            bar.update(d, t);
-        });
+        const JemStepStats s = trainer.train_epoch(
+            images, labels, [&](std::int64_t d, std::int64_t t, const JemStepStats&) { bar.update(d, t); }, &stop.flag());
+        if (s.interrupted) {
+            const std::string resumable = interrupted_path(out);
+            trainer.save(resumable);
+            bar.finish("interrupted");
+            std::fprintf(stderr,
+                         "jem: %s after %lld iterations (epoch %d, batch %lld); wrote %s; continue with --resume %s\n",
+                         stop.signal_name(), static_cast<long long>(trainer.iterations()), trainer.epoch() + 1,
+                         static_cast<long long>(trainer.batch_in_epoch()), resumable.c_str(), resumable.c_str());
+            return stop.exit_status();
+        }
         for (std::size_t i = events_before; i < trainer.events().size(); ++i) {
             std::fprintf(stderr, "jem: %s\n", trainer.events()[i].c_str());
         }

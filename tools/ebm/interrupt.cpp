@@ -1,0 +1,47 @@
+#include "interrupt.hpp"
+
+#include <csignal>
+
+namespace ebm {
+
+namespace {
+
+std::atomic<bool> stop_requested{false};
+std::atomic<int> stop_signal{0};
+static_assert(std::atomic<bool>::is_always_lock_free && std::atomic<int>::is_always_lock_free,
+              "the signal handler needs lock-free atomics");
+
+extern "C" void request_stop(int signal) {
+    stop_signal.store(signal);
+    stop_requested.store(true);
+}
+
+}  // namespace
+
+StopOnSignal::StopOnSignal() {
+    stop_requested.store(false);
+    stop_signal.store(0);
+    std::signal(SIGINT, request_stop);
+    std::signal(SIGTERM, request_stop);
+}
+
+StopOnSignal::~StopOnSignal() {
+    std::signal(SIGINT, SIG_DFL);
+    std::signal(SIGTERM, SIG_DFL);
+}
+
+const std::atomic<bool>& StopOnSignal::flag() const { return stop_requested; }
+
+const char* StopOnSignal::signal_name() const { return stop_signal.load() == SIGTERM ? "SIGTERM" : "SIGINT"; }
+
+int StopOnSignal::exit_status() const { return 128 + (stop_signal.load() == SIGTERM ? SIGTERM : SIGINT); }
+
+std::string interrupted_path(const std::string& out) {
+    const std::string ext = ".safetensors";
+    if (out.size() > ext.size() && out.compare(out.size() - ext.size(), ext.size(), ext) == 0) {
+        return out.substr(0, out.size() - ext.size()) + ".interrupted" + ext;
+    }
+    return out + ".interrupted";
+}
+
+}  // namespace ebm
