@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Builds (tools/setup.sh), runs the emulated kernel suites under ThreadSanitizer
-# (tools/emulated-racecheck.sh, where the CUDA headers are present), then the whole
-# CTest suite. GPU tests (label gpu) skip where no device is present; their reasons are
-# printed before the run.
+# (tools/emulated-racecheck.sh, where the CUDA headers are present), the CPU suite under
+# AddressSanitizer and UBSan (tools/sanitized-tests.sh), then the whole CTest suite.
+# GPU tests (label gpu) skip where no device is present; their reasons are printed
+# before the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
@@ -15,4 +16,5 @@ fi
 if [ -x "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)" ]; then
   tools/emulated-racecheck.sh
 fi
+tools/sanitized-tests.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
