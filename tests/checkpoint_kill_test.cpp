@@ -43,7 +43,6 @@ TEST(CheckpointKill, TheCheckpointOnDiskAlwaysLoadsAndResumesBitForBit) {
         }
         return after[iterations];
     };
-    int loaded = 0;
     for (int kill_round = 0; kill_round < 20; ++kill_round) {
         const pid_t pid = fork();
         ASSERT_GE(pid, 0);
@@ -51,15 +50,19 @@ TEST(CheckpointKill, TheCheckpointOnDiskAlwaysLoadsAndResumesBitForBit) {
             execl(CHECKPOINT_WRITER, CHECKPOINT_WRITER, path.c_str(), static_cast<char*>(nullptr));
             _exit(127);
         }
-        std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(20000, 120000)(rng)));
+        // Once the first checkpoint exists (the process has started, whatever the load on
+        // the machine), a random moment within the next iterations and saves.
+        for (int waited = 0; waited < 3000 && !fs::exists(path); ++waited) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        ASSERT_TRUE(fs::exists(path)) << "the writer saved nothing in 30 s";
+        std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 60000)(rng)));
         kill(pid, SIGKILL);
         int status = 0;
         ASSERT_EQ(waitpid(pid, &status, 0), pid);
         ASSERT_TRUE(WIFSIGNALED(status)) << "the writer exited on its own";
-        if (!fs::exists(path)) continue;  // killed before its first save
         test::CheckpointRun resumed;
         ASSERT_NO_THROW(resumed.trainer.load(path)) << "kill " << kill_round << " left a checkpoint that does not load";
-        ++loaded;
         const std::int64_t at = resumed.trainer.iterations();
         resumed.next = at;
         resumed.step();
@@ -67,7 +70,6 @@ TEST(CheckpointKill, TheCheckpointOnDiskAlwaysLoadsAndResumesBitForBit) {
         EXPECT_EQ(parameters_of(resumed.model), reference_after(at + 2)) << "kill " << kill_round << " at iteration " << at;
         fs::remove(path);
     }
-    EXPECT_GE(loaded, 10) << "too few kills found a checkpoint to check";
     fs::remove_all(dir);
 }
 
