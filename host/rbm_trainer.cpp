@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "batching.hpp"
+#include "ebmkit/checkpoint.hpp"
 #include "check.hpp"
 #include "cpu/optim.hpp"
 #include "ebmkit/philox.hpp"
@@ -55,8 +56,8 @@ RbmTrainer::RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options)
     detail::check_model("RbmTrainer", ctx, rbm);
 }
 
-RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
-                                      const std::function<void(std::int64_t, std::int64_t)>& progress) {
+RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<void(std::int64_t, std::int64_t)>& progress,
+                                      const std::atomic<bool>* stop) {
     constexpr const char* op = "RbmTrainer::train_epoch";
     detail::check_tensor(op, "data", data, {detail::any_dim, rbm_.visible()}, DType::F32, Device::Host);
     const std::int64_t n = data.dim(0);
@@ -78,7 +79,8 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
     const Tensor start_chains = chains_.clone();
     const std::uint32_t start_step = step_;
     Tensor restart;
-    for (std::int64_t start = 0; start < n; start += options_.batch) {
+    const std::int64_t first = std::min(batch_in_epoch_, batches);
+    for (std::int64_t start = first * options_.batch; start < n; start += options_.batch) {
         const std::int64_t count = std::min(options_.batch, n - start);
         const ConstTensorView batch(shuffled.data<float>() + start * d, {count, d}, DType::F32, ctx_.device());
         if (!options_.persistent) {
@@ -91,7 +93,9 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
         momentum_update(ctx_, rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
         momentum_update(ctx_, rbm_.b(), velocity_.b(), grad_.b(), lr, options_.momentum, 0.0f);
         momentum_update(ctx_, rbm_.c(), velocity_.c(), grad_.c(), lr, options_.momentum, 0.0f);
-        if (progress) progress(start / options_.batch + 1, batches);
+        batch_in_epoch_ = start / options_.batch + 1;
+        if (progress) progress(batch_in_epoch_, batches);
+        if (stop && stop->load() && batch_in_epoch_ < batches) return {epoch_, lr, batch_in_epoch_ - first, true};
     }
     if (const std::string why = divergence(shuffled); !why.empty()) {
         for (const auto& [to, from] : {std::pair{rbm_.parameters(), start_rbm.parameters()},
@@ -100,13 +104,63 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data,
         }
         if (!chains_.empty()) chains_.copy_from(start_chains);
         step_ = start_step;
+        batch_in_epoch_ = first;
         char rate[32];
         std::snprintf(rate, sizeof rate, "%g", static_cast<double>(lr));
         detail::fail(std::string(op) + ": epoch " + std::to_string(epoch_ + 1) + " diverged at lr " + rate + " (" + why +
                      "); the RBM and the trainer are as they were before it");
     }
     ++epoch_;
-    return {epoch_, lr, batches};
+    batch_in_epoch_ = 0;
+    return {epoch_, lr, batches - first};
+}
+
+void RbmTrainer::save(const std::string& path, const std::map<std::string, std::string>& metadata) const {
+    CheckpointContents c;
+    add_model(c, static_cast<const Rbm&>(rbm_), "RbmTrainer::save (" + path + ")");
+    const Rbm& velocity = velocity_;
+    c.tensors.emplace_back("velocity.W", velocity.w());
+    c.tensors.emplace_back("velocity.b", velocity.b());
+    c.tensors.emplace_back("velocity.c", velocity.c());
+    if (!chains_.empty()) c.tensors.emplace_back("chains", chains_);
+    c.metadata = metadata;
+    c.metadata["trainer_epoch"] = std::to_string(epoch_);
+    c.metadata["trainer_batch_in_epoch"] = std::to_string(batch_in_epoch_);
+    c.metadata["trainer_step"] = std::to_string(step_);
+    c.write(path);
+}
+
+void RbmTrainer::load(const std::string& path) {
+    const SafeTensors file = load_safetensors(path);
+    const std::string what = "RbmTrainer::load (" + path + ")";
+    // Read and look up everything first, so a file that does not fit changes nothing.
+    const Rbm saved = read_rbm(file, rbm_.device());
+    if (saved.visible() != rbm_.visible() || saved.hidden() != rbm_.hidden()) {
+        detail::fail(what + ": the file holds a " + std::to_string(saved.visible()) + " x " +
+                     std::to_string(saved.hidden()) + " RBM, the trainer's is " + std::to_string(rbm_.visible()) +
+                     " x " + std::to_string(rbm_.hidden()));
+    }
+    const Tensor& vw = file.at("velocity.W", rbm_.w().shape());
+    const Tensor& vb = file.at("velocity.b", rbm_.b().shape());
+    const Tensor& vc = file.at("velocity.c", rbm_.c().shape());
+    const auto chains = file.tensors.find("chains");
+    if (chains != file.tensors.end()) {
+        detail::check_tensor(what.c_str(), "chains", chains->second, {detail::any_dim, rbm_.visible()}, DType::F32,
+                             Device::Host);
+    }
+    const int epoch = std::stoi(metadata_at(file, "trainer_epoch", what));
+    const std::int64_t batch_in_epoch = std::stoll(metadata_at(file, "trainer_batch_in_epoch", what));
+    const auto step = static_cast<std::uint32_t>(std::stoul(metadata_at(file, "trainer_step", what)));
+    const std::vector<ConstTensorView> from = saved.parameters();
+    const std::vector<TensorView> to = rbm_.parameters();
+    for (std::size_t i = 0; i < to.size(); ++i) to[i].copy_from(from[i]);
+    velocity_.w().copy_from(vw);
+    velocity_.b().copy_from(vb);
+    velocity_.c().copy_from(vc);
+    chains_ = chains == file.tensors.end() ? Tensor() : chains->second.to(ctx_.device());
+    epoch_ = epoch;
+    batch_in_epoch_ = batch_in_epoch;
+    step_ = step;
 }
 
 std::string RbmTrainer::divergence(ConstTensorView shuffled) {

@@ -164,32 +164,35 @@ TEST_F(EbmCommand, JemTrainEvalSampleAndResume) {
     EXPECT_EQ(run("jem train --data " + dir_.string() + " --widths 15,8,2 --epochs 1 --out " + path("bad")).status, 1);
 }
 
-// SIGINT or SIGTERM during `ebm jem train`: the batch finishes, a resumable checkpoint
-// is written and named, the exit status is 130 or 143, and resuming from the
-// checkpoint finishes the interrupted epoch.
-TEST_F(EbmCommand, JemTrainStopsOnASignalWithAResumableCheckpoint) {
-    const std::string common = "--data " + dir_.string() +
-                               " --widths 16,8,2 --batch 20 --lr 0.01 --sgld-steps 3 --buffer 50 --seed 2 --valid 100";
-    for (int sig : {SIGINT, SIGTERM}) {
+// SIGINT or SIGTERM during `ebm jem train` and `ebm rbm train`: the batch finishes, a
+// resumable checkpoint is written and named, the exit status is 130 or 143, and
+// resuming from the checkpoint finishes the interrupted epoch.
+TEST_F(EbmCommand, TrainingStopsOnASignalWithAResumableCheckpoint) {
+    const std::string jem = "jem train --data " + dir_.string() +
+                            " --widths 16,8,2 --batch 20 --lr 0.01 --sgld-steps 3 --buffer 50 --seed 2 --valid 100";
+    const std::string rbm = "rbm train --data " + dir_.string() + " --hidden 4 --batch 10 --seed 2";
+    for (const auto& [common, sig] : {std::pair{jem, SIGINT}, {jem, SIGTERM}, {rbm, SIGINT}}) {
+        const bool is_jem = common == jem;
         const std::string model = path("stop.safetensors"), log = path("stop.log");
         const std::string interrupted = path("stop.interrupted.safetensors");
         fs::remove(interrupted);
         const pid_t pid = fork();
         ASSERT_GE(pid, 0);
         if (pid == 0) {
-            const std::string cmd = "exec " + std::string(EBM_BINARY) + " jem train " + common +
-                                    " --epochs 100000 --out " + model + " 2>" + log;
+            const std::string cmd = "exec " + std::string(EBM_BINARY) + " " + common + " --epochs 100000 --out " +
+                                    model + " 2>" + log;
             execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
             _exit(127);
         }
         // Once an epoch has finished (its summary line is in the log), the run is training.
         std::string text;
-        for (int waited = 0; waited < 600 && text.find("valid acc") == std::string::npos; ++waited) {
+        const std::string epoch_done = is_jem ? "valid acc" : "pseudo-log-likelihood";
+        for (int waited = 0; waited < 600 && text.find(epoch_done) == std::string::npos; ++waited) {
             std::this_thread::sleep_for(std::chrono::milliseconds(100));
             std::ifstream in(log);
             text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
         }
-        ASSERT_NE(text.find("valid acc"), std::string::npos) << "the run never finished an epoch: " << text;
+        ASSERT_NE(text.find(epoch_done), std::string::npos) << "the run never finished an epoch: " << text;
         kill(pid, sig);
         int raw = 0;
         ASSERT_EQ(waitpid(pid, &raw, 0), pid);
@@ -200,13 +203,17 @@ TEST_F(EbmCommand, JemTrainStopsOnASignalWithAResumableCheckpoint) {
         EXPECT_NE(text.find("--resume " + interrupted), std::string::npos) << text;
         ASSERT_TRUE(fs::exists(interrupted));
         const CommandResult resumed =
-            run("jem train " + common + " --epochs 1 --resume " + interrupted + " --out " + path("after.safetensors") +
-                " --json");
+            run(common + " --epochs 1 --resume " + interrupted + " --out " + path("after.safetensors") + " --json");
         ASSERT_EQ(resumed.status, 0);
-        // The interrupted epoch finishes: whole epochs of 10 iterations again.
-        const double iterations = json_number(resumed.out, "iterations");
-        EXPECT_GT(iterations, 0);
-        EXPECT_EQ(std::fmod(iterations, 10.0), 0.0) << resumed.out;
+        if (is_jem) {
+            // The interrupted epoch finishes: whole epochs of 10 iterations again.
+            const double iterations = json_number(resumed.out, "iterations");
+            EXPECT_GT(iterations, 0);
+            EXPECT_EQ(std::fmod(iterations, 10.0), 0.0) << resumed.out;
+        } else {
+            EXPECT_EQ(run("rbm eval --data " + dir_.string() + " --model " + path("after.safetensors") + " --exact").status,
+                      0);
+        }
     }
 }
 

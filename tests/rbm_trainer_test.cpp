@@ -2,6 +2,10 @@
 // options rejected.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+
+#include <atomic>
+
 #include <cmath>
 
 #include "support.hpp"
@@ -132,6 +136,53 @@ TEST(RbmTrainer, ADivergingEpochIsUndoneAndReported) {
         EXPECT_TRUE(test::same_bytes(rbm.parameters()[i].to_vector<float>(), start.parameters()[i].to_vector<float>()))
             << "parameter " << i;
     }
+}
+
+// An epoch stopped after its second batch, saved, loaded into a fresh trainer and
+// continued, for PCD and CD: the same RBM as the epochs run whole.
+TEST(RbmTrainer, AnInterruptedEpochResumesFromItsCheckpointBitForBit) {
+    auto rng = test::fresh_rng();
+    const Rbm start = test::random_rbm(rng, 12, 6, 0.1f);
+    const Tensor data = test::random_bits(rng, 50, 12);
+    const std::string path = (std::filesystem::temp_directory_path() / ("rbm-stop-" + std::to_string(rng()))).string();
+    for (bool persistent : {true, false}) {
+        RbmTrainOptions o;
+        o.batch = 10;
+        o.persistent = persistent;
+        o.momentum = 0.5f;
+        Context whole_ctx(Backend::Cpu, 8);
+        Rbm whole = start.to(Device::Host);
+        RbmTrainer tw(whole_ctx, whole, o);
+        tw.train_epoch(data);
+        tw.train_epoch(data);
+
+        Context part_ctx(Backend::Cpu, 8);
+        Rbm part = start.to(Device::Host);
+        RbmTrainer tp(part_ctx, part, o);
+        std::atomic<bool> stop{false};
+        const RbmEpochStats s = tp.train_epoch(data, [&](std::int64_t done, std::int64_t) { stop = done == 2; }, &stop);
+        EXPECT_TRUE(s.interrupted);
+        EXPECT_EQ(s.updates, 2);
+        EXPECT_EQ(tp.batch_in_epoch(), 2);
+        tp.save(path, {{"note", "test"}});
+
+        Context resumed_ctx(Backend::Cpu, 8);
+        Rbm resumed(12, 6);
+        RbmTrainer tr(resumed_ctx, resumed, o);
+        tr.load(path);
+        EXPECT_EQ(tr.batch_in_epoch(), 2);
+        EXPECT_EQ(tr.train_epoch(data).updates, 3);
+        tr.train_epoch(data);
+        EXPECT_EQ(tr.epoch(), 2);
+        for (std::size_t i = 0; i < 3; ++i) {
+            EXPECT_TRUE(test::same_bytes(resumed.parameters()[i].to_vector<float>(), whole.parameters()[i].to_vector<float>()))
+                << "parameter " << i << (persistent ? " PCD" : " CD");
+        }
+        Rbm wrong(12, 7);
+        RbmTrainer tx(resumed_ctx, wrong, o);
+        EXPECT_THROW(tx.load(path), Error);
+    }
+    std::filesystem::remove(path);
 }
 
 }  // namespace

@@ -4,7 +4,9 @@
 //   params   <- params + velocity,           lr_t = lr / (1 + lr_decay * epoch)
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <map>
 #include <functional>
 #include <string>
 
@@ -31,6 +33,7 @@ struct RbmEpochStats {
     int epoch;              // 1-based, after the epoch
     float lr;               // the rate used in it
     std::int64_t updates;   // parameter updates (mini-batches) in it
+    bool interrupted = false;  // stopped early on request, the epoch not finished
 };
 
 class RbmTrainer {
@@ -45,9 +48,21 @@ public:
     // the epoch's first batch of rows, is not finite, the RBM, the velocity, the chains
     // and the step counter are restored to the epoch's start and Error is thrown (so no
     // checkpoint of a diverged RBM is written).
+    // stop (nullable, e.g. set by a signal handler) is read after every batch: once true
+    // the pass returns with interrupted set, and the next call (or a trainer loaded from
+    // a checkpoint saved now) continues the same epoch at the next batch, bit for bit.
     RbmEpochStats train_epoch(const Tensor& data,
-                              const std::function<void(std::int64_t, std::int64_t)>& progress = {});
+                              const std::function<void(std::int64_t, std::int64_t)>& progress = {},
+                              const std::atomic<bool>* stop = nullptr);
     int epoch() const { return epoch_; }
+    std::int64_t batch_in_epoch() const { return batch_in_epoch_; }
+
+    // The RBM (W, b, c: what read_rbm and the ebm command read), the velocity, the
+    // persistent chains and the counters, with metadata beside them, in one safetensors
+    // file; load resumes bit for bit on an RBM of the same shape. load changes nothing
+    // when the file does not fit.
+    void save(const std::string& path, const std::map<std::string, std::string>& metadata = {}) const;
+    void load(const std::string& path);
     const RbmTrainOptions& options() const { return options_; }
 
 private:
@@ -59,6 +74,7 @@ private:
     Rbm grad_, velocity_;
     Tensor chains_;
     int epoch_ = 0;
+    std::int64_t batch_in_epoch_ = 0;
     std::uint32_t step_ = 0;
 };
 

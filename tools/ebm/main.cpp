@@ -12,7 +12,7 @@ namespace {
 const char* usage =
     "usage: ebm rbm train  [--data DIR] [--hidden M] [--cd K | --pcd K] [--epochs N] [--batch B] [--lr X]\n"
     "                      [--lr-decay X] [--momentum X] [--weight-decay X] [--chains S] [--binarize threshold|sample]\n"
-    "                      [--train-limit N] [--seed S] [--backend cpu|cuda|auto] [--out FILE] [--json]\n"
+    "                      [--train-limit N] [--seed S] [--backend cpu|cuda|auto] [--out FILE] [--resume FILE] [--json]\n"
     "       ebm rbm eval   --model FILE [--data DIR] [--exact | --ais] [--ais-runs R] [--ais-steps T]\n"
     "                      [--test-limit N] [--seed S] [--backend cpu|cuda|auto] [--json]\n"
     "       ebm rbm sample --model FILE [--chains N] [--steps T] [--columns C] [--seed S] [--backend ...] [--out PNG]\n"

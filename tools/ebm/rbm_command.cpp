@@ -3,11 +3,13 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <map>
 #include <numeric>
 #include <string>
 
 #include "args.hpp"
 #include "commands.hpp"
+#include "interrupt.hpp"
 #include "ebmkit/ebmkit.hpp"
 #include "report.hpp"
 
@@ -73,6 +75,7 @@ int rbm_train(const std::vector<std::string>& argv) {
     const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
     const Backend backend = args.backend();
     const std::string out = args.text("out", "rbm.safetensors");
+    const std::string resume = args.text("resume", "");
     const bool json = args.has("json");
     args.finish();
     if (epochs < 1) throw UsageError{"--epochs must be >= 1"};
@@ -83,24 +86,36 @@ int rbm_train(const std::vector<std::string>& argv) {
     Rbm rbm(data.dim(1), hidden, ctx.device());
     rbm.init_normal(seed, 0.01f);
     RbmTrainer trainer(ctx, rbm, o);
+    if (!resume.empty()) trainer.load(resume);
+    const std::map<std::string, std::string> metadata = {
+        {"format", "ebmkit-rbm"}, {"binarize", how}, {"k", std::to_string(o.k)},
+        {"persistent", o.persistent ? "true" : "false"}, {"seed", std::to_string(seed)}};
     std::fprintf(stderr, "rbm: %lld x %lld, %s-%d, %lld images, backend %s\n", static_cast<long long>(data.dim(1)),
                  static_cast<long long>(hidden), o.persistent ? "PCD" : "CD", o.k, static_cast<long long>(data.dim(0)),
                  to_string(ctx.backend()));
     double pl = 0.0;
+    const StopOnSignal stop;  // SIGINT / SIGTERM: finish the batch, write a resumable checkpoint
     for (std::int64_t e = 0; e < epochs; ++e) {
         Progress bar("epoch " + std::to_string(e + 1) + "/" + std::to_string(epochs));
-        const RbmEpochStats s = trainer.train_epoch(data, [&](std::int64_t d, std::int64_t t) { bar.update(d, t); });
+        const RbmEpochStats s =
+            trainer.train_epoch(data, [&](std::int64_t d, std::int64_t t) { bar.update(d, t); }, &stop.flag());
+        if (s.interrupted) {
+            const std::string resumable = interrupted_path(out);
+            trainer.save(resumable, metadata);
+            bar.finish("interrupted");
+            std::fprintf(stderr, "rbm: %s in epoch %d, after batch %lld; wrote %s; continue with --resume %s\n",
+                         stop.signal_name(), trainer.epoch() + 1, static_cast<long long>(trainer.batch_in_epoch()),
+                         resumable.c_str(), resumable.c_str());
+            return stop.exit_status();
+        }
         pl = mean_pseudo_likelihood(ctx, rbm, data, 500);
         char line[128];
         std::snprintf(line, sizeof line, "lr %.4g, pseudo-log-likelihood %.2f nats/image (500 training images)", s.lr, pl);
         bar.finish(line);
     }
-    CheckpointContents checkpoint;
-    add_model(checkpoint, rbm, "rbm train (" + out + ")");
-    checkpoint.metadata = {{"format", "ebmkit-rbm"}, {"binarize", how}, {"epochs", std::to_string(epochs)},
-                           {"k", std::to_string(o.k)}, {"persistent", o.persistent ? "true" : "false"},
-                           {"seed", std::to_string(seed)}};
-    checkpoint.write(out);
+    auto final_metadata = metadata;
+    final_metadata["epochs"] = std::to_string(trainer.epoch());
+    trainer.save(out, final_metadata);
     const double seconds = seconds_since(start);
     std::fprintf(stderr, "rbm: wrote %s after %.1fs\n", out.c_str(), seconds);
     if (json) {
