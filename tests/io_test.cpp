@@ -103,6 +103,10 @@ TEST(Idx, CorruptFilesAreRejectedNamingTheFile) {
     wrong_magic[3] = 0x01;
     expect_error(wrong_magic, "IDX");
     expect_error({0, 0}, "IDX");
+    // Found by tools/fuzz.sh: dimensions whose product overflowed 64 bits.
+    expect_error({0x00, 0x00, 0x08, 0x03, 0x00, 0x26, 0x00, 0x02, 0x17, 0x00, 0x00, 0x02, 0x00, 0xff, 0xe6, 0x80, 0x07,
+                  0x80, 0x08, 0x04},
+                 "promises more");
     write_bytes(dir.file("images"), idx_images(3, 2, 2, rng));
     EXPECT_THROW(load_idx(dir.file("images"), dir.file("labels")), Error);  // 3 images, 4 labels
     EXPECT_THROW(load_idx(dir.file("missing"), dir.file("labels")), Error);

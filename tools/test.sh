@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds (tools/setup.sh), runs the emulated kernel suites under ThreadSanitizer
 # (tools/emulated-racecheck.sh, where the CUDA headers are present), the CPU suite under
-# AddressSanitizer and UBSan (tools/sanitized-tests.sh), then the whole CTest suite.
+# AddressSanitizer and UBSan (tools/sanitized-tests.sh), the fuzzers (tools/fuzz.sh),
+# then the whole CTest suite.
 # GPU tests (label gpu) skip where no device is present; their reasons are printed
 # before the run.
 set -euo pipefail
@@ -17,4 +18,5 @@ if [ -x "$(command -v nvcc || echo /usr/local/cuda/bin/nvcc)" ]; then
   tools/emulated-racecheck.sh
 fi
 tools/sanitized-tests.sh
+tools/fuzz.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"

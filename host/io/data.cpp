@@ -43,6 +43,11 @@ std::vector<std::int64_t> idx_dims(const std::vector<unsigned char>& b, const st
     std::int64_t total = 1;
     for (std::uint32_t i = 0; i < dims; ++i) {
         d.push_back(big_endian(b, 4 + 4 * i));
+        // A product beyond the file's size is a bad header; stop before it can overflow.
+        if (d.back() != 0 && total > static_cast<std::int64_t>(b.size()) / d.back()) {
+            throw Error("load_idx: " + path + " holds " + std::to_string(b.size()) +
+                        " bytes but its header promises more");
+        }
         total *= d.back();
     }
     if (static_cast<std::int64_t>(b.size()) != 4 + 4 * dims + total) {
