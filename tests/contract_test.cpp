@@ -9,6 +9,7 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <tuple>
 
 #include "support.hpp"
 
@@ -327,6 +328,55 @@ TEST_F(Contract, EveryOperationRejectsEmptyTensorsByName) {
     for (const auto& [name, call] : calls) {
         expect_rejected(call, {name + " must be", "empty"},
                         parameters_and(mg.parameters(), {x, rows, logits, grad, h}));
+    }
+}
+
+// Every public operation, each tensor argument in turn replaced by one of the right
+// shape but on the other device (a view the check must refuse before any access), or
+// of the other element type.
+TEST_F(Contract, EveryOperationRejectsTheWrongDeviceAndTypeByName) {
+    MlpEnergy model = test::random_mlp(rng, {3, 4, 2}, Activation::relu());
+    Rbm rbm(3, 2);
+    Tensor x = test::uniform_tensor(rng, {2, 3}, -1, 1);
+    Tensor rows = test::filled({2}, 0.0f), logits = test::filled({2, 2}, 0.0f), grad = test::filled({2, 3}, 0.0f);
+    Tensor h = test::filled({2, 2}, 0.0f), labels = Tensor::from(std::vector<std::int32_t>{0, 1}, {2});
+    MlpEnergy mg = model.zeros_like();
+    Rbm rg = rbm.zeros_like();
+    std::vector<float> storage(64, 0.0f);
+    std::vector<std::int32_t> int_storage(64, 0);
+    // The same shape elsewhere: on the device (never dereferenced) or as int32 / float32.
+    auto on_device = [&](const Tensor& t) {
+        return TensorView(storage.data(), t.shape(), t.dtype(), Device::Cuda);
+    };
+    auto other_type = [&](const Tensor& t) {
+        return t.dtype() == DType::F32 ? TensorView(int_storage.data(), t.shape(), DType::I32, Device::Host)
+                                       : TensorView(storage.data(), t.shape(), DType::F32, Device::Host);
+    };
+    for (const auto& [kind, wrong] : {std::pair<const char*, std::function<TensorView(const Tensor&)>>{"cuda", on_device},
+                                      {"int32", other_type}}) {
+        const std::vector<std::tuple<std::string, const Tensor*, std::function<void(TensorView)>>> calls = {
+            {"x", &x, [&](TensorView w) { mlp_logits(ctx, model, w, logits); }},
+            {"logits", &logits, [&](TensorView w) { mlp_logits(ctx, model, x, w); }},
+            {"energy", &rows, [&](TensorView w) { energy(ctx, model, x, w); }},
+            {"labels", &labels, [&](TensorView w) { energy(ctx, model, x, w, rows); }},
+            {"grad", &grad, [&](TensorView w) { energy_grad_x(ctx, model, x, w); }},
+            {"dlogits", &logits, [&](TensorView w) { param_grad(ctx, model, x, w, mg); }},
+            {"x", &x, [&](TensorView w) { langevin_step(ctx, model, w, LangevinParams{}, 0); }},
+            {"labels", &labels, [&](TensorView w) { langevin_chain(ctx, model, x, w, LangevinParams{}, 0, 1); }},
+            {"x", &logits, [&](TensorView w) { logsumexp(ctx, w, rows); }},
+            {"out", &rows, [&](TensorView w) { logsumexp(ctx, logits, w); }},
+            {"v", &x, [&](TensorView w) { rbm_hidden_probs(ctx, rbm, w, h); }},
+            {"ph", &h, [&](TensorView w) { rbm_hidden_probs(ctx, rbm, x, w); }},
+            {"f", &rows, [&](TensorView w) { free_energy(ctx, rbm, x, w); }},
+            {"data", &x, [&](TensorView w) { cd_gradient(ctx, rbm, w, grad, 1, 0, rg); }},
+            {"out", &rows, [&](TensorView w) { pseudo_log_likelihood(ctx, rbm, x, w); }},
+        };
+        for (const auto& [name, like, call] : calls) {
+            const TensorView w = wrong(*like);
+            expect_rejected([&] { call(w); }, {name + " must be"},
+                            parameters_and(mg.parameters(), {x, rows, logits, grad, h}));
+            EXPECT_EQ(storage, std::vector<float>(64, 0.0f)) << name << " (" << kind << ") was written";
+        }
     }
 }
 
