@@ -311,6 +311,27 @@ TEST(Checkpoint, ModelsRoundTripAndBadOnesAreRefused) {
     std::filesystem::remove(path);
 }
 
+// Bytes from a file never reach a message raw: a tensor name with control and
+// non-ASCII bytes comes back escaped.
+TEST(SafeTensors, MessagesHoldOnlyPrintableText) {
+    TempDir dir;
+    const std::string header = "{\"a\x01\xff\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
+    std::vector<unsigned char> bytes(8, 0);
+    for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(header.size() >> (8 * i));
+    bytes.insert(bytes.end(), header.begin(), header.end());
+    bytes.resize(bytes.size() + 8, 0);
+    write_bytes(dir.file("odd"), bytes);
+    try {
+        load_safetensors(dir.file("odd"));
+        ADD_FAILURE() << "an F64 tensor was accepted";
+    } catch (const Error& e) {
+        const std::string m = e.what();
+        for (unsigned char c : m) EXPECT_TRUE((c >= 0x20 && c < 0x7f) || c == '\n') << "byte " << int(c) << " in " << m;
+        EXPECT_NE(m.find("\\x01\\xff"), std::string::npos) << m;
+    }
+    EXPECT_EQ(printable("tab\tok\x7f\n"), "tab\tok\\x7f\n");
+}
+
 TEST(Png, GridHasTheRightSizeAndPixels) {
     TempDir dir;
     // Two 2x3 images: all black and all white, one column: grid 4 wide, 7 high.

@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
         if (all[1] == "sample") return rbm ? ebm::rbm_sample(rest) : ebm::jem_sample(rest);
         throw ebm::UsageError{"unknown subcommand '" + all[0] + " " + all[1] + "'"};
     } catch (const ebm::UsageError& e) {
-        std::fprintf(stderr, "ebm: %s\n%s", e.message.c_str(), usage);
+        std::fprintf(stderr, "ebm: %s\n%s", ebmkit::printable(e.message).c_str(), usage);
         return 2;
     } catch (const ebmkit::Error& e) {
         std::fprintf(stderr, "ebm: %s\n", e.what());
