@@ -270,7 +270,7 @@ JemEvaluation JemTrainer::evaluate(const Tensor& images, const Tensor& labels) {
     return ev;
 }
 
-void JemTrainer::save(const std::string& path) const {
+void JemTrainer::save(const std::string& path, const std::map<std::string, std::string>& metadata) const {
     CheckpointContents c;
     add_model(c, model_, "JemTrainer::save (" + path + ")");
     for (const auto& entry : optimizer_.state()) c.tensors.push_back(entry);
@@ -283,6 +283,7 @@ void JemTrainer::save(const std::string& path) const {
                        {"lr", std::to_string(optimizer_.options().lr)},
                        {"optimizer_steps", std::to_string(optimizer_.steps())},
                        {"sampler_rounds", std::to_string(sampler_.rounds())}});
+    c.metadata.insert(metadata.begin(), metadata.end());  // the model's and the trainer's own keys win
     c.write(path);
 }
 

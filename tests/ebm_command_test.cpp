@@ -15,6 +15,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include <nlohmann/json.hpp>
+
+#include "ebmkit/version.hpp"
+#include "png_read.hpp"
 #include "support.hpp"
 
 namespace ebmkit {
@@ -25,24 +29,33 @@ namespace fs = std::filesystem;
 struct CommandResult {
     int status;
     std::string out;  // stdout
+    std::string err;  // stderr
 };
 
+std::string text_of(const std::string& file) {
+    std::ifstream in(file);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 CommandResult run(const std::string& args) {
-    const std::string cmd = std::string(EBM_BINARY) + " " + args + " 2>/dev/null";
-    CommandResult r{0, ""};
+    const std::string err = (fs::temp_directory_path() / ("ebm-stderr-" + std::to_string(getpid()))).string();
+    const std::string cmd = std::string(EBM_BINARY) + " " + args + " 2>" + err;
+    CommandResult r{0, "", ""};
     FILE* p = popen(cmd.c_str(), "r");
     std::array<char, 4096> buf;
     while (std::size_t n = std::fread(buf.data(), 1, buf.size(), p)) r.out.append(buf.data(), n);
     const int raw = pclose(p);
     r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
+    r.err = text_of(err);
+    fs::remove(err);
     return r;
 }
 
-// A number from the flat JSON object the command prints.
+// A number from the JSON object the command prints (NaN when absent or not a number).
 double json_number(const std::string& json, const std::string& key) {
-    const auto at = json.find("\"" + key + "\": ");
-    if (at == std::string::npos) return NAN;
-    return std::stod(json.substr(at + key.size() + 4));
+    const auto doc = nlohmann::json::parse(json, nullptr, false);
+    if (!doc.is_object() || !doc.contains(key) || !doc[key].is_number()) return NAN;
+    return doc[key].get<double>();
 }
 
 class EbmCommand : public ::testing::Test {
@@ -144,7 +157,10 @@ TEST_F(EbmCommand, JemTrainEvalSampleAndResume) {
     int rows = 0;
     while (std::getline(in, line)) ++rows;
     EXPECT_EQ(rows, 4);
-    EXPECT_GT(fs::file_size(curves + ".png"), 50u);
+    // The curves' plot: three panels (loss and its terms, accuracy, energies) drawn by gnuplot.
+    const test::Image plot = test::read_png(curves + ".png");
+    EXPECT_EQ(plot.width, 900);
+    EXPECT_EQ(plot.height, 3 * 260);
 
     const CommandResult eval = run("jem eval --data " + dir_.string() + " --model " + model + " --json");
     ASSERT_EQ(eval.status, 0);
@@ -238,7 +254,178 @@ TEST_F(EbmCommand, ErrorsExitWithClearCodes) {
     EXPECT_EQ(run("rbm train --data " + path("absent") + " --epochs 1 --out " + path("x")).status, 1);
     std::ofstream(path("corrupt.safetensors")) << "not a checkpoint";
     EXPECT_EQ(run("rbm eval --data " + dir_.string() + " --model " + path("corrupt.safetensors")).status, 1);
-    EXPECT_EQ(run("rbm train --data " + dir_.string() + " --hidden 0 --out " + path("y")).status, 1);
+    EXPECT_EQ(run("rbm train --data " + dir_.string() + " --hidden 0 --out " + path("y")).status, 2);
+}
+
+// --help at every level of the command tree: the level's own usage, on stdout, status 0.
+TEST_F(EbmCommand, HelpAtEveryLevelGoesToStdoutWithStatusZero) {
+    for (const std::string level : {"", "rbm", "rbm train", "rbm eval", "rbm sample", "jem", "jem train", "jem eval",
+                                    "jem sample", "plot"}) {
+        const CommandResult r = run(level + (level.empty() ? "" : " ") + "--help");
+        EXPECT_EQ(r.status, 0) << level << ": " << r.err;
+        EXPECT_NE(r.out.find("Usage: ebm" + (level.empty() ? "" : " " + level)), std::string::npos) << level << r.out;
+        EXPECT_TRUE(r.err.empty()) << level << ": " << r.err;
+    }
+    // Every option keeps its name: the train commands' help lists them all.
+    const std::string rbm = run("rbm train --help").out, jem = run("jem train --help").out;
+    for (const char* o : {"--data", "--hidden", "--cd", "--pcd", "--epochs", "--batch", "--lr", "--lr-decay", "--momentum",
+                          "--weight-decay", "--chains", "--binarize", "--train-limit", "--seed", "--backend", "--out",
+                          "--resume", "--json", "--log", "--config", "--config-from"}) {
+        EXPECT_NE(rbm.find(o), std::string::npos) << o;
+    }
+    for (const char* o : {"--widths", "--activation", "--optimizer", "--sgld-steps", "--sgld-alpha", "--sgld-sigma",
+                          "--buffer", "--reinit", "--clf-weight", "--gen-weight", "--energy-l2", "--class-conditional",
+                          "--valid", "--patience", "--curves", "--log", "--config", "--config-from"}) {
+        EXPECT_NE(jem.find(o), std::string::npos) << o;
+    }
+}
+
+// --version: the version and the build (CUDA or CPU only, the CUDA version and architectures).
+TEST_F(EbmCommand, VersionNamesTheBuild) {
+    const CommandResult r = run("--version");
+    EXPECT_EQ(r.status, 0) << r.err;
+    const BuildInfo& b = build_info();
+    EXPECT_NE(r.out.find("ebmkit " + b.version), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("revision " + b.revision), std::string::npos) << r.out;
+    if (b.cuda) {
+        EXPECT_NE(r.out.find("CUDA " + b.cuda_version), std::string::npos) << r.out;
+        EXPECT_NE(r.out.find("sm_" + b.cuda_architectures.substr(0, 2)), std::string::npos) << r.out;
+    } else {
+        EXPECT_NE(r.out.find("CPU only"), std::string::npos) << r.out;
+    }
+}
+
+// An unknown option or a bad value names itself on stderr, status 2, nothing run.
+TEST_F(EbmCommand, UnknownOptionsAndBadValuesNameThemselves) {
+    const std::string out = path("never.safetensors");
+    for (const auto& [args, named] : std::vector<std::pair<std::string, std::vector<std::string>>>{
+             {"rbm train --bogus", {"--bogus"}},
+             {"jem train --no-such-flag 3", {"--no-such-flag"}},
+             {"rbm train --epochs many", {"--epochs", "many"}},
+             {"rbm train --hidden 0", {"--hidden", "0"}},
+             {"rbm train --seed -1", {"--seed", "-1"}},
+             {"jem train --lr nan", {"--lr", "nan"}},
+             {"jem train --widths 16,x", {"--widths", "16,x"}},
+             {"jem train --backend gpu", {"--backend", "gpu"}},
+             {"jem train --optimizer lbfgs", {"--optimizer", "lbfgs"}},
+             {"rbm train --cd 1 --pcd 1", {"--cd", "--pcd"}},
+             {"rbm eval", {"--model"}},
+             {"jem sample --model " + path("absent"), {"--model", "absent"}},
+             {"rbm frobnicate", {"frobnicate"}},
+         }) {
+        const CommandResult r = run(args + " --data " + dir_.string() + " --out " + out);
+        EXPECT_EQ(r.status, 2) << args << ": " << r.err;
+        for (const std::string& word : named) EXPECT_NE(r.err.find(word), std::string::npos) << args << ": " << r.err;
+        EXPECT_FALSE(fs::exists(out)) << args;
+    }
+}
+
+// --config FILE gives options (the command line wins); the checkpoint records the
+// whole configuration; --config-from CHECKPOINT repeats the run bit for bit.
+TEST_F(EbmCommand, ConfigRoundTripsThroughTheCheckpoint) {
+    const std::string config = path("rbm.json"), first = path("first.safetensors"), again = path("again.safetensors");
+    std::ofstream(config) << R"({"hidden": 3, "epochs": 2, "batch": 10, "lr": 0.1, "cd": 2, "binarize": "sample",)"
+                          << R"( "data": ")" << dir_.string() << R"("})";
+    const CommandResult r = run("rbm train --config " + config + " --hidden 4 --seed 5 --json --out " + first);
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(json_number(r.out, "hidden"), 4);  // the command line wins
+    EXPECT_EQ(json_number(r.out, "epochs"), 2);  // the file fills the rest
+    const SafeTensors saved = load_safetensors(first);
+    const auto recorded = nlohmann::json::parse(saved.metadata.at("config"));
+    EXPECT_EQ(recorded.at("hidden"), 4);
+    EXPECT_EQ(recorded.at("epochs"), 2);
+    EXPECT_EQ(recorded.at("batch"), 10);
+    EXPECT_EQ(recorded.at("lr"), 0.1);
+    EXPECT_EQ(recorded.at("cd"), 2);
+    EXPECT_EQ(recorded.at("seed"), 5);
+    EXPECT_EQ(recorded.at("binarize"), "sample");
+    EXPECT_EQ(recorded.at("json"), true);
+    EXPECT_EQ(recorded.at("momentum"), 0);  // defaults too: the whole configuration
+    EXPECT_FALSE(recorded.contains("pcd"));  // not given, and excluded by --cd
+    EXPECT_FALSE(recorded.contains("out"));  // where to write is the repeat's choice
+    EXPECT_FALSE(recorded.contains("config"));
+    EXPECT_EQ(saved.metadata.at("k"), "2");
+    EXPECT_EQ(saved.metadata.at("persistent"), "false");
+
+    const CommandResult repeat = run("rbm train --config-from " + first + " --out " + again);
+    ASSERT_EQ(repeat.status, 0) << repeat.err;
+    const SafeTensors repeated = load_safetensors(again);
+    EXPECT_EQ(repeated.metadata.at("config"), saved.metadata.at("config"));
+    for (const char* name : {"W", "b", "c"}) {
+        EXPECT_EQ(repeated.at(name).to_vector<float>(), saved.at(name).to_vector<float>()) << name;
+    }
+
+    // JEM: a switch and a string survive the round trip.
+    const std::string jem = path("jem.safetensors"), jem_again = path("jem-again.safetensors");
+    ASSERT_EQ(run("jem train --data " + dir_.string() + " --widths 16,8,2 --batch 20 --sgld-steps 2 --buffer 50 "
+                  "--valid 100 --train-limit 140 --class-conditional --optimizer adam --seed 3 --out " + jem).status,
+              0);
+    const auto jem_config = nlohmann::json::parse(load_safetensors(jem).metadata.at("config"));
+    EXPECT_EQ(jem_config.at("class-conditional"), true);
+    EXPECT_EQ(jem_config.at("widths"), "16,8,2");
+    EXPECT_EQ(jem_config.at("optimizer"), "adam");
+    EXPECT_EQ(jem_config.at("sgld-steps"), 2);
+    ASSERT_EQ(run("jem train --config-from " + jem + " --out " + jem_again).status, 0);
+    const SafeTensors a = load_safetensors(jem), b = load_safetensors(jem_again);
+    EXPECT_EQ(a.metadata.at("config"), b.metadata.at("config"));
+    EXPECT_EQ(a.at("layers.0.weight").to_vector<float>(), b.at("layers.0.weight").to_vector<float>());
+
+    // A config's mistakes are usage errors that name themselves.
+    const std::string bad = path("bad.json");
+    for (const auto& [text, named] : std::vector<std::pair<std::string, std::string>>{
+             {R"({"hiden": 3})", "hiden"},
+             {R"({"epochs": 0})", "--epochs"},
+             {R"({"epochs": [1, 2]})", "epochs"},
+             {R"({"out": "elsewhere"})", "out"},
+             {R"({"cd": 1})", "--pcd"},
+             {R"([1, 2])", "object"},
+             {R"({"epochs": )", "JSON"},
+         }) {
+        std::ofstream(bad) << text;
+        const CommandResult e = run("rbm train --data " + dir_.string() + " --pcd 2 --config " + bad + " --out " + path("no"));
+        EXPECT_EQ(e.status, 2) << text << ": " << e.err;
+        EXPECT_NE(e.err.find(named), std::string::npos) << text << ": " << e.err;
+    }
+    EXPECT_FALSE(fs::exists(path("no")));
+    EXPECT_EQ(run("rbm train --config " + config + " --config-from " + first).status, 2);
+    EXPECT_EQ(run("rbm train --config-from " + config).status, 1);  // not a checkpoint
+}
+
+// --log FILE: a JSON object per epoch, flushed as written; a resumed run appends;
+// ebm plot FILE draws it.
+TEST_F(EbmCommand, LogHasAnEpochPerLineAndPlots) {
+    const std::string log = path("jem.jsonl"), model = path("log.safetensors");
+    const std::string common = "jem train --data " + dir_.string() + " --widths 16,8,2 --batch 20 --sgld-steps 2 "
+                               "--buffer 50 --valid 100 --train-limit 160 --seed 4 --log " + log;
+    ASSERT_EQ(run(common + " --epochs 3 --out " + model).status, 0);
+    ASSERT_EQ(run(common + " --epochs 1 --resume " + model + " --out " + path("more.safetensors")).status, 0);
+    std::ifstream in(log);
+    std::vector<nlohmann::json> epochs;
+    for (std::string line; std::getline(in, line);) epochs.push_back(nlohmann::json::parse(line));
+    ASSERT_EQ(epochs.size(), 4u);
+    for (const char* key : {"epoch", "iterations", "loss", "cross_entropy", "generative", "energy_data", "energy_sample",
+                            "train_accuracy", "valid_accuracy", "seconds"}) {
+        EXPECT_TRUE(epochs[0].contains(key)) << key;
+    }
+    EXPECT_EQ(epochs[0]["epoch"], 1);
+    EXPECT_EQ(epochs[2]["epoch"], 3);
+    EXPECT_NEAR(epochs[1]["generative"].get<double>(),
+                epochs[1]["energy_data"].get<double>() - epochs[1]["energy_sample"].get<double>(), 1e-9);
+    const CommandResult plot = run("plot " + log + " --out " + path("curves.png"));
+    ASSERT_EQ(plot.status, 0) << plot.err;
+    const test::Image png = test::read_png(path("curves.png"));
+    EXPECT_EQ(png.width, 900);
+    EXPECT_EQ(png.height, 3 * 260);
+    // An RBM log: pseudo-log-likelihood and learning rate, two panels; the default output name.
+    const std::string rbm_log = path("rbm.jsonl");
+    ASSERT_EQ(run("rbm train --data " + dir_.string() + " --hidden 3 --batch 10 --epochs 2 --log " + rbm_log +
+                  " --out " + path("rbm.safetensors")).status, 0);
+    ASSERT_EQ(run("plot " + rbm_log).status, 0);
+    EXPECT_EQ(test::read_png(rbm_log + ".png").height, 2 * 260);
+    std::ofstream(path("junk.jsonl")) << "{\"epoch\": 1}\nnot json\n";
+    const CommandResult junk = run("plot " + path("junk.jsonl"));
+    EXPECT_EQ(junk.status, 1);
+    EXPECT_NE(junk.err.find("line 2"), std::string::npos) << junk.err;
 }
 
 }  // namespace

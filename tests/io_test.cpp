@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "png_read.hpp"
 #include "support.hpp"
 
 namespace ebmkit {
@@ -159,6 +160,17 @@ TEST(SafeTensors, RoundTripsTensorsAndMetadata) {
     EXPECT_EQ(f.metadata.at("quote"), "a \"b\"");
     EXPECT_THROW(f.at("missing"), Error);
     EXPECT_THROW(f.at("W", {5, 3}), Error);
+    // Written as JSON escapes and read back: control characters, quotes, non-ASCII text.
+    const std::string odd = "line\nbreak \x01 \"q\" \\ caf\xc3\xa9";
+    save_safetensors(dir.file("odd.safetensors"), {{odd, b}}, {{odd, odd}});
+    const SafeTensors g = load_safetensors(dir.file("odd.safetensors"));
+    EXPECT_EQ(g.metadata.at(odd), odd);
+    EXPECT_EQ(g.at(odd).to_vector<float>(), b.to_vector<float>());
+    // Not UTF-8, a reserved name, a name given twice: refused before the file is touched.
+    EXPECT_THROW(save_safetensors(dir.file("n"), {{"bad\xff", b}}), Error);
+    EXPECT_THROW(save_safetensors(dir.file("n"), {{"__metadata__", b}}), Error);
+    EXPECT_THROW(save_safetensors(dir.file("n"), {{"b", b}, {"b", b}}), Error);
+    EXPECT_FALSE(fs::exists(dir.file("n")));
 }
 
 // The layout any safetensors reader expects: u64 little-endian header length, the
@@ -248,6 +260,14 @@ TEST(SafeTensors, CorruptFilesAreRejected) {
     rejects(with_header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2]"), "JSON");
     rejects(with_header("[1, 2]"), "JSON");
     rejects(with_header("{\"a\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}"), "integer");
+    rejects(with_header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2.5],\"data_offsets\":[0,8]}}"), "integer");
+    rejects(with_header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                        "\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}"),
+            "\"a\" twice");
+    rejects(with_header("{\"a\":{\"dtype\":\"F32\",\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}"),
+            "\"dtype\" twice");
+    rejects(with_header("{\"__metadata__\":{\"k\":7}}"), "not a string");
+    rejects(with_header("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"x\":1}}"), "unknown field");
     EXPECT_THROW(load_safetensors(dir.file("absent")), Error);
 }
 
@@ -315,7 +335,8 @@ TEST(Checkpoint, ModelsRoundTripAndBadOnesAreRefused) {
 // non-ASCII bytes comes back escaped.
 TEST(SafeTensors, MessagesHoldOnlyPrintableText) {
     TempDir dir;
-    const std::string header = "{\"a\x01\xff\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
+    // The key is "a", U+0001 and U+00FF (UTF-8 c3 bf), escaped as JSON allows.
+    const std::string header = "{\"a\\u0001\\u00ff\":{\"dtype\":\"F64\",\"shape\":[1],\"data_offsets\":[0,8]}}";
     std::vector<unsigned char> bytes(8, 0);
     for (std::size_t i = 0; i < 8; ++i) bytes[i] = static_cast<unsigned char>(header.size() >> (8 * i));
     bytes.insert(bytes.end(), header.begin(), header.end());
@@ -327,64 +348,45 @@ TEST(SafeTensors, MessagesHoldOnlyPrintableText) {
     } catch (const Error& e) {
         const std::string m = e.what();
         for (unsigned char c : m) EXPECT_TRUE((c >= 0x20 && c < 0x7f) || c == '\n') << "byte " << int(c) << " in " << m;
-        EXPECT_NE(m.find("\\x01\\xff"), std::string::npos) << m;
+        EXPECT_NE(m.find("a\\x01\\xc3\\xbf"), std::string::npos) << m;
+    }
+    // Raw control and invalid UTF-8 bytes in the header: refused, and still no raw byte in the message.
+    const std::string raw = "{\"a\x01\xff\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}";
+    std::vector<unsigned char> raw_bytes(8, 0);
+    for (std::size_t i = 0; i < 8; ++i) raw_bytes[i] = static_cast<unsigned char>(raw.size() >> (8 * i));
+    raw_bytes.insert(raw_bytes.end(), raw.begin(), raw.end());
+    raw_bytes.resize(raw_bytes.size() + 4, 0);
+    write_bytes(dir.file("raw"), raw_bytes);
+    try {
+        load_safetensors(dir.file("raw"));
+        ADD_FAILURE() << "a header with raw control bytes was accepted";
+    } catch (const Error& e) {
+        const std::string m = e.what();
+        for (unsigned char c : m) EXPECT_TRUE((c >= 0x20 && c < 0x7f) || c == '\n') << "byte " << int(c) << " in " << m;
     }
     EXPECT_EQ(printable("tab\tok\x7f\n"), "tab\tok\\x7f\n");
 }
 
 TEST(Png, GridHasTheRightSizeAndPixels) {
     TempDir dir;
-    // Two 2x3 images: all black and all white, one column: grid 4 wide, 7 high.
+    // Two 2x3 images: all black and all white, one column: grid 5 wide, 7 high.
     Tensor images = Tensor::from({0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}, {2, 6});
     write_png_grid(dir.file("g.png"), images, 2, 3, 1);
     const auto b = read_bytes(dir.file("g.png"));
     ASSERT_GT(b.size(), 33u);
     EXPECT_EQ(std::vector<unsigned char>(b.begin(), b.begin() + 8),
               (std::vector<unsigned char>{0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'}));
-    auto be32 = [&](std::size_t at) {
-        return std::uint32_t(b[at]) << 24 | std::uint32_t(b[at + 1]) << 16 | std::uint32_t(b[at + 2]) << 8 | b[at + 3];
-    };
-    EXPECT_EQ(std::string(b.begin() + 12, b.begin() + 16), "IHDR");
-    const std::uint32_t w = be32(16), h = be32(20);
-    EXPECT_EQ(w, 5u);  // 1 + 3 + 1
-    EXPECT_EQ(h, 7u);  // 1 + 2 + 1 + 2 + 1
-    EXPECT_EQ(b[24], 8);  // bit depth
+    EXPECT_EQ(b[24], 8);  // IHDR: bit depth
     EXPECT_EQ(b[25], 0);  // greyscale
-    const std::uint32_t idat_len = be32(33);
-    EXPECT_EQ(std::string(b.begin() + 37, b.begin() + 41), "IDAT");
-    std::vector<unsigned char> raw(h * (w + 1));
-    uLongf raw_len = raw.size();
-    ASSERT_EQ(uncompress(raw.data(), &raw_len, b.data() + 41, idat_len), Z_OK);
-    ASSERT_EQ(raw_len, raw.size());
-    EXPECT_EQ(raw[1 * (w + 1) + 1 + 1], 0);    // first image
-    EXPECT_EQ(raw[4 * (w + 1) + 1 + 2], 255);  // second image
-    EXPECT_EQ(raw[0 * (w + 1) + 1 + 0], 128);  // border
+    const test::Image png = test::read_png(dir.file("g.png"));
+    ASSERT_EQ(png.width, 5);   // 1 + 3 + 1
+    ASSERT_EQ(png.height, 7);  // 1 + 2 + 1 + 2 + 1
+    ASSERT_EQ(png.channels, 1);
+    EXPECT_EQ(png.at(2, 1), 0);    // first image
+    EXPECT_EQ(png.at(3, 4), 255);  // second image
+    EXPECT_EQ(png.at(0, 0), 128);  // border
     EXPECT_THROW(write_png_grid(dir.file("x.png"), images, 3, 3, 1), Error);
-}
-
-TEST(Png, CurvesPlotOnePanelPerSeries) {
-    TempDir dir;
-    write_png_curves(dir.file("c.png"), {{1.0, 0.5, 0.25}, {0.1, 0.2, NAN, 0.4}}, 40, 20);
-    const auto b = read_bytes(dir.file("c.png"));
-    auto be32 = [&](std::size_t at) {
-        return std::uint32_t(b[at]) << 24 | std::uint32_t(b[at + 1]) << 16 | std::uint32_t(b[at + 2]) << 8 | b[at + 3];
-    };
-    const std::uint32_t w = be32(16), h = be32(20);
-    ASSERT_EQ(w, 40u);
-    ASSERT_EQ(h, 40u);
-    std::vector<unsigned char> raw(h * (w + 1));
-    uLongf raw_len = raw.size();
-    ASSERT_EQ(uncompress(raw.data(), &raw_len, b.data() + 41, be32(33)), Z_OK);
-    auto pixel = [&](int x, int y) { return raw[y * (w + 1) + 1 + x]; };
-    // The first series falls: its first point is at the top of panel 0, its last at the bottom.
-    EXPECT_EQ(pixel(4, 4), 0);
-    EXPECT_EQ(pixel(35, 15), 0);
-    EXPECT_EQ(pixel(35, 4), 255);
-    // The second rises in panel 1 (rows 20..39).
-    EXPECT_EQ(pixel(4, 35), 0);
-    EXPECT_EQ(pixel(35, 24), 0);
-    EXPECT_THROW(write_png_curves(dir.file("x.png"), {{NAN}}), Error);
-    EXPECT_THROW(write_png_curves(dir.file("x.png"), {}), Error);
+    EXPECT_THROW(write_png_grid(dir.file("absent/x.png"), images, 2, 3, 1), Error);
 }
 
 }  // namespace

@@ -5,7 +5,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ libgtest-dev zlib1g-dev git python3 dataset-fashion-mnist)
+packages=(cmake ninja-build g++ libgtest-dev zlib1g-dev git python3 dataset-fashion-mnist
+          libcli11-dev nlohmann-json3-dev libstb-dev gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -10,7 +10,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <sstream>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 #include "ebmkit/error.hpp"
 
@@ -18,160 +20,112 @@ namespace ebmkit {
 
 namespace {
 
-// The slice of JSON a safetensors header uses: objects, arrays, strings and
-// non-negative integers. Anything else is an error.
-class HeaderParser {
-public:
-    HeaderParser(const std::string& text, const std::string& path) : s_(text), path_(path) {}
+using nlohmann::json;
 
-    SafeTensors parse(const std::vector<char>& data) {
-        SafeTensors out;
-        std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
-        expect('{');
-        if (peek() != '}') {
-            do {
-                const std::string name = string();
-                expect(':');
-                if (name == "__metadata__") {
-                    expect('{');
-                    if (peek() != '}') {
-                        do {
-                            const std::string key = string();
-                            expect(':');
-                            out.metadata[key] = string();
-                        } while (accept(','));
-                    }
-                    expect('}');
-                    continue;
-                }
-                std::string dtype;
-                std::vector<std::uint64_t> shape, offsets;
-                bool has_dtype = false, has_shape = false, has_offsets = false;
-                expect('{');
-                do {
-                    const std::string field = string();
-                    expect(':');
-                    if (field == "dtype") dtype = string(), has_dtype = true;
-                    else if (field == "shape") shape = integers(), has_shape = true;
-                    else if (field == "data_offsets") offsets = integers(), has_offsets = true;
-                    else fail("unknown field \"" + field + "\" in tensor \"" + name + "\"");
-                } while (accept(','));
-                expect('}');
-                if (!has_dtype || !has_shape || !has_offsets || offsets.size() != 2) {
-                    fail("tensor \"" + name + "\" needs dtype, shape and two data_offsets");
-                }
-                out.tensors.emplace(name, tensor(name, dtype, shape, offsets, data));
-                ranges.emplace_back(offsets[0], offsets[1]);
-            } while (accept(','));
-        }
-        expect('}');
-        skip_space();
-        if (pos_ != s_.size()) fail("trailing characters after the header");
-        std::sort(ranges.begin(), ranges.end());
-        for (std::size_t i = 1; i < ranges.size(); ++i) {
-            if (ranges[i].first < ranges[i - 1].second) fail("tensor data ranges overlap");
-        }
-        return out;
-    }
+[[noreturn]] void fail(const std::string& path, const std::string& why) {
+    throw Error("load_safetensors: " + path + ": " + why);
+}
 
-private:
-    [[noreturn]] void fail(const std::string& why) const {
-        throw Error("load_safetensors: " + path_ + ": " + why);
-    }
-    void skip_space() {
-        while (pos_ < s_.size() && std::strchr(" \t\r\n", s_[pos_])) ++pos_;
-    }
-    char peek() {
-        skip_space();
-        if (pos_ >= s_.size()) fail("the JSON header ends early");
-        return s_[pos_];
-    }
-    bool accept(char c) {
-        if (peek() != c) return false;
-        ++pos_;
-        return true;
-    }
-    void expect(char c) {
-        if (!accept(c)) fail(std::string("malformed JSON header: expected '") + c + "' at byte " + std::to_string(pos_));
-    }
-    std::string string() {
-        expect('"');
-        std::string out;
-        while (pos_ < s_.size() && s_[pos_] != '"') {
-            if (s_[pos_] == '\\') {
-                if (++pos_ >= s_.size()) break;
-                const char e = s_[pos_];
-                out += e == 'n' ? '\n' : e == 't' ? '\t' : e;  // \" \\ \/ and the common escapes
-            } else {
-                out += s_[pos_];
+// The header as JSON (nlohmann-json), with a key given twice in one object refused:
+// a checkpoint must not mean two things.
+json parse_header(const std::string& text, const std::string& path) {
+    std::vector<std::set<std::string>> keys;  // the keys seen in each open object
+    std::string repeated;
+    json header;
+    try {
+        header = json::parse(text, [&](int, json::parse_event_t event, json& parsed) {
+            if (event == json::parse_event_t::object_start) keys.emplace_back();
+            if (event == json::parse_event_t::object_end && !keys.empty()) keys.pop_back();
+            if (event == json::parse_event_t::key && !keys.empty() && repeated.empty() &&
+                !keys.back().insert(parsed.get<std::string>()).second) {
+                repeated = parsed.get<std::string>();
             }
-            ++pos_;
-        }
-        if (pos_ >= s_.size()) fail("unterminated string in the JSON header");
-        ++pos_;
-        return out;
+            return true;
+        });
+    } catch (const json::exception& e) {
+        fail(path, std::string("malformed JSON header: ") + e.what());
     }
-    std::vector<std::uint64_t> integers() {
-        std::vector<std::uint64_t> out;
-        expect('[');
-        if (peek() != ']') {
-            do {
-                peek();
-                const std::size_t start = pos_;
-                std::uint64_t v = 0;
-                while (pos_ < s_.size() && s_[pos_] >= '0' && s_[pos_] <= '9') {
-                    if (v > (UINT64_MAX - 9) / 10) fail("integer overflow in the JSON header");
-                    v = v * 10 + (s_[pos_++] - '0');
-                }
-                if (pos_ == start) fail("expected a non-negative integer at byte " + std::to_string(start));
-                out.push_back(v);
-            } while (accept(','));
-        }
-        expect(']');
-        return out;
-    }
-    Tensor tensor(const std::string& name, const std::string& dtype, const std::vector<std::uint64_t>& shape,
-                  const std::vector<std::uint64_t>& offsets, const std::vector<char>& data) const {
-        if (dtype != "F32" && dtype != "I32") fail("tensor \"" + name + "\" has dtype " + dtype + "; ebmkit reads F32 and I32");
-        if (shape.empty() || shape.size() > static_cast<std::size_t>(Shape::max_rank)) {
-            fail("tensor \"" + name + "\" has rank " + std::to_string(shape.size()) + "; ebmkit reads ranks 1 to 4");
-        }
-        std::uint64_t count = 1;
-        for (std::uint64_t d : shape) {
-            if (d > (std::uint64_t{1} << 40)) fail("tensor \"" + name + "\" has an absurd dimension");
-            count *= d;
-        }
-        if (offsets[0] > offsets[1] || offsets[1] > data.size() || offsets[1] - offsets[0] != 4 * count) {
-            fail("tensor \"" + name + "\" has data_offsets [" + std::to_string(offsets[0]) + ", " +
-                 std::to_string(offsets[1]) + "] that do not hold " + std::to_string(count) + " elements within the " +
-                 std::to_string(data.size()) + " data bytes");
-        }
-        Shape s;
-        switch (shape.size()) {
-            case 1: s = Shape{std::int64_t(shape[0])}; break;
-            case 2: s = Shape{std::int64_t(shape[0]), std::int64_t(shape[1])}; break;
-            case 3: s = Shape{std::int64_t(shape[0]), std::int64_t(shape[1]), std::int64_t(shape[2])}; break;
-            default: s = Shape{std::int64_t(shape[0]), std::int64_t(shape[1]), std::int64_t(shape[2]), std::int64_t(shape[3])};
-        }
-        Tensor t(s, dtype == "F32" ? DType::F32 : DType::I32);
-        if (count) std::memcpy(t.view().raw(), data.data() + offsets[0], 4 * count);
-        return t;
-    }
+    if (!repeated.empty()) fail(path, "the JSON header gives \"" + repeated + "\" twice");
+    if (!header.is_object()) fail(path, "the JSON header is not an object");
+    return header;
+}
 
-    const std::string& s_;
-    const std::string& path_;
-    std::size_t pos_ = 0;
-};
+// A JSON array of non-negative integers (shape, data_offsets).
+std::vector<std::uint64_t> integers(const json& value, const std::string& what, const std::string& path) {
+    if (!value.is_array()) fail(path, what + " is not an array of non-negative integers");
+    std::vector<std::uint64_t> out;
+    for (const json& v : value) {
+        if (!v.is_number_unsigned()) fail(path, what + " holds " + v.dump() + ", not a non-negative integer");
+        out.push_back(v.get<std::uint64_t>());
+    }
+    return out;
+}
 
-std::string json_escape(const std::string& s) {
-    std::string out;
-    for (char c : s) {
-        if (c == '"' || c == '\\') out += '\\';
-        if (c == '\n') {
-            out += "\\n";
+Tensor tensor(const std::string& name, const json& entry, const std::vector<char>& data, const std::string& path,
+              std::pair<std::uint64_t, std::uint64_t>& range) {
+    const std::string what = "tensor \"" + name + "\"";
+    if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") || !entry.contains("data_offsets")) {
+        fail(path, what + " needs dtype, shape and two data_offsets");
+    }
+    for (const auto& [field, value] : entry.items()) {
+        if (field != "dtype" && field != "shape" && field != "data_offsets") {
+            fail(path, "unknown field \"" + field + "\" in " + what);
+        }
+    }
+    const json& dtype_value = entry["dtype"];
+    const std::string dtype = dtype_value.is_string() ? dtype_value.get<std::string>() : dtype_value.dump();
+    if (dtype != "F32" && dtype != "I32") fail(path, what + " has dtype " + dtype + "; ebmkit reads F32 and I32");
+    const std::vector<std::uint64_t> shape = integers(entry["shape"], what + "'s shape", path);
+    const std::vector<std::uint64_t> offsets = integers(entry["data_offsets"], what + "'s data_offsets", path);
+    if (offsets.size() != 2) fail(path, what + " needs dtype, shape and two data_offsets");
+    if (shape.empty() || shape.size() > static_cast<std::size_t>(Shape::max_rank)) {
+        fail(path, what + " has rank " + std::to_string(shape.size()) + "; ebmkit reads ranks 1 to 4");
+    }
+    std::uint64_t count = 1;
+    for (std::uint64_t d : shape) {
+        if (d > (std::uint64_t{1} << 40)) fail(path, what + " has an absurd dimension");
+        count *= d;
+    }
+    if (offsets[0] > offsets[1] || offsets[1] > data.size() || offsets[1] - offsets[0] != 4 * count) {
+        fail(path, what + " has data_offsets [" + std::to_string(offsets[0]) + ", " + std::to_string(offsets[1]) +
+                       "] that do not hold " + std::to_string(count) + " elements within the " +
+                       std::to_string(data.size()) + " data bytes");
+    }
+    range = {offsets[0], offsets[1]};
+    std::int64_t dims[4] = {};
+    for (std::size_t i = 0; i < shape.size(); ++i) dims[i] = static_cast<std::int64_t>(shape[i]);
+    Shape s;
+    switch (shape.size()) {
+        case 1: s = Shape{dims[0]}; break;
+        case 2: s = Shape{dims[0], dims[1]}; break;
+        case 3: s = Shape{dims[0], dims[1], dims[2]}; break;
+        default: s = Shape{dims[0], dims[1], dims[2], dims[3]};
+    }
+    Tensor t(s, dtype == "F32" ? DType::F32 : DType::I32);
+    if (count) std::memcpy(t.view().raw(), data.data() + offsets[0], 4 * count);
+    return t;
+}
+
+SafeTensors parse(const std::string& text, const std::vector<char>& data, const std::string& path) {
+    const json header = parse_header(text, path);
+    SafeTensors out;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges;
+    for (const auto& [name, entry] : header.items()) {
+        if (name == "__metadata__") {
+            if (!entry.is_object()) fail(path, "__metadata__ is not an object");
+            for (const auto& [key, value] : entry.items()) {
+                if (!value.is_string()) fail(path, "metadata \"" + key + "\" is not a string");
+                out.metadata[key] = value.get<std::string>();
+            }
             continue;
         }
-        out += c;
+        std::pair<std::uint64_t, std::uint64_t> range;
+        out.tensors.emplace(name, tensor(name, entry, data, path, range));
+        ranges.push_back(range);
+    }
+    std::sort(ranges.begin(), ranges.end());
+    for (std::size_t i = 1; i < ranges.size(); ++i) {
+        if (ranges[i].first < ranges[i - 1].second) fail(path, "tensor data ranges overlap");
     }
     return out;
 }
@@ -194,30 +148,28 @@ const Tensor& SafeTensors::at(const std::string& name, const Shape& shape) const
 
 void save_safetensors(const std::string& path, const std::vector<std::pair<std::string, ConstTensorView>>& tensors,
                       const std::map<std::string, std::string>& metadata) {
-    std::ostringstream header;
-    header << '{';
+    // Key order as written: the metadata, then the tensors in the order given.
+    nlohmann::ordered_json header = nlohmann::ordered_json::object();
+    if (!metadata.empty()) header["__metadata__"] = metadata;
     std::uint64_t offset = 0;
-    bool first = true;
-    if (!metadata.empty()) {
-        header << "\"__metadata__\":{";
-        for (auto it = metadata.begin(); it != metadata.end(); ++it) {
-            header << (it == metadata.begin() ? "" : ",") << '"' << json_escape(it->first) << "\":\""
-                   << json_escape(it->second) << '"';
-        }
-        header << '}';
-        first = false;
-    }
     for (const auto& [name, t] : tensors) {
+        if (name == "__metadata__" || header.contains(name)) {
+            throw Error("save_safetensors: the tensor name \"" + name + "\" is reserved or given twice");
+        }
         const std::uint64_t bytes = static_cast<std::uint64_t>(t.numel()) * 4;
-        header << (first ? "" : ",") << '"' << json_escape(name) << "\":{\"dtype\":\""
-               << (t.dtype() == DType::F32 ? "F32" : "I32") << "\",\"shape\":[";
-        for (int i = 0; i < t.rank(); ++i) header << (i ? "," : "") << t.dim(i);
-        header << "],\"data_offsets\":[" << offset << ',' << offset + bytes << "]}";
+        std::vector<std::int64_t> shape(static_cast<std::size_t>(t.rank()));
+        for (int i = 0; i < t.rank(); ++i) shape[static_cast<std::size_t>(i)] = t.dim(i);
+        header[name] = {{"dtype", t.dtype() == DType::F32 ? "F32" : "I32"},
+                        {"shape", shape},
+                        {"data_offsets", {offset, offset + bytes}}};
         offset += bytes;
-        first = false;
     }
-    header << '}';
-    std::string h = header.str();
+    std::string h;
+    try {
+        h = header.dump();
+    } catch (const nlohmann::json::exception&) {
+        throw Error("save_safetensors: " + path + ": tensor names and metadata must be UTF-8 text");
+    }
     h.append((8 - h.size() % 8) % 8, ' ');  // the data then starts 8-byte aligned
     // Host copies first: nothing below may fail but the file system.
     std::vector<Tensor> host;
@@ -286,7 +238,7 @@ SafeTensors load_safetensors(const std::string& path) {
     }
     const std::string header(file.begin() + 8, file.begin() + 8 + static_cast<std::ptrdiff_t>(n));
     const std::vector<char> data(file.begin() + 8 + static_cast<std::ptrdiff_t>(n), file.end());
-    return HeaderParser(header, path).parse(data);
+    return parse(header, data, path);
 }
 
 }  // namespace ebmkit

@@ -17,3 +17,4 @@
 #include "ebmkit/safetensors.hpp"
 #include "ebmkit/sampler.hpp"
 #include "ebmkit/tensor.hpp"
+#include "ebmkit/version.hpp"

@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -70,8 +71,10 @@ public:
     JemEvaluation evaluate(const Tensor& images, const Tensor& labels);
 
     // Model, optimizer state, replay buffer and counters in one safetensors file; load
-    // resumes bit for bit. save refuses a model with a non-finite parameter.
-    void save(const std::string& path) const;
+    // resumes bit for bit. save refuses a model with a non-finite parameter; metadata
+    // adds keys of the caller's (e.g. the ebm command's configuration), the model's
+    // and the trainer's own keys winning.
+    void save(const std::string& path, const std::map<std::string, std::string>& metadata = {}) const;
     void load(const std::string& path);
 
     std::int64_t iterations() const { return iterations_; }

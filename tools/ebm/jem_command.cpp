@@ -6,10 +6,14 @@
 #include <sstream>
 #include <string>
 
-#include "args.hpp"
-#include "commands.hpp"
-#include "interrupt.hpp"
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "config.hpp"
 #include "ebmkit/ebmkit.hpp"
+#include "epoch_log.hpp"
+#include "interrupt.hpp"
+#include "plot/curves.hpp"
 #include "report.hpp"
 
 namespace ebm {
@@ -23,27 +27,42 @@ Activation activation_of(const std::string& name) {
                              ActivationKind::Tanh, ActivationKind::Softplus}) {
         if (name == to_string(k)) return {k};  // the library's default leaky slope (0.01, as PyTorch)
     }
-    throw UsageError{"--activation must be relu, leaky_relu, elu, silu, tanh or softplus, got '" + name + "'"};
+    throw UsageError{"--activation: unknown activation '" + name + "'"};  // IsMember checked it
 }
 
+// "784,256,256,10": at least two positive widths.
 std::vector<std::int64_t> widths_of(const std::string& text) {
     std::vector<std::int64_t> w;
     std::stringstream in(text);
     for (std::string item; std::getline(in, item, ',');) {
+        std::size_t end = 0;
+        long long v = 0;
         try {
-            w.push_back(std::stoll(item));
-        } catch (...) {
-            throw UsageError{"--widths needs comma-separated integers, got '" + text + "'"};
+            v = std::stoll(item, &end);
+        } catch (const std::exception&) {
+            end = 0;
         }
+        if (end == 0 || end != item.size() || v < 1) return {};
+        w.push_back(v);
     }
-    return w;
+    return w.size() >= 2 ? w : std::vector<std::int64_t>{};
+}
+
+const CLI::Validator& widths_check() {
+    static const CLI::Validator check(
+        [](std::string& text) -> std::string {
+            return widths_of(text).empty() ? "needs two or more comma-separated positive integers, got '" + text + "'"
+                                           : "";
+        },
+        "W1,W2,...");
+    return check;
 }
 
 OptimizerKind optimizer_of(const std::string& name) {
     for (OptimizerKind k : {OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax}) {
         if (name == to_string(k)) return k;
     }
-    throw UsageError{"--optimizer must be sgd, adam or adamax, got '" + name + "'"};
+    throw UsageError{"--optimizer: unknown optimizer '" + name + "'"};  // IsMember checked it
 }
 
 // Images scaled to [-1, 1] (the first `limit` when limit > 0) and their labels.
@@ -83,46 +102,52 @@ void write_sample_grid(Context& ctx, const MlpEnergy& model, std::int64_t count,
     write_png_grid(out, unit, square ? side : 1, square ? side : model.input_dim(), 8);
 }
 
-}  // namespace
+struct TrainOptions {
+    std::string data = default_fashion_mnist_dir(), widths = "784,256,256,10", activation = "elu";
+    std::string optimizer = "adamax", backend = "auto", out = "jem.safetensors", curves, resume, log;
+    std::int64_t epochs = 1, batch = 64, buffer = 10000, train_limit = 0, valid = 5000, patience = 0;
+    std::uint32_t sgld_steps = 20;
+    double lr = 1e-3, weight_decay = 0.0, sgld_alpha = 1.0, sgld_sigma = 0.01, reinit = 0.05;
+    double clf_weight = 1.0, gen_weight = 1.0, energy_l2 = 0.0;
+    std::uint64_t seed = 0;
+    bool class_conditional = false, json = false;
+};
 
-int jem_train(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "class-conditional"});
-    const std::string dir = args.text("data", default_fashion_mnist_dir());
-    const std::string widths_text = args.text("widths", "784,256,256,10");
-    const auto widths = widths_of(widths_text);
-    const Activation act = activation_of(args.text("activation", "elu"));
-    const std::int64_t epochs = args.integer("epochs", 1);
+struct EvalOptions {
+    std::string model, data = default_fashion_mnist_dir(), backend = "auto";
+    bool json = false;
+};
+
+struct SampleOptions {
+    std::string model, backend = "auto", out = "jem-samples.png";
+    std::int64_t count = 64, steps = 200;
+    std::uint64_t seed = 0;
+    bool per_class = false;
+};
+
+int train(CLI::App& command, TrainOptions& a) {
+    apply_config(command);
+    const auto widths = widths_of(a.widths);
+    const Activation act = activation_of(a.activation);
     JemTrainOptions o;
-    o.batch = args.integer("batch", 64);
-    o.optimizer.kind = optimizer_of(args.text("optimizer", "adamax"));
-    o.optimizer.lr = static_cast<float>(args.number("lr", 1e-3));
-    o.optimizer.weight_decay = static_cast<float>(args.number("weight-decay", 0.0));
-    o.sampler.steps = static_cast<std::uint32_t>(args.integer("sgld-steps", 20));
-    o.sampler.step.alpha = static_cast<float>(args.number("sgld-alpha", 1.0));
-    o.sampler.step.sigma = static_cast<float>(args.number("sgld-sigma", 0.01));
-    o.sampler.buffer_size = args.integer("buffer", 10000);
-    o.sampler.reinit = static_cast<float>(args.number("reinit", 0.05));
-    o.classifier_weight = static_cast<float>(args.number("clf-weight", 1.0));
-    o.generative_weight = static_cast<float>(args.number("gen-weight", 1.0));
-    o.energy_l2 = static_cast<float>(args.number("energy-l2", 0.0));
-    o.class_conditional = args.has("class-conditional");
-    const std::int64_t limit = args.integer("train-limit", 0);
-    const std::int64_t valid = args.integer("valid", 5000);
-    const std::int64_t patience = args.integer("patience", 0);
-    const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
-    const Backend backend = args.backend();
-    const std::string out = args.text("out", "jem.safetensors");
-    const std::string curves = args.text("curves", "");
-    const std::string resume = args.text("resume", "");
-    const bool json = args.has("json");
-    args.finish();
-    if (epochs < 1) throw UsageError{"--epochs must be >= 1"};
-    if (valid < 0 || patience < 0) throw UsageError{"--valid and --patience must be >= 0"};
+    o.batch = a.batch;
+    o.optimizer.kind = optimizer_of(a.optimizer);
+    o.optimizer.lr = static_cast<float>(a.lr);
+    o.optimizer.weight_decay = static_cast<float>(a.weight_decay);
+    o.sampler.steps = a.sgld_steps;
+    o.sampler.step.alpha = static_cast<float>(a.sgld_alpha);
+    o.sampler.step.sigma = static_cast<float>(a.sgld_sigma);
+    o.sampler.buffer_size = a.buffer;
+    o.sampler.reinit = static_cast<float>(a.reinit);
+    o.classifier_weight = static_cast<float>(a.clf_weight);
+    o.generative_weight = static_cast<float>(a.gen_weight);
+    o.energy_l2 = static_cast<float>(a.energy_l2);
+    o.class_conditional = a.class_conditional;
 
     const auto start = std::chrono::steady_clock::now();
     // The last `valid` training images are held out for validation and early stopping.
-    const auto [all_images, all_labels] = scaled(load_fashion_mnist(dir, "train"), limit);
-    const std::int64_t held = std::min(valid, all_images.dim(0) / 2), kept = all_images.dim(0) - held;
+    const auto [all_images, all_labels] = scaled(load_fashion_mnist(a.data, "train"), a.train_limit);
+    const std::int64_t held = std::min(a.valid, all_images.dim(0) / 2), kept = all_images.dim(0) - held;
     const std::int64_t d = all_images.dim(1);
     auto rows = [&](const Tensor& t, std::int64_t from, std::int64_t count) {
         Tensor out = t.rank() == 2 ? Tensor({count, d}) : Tensor({count}, DType::I32);
@@ -134,34 +159,36 @@ int jem_train(const std::vector<std::string>& argv) {
     const Tensor images = rows(all_images, 0, kept), labels = rows(all_labels, 0, kept);
     const Tensor valid_images = held ? rows(all_images, kept, held) : Tensor();
     const Tensor valid_labels = held ? rows(all_labels, kept, held) : Tensor();
-    const auto [test_images, test_labels] = scaled(load_fashion_mnist(dir, "test"), 0);
-    Context ctx(backend, seed);
+    const auto [test_images, test_labels] = scaled(load_fashion_mnist(a.data, "test"), 0);
+    Context ctx(backend_of(a.backend), a.seed);
     MlpEnergy model(widths, act);
-    model.init_uniform(seed);
+    model.init_uniform(a.seed);
     model = model.to(ctx.device());
     JemTrainer trainer(ctx, model, o);
-    if (!resume.empty()) trainer.load(resume);
+    if (!a.resume.empty()) trainer.load(a.resume);
+    const std::map<std::string, std::string> metadata = {{config_key, recorded_config(command)}};
     std::ofstream csv;
-    if (!curves.empty()) {
-        csv.open(curves);
-        if (!csv) throw Error("cannot write " + curves);
+    if (!a.curves.empty()) {
+        csv.open(a.curves);
+        if (!csv) throw Error("cannot write " + a.curves);
         csv << "epoch,loss,cross_entropy,energy_data,energy_sample,train_accuracy,valid_accuracy\n";
     }
-    std::fprintf(stderr, "jem: %s %s, %lld images, batch %lld, %u SGLD steps, backend %s\n", widths_text.c_str(),
+    EpochLog log(a.log, !a.resume.empty());
+    std::fprintf(stderr, "jem: %s %s, %lld images, batch %lld, %u SGLD steps, backend %s\n", a.widths.c_str(),
                  to_string(act.kind), static_cast<long long>(images.dim(0)), static_cast<long long>(o.batch),
                  o.sampler.steps, to_string(ctx.backend()));
     double best = -1.0;
     std::int64_t since_best = 0;
-    std::vector<std::vector<double>> curve(4);  // loss, cross-entropy, train and validation accuracy
+    std::vector<nlohmann::json> epochs;  // this run's, for the --curves plot
     const StopOnSignal stop;  // SIGINT / SIGTERM: finish the batch, write a resumable checkpoint
-    for (std::int64_t e = 0; e < epochs; ++e) {
+    for (std::int64_t e = 0; e < a.epochs; ++e) {
         Progress bar("epoch " + std::to_string(trainer.epoch() + 1));
         const std::size_t events_before = trainer.events().size();
         const JemStepStats s = trainer.train_epoch(
             images, labels, [&](std::int64_t d, std::int64_t t, const JemStepStats&) { bar.update(d, t); }, &stop.flag());
         if (s.interrupted) {
-            const std::string resumable = interrupted_path(out);
-            trainer.save(resumable);
+            const std::string resumable = interrupted_path(a.out);
+            trainer.save(resumable, metadata);
             bar.finish("interrupted");
             std::fprintf(stderr,
                          "jem: %s after %lld iterations (epoch %d, batch %lld); wrote %s; continue with --resume %s\n",
@@ -177,97 +204,152 @@ int jem_train(const std::vector<std::string>& argv) {
         std::snprintf(line, sizeof line, "loss %.4f, CE %.4f, E(data) %.3f, E(sample) %.3f, train acc %.4f, valid acc %.4f",
                       s.loss, s.cross_entropy, s.energy_data, s.energy_sample, s.accuracy, accuracy);
         bar.finish(line);
+        const nlohmann::ordered_json epoch = {{"epoch", trainer.epoch()},
+                                              {"iterations", trainer.iterations()},
+                                              {"loss", s.loss},
+                                              {"cross_entropy", s.cross_entropy},
+                                              {"generative", s.energy_data - s.energy_sample},
+                                              {"energy_data", s.energy_data},
+                                              {"energy_sample", s.energy_sample},
+                                              {"train_accuracy", s.accuracy},
+                                              {"valid_accuracy", accuracy},
+                                              {"seconds", seconds_since(start)}};
+        log.write(epoch);
         if (csv) {
             csv << trainer.epoch() << ',' << s.loss << ',' << s.cross_entropy << ',' << s.energy_data << ','
                 << s.energy_sample << ',' << s.accuracy << ',' << accuracy << std::endl;
-            for (const auto& [i, v] : {std::pair{0, s.loss}, {1, s.cross_entropy}, {2, s.accuracy}, {3, accuracy}}) {
-                curve[i].push_back(v);
+            epochs.push_back(epoch);
+            try {
+                plot::plot_curves(epochs, a.curves + ".png");
+            } catch (const Error& failed) {  // the CSV still holds the curves
+                std::fprintf(stderr, "jem: %s\n", failed.what());
             }
-            write_png_curves(curves + ".png", curve);
         }
         // The checkpoint keeps the best validation accuracy; patience epochs without a gain stop training.
         if (accuracy > best) {
             best = accuracy;
             since_best = 0;
-            trainer.save(out);
-        } else if (patience > 0 && ++since_best >= patience) {
+            trainer.save(a.out, metadata);
+        } else if (a.patience > 0 && ++since_best >= a.patience) {
             std::fprintf(stderr, "jem: no gain in validation accuracy for %lld epochs; stopping\n",
-                         static_cast<long long>(patience));
+                         static_cast<long long>(a.patience));
             break;
         }
     }
-    trainer.load(out);
+    trainer.load(a.out);
     const JemEvaluation ev = trainer.evaluate(test_images, test_labels);
     const double seconds = seconds_since(start);
-    std::fprintf(stderr, "jem: wrote %s after %.1fs\n", out.c_str(), seconds);
-    if (json) {
-        std::printf("%s\n", JsonObject()
-                                .add("command", "jem train")
-                                .add("model", out)
-                                .add("epochs", static_cast<std::int64_t>(trainer.epoch()))
-                                .add("iterations", trainer.iterations())
-                                .add("train_images", images.dim(0))
-                                .add("valid_accuracy", best)
-                                .add("test_accuracy", ev.accuracy)
-                                .add("test_calibration_error", ev.calibration_error)
-                                .add("rollbacks", static_cast<std::int64_t>(trainer.events().size()))
-                                .add("backend", to_string(ctx.backend()))
-                                .add("seconds", seconds)
-                                .str()
-                                .c_str());
+    std::fprintf(stderr, "jem: wrote %s after %.1fs\n", a.out.c_str(), seconds);
+    if (a.json) {
+        const nlohmann::ordered_json summary = {{"command", "jem train"},
+                                                {"model", a.out},
+                                                {"epochs", trainer.epoch()},
+                                                {"iterations", trainer.iterations()},
+                                                {"train_images", images.dim(0)},
+                                                {"valid_accuracy", best},
+                                                {"test_accuracy", ev.accuracy},
+                                                {"test_calibration_error", ev.calibration_error},
+                                                {"rollbacks", trainer.events().size()},
+                                                {"backend", to_string(ctx.backend())},
+                                                {"seconds", seconds}};
+        std::printf("%s\n", summary.dump().c_str());
     }
     return 0;
 }
 
-int jem_eval(const std::vector<std::string>& argv) {
-    Args args(argv, {"json"});
-    const std::string path = args.text("model", "");
-    const std::string dir = args.text("data", default_fashion_mnist_dir());
-    const Backend backend = args.backend();
-    const bool json = args.has("json");
-    args.finish();
-    if (path.empty()) throw UsageError{"--model FILE is required"};
-    Context ctx(backend);
-    MlpEnergy model = model_from(path, ctx.device());
-    const auto [images, labels] = scaled(load_fashion_mnist(dir, "test"), 0);
+int eval(const EvalOptions& a) {
+    Context ctx(backend_of(a.backend));
+    MlpEnergy model = model_from(a.model, ctx.device());
+    const auto [images, labels] = scaled(load_fashion_mnist(a.data, "test"), 0);
     JemTrainOptions o;
     o.generative_weight = 0;  // evaluation only: no sampler buffer
     JemTrainer trainer(ctx, model, o);
     const JemEvaluation ev = trainer.evaluate(images, labels);
     std::fprintf(stderr, "jem eval: test accuracy %.4f, mean energy %.4f, calibration error %.4f, %lld images\n",
                  ev.accuracy, ev.mean_energy, ev.calibration_error, static_cast<long long>(images.dim(0)));
-    if (json) {
-        std::printf("%s\n", JsonObject()
-                                .add("command", "jem eval")
-                                .add("model", path)
-                                .add("test_accuracy", ev.accuracy)
-                                .add("test_mean_energy", ev.mean_energy)
-                                .add("test_calibration_error", ev.calibration_error)
-                                .add("backend", to_string(ctx.backend()))
-                                .str()
-                                .c_str());
+    if (a.json) {
+        const nlohmann::ordered_json summary = {{"command", "jem eval"},
+                                                {"model", a.model},
+                                                {"test_accuracy", ev.accuracy},
+                                                {"test_mean_energy", ev.mean_energy},
+                                                {"test_calibration_error", ev.calibration_error},
+                                                {"backend", to_string(ctx.backend())}};
+        std::printf("%s\n", summary.dump().c_str());
     }
     return 0;
 }
 
-int jem_sample(const std::vector<std::string>& argv) {
-    Args args(argv, {"per-class"});
-    const std::string path = args.text("model", "");
-    const std::int64_t count = args.integer("count", 64);
-    const std::int64_t steps = args.integer("steps", 200);
-    const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
-    const Backend backend = args.backend();
-    const std::string out = args.text("out", "jem-samples.png");
-    const bool per_class = args.has("per-class");
-    args.finish();
-    if (path.empty()) throw UsageError{"--model FILE is required"};
-    if (count < 1 || steps < 1) throw UsageError{"--count and --steps must be >= 1"};
-    Context ctx(backend, seed);
-    const MlpEnergy model = model_from(path, ctx.device());
+int sample(const SampleOptions& a) {
+    Context ctx(backend_of(a.backend), a.seed);
+    const MlpEnergy model = model_from(a.model, ctx.device());
     Progress bar("sampling");
-    write_sample_grid(ctx, model, count, static_cast<std::uint32_t>(steps), per_class, out);
-    bar.finish("wrote " + out);
+    write_sample_grid(ctx, model, a.count, static_cast<std::uint32_t>(a.steps), a.per_class, a.out);
+    bar.finish("wrote " + a.out);
     return 0;
+}
+
+}  // namespace
+
+void add_jem_commands(Cli& cli, CLI::App& jem) {
+    const CLI::Validator positive = at_least(1), at_least_zero = at_least(0);
+    {
+        auto a = std::make_shared<TrainOptions>();
+        CLI::App* c = jem.add_subcommand("train", "Train a JEM on Fashion-MNIST: cross-entropy plus SGLD contrastive loss");
+        c->add_option("--data", a->data, "Fashion-MNIST folder (IDX files, gzip or plain)");
+        c->add_option("--widths", a->widths, "Layer widths, input first, classes last")->check(widths_check());
+        c->add_option("--activation", a->activation, "Hidden activation")
+            ->check(CLI::IsMember({"relu", "leaky_relu", "elu", "silu", "tanh", "softplus"}));
+        c->add_option("--epochs", a->epochs, "Epochs (at most; see --patience)")->check(positive);
+        c->add_option("--batch", a->batch, "Images per iteration")->check(positive);
+        c->add_option("--optimizer", a->optimizer, "Optimizer")->check(CLI::IsMember({"sgd", "adam", "adamax"}));
+        c->add_option("--lr", a->lr, "Learning rate")->check(finite());
+        c->add_option("--weight-decay", a->weight_decay, "L2 weight decay")->check(finite());
+        c->add_option("--sgld-steps", a->sgld_steps, "SGLD steps per iteration")->check(positive);
+        c->add_option("--sgld-alpha", a->sgld_alpha, "SGLD step size on the energy gradient")->check(finite());
+        c->add_option("--sgld-sigma", a->sgld_sigma, "SGLD noise standard deviation")->check(finite());
+        c->add_option("--buffer", a->buffer, "Replay buffer size (0: chains from noise each time)")->check(at_least_zero);
+        c->add_option("--reinit", a->reinit, "Fraction of chains restarted from noise")->check(CLI::Range(0.0, 1.0));
+        c->add_option("--clf-weight", a->clf_weight, "Weight of the cross-entropy term")->check(finite());
+        c->add_option("--gen-weight", a->gen_weight, "Weight of the generative term E(data) - E(sample)")->check(finite());
+        c->add_option("--energy-l2", a->energy_l2, "Weight of the energy-magnitude penalty")->check(finite());
+        c->add_flag("--class-conditional", a->class_conditional, "Sample each chain from E(x, y) of a random class y");
+        c->add_option("--train-limit", a->train_limit, "Train on the first N images (0: all)")->check(at_least_zero);
+        c->add_option("--valid", a->valid, "Training images held out for validation and early stopping")
+            ->check(at_least_zero);
+        c->add_option("--patience", a->patience, "Stop after P epochs without a validation gain (0: never)")
+            ->check(at_least_zero);
+        c->add_option("--seed", a->seed, "Seed of initialisation, shuffling and sampling")->check(at_least_zero);
+        add_backend_option(*c, a->backend);
+        c->add_option("--out", a->out, "Checkpoint to write (the best validation epoch)");
+        c->add_option("--curves", a->curves, "Per-epoch curves as CSV to FILE, drawn to FILE.png");
+        c->add_option("--resume", a->resume, "Continue from a checkpoint (bit for bit)")->check(CLI::ExistingFile);
+        c->add_option("--log", a->log, "One JSON line per epoch to FILE (ebm plot FILE draws it)");
+        c->add_flag("--json", a->json, "Print a JSON summary on stdout");
+        add_config_options(*c);
+        cli.add(c, [c, a] { return train(*c, *a); });
+    }
+    {
+        auto a = std::make_shared<EvalOptions>();
+        CLI::App* c = jem.add_subcommand("eval", "Test accuracy, mean energy and calibration of a trained JEM");
+        c->add_option("--model", a->model, "JEM checkpoint")->required()->check(CLI::ExistingFile);
+        c->add_option("--data", a->data, "Fashion-MNIST folder");
+        add_backend_option(*c, a->backend);
+        c->add_flag("--json", a->json, "Print a JSON summary on stdout");
+        cli.add(c, [a] { return eval(*a); });
+    }
+    {
+        auto a = std::make_shared<SampleOptions>();
+        CLI::App* c = jem.add_subcommand("sample", "SGLD samples of a trained JEM from uniform noise, as a PNG grid");
+        c->add_option("--model", a->model, "JEM checkpoint")->required()->check(CLI::ExistingFile);
+        CLI::Option* count = c->add_option("--count", a->count, "Samples")->check(positive);
+        CLI::Option* per_class = c->add_flag("--per-class", a->per_class, "One row of 8 samples per class, from E(x, y)");
+        count->excludes(per_class);
+        c->add_option("--steps", a->steps, "SGLD steps per chain")->check(positive);
+        c->add_option("--seed", a->seed, "Seed of the chains")->check(at_least_zero);
+        add_backend_option(*c, a->backend);
+        c->add_option("--out", a->out, "PNG to write");
+        cli.add(c, [a] { return sample(*a); });
+    }
 }
 
 }  // namespace ebm

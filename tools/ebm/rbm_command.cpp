@@ -7,10 +7,13 @@
 #include <numeric>
 #include <string>
 
-#include "args.hpp"
-#include "commands.hpp"
-#include "interrupt.hpp"
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "config.hpp"
 #include "ebmkit/ebmkit.hpp"
+#include "epoch_log.hpp"
+#include "interrupt.hpp"
 #include "report.hpp"
 
 namespace ebm {
@@ -27,8 +30,7 @@ Tensor binarized(const ImageSet& set, const std::string& how, std::uint64_t seed
         images = std::move(head);
     }
     if (how == "threshold") return binarize_threshold(images, 0.5f);
-    if (how == "sample") return binarize_sample(images, seed);
-    throw UsageError{"--binarize must be threshold or sample, got '" + how + "'"};
+    return binarize_sample(images, seed);  // "sample" (the option accepts only the two)
 }
 
 // The checkpoint's RBM, on the context's device.
@@ -53,54 +55,64 @@ double mean_pseudo_likelihood(Context& ctx, const Rbm& rbm, const Tensor& v, std
     return std::accumulate(values.begin(), values.end(), 0.0) / static_cast<double>(rows);
 }
 
-}  // namespace
 
-int rbm_train(const std::vector<std::string>& argv) {
-    Args args(argv, {"json"});
-    const std::string dir = args.text("data", default_fashion_mnist_dir());
-    const std::int64_t hidden = args.integer("hidden", 500);
+struct TrainOptions {
+    std::string data = default_fashion_mnist_dir(), binarize = "threshold", backend = "auto";
+    std::string out = "rbm.safetensors", resume, log;
+    std::int64_t hidden = 500, epochs = 5, batch = 100, chains = 0, train_limit = 0;
+    int cd = 0, pcd = 1;
+    double lr = 0.05, lr_decay = 0.0, momentum = 0.0, weight_decay = 0.0;
+    std::uint64_t seed = 0;
+    bool json = false;
+};
+
+struct EvalOptions {
+    std::string model, data = default_fashion_mnist_dir(), backend = "auto";
+    bool exact = false, ais = false, json = false;
+    std::int64_t ais_runs = 100, ais_steps = 0, test_limit = 0;
+    std::uint64_t seed = 0;
+};
+
+struct SampleOptions {
+    std::string model, backend = "auto", out = "rbm-samples.png";
+    std::int64_t chains = 64, steps = 1000, columns = 8;
+    std::uint64_t seed = 0;
+};
+
+int train(CLI::App& command, TrainOptions& a) {
+    apply_config(command);
     RbmTrainOptions o;
-    if (args.has("cd") && args.has("pcd")) throw UsageError{"give --cd K or --pcd K, not both"};
-    o.persistent = !args.has("cd");
-    o.k = static_cast<int>(args.integer(o.persistent ? "pcd" : "cd", 1));
-    const std::int64_t epochs = args.integer("epochs", 5);
-    o.batch = args.integer("batch", 100);
-    o.lr = static_cast<float>(args.number("lr", 0.05));
-    o.lr_decay = static_cast<float>(args.number("lr-decay", 0.0));
-    o.momentum = static_cast<float>(args.number("momentum", 0.0));
-    o.weight_decay = static_cast<float>(args.number("weight-decay", 0.0));
-    o.chains = args.integer("chains", 0);
-    const std::string how = args.text("binarize", "threshold");
-    const std::int64_t limit = args.integer("train-limit", 0);
-    const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
-    const Backend backend = args.backend();
-    const std::string out = args.text("out", "rbm.safetensors");
-    const std::string resume = args.text("resume", "");
-    const bool json = args.has("json");
-    args.finish();
-    if (epochs < 1) throw UsageError{"--epochs must be >= 1"};
-
+    o.persistent = command.get_option("--cd")->count() == 0;
+    o.k = o.persistent ? a.pcd : a.cd;
+    o.batch = a.batch;
+    o.lr = static_cast<float>(a.lr);
+    o.lr_decay = static_cast<float>(a.lr_decay);
+    o.momentum = static_cast<float>(a.momentum);
+    o.weight_decay = static_cast<float>(a.weight_decay);
+    o.chains = a.chains;
     const auto start = std::chrono::steady_clock::now();
-    const Tensor data = binarized(load_fashion_mnist(dir, "train"), how, seed, limit);
-    Context ctx(backend, seed);
-    Rbm rbm(data.dim(1), hidden, ctx.device());
-    rbm.init_normal(seed, 0.01f);
+    const Tensor data = binarized(load_fashion_mnist(a.data, "train"), a.binarize, a.seed, a.train_limit);
+    Context ctx(backend_of(a.backend), a.seed);
+    Rbm rbm(data.dim(1), a.hidden, ctx.device());
+    rbm.init_normal(a.seed, 0.01f);
     RbmTrainer trainer(ctx, rbm, o);
-    if (!resume.empty()) trainer.load(resume);
+    if (!a.resume.empty()) trainer.load(a.resume);
     const std::map<std::string, std::string> metadata = {
-        {"format", "ebmkit-rbm"}, {"binarize", how}, {"k", std::to_string(o.k)},
-        {"persistent", o.persistent ? "true" : "false"}, {"seed", std::to_string(seed)}};
+        {"format", "ebmkit-rbm"}, {"binarize", a.binarize}, {"k", std::to_string(o.k)},
+        {"persistent", o.persistent ? "true" : "false"}, {"seed", std::to_string(a.seed)},
+        {config_key, recorded_config(command)}};
+    EpochLog log(a.log, !a.resume.empty());
     std::fprintf(stderr, "rbm: %lld x %lld, %s-%d, %lld images, backend %s\n", static_cast<long long>(data.dim(1)),
-                 static_cast<long long>(hidden), o.persistent ? "PCD" : "CD", o.k, static_cast<long long>(data.dim(0)),
+                 static_cast<long long>(a.hidden), o.persistent ? "PCD" : "CD", o.k, static_cast<long long>(data.dim(0)),
                  to_string(ctx.backend()));
     double pl = 0.0;
     const StopOnSignal stop;  // SIGINT / SIGTERM: finish the batch, write a resumable checkpoint
-    for (std::int64_t e = 0; e < epochs; ++e) {
-        Progress bar("epoch " + std::to_string(e + 1) + "/" + std::to_string(epochs));
+    for (std::int64_t e = 0; e < a.epochs; ++e) {
+        Progress bar("epoch " + std::to_string(e + 1) + "/" + std::to_string(a.epochs));
         const RbmEpochStats s =
             trainer.train_epoch(data, [&](std::int64_t d, std::int64_t t) { bar.update(d, t); }, &stop.flag());
         if (s.interrupted) {
-            const std::string resumable = interrupted_path(out);
+            const std::string resumable = interrupted_path(a.out);
             trainer.save(resumable, metadata);
             bar.finish("interrupted");
             std::fprintf(stderr, "rbm: %s in epoch %d, after batch %lld; wrote %s; continue with --resume %s\n",
@@ -112,62 +124,48 @@ int rbm_train(const std::vector<std::string>& argv) {
         char line[128];
         std::snprintf(line, sizeof line, "lr %.4g, pseudo-log-likelihood %.2f nats/image (500 training images)", s.lr, pl);
         bar.finish(line);
+        log.write({{"epoch", trainer.epoch()}, {"lr", s.lr}, {"pseudo_log_likelihood", pl},
+                   {"seconds", seconds_since(start)}});
     }
     auto final_metadata = metadata;
     final_metadata["epochs"] = std::to_string(trainer.epoch());
-    trainer.save(out, final_metadata);
+    trainer.save(a.out, final_metadata);
     const double seconds = seconds_since(start);
-    std::fprintf(stderr, "rbm: wrote %s after %.1fs\n", out.c_str(), seconds);
-    if (json) {
-        std::printf("%s\n", JsonObject()
-                                .add("command", "rbm train")
-                                .add("model", out)
-                                .add("visible", data.dim(1))
-                                .add("hidden", hidden)
-                                .add("epochs", epochs)
-                                .add("train_images", data.dim(0))
-                                .add("pseudo_log_likelihood", pl)
-                                .add("backend", to_string(ctx.backend()))
-                                .add("seconds", seconds)
-                                .str()
-                                .c_str());
+    std::fprintf(stderr, "rbm: wrote %s after %.1fs\n", a.out.c_str(), seconds);
+    if (a.json) {
+        const nlohmann::ordered_json summary = {{"command", "rbm train"},
+                                                {"model", a.out},
+                                                {"visible", data.dim(1)},
+                                                {"hidden", a.hidden},
+                                                {"epochs", a.epochs},
+                                                {"train_images", data.dim(0)},
+                                                {"pseudo_log_likelihood", pl},
+                                                {"backend", to_string(ctx.backend())},
+                                                {"seconds", seconds}};
+        std::printf("%s\n", summary.dump().c_str());
     }
     return 0;
 }
 
-int rbm_eval(const std::vector<std::string>& argv) {
-    Args args(argv, {"json", "exact", "ais"});
-    const std::string path = args.text("model", "");
-    const std::string dir = args.text("data", default_fashion_mnist_dir());
-    const bool exact = args.has("exact"), ais_flag = args.has("ais");
-    if (exact && ais_flag) throw UsageError{"give --exact or --ais, not both"};
+int eval(const EvalOptions& a) {
     AisOptions ais;
-    ais.runs = args.integer("ais-runs", 100);
-    const std::int64_t steps = args.integer("ais-steps", 0);
-    const std::int64_t limit = args.integer("test-limit", 0);
-    const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
-    const Backend backend = args.backend();
-    const bool json = args.has("json");
-    args.finish();
-    if (path.empty()) throw UsageError{"--model FILE is required"};
-    if (steps < 0) throw UsageError{"--ais-steps must be >= 0 (0: the standard 14,500-step schedule)"};
-    if (steps > 0) ais.betas = linear_ais_schedule(steps);
-
+    ais.runs = a.ais_runs;
+    if (a.ais_steps > 0) ais.betas = linear_ais_schedule(a.ais_steps);
     const auto start = std::chrono::steady_clock::now();
-    Context ctx(backend, seed);
+    Context ctx(backend_of(a.backend), a.seed);
     SafeTensors file;
-    const Rbm rbm = load_rbm(path, file, ctx.device());
+    const Rbm rbm = load_rbm(a.model, file, ctx.device());
     const std::string how = metadata_or(file, "binarize", "threshold");
-    const Tensor test = binarized(load_fashion_mnist(dir, "test"), how, seed + 1, limit);
+    const Tensor test = binarized(load_fashion_mnist(a.data, "test"), how, a.seed + 1, a.test_limit);
     if (test.dim(1) != rbm.visible()) {
-        throw Error("model " + path + " has " + std::to_string(rbm.visible()) + " visible units but the images have " +
+        throw Error("model " + a.model + " has " + std::to_string(rbm.visible()) + " visible units but the images have " +
                     std::to_string(test.dim(1)) + " pixels");
     }
     double log_z = 0, low = 0, high = 0;
-    if (exact) {
+    if (a.exact) {
         log_z = low = high = log_partition_exact(ctx, rbm);
     } else {
-        const Tensor train = binarized(load_fashion_mnist(dir, "train"), how, seed, 0);
+        const Tensor train = binarized(load_fashion_mnist(a.data, "train"), how, a.seed, 0);
         Progress bar("ais");
         const Tensor base_rate = base_rate_bias(train).to(ctx.device());
         const AisResult r = log_partition_ais(ctx, rbm, base_rate, ais);
@@ -186,63 +184,113 @@ int rbm_eval(const std::vector<std::string>& argv) {
     const double pl = mean_pseudo_likelihood(ctx, rbm, test, 1000);
     std::fprintf(stderr, "rbm eval: backend %s, test log-likelihood %.3f nats/image (range %.3f .. %.3f), pseudo-LL %.3f, %lld images\n",
                  to_string(ctx.backend()), ll, mean_neg_f - high, mean_neg_f - low, pl, static_cast<long long>(test.dim(0)));
-    if (json) {
-        std::printf("%s\n", JsonObject()
-                                .add("command", "rbm eval")
-                                .add("model", path)
-                                .add("method", exact ? "exact" : "ais")
-                                .add("log_z", log_z)
-                                .add("log_z_low", low)
-                                .add("log_z_high", high)
-                                .add("test_log_likelihood", ll)
-                                .add("test_pseudo_log_likelihood", pl)
-                                .add("test_images", test.dim(0))
-                                .add("backend", to_string(ctx.backend()))
-                                .add("seconds", seconds_since(start))
-                                .str()
-                                .c_str());
+    if (a.json) {
+        const nlohmann::ordered_json summary = {{"command", "rbm eval"},
+                                                {"model", a.model},
+                                                {"method", a.exact ? "exact" : "ais"},
+                                                {"log_z", log_z},
+                                                {"log_z_low", low},
+                                                {"log_z_high", high},
+                                                {"test_log_likelihood", ll},
+                                                {"test_pseudo_log_likelihood", pl},
+                                                {"test_images", test.dim(0)},
+                                                {"backend", to_string(ctx.backend())},
+                                                {"seconds", seconds_since(start)}};
+        std::printf("%s\n", summary.dump().c_str());
     }
     return 0;
 }
 
-int rbm_sample(const std::vector<std::string>& argv) {
-    Args args(argv, {});
-    const std::string path = args.text("model", "");
-    const std::int64_t chains = args.integer("chains", 64);
-    const std::int64_t steps = args.integer("steps", 1000);
-    const std::int64_t columns = args.integer("columns", 8);
-    const auto seed = static_cast<std::uint64_t>(args.integer("seed", 0));
-    const Backend backend = args.backend();
-    const std::string out = args.text("out", "rbm-samples.png");
-    args.finish();
-    if (path.empty()) throw UsageError{"--model FILE is required"};
-    if (chains < 1 || steps < 1 || columns < 1) throw UsageError{"--chains, --steps and --columns must be >= 1"};
-
-    Context ctx(backend, seed);
+int sample(const SampleOptions& a) {
+    Context ctx(backend_of(a.backend), a.seed);
     SafeTensors file;
-    const Rbm rbm = load_rbm(path, file, ctx.device());
+    const Rbm rbm = load_rbm(a.model, file, ctx.device());
     // Chains start from fair coin flips.
-    Tensor start({chains, rbm.visible()});
+    Tensor start({a.chains, rbm.visible()});
     for (std::int64_t i = 0; i < start.numel(); ++i) {
-        start.data<float>()[i] = philox_uniform(seed, RngPurpose::ChainInit, static_cast<std::uint32_t>(i / rbm.visible()),
+        start.data<float>()[i] = philox_uniform(a.seed, RngPurpose::ChainInit, static_cast<std::uint32_t>(i / rbm.visible()),
                                                 0, static_cast<std::uint32_t>(i % rbm.visible())) <= 0.5f;
     }
     Tensor v = start.to(ctx.device());
-    Tensor h({chains, rbm.hidden()}, DType::F32, ctx.device());
+    Tensor h({a.chains, rbm.hidden()}, DType::F32, ctx.device());
     Progress bar("sampling");
-    for (std::int64_t s = 0; s < steps; s += 100) {  // 100 sweeps a call, for the progress bar
-        const auto k = static_cast<int>(std::min<std::int64_t>(100, steps - s));
+    for (std::int64_t s = 0; s < a.steps; s += 100) {  // 100 sweeps a call, for the progress bar
+        const auto k = static_cast<int>(std::min<std::int64_t>(100, a.steps - s));
         gibbs_chain(ctx, rbm, v, h, static_cast<std::uint32_t>(s), k);
-        bar.update(s + k, steps);
+        bar.update(s + k, a.steps);
     }
     // Show p(v | h) of the last sweep: the mean image of each chain's state.
-    Tensor pv({chains, rbm.visible()}, DType::F32, ctx.device());
+    Tensor pv({a.chains, rbm.visible()}, DType::F32, ctx.device());
     rbm_visible_probs(ctx, rbm, h, pv);
     const auto side = static_cast<std::int64_t>(std::lround(std::sqrt(static_cast<double>(rbm.visible()))));
     const bool square = side * side == rbm.visible();
-    write_png_grid(out, pv, square ? side : 1, square ? side : rbm.visible(), columns);
-    bar.finish("wrote " + out);
+    write_png_grid(a.out, pv, square ? side : 1, square ? side : rbm.visible(), a.columns);
+    bar.finish("wrote " + a.out);
     return 0;
+}
+
+}  // namespace
+
+void add_rbm_commands(Cli& cli, CLI::App& rbm) {
+    const CLI::Validator positive = at_least(1), at_least_zero = at_least(0);
+    {
+        auto a = std::make_shared<TrainOptions>();
+        CLI::App* c = rbm.add_subcommand("train", "Train an RBM on Fashion-MNIST with PCD-k (default) or CD-k");
+        c->add_option("--data", a->data, "Fashion-MNIST folder (IDX files, gzip or plain)");
+        c->add_option("--hidden", a->hidden, "Hidden units")->check(positive);
+        CLI::Option* cd = c->add_option("--cd", a->cd, "CD-k: k Gibbs sweeps from the data")->check(positive)->default_str("");
+        CLI::Option* pcd = c->add_option("--pcd", a->pcd, "PCD-k: k sweeps of persistent chains (the default, k = 1)")
+                               ->check(positive)
+                               ->default_str("");
+        cd->excludes(pcd);
+        c->add_option("--epochs", a->epochs, "Passes over the training images")->check(positive);
+        c->add_option("--batch", a->batch, "Images per update")->check(positive);
+        c->add_option("--lr", a->lr, "Learning rate")->check(finite());
+        c->add_option("--lr-decay", a->lr_decay, "Learning-rate decay per epoch")->check(finite());
+        c->add_option("--momentum", a->momentum, "Momentum")->check(finite());
+        c->add_option("--weight-decay", a->weight_decay, "L2 weight decay")->check(finite());
+        c->add_option("--chains", a->chains, "Persistent chains (0: one per batch row)")->check(at_least_zero);
+        c->add_option("--binarize", a->binarize, "Grey levels to bits: threshold at 0.5, or sample")
+            ->check(CLI::IsMember({"threshold", "sample"}));
+        c->add_option("--train-limit", a->train_limit, "Train on the first N images (0: all)")->check(at_least_zero);
+        c->add_option("--seed", a->seed, "Seed of initialisation, shuffling and sampling")->check(at_least_zero);
+        add_backend_option(*c, a->backend);
+        c->add_option("--out", a->out, "Checkpoint to write");
+        c->add_option("--resume", a->resume, "Continue from a checkpoint (bit for bit)")->check(CLI::ExistingFile);
+        c->add_option("--log", a->log, "One JSON line per epoch to FILE (ebm plot FILE draws it)");
+        c->add_flag("--json", a->json, "Print a JSON summary on stdout");
+        add_config_options(*c);
+        cli.add(c, [c, a] { return train(*c, *a); });
+    }
+    {
+        auto a = std::make_shared<EvalOptions>();
+        CLI::App* c = rbm.add_subcommand("eval", "Test log-likelihood of a trained RBM (exact log Z or AIS)");
+        c->add_option("--model", a->model, "RBM checkpoint")->required()->check(CLI::ExistingFile);
+        c->add_option("--data", a->data, "Fashion-MNIST folder");
+        CLI::Option* exact = c->add_flag("--exact", a->exact, "Exact log Z by enumeration (small models)");
+        CLI::Option* ais = c->add_flag("--ais", a->ais, "log Z by annealed importance sampling (the default)");
+        exact->excludes(ais);
+        c->add_option("--ais-runs", a->ais_runs, "AIS runs")->check(positive);
+        c->add_option("--ais-steps", a->ais_steps, "AIS temperatures (0: the standard 14,500-step schedule)")
+            ->check(at_least_zero);
+        c->add_option("--test-limit", a->test_limit, "Evaluate the first N test images (0: all)")->check(at_least_zero);
+        c->add_option("--seed", a->seed, "Seed of AIS and of sampled binarisation")->check(at_least_zero);
+        add_backend_option(*c, a->backend);
+        c->add_flag("--json", a->json, "Print a JSON summary on stdout");
+        cli.add(c, [a] { return eval(*a); });
+    }
+    {
+        auto a = std::make_shared<SampleOptions>();
+        CLI::App* c = rbm.add_subcommand("sample", "Gibbs chains of a trained RBM, drawn as a PNG grid");
+        c->add_option("--model", a->model, "RBM checkpoint")->required()->check(CLI::ExistingFile);
+        c->add_option("--chains", a->chains, "Chains (images in the grid)")->check(positive);
+        c->add_option("--steps", a->steps, "Gibbs sweeps per chain")->check(positive);
+        c->add_option("--columns", a->columns, "Images per grid row")->check(positive);
+        c->add_option("--seed", a->seed, "Seed of the chains")->check(at_least_zero);
+        add_backend_option(*c, a->backend);
+        c->add_option("--out", a->out, "PNG to write");
+        cli.add(c, [a] { return sample(*a); });
+    }
 }
 
 }  // namespace ebm

@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cmath>
 #include <cstdio>
 
 namespace ebm {
@@ -28,32 +27,6 @@ void Progress::update(std::int64_t done, std::int64_t total) {
 void Progress::finish(const std::string& summary) {
     std::fprintf(stderr, "%s%s: %s (%.1fs)\n", tty_ ? "\r\033[K" : "", label_.c_str(), summary.c_str(),
                  seconds_since(start_));
-}
-
-void JsonObject::key(const std::string& k) {
-    body_ << (first_ ? "" : ", ") << '"' << k << "\": ";
-    first_ = false;
-}
-
-JsonObject& JsonObject::add(const std::string& k, const std::string& value) {
-    key(k);
-    body_ << '"';
-    for (char c : value) body_ << (c == '"' || c == '\\' ? "\\" : "") << c;
-    body_ << '"';
-    return *this;
-}
-
-JsonObject& JsonObject::add(const std::string& k, double value) {
-    key(k);
-    if (std::isfinite(value)) body_ << value;
-    else body_ << "null";
-    return *this;
-}
-
-JsonObject& JsonObject::add(const std::string& k, std::int64_t value) {
-    key(k);
-    body_ << value;
-    return *this;
 }
 
 }  // namespace ebm

@@ -1,0 +1,102 @@
+#include "cli.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "ebmkit/version.hpp"
+
+namespace ebm {
+
+Cli::Cli() : app_("ebm: train, evaluate and sample energy-based models on real data with ebmkit", "ebm") {
+    app_.set_version_flag("--version", "ebm from " + ebmkit::build_summary());
+    app_.require_subcommand(1);
+    // Defaults are captured as text: --help shows them and a checkpoint records them.
+    app_.option_defaults()->always_capture_default();
+    CLI::App* rbm = app_.add_subcommand("rbm", "Bernoulli RBMs trained with CD-k or PCD-k");
+    rbm->require_subcommand(1);
+    add_rbm_commands(*this, *rbm);
+    CLI::App* jem = app_.add_subcommand("jem", "JEM: a classifier that is also an energy-based model");
+    jem->require_subcommand(1);
+    add_jem_commands(*this, *jem);
+    add_plot_command(*this);
+}
+
+Run Cli::parse(std::vector<std::string> args) {
+    const std::vector<std::string> given = args;
+    std::reverse(args.begin(), args.end());  // CLI11 takes a vector in reverse order
+    try {
+        app_.parse(args);
+    } catch (const CLI::RequiredError&) {
+        // "A subcommand is required" also answers a misspelt one: name it instead.
+        CLI::App* level = &app_;
+        std::string path = "ebm";
+        for (const std::string& word : given) {
+            if (word.empty() || word[0] == '-') break;
+            const auto subs = level->get_subcommands([](const CLI::App*) { return true; });
+            const auto it = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* a) { return a->get_name() == word; });
+            if (it == subs.end()) {
+                std::string names;
+                for (const CLI::App* a : subs) names += (names.empty() ? "" : ", ") + a->get_name();
+                throw UsageError{"unknown command '" + path + " " + word + "'; " + path + " has " + names};
+            }
+            level = *it;
+            path += " " + word;
+        }
+        const auto subs = level->get_subcommands([](const CLI::App*) { return true; });
+        if (!subs.empty()) {
+            std::string names;
+            for (const CLI::App* a : subs) names += (names.empty() ? "" : ", ") + a->get_name();
+            throw UsageError{path + " needs a command: " + names + " (" + path + " --help)"};
+        }
+        throw;
+    }
+    for (auto& [command, run] : commands_) {
+        if (command->parsed()) return run;
+    }
+    throw UsageError{"no command given"};  // require_subcommand makes this unreachable
+}
+
+void add_backend_option(CLI::App& command, std::string& name) {
+    command.add_option("--backend", name, "Where to run: the GPU when present (auto), or cpu or cuda")
+        ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+}
+
+ebmkit::Backend backend_of(const std::string& name) {
+    if (name == "cpu") return ebmkit::Backend::Cpu;
+    if (name == "cuda") return ebmkit::Backend::Cuda;
+    return ebmkit::Backend::Auto;
+}
+
+const CLI::Validator& finite() {
+    static const CLI::Validator check(
+        [](std::string& text) -> std::string {
+            try {
+                std::size_t end = 0;
+                const double v = std::stod(text, &end);
+                if (end == text.size() && std::isfinite(v)) return "";
+            } catch (const std::exception&) {
+            }
+            return "needs a finite number, got '" + text + "'";
+        },
+        "FINITE");
+    return check;
+}
+
+CLI::Validator at_least(long long least) {
+    return CLI::Validator(
+        [least](std::string& text) -> std::string {
+            try {
+                std::size_t end = 0;
+                // Unsigned where there is no sign, so a seed may use all 64 bits.
+                const bool negative = text.find('-') != std::string::npos;
+                const bool ok = negative ? std::stoll(text, &end) >= least
+                                         : std::stoull(text, &end) >= static_cast<unsigned long long>(std::max(least, 0LL));
+                if (end == text.size() && ok && (!negative || least < 0)) return "";
+            } catch (const std::exception&) {
+            }
+            return "needs an integer >= " + std::to_string(least) + ", got '" + text + "'";
+        },
+        least == 1 ? "POSITIVE" : least == 0 ? "NONNEGATIVE" : "AT LEAST " + std::to_string(least));
+}
+
+}  // namespace ebm

@@ -1,0 +1,54 @@
+// The ebm command's command line, through CLI11: the command tree (ebm rbm train,
+// ebm jem sample, ebm plot, ...), the validators its options share, and what a
+// parse selects to run.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "ebmkit/context.hpp"
+
+namespace ebm {
+
+// A usage error found after parsing (e.g. an option of a config file): exit status 2.
+struct UsageError {
+    std::string message;
+};
+
+// What a command does once its options are parsed; returns the exit status.
+using Run = std::function<int()>;
+
+// The whole command tree. Each family file registers its commands (add_*_commands).
+class Cli {
+public:
+    Cli();
+    CLI::App& app() { return app_; }
+    // Parses args (without the program name): throws CLI::ParseError (help and version
+    // included, see main.cpp) or UsageError; returns what the chosen command runs.
+    Run parse(std::vector<std::string> args);
+    // For the family files: a leaf command and what runs it.
+    void add(CLI::App* command, Run run) { commands_.emplace_back(command, std::move(run)); }
+
+private:
+    CLI::App app_;
+    std::vector<std::pair<CLI::App*, Run>> commands_;
+};
+
+void add_rbm_commands(Cli& cli, CLI::App& rbm);
+void add_jem_commands(Cli& cli, CLI::App& jem);
+void add_plot_command(Cli& cli);
+
+// --backend cpu|cuda|auto (default auto) into name; backend_of reads it.
+void add_backend_option(CLI::App& command, std::string& name);
+ebmkit::Backend backend_of(const std::string& name);
+// A check that a floating-point value is finite (CLI11 reads "nan" and "inf").
+const CLI::Validator& finite();
+// A check that a value is an integer of at least least (CLI11's own range checks
+// print the double range in full).
+CLI::Validator at_least(long long least);
+
+}  // namespace ebm
