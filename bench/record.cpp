@@ -8,9 +8,6 @@
 
 #include "bench/workloads.hpp"
 
-#ifndef EBMKIT_GIT_REVISION
-#define EBMKIT_GIT_REVISION "unknown"
-#endif
 
 namespace ebmkit::bench {
 
@@ -64,19 +61,21 @@ std::string iso_date() {
 }
 }  // namespace
 
-void write_json(std::ostream& out, const std::vector<Record>& records) {
-    out << "[\n";
-    for (std::size_t i = 0; i < records.size(); ++i) {
-        const Record& r = records[i];
-        out << "  {\"workload\": \"" << r.workload << "\", \"shape\": \"" << r.shape << "\", \"variant\": \""
-            << r.variant << "\", \"device\": \"" << r.device << "\", \"git_revision\": \"" << EBMKIT_GIT_REVISION
-            << "\", \"date\": \"" << iso_date() << "\", \"median_ms\": " << r.stats.median_ms
-            << ", \"min_ms\": " << r.stats.min_ms << ", \"max_ms\": " << r.stats.max_ms << ", \"" << r.item_name
-            << "_per_s\": " << r.items / (r.stats.median_ms * 1e-3) << ", \"roofline\": \"" << r.roofline.kind
-            << "\", \"achieved\": " << r.achieved() << ", \"roofline_rate\": " << r.roofline.rate
-            << ", \"roofline_fraction\": " << r.fraction() << "}" << (i + 1 < records.size() ? ",\n" : "\n");
-    }
-    out << "]\n";
+nlohmann::ordered_json to_json(const Record& r) {
+    return {{"workload", r.workload},
+            {"shape", r.shape},
+            {"variant", r.variant},
+            {"device", r.device},
+            {"git_revision", build_info().revision},
+            {"date", iso_date()},
+            {"median_ms", r.stats.median_ms},
+            {"min_ms", r.stats.min_ms},
+            {"max_ms", r.stats.max_ms},
+            {r.item_name + "_per_s", r.items / (r.stats.median_ms * 1e-3)},
+            {"roofline", r.roofline.kind},
+            {"achieved", r.achieved()},
+            {"roofline_rate", r.roofline.rate},
+            {"roofline_fraction", r.fraction()}};
 }
 
 void print(const Record& r) {

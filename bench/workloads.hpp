@@ -9,6 +9,8 @@
 #include <utility>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
 #include "bench/timing.hpp"
 #include "ebmkit/ebmkit.hpp"
 
@@ -22,6 +24,9 @@ struct Options {
     std::int64_t steps = 10;
     int reps = 20;
     std::string json;
+    std::string plots;                 // a folder: a PNG per workload
+    std::vector<std::string> records;  // more records to plot (the peers', an earlier run's)
+    bool plot_only = false;            // time nothing, plot the records
     std::string data = default_fashion_mnist_dir();  // rbm_pcd_epoch's training images
 };
 
@@ -79,7 +84,7 @@ void rbm_eval_workloads(std::vector<Workload>& out);
 // record.cpp: the device's name; a record as a table line and as JSON.
 std::string device_name(Context& ctx);
 void print(const Record& r);
-void write_json(std::ostream& out, const std::vector<Record>& records);
+nlohmann::ordered_json to_json(const Record& r);
 
 // Shared inputs: a deterministic pattern in [-1, 1) on the context's device; an ELU
 // MLP with PyTorch's initialisation (seed 1); multiply-adds per row of a network and

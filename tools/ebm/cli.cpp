@@ -1,7 +1,6 @@
 #include "cli.hpp"
 
 #include <algorithm>
-#include <cmath>
 
 #include "ebmkit/version.hpp"
 
@@ -65,38 +64,6 @@ ebmkit::Backend backend_of(const std::string& name) {
     if (name == "cpu") return ebmkit::Backend::Cpu;
     if (name == "cuda") return ebmkit::Backend::Cuda;
     return ebmkit::Backend::Auto;
-}
-
-const CLI::Validator& finite() {
-    static const CLI::Validator check(
-        [](std::string& text) -> std::string {
-            try {
-                std::size_t end = 0;
-                const double v = std::stod(text, &end);
-                if (end == text.size() && std::isfinite(v)) return "";
-            } catch (const std::exception&) {
-            }
-            return "needs a finite number, got '" + text + "'";
-        },
-        "FINITE");
-    return check;
-}
-
-CLI::Validator at_least(long long least) {
-    return CLI::Validator(
-        [least](std::string& text) -> std::string {
-            try {
-                std::size_t end = 0;
-                // Unsigned where there is no sign, so a seed may use all 64 bits.
-                const bool negative = text.find('-') != std::string::npos;
-                const bool ok = negative ? std::stoll(text, &end) >= least
-                                         : std::stoull(text, &end) >= static_cast<unsigned long long>(std::max(least, 0LL));
-                if (end == text.size() && ok && (!negative || least < 0)) return "";
-            } catch (const std::exception&) {
-            }
-            return "needs an integer >= " + std::to_string(least) + ", got '" + text + "'";
-        },
-        least == 1 ? "POSITIVE" : least == 0 ? "NONNEGATIVE" : "AT LEAST " + std::to_string(least));
 }
 
 }  // namespace ebm

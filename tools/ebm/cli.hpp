@@ -10,6 +10,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli_checks.hpp"
 #include "ebmkit/context.hpp"
 
 namespace ebm {
@@ -45,10 +46,5 @@ void add_plot_command(Cli& cli);
 // --backend cpu|cuda|auto (default auto) into name; backend_of reads it.
 void add_backend_option(CLI::App& command, std::string& name);
 ebmkit::Backend backend_of(const std::string& name);
-// A check that a floating-point value is finite (CLI11 reads "nan" and "inf").
-const CLI::Validator& finite();
-// A check that a value is an integer of at least least (CLI11's own range checks
-// print the double range in full).
-CLI::Validator at_least(long long least);
 
 }  // namespace ebm
