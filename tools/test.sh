@@ -2,12 +2,19 @@
 # Builds (tools/setup.sh), runs the emulated kernel suites under ThreadSanitizer
 # (tools/emulated-racecheck.sh, where the CUDA headers are present), the CPU suite under
 # AddressSanitizer and UBSan (tools/sanitized-tests.sh), the fuzzers (tools/fuzz.sh),
-# then the whole CTest suite.
+# then the whole CTest suite and the Python suite (pytest, python/tests).
 # GPU tests (label gpu) skip where no device is present; their reasons are printed
 # before the run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
+# The Python suite's torch checks need torch: Debian's CPU build, for the tests only.
+if ! dpkg -s python3-torch >/dev/null 2>&1; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch
+fi
 reasons=$(ctest --test-dir build -L gpu --verbose 2>&1 | grep -E '^[0-9]+: no CUDA device' | sed 's/^[0-9]*: /  /' |
           sort | uniq -c || true)
 if [ -n "$reasons" ]; then
@@ -20,3 +27,4 @@ fi
 tools/sanitized-tests.sh
 tools/fuzz.sh
 ctest --test-dir build --output-on-failure -j"$(nproc)"
+PYTHONPATH=build/python build/venv/bin/python -m pytest -q python/tests

@@ -1,0 +1,164 @@
+"""ebmkit from Python: energy-based-model kernels on NumPy, PyTorch and CuPy arrays.
+
+Arrays go in without a copy (DLPack); outputs are written into arrays of the
+caller's framework and device, allocated here when not passed as ``out=``. The
+array must be float32 (int32 for labels), C-contiguous, on the context's device;
+anything else raises TypeError or ValueError naming the argument.
+"""
+from . import _ebmkit as _ext
+from ._ebmkit import Context, MlpEnergy, Rbm, build_summary, cuda_available
+
+__all__ = [
+    "Context", "MlpEnergy", "Rbm", "build_summary", "cuda_available", "logsumexp", "logsumexp_backward",
+    "logits", "energy", "energy_grad_x", "param_grad", "parameters", "rbm_hidden_probs", "rbm_visible_probs",
+    "gibbs_chain", "free_energy", "cd_gradient", "log_partition_exact", "log_partition_ais",
+    "pseudo_log_likelihood", "save_safetensors", "load_safetensors",
+]
+
+
+def _framework(a):
+    return type(a).__module__.split(".")[0]
+
+
+def _empty(like, shape, dtype="float32"):
+    """An uninitialised array of shape in like's framework and on its device."""
+    framework = _framework(like)
+    if framework == "torch":
+        import torch
+        return torch.empty(shape, dtype=getattr(torch, dtype), device=like.device)
+    if framework == "cupy":
+        import cupy
+        return cupy.empty(shape, dtype=dtype)
+    import numpy
+    return numpy.empty(shape, dtype=dtype)
+
+
+def _as(like, exported):
+    """ebmkit's memory (a NumPy array on the host, a __dlpack__ array on a device) as
+    an array of like's framework, no copy."""
+    framework = _framework(like) if like is not None else _framework(exported)
+    if framework == _framework(exported):
+        return exported
+    if framework == "torch":
+        import torch
+        return torch.from_dlpack(exported)
+    if framework == "cupy":
+        import cupy
+        return cupy.from_dlpack(exported)
+    import numpy
+    return numpy.from_dlpack(exported)
+
+
+def logsumexp(ctx, x, out=None):
+    """Row-wise log-sum-exp of x [N, K] into out [N]."""
+    out = _empty(x, (x.shape[0],)) if out is None else out
+    _ext.logsumexp(ctx, x, out)
+    return out
+
+
+def logsumexp_backward(ctx, x, lse, dlse, out=None):
+    """d L / d x [N, K] from d L / d lse [N]."""
+    out = _empty(x, tuple(x.shape)) if out is None else out
+    _ext.logsumexp_backward(ctx, x, lse, dlse, out)
+    return out
+
+
+def logits(ctx, model, x, out=None):
+    """f(x) [N, K]."""
+    out = _empty(x, (x.shape[0], model.widths[-1])) if out is None else out
+    _ext.mlp_logits(ctx, model, x, out)
+    return out
+
+
+def energy(ctx, model, x, labels=None, out=None):
+    """E(x) = -logsumexp f(x), or E(x, y) = -f(x)[y] given int32 labels [N]; [N]."""
+    out = _empty(x, (x.shape[0],)) if out is None else out
+    if labels is None:
+        _ext.energy(ctx, model, x, out)
+    else:
+        _ext.energy_y(ctx, model, x, labels, out)
+    return out
+
+
+def energy_grad_x(ctx, model, x, labels=None, out=None):
+    """grad_x E(x) (or of E(x, y)) [N, D]; the score is its negative."""
+    out = _empty(x, tuple(x.shape)) if out is None else out
+    if labels is None:
+        _ext.energy_grad_x(ctx, model, x, out)
+    else:
+        _ext.energy_grad_x_y(ctx, model, x, labels, out)
+    return out
+
+
+def param_grad(ctx, model, x, dlogits, grad=None, accumulate=False):
+    """The gradient of L = sum_r l_r(f(x_r)) for every parameter, given dlogits = dL/df:
+    an MlpEnergy of the model's shapes (grad, overwritten or added to)."""
+    grad = model.zeros_like() if grad is None else grad
+    _ext.param_grad(ctx, model, x, dlogits, grad, accumulate)
+    return grad
+
+
+def parameters(model, like=None):
+    """The model's parameters in order (weight 0, bias 0, weight 1, ...), as views of
+    its memory in like's framework (NumPy by default): writing them changes the model."""
+    out = []
+    for layer in range(model.num_layers):
+        out += [_as(like, model.weight(layer)), _as(like, model.bias(layer))]
+    return out
+
+
+def rbm_hidden_probs(ctx, rbm, v, out=None):
+    out = _empty(v, (v.shape[0], rbm.hidden)) if out is None else out
+    _ext.rbm_hidden_probs(ctx, rbm, v, out)
+    return out
+
+
+def rbm_visible_probs(ctx, rbm, h, out=None):
+    out = _empty(h, (h.shape[0], rbm.visible)) if out is None else out
+    _ext.rbm_visible_probs(ctx, rbm, h, out)
+    return out
+
+
+def gibbs_chain(ctx, rbm, v, h, first_step, k):
+    """k block-Gibbs sweeps of chains v [S, D] (and h [S, M]) in place."""
+    _ext.gibbs_chain(ctx, rbm, v, h, first_step, k)
+    return v, h
+
+
+def free_energy(ctx, rbm, v, out=None):
+    out = _empty(v, (v.shape[0],)) if out is None else out
+    _ext.free_energy(ctx, rbm, v, out)
+    return out
+
+
+def cd_gradient(ctx, rbm, data, chains, k, first_step, grad=None):
+    """CD-k / PCD ascent direction into grad (an Rbm); chains advance in place."""
+    grad = Rbm(rbm.visible, rbm.hidden, rbm.device) if grad is None else grad
+    _ext.cd_gradient(ctx, rbm, data, chains, k, first_step, grad)
+    return grad
+
+
+def log_partition_exact(ctx, rbm):
+    return _ext.log_partition_exact(ctx, rbm)
+
+
+def log_partition_ais(ctx, rbm, base_visible_bias, runs=100, betas=()):
+    """(log Z, low, high): AIS from the base-rate model; betas empty: the standard schedule."""
+    return _ext.log_partition_ais(ctx, rbm, base_visible_bias, runs, list(betas))
+
+
+def pseudo_log_likelihood(ctx, rbm, v, out=None):
+    out = _empty(v, (v.shape[0],)) if out is None else out
+    _ext.pseudo_log_likelihood(ctx, rbm, v, out)
+    return out
+
+
+def save_safetensors(path, tensors, metadata=None):
+    """Writes {name: array} (any framework, host or device) and string metadata."""
+    _ext.save_safetensors(path, list(tensors.items()), dict(metadata or {}))
+
+
+def load_safetensors(path):
+    """({name: NumPy array}, {key: value}) of a safetensors file (F32 and I32)."""
+    tensors, metadata = _ext.load_safetensors(path)
+    return {name: _as(None, t) for name, t in tensors.items()}, metadata

@@ -1,0 +1,131 @@
+"""ebmkit inside PyTorch: autograd Functions for LogSumExp and the MLP energy (with
+gradients to the input and to every parameter), a module whose parameters are
+ebmkit's own memory (so torch.optim trains the fused model in place), and Langevin
+sampling as a no-grad op.
+
+Import it only where torch is installed: ``import ebmkit.torch``.
+"""
+import torch
+
+import ebmkit
+
+__all__ = ["logsumexp", "MlpEnergy", "langevin"]
+
+
+def _ctx_for(t, ctx):
+    if ctx is not None:
+        return ctx
+    return ebmkit.Context("cuda" if t.is_cuda else "cpu")
+
+
+class _LogSumExp(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx_, x, ctx):
+        x = x.contiguous()
+        lse = ebmkit.logsumexp(ctx, x)
+        ctx_.save_for_backward(x, lse)
+        ctx_.ebm = ctx
+        return lse
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx_, dlse):
+        x, lse = ctx_.saved_tensors
+        return ebmkit.logsumexp_backward(ctx_.ebm, x, lse, dlse.contiguous()), None
+
+
+def logsumexp(x, ctx=None):
+    """Row-wise log-sum-exp of x [N, K] (float32), differentiable."""
+    return _LogSumExp.apply(x, _ctx_for(x, ctx))
+
+
+class _Energy(torch.autograd.Function):
+    """E(x) = -logsumexp f(x) or E(x, y) = -f(x)[y]; the parameters are inputs only so
+    that autograd hands their gradients to them."""
+
+    @staticmethod
+    def forward(ctx_, x, labels, module, *params):
+        x = x.contiguous()
+        ctx = module.ctx
+        e = ebmkit.energy(ctx, module.model, x, labels)
+        ctx_.save_for_backward(x)
+        ctx_.labels, ctx_.module = labels, module
+        return e
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx_, de):
+        (x,) = ctx_.saved_tensors
+        module, labels = ctx_.module, ctx_.labels
+        ctx, model = module.ctx, module.model
+        de = de.contiguous()
+        grad_x = None
+        if ctx_.needs_input_grad[0]:
+            grad_x = ebmkit.energy_grad_x(ctx, model, x, labels) * de[:, None]
+        param_grads = [None] * len(module.flat)
+        if any(ctx_.needs_input_grad[3:]):
+            # dE/df: -softmax(f) for E(x), minus the one-hot of y for E(x, y).
+            if labels is None:
+                dlogits = -torch.softmax(ebmkit.logits(ctx, model, x), dim=1) * de[:, None]
+            else:
+                dlogits = torch.zeros(x.shape[0], model.widths[-1], device=x.device)
+                dlogits.scatter_(1, labels.long()[:, None], -de[:, None])
+            grad = ebmkit.param_grad(ctx, model, x, dlogits.contiguous())
+            param_grads = [g.clone() for g in ebmkit.parameters(grad, like=x)]
+        return (grad_x, None, None, *param_grads)
+
+
+class _Logits(torch.autograd.Function):
+    """f(x), differentiable in the parameters (x is data: no gradient to it)."""
+
+    @staticmethod
+    def forward(ctx_, x, module, *params):
+        x = x.contiguous()
+        ctx_.save_for_backward(x)
+        ctx_.module = module
+        return ebmkit.logits(module.ctx, module.model, x)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx_, dlogits):
+        (x,) = ctx_.saved_tensors
+        if ctx_.needs_input_grad[0]:
+            raise RuntimeError("ebmkit.torch: logits carry no gradient to x; use the energy for that")
+        module = ctx_.module
+        grad = ebmkit.param_grad(module.ctx, module.model, x, dlogits.contiguous())
+        return (None, None, *[g.clone() for g in ebmkit.parameters(grad, like=x)])
+
+
+class MlpEnergy(torch.nn.Module):
+    """ebmkit's MLP energy as a torch module. Its parameters are views of the ebmkit
+    model's memory: an optimizer's in-place steps are the model's."""
+
+    def __init__(self, widths, activation="elu", seed=0, device="cpu", ctx=None):
+        super().__init__()
+        self.ctx = ctx if ctx is not None else ebmkit.Context("cuda" if str(device).startswith("cuda") else "cpu", seed)
+        host = ebmkit.MlpEnergy(list(widths), activation)
+        host.init_uniform(seed)
+        self.model = host if self.ctx.device == "cpu" else host.to("cuda")
+        like = torch.zeros(1, device=self.ctx.device)
+        self.flat = torch.nn.ParameterList(torch.nn.Parameter(p, requires_grad=True)
+                                           for p in ebmkit.parameters(self.model, like=like))
+
+    def forward(self, x, labels=None):
+        """E(x) [N], or E(x, y) given int32 labels [N]."""
+        return _Energy.apply(x, labels, self, *self.flat)
+
+    def logits(self, x):
+        """f(x) [N, K], differentiable in the parameters (a classifier's loss)."""
+        return _Logits.apply(x, self, *self.flat)
+
+
+@torch.no_grad()
+def langevin(module, x, steps, alpha=1.0, sigma=0.01, seed=0, lo=-1.0, hi=1.0):
+    """SGLD x <- clamp(x - alpha grad_x E + sigma eps), steps times, on module's energy
+    (no graph). The noise is torch's, seeded by seed, on x's device."""
+    g = torch.Generator(device=x.device).manual_seed(seed)
+    x = x.contiguous().clone()
+    for _ in range(steps):
+        grad = ebmkit.energy_grad_x(module.ctx, module.model, x)
+        x.add_(grad, alpha=-alpha).add_(torch.randn(x.shape, generator=g, device=x.device), alpha=sigma).clamp_(lo, hi)
+    return x

@@ -1,0 +1,68 @@
+"""Arrays in and out: zero-copy, the caller's framework, refusals that name the argument."""
+import numpy as np
+import pytest
+
+import ebmkit
+from conftest import uniform
+
+
+def test_outputs_are_the_buffers_passed_in(rng, ctx):
+    x = uniform(rng, (9, 4))
+    out = np.full(9, np.nan, np.float32)
+    result = ebmkit.logsumexp(ctx, x, out=out)
+    assert result is out
+    assert result.ctypes.data == out.ctypes.data
+    assert np.isfinite(out).all()
+
+
+def test_parameters_are_views_of_the_model(ctx):
+    model = ebmkit.MlpEnergy([3, 2], "relu")
+    w, b = ebmkit.parameters(model)
+    assert w.shape == (2, 3) and b.shape == (2,)
+    w[...] = 0
+    b[...] = [1.0, 2.0]
+    x = np.zeros((1, 3), np.float32)
+    assert np.allclose(ebmkit.logits(ctx, model, x), [[1.0, 2.0]])
+    assert ebmkit.parameters(model)[1].ctypes.data == b.ctypes.data
+
+
+def test_refusals_name_the_argument(rng, ctx):
+    x = uniform(rng, (4, 6))
+    with pytest.raises(TypeError, match="x: .*float32"):
+        ebmkit.logsumexp(ctx, x.astype(np.float64))
+    with pytest.raises(ValueError, match="x: .*C-contiguous"):
+        ebmkit.logsumexp(ctx, x[:, ::2])
+    with pytest.raises(ValueError, match="out"):
+        ebmkit.logsumexp(ctx, x, out=np.empty(3, np.float32))
+    with pytest.raises(ValueError, match="rank"):
+        ebmkit.logsumexp(ctx, np.zeros((1, 1, 1, 1, 1), np.float32))
+    model = ebmkit.MlpEnergy([6, 3], "elu")
+    with pytest.raises(ValueError, match="labels"):
+        ebmkit.energy(ctx, model, x, labels=np.array([0, 1, 2, 3], np.int32))  # 3 is not a class
+    with pytest.raises(ValueError, match="backend"):
+        ebmkit.Context("tpu")
+    with pytest.raises(ValueError, match="activation"):
+        ebmkit.MlpEnergy([2, 2], "swish")
+
+
+def test_context_settings():
+    ctx = ebmkit.Context("cpu", 3)
+    assert (ctx.backend, ctx.device, ctx.seed) == ("cpu", "cpu", 3)
+    ctx.precision = "bf16"
+    ctx.mlp_path = "unfused"
+    assert (ctx.precision, ctx.mlp_path) == ("bf16", "unfused")
+    with pytest.raises(ValueError, match="precision"):
+        ctx.precision = "fp8"
+    assert "ebmkit" in ebmkit.build_summary()
+
+
+def test_torch_arrays_come_back_as_torch(rng, ctx):
+    torch = pytest.importorskip("torch")
+    x = torch.from_numpy(uniform(rng, (5, 3)))
+    lse = ebmkit.logsumexp(ctx, x)
+    assert isinstance(lse, torch.Tensor)
+    assert torch.allclose(lse, torch.logsumexp(x, 1), atol=1e-6)
+    out = torch.empty(5)
+    assert ebmkit.logsumexp(ctx, x, out=out).data_ptr() == out.data_ptr()
+    with pytest.raises(ValueError, match="C-contiguous"):
+        ebmkit.logsumexp(ctx, x.t())
