@@ -20,6 +20,38 @@ def _framework(a):
     return type(a).__module__.split(".")[0]
 
 
+def _ordered(fn):
+    """Orders a call on CUDA arrays with the caller's framework: the context runs on its
+    own stream, so the framework's pending work is waited for first and ebmkit's after
+    (a host wait each way; sharing the caller's stream instead is not there yet)."""
+    import functools
+
+    @functools.wraps(fn)
+    def call(ctx, *args, **kwargs):
+        cuda = ctx.device == "cuda"
+        if cuda:
+            _framework_sync(args)
+        result = fn(ctx, *args, **kwargs)
+        if cuda:
+            ctx.synchronize()
+        return result
+
+    return call
+
+
+def _framework_sync(args):
+    for a in args:
+        framework = _framework(a)
+        if framework == "torch" and a.is_cuda:
+            import torch
+            torch.cuda.current_stream(a.device).synchronize()
+            return
+        if framework == "cupy":
+            import cupy
+            cupy.cuda.get_current_stream().synchronize()
+            return
+
+
 def _empty(like, shape, dtype="float32"):
     """An uninitialised array of shape in like's framework and on its device."""
     framework = _framework(like)
@@ -49,6 +81,7 @@ def _as(like, exported):
     return numpy.from_dlpack(exported)
 
 
+@_ordered
 def logsumexp(ctx, x, out=None):
     """Row-wise log-sum-exp of x [N, K] into out [N]."""
     out = _empty(x, (x.shape[0],)) if out is None else out
@@ -56,6 +89,7 @@ def logsumexp(ctx, x, out=None):
     return out
 
 
+@_ordered
 def logsumexp_backward(ctx, x, lse, dlse, out=None):
     """d L / d x [N, K] from d L / d lse [N]."""
     out = _empty(x, tuple(x.shape)) if out is None else out
@@ -63,6 +97,7 @@ def logsumexp_backward(ctx, x, lse, dlse, out=None):
     return out
 
 
+@_ordered
 def logits(ctx, model, x, out=None):
     """f(x) [N, K]."""
     out = _empty(x, (x.shape[0], model.widths[-1])) if out is None else out
@@ -70,6 +105,7 @@ def logits(ctx, model, x, out=None):
     return out
 
 
+@_ordered
 def energy(ctx, model, x, labels=None, out=None):
     """E(x) = -logsumexp f(x), or E(x, y) = -f(x)[y] given int32 labels [N]; [N]."""
     out = _empty(x, (x.shape[0],)) if out is None else out
@@ -80,6 +116,7 @@ def energy(ctx, model, x, labels=None, out=None):
     return out
 
 
+@_ordered
 def energy_grad_x(ctx, model, x, labels=None, out=None):
     """grad_x E(x) (or of E(x, y)) [N, D]; the score is its negative."""
     out = _empty(x, tuple(x.shape)) if out is None else out
@@ -90,6 +127,7 @@ def energy_grad_x(ctx, model, x, labels=None, out=None):
     return out
 
 
+@_ordered
 def param_grad(ctx, model, x, dlogits, grad=None, accumulate=False):
     """The gradient of L = sum_r l_r(f(x_r)) for every parameter, given dlogits = dL/df:
     an MlpEnergy of the model's shapes (grad, overwritten or added to)."""
@@ -107,30 +145,35 @@ def parameters(model, like=None):
     return out
 
 
+@_ordered
 def rbm_hidden_probs(ctx, rbm, v, out=None):
     out = _empty(v, (v.shape[0], rbm.hidden)) if out is None else out
     _ext.rbm_hidden_probs(ctx, rbm, v, out)
     return out
 
 
+@_ordered
 def rbm_visible_probs(ctx, rbm, h, out=None):
     out = _empty(h, (h.shape[0], rbm.visible)) if out is None else out
     _ext.rbm_visible_probs(ctx, rbm, h, out)
     return out
 
 
+@_ordered
 def gibbs_chain(ctx, rbm, v, h, first_step, k):
     """k block-Gibbs sweeps of chains v [S, D] (and h [S, M]) in place."""
     _ext.gibbs_chain(ctx, rbm, v, h, first_step, k)
     return v, h
 
 
+@_ordered
 def free_energy(ctx, rbm, v, out=None):
     out = _empty(v, (v.shape[0],)) if out is None else out
     _ext.free_energy(ctx, rbm, v, out)
     return out
 
 
+@_ordered
 def cd_gradient(ctx, rbm, data, chains, k, first_step, grad=None):
     """CD-k / PCD ascent direction into grad (an Rbm); chains advance in place."""
     grad = Rbm(rbm.visible, rbm.hidden, rbm.device) if grad is None else grad
@@ -138,15 +181,18 @@ def cd_gradient(ctx, rbm, data, chains, k, first_step, grad=None):
     return grad
 
 
+@_ordered
 def log_partition_exact(ctx, rbm):
     return _ext.log_partition_exact(ctx, rbm)
 
 
+@_ordered
 def log_partition_ais(ctx, rbm, base_visible_bias, runs=100, betas=()):
     """(log Z, low, high): AIS from the base-rate model; betas empty: the standard schedule."""
     return _ext.log_partition_ais(ctx, rbm, base_visible_bias, runs, list(betas))
 
 
+@_ordered
 def pseudo_log_likelihood(ctx, rbm, v, out=None):
     out = _empty(v, (v.shape[0],)) if out is None else out
     _ext.pseudo_log_likelihood(ctx, rbm, v, out)
