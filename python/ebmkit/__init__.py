@@ -6,10 +6,11 @@ array must be float32 (int32 for labels), C-contiguous, on the context's device;
 anything else raises TypeError or ValueError naming the argument.
 """
 from . import _ebmkit as _ext
-from ._ebmkit import Context, MlpEnergy, Rbm, build_summary, cuda_available
+from ._ebmkit import (Context, JemTrainer, JemTrainOptions, MlpEnergy, Rbm, RbmTrainer, RbmTrainOptions, build_summary,
+                      cuda_available)
 
 __all__ = [
-    "Context", "MlpEnergy", "Rbm", "build_summary", "cuda_available", "logsumexp", "logsumexp_backward",
+    "Context", "MlpEnergy", "Rbm", "RbmTrainer", "RbmTrainOptions", "JemTrainer", "JemTrainOptions", "build_summary", "cuda_available", "logsumexp", "logsumexp_backward",
     "logits", "energy", "energy_grad_x", "param_grad", "parameters", "rbm_hidden_probs", "rbm_visible_probs",
     "gibbs_chain", "free_energy", "cd_gradient", "log_partition_exact", "log_partition_ais",
     "pseudo_log_likelihood", "save_safetensors", "load_safetensors",

@@ -25,6 +25,10 @@ using ebmkit::python::exported;
 using ebmkit::python::in;
 using ebmkit::python::out;
 
+namespace ebmkit::python {
+void bind_trainers(nb::module_& m);
+}
+
 namespace {
 
 using Release = nb::call_guard<nb::gil_scoped_release>;
@@ -253,6 +257,8 @@ NB_MODULE(_ebmkit, m) {
             pseudo_log_likelihood(ctx, rbm, in(v, "v"), out(o, "out"));
         },
         "ctx"_a, "rbm"_a, "v"_a, "out"_a, Release());
+
+    ebmkit::python::bind_trainers(m);
 
     m.def(
         "save_safetensors",
