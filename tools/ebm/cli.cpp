@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "config.hpp"
 #include "ebmkit/version.hpp"
 
 namespace ebm {
@@ -64,6 +65,13 @@ ebmkit::Backend backend_of(const std::string& name) {
     if (name == "cpu") return ebmkit::Backend::Cpu;
     if (name == "cuda") return ebmkit::Backend::Cuda;
     return ebmkit::Backend::Auto;
+}
+
+void add_train_run_options(CLI::App& command, std::string& resume, std::string& log, bool& json) {
+    command.add_option("--resume", resume, "Continue from a checkpoint (bit for bit)")->check(CLI::ExistingFile);
+    command.add_option("--log", log, "One JSON line per epoch to FILE (ebm plot FILE draws it)");
+    command.add_flag("--json", json, "Print a JSON summary on stdout");
+    add_config_options(command);
 }
 
 }  // namespace ebm

@@ -46,5 +46,8 @@ void add_plot_command(Cli& cli);
 // --backend cpu|cuda|auto (default auto) into name; backend_of reads it.
 void add_backend_option(CLI::App& command, std::string& name);
 ebmkit::Backend backend_of(const std::string& name);
+// What every train command has: --resume FILE, --log FILE, --json, --config FILE and
+// --config-from CHECKPOINT.
+void add_train_run_options(CLI::App& command, std::string& resume, std::string& log, bool& json);
 
 }  // namespace ebm

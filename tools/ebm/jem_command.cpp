@@ -322,10 +322,7 @@ void add_jem_commands(Cli& cli, CLI::App& jem) {
         add_backend_option(*c, a->backend);
         c->add_option("--out", a->out, "Checkpoint to write (the best validation epoch)");
         c->add_option("--curves", a->curves, "Per-epoch curves as CSV to FILE, drawn to FILE.png");
-        c->add_option("--resume", a->resume, "Continue from a checkpoint (bit for bit)")->check(CLI::ExistingFile);
-        c->add_option("--log", a->log, "One JSON line per epoch to FILE (ebm plot FILE draws it)");
-        c->add_flag("--json", a->json, "Print a JSON summary on stdout");
-        add_config_options(*c);
+        add_train_run_options(*c, a->resume, a->log, a->json);
         cli.add(c, [c, a] { return train(*c, *a); });
     }
     {
