@@ -45,7 +45,8 @@ def main():
             start_x = buffer[slots]
             fresh = torch.rand(a.batch, device=dev) < 0.05
             start_x[fresh] = torch.rand(int(fresh.sum()), 784, device=dev) * 2 - 1
-            samples = et.langevin(module, start_x, a.sgld_steps, alpha=1.0, sigma=0.01, seed=epoch * 100000 + i)
+            samples = et.langevin(module, start_x, a.sgld_steps, alpha=1.0, sigma=0.01,
+                                  first_step=(epoch * 100000 + i) * a.sgld_steps)
             buffer[slots] = samples
             # JEM's loss: cross-entropy of f(x), plus E(data) - E(samples) with E = -logsumexp f.
             logits = module.logits(x)

@@ -120,12 +120,12 @@ class MlpEnergy(torch.nn.Module):
 
 
 @torch.no_grad()
-def langevin(module, x, steps, alpha=1.0, sigma=0.01, seed=0, lo=-1.0, hi=1.0):
-    """SGLD x <- clamp(x - alpha grad_x E + sigma eps), steps times, on module's energy
-    (no graph). The noise is torch's, seeded by seed, on x's device."""
-    g = torch.Generator(device=x.device).manual_seed(seed)
-    x = x.contiguous().clone()
-    for _ in range(steps):
-        grad = ebmkit.energy_grad_x(module.ctx, module.model, x)
-        x.add_(grad, alpha=-alpha).add_(torch.randn(x.shape, generator=g, device=x.device), alpha=sigma).clamp_(lo, hi)
+def langevin(module, x, steps, alpha=1.0, sigma=0.01, first_step=0, lo=-1.0, hi=1.0, labels=None):
+    """SGLD x <- clamp(x - alpha grad_x E + sigma eps) for steps steps on module's energy,
+    as a no-grad op: ebmkit's chain (Philox noise keyed by the module's context seed and
+    first_step, fused into one kernel where the model fits on a GPU) on a copy of x."""
+    x = x.detach().contiguous().clone()
+    p = ebmkit.LangevinParams()
+    p.alpha, p.sigma, p.clamp, p.lo, p.hi = alpha, sigma, True, lo, hi
+    ebmkit.langevin_chain(module.ctx, module.model, x, p, first_step, steps, labels)
     return x

@@ -27,6 +27,7 @@ using ebmkit::python::out;
 
 namespace ebmkit::python {
 void bind_trainers(nb::module_& m);
+void bind_sampling(nb::module_& m);
 }
 
 namespace {
@@ -259,6 +260,7 @@ NB_MODULE(_ebmkit, m) {
         "ctx"_a, "rbm"_a, "v"_a, "out"_a, Release());
 
     ebmkit::python::bind_trainers(m);
+    ebmkit::python::bind_sampling(m);
 
     m.def(
         "save_safetensors",

@@ -1,0 +1,84 @@
+// Langevin / MALA chains and the optimizers from Python.
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <optional>
+
+#include "arrays.hpp"
+#include "ebmkit/ebmkit.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+using namespace ebmkit;
+
+// Moves, never copies (its state is Tensors, which a vector hides from the trait).
+template <>
+struct nanobind::detail::is_copy_constructible<ebmkit::Optimizer> : std::false_type {};
+
+namespace ebmkit::python {
+
+void bind_sampling(nb::module_& m) {
+    nb::class_<LangevinParams>(m, "LangevinParams")
+        .def(nb::init<>())
+        .def_rw("alpha", &LangevinParams::alpha)
+        .def_rw("sigma", &LangevinParams::sigma)
+        .def_rw("clamp", &LangevinParams::clamp)
+        .def_rw("lo", &LangevinParams::lo)
+        .def_rw("hi", &LangevinParams::hi)
+        .def_rw("mala", &LangevinParams::mala)
+        .def_rw("grad_clip", &LangevinParams::grad_clip)
+        .def_rw("first_chain", &LangevinParams::first_chain);
+
+    m.def(
+        "langevin_chain",
+        [](Context& ctx, const MlpEnergy& model, const Array& x, const LangevinParams& p, std::uint32_t first_step,
+           std::uint32_t steps, std::optional<Array> labels, bool trace) {
+            const TensorView chains = out(x, "x");
+            std::optional<ConstTensorView> y;
+            if (labels) y = in(*labels, "labels");
+            LangevinStats s;
+            {
+                nb::gil_scoped_release release;
+                s = y ? langevin_chain(ctx, model, chains, *y, p, first_step, steps, trace)
+                      : langevin_chain(ctx, model, chains, p, first_step, steps, trace);
+            }
+            nb::dict stats;
+            stats["proposals"] = s.proposals, stats["accepted"] = s.accepted;
+            stats["acceptance_rate"] = s.acceptance_rate();
+            stats["mean_energy"] = s.mean_energy, stats["acceptance"] = s.acceptance;
+            return stats;
+        },
+        "ctx"_a, "model"_a, "x"_a, "params"_a, "first_step"_a, "steps"_a, "labels"_a = nb::none(), "trace"_a = false,
+        "Langevin (or MALA) steps on the chains x [N, D] in place, Philox noise keyed by ctx.seed and the step");
+
+    nb::class_<OptimizerOptions>(m, "OptimizerOptions")
+        .def(nb::init<>())
+        .def_prop_rw(
+            "kind", [](const OptimizerOptions& o) { return std::string(to_string(o.kind)); },
+            [](OptimizerOptions& o, const std::string& name) {
+                for (OptimizerKind k : {OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax}) {
+                    if (name == to_string(k)) {
+                        o.kind = k;
+                        return;
+                    }
+                }
+                throw nb::value_error(("kind: '" + name + "' is none of sgd, adam, adamax").c_str());
+            })
+        .def_rw("lr", &OptimizerOptions::lr)
+        .def_rw("momentum", &OptimizerOptions::momentum)
+        .def_rw("beta1", &OptimizerOptions::beta1)
+        .def_rw("beta2", &OptimizerOptions::beta2)
+        .def_rw("eps", &OptimizerOptions::eps)
+        .def_rw("weight_decay", &OptimizerOptions::weight_decay);
+
+    nb::class_<Optimizer>(m, "Optimizer", "SGD with momentum, Adam or Adamax over an MlpEnergy's parameters")
+        .def(nb::init<const MlpEnergy&, const OptimizerOptions&>(), "model"_a, "options"_a = OptimizerOptions())
+        .def("step", nb::overload_cast<Context&, MlpEnergy&, const MlpEnergy&>(&Optimizer::step), "ctx"_a, "model"_a,
+             "grad"_a, nb::call_guard<nb::gil_scoped_release>())
+        .def_prop_ro("steps", &Optimizer::steps)
+        .def("set_lr", &Optimizer::set_lr, "lr"_a);
+}
+
+}  // namespace ebmkit::python
