@@ -16,6 +16,8 @@ using namespace ebmkit;
 // Moves, never copies (its state is Tensors, which a vector hides from the trait).
 template <>
 struct nanobind::detail::is_copy_constructible<ebmkit::Optimizer> : std::false_type {};
+template <>
+struct nanobind::detail::is_copy_constructible<ebmkit::LangevinSampler> : std::false_type {};
 
 namespace ebmkit::python {
 
@@ -52,6 +54,71 @@ void bind_sampling(nb::module_& m) {
         },
         "ctx"_a, "model"_a, "x"_a, "params"_a, "first_step"_a, "steps"_a, "labels"_a = nb::none(), "trace"_a = false,
         "Langevin (or MALA) steps on the chains x [N, D] in place, Philox noise keyed by ctx.seed and the step");
+
+    static const std::pair<ChainStart, const char*> starts[] = {{ChainStart::Uniform, "uniform"},
+                                                                 {ChainStart::Normal, "normal"},
+                                                                 {ChainStart::Data, "data"},
+                                                                 {ChainStart::ReplayBuffer, "replay_buffer"},
+                                                                 {ChainStart::Persistent, "persistent"}};
+    nb::class_<SamplerOptions>(m, "SamplerOptions")
+        .def(nb::init<>())
+        .def_rw("step", &SamplerOptions::step)
+        .def_rw("steps", &SamplerOptions::steps)
+        .def_prop_rw(
+            "start",
+            [](const SamplerOptions& o) {
+                for (const auto& [k, name] : starts) {
+                    if (k == o.start) return std::string(name);
+                }
+                return std::string("?");
+            },
+            [](SamplerOptions& o, const std::string& name) {
+                for (const auto& [k, n] : starts) {
+                    if (name == n) {
+                        o.start = k;
+                        return;
+                    }
+                }
+                throw nb::value_error(("start: '" + name + "' is none of uniform, normal, data, replay_buffer, persistent").c_str());
+            })
+        .def_rw("buffer_size", &SamplerOptions::buffer_size)
+        .def_rw("reinit", &SamplerOptions::reinit)
+        .def_rw("classes", &SamplerOptions::classes);
+
+    nb::class_<LangevinSampler>(m, "LangevinSampler",
+                                "SGLD chains from uniform, normal, data, replay-buffer (JEM) or persistent starts")
+        .def(nb::init<Context&, std::int64_t, const SamplerOptions&>(), "ctx"_a, "dim"_a, "options"_a = SamplerOptions(),
+             nb::keep_alive<1, 2>())
+        .def(
+            "sample",
+            [](LangevinSampler& s, const MlpEnergy& model, std::int64_t batch, std::optional<Array> data,
+               std::optional<Array> labels) {
+                const ConstTensorView d = data ? in(*data, "data") : ConstTensorView();
+                const ConstTensorView y = labels ? in(*labels, "labels") : ConstTensorView();
+                auto* samples = new Tensor();
+                {
+                    nb::gil_scoped_release release;
+                    try {
+                        *samples = s.sample(model, batch, d, y);
+                    } catch (...) {
+                        delete samples;
+                        throw;
+                    }
+                }
+                nb::capsule owner(samples, [](void* p) noexcept { delete static_cast<Tensor*>(p); });
+                return exported(samples->view(), owner);
+            },
+            "model"_a, "batch"_a, "data"_a = nb::none(), "labels"_a = nb::none(),
+            "One round of batch chains: [batch, dim] samples on the context's device")
+        .def_prop_ro("rounds", &LangevinSampler::rounds)
+        .def(
+            "buffer",
+            [](nb::handle self) -> nb::object {
+                const ReplayBuffer* b = nb::cast<LangevinSampler&>(self).buffer();
+                if (!b) return nb::none();
+                return exported(b->samples().view(), self);
+            },
+            "The replay buffer's samples [size, dim] (a view), or None");
 
     nb::class_<OptimizerOptions>(m, "OptimizerOptions")
         .def(nb::init<>())

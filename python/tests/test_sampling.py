@@ -66,3 +66,30 @@ def test_sgd_step_is_the_pytorch_rule(rng, ctx):
     for b, p, g in zip(before, ebmkit.parameters(model), ebmkit.parameters(grad)):
         assert np.allclose(p, b - 0.1 * g, atol=1e-7)
     assert opt.steps == 1
+
+
+def test_replay_buffer_sampler(rng):
+    model = model_of(7)
+
+    def sampler():
+        o = ebmkit.SamplerOptions()
+        o.start, o.steps, o.buffer_size = "replay_buffer", 5, 40
+        o.step.clamp = True
+        return ebmkit.LangevinSampler(ebmkit.Context("cpu", 9), 6, o)
+
+    a, b = sampler(), sampler()
+    assert a.buffer().shape == (40, 6) and (np.abs(a.buffer()) <= 1).all()
+    before = a.buffer().copy()
+    x = a.sample(model, 8)
+    assert x.shape == (8, 6) and (np.abs(x) <= 1).all() and a.rounds == 1
+    assert np.array_equal(x, b.sample(model, 8))  # the same seed, the same chains
+    changed = ~np.all(a.buffer() == before, axis=1)
+    assert 1 <= changed.sum() <= 8  # the round's rows went back into their slots
+    data = uniform(rng, (4, 6))
+    o = ebmkit.SamplerOptions()
+    o.start, o.steps = "data", 3
+    o.step.sigma = 0.0
+    o.step.alpha = 0.05
+    moved = ebmkit.LangevinSampler(ebmkit.Context("cpu"), 6, o).sample(model, 4, data=data)
+    ctx = ebmkit.Context("cpu")
+    assert ebmkit.energy(ctx, model, moved).mean() < ebmkit.energy(ctx, model, data).mean()  # descent from the data
