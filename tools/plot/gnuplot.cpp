@@ -67,9 +67,11 @@ void render(const std::string& script) {
     if (!available()) {
         throw ebmkit::Error("plot: gnuplot is not installed (Debian: apt-get install gnuplot-nox); no plot drawn");
     }
-    // The script and gnuplot's messages go through two temporary files.
-    char script_path[] = "/tmp/ebm-plot-XXXXXX.gp";
-    char log_path[] = "/tmp/ebm-plot-XXXXXX.log";
+    // The script and gnuplot's messages go through two temporary files ($TMPDIR or /tmp).
+    const std::string folder = fs::temp_directory_path().string();
+    std::string script_name = folder + "/ebm-plot-XXXXXX.gp", log_name = folder + "/ebm-plot-XXXXXX.log";
+    char* script_path = script_name.data();
+    char* log_path = log_name.data();
     const int script_fd = ::mkstemps(script_path, 3), log_fd = ::mkstemps(log_path, 4);
     if (script_fd < 0 || log_fd < 0) throw ebmkit::Error(std::string("plot: cannot make a temporary file: ") + std::strerror(errno));
     ::close(script_fd);
