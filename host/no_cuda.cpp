@@ -32,5 +32,7 @@ CUstream_st* Context::stream() { detail::no_cuda("Context::stream"); }
 cublasContext* Context::cublas() { detail::no_cuda("Context::cublas"); }
 void* Context::workspace(std::size_t) { detail::no_cuda("Context::workspace"); }
 void Context::synchronize() {}
+void Context::wait_for_stream(CUstream_st*) { detail::no_cuda("Context::wait_for_stream"); }
+void Context::make_stream_wait(CUstream_st*) { detail::no_cuda("Context::make_stream_wait"); }
 
 }  // namespace ebmkit

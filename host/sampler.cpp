@@ -63,7 +63,8 @@ kernels::ReplayShape shape_of(const Tensor& buffer, std::int64_t classes, float 
 void ReplayBuffer::check_classes(const char* op, std::int64_t batch, ConstTensorView row_classes) const {
     if (classes_ == 1 && !row_classes.raw()) return;
     if (!row_classes.raw()) {
-        detail::fail(std::string(op) + ": a buffer of " + std::to_string(classes_) + " classes needs one class per row");
+        detail::fail(std::string(op) + ": a buffer of " + std::to_string(classes_) +
+                     " classes needs row_classes, one class per row");
     }
     detail::check_tensor(op, "row_classes", row_classes, {batch}, DType::I32, buffer_.device());
     const std::vector<std::int32_t> c = values_of(row_classes);

@@ -29,6 +29,10 @@ struct GemmParams {
     float base_scale = 0.0f;
     float previous_scale = 0.0f;  // AisHidden: beta_{k-1}
     double* log_weights = nullptr;  // AisHidden: [rows], accumulated
+    // Parallel tempering: row r's scale is row_scale[r / rows_per_scale] (its replica's
+    // beta) in place of scale.
+    const float* row_scale = nullptr;
+    std::int64_t rows_per_scale = 1;
 };
 
 __device__ __forceinline__ float sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }
@@ -43,11 +47,12 @@ __device__ void finish(const GemmParams& p, std::int64_t row, int col, const flo
                  u);
     }
     float softplus_sum = 0.0f;
+    const float scale = p.row_scale ? p.row_scale[row / p.rows_per_scale] : p.scale;
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
         if (col + j >= p.cols) break;
         const float x = acc[j] + p.bias[col + j];
-        const float z = p.scale * x + (p.base ? p.base_scale * p.base[col + j] : 0.0f);
+        const float z = scale * x + (p.base ? p.base_scale * p.base[col + j] : 0.0f);
         if constexpr (EPILOGUE == Epilogue::Probability) out_row[col + j] = sigmoid(z);
         if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
             out_row[col + j] = u[j] <= sigmoid(z) ? 1.0f : 0.0f;

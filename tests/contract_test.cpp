@@ -161,7 +161,7 @@ TEST_F(Contract, ReplayBufferAndSampler) {
     Tensor& classes = ints({0, 3});
     expect_rejected([&] { buffer.draw(2, 0.0f, 0, slots, ints({0, 4})); }, {"row_classes[1] = 4"}, {samples, slots});
     expect_rejected([&] { buffer.draw(2, 2.0f, 0, slots, classes); }, {"reinit"}, {samples, slots});
-    expect_rejected([&] { buffer.draw(2, 0.0f, 0, slots); }, {"needs one class per row"}, {samples, slots});
+    expect_rejected([&] { buffer.draw(2, 0.0f, 0, slots); }, {"needs row_classes, one class per row"}, {samples, slots});
     expect_rejected([&] { buffer.store(ints({3, 40}), filled({2, 3}), 0, classes); }, {"slots[1] = 40"}, {samples});
     expect_rejected([&] { buffer.store(ints({3, 4}), filled({2, 4}), 0, classes); }, {"samples", "[2, 3]"}, {samples});
     expect_rejected([&] { buffer.assign(filled({39, 3})); }, {"samples", "[40, 3]"}, {samples});

@@ -48,6 +48,40 @@ TEST(Context, CudaResourcesAreCreatedOnDemand) {
     ctx.synchronize();
 }
 
+// Another context's stream stands in for a framework's: a long Gibbs chain on a,
+// then b reads the chains after wait_for_stream, and a reads b's output after
+// make_stream_wait, with no host wait between. Unfenced, b would read chains mid-run.
+TEST(Context, StreamFencesOrderWorkWithACallersStreamWithoutAHostWait) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: streams need one";
+    auto rng = test::fresh_rng();
+    Context a(Backend::Cuda, 5), b(Backend::Cuda, 5);
+    const Rbm rbm = test::random_rbm(rng, 784, 500, 0.5f).to(Device::Cuda);
+    Tensor v = test::random_bits(rng, 1024, 784).to(Device::Cuda), h({1024, 500}, DType::F32, Device::Cuda);
+    Tensor f = test::poisoned({1024}, Device::Cuda), g = test::poisoned({1024}, Device::Cuda);
+    a.synchronize();
+    b.synchronize();
+    a.reset_transfers();
+    b.reset_transfers();
+    gibbs_chain(a, rbm, v, h, 0, 300);
+    b.wait_for_stream(a.stream());
+    free_energy(b, rbm, v, f);
+    b.make_stream_wait(a.stream());
+    const ConstTensorView rows(f.view().raw(), {1024, 1}, DType::F32, Device::Cuda);
+    logsumexp(a, rows, g);  // rows of one: g = f
+    EXPECT_EQ(a.transfers().synchronizations + b.transfers().synchronizations, 0);
+    a.synchronize();
+    Tensor f_ref({1024}, DType::F32, Device::Cuda);
+    free_energy(a, rbm, v, f_ref);
+    EXPECT_EQ(f.to_vector<float>(), f_ref.to_vector<float>());
+    EXPECT_EQ(g.to_vector<float>(), f_ref.to_vector<float>());
+}
+
+TEST(Context, StreamFencesNeedACudaContext) {
+    Context cpu(Backend::Cpu);
+    EXPECT_THROW(cpu.wait_for_stream(nullptr), Error);
+    EXPECT_THROW(cpu.make_stream_wait(nullptr), Error);
+}
+
 TEST(DeviceContract, TensorOnTheWrongDeviceIsNamedAndNothingIsWritten) {
     if (!cuda_available()) GTEST_SKIP() << "no CUDA device: cannot build a device tensor to mismatch";
     Context gpu(Backend::Cuda);

@@ -81,6 +81,7 @@ declare -A SANITIZE_FILTERS=(
   [jem_gpu_test]="JemGpu.LossAndGradientFollowTheCpu:JemGpu.IterationsFollowTheCpu"
   [sampler_gpu_test]="SamplerGpu.ReplayBufferFollowsTheCpuBitForBit"
   [philox_gpu_test]="PhiloxGpu.DeviceDrawsMatchTheCpuReference"
+  [tempering_gpu_test]="TemperingGpu.ReplicasReachTheirTemperedDistributions"
 )
 
 remaining() { echo $((budget - (SECONDS - started))); }

@@ -14,15 +14,6 @@ namespace ebmkit::cpu {
 
 namespace {
 
-// b_i + sum_j W_ij h_j.
-double visible_preactivation(const RbmParams<const float>& p, const float* h, std::int64_t i) {
-    const float* wi = p.w + i * p.hidden;
-    double s = 0.0;
-#pragma omp simd reduction(+ : s)
-    for (std::int64_t j = 0; j < p.hidden; ++j) s += static_cast<double>(wi[j]) * h[j];
-    return s + p.b[i];
-}
-
 // Adds sign * (v p(h|v)^T, v, p(h|v)) summed over rows into the double accumulators.
 // p(h|v) of every row first (parallel over rows), then every sum over the rows in
 // order (parallel over units), so the result does not depend on the thread count.
@@ -75,6 +66,14 @@ double log_add_exp(double a, double b) {
 }
 
 }  // namespace
+
+double visible_preactivation(const RbmParams<const float>& p, const float* h, std::int64_t i) {
+    const float* wi = p.w + i * p.hidden;
+    double s = 0.0;
+#pragma omp simd reduction(+ : s)
+    for (std::int64_t j = 0; j < p.hidden; ++j) s += static_cast<double>(wi[j]) * h[j];
+    return s + p.b[i];
+}
 
 // W's rows are contiguous in j, so the loop runs over visible units with v_i != 0.
 void hidden_preactivation(const RbmParams<const float>& p, const float* v, std::vector<double>& pre) {

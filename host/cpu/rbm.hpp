@@ -24,6 +24,8 @@ RbmParams<float> params_of(Rbm& rbm);
 
 // pre[j] = c_j + sum_i v_i W_ij.
 void hidden_preactivation(const RbmParams<const float>& p, const float* v, std::vector<double>& pre);
+// b_i + sum_j W_ij h_j.
+double visible_preactivation(const RbmParams<const float>& p, const float* h, std::int64_t i);
 
 // out[i] = 1 when u_i <= prob(i), u_i the Philox uniform (seed key, purpose, chain, step, i).
 template <typename Prob>

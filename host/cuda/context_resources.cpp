@@ -15,6 +15,7 @@ constexpr std::size_t cublas_workspace_bytes = std::size_t{32} << 20;
 
 struct Context::CudaResources {
     cudaStream_t stream = nullptr;
+    cudaEvent_t fence = nullptr;  // stream ordering with a caller's stream (no timing)
     cublasHandle_t cublas = nullptr;
     void* cublas_workspace = nullptr;
     void* workspace = nullptr;
@@ -28,6 +29,7 @@ struct Context::CudaResources {
         if (cublas) cublasDestroy(cublas);
         if (cublas_workspace) detail::device_free(cublas_workspace);
         if (workspace) detail::device_free(workspace);
+        if (fence) cudaEventDestroy(fence);
         if (stream) cudaStreamDestroy(stream);
     }
 };
@@ -76,6 +78,29 @@ void* Context::workspace(std::size_t bytes) {
         r.workspace_bytes = bytes;
     }
     return r.workspace;
+}
+
+namespace {
+cudaEvent_t fence_of(cudaEvent_t& fence) {
+    if (!fence) EBMKIT_CUDA_CHECK(cudaEventCreateWithFlags(&fence, cudaEventDisableTiming));
+    return fence;
+}
+}  // namespace
+
+// One event serves both directions: cudaStreamWaitEvent waits for the work the event
+// captured at its latest record, so re-recording it later changes no earlier wait.
+void Context::wait_for_stream(CUstream_st* caller) {
+    cudaStream_t own = stream();
+    const cudaEvent_t e = fence_of(cuda().fence);
+    EBMKIT_CUDA_CHECK(cudaEventRecord(e, caller));
+    EBMKIT_CUDA_CHECK(cudaStreamWaitEvent(own, e, 0));
+}
+
+void Context::make_stream_wait(CUstream_st* caller) {
+    cudaStream_t own = stream();
+    const cudaEvent_t e = fence_of(cuda().fence);
+    EBMKIT_CUDA_CHECK(cudaEventRecord(e, own));
+    EBMKIT_CUDA_CHECK(cudaStreamWaitEvent(caller, e, 0));
 }
 
 void Context::synchronize() {

@@ -64,6 +64,18 @@ public:
     void* workspace(std::size_t bytes);
     // Waits for all work queued on the stream (no-op on Cpu).
     void synchronize();
+    // Ordering with a stream of the caller's (a framework's current stream, e.g.
+    // torch.cuda.current_stream().cuda_stream; nullptr is the legacy default stream)
+    // without a host wait. ebmkit's work stays on the context's stream, because its
+    // temporaries are stream-ordered against the legacy default stream
+    // (host/cuda/device_memory.cpp), which a non-blocking caller stream is not; an
+    // event at each end of a call fences the two:
+    //   ctx.wait_for_stream(s); energy(ctx, model, x, e); ctx.make_stream_wait(s);
+    // wait_for_stream queues on the context's stream a wait for everything queued on
+    // caller so far; make_stream_wait queues on caller a wait for everything queued on
+    // the context's stream so far. Error on a Cpu context.
+    void wait_for_stream(CUstream_st* caller);
+    void make_stream_wait(CUstream_st* caller);
 
     // The host-device copies and stream synchronisations ebmkit made on the calling
     // thread since this context was made or since reset_transfers(). They are counted

@@ -16,5 +16,6 @@
 #include "ebmkit/rbm_trainer.hpp"
 #include "ebmkit/safetensors.hpp"
 #include "ebmkit/sampler.hpp"
+#include "ebmkit/tempering.hpp"
 #include "ebmkit/tensor.hpp"
 #include "ebmkit/version.hpp"

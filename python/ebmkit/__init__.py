@@ -7,10 +7,11 @@ anything else raises TypeError or ValueError naming the argument.
 """
 from . import _ebmkit as _ext
 from ._ebmkit import (Context, JemTrainer, JemTrainOptions, LangevinParams, LangevinSampler, MlpEnergy, Optimizer,
-                      OptimizerOptions, Rbm, RbmTrainer, RbmTrainOptions, SamplerOptions, build_summary, cuda_available)
+                      OptimizerOptions, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer, SamplerOptions, build_summary,
+                      cuda_available)
 
 __all__ = [
-    "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions", "Optimizer", "OptimizerOptions", "langevin_chain", "RbmTrainer", "RbmTrainOptions", "JemTrainer", "JemTrainOptions", "build_summary", "cuda_available", "logsumexp", "logsumexp_backward",
+    "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions", "ReplayBuffer", "Optimizer", "OptimizerOptions", "langevin_chain", "RbmTrainer", "RbmTrainOptions", "JemTrainer", "JemTrainOptions", "build_summary", "cuda_available", "logsumexp", "logsumexp_backward",
     "logits", "energy", "energy_grad_x", "param_grad", "parameters", "rbm_hidden_probs", "rbm_visible_probs",
     "gibbs_chain", "free_energy", "cd_gradient", "log_partition_exact", "log_partition_ais",
     "pseudo_log_likelihood", "save_safetensors", "load_safetensors",
@@ -22,35 +23,36 @@ def _framework(a):
 
 
 def _ordered(fn):
-    """Orders a call on CUDA arrays with the caller's framework: the context runs on its
-    own stream, so the framework's pending work is waited for first and ebmkit's after
-    (a host wait each way; sharing the caller's stream instead is not there yet)."""
+    """Orders a call on CUDA arrays with the caller's framework, without a host wait:
+    ebmkit's work waits for what the framework's current stream has queued, and that
+    stream waits for ebmkit's work after (Context.wait_for_stream / make_stream_wait).
+    A call on ebmkit's own objects only (log_partition_exact, say) needs no fence."""
     import functools
 
     @functools.wraps(fn)
     def call(ctx, *args, **kwargs):
-        cuda = ctx.device == "cuda"
-        if cuda:
-            _framework_sync(args)
+        stream = _caller_stream(args) if ctx.device == "cuda" else None
+        if stream is not None:
+            ctx.wait_for_stream(stream)
         result = fn(ctx, *args, **kwargs)
-        if cuda:
-            ctx.synchronize()
+        if stream is not None:
+            ctx.make_stream_wait(stream)
         return result
 
     return call
 
 
-def _framework_sync(args):
+def _caller_stream(args):
+    """The current stream (a cudaStream_t as an int) of the first CUDA array's framework."""
     for a in args:
         framework = _framework(a)
         if framework == "torch" and a.is_cuda:
             import torch
-            torch.cuda.current_stream(a.device).synchronize()
-            return
+            return torch.cuda.current_stream(a.device).cuda_stream
         if framework == "cupy":
             import cupy
-            cupy.cuda.get_current_stream().synchronize()
-            return
+            return cupy.cuda.get_current_stream().ptr
+    return None
 
 
 def _empty(like, shape, dtype="float32"):

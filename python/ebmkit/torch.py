@@ -3,6 +3,8 @@ gradients to the input and to every parameter), a module whose parameters are
 ebmkit's own memory (so torch.optim trains the fused model in place), and Langevin
 sampling as a no-grad op.
 
+Everything runs in order with torch's current CUDA stream, without host waits
+(ebmkit's context stream is fenced with it by events at each call's two ends).
 Import it only where torch is installed: ``import ebmkit.torch``.
 """
 import torch
@@ -10,6 +12,16 @@ import torch
 import ebmkit
 
 __all__ = ["logsumexp", "MlpEnergy", "langevin"]
+
+
+def _clones(ctx, grad, like):
+    """Torch copies of an ebmkit gradient's parameters. On CUDA the copies run on torch's
+    stream while ebmkit frees grad's memory on the legacy default stream, so the
+    context's stream waits for them first: the free comes after (no host wait)."""
+    clones = [g.clone() for g in ebmkit.parameters(grad, like=like)]
+    if like.is_cuda:
+        ctx.wait_for_stream(torch.cuda.current_stream(like.device).cuda_stream)
+    return clones
 
 
 def _ctx_for(t, ctx):
@@ -71,7 +83,7 @@ class _Energy(torch.autograd.Function):
                 dlogits = torch.zeros(x.shape[0], model.widths[-1], device=x.device)
                 dlogits.scatter_(1, labels.long()[:, None], -de[:, None])
             grad = ebmkit.param_grad(ctx, model, x, dlogits.contiguous())
-            param_grads = [g.clone() for g in ebmkit.parameters(grad, like=x)]
+            param_grads = _clones(ctx, grad, x)
         return (grad_x, None, None, *param_grads)
 
 
@@ -93,7 +105,7 @@ class _Logits(torch.autograd.Function):
             raise RuntimeError("ebmkit.torch: logits carry no gradient to x; use the energy for that")
         module = ctx_.module
         grad = ebmkit.param_grad(module.ctx, module.model, x, dlogits.contiguous())
-        return (None, None, *[g.clone() for g in ebmkit.parameters(grad, like=x)])
+        return (None, None, *_clones(module.ctx, grad, x))
 
 
 class MlpEnergy(torch.nn.Module):

@@ -99,7 +99,25 @@ NB_MODULE(_ebmkit, m) {
             [](Context& c, const std::string& p) {
                 c.set_mlp_path(parse(p, {MlpPath::Auto, MlpPath::Fused, MlpPath::Unfused}, "mlp_path"));
             })
-        .def("synchronize", &Context::synchronize, Release());
+        .def("synchronize", &Context::synchronize, Release())
+        .def(
+            "wait_for_stream",
+            [](Context& c, std::uintptr_t stream) { c.wait_for_stream(reinterpret_cast<CUstream_st*>(stream)); },
+            "stream"_a,
+            "Queues on the context's stream a wait for the work queued so far on stream (a cudaStream_t as an "
+            "int: torch's Stream.cuda_stream, CuPy's Stream.ptr; 0 is the legacy default stream)")
+        .def(
+            "make_stream_wait",
+            [](Context& c, std::uintptr_t stream) { c.make_stream_wait(reinterpret_cast<CUstream_st*>(stream)); },
+            "stream"_a, "Queues on stream a wait for the work queued so far on the context's stream")
+        .def(
+            "transfers",
+            [](const Context& c) {
+                const TransferCounts t = c.transfers();
+                return std::make_pair(t.copies, t.synchronizations);
+            },
+            "(host-device copies, host waits for a stream) made on this thread since reset_transfers()")
+        .def("reset_transfers", &Context::reset_transfers);
 
     m.def(
         "logsumexp", [](Context& ctx, const Array& x, const Array& o) { logsumexp(ctx, in(x, "x"), out(o, "out")); },

@@ -18,8 +18,21 @@ template <>
 struct nanobind::detail::is_copy_constructible<ebmkit::Optimizer> : std::false_type {};
 template <>
 struct nanobind::detail::is_copy_constructible<ebmkit::LangevinSampler> : std::false_type {};
+template <>
+struct nanobind::detail::is_copy_constructible<ebmkit::ReplayBuffer> : std::false_type {};
 
 namespace ebmkit::python {
+
+namespace {
+
+// A Tensor ebmkit made, handed to Python: the array owns it.
+nb::object owned(Tensor t) {
+    auto* held = new Tensor(std::move(t));
+    nb::capsule owner(held, [](void* p) noexcept { delete static_cast<Tensor*>(p); });
+    return exported(held->view(), owner);
+}
+
+}  // namespace
 
 void bind_sampling(nb::module_& m) {
     nb::class_<LangevinParams>(m, "LangevinParams")
@@ -95,18 +108,12 @@ void bind_sampling(nb::module_& m) {
                std::optional<Array> labels) {
                 const ConstTensorView d = data ? in(*data, "data") : ConstTensorView();
                 const ConstTensorView y = labels ? in(*labels, "labels") : ConstTensorView();
-                auto* samples = new Tensor();
+                Tensor samples;
                 {
                     nb::gil_scoped_release release;
-                    try {
-                        *samples = s.sample(model, batch, d, y);
-                    } catch (...) {
-                        delete samples;
-                        throw;
-                    }
+                    samples = s.sample(model, batch, d, y);
                 }
-                nb::capsule owner(samples, [](void* p) noexcept { delete static_cast<Tensor*>(p); });
-                return exported(samples->view(), owner);
+                return owned(std::move(samples));
             },
             "model"_a, "batch"_a, "data"_a = nb::none(), "labels"_a = nb::none(),
             "One round of batch chains: [batch, dim] samples on the context's device")
@@ -119,6 +126,45 @@ void bind_sampling(nb::module_& m) {
                 return exported(b->samples().view(), self);
             },
             "The replay buffer's samples [size, dim] (a view), or None");
+
+    nb::class_<ReplayBuffer>(m, "ReplayBuffer",
+                             "JEM's replay buffer: size chains [size, dim] from U(lo, hi), optionally one "
+                             "segment per class; draws and stores keyed by Philox (ctx.seed, round)")
+        .def(nb::init<Context&, std::int64_t, std::int64_t, float, float, std::int64_t>(), "ctx"_a, "size"_a, "dim"_a,
+             "lo"_a = -1.0f, "hi"_a = 1.0f, "classes"_a = 1, nb::keep_alive<1, 2>())
+        .def(
+            "draw",
+            [](const ReplayBuffer& b, std::int64_t batch, float reinit, std::uint32_t round,
+               std::optional<Array> row_classes) {
+                const ConstTensorView y = row_classes ? in(*row_classes, "row_classes") : ConstTensorView();
+                Tensor slots, rows;
+                {
+                    nb::gil_scoped_release release;
+                    rows = b.draw(batch, reinit, round, slots, y);
+                }
+                return nb::make_tuple(owned(std::move(rows)), owned(std::move(slots)));
+            },
+            "batch"_a, "reinit"_a, "round"_a, "row_classes"_a = nb::none(),
+            "(rows [batch, dim], slots [batch] int32): buffer rows, a fraction reinit of them fresh U(lo, hi) "
+            "noise (slot -1); row_classes [batch] int32 picks each row's segment when classes > 1")
+        .def(
+            "store",
+            [](ReplayBuffer& b, const Array& slots, const Array& samples, std::uint32_t round,
+               std::optional<Array> row_classes) {
+                const ConstTensorView y = row_classes ? in(*row_classes, "row_classes") : ConstTensorView();
+                const ConstTensorView sl = in(slots, "slots"), x = in(samples, "samples");
+                nb::gil_scoped_release release;
+                b.store(sl, x, round, y);
+            },
+            "slots"_a, "samples"_a, "round"_a, "row_classes"_a = nb::none(),
+            "Writes samples row b to slots[b]; a row of slot -1 goes to a random slot of its round and class")
+        .def(
+            "samples", [](nb::handle self) { return exported(nb::cast<ReplayBuffer&>(self).samples().view(), self); },
+            "The buffer's chains [size, dim] (a view)")
+        .def("assign", [](ReplayBuffer& b, const Array& samples) { b.assign(in(samples, "samples")); }, "samples"_a,
+             "Overwrites every chain (same shape)")
+        .def_prop_ro("size", &ReplayBuffer::size)
+        .def_prop_ro("classes", &ReplayBuffer::classes);
 
     nb::class_<OptimizerOptions>(m, "OptimizerOptions")
         .def(nb::init<>())

@@ -35,6 +35,13 @@ struct SignalCheck {
     }
 };
 
+nb::dict step_stats(const JemStepStats& s) {
+    nb::dict out;
+    out["loss"] = s.loss, out["cross_entropy"] = s.cross_entropy, out["energy_data"] = s.energy_data;
+    out["energy_sample"] = s.energy_sample, out["accuracy"] = s.accuracy, out["rolled_back"] = s.rolled_back;
+    return out;
+}
+
 }  // namespace
 
 void bind_trainers(nb::module_& m) {
@@ -112,7 +119,11 @@ void bind_trainers(nb::module_& m) {
             [](JemTrainOptions& o, std::int64_t b) { o.sampler.buffer_size = b; })
         .def_prop_rw(
             "reinit", [](const JemTrainOptions& o) { return o.sampler.reinit; },
-            [](JemTrainOptions& o, float r) { o.sampler.reinit = r; });
+            [](JemTrainOptions& o, float r) { o.sampler.reinit = r; })
+        .def_rw("sampler", &JemTrainOptions::sampler, "The sampler's options (the sgld_* and buffer fields are in it)")
+        .def_rw("max_energy_gap", &JemTrainOptions::max_energy_gap,
+                "|mean E(data) - mean E(sample)| beyond this counts as divergence (the guard rolls back)")
+        .def_rw("snapshot_every", &JemTrainOptions::snapshot_every, "good iterations between the guard's snapshots");
 
     nb::class_<JemTrainer>(m, "JemTrainer", "JEM training of an MlpEnergy in place (ebmkit's loop, sampler and guard)")
         .def(nb::init<Context&, MlpEnergy&, const JemTrainOptions&>(), "ctx"_a, "model"_a,
@@ -128,12 +139,21 @@ void bind_trainers(nb::module_& m) {
                     s = t.train_epoch(x, y, [&](std::int64_t, std::int64_t, const JemStepStats&) { check(); }, &check.stop);
                 }
                 if (check.raised) throw nb::python_error();
-                nb::dict out;
-                out["loss"] = s.loss, out["cross_entropy"] = s.cross_entropy, out["energy_data"] = s.energy_data;
-                out["energy_sample"] = s.energy_sample, out["accuracy"] = s.accuracy;
-                return out;
+                return step_stats(s);
             },
             "images"_a, "labels"_a, "One pass over images [N, D] in [-1, 1] and int32 labels; Ctrl-C stops it between batches")
+        .def(
+            "step",
+            [](JemTrainer& t, const Array& images, const Array& labels) {
+                const ConstTensorView x = in(images, "x"), y = in(labels, "labels");
+                JemStepStats s;
+                {
+                    nb::gil_scoped_release release;
+                    s = t.step(x, y);
+                }
+                return step_stats(s);
+            },
+            "x"_a, "labels"_a, "One iteration on a batch x [B, D] in [-1, 1] and int32 labels [B] on the context's device")
         .def(
             "evaluate",
             [](JemTrainer& t, const Array& images, const Array& labels) {

@@ -54,6 +54,11 @@ def test_context_settings():
     with pytest.raises(ValueError, match="precision"):
         ctx.precision = "fp8"
     assert "ebmkit" in ebmkit.build_summary()
+    with pytest.raises(ValueError, match="cpu context|without CUDA"):
+        ctx.wait_for_stream(0)  # stream fences are for CUDA contexts
+    ctx.reset_transfers()
+    ebmkit.logsumexp(ctx, np.zeros((3, 2), np.float32))
+    assert ctx.transfers() == (0, 0)  # the CPU path copies nothing and waits for nothing
 
 
 def test_torch_arrays_come_back_as_torch(rng, ctx):

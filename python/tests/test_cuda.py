@@ -51,3 +51,41 @@ def test_torch_module_on_cuda(rng):
     ref(x).sum().backward()
     for a, b in zip(module.flat, ref.flat):
         assert torch.allclose(a.grad.cpu(), b.grad, atol=1e-4)
+
+
+def test_calls_follow_torchs_current_stream_without_host_waits(rng):
+    """On a side stream kept busy by a spin, x is written, ebmkit reads it and torch reads
+    ebmkit's output: unfenced, ebmkit would read x before it is written, or torch the
+    output before ebmkit writes it. No host wait is made for it."""
+    import ebmkit.torch as et
+
+    gpu = ebmkit.Context("cuda", 3)
+    host = ebmkit.MlpEnergy([784, 256, 256, 10], "elu")
+    host.init_uniform(1)
+    model = host.to("cuda")
+    ebmkit.energy(gpu, model, torch.zeros(4096, 784, device="cuda"))  # workspace sized once, outside the count
+    torch.cuda.synchronize()
+    side = torch.cuda.Stream()
+    gpu.reset_transfers()
+    with torch.cuda.stream(side):
+        x = torch.empty(4096, 784, device="cuda")
+        torch.cuda._sleep(200_000_000)
+        x.uniform_(-1, 1)
+        e = ebmkit.energy(gpu, model, x)
+        e_copy = e * 1.0
+    assert gpu.transfers()[1] == 0
+    side.synchronize()
+    reference = ebmkit.energy(ebmkit.Context("cpu"), host, x.cpu().numpy())
+    assert np.allclose(e_copy.cpu().numpy(), reference, atol=1e-4)
+
+    module = et.MlpEnergy([8, 32, 4], "elu", seed=2, device="cuda")
+    ref = et.MlpEnergy([8, 32, 4], "elu", seed=2, device="cpu")
+    xs = torch.from_numpy(rng.uniform(-1, 1, (64, 8)).astype(np.float32))
+    with torch.cuda.stream(side):
+        xd = xs.to("cuda", non_blocking=True)
+        torch.cuda._sleep(100_000_000)
+        module(xd).sum().backward()
+    side.synchronize()
+    ref(xs).sum().backward()
+    for a, b in zip(module.flat, ref.flat):
+        assert torch.allclose(a.grad.cpu(), b.grad, atol=1e-4)

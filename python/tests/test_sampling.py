@@ -1,5 +1,6 @@
 """Langevin chains and the optimizer from NumPy."""
 import numpy as np
+import pytest
 
 import ebmkit
 from conftest import uniform
@@ -93,3 +94,31 @@ def test_replay_buffer_sampler(rng):
     moved = ebmkit.LangevinSampler(ebmkit.Context("cpu"), 6, o).sample(model, 4, data=data)
     ctx = ebmkit.Context("cpu")
     assert ebmkit.energy(ctx, model, moved).mean() < ebmkit.energy(ctx, model, data).mean()  # descent from the data
+
+
+def test_replay_buffer_draws_and_stores_by_slot(rng):
+    ctx = ebmkit.Context("cpu", 11)
+    buffer = ebmkit.ReplayBuffer(ctx, 20, 3, lo=-0.5, hi=0.5, classes=2)
+    chains = buffer.samples()
+    assert (buffer.size, buffer.classes, chains.shape) == (20, 2, (20, 3))
+    assert (np.abs(chains) <= 0.5).all() and len(np.unique(chains)) == 60  # U(lo, hi) noise
+    row_classes = np.array([0, 1, 1, 0, 1, 0], np.int32)
+    rows, slots = buffer.draw(6, 0.0, 0, row_classes)  # no fresh rows
+    assert rows.shape == (6, 3) and slots.dtype == np.int32
+    assert np.array_equal(rows, chains[slots])
+    assert all(10 * c <= s < 10 * (c + 1) for s, c in zip(slots, row_classes))  # each class its own segment
+    fresh, fresh_slots = buffer.draw(6, 1.0, 1, row_classes)
+    assert (fresh_slots == -1).all() and (np.abs(fresh) <= 0.5).all()
+    new = uniform(rng, (6, 3), 2.0, 3.0)  # outside the box: easy to find again
+    buffer.store(slots, new, 0, row_classes)
+    last = {int(s): b for b, s in enumerate(slots)}  # of two rows bound for one slot the later stays
+    for s, b in last.items():
+        assert np.array_equal(chains[s], new[b])  # chains is a view: the stores show in it
+    assert (chains > 1).all(axis=1).sum() == len(last)
+    buffer.store(fresh_slots, new, 1, row_classes)  # slot -1: a random slot of the row's class
+    in_segment = [(chains[10 * c:10 * (c + 1)] == row).all(axis=1).any() for row, c in zip(new, row_classes)]
+    assert all(in_segment)
+    with pytest.raises(ValueError, match="classes"):
+        ebmkit.ReplayBuffer(ctx, 21, 3, classes=2)
+    with pytest.raises(ValueError, match="row_classes"):
+        buffer.draw(6, 0.0, 0)  # a class-conditional buffer needs the classes

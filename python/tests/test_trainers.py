@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import ebmkit
+from conftest import uniform
 
 
 def test_jem_trainer_learns_two_stripes(rng):
@@ -56,3 +57,26 @@ def test_ctrl_c_stops_an_epoch_between_batches(rng, tmp_path):
     assert np.array_equal(resumed_rbm.w(), whole_rbm.w())
     interrupted.train_epoch(data)  # the interrupted trainer itself finishes the epoch the same way
     assert np.array_equal(rbm.w(), whole_rbm.w())
+
+
+def test_jem_options_and_single_steps(rng):
+    o = ebmkit.JemTrainOptions()
+    assert (o.max_energy_gap, o.snapshot_every, o.sampler.steps, o.sampler.start) == (1e4, 100, 20, "replay_buffer")
+    o.batch, o.sgld_steps, o.buffer, o.snapshot_every = 8, 2, 16, 3
+    o.sampler.reinit = 0.5  # the sampler's fields and the flat ones are the same options
+    assert (o.sampler.steps, o.reinit, o.sampler.buffer_size) == (2, 0.5, 16)
+    o.max_energy_gap = 1e-6  # every iteration now looks divergent: the guard rolls back
+    model = ebmkit.MlpEnergy([4, 8, 2], "elu")
+    model.init_uniform(3)
+    before = [p.copy() for p in ebmkit.parameters(model)]
+    trainer = ebmkit.JemTrainer(ebmkit.Context("cpu", 4), model, o)
+    x = uniform(rng, (8, 4))
+    y = (np.arange(8) % 2).astype(np.int32)
+    stats = trainer.step(x, y)
+    assert stats["rolled_back"] and np.isfinite(stats["loss"])
+    assert all(np.array_equal(a, b) for a, b in zip(before, ebmkit.parameters(model)))
+    o.max_energy_gap = 1e4
+    trainer = ebmkit.JemTrainer(ebmkit.Context("cpu", 4), model, o)
+    stats = trainer.step(x, y)
+    assert not stats["rolled_back"] and trainer.iterations == 1
+    assert not all(np.array_equal(a, b) for a, b in zip(before, ebmkit.parameters(model)))

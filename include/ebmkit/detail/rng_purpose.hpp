@@ -22,6 +22,9 @@ enum class RngPurpose : std::uint32_t {
     ReplaySlot = 11,
     ReplayReinit = 12,
     SampleLabel = 13,
+    TemperingHidden = 14,
+    TemperingVisible = 15,
+    TemperingSwap = 16,
 };
 
 }  // namespace ebmkit

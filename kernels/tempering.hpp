@@ -1,0 +1,34 @@
+// Launchers of kernels/tempering.cu: parallel-tempering sweeps of Bernoulli RBMs (the
+// math and the keys: include/ebmkit/tempering.hpp). Plain C++: host/ includes this
+// without CUDA headers.
+#pragma once
+
+#include <cstdint>
+
+#include "kernels/launch_shape.hpp"
+#include "kernels/rbm.hpp"
+
+struct CUstream_st;
+
+namespace ebmkit::kernels {
+
+// `sweeps` sweeps, keyed first_sweep ..., of the replica-major states v [R * S, D] and
+// h [R * S, M] (row r * S + c) at betas [R] (device memory, like every pointer here);
+// accepted [R - 1] adds the swaps accepted per pair.
+void rbm_tempering_sweeps(const RbmParams& rbm, const float* betas, int replicas, std::int64_t chains, float* v,
+                          float* h, std::uint64_t seed, std::uint32_t first_sweep, int sweeps,
+                          unsigned long long* accepted, CUstream_st* stream);
+
+// The swap moves of one parity: pairs (r, r + 1) with r = parity, parity + 2, ... < R - 1.
+inline int tempering_pairs(int replicas, int parity) { return (replicas - parity) / 2; }
+
+// A block per (chain, pair of the parity): blockIdx.x the chain, blockIdx.y the pair.
+inline constexpr int tempering_swap_threads = 256;
+inline LaunchShape tempering_swap_shape(std::int64_t chains, int pairs) {
+    if (pairs > 65535) throw Error("tempering swaps: " + std::to_string(pairs) + " pairs exceed one launch's grid");
+    LaunchShape s{checked_blocks(chains, "tempering swaps"), tempering_swap_threads, 0};
+    s.blocks_y = static_cast<unsigned>(pairs > 0 ? pairs : 1);
+    return s;
+}
+
+}  // namespace ebmkit::kernels
