@@ -72,35 +72,46 @@ void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, fl
     }
 }
 
-// Data statistics from p(h | v_data), k sweeps of the chains, chain statistics from
-// p(h | v_chain); the outer products through cuBLAS at the context's precision.
-void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
-                      std::uint32_t first_step, Rbm& grad) {
-    const std::int64_t n = data.dim(0), s = chains.dim(0), d = rbm.visible(), m = rbm.hidden();
+// The scratch of gradient_statistics_cuda (and of the sweeps before it): p(h | v) of
+// the data [n, M] and of the samples [s, M], then the column sums' partials.
+float* gradient_scratch(Context& ctx, std::int64_t n, std::int64_t s, std::int64_t d, std::int64_t m) {
     // Every product's launch shape first: one that cannot launch throws before grad or
     // the chains are written.
     kernels::rbm_product_shape(n, m);
     kernels::rbm_product_shape(s, m);
     kernels::rbm_product_shape(s, d);
-    const kernels::RbmParams dev = detail::rbm_params(ctx, rbm);
     const std::size_t partial_floats =
         std::max({kernels::column_sum_partial_floats(n, d), kernels::column_sum_partial_floats(n, m),
                   kernels::column_sum_partial_floats(s, d), kernels::column_sum_partial_floats(s, m)});
-    auto* scratch = static_cast<float*>(
-        ctx.workspace(sizeof(float) * (static_cast<std::size_t>((n + s) * m) + partial_floats)));
+    return static_cast<float*>(ctx.workspace(sizeof(float) * (static_cast<std::size_t>((n + s) * m) + partial_floats)));
+}
+
+// Data statistics from p(h | v_data), model statistics from p(h | v_sample); the outer
+// products through cuBLAS at the context's precision.
+void gradient_statistics_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, const float* samples, std::int64_t s,
+                              Rbm& grad, float* scratch) {
+    const std::int64_t n = data.dim(0), d = rbm.visible(), m = rbm.hidden();
+    const kernels::RbmParams dev = detail::rbm_params(ctx, rbm);
     float* ph = scratch;
     float* h = scratch + n * m;
     float* partials = h + s * m;
-    float* v = chains.data<float>();
     kernels::rbm_hidden(dev, data.data<float>(), n, ph, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
     kernels::outer_product_sum(ctx.cublas(), data.data<float>(), ph, n, d, m, 1.0f / n, false, ctx.precision(), grad.w().data<float>());
     kernels::scaled_column_sums(data.data<float>(), n, d, 1.0f / n, false, grad.b().data<float>(), partials, ctx.stream());
     kernels::scaled_column_sums(ph, n, m, 1.0f / n, false, grad.c().data<float>(), partials, ctx.stream());
-    gibbs_sweeps_cuda(ctx, dev, v, h, s, first_step, k);
-    kernels::rbm_hidden(dev, v, s, h, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
-    kernels::outer_product_sum(ctx.cublas(), v, h, s, d, m, -1.0f / s, true, ctx.precision(), grad.w().data<float>());
-    kernels::scaled_column_sums(v, s, d, -1.0f / s, true, grad.b().data<float>(), partials, ctx.stream());
+    kernels::rbm_hidden(dev, samples, s, h, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
+    kernels::outer_product_sum(ctx.cublas(), samples, h, s, d, m, -1.0f / s, true, ctx.precision(), grad.w().data<float>());
+    kernels::scaled_column_sums(samples, s, d, -1.0f / s, true, grad.b().data<float>(), partials, ctx.stream());
     kernels::scaled_column_sums(h, s, m, -1.0f / s, true, grad.c().data<float>(), partials, ctx.stream());
+}
+
+// k sweeps of the chains (their hidden samples in the scratch's sample rows), then the statistics.
+void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
+                      std::uint32_t first_step, Rbm& grad) {
+    const std::int64_t n = data.dim(0), s = chains.dim(0), m = rbm.hidden();
+    float* scratch = gradient_scratch(ctx, n, s, rbm.visible(), m);
+    gibbs_sweeps_cuda(ctx, detail::rbm_params(ctx, rbm), chains.data<float>(), scratch + n * m, s, first_step, k);
+    gradient_statistics_cuda(ctx, rbm, data, chains.data<float>(), s, grad, scratch);
 }
 
 // Chunks of 2^18 configurations: their log-terms by kernels::rbm_log_partition_terms,
@@ -142,6 +153,13 @@ void check_model(const char* op, const Context& ctx, const Rbm& rbm) {
 }  // namespace detail
 
 namespace {
+
+void check_grad(const char* op, const Rbm& rbm, const Rbm& grad) {
+    if (&grad == &rbm) detail::fail(std::string(op) + ": grad must not be the rbm itself");
+    if (grad.visible() != rbm.visible() || grad.hidden() != rbm.hidden() || grad.device() != rbm.device()) {
+        detail::fail(std::string(op) + ": grad must have the rbm's shape and device");
+    }
+}
 
 // p(h | v) (to_hidden) or p(v | h): in [N, from] -> out [N, to].
 void conditional_probs(const char* op, Context& ctx, const Rbm& rbm, ConstTensorView in, TensorView out, bool to_hidden) {
@@ -234,10 +252,7 @@ void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView 
     detail::check_tensor(op, "chains", chains, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "data", data, "chains", chains);
     if (k < 1) detail::fail(std::string(op) + ": k must be >= 1, got " + std::to_string(k));
-    if (&grad == &rbm) detail::fail(std::string(op) + ": grad must not be the rbm itself");
-    if (grad.visible() != rbm.visible() || grad.hidden() != rbm.hidden() || grad.device() != rbm.device()) {
-        detail::fail(std::string(op) + ": grad must have the rbm's shape and device");
-    }
+    check_grad(op, rbm, grad);
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
         cd_gradient_cuda(ctx, rbm, data, chains, k, first_step, grad);
@@ -246,6 +261,22 @@ void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView 
 #endif
     cpu::cd_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), chains.data<float>(), chains.dim(0), k,
                      ctx.seed(), first_step, cpu::params_of(grad));
+}
+
+void rbm_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, Rbm& grad) {
+    constexpr const char* op = "rbm_gradient";
+    detail::check_model(op, ctx, rbm);
+    detail::check_tensor(op, "data", data, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
+    detail::check_tensor(op, "samples", samples, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
+    check_grad(op, rbm, grad);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        float* scratch = gradient_scratch(ctx, data.dim(0), samples.dim(0), rbm.visible(), rbm.hidden());
+        return gradient_statistics_cuda(ctx, rbm, data, samples.data<float>(), samples.dim(0), grad, scratch);
+    }
+#endif
+    cpu::rbm_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), samples.data<float>(), samples.dim(0),
+                      cpu::params_of(grad));
 }
 
 double log_partition_exact(Context& ctx, const Rbm& rbm) {

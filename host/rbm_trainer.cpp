@@ -31,6 +31,25 @@ void check_options(const RbmTrainOptions& o) {
     if (!(o.momentum >= 0.0f && o.momentum < 1.0f)) {
         detail::fail(std::string(op) + ": options.momentum must be in [0, 1), got " + std::to_string(o.momentum));
     }
+    if (o.tempering_replicas != 0) {
+        if (o.tempering_replicas < 2) {
+            detail::fail(std::string(op) + ": options.tempering_replicas must be 0 or >= 2, got " +
+                         std::to_string(o.tempering_replicas));
+        }
+        if (!o.persistent) detail::fail(std::string(op) + ": parallel tempering needs persistent chains, not CD");
+        geometric_betas(o.tempering_replicas, o.tempering_beta_min);  // checks beta_min
+    }
+}
+
+// What the divergence guard restores of the PT chains.
+struct TemperingSnapshot {
+    Tensor states, hidden_states;
+    std::uint32_t sweeps = 0;
+    std::vector<std::int64_t> accepted, attempted;
+};
+
+TemperingSnapshot snapshot_of(const ParallelTempering& pt) {
+    return {pt.states().clone(), pt.hidden_states().clone(), pt.sweeps(), pt.swaps_accepted(), pt.swaps_attempted()};
 }
 
 void momentum_update(Context& ctx, TensorView param, TensorView velocity, ConstTensorView grad, float lr, float momentum,
@@ -63,12 +82,19 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
     const std::int64_t n = data.dim(0);
     const float lr = options_.lr / (1.0f + options_.lr_decay * static_cast<float>(epoch_));
     const std::vector<std::int64_t> order = detail::shuffled_order(n, ctx_.seed(), static_cast<std::uint32_t>(epoch_), 0);
-    if (options_.persistent && chains_.empty()) {
-        // PCD chains start at random training rows.
+    if (options_.persistent && chains_.empty() && !tempering_) {
+        // PCD chains (and each PT chain's replicas) start at random training rows.
         const std::int64_t count = options_.chains ? options_.chains : std::min(options_.batch, n);
         std::vector<std::int64_t> rows(static_cast<std::size_t>(count));
         for (std::int64_t c = 0; c < count; ++c) rows[c] = order[c % n];
-        chains_ = detail::gather_rows(data, rows.data(), count, ctx_.device());
+        const Tensor start = detail::gather_rows(data, rows.data(), count, ctx_.device());
+        if (options_.tempering_replicas > 0) {
+            tempering_.emplace(ctx_, rbm_.visible(), rbm_.hidden(), count,
+                               geometric_betas(options_.tempering_replicas, options_.tempering_beta_min));
+            tempering_->reset(start);
+        } else {
+            chains_ = start.clone();
+        }
     }
     const std::int64_t batches = (n + options_.batch - 1) / options_.batch, d = rbm_.visible();
     // The epoch's rows in their shuffled order, uploaded once; each batch is a view,
@@ -77,6 +103,8 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
     // What the divergence guard restores: the epoch's starting state.
     const Rbm start_rbm = rbm_.to(rbm_.device()), start_velocity = velocity_.to(velocity_.device());
     const Tensor start_chains = chains_.clone();
+    const std::optional<TemperingSnapshot> start_tempering =
+        tempering_ ? std::optional<TemperingSnapshot>(snapshot_of(*tempering_)) : std::nullopt;
     const std::uint32_t start_step = step_;
     Tensor restart;
     const std::int64_t first = std::min(batch_in_epoch_, batches);
@@ -87,15 +115,22 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             if (restart.empty() || restart.dim(0) != count) restart = Tensor({count, d}, DType::F32, ctx_.device());
             copy(batch, restart);
         }
-        Tensor& chains = options_.persistent ? chains_ : restart;
-        cd_gradient(ctx_, rbm_, batch, chains, options_.k, step_, grad_);
+        if (tempering_) {
+            tempering_->run(rbm_, options_.k);
+            rbm_gradient(ctx_, rbm_, batch, tempering_->samples(), grad_);
+        } else {
+            Tensor& chains = options_.persistent ? chains_ : restart;
+            cd_gradient(ctx_, rbm_, batch, chains, options_.k, step_, grad_);
+        }
         step_ += static_cast<std::uint32_t>(options_.k);
         momentum_update(ctx_, rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
         momentum_update(ctx_, rbm_.b(), velocity_.b(), grad_.b(), lr, options_.momentum, 0.0f);
         momentum_update(ctx_, rbm_.c(), velocity_.c(), grad_.c(), lr, options_.momentum, 0.0f);
         batch_in_epoch_ = start / options_.batch + 1;
         if (progress) progress(batch_in_epoch_, batches);
-        if (stop && stop->load() && batch_in_epoch_ < batches) return {epoch_, lr, batch_in_epoch_ - first, true};
+        if (stop && stop->load() && batch_in_epoch_ < batches) {
+            return {epoch_, lr, batch_in_epoch_ - first, true, tempering_ ? tempering_->swap_rates() : std::vector<double>{}};
+        }
     }
     if (const std::string why = divergence(shuffled); !why.empty()) {
         for (const auto& [to, from] : {std::pair{rbm_.parameters(), start_rbm.parameters()},
@@ -103,6 +138,10 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             for (std::size_t i = 0; i < to.size(); ++i) to[i].copy_from(from[i]);
         }
         if (!chains_.empty()) chains_.copy_from(start_chains);
+        if (start_tempering) {
+            const TemperingSnapshot& t = *start_tempering;
+            tempering_->restore(t.states, t.hidden_states, t.sweeps, t.accepted, t.attempted);
+        }
         step_ = start_step;
         batch_in_epoch_ = first;
         char rate[32];
@@ -112,7 +151,7 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
     }
     ++epoch_;
     batch_in_epoch_ = 0;
-    return {epoch_, lr, batches - first};
+    return {epoch_, lr, batches - first, false, tempering_ ? tempering_->swap_rates() : std::vector<double>{}};
 }
 
 void RbmTrainer::save(const std::string& path, const std::map<std::string, std::string>& metadata) const {
@@ -124,6 +163,14 @@ void RbmTrainer::save(const std::string& path, const std::map<std::string, std::
     c.tensors.emplace_back("velocity.c", velocity.c());
     if (!chains_.empty()) c.tensors.emplace_back("chains", chains_);
     c.metadata = metadata;
+    if (tempering_) {
+        c.tensors.emplace_back("tempering.states", tempering_->states());
+        c.tensors.emplace_back("tempering.hidden_states", tempering_->hidden_states());
+        c.metadata["tempering_replicas"] = std::to_string(tempering_->betas().size());
+        c.metadata["tempering_sweeps"] = std::to_string(tempering_->sweeps());
+        c.metadata["tempering_accepted"] = join_integers(tempering_->swaps_accepted());
+        c.metadata["tempering_attempted"] = join_integers(tempering_->swaps_attempted());
+    }
     c.metadata["trainer_epoch"] = std::to_string(epoch_);
     c.metadata["trainer_batch_in_epoch"] = std::to_string(batch_in_epoch_);
     c.metadata["trainer_step"] = std::to_string(step_);
@@ -148,6 +195,28 @@ void RbmTrainer::load(const std::string& path) {
         detail::check_tensor(what.c_str(), "chains", chains->second, {detail::any_dim, rbm_.visible()}, DType::F32,
                              Device::Host);
     }
+    // PT state: the replicas, the sweep count and the swap counters, for the same ladder.
+    const auto states = file.tensors.find("tempering.states");
+    const int replicas = states == file.tensors.end() ? 0 : std::stoi(metadata_at(file, "tempering_replicas", what));
+    if (replicas != options_.tempering_replicas) {
+        detail::fail(what + ": the checkpoint holds " +
+                     (replicas ? std::to_string(replicas) + " parallel-tempering replicas" : std::string("no parallel-tempering chains")) +
+                     ", the trainer's options ask for " + std::to_string(options_.tempering_replicas));
+    }
+    std::optional<ParallelTempering> tempering;
+    if (replicas > 0) {
+        const Tensor& s = states->second;
+        if (s.rank() != 2 || s.dim(0) % replicas != 0) detail::fail(what + ": tempering.states is " + s.shape().str());
+        const std::int64_t chains = s.dim(0) / replicas;
+        const Tensor& hs = file.at("tempering.hidden_states", {s.dim(0), rbm_.hidden()});
+        tempering.emplace(ctx_, rbm_.visible(), rbm_.hidden(), chains,
+                          geometric_betas(options_.tempering_replicas, options_.tempering_beta_min));
+        const Tensor states_here = s.to(ctx_.device()), hidden_here = hs.to(ctx_.device());
+        tempering->restore(states_here, hidden_here,
+                           static_cast<std::uint32_t>(std::stoul(metadata_at(file, "tempering_sweeps", what))),
+                           split_integers(metadata_at(file, "tempering_accepted", what), what + " (tempering_accepted)"),
+                           split_integers(metadata_at(file, "tempering_attempted", what), what + " (tempering_attempted)"));
+    }
     const int epoch = std::stoi(metadata_at(file, "trainer_epoch", what));
     const std::int64_t batch_in_epoch = std::stoll(metadata_at(file, "trainer_batch_in_epoch", what));
     const auto step = static_cast<std::uint32_t>(std::stoul(metadata_at(file, "trainer_step", what)));
@@ -158,6 +227,12 @@ void RbmTrainer::load(const std::string& path) {
     velocity_.b().copy_from(vb);
     velocity_.c().copy_from(vc);
     chains_ = chains == file.tensors.end() ? Tensor() : chains->second.to(ctx_.device());
+    tempering_.reset();
+    if (tempering) {
+        tempering_.emplace(ctx_, rbm_.visible(), rbm_.hidden(), tempering->chains(), tempering->betas());
+        tempering_->restore(tempering->states(), tempering->hidden_states(), tempering->sweeps(),
+                            tempering->swaps_accepted(), tempering->swaps_attempted());
+    }
     epoch_ = epoch;
     batch_in_epoch_ = batch_in_epoch;
     step_ = step;

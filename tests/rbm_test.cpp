@@ -248,3 +248,31 @@ TEST(RbmStatistics, LongChainCdMatchesExactLikelihoodGradient) {
 
 }  // namespace
 }  // namespace ebmkit
+
+namespace ebmkit {
+namespace {
+
+// rbm_gradient is cd_gradient without its sweeps: k sweeps by gibbs_chain, then the
+// gradient of the swept chains as given samples, is the same ascent direction.
+TEST(Rbm, GradientOfGivenSamplesIsCdWithoutItsSweeps) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    const Rbm rbm = test::random_rbm(rng, 7, 5, 0.8f);
+    const Tensor data = test::random_bits(rng, 11, 7), start = test::random_bits(rng, 9, 7);
+    Tensor chains = start.clone(), swept = start.clone(), h({9, 5});
+    Rbm by_cd = rbm.zeros_like(), by_samples = rbm.zeros_like();
+    cd_gradient(ctx, rbm, data, chains, 3, 4, by_cd);
+    gibbs_chain(ctx, rbm, swept, h, 4, 3);
+    rbm_gradient(ctx, rbm, data, swept, by_samples);
+    EXPECT_EQ(chains.to_vector<float>(), swept.to_vector<float>());
+    for (int i = 0; i < 3; ++i) {
+        EXPECT_EQ(by_cd.parameters()[i].to_vector<float>(), by_samples.parameters()[i].to_vector<float>()) << i;
+    }
+    Rbm& self = by_samples;
+    EXPECT_THROW(rbm_gradient(ctx, self, data, swept, self), Error);
+    const Tensor narrow({9, 6});
+    EXPECT_THROW(rbm_gradient(ctx, rbm, data, narrow, by_samples), Error);
+}
+
+}  // namespace
+}  // namespace ebmkit

@@ -108,8 +108,55 @@ TEST(RbmTrainer, RejectsBadOptions) {
     o.momentum = 1.0f;
     EXPECT_THROW(RbmTrainer(ctx, rbm, o), Error);
     o = {};
+    o.tempering_replicas = 1;
+    EXPECT_THROW(RbmTrainer(ctx, rbm, o), Error);
+    o.tempering_replicas = 3;
+    o.persistent = false;  // PT chains are persistent
+    EXPECT_THROW(RbmTrainer(ctx, rbm, o), Error);
+    o.persistent = true;
+    o.tempering_beta_min = 0.0f;
+    EXPECT_THROW(RbmTrainer(ctx, rbm, o), Error);
+    o = {};
     RbmTrainer trainer(ctx, rbm, o);
     EXPECT_THROW(trainer.train_epoch(Tensor::zeros({5, 3})), Error);
+}
+
+// PT-1 on the two-prototype data: the exact likelihood rises as with PCD, the swaps are
+// accepted at rates in (0, 1), and every update's negative phase is the beta = 1 replicas.
+TEST(RbmTrainer, ParallelTemperingTrainsAndReportsSwapRates) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    std::vector<float> rows;
+    std::bernoulli_distribution noise(0.1);
+    for (int r = 0; r < 400; ++r) {
+        for (int i = 0; i < 6; ++i) rows.push_back(static_cast<float>(((r % 2) ? i < 3 : i >= 3) != noise(rng)));
+    }
+    const Tensor data = Tensor::from(rows, {400, 6});
+    auto mean_ll = [&](const Rbm& rbm) {
+        Context ctx(Backend::Cpu);
+        Tensor f({400});
+        free_energy(ctx, rbm, data, f);
+        double s = 0;
+        for (float v : f.to_vector<float>()) s -= v;
+        return s / 400 - log_partition_exact(ctx, rbm);
+    };
+    RbmTrainOptions o;
+    o.batch = 20;
+    o.chains = 100;
+    o.lr = 0.05f;
+    o.momentum = 0.5f;
+    o.tempering_replicas = 4;
+    o.tempering_beta_min = 0.2f;
+    Context ctx(Backend::Cpu, seed);
+    Rbm rbm(6, 4);
+    rbm.init_normal(seed, 0.1f);
+    const double before = mean_ll(rbm);
+    RbmTrainer trainer(ctx, rbm, o);
+    RbmEpochStats s{};
+    for (int e = 0; e < 30; ++e) s = trainer.train_epoch(data);
+    EXPECT_GT(mean_ll(rbm), before + 0.8) << "before " << before << " after " << mean_ll(rbm);
+    ASSERT_EQ(s.swap_rates.size(), 3u);
+    for (double r : s.swap_rates) EXPECT_TRUE(r > 0.0 && r < 1.0) << r;
 }
 
 // A learning rate that overflows the weights: the epoch throws, and the RBM is as
@@ -139,16 +186,18 @@ TEST(RbmTrainer, ADivergingEpochIsUndoneAndReported) {
 }
 
 // An epoch stopped after its second batch, saved, loaded into a fresh trainer and
-// continued, for PCD and CD: the same RBM as the epochs run whole.
+// continued, for PCD, CD and PT: the same RBM (and PT's replicas and swap counters) as
+// the epochs run whole.
 TEST(RbmTrainer, AnInterruptedEpochResumesFromItsCheckpointBitForBit) {
     auto rng = test::fresh_rng();
     const Rbm start = test::random_rbm(rng, 12, 6, 0.1f);
     const Tensor data = test::random_bits(rng, 50, 12);
     const std::string path = (std::filesystem::temp_directory_path() / ("rbm-stop-" + std::to_string(rng()))).string();
-    for (bool persistent : {true, false}) {
+    for (const char* recipe : {"PCD", "CD", "PT"}) {
         RbmTrainOptions o;
         o.batch = 10;
-        o.persistent = persistent;
+        o.persistent = recipe != std::string("CD");
+        o.tempering_replicas = recipe == std::string("PT") ? 3 : 0;
         o.momentum = 0.5f;
         Context whole_ctx(Backend::Cpu, 8);
         Rbm whole = start.to(Device::Host);
@@ -176,11 +225,25 @@ TEST(RbmTrainer, AnInterruptedEpochResumesFromItsCheckpointBitForBit) {
         EXPECT_EQ(tr.epoch(), 2);
         for (std::size_t i = 0; i < 3; ++i) {
             EXPECT_TRUE(test::same_bytes(resumed.parameters()[i].to_vector<float>(), whole.parameters()[i].to_vector<float>()))
-                << "parameter " << i << (persistent ? " PCD" : " CD");
+                << "parameter " << i << " " << recipe;
         }
         Rbm wrong(12, 7);
         RbmTrainer tx(resumed_ctx, wrong, o);
         EXPECT_THROW(tx.load(path), Error);
+        if (o.tempering_replicas) {
+            EXPECT_EQ(tr.train_epoch(data).swap_rates, tw.train_epoch(data).swap_rates);
+            // A checkpoint of PT chains does not load into a trainer of another recipe.
+            RbmTrainOptions pcd = o;
+            pcd.tempering_replicas = 0;
+            Rbm other(12, 6);
+            RbmTrainer ty(resumed_ctx, other, pcd);
+            try {
+                ty.load(path);
+                ADD_FAILURE() << "PT chains loaded into a PCD trainer";
+            } catch (const Error& e) {
+                EXPECT_NE(std::string(e.what()).find("3 parallel-tempering replicas"), std::string::npos) << e.what();
+            }
+        }
     }
     std::filesystem::remove(path);
 }

@@ -155,11 +155,16 @@ void free_energy(const RbmParams<const float>& p, const float* v, std::int64_t r
 void cd_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, float* chains,
                  std::int64_t chain_rows, int k, std::uint64_t seed, std::uint32_t first_step,
                  const RbmParams<float>& grad) {
-    std::vector<double> dw(p.visible * p.hidden, 0.0), db(p.visible, 0.0), dc(p.hidden, 0.0);
-    add_statistics(p, data, data_rows, +1.0, dw, db, dc);
     std::vector<float> h(static_cast<std::size_t>(chain_rows * p.hidden));
     for (int s = 0; s < k; ++s) gibbs_step(p, chains, h.data(), chain_rows, seed, first_step + s);
-    add_statistics(p, chains, chain_rows, -1.0, dw, db, dc);
+    rbm_gradient(p, data, data_rows, chains, chain_rows, grad);
+}
+
+void rbm_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, const float* samples,
+                  std::int64_t sample_rows, const RbmParams<float>& grad) {
+    std::vector<double> dw(p.visible * p.hidden, 0.0), db(p.visible, 0.0), dc(p.hidden, 0.0);
+    add_statistics(p, data, data_rows, +1.0, dw, db, dc);
+    add_statistics(p, samples, sample_rows, -1.0, dw, db, dc);
     std::transform(dw.begin(), dw.end(), grad.w, [](double x) { return static_cast<float>(x); });
     std::transform(db.begin(), db.end(), grad.b, [](double x) { return static_cast<float>(x); });
     std::transform(dc.begin(), dc.end(), grad.c, [](double x) { return static_cast<float>(x); });

@@ -48,6 +48,8 @@ void free_energy(const RbmParams<const float>& p, const float* v, std::int64_t r
 void cd_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, float* chains,
                  std::int64_t chain_rows, int k, std::uint64_t seed, std::uint32_t first_step,
                  const RbmParams<float>& grad);
+void rbm_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, const float* samples,
+                  std::int64_t sample_rows, const RbmParams<float>& grad);
 double log_partition_exact(const RbmParams<const float>& p);
 
 }  // namespace ebmkit::cpu

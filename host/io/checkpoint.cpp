@@ -11,29 +11,6 @@ namespace ebmkit {
 
 namespace {
 
-std::string join(const std::vector<std::int64_t>& v) {
-    std::string s;
-    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
-    return s;
-}
-
-std::vector<std::int64_t> split(const std::string& text, const std::string& what) {
-    std::vector<std::int64_t> out;
-    std::size_t at = 0;
-    while (at <= text.size()) {
-        const std::size_t comma = std::min(text.find(',', at), text.size());
-        try {
-            std::size_t used = 0;
-            out.push_back(std::stoll(text.substr(at, comma - at), &used));
-            if (used != comma - at) throw std::invalid_argument(text);
-        } catch (const std::logic_error&) {
-            throw Error(what + ": widths \"" + text + "\" are not comma-separated integers");
-        }
-        at = comma + 1;
-    }
-    return out;
-}
-
 void check_finite(const ConstTensorView& t, const std::string& name, const std::string& what) {
     Tensor host(t.shape(), DType::F32);
     copy(t, host);
@@ -50,6 +27,30 @@ ActivationKind activation_of(const std::string& name, const std::string& what) {
 
 }  // namespace
 
+std::string join_integers(const std::vector<std::int64_t>& v) {
+    std::string s;
+    for (std::size_t i = 0; i < v.size(); ++i) s += (i ? "," : "") + std::to_string(v[i]);
+    return s;
+}
+
+std::vector<std::int64_t> split_integers(const std::string& text, const std::string& what) {
+    std::vector<std::int64_t> out;
+    if (text.empty()) return out;
+    std::size_t at = 0;
+    while (at <= text.size()) {
+        const std::size_t comma = std::min(text.find(',', at), text.size());
+        try {
+            std::size_t used = 0;
+            out.push_back(std::stoll(text.substr(at, comma - at), &used));
+            if (used != comma - at) throw std::invalid_argument(text);
+        } catch (const std::logic_error&) {
+            throw Error(what + ": \"" + text + "\" is not a list of comma-separated integers");
+        }
+        at = comma + 1;
+    }
+    return out;
+}
+
 const std::string& metadata_at(const SafeTensors& file, const std::string& key, const std::string& what) {
     const auto it = file.metadata.find(key);
     if (it == file.metadata.end()) throw Error(what + ": no \"" + key + "\" metadata");
@@ -64,7 +65,7 @@ void add_model(CheckpointContents& out, const MlpEnergy& model, const std::strin
         out.tensors.emplace_back(prefix + ".weight", model.weight(l));
         out.tensors.emplace_back(prefix + ".bias", model.bias(l));
     }
-    out.metadata["widths"] = join(model.widths());
+    out.metadata["widths"] = join_integers(model.widths());
     out.metadata["activation"] = to_string(model.activation().kind);
     out.metadata["leaky_slope"] = std::to_string(model.activation().leaky_slope);
 }
@@ -82,7 +83,7 @@ MlpEnergy read_mlp(const SafeTensors& file, Device device) {
     const std::string what = "read_mlp";
     Activation act{activation_of(metadata_at(file, "activation", what), what)};
     act.leaky_slope = std::stof(metadata_at(file, "leaky_slope", what));
-    MlpEnergy model(split(metadata_at(file, "widths", what), what), act);
+    MlpEnergy model(split_integers(metadata_at(file, "widths", what), what + " (widths)"), act);
     for (int l = 0; l < model.num_layers(); ++l) {
         model.weight(l).copy_from(file.at("layers." + std::to_string(l) + ".weight", model.weight(l).shape()));
         model.bias(l).copy_from(file.at("layers." + std::to_string(l) + ".bias", model.bias(l).shape()));

@@ -35,6 +35,11 @@ void add_model(CheckpointContents& out, const Rbm& rbm, const std::string& what)
 MlpEnergy read_mlp(const SafeTensors& file, Device device);
 Rbm read_rbm(const SafeTensors& file, Device device);
 
+// Integer lists in metadata: "784,256,10" (empty for none); split_integers throws Error
+// naming what for anything else.
+std::string join_integers(const std::vector<std::int64_t>& v);
+std::vector<std::int64_t> split_integers(const std::string& text, const std::string& what);
+
 // The value of a metadata key; Error naming what and the key when it is absent.
 const std::string& metadata_at(const SafeTensors& file, const std::string& key, const std::string& what);
 

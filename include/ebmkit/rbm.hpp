@@ -65,6 +65,9 @@ void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f);
 // model sample. CD-k: set chains to the data first; PCD: keep them across calls.
 void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
                  std::uint32_t first_step, Rbm& grad);
+// The same ascent direction with given model samples [S, D] (parallel tempering's
+// beta = 1 replicas, say) in place of the chains: no sweeps.
+void rbm_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, Rbm& grad);
 
 // Exact log Z by enumerating the smaller layer (at most 25 units): in double on the
 // CPU; on CUDA the configurations' log-terms in FP32, reduced by the LogSumExp kernel.

@@ -1,5 +1,7 @@
-// RBM training by contrastive divergence (CD-k) or persistent CD (PCD-k, Tieleman 2008).
-// Per mini-batch, with g = cd_gradient (the batch-mean log-likelihood ascent direction):
+// RBM training by contrastive divergence (CD-k), persistent CD (PCD-k, Tieleman 2008) or
+// persistent parallel tempering (PT-k, Desjardins et al. 2010: the negative phase from
+// the beta = 1 replicas of PT chains, tempering.hpp). Per mini-batch, with g the
+// batch-mean log-likelihood ascent direction (cd_gradient, or rbm_gradient of the PT samples):
 //   velocity <- momentum * velocity + lr_t * (g - weight_decay * W)   (no decay on b, c)
 //   params   <- params + velocity,           lr_t = lr / (1 + lr_decay * epoch)
 #pragma once
@@ -8,10 +10,13 @@
 #include <cstdint>
 #include <map>
 #include <functional>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "ebmkit/context.hpp"
 #include "ebmkit/rbm.hpp"
+#include "ebmkit/tempering.hpp"
 #include "ebmkit/tensor.hpp"
 
 namespace ebmkit {
@@ -27,6 +32,11 @@ struct RbmTrainOptions {
     // 0.5 gave a far worse model (AIS test LL about -336 against -184 without).
     float momentum = 0.0f;
     float weight_decay = 0.0f;
+    // >= 2: PT-k with this many replicas per chain on geometric_betas(tempering_replicas,
+    // tempering_beta_min), k sweeps (with their swaps) per update; every replica of a
+    // chain starts at the same training row. Needs persistent; 0: PCD or CD.
+    int tempering_replicas = 0;
+    float tempering_beta_min = 0.1f;
 };
 
 struct RbmEpochStats {
@@ -34,6 +44,7 @@ struct RbmEpochStats {
     float lr;               // the rate used in it
     std::int64_t updates;   // parameter updates (mini-batches) in it
     bool interrupted = false;  // stopped early on request, the epoch not finished
+    std::vector<double> swap_rates;  // PT: accepted / attempted swaps per pair since training began
 };
 
 class RbmTrainer {
@@ -58,7 +69,7 @@ public:
     std::int64_t batch_in_epoch() const { return batch_in_epoch_; }
 
     // The RBM (W, b, c: what read_rbm and the ebm command read), the velocity, the
-    // persistent chains and the counters, with metadata beside them, in one safetensors
+    // persistent chains (PT: every replica, the swap counters) and the counters, with metadata beside them, in one safetensors
     // file; load resumes bit for bit on an RBM of the same shape. load changes nothing
     // when the file does not fit.
     void save(const std::string& path, const std::map<std::string, std::string>& metadata = {}) const;
@@ -73,6 +84,7 @@ private:
     RbmTrainOptions options_;
     Rbm grad_, velocity_;
     Tensor chains_;
+    std::optional<ParallelTempering> tempering_;
     int epoch_ = 0;
     std::int64_t batch_in_epoch_ = 0;
     std::uint32_t step_ = 0;

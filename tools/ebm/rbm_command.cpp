@@ -5,7 +5,9 @@
 #include <cstdio>
 #include <map>
 #include <numeric>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -60,8 +62,8 @@ struct TrainOptions {
     std::string data = default_fashion_mnist_dir(), binarize = "threshold", backend = "auto";
     std::string out = "rbm.safetensors", resume, log;
     std::int64_t hidden = 500, epochs = 5, batch = 100, chains = 0, train_limit = 0;
-    int cd = 0, pcd = 1;
-    double lr = 0.05, lr_decay = 0.0, momentum = 0.0, weight_decay = 0.0;
+    int cd = 0, pcd = 1, pt = 0;
+    double lr = 0.05, lr_decay = 0.0, momentum = 0.0, weight_decay = 0.0, pt_beta_min = 0.1;
     std::uint64_t seed = 0;
     bool json = false;
 };
@@ -74,10 +76,23 @@ struct EvalOptions {
 };
 
 struct SampleOptions {
-    std::string model, backend = "auto", out = "rbm-samples.png";
+    std::string model, backend = "auto", out = "rbm-samples.png", init = "random", data = default_fashion_mnist_dir();
     std::int64_t chains = 64, steps = 1000, columns = 8;
+    int pt = 0;
+    double pt_beta_min = 0.1;
     std::uint64_t seed = 0;
 };
+
+// "0.41, 0.38, ..." (the swap rates per pair), or "" without PT.
+std::string rates_text(const std::vector<double>& rates) {
+    std::string out;
+    for (double r : rates) {
+        char one[16];
+        std::snprintf(one, sizeof one, "%s%.2f", out.empty() ? "" : " ", r);
+        out += one;
+    }
+    return out;
+}
 
 int train(CLI::App& command, TrainOptions& a) {
     apply_config(command);
@@ -90,6 +105,8 @@ int train(CLI::App& command, TrainOptions& a) {
     o.momentum = static_cast<float>(a.momentum);
     o.weight_decay = static_cast<float>(a.weight_decay);
     o.chains = a.chains;
+    o.tempering_replicas = a.pt;
+    o.tempering_beta_min = static_cast<float>(a.pt_beta_min);
     const auto start = std::chrono::steady_clock::now();
     const Tensor data = binarized(load_fashion_mnist(a.data, "train"), a.binarize, a.seed, a.train_limit);
     Context ctx(backend_of(a.backend), a.seed);
@@ -100,10 +117,12 @@ int train(CLI::App& command, TrainOptions& a) {
     const std::map<std::string, std::string> metadata = {
         {"format", "ebmkit-rbm"}, {"binarize", a.binarize}, {"k", std::to_string(o.k)},
         {"persistent", o.persistent ? "true" : "false"}, {"seed", std::to_string(a.seed)},
+        {"tempering_replicas", std::to_string(o.tempering_replicas)},
         {config_key, recorded_config(command)}};
     EpochLog log(a.log, !a.resume.empty());
+    const std::string recipe = o.tempering_replicas ? "PT(" + std::to_string(o.tempering_replicas) + ")" : o.persistent ? "PCD" : "CD";
     std::fprintf(stderr, "rbm: %lld x %lld, %s-%d, %lld images, backend %s\n", static_cast<long long>(data.dim(1)),
-                 static_cast<long long>(a.hidden), o.persistent ? "PCD" : "CD", o.k, static_cast<long long>(data.dim(0)),
+                 static_cast<long long>(a.hidden), recipe.c_str(), o.k, static_cast<long long>(data.dim(0)),
                  to_string(ctx.backend()));
     double pl = 0.0;
     const StopOnSignal stop;  // SIGINT / SIGTERM: finish the batch, write a resumable checkpoint
@@ -123,9 +142,11 @@ int train(CLI::App& command, TrainOptions& a) {
         pl = mean_pseudo_likelihood(ctx, rbm, data, 500);
         char line[128];
         std::snprintf(line, sizeof line, "lr %.4g, pseudo-log-likelihood %.2f nats/image (500 training images)", s.lr, pl);
-        bar.finish(line);
-        log.write({{"epoch", trainer.epoch()}, {"lr", s.lr}, {"pseudo_log_likelihood", pl},
-                   {"seconds", seconds_since(start)}});
+        bar.finish(line + (s.swap_rates.empty() ? "" : ", swap rates " + rates_text(s.swap_rates)));
+        nlohmann::ordered_json entry = {{"epoch", trainer.epoch()}, {"lr", s.lr}, {"pseudo_log_likelihood", pl},
+                                        {"seconds", seconds_since(start)}};
+        if (!s.swap_rates.empty()) entry["swap_rates"] = s.swap_rates;
+        log.write(entry);
     }
     auto final_metadata = metadata;
     final_metadata["epochs"] = std::to_string(trainer.epoch());
@@ -205,23 +226,46 @@ int sample(const SampleOptions& a) {
     Context ctx(backend_of(a.backend), a.seed);
     SafeTensors file;
     const Rbm rbm = load_rbm(a.model, file, ctx.device());
-    // Chains start from fair coin flips.
+    // Chains start from fair coin flips, or (--init data) at training images drawn
+    // uniformly (Philox, DataSample), binarised as the model was trained.
     Tensor start({a.chains, rbm.visible()});
-    for (std::int64_t i = 0; i < start.numel(); ++i) {
-        start.data<float>()[i] = philox_uniform(a.seed, RngPurpose::ChainInit, static_cast<std::uint32_t>(i / rbm.visible()),
-                                                0, static_cast<std::uint32_t>(i % rbm.visible())) <= 0.5f;
+    if (a.init == "data") {
+        const std::string how = metadata_or(file, "binarize", "threshold");
+        const Tensor train = binarized(load_fashion_mnist(a.data, "train"), how, a.seed, 0);
+        if (train.dim(1) != rbm.visible()) {
+            throw Error("model " + a.model + " has " + std::to_string(rbm.visible()) +
+                        " visible units but the images have " + std::to_string(train.dim(1)) + " pixels");
+        }
+        for (std::int64_t c = 0; c < a.chains; ++c) {
+            const double u = philox_uniform(a.seed, RngPurpose::DataSample, static_cast<std::uint32_t>(c), 0, 0);
+            const auto row = std::min(static_cast<std::int64_t>(u * static_cast<double>(train.dim(0))), train.dim(0) - 1);
+            std::copy_n(train.data<float>() + row * rbm.visible(), rbm.visible(), start.data<float>() + c * rbm.visible());
+        }
+    } else {
+        for (std::int64_t i = 0; i < start.numel(); ++i) {
+            start.data<float>()[i] = philox_uniform(a.seed, RngPurpose::ChainInit, static_cast<std::uint32_t>(i / rbm.visible()),
+                                                    0, static_cast<std::uint32_t>(i % rbm.visible())) <= 0.5f;
+        }
     }
+    const Tensor start_here = start.to(ctx.device());
     Tensor v = start.to(ctx.device());
     Tensor h({a.chains, rbm.hidden()}, DType::F32, ctx.device());
+    std::optional<ParallelTempering> pt;
+    if (a.pt > 0) {
+        pt.emplace(ctx, rbm.visible(), rbm.hidden(), a.chains, geometric_betas(a.pt, static_cast<float>(a.pt_beta_min)));
+        pt->reset(start_here);
+    }
     Progress bar("sampling");
     for (std::int64_t s = 0; s < a.steps; s += 100) {  // 100 sweeps a call, for the progress bar
         const auto k = static_cast<int>(std::min<std::int64_t>(100, a.steps - s));
-        gibbs_chain(ctx, rbm, v, h, static_cast<std::uint32_t>(s), k);
+        if (pt) pt->run(rbm, k);
+        else gibbs_chain(ctx, rbm, v, h, static_cast<std::uint32_t>(s), k);
         bar.update(s + k, a.steps);
     }
-    // Show p(v | h) of the last sweep: the mean image of each chain's state.
+    // Show p(v | h) of the last sweep: the mean image of each chain's state (PT: of its beta = 1 replica).
     Tensor pv({a.chains, rbm.visible()}, DType::F32, ctx.device());
-    rbm_visible_probs(ctx, rbm, h, pv);
+    rbm_visible_probs(ctx, rbm, pt ? pt->hidden_samples() : ConstTensorView(h), pv);
+    if (pt) std::fprintf(stderr, "rbm sample: swap rates per pair %s\n", rates_text(pt->swap_rates()).c_str());
     const auto side = static_cast<std::int64_t>(std::lround(std::sqrt(static_cast<double>(rbm.visible()))));
     const bool square = side * side == rbm.visible();
     write_png_grid(a.out, pv, square ? side : 1, square ? side : rbm.visible(), a.columns);
@@ -250,6 +294,12 @@ void add_rbm_commands(Cli& cli, CLI::App& rbm) {
         c->add_option("--momentum", a->momentum, "Momentum")->check(finite());
         c->add_option("--weight-decay", a->weight_decay, "L2 weight decay")->check(finite());
         c->add_option("--chains", a->chains, "Persistent chains (0: one per batch row)")->check(at_least_zero);
+        c->add_option("--pt", a->pt, "Parallel tempering with R replicas per chain (R >= 2); --pcd K sets its sweeps")
+            ->check(at_least(2))
+            ->excludes(cd)
+            ->default_str("");
+        c->add_option("--pt-beta-min", a->pt_beta_min, "The hottest replica's beta (a geometric ladder up to 1)")
+            ->check(CLI::Range(1e-6, 0.999999));
         c->add_option("--binarize", a->binarize, "Grey levels to bits: threshold at 0.5, or sample")
             ->check(CLI::IsMember({"threshold", "sample"}));
         c->add_option("--train-limit", a->train_limit, "Train on the first N images (0: all)")->check(at_least_zero);
@@ -284,6 +334,14 @@ void add_rbm_commands(Cli& cli, CLI::App& rbm) {
         c->add_option("--steps", a->steps, "Gibbs sweeps per chain")->check(positive);
         c->add_option("--columns", a->columns, "Images per grid row")->check(positive);
         c->add_option("--seed", a->seed, "Seed of the chains")->check(at_least_zero);
+        c->add_option("--init", a->init, "Chain starts: random bits, or training images (data)")
+            ->check(CLI::IsMember({"random", "data"}));
+        c->add_option("--data", a->data, "Fashion-MNIST folder (for --init data)");
+        c->add_option("--pt", a->pt, "Parallel tempering with R replicas per chain (R >= 2); the grid shows beta = 1")
+            ->check(at_least(2))
+            ->default_str("");
+        c->add_option("--pt-beta-min", a->pt_beta_min, "The hottest replica's beta (a geometric ladder up to 1)")
+            ->check(CLI::Range(1e-6, 0.999999));
         add_backend_option(*c, a->backend);
         c->add_option("--out", a->out, "PNG to write");
         cli.add(c, [a] { return sample(*a); });
