@@ -10,9 +10,11 @@
 #include "batching.hpp"
 #include "ebmkit/checkpoint.hpp"
 #include "check.hpp"
+#include "cpu/centering.hpp"
 #include "cpu/optim.hpp"
 #include "ebmkit/philox.hpp"
 #if EBMKIT_WITH_CUDA
+#include "kernels/centering.hpp"
 #include "kernels/optim.hpp"
 #endif
 
@@ -39,6 +41,34 @@ void check_options(const RbmTrainOptions& o) {
         if (!o.persistent) detail::fail(std::string(op) + ": parallel tempering needs persistent chains, not CD");
         geometric_betas(o.tempering_replicas, o.tempering_beta_min);  // checks beta_min
     }
+}
+
+constexpr float centering_rate = 0.01f;
+
+// offset <- (1 - rate) offset + rate * the mean row of x.
+void follow_mean(Context& ctx, TensorView offset, ConstTensorView x) {
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        return kernels::centering_offsets(offset.data<float>(), x.data<float>(), x.dim(0), x.dim(1), centering_rate,
+                                          ctx.stream());
+    }
+#endif
+    (void)ctx;
+    cpu::centering_offsets(offset.data<float>(), x.data<float>(), x.dim(0), x.dim(1), centering_rate);
+}
+
+// The plain ascent direction in grad into the centred one at offsets mu, lambda.
+void center(Context& ctx, Rbm& grad, ConstTensorView mu, ConstTensorView lambda) {
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        return kernels::centered_gradient(grad.w().data<float>(), grad.b().data<float>(), grad.c().data<float>(),
+                                          mu.data<float>(), lambda.data<float>(), grad.visible(), grad.hidden(),
+                                          ctx.stream());
+    }
+#endif
+    (void)ctx;
+    cpu::centered_gradient(grad.w().data<float>(), grad.b().data<float>(), grad.c().data<float>(), mu.data<float>(),
+                           lambda.data<float>(), grad.visible(), grad.hidden());
 }
 
 // What the divergence guard restores of the PT chains.
@@ -96,6 +126,18 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             chains_ = start.clone();
         }
     }
+    if (options_.centered && visible_offset_.empty()) {
+        // mu starts at the training data's mean, lambda at 1/2.
+        std::vector<double> mean(static_cast<std::size_t>(rbm_.visible()), 0.0);
+        for (std::int64_t r = 0; r < n; ++r) {
+            for (std::int64_t i = 0; i < rbm_.visible(); ++i) mean[i] += data.data<float>()[r * rbm_.visible() + i];
+        }
+        std::vector<float> mu(mean.size());
+        for (std::size_t i = 0; i < mu.size(); ++i) mu[i] = static_cast<float>(mean[i] / static_cast<double>(n));
+        visible_offset_ = Tensor::from(mu, {rbm_.visible()}).to(ctx_.device());
+        hidden_offset_ = Tensor::from(std::vector<float>(static_cast<std::size_t>(rbm_.hidden()), 0.5f), {rbm_.hidden()})
+                             .to(ctx_.device());
+    }
     const std::int64_t batches = (n + options_.batch - 1) / options_.batch, d = rbm_.visible();
     // The epoch's rows in their shuffled order, uploaded once; each batch is a view,
     // CD-k's chains restart in one reused buffer.
@@ -103,6 +145,7 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
     // What the divergence guard restores: the epoch's starting state.
     const Rbm start_rbm = rbm_.to(rbm_.device()), start_velocity = velocity_.to(velocity_.device());
     const Tensor start_chains = chains_.clone();
+    const Tensor start_visible_offset = visible_offset_.clone(), start_hidden_offset = hidden_offset_.clone();
     const std::optional<TemperingSnapshot> start_tempering =
         tempering_ ? std::optional<TemperingSnapshot>(snapshot_of(*tempering_)) : std::nullopt;
     const std::uint32_t start_step = step_;
@@ -122,6 +165,15 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             Tensor& chains = options_.persistent ? chains_ : restart;
             cd_gradient(ctx_, rbm_, batch, chains, options_.k, step_, grad_);
         }
+        if (options_.centered) {
+            if (hidden_probs_.empty() || hidden_probs_.dim(0) != count) {
+                hidden_probs_ = Tensor({count, rbm_.hidden()}, DType::F32, ctx_.device());
+            }
+            rbm_hidden_probs(ctx_, rbm_, batch, hidden_probs_);
+            follow_mean(ctx_, visible_offset_, batch);
+            follow_mean(ctx_, hidden_offset_, hidden_probs_);
+            center(ctx_, grad_, visible_offset_, hidden_offset_);
+        }
         step_ += static_cast<std::uint32_t>(options_.k);
         momentum_update(ctx_, rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
         momentum_update(ctx_, rbm_.b(), velocity_.b(), grad_.b(), lr, options_.momentum, 0.0f);
@@ -138,6 +190,10 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             for (std::size_t i = 0; i < to.size(); ++i) to[i].copy_from(from[i]);
         }
         if (!chains_.empty()) chains_.copy_from(start_chains);
+        if (!visible_offset_.empty()) {
+            visible_offset_.copy_from(start_visible_offset);
+            hidden_offset_.copy_from(start_hidden_offset);
+        }
         if (start_tempering) {
             const TemperingSnapshot& t = *start_tempering;
             tempering_->restore(t.states, t.hidden_states, t.sweeps, t.accepted, t.attempted);
@@ -163,6 +219,10 @@ void RbmTrainer::save(const std::string& path, const std::map<std::string, std::
     c.tensors.emplace_back("velocity.c", velocity.c());
     if (!chains_.empty()) c.tensors.emplace_back("chains", chains_);
     c.metadata = metadata;
+    if (!visible_offset_.empty()) {
+        c.tensors.emplace_back("centering.visible_offset", visible_offset_);
+        c.tensors.emplace_back("centering.hidden_offset", hidden_offset_);
+    }
     if (tempering_) {
         c.tensors.emplace_back("tempering.states", tempering_->states());
         c.tensors.emplace_back("tempering.hidden_states", tempering_->hidden_states());
@@ -203,6 +263,13 @@ void RbmTrainer::load(const std::string& path) {
                      (replicas ? std::to_string(replicas) + " parallel-tempering replicas" : std::string("no parallel-tempering chains")) +
                      ", the trainer's options ask for " + std::to_string(options_.tempering_replicas));
     }
+    // Centring offsets, where the trainer is centred (a checkpoint before the first epoch has none yet).
+    const auto mu = file.tensors.find("centering.visible_offset");
+    if (mu != file.tensors.end() && !options_.centered) {
+        detail::fail(what + ": the checkpoint is of centred training, the trainer's options are not centred");
+    }
+    const Tensor* lambda = mu == file.tensors.end() ? nullptr : &file.at("centering.hidden_offset", rbm_.c().shape());
+    if (mu != file.tensors.end()) file.at("centering.visible_offset", rbm_.b().shape());
     std::optional<ParallelTempering> tempering;
     if (replicas > 0) {
         const Tensor& s = states->second;
@@ -227,6 +294,8 @@ void RbmTrainer::load(const std::string& path) {
     velocity_.b().copy_from(vb);
     velocity_.c().copy_from(vc);
     chains_ = chains == file.tensors.end() ? Tensor() : chains->second.to(ctx_.device());
+    visible_offset_ = lambda ? mu->second.to(ctx_.device()) : Tensor();
+    hidden_offset_ = lambda ? lambda->to(ctx_.device()) : Tensor();
     tempering_.reset();
     if (tempering) {
         tempering_.emplace(ctx_, rbm_.visible(), rbm_.hidden(), tempering->chains(), tempering->betas());

@@ -136,6 +136,38 @@ TEST_F(EbmCommand, TrainEvalSampleRoundTrip) {
     EXPECT_GT(fs::file_size(png), 50u);
 }
 
+// Centred PT training: the checkpoint is a plain RBM beside the PT replicas, the centring
+// offsets and their metadata; the log has each epoch's swap rates; a resumed run continues,
+// and PT sampling from training images writes its grid.
+TEST_F(EbmCommand, CentredParallelTemperingTrainsResumesAndSamples) {
+    const std::string model = path("pt.safetensors"), log = path("pt.jsonl");
+    const std::string train = "rbm train --data " + dir_.string() + " --hidden 6 --batch 20 --lr 0.1 --seed 3 --pt 3 --centered";
+    ASSERT_EQ(run(train + " --epochs 1 --log " + log + " --out " + model).status, 0);
+    const SafeTensors file = load_safetensors(model);
+    EXPECT_EQ(file.at("W").shape(), (Shape{16, 6}));
+    EXPECT_EQ(file.at("centering.visible_offset").shape(), (Shape{16}));
+    EXPECT_EQ(file.at("centering.hidden_offset").shape(), (Shape{6}));
+    EXPECT_EQ(file.at("tempering.states").dim(0) % 3, 0);
+    EXPECT_EQ(file.metadata.at("tempering_replicas"), "3");
+    EXPECT_EQ(file.metadata.at("centered"), "true");
+    std::ifstream in(log);
+    std::string line;
+    ASSERT_TRUE(std::getline(in, line));
+    const auto entry = nlohmann::json::parse(line);
+    ASSERT_EQ(entry.at("swap_rates").size(), 2u);
+    for (double r : entry.at("swap_rates")) EXPECT_TRUE(r >= 0.0 && r <= 1.0) << line;
+    ASSERT_EQ(run(train + " --epochs 1 --resume " + model + " --out " + path("pt2.safetensors")).status, 0);
+    EXPECT_EQ(load_safetensors(path("pt2.safetensors")).metadata.at("trainer_epoch"), "2");
+    EXPECT_EQ(run("rbm train --data " + dir_.string() + " --pt 1 --out " + path("no")).status, 2);
+    EXPECT_EQ(run("rbm train --data " + dir_.string() + " --pt 3 --cd 1 --out " + path("no")).status, 2);
+    const std::string png = path("pt.png");
+    const CommandResult sample = run("rbm sample --model " + model + " --chains 4 --steps 20 --pt 3 --init data --data " +
+                                     dir_.string() + " --out " + png);
+    ASSERT_EQ(sample.status, 0) << sample.err;
+    EXPECT_NE(sample.err.find("swap rates"), std::string::npos) << sample.err;
+    EXPECT_GT(fs::file_size(png), 50u);
+}
+
 TEST_F(EbmCommand, JemTrainEvalSampleAndResume) {
     const std::string model = path("jem.safetensors"), curves = path("curves.csv");
     // 300 training images: 100 held out for validation, 200 in batches of 20.

@@ -51,6 +51,70 @@ TEST(RbmTrainer, OneUpdateIsLearningRateTimesCdGradient) {
 
 // Exact average log-likelihood of a 6x4 RBM on a structured data set rises with
 // PCD training, and the same seed gives the same parameters.
+// Centred CD-2 on identical rows, one update: the centred gradient (Melchior et al.) from
+// its definition in double, with mu = the row (its own running mean) and lambda one
+// rate-0.01 step from 1/2 towards the data's p(h | v), taken in the plain parameters.
+TEST(RbmTrainer, OneCentredUpdateIsTheCentredGradientInPlainParameters) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const std::int64_t d = 8, m = 5, n = 16;
+    const Rbm rbm = test::random_rbm(rng, d, m, 0.5f);
+    const Tensor row = test::random_bits(rng, 1, d);
+    std::vector<float> rows;
+    for (int r = 0; r < n; ++r) rows.insert(rows.end(), row.data<float>(), row.data<float>() + d);
+    const Tensor data = Tensor::from(rows, {n, d});
+    RbmTrainOptions o;
+    o.batch = n;
+    o.persistent = false;
+    o.k = 2;
+    o.lr = 0.1f;
+    o.centered = true;
+    Context ctx(Backend::Cpu, seed);
+    Rbm trained = rbm.to(Device::Host);
+    RbmTrainer trainer(ctx, trained, o);
+    trainer.train_epoch(data);
+
+    Tensor chains = data.clone(), h({n, m}), ph_data({n, m}), ph_model({n, m});
+    gibbs_chain(ctx, rbm, chains, h, 0, 2);
+    rbm_hidden_probs(ctx, rbm, data, ph_data);
+    rbm_hidden_probs(ctx, rbm, chains, ph_model);
+    const float* vd = data.data<float>();
+    const float* vm = chains.data<float>();
+    const float* hd = ph_data.data<float>();
+    const float* hm = ph_model.data<float>();
+    std::vector<double> mu(d), lambda(m);
+    for (std::int64_t i = 0; i < d; ++i) mu[i] = row.data<float>()[i];
+    for (std::int64_t j = 0; j < m; ++j) {
+        double mean = 0;
+        for (std::int64_t r = 0; r < n; ++r) mean += hd[r * m + j] / n;
+        lambda[j] = 0.99 * 0.5 + 0.01 * mean;
+    }
+    std::vector<double> gw(d * m, 0.0), gb(d, 0.0), gc(m, 0.0);
+    for (std::int64_t r = 0; r < n; ++r) {
+        for (std::int64_t i = 0; i < d; ++i) {
+            gb[i] += (vd[r * d + i] - vm[r * d + i]) / n;
+            for (std::int64_t j = 0; j < m; ++j) {
+                gw[i * m + j] += ((vd[r * d + i] - mu[i]) * (hd[r * m + j] - lambda[j]) -
+                                  (vm[r * d + i] - mu[i]) * (hm[r * m + j] - lambda[j])) / n;
+            }
+        }
+        for (std::int64_t j = 0; j < m; ++j) gc[j] += (hd[r * m + j] - hm[r * m + j]) / n;
+    }
+    for (std::int64_t i = 0; i < d; ++i) {
+        double b = gb[i];
+        for (std::int64_t j = 0; j < m; ++j) b -= gw[i * m + j] * lambda[j];
+        EXPECT_NEAR(trained.b().data<float>()[i], rbm.b().data<float>()[i] + 0.1 * b, 1e-5) << "b " << i;
+        for (std::int64_t j = 0; j < m; ++j) {
+            EXPECT_NEAR(trained.w().data<float>()[i * m + j], rbm.w().data<float>()[i * m + j] + 0.1 * gw[i * m + j], 1e-5);
+        }
+    }
+    for (std::int64_t j = 0; j < m; ++j) {
+        double c = gc[j];
+        for (std::int64_t i = 0; i < d; ++i) c -= gw[i * m + j] * mu[i];
+        EXPECT_NEAR(trained.c().data<float>()[j], rbm.c().data<float>()[j] + 0.1 * c, 1e-5) << "c " << j;
+    }
+}
+
 TEST(RbmTrainer, TrainingRaisesExactLikelihoodReproducibly) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
@@ -77,22 +141,25 @@ TEST(RbmTrainer, TrainingRaisesExactLikelihoodReproducibly) {
     o.chains = 200;  // many persistent chains keep the model statistics steady
     o.lr = 0.05f;
     o.momentum = 0.5f;
-    auto train = [&] {
+    auto train = [&](bool centered) {
         Context ctx(Backend::Cpu, seed);
         Rbm rbm(6, 4);
         rbm.init_normal(seed, 0.1f);
-        RbmTrainer trainer(ctx, rbm, o);
+        RbmTrainOptions with = o;
+        with.centered = centered;
+        RbmTrainer trainer(ctx, rbm, with);
         for (int e = 0; e < 30; ++e) trainer.train_epoch(data);
         return rbm;
     };
     Rbm initial(6, 4);
     initial.init_normal(seed, 0.1f);
-    const Rbm a = train(), b = train();
+    const Rbm a = train(false), b = train(false), centred = train(true);
     EXPECT_EQ(a.w().to_vector<float>(), b.w().to_vector<float>());
     const double before = mean_ll(initial), after = mean_ll(a);
     // Noise-free entropy bound: each row costs at least log 2 (which prototype)
     // plus 6 * H(0.1) = 1.95 nats; an untrained model pays ~ 6 log 2 = 4.16.
     EXPECT_GT(after, before + 0.8) << "before " << before << " after " << after;
+    EXPECT_GT(mean_ll(centred), before + 0.8) << "centred: before " << before << " after " << mean_ll(centred);
 }
 
 TEST(RbmTrainer, RejectsBadOptions) {
@@ -193,11 +260,12 @@ TEST(RbmTrainer, AnInterruptedEpochResumesFromItsCheckpointBitForBit) {
     const Rbm start = test::random_rbm(rng, 12, 6, 0.1f);
     const Tensor data = test::random_bits(rng, 50, 12);
     const std::string path = (std::filesystem::temp_directory_path() / ("rbm-stop-" + std::to_string(rng()))).string();
-    for (const char* recipe : {"PCD", "CD", "PT"}) {
+    for (const char* recipe : {"PCD", "CD", "PT", "centred PCD"}) {
         RbmTrainOptions o;
         o.batch = 10;
         o.persistent = recipe != std::string("CD");
         o.tempering_replicas = recipe == std::string("PT") ? 3 : 0;
+        o.centered = recipe == std::string("centred PCD");
         o.momentum = 0.5f;
         Context whole_ctx(Backend::Cpu, 8);
         Rbm whole = start.to(Device::Host);
@@ -230,6 +298,13 @@ TEST(RbmTrainer, AnInterruptedEpochResumesFromItsCheckpointBitForBit) {
         Rbm wrong(12, 7);
         RbmTrainer tx(resumed_ctx, wrong, o);
         EXPECT_THROW(tx.load(path), Error);
+        if (o.centered) {
+            RbmTrainOptions plain = o;
+            plain.centered = false;
+            Rbm other(12, 6);
+            RbmTrainer ty(resumed_ctx, other, plain);
+            EXPECT_THROW(ty.load(path), Error);  // centring offsets need a centred trainer
+        }
         if (o.tempering_replicas) {
             EXPECT_EQ(tr.train_epoch(data).swap_rates, tw.train_epoch(data).swap_rates);
             // A checkpoint of PT chains does not load into a trainer of another recipe.

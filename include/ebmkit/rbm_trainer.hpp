@@ -37,6 +37,12 @@ struct RbmTrainOptions {
     // chain starts at the same training row. Needs persistent; 0: PCD or CD.
     int tempering_replicas = 0;
     float tempering_beta_min = 0.1f;
+    // A centred RBM (Melchior, Fischer & Wiskott, JMLR 2016): the gradient step taken in
+    // the parametrisation centred at offsets mu (visible) and lambda (hidden), moving
+    // averages of the data's <v> and <p(h | v)> at rate 0.01 per batch (mu starts at the
+    // training mean, lambda at 1/2). The RBM itself stays plain (W, b, c), as do its
+    // checkpoints; the offsets are trainer state (kernels/centering.cuh has the math).
+    bool centered = false;
 };
 
 struct RbmEpochStats {
@@ -85,6 +91,7 @@ private:
     Rbm grad_, velocity_;
     Tensor chains_;
     std::optional<ParallelTempering> tempering_;
+    Tensor visible_offset_, hidden_offset_, hidden_probs_;  // centred training
     int epoch_ = 0;
     std::int64_t batch_in_epoch_ = 0;
     std::uint32_t step_ = 0;

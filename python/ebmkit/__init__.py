@@ -7,11 +7,11 @@ anything else raises TypeError or ValueError naming the argument.
 """
 from . import _ebmkit as _ext
 from ._ebmkit import (Context, JemTrainer, JemTrainOptions, LangevinParams, LangevinSampler, MlpEnergy, Optimizer,
-                      OptimizerOptions, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer, SamplerOptions, build_summary,
-                      cuda_available)
+                      OptimizerOptions, ParallelTempering, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer,
+                      SamplerOptions, build_summary, cuda_available, geometric_betas)
 
 __all__ = [
-    "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions", "ReplayBuffer", "Optimizer", "OptimizerOptions", "langevin_chain", "RbmTrainer", "RbmTrainOptions", "JemTrainer", "JemTrainOptions", "build_summary", "cuda_available", "logsumexp", "logsumexp_backward",
+    "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions", "ReplayBuffer", "ParallelTempering", "geometric_betas", "Optimizer", "OptimizerOptions", "langevin_chain", "RbmTrainer", "RbmTrainOptions", "JemTrainer", "JemTrainOptions", "build_summary", "cuda_available", "logsumexp", "logsumexp_backward",
     "logits", "energy", "energy_grad_x", "param_grad", "parameters", "rbm_hidden_probs", "rbm_visible_probs",
     "gibbs_chain", "free_energy", "cd_gradient", "log_partition_exact", "log_partition_ais",
     "pseudo_log_likelihood", "save_safetensors", "load_safetensors",

@@ -20,6 +20,8 @@ template <>
 struct nanobind::detail::is_copy_constructible<ebmkit::LangevinSampler> : std::false_type {};
 template <>
 struct nanobind::detail::is_copy_constructible<ebmkit::ReplayBuffer> : std::false_type {};
+template <>
+struct nanobind::detail::is_copy_constructible<ebmkit::ParallelTempering> : std::false_type {};
 
 namespace ebmkit::python {
 
@@ -165,6 +167,29 @@ void bind_sampling(nb::module_& m) {
              "Overwrites every chain (same shape)")
         .def_prop_ro("size", &ReplayBuffer::size)
         .def_prop_ro("classes", &ReplayBuffer::classes);
+
+    m.def("geometric_betas", &geometric_betas, "replicas"_a, "beta_min"_a,
+          "beta_r = beta_min^((R - 1 - r) / (R - 1)): a geometric ladder from beta_min to 1");
+    nb::class_<ParallelTempering>(m, "ParallelTempering",
+                                  "Parallel tempering of RBM chains: a replica per beta, block-Gibbs sweeps, "
+                                  "even-odd swaps; states [R * chains, visible], replica-major")
+        .def(nb::init<Context&, std::int64_t, std::int64_t, std::int64_t, std::vector<float>>(), "ctx"_a, "visible"_a,
+             "hidden"_a, "chains"_a, "betas"_a, nb::keep_alive<1, 2>())
+        .def("run", &ParallelTempering::run, "rbm"_a, "sweeps"_a, nb::call_guard<nb::gil_scoped_release>())
+        .def(
+            "reset", [](ParallelTempering& t, const Array& start) { t.reset(in(start, "start")); }, "start"_a,
+            "Every replica of chain c restarts at start row c")
+        .def(
+            "samples", [](nb::handle self) { return exported(nb::cast<ParallelTempering&>(self).samples(), self); },
+            "The beta = 1 replicas [chains, visible] (a view)")
+        .def(
+            "states", [](nb::handle self) { return exported(nb::cast<ParallelTempering&>(self).states().view(), self); },
+            "Every replica [R * chains, visible] (a view; row r * chains + c)")
+        .def_prop_ro("betas", &ParallelTempering::betas)
+        .def_prop_ro("sweeps", &ParallelTempering::sweeps)
+        .def("swaps_accepted", &ParallelTempering::swaps_accepted)
+        .def("swaps_attempted", &ParallelTempering::swaps_attempted)
+        .def("swap_rates", &ParallelTempering::swap_rates);
 
     nb::class_<OptimizerOptions>(m, "OptimizerOptions")
         .def(nb::init<>())

@@ -5,6 +5,7 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/stl/map.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 
 #include <atomic>
 
@@ -54,7 +55,11 @@ void bind_trainers(nb::module_& m) {
         .def_rw("lr", &RbmTrainOptions::lr)
         .def_rw("lr_decay", &RbmTrainOptions::lr_decay)
         .def_rw("momentum", &RbmTrainOptions::momentum)
-        .def_rw("weight_decay", &RbmTrainOptions::weight_decay);
+        .def_rw("weight_decay", &RbmTrainOptions::weight_decay)
+        .def_rw("tempering_replicas", &RbmTrainOptions::tempering_replicas,
+                ">= 2: parallel tempering with this many replicas per chain; 0: PCD or CD")
+        .def_rw("tempering_beta_min", &RbmTrainOptions::tempering_beta_min, "the hottest replica's beta")
+        .def_rw("centered", &RbmTrainOptions::centered, "centred RBM training (offsets follow the data's means)");
 
     nb::class_<RbmTrainer>(m, "RbmTrainer", "CD-k / PCD-k training of an Rbm in place")
         .def(nb::init<Context&, Rbm&, const RbmTrainOptions&>(), "ctx"_a, "rbm"_a, "options"_a = RbmTrainOptions(),
@@ -72,6 +77,7 @@ void bind_trainers(nb::module_& m) {
                 if (check.raised) throw nb::python_error();
                 nb::dict out;
                 out["epoch"] = s.epoch, out["lr"] = s.lr, out["updates"] = s.updates;
+                out["swap_rates"] = nb::cast(s.swap_rates);
                 return out;
             },
             "data"_a, "One pass over binary data [N, D]; Ctrl-C stops it between batches")

@@ -80,3 +80,24 @@ def test_jem_options_and_single_steps(rng):
     stats = trainer.step(x, y)
     assert not stats["rolled_back"] and trainer.iterations == 1
     assert not all(np.array_equal(a, b) for a, b in zip(before, ebmkit.parameters(model)))
+
+
+def test_parallel_tempering_and_centred_training_from_python(rng):
+    betas = ebmkit.geometric_betas(3, 0.25)
+    assert np.allclose(betas, [0.25, 0.5, 1.0])
+    ctx = ebmkit.Context("cpu", 6)
+    rbm = ebmkit.Rbm(10, 4)
+    rbm.init_normal(1, 0.5)
+    pt = ebmkit.ParallelTempering(ctx, 10, 4, 7, betas)
+    start = (rng.random((7, 10)) < 0.5).astype(np.float32)
+    pt.reset(start)
+    assert np.array_equal(pt.states()[:7], start) and np.array_equal(pt.states()[14:], start)
+    pt.run(rbm, 6)
+    assert pt.sweeps == 6 and pt.swaps_attempted() == [21, 21]  # 3 sweeps of each parity, 7 chains
+    assert pt.samples().shape == (7, 10) and set(np.unique(pt.samples())) <= {0.0, 1.0}
+    assert all(0 <= r <= 1 for r in pt.swap_rates())
+    o = ebmkit.RbmTrainOptions()
+    o.batch, o.tempering_replicas, o.centered = 10, 3, True
+    data = (rng.random((40, 10)) < 0.3).astype(np.float32)
+    stats = ebmkit.RbmTrainer(ebmkit.Context("cpu", 2), rbm, o).train_epoch(data)
+    assert stats["updates"] == 4 and len(stats["swap_rates"]) == 2

@@ -65,7 +65,7 @@ struct TrainOptions {
     int cd = 0, pcd = 1, pt = 0;
     double lr = 0.05, lr_decay = 0.0, momentum = 0.0, weight_decay = 0.0, pt_beta_min = 0.1;
     std::uint64_t seed = 0;
-    bool json = false;
+    bool json = false, centered = false;
 };
 
 struct EvalOptions {
@@ -107,6 +107,7 @@ int train(CLI::App& command, TrainOptions& a) {
     o.chains = a.chains;
     o.tempering_replicas = a.pt;
     o.tempering_beta_min = static_cast<float>(a.pt_beta_min);
+    o.centered = a.centered;
     const auto start = std::chrono::steady_clock::now();
     const Tensor data = binarized(load_fashion_mnist(a.data, "train"), a.binarize, a.seed, a.train_limit);
     Context ctx(backend_of(a.backend), a.seed);
@@ -117,10 +118,12 @@ int train(CLI::App& command, TrainOptions& a) {
     const std::map<std::string, std::string> metadata = {
         {"format", "ebmkit-rbm"}, {"binarize", a.binarize}, {"k", std::to_string(o.k)},
         {"persistent", o.persistent ? "true" : "false"}, {"seed", std::to_string(a.seed)},
-        {"tempering_replicas", std::to_string(o.tempering_replicas)},
+        {"tempering_replicas", std::to_string(o.tempering_replicas)}, {"centered", o.centered ? "true" : "false"},
         {config_key, recorded_config(command)}};
     EpochLog log(a.log, !a.resume.empty());
-    const std::string recipe = o.tempering_replicas ? "PT(" + std::to_string(o.tempering_replicas) + ")" : o.persistent ? "PCD" : "CD";
+    const std::string recipe = std::string(o.centered ? "centred " : "") +
+                               (o.tempering_replicas ? "PT(" + std::to_string(o.tempering_replicas) + ")"
+                                                     : o.persistent ? "PCD" : "CD");
     std::fprintf(stderr, "rbm: %lld x %lld, %s-%d, %lld images, backend %s\n", static_cast<long long>(data.dim(1)),
                  static_cast<long long>(a.hidden), recipe.c_str(), o.k, static_cast<long long>(data.dim(0)),
                  to_string(ctx.backend()));
@@ -300,6 +303,7 @@ void add_rbm_commands(Cli& cli, CLI::App& rbm) {
             ->default_str("");
         c->add_option("--pt-beta-min", a->pt_beta_min, "The hottest replica's beta (a geometric ladder up to 1)")
             ->check(CLI::Range(1e-6, 0.999999));
+        c->add_flag("--centered", a->centered, "Centred RBM (Melchior et al. 2016): offsets follow the data's means");
         c->add_option("--binarize", a->binarize, "Grey levels to bits: threshold at 0.5, or sample")
             ->check(CLI::IsMember({"threshold", "sample"}));
         c->add_option("--train-limit", a->train_limit, "Train on the first N images (0: all)")->check(at_least_zero);
