@@ -43,6 +43,15 @@ struct SwapParams {
 // The terms of log_alpha: b^T v and, per beta of the pair, sum_j softplus(beta x_j), of both rows.
 enum Term { BiasA, BiasB, LowA, HighA, LowB, HighB, Terms };
 
+// The block exchanges rows a and b of n elements.
+__device__ inline void swap_rows(float* __restrict__ a, float* __restrict__ b, int n) {
+    for (int i = threadIdx.x; i < n; i += threads) {
+        const float x = a[i];
+        a[i] = b[i];
+        b[i] = x;
+    }
+}
+
 __device__ inline void swap_pair(const SwapParams& p) {
     __shared__ double warp_terms[warps][Terms];
     __shared__ int accept;
@@ -90,20 +99,8 @@ __device__ inline void swap_pair(const SwapParams& p) {
     }
     __syncthreads();
     if (!accept) return;
-    float* wa = p.v + row_a * p.visible;
-    float* wb = p.v + row_b * p.visible;
-    for (int i = threadIdx.x; i < p.visible; i += threads) {
-        const float x = wa[i];
-        wa[i] = wb[i];
-        wb[i] = x;
-    }
-    float* ha = p.h + row_a * p.hidden;
-    float* hb = p.h + row_b * p.hidden;
-    for (int j = threadIdx.x; j < p.hidden; j += threads) {
-        const float x = ha[j];
-        ha[j] = hb[j];
-        hb[j] = x;
-    }
+    swap_rows(p.v + row_a * p.visible, p.v + row_b * p.visible, p.visible);
+    swap_rows(p.h + row_a * p.hidden, p.h + row_b * p.hidden, p.hidden);
 }
 
 // The sweeps' launch sequence, shared by kernels/tempering.cu (each step a launch) and

@@ -13,6 +13,26 @@
 namespace ebmkit {
 namespace {
 
+// 400 rows of two 6-bit prototypes (000111 and 111000) with 10% bit noise.
+Tensor two_prototypes(std::mt19937_64& rng) {
+    std::vector<float> rows;
+    std::bernoulli_distribution noise(0.1);
+    for (int r = 0; r < 400; ++r) {
+        for (int i = 0; i < 6; ++i) rows.push_back(static_cast<float>(((r % 2) ? i < 3 : i >= 3) != noise(rng)));
+    }
+    return Tensor::from(rows, {400, 6});
+}
+
+// The exact mean log-likelihood of the rows of data.
+double mean_exact_log_likelihood(const Rbm& rbm, const Tensor& data) {
+    Context ctx(Backend::Cpu);
+    Tensor f({data.dim(0)});
+    free_energy(ctx, rbm, data, f);
+    double s = 0;
+    for (float v : f.to_vector<float>()) s -= v;
+    return s / static_cast<double>(data.dim(0)) - log_partition_exact(ctx, rbm);
+}
+
 // Identical rows make the shuffled batch equal to the data, so the update can be
 // recomputed from outside: W1 = W0 + lr * cd_gradient(data, chains = data, k, step 0).
 TEST(RbmTrainer, OneUpdateIsLearningRateTimesCdGradient) {
@@ -118,24 +138,8 @@ TEST(RbmTrainer, OneCentredUpdateIsTheCentredGradientInPlainParameters) {
 TEST(RbmTrainer, TrainingRaisesExactLikelihoodReproducibly) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
-    // Two prototypes with 10% bit noise.
-    std::vector<float> rows;
-    std::bernoulli_distribution noise(0.1);
-    for (int r = 0; r < 400; ++r) {
-        for (int i = 0; i < 6; ++i) {
-            const bool proto = (r % 2) ? i < 3 : i >= 3;
-            rows.push_back(static_cast<float>(proto != noise(rng)));
-        }
-    }
-    const Tensor data = Tensor::from(rows, {400, 6});
-    auto mean_ll = [&](const Rbm& rbm) {
-        Context ctx(Backend::Cpu);
-        Tensor f({400});
-        free_energy(ctx, rbm, data, f);
-        double s = 0;
-        for (float v : f.to_vector<float>()) s -= v;
-        return s / 400 - log_partition_exact(ctx, rbm);
-    };
+    const Tensor data = two_prototypes(rng);
+    auto mean_ll = [&](const Rbm& rbm) { return mean_exact_log_likelihood(rbm, data); };
     RbmTrainOptions o;
     o.batch = 20;
     o.chains = 200;  // many persistent chains keep the model statistics steady
@@ -193,20 +197,8 @@ TEST(RbmTrainer, RejectsBadOptions) {
 TEST(RbmTrainer, ParallelTemperingTrainsAndReportsSwapRates) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
-    std::vector<float> rows;
-    std::bernoulli_distribution noise(0.1);
-    for (int r = 0; r < 400; ++r) {
-        for (int i = 0; i < 6; ++i) rows.push_back(static_cast<float>(((r % 2) ? i < 3 : i >= 3) != noise(rng)));
-    }
-    const Tensor data = Tensor::from(rows, {400, 6});
-    auto mean_ll = [&](const Rbm& rbm) {
-        Context ctx(Backend::Cpu);
-        Tensor f({400});
-        free_energy(ctx, rbm, data, f);
-        double s = 0;
-        for (float v : f.to_vector<float>()) s -= v;
-        return s / 400 - log_partition_exact(ctx, rbm);
-    };
+    const Tensor data = two_prototypes(rng);
+    auto mean_ll = [&](const Rbm& rbm) { return mean_exact_log_likelihood(rbm, data); };
     RbmTrainOptions o;
     o.batch = 20;
     o.chains = 100;
