@@ -5,8 +5,10 @@
 # scikit-learn's BernoulliRBM at 16 hidden units over lr {0.01, 0.02, 0.05, 0.1} x
 # batch {10, 20, 100} (bench/peers/sklearn_rbm.py, Debian's python3-sklearn); and
 # PCD-1 plain / centred at 500 hidden units scored by AIS (100 runs, 3,000 betas, the
-# main job's CPU settings). One JSON line per run on stdout.
-# Usage: bench/rbm_recipes.sh [16|sklearn|500]...   (default: all three)
+# main job's CPU settings) and bracketed by RAISE (100 test images), with the classes
+# their samples show; bracket16: exact log Z beside AIS and RAISE at 16 hidden units.
+# One JSON line per run on stdout.
+# Usage: bench/rbm_recipes.sh [16|sklearn|500|bracket16]...   (default: all four)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ebm=build/bin/ebm
@@ -19,7 +21,7 @@ exact16() {
   e=$("$ebm" rbm eval --model "$work/$name.safetensors" --exact --json 2>/dev/null)
   echo "{\"recipe\":\"$name\",\"hidden\":16,\"args\":\"$*\",\"train\":$t,\"eval\":$e}"
 }
-for part in "${@:-16 sklearn 500}"; do
+for part in "${@:-16 sklearn 500 bracket16}"; do
   for p in $part; do
     case $p in
       16)
@@ -48,10 +50,32 @@ for part in "${@:-16 sklearn 500}"; do
           n=pcd1-500${centered:+-centered}
           t=$("$ebm" rbm train --hidden 500 --pcd 1 --epochs 5 --batch 100 --lr 0.05 --momentum 0 --weight-decay 0 \
                 --seed 0 $centered --out "$work/$n.safetensors" --json 2>/dev/null)
-          e=$("$ebm" rbm eval --model "$work/$n.safetensors" --ais --ais-runs 100 --ais-steps 3000 --json 2>/dev/null)
-          echo "{\"recipe\":\"$n\",\"hidden\":500,\"train\":$t,\"eval\":$e}"
+          e=$("$ebm" rbm eval --model "$work/$n.safetensors" --ais --ais-runs 100 --ais-steps 3000 --raise 100 --json 2>/dev/null)
+          # Classes shown by 64 chains after 1000 sweeps: Gibbs from random bits (the main
+          # job's grid), PT with 8 replicas from random bits, Gibbs from training images.
+          samples=""
+          for how in "gibbs" "pt8 --pt 8" "data --init data"; do
+            set -- $how
+            name=$1; shift
+            start=$(date +%s.%N)
+            c=$("$ebm" rbm sample --model "$work/$n.safetensors" --chains 64 --steps 1000 --seed 1 "$@" \
+                  --out "$work/$n-$name.png" 2>&1 | sed -n 's/^rbm sample: \([0-9]*\) classes among.*/\1/p')
+            s=$(echo "$(date +%s.%N) - $start" | bc)
+            samples="$samples${samples:+,}\"$name\":{\"classes\":$c,\"seconds\":$s}"
+          done
+          echo "{\"recipe\":\"$n\",\"hidden\":500,\"train\":$t,\"eval\":$e,\"samples\":{$samples}}"
         done ;;
-      *) echo "rbm_recipes.sh: unknown part $p (16, sklearn or 500)" >&2; exit 2 ;;
+      bracket16)
+        # The bracket where the truth is known: 784 x 16, exact log Z beside AIS and RAISE
+        # at the main job's CPU schedule (3,000 betas).
+        for centered in "" --centered; do
+          n=pcd1-16${centered:+-centered}
+          "$ebm" rbm train --hidden 16 --epochs 5 --seed 0 $centered --out "$work/$n.safetensors" >/dev/null 2>&1
+          e=$("$ebm" rbm eval --model "$work/$n.safetensors" --exact --json 2>/dev/null)
+          a=$("$ebm" rbm eval --model "$work/$n.safetensors" --ais --ais-runs 100 --ais-steps 3000 --raise 100 --json 2>/dev/null)
+          echo "{\"recipe\":\"$n\",\"hidden\":16,\"exact\":$e,\"ais_raise\":$a}"
+        done ;;
+      *) echo "rbm_recipes.sh: unknown part $p (16, sklearn, 500 or bracket16)" >&2; exit 2 ;;
     esac
   done
 done

@@ -1,4 +1,5 @@
-// RBM evaluation: AIS estimates of log Z, the base-rate model, pseudo-likelihood.
+// RBM evaluation: AIS estimates of log Z, RAISE estimates of log p(v), the base-rate
+// model, pseudo-likelihood.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -32,12 +33,12 @@ std::vector<double> linear_ais_schedule(std::int64_t steps) {
     return betas;
 }
 
-AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_visible_bias, const AisOptions& options) {
-    constexpr const char* op = "log_partition_ais";
-    detail::check_model(op, ctx, rbm);
-    detail::check_tensor(op, "base_visible_bias", base_visible_bias, {rbm.visible()}, DType::F32, ctx.device());
+namespace {
+
+// options.betas, or the standard schedule, checked: from 0 to 1, non-decreasing.
+std::vector<double> checked_betas(const char* op, const AisOptions& options) {
     if (options.runs < 1) detail::fail(std::string(op) + ": options.runs must be >= 1, got " + std::to_string(options.runs));
-    const std::vector<double> betas = options.betas.empty() ? standard_ais_schedule() : options.betas;
+    std::vector<double> betas = options.betas.empty() ? standard_ais_schedule() : options.betas;
     if (betas.size() < 2 || betas.front() != 0.0 || betas.back() != 1.0) {
         detail::fail(std::string(op) + ": options.betas must run from 0 to 1 with at least two entries");
     }
@@ -46,10 +47,40 @@ AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_v
             detail::fail(std::string(op) + ": options.betas must be non-decreasing (entry " + std::to_string(k) + ")");
         }
     }
+    return betas;
+}
+
+// The base-rate bias b_A, checked and copied to the host.
+Tensor checked_base(const char* op, Context& ctx, const Rbm& rbm, ConstTensorView base_visible_bias) {
+    detail::check_tensor(op, "base_visible_bias", base_visible_bias, {rbm.visible()}, DType::F32, ctx.device());
     Tensor base_host({rbm.visible()});
     copy(base_visible_bias, base_host);
-    const float* base_b = base_host.data<float>();
-    for (std::int64_t i = 0; i < rbm.visible(); ++i) detail::check_finite(op, "base_visible_bias", base_b[i]);
+    for (std::int64_t i = 0; i < rbm.visible(); ++i) detail::check_finite(op, "base_visible_bias", base_host.data<float>()[i]);
+    return base_host;
+}
+
+// log Z_A = M log 2 + sum_i softplus(b_A,i).
+double log_base_partition(const Tensor& base_host, std::int64_t hidden) {
+    double log_z = static_cast<double>(hidden) * std::log(2.0);
+    for (float b : base_host.to_vector<float>()) log_z += std::max<double>(b, 0.0) + std::log1p(std::exp(-std::abs(double(b))));
+    return log_z;
+}
+
+// log of the mean of exp(log_w[0 .. n)), relative to the largest term.
+double log_mean_exp(const double* log_w, std::size_t n) {
+    const double m = *std::max_element(log_w, log_w + n);
+    double sum = 0.0;
+    for (std::size_t i = 0; i < n; ++i) sum += std::exp(log_w[i] - m);
+    return m + std::log(sum / static_cast<double>(n));
+}
+
+}  // namespace
+
+AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_visible_bias, const AisOptions& options) {
+    constexpr const char* op = "log_partition_ais";
+    detail::check_model(op, ctx, rbm);
+    const Tensor base_host = checked_base(op, ctx, rbm, base_visible_bias);
+    const std::vector<double> betas = checked_betas(op, options);
 
     AisResult r;
 #if EBMKIT_WITH_CUDA
@@ -66,13 +97,9 @@ AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_v
     } else
 #endif
     {
-        r.log_weights = cpu::ais_log_weights(cpu::params_of(rbm), base_b, options.runs, betas, ctx.seed());
+        r.log_weights = cpu::ais_log_weights(cpu::params_of(rbm), base_host.data<float>(), options.runs, betas, ctx.seed());
     }
-    r.log_z_base = static_cast<double>(rbm.hidden()) * std::log(2.0);
-    for (std::int64_t i = 0; i < rbm.visible(); ++i) {
-        const double b = base_b[i];
-        r.log_z_base += std::max(b, 0.0) + std::log1p(std::exp(-std::abs(b)));
-    }
+    r.log_z_base = log_base_partition(base_host, rbm.hidden());
     // Mean and spread of w = exp(log w), computed relative to the largest weight.
     const double m = *std::max_element(r.log_weights.begin(), r.log_weights.end());
     double mean = 0.0, sq = 0.0;
@@ -84,6 +111,57 @@ AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_v
     r.log_z = r.log_z_base + m + std::log(mean);
     r.log_z_high = r.log_z_base + m + std::log(mean + 3 * se);
     r.log_z_low = mean > 3 * se ? r.log_z_base + m + std::log(mean - 3 * se) : -std::numeric_limits<double>::infinity();
+    return r;
+}
+
+RaiseResult log_likelihood_raise(Context& ctx, const Rbm& rbm, ConstTensorView base_visible_bias, ConstTensorView v,
+                                 const AisOptions& options) {
+    constexpr const char* op = "log_likelihood_raise";
+    detail::check_model(op, ctx, rbm);
+    const Tensor base_host = checked_base(op, ctx, rbm, base_visible_bias);
+    detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
+    const std::vector<double> betas = checked_betas(op, options);
+    const std::int64_t rows = v.dim(0), runs = options.runs, chains = rows * runs;
+    if (rows < 1) detail::fail(std::string(op) + ": v must have at least one row");
+    if (chains > std::int64_t{0xffffffff}) {
+        detail::fail(std::string(op) + ": rows * options.runs = " + std::to_string(chains) +
+                     " chains exceed the 2^32 chain words of the Philox key");
+    }
+    std::vector<double> log_w;
+    Tensor f({rows}, DType::F32, ctx.device());
+    free_energy(ctx, rbm, v, f);
+#if EBMKIT_WITH_CUDA
+    if (ctx.backend() == Backend::Cuda) {
+        const std::int64_t d = rbm.visible(), m = rbm.hidden();
+        // Scratch: log weights (double) first, then v and h of every chain.
+        auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * chains + sizeof(float) * chains * (d + m)));
+        auto* lw = reinterpret_cast<double*>(scratch);
+        auto* chain_v = reinterpret_cast<float*>(scratch + sizeof(double) * chains);
+        kernels::rbm_raise(detail::rbm_params(ctx, rbm), base_visible_bias.data<float>(), v.data<float>(), rows, runs,
+                           betas.data(), static_cast<std::int64_t>(betas.size()), ctx.seed(), chain_v,
+                           chain_v + chains * d, lw, ctx.stream());
+        log_w.resize(static_cast<std::size_t>(chains));
+        detail::device_copy(log_w.data(), Device::Host, lw, Device::Cuda, sizeof(double) * chains);
+    } else
+#endif
+    {
+        log_w = cpu::raise_log_weights(cpu::params_of(rbm), base_host.data<float>(), v.data<float>(), rows, runs, betas,
+                                       ctx.seed());
+    }
+    // log p(v_n) ~ -F(v_n) - log Z_A + log mean_r exp(log_w[n, r]).
+    const double log_z_base = log_base_partition(base_host, rbm.hidden());
+    const std::vector<float> fv = f.to_vector<float>();
+    RaiseResult r;
+    r.log_likelihoods.resize(static_cast<std::size_t>(rows));
+    double sum = 0.0;
+    for (std::int64_t n = 0; n < rows; ++n) {
+        r.log_likelihoods[n] = -static_cast<double>(fv[n]) - log_z_base + log_mean_exp(log_w.data() + n * runs, runs);
+        sum += r.log_likelihoods[n];
+    }
+    r.mean = sum / static_cast<double>(rows);
+    double sq = 0.0;
+    for (double ll : r.log_likelihoods) sq += (ll - r.mean) * (ll - r.mean);
+    r.std_error = rows > 1 ? std::sqrt(sq / static_cast<double>(rows - 1) / static_cast<double>(rows)) : 0.0;
     return r;
 }
 

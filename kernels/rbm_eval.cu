@@ -1,4 +1,4 @@
-// RBM evaluation on the device: free energy, AIS log weights, the exact log-Z terms and
+// RBM evaluation on the device: free energy, AIS and RAISE log weights, the exact log-Z terms and
 // the pseudo-log-likelihood. The math and the launch sequences are in
 // kernels/rbm_eval.cuh, the launch shapes in kernels/rbm_eval.hpp; the products with
 // their softplus, AIS and sampling epilogues are kernels/rbm.cu's.
@@ -41,6 +41,11 @@ __global__ void __launch_bounds__(rbm_eval_threads)
     configuration_bits(first, count, n, bits);
 }
 
+__global__ void __launch_bounds__(rbm_eval_threads)
+    repeat_rows_kernel(const float* __restrict__ rows_in, std::int64_t rows, int d, std::int64_t copies, float* __restrict__ out) {
+    repeat_rows(rows_in, rows, d, copies, out);
+}
+
 __global__ void __launch_bounds__(rbm_eval_threads) negate_kernel(float* __restrict__ x, std::int64_t n) { negate(x, n); }
 
 // Each step of a sequence as a kernel launch on one stream.
@@ -75,6 +80,11 @@ struct DeviceOps {
         negate_kernel<<<s.blocks, s.threads, 0, stream>>>(x, n);
         EBMKIT_CUDA_CHECK(cudaGetLastError());
     }
+    void repeat(const float* rows_in, std::int64_t rows, int d, std::int64_t copies, float* out) const {
+        const LaunchShape s = rbm_elementwise_shape(rows * copies * d);
+        repeat_rows_kernel<<<s.blocks, s.threads, 0, stream>>>(rows_in, rows, d, copies, out);
+        EBMKIT_CUDA_CHECK(cudaGetLastError());
+    }
     void product(const rbm_body::GemmParams& p, bool transposed, rbm_body::Epilogue epilogue) const {
         rbm_product(p, transposed, epilogue, rbm.precision, stream);
     }
@@ -93,6 +103,14 @@ void rbm_ais(const RbmParams& rbm, const float* base_b, std::int64_t runs, const
     if (runs == 0) return;
     DeviceOps ops{rbm, stream};
     ais_sequence(rbm, base_b, runs, betas, count, seed, v, h, log_w, ops);
+}
+
+void rbm_raise(const RbmParams& rbm, const float* base_b, const float* data, std::int64_t rows, std::int64_t runs,
+               const double* betas, std::int64_t count, std::uint64_t seed, float* v, float* h, double* log_w,
+               CUstream_st* stream) {
+    if (rows * runs == 0) return;
+    DeviceOps ops{rbm, stream};
+    raise_sequence(rbm, base_b, data, rows, runs, betas, count, seed, v, h, log_w, ops);
 }
 
 void rbm_log_partition_terms(const RbmParams& rbm, std::uint64_t first, std::int64_t count, float* bits,

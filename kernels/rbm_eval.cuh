@@ -4,6 +4,8 @@
 //   AIS          (Salakhutdinov & Murray 2008) from the base-rate model b_A: v_0 ~ sigm(b_A),
 //                then per beta_k the log-weight increment and a Gibbs sweep (kernels/rbm.cuh's
 //                AisHidden and Sample epilogues), plus (beta_k - beta_{k-1}) (b - b_A)^T v
+//   RAISE        the same path backwards from the data (ebmkit/rbm.hpp): v_K = v, then per k a
+//                sweep of p_k and the ratio p*_{k-1} / p*_k at the new v_{k-1}
 //   exact log Z  log-terms of every configuration of the smaller layer, reduced by the
 //                LogSumExp kernel
 //   pseudo-log-likelihood  sum_i log sigm(F(v with bit i flipped) - F(v)), in double
@@ -108,6 +110,14 @@ __device__ inline void configuration_bits(std::uint64_t first, std::int64_t coun
     bits[t] = static_cast<float>((config >> (t % n)) & 1u);
 }
 
+// out[r * copies + c, :] = rows[r, :] for every copy c: a thread per output element.
+__device__ inline void repeat_rows(const float* __restrict__ rows_in, std::int64_t rows, int d, std::int64_t copies,
+                                   float* __restrict__ out) {
+    const std::int64_t t = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
+    if (t >= rows * copies * d) return;
+    out[t] = rows_in[(t / d / copies) * d + t % d];
+}
+
 // x = -x.
 __device__ inline void negate(float* __restrict__ x, std::int64_t n) {
     const std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x;
@@ -123,6 +133,7 @@ __device__ inline void negate(float* __restrict__ x, std::int64_t n) {
 //   visible_term(v, b, base, runs, d, delta, log_w)  ais_visible_term
 //   bits(first, count, n, bits)             configuration_bits
 //   negate(x, n)                            negate
+//   repeat(rows, n, d, copies, out)         repeat_rows
 //   product(p, transposed, epilogue)        kernels/rbm.cuh's product over its 64 x 64 tiles
 
 template <class Ops>
@@ -156,6 +167,41 @@ void ais_sequence(const RbmParams& rbm, const float* base_b, std::int64_t runs, 
         vp.base = base_b;
         vp.base_scale = 1.0f - b1;
         ops.product(vp, true, rbm_body::Epilogue::Sample);
+    }
+}
+
+// RAISE's log weights of `runs` reverse chains per row of data [rows, D] (chain
+// n * runs + r): v = the row, h ~ p_K(h | v); then for k = K .. 1, v ~ p_k(v | h) and at
+// the new v the ratio log p*_{k-1}(v) - log p*_k(v) (the AisHidden epilogue with the
+// betas swapped, which also draws h ~ p_{k-1}(h | v) for the next sweep; the last, at
+// beta_0, is unused) plus the visible term. A scale-1 AisHidden adds exactly 0.
+template <class Ops>
+void raise_sequence(const RbmParams& rbm, const float* base_b, const float* data, std::int64_t rows, std::int64_t runs,
+                    const double* betas, std::int64_t count, std::uint64_t seed, float* v, float* h, double* log_w,
+                    Ops& ops) {
+    const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
+    const std::int64_t chains = rows * runs;
+    ops.zero(log_w, chains);
+    ops.repeat(data, rows, d, runs, v);
+    const std::int64_t last = count - 1;
+    auto hidden = [&](std::int64_t k, float previous) {  // h ~ p_k(h | v), log_w += softplus terms
+        rbm_body::GemmParams hp{v, rbm.w, rbm.c, h, chains, m, d, seed, static_cast<std::uint32_t>(k),
+                                RngPurpose::RaiseHidden};
+        hp.scale = static_cast<float>(betas[k]);
+        hp.previous_scale = previous;
+        hp.log_weights = log_w;
+        ops.product(hp, false, rbm_body::Epilogue::AisHidden);
+    };
+    hidden(last, static_cast<float>(betas[last]));
+    for (std::int64_t k = last; k >= 1; --k) {
+        const auto beta = static_cast<float>(betas[k]);
+        rbm_body::GemmParams vp{h, rbm.w, rbm.b, v, chains, d, m, seed, static_cast<std::uint32_t>(k), RngPurpose::RaiseVisible};
+        vp.scale = beta;
+        vp.base = base_b;
+        vp.base_scale = 1.0f - beta;
+        ops.product(vp, true, rbm_body::Epilogue::Sample);
+        hidden(k - 1, beta);
+        ops.visible_term(v, rbm.b, base_b, chains, d, betas[k - 1] - betas[k], log_w);
     }
 }
 

@@ -1,4 +1,4 @@
-// Launchers of kernels/rbm_eval.cu (free energy, AIS, exact log-Z terms,
+// Launchers of kernels/rbm_eval.cu (free energy, AIS, RAISE, exact log-Z terms,
 // pseudo-likelihood) and their launch shapes. Plain C++: host/ includes this without
 // CUDA headers.
 #pragma once
@@ -20,6 +20,14 @@ void rbm_free_energy(const RbmParams& rbm, const float* v, std::int64_t rows, fl
 // v [runs, D] and h [runs, M] are scratch; log_w [runs] receives the log weights.
 void rbm_ais(const RbmParams& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
              std::uint64_t seed, float* v, float* h, double* log_w, CUstream_st* stream);
+
+// RAISE log weights (kernels/rbm_eval.cuh's raise_sequence) of `runs` reverse chains per row
+// of data [rows, D], chain n * runs + r, keyed like the CPU reference (RaiseHidden,
+// RaiseVisible; step k). v [rows * runs, D] and h [rows * runs, M] are scratch;
+// log_w [rows * runs] receives the log weights.
+void rbm_raise(const RbmParams& rbm, const float* base_b, const float* data, std::int64_t rows, std::int64_t runs,
+               const double* betas, std::int64_t count, std::uint64_t seed, float* v, float* h, double* log_w,
+               CUstream_st* stream);
 
 // For configurations first .. first + count - 1 of the smaller layer (bit e of the
 // index is unit e): terms[r] = log of the configuration's unnormalised probability with
@@ -44,7 +52,8 @@ inline LaunchShape rbm_row_warp_shape(std::int64_t rows) {
 inline LaunchShape rbm_base_rate_shape(std::int64_t runs, std::int64_t d) {
     return one_per_thread(runs * ((d + 3) / 4), rbm_eval_threads, "rbm base-rate samples");
 }
-// A thread per element: the enumerated configurations' bits, and the terms' negation.
+// A thread per element: the enumerated configurations' bits, the terms' negation, RAISE's
+// repeated rows.
 inline LaunchShape rbm_elementwise_shape(std::int64_t elements) {
     return one_per_thread(elements, rbm_eval_threads, "rbm elementwise kernels");
 }

@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ebmkit/checkpoint.hpp"
 #include "ebmkit/version.hpp"
 #include "png_read.hpp"
 #include "support.hpp"
@@ -127,13 +128,47 @@ TEST_F(EbmCommand, TrainEvalSampleRoundTrip) {
     ll -= log_partition_exact(ctx, rbm);
     EXPECT_NEAR(json_number(exact.out, "test_log_likelihood"), ll, 1e-4);
 
-    const CommandResult ais = run("rbm eval --data " + dir_.string() + " --model " + model + " --ais --ais-runs 16 --ais-steps 500 --json");
+    const CommandResult ais =
+        run("rbm eval --data " + dir_.string() + " --model " + model + " --ais --ais-runs 16 --ais-steps 500 --raise 30 --json");
     ASSERT_EQ(ais.status, 0);
     EXPECT_NEAR(json_number(ais.out, "log_z"), json_number(exact.out, "log_z"), 0.2);
+    // The bracket on the first 30 images: RAISE just below their exact log-likelihood
+    // (AIS's figure there, moved by AIS's log Z error).
+    EXPECT_EQ(json_number(ais.out, "raise_images"), 30);
+    const double exact_there = json_number(ais.out, "ais_log_likelihood_raise_images") + json_number(ais.out, "log_z") -
+                               json_number(exact.out, "log_z");
+    EXPECT_LT(json_number(ais.out, "raise_log_likelihood"), exact_there + 0.05) << ais.out;
+    EXPECT_GT(json_number(ais.out, "raise_log_likelihood"), exact_there - 1.0) << ais.out;
+    EXPECT_GT(json_number(ais.out, "raise_std_error"), 0.0);
+    EXPECT_NE(ais.err.find("bracket on the first 30 images: RAISE"), std::string::npos) << ais.err;
+    EXPECT_TRUE(std::isnan(json_number(exact.out, "raise_log_likelihood")));  // none with --exact
 
     const std::string png = path("samples.png");
-    ASSERT_EQ(run("rbm sample --model " + model + " --chains 6 --steps 50 --columns 3 --out " + png).status, 0);
+    const CommandResult sampled = run("rbm sample --data " + dir_.string() + " --model " + model +
+                                      " --chains 6 --steps 50 --columns 3 --out " + png);
+    ASSERT_EQ(sampled.status, 0);
     EXPECT_GT(fs::file_size(png), 50u);
+    EXPECT_NE(sampled.err.find("classes among 6 samples"), std::string::npos) << sampled.err;
+    // A copying RBM (W = 12 I, b = c = -6: one sweep returns its start but for a rare bit)
+    // from 20 training images: both stripe classes show.
+    Rbm copier(16, 16);
+    std::vector<float> eye(256, 0.0f);
+    for (int i = 0; i < 16; ++i) eye[i * 17] = 12.0f;
+    copier.w().copy_from(Tensor::from(eye, {16, 16}));
+    copier.b().copy_from(Tensor::from(std::vector<float>(16, -6.0f), {16}));
+    copier.c().copy_from(Tensor::from(std::vector<float>(16, -6.0f), {16}));
+    CheckpointContents contents;
+    add_model(contents, copier, "copier");
+    contents.write(path("copier.safetensors"));
+    const CommandResult from_data = run("rbm sample --data " + dir_.string() + " --model " + path("copier.safetensors") +
+                                        " --init data --chains 20 --steps 1 --out " + png);
+    ASSERT_EQ(from_data.status, 0);
+    EXPECT_NE(from_data.err.find("2 classes among 20 samples"), std::string::npos) << from_data.err;
+    // Without readable training images a random start still samples, with no count.
+    const CommandResult no_data =
+        run("rbm sample --data " + path("absent") + " --model " + model + " --chains 6 --steps 5 --out " + png);
+    ASSERT_EQ(no_data.status, 0);
+    EXPECT_NE(no_data.err.find("no class count"), std::string::npos) << no_data.err;
 }
 
 // Centred PT training: the checkpoint is a plain RBM beside the PT replicas, the centring

@@ -29,7 +29,7 @@ THREADS = {
     "column_partial_sums": 256, "column_finish_sums": 256,
     "rbm_gemm": 256, "rbm_gibbs_chain": 256,
     "pseudo_log_likelihood_kernel": 256, "bias_dot_kernel": 256, "ais_visible_term_kernel": 256,
-    "base_rate_kernel": 256, "configuration_bits_kernel": 256, "negate_kernel": 256,
+    "base_rate_kernel": 256, "configuration_bits_kernel": 256, "negate_kernel": 256, "repeat_rows_kernel": 256,
     "jem_head_kernel": 256, "jem_batch_sums_kernel": 256,
     "uniform_rows_kernel": 256, "replay_draw_kernel": 256, "replay_claim_kernel": 256, "replay_write_kernel": 256,
     "draw_classes_kernel": 256, "tempering_swap_kernel": 256,

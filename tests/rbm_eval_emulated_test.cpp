@@ -1,6 +1,6 @@
 // The RBM evaluation kernel bodies (kernels/rbm_eval.cuh) on host threads
 // (tests/emulation/): the very launch sequences of kernels/rbm_eval.cu (free energy, AIS,
-// the exact log-Z terms) with every step run over its launch shape, and the
+// RAISE, the exact log-Z terms) with every step run over its launch shape, and the
 // pseudo-likelihood kernel, against the CPU reference and enumeration in double.
 #include "emulation/block_emulation.hpp"
 
@@ -49,6 +49,10 @@ struct EmulatedOps {
     }
     void negate(float* x, std::int64_t n) const {
         emulation::run_grid(kernels::rbm_elementwise_shape(n), [&](unsigned char*) { body::negate(x, n); });
+    }
+    void repeat(const float* rows_in, std::int64_t rows, int d, std::int64_t copies, float* out) const {
+        emulation::run_grid(kernels::rbm_elementwise_shape(rows * copies * d),
+                            [&](unsigned char*) { body::repeat_rows(rows_in, rows, d, copies, out); });
     }
     // kernels/rbm.cu's product over rbm_product_shape, its static staging as dynamic memory here.
     void product(const rbm_body::GemmParams& p, bool transposed, rbm_body::Epilogue epilogue) const {
@@ -142,6 +146,31 @@ TEST(EmulatedRbmEval, AisLogWeightsFollowTheCpuRuns) {
     int close = 0;
     for (std::int64_t r = 0; r < runs; ++r) close += std::abs(log_w[r] - ref[r]) < 1e-3 * (1 + std::abs(ref[r]));
     EXPECT_GE(close, runs - 1);
+}
+
+// RAISE's reverse chains on the same keys as the CPU reference: rows repeated per run
+// (partial product tiles: 3 rows x 5 runs x 75 units), nearly every log weight agrees.
+TEST(EmulatedRbmEval, RaiseLogWeightsFollowTheCpuRuns) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const std::int64_t d = 75, m = 20, rows = 3, runs = 5, chains = rows * runs;
+    const Rbm rbm = test::random_rbm(rng, d, m, 0.3f);
+    const Tensor base = base_rate_bias(test::random_bits(rng, 200, d, 0.3f));
+    const Tensor data = test::random_bits(rng, rows, d, 0.3f);
+    const std::vector<double> betas = linear_ais_schedule(40);
+    std::vector<float> v(static_cast<std::size_t>(chains * d), std::nanf("")), h(static_cast<std::size_t>(chains * m));
+    std::vector<double> log_w(static_cast<std::size_t>(chains), std::nan(""));
+    EmulatedOps ops{Precision::Fp32};
+    body::raise_sequence(device_view(rbm), base.data<float>(), data.data<float>(), rows, runs, betas.data(),
+                         static_cast<std::int64_t>(betas.size()), seed, v.data(), h.data(), log_w.data(), ops);
+    const std::vector<double> ref =
+        cpu::raise_log_weights(cpu::params_of(rbm), base.data<float>(), data.data<float>(), rows, runs, betas, seed);
+    int close = 0;
+    for (std::int64_t c = 0; c < chains; ++c) close += std::abs(log_w[c] - ref[c]) < 1e-3 * (1 + std::abs(ref[c]));
+    EXPECT_GE(close, chains - 1);
+    // Not all equal: the runs of a row differ, the rows differ.
+    EXPECT_NE(ref[0], ref[1]);
+    EXPECT_NE(ref[0], ref[runs]);
 }
 
 // A block per row in double, its shared memory as the launcher sizes it.

@@ -78,7 +78,7 @@ double log_partition_exact(Context& ctx, const Rbm& rbm);
 // the RBM, through p*_k(v) = exp((1 - beta_k) b_A^T v + beta_k b^T v)
 // prod_j (1 + exp(beta_k (c_j + v^T W_:j))), with one Gibbs sweep of p_k per step.
 struct AisOptions {
-    std::int64_t runs = 100;     // independent annealing runs (chains)
+    std::int64_t runs = 100;     // independent annealing runs (chains); RAISE: runs per row
     std::vector<double> betas;   // increasing from 0 to 1; empty: standard_ais_schedule()
 };
 // 0:1e-3:0.5, 0.5:1e-4:0.9, 0.9:1e-5:1 (14,500 intermediate distributions).
@@ -93,6 +93,25 @@ struct AisResult {
     std::vector<double> log_weights;
 };
 AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_visible_bias, const AisOptions& options);
+
+// Reverse AIS (RAISE; Burda, Grosse & Salakhutdinov 2015): a conservative estimate of
+// log p(v) for each row of v [N, D], the counterpart of AIS's optimistic one. AIS's path
+// run backwards from the data: v_K = v, then for k = K .. 1 a Gibbs sweep of p_k gives
+// v_{k-1} (the same sweep as AIS's; it is reversible with respect to p_k), and
+//   w = p_A(v_0) prod_{k=1..K} p*_k(v_k) / p*_k(v_{k-1})
+//     = exp(-F(v) - log Z_A - sum_{k=1..K} [log p*_k(v_{k-1}) - log p*_{k-1}(v_{k-1})]).
+// E[w] = p_ann(v), the probability of v under the annealing model (AIS's forward chain
+// from p_A ending in one sweep of the RBM), which approaches p(v) as the betas get
+// dense; so log of the mean of w is a stochastic lower bound of log p_ann(v). Each row
+// runs options.runs reverse chains, keyed (seed, RaiseHidden / RaiseVisible,
+// chain n * runs + r, step k, unit).
+struct RaiseResult {
+    std::vector<double> log_likelihoods;  // [N]: log of the mean weight of each row's runs
+    double mean;       // mean over the rows
+    double std_error;  // standard error of that mean over the rows (0 when N = 1)
+};
+RaiseResult log_likelihood_raise(Context& ctx, const Rbm& rbm, ConstTensorView base_visible_bias, ConstTensorView v,
+                                 const AisOptions& options);
 
 // b_A = log(p / (1 - p)), p the per-pixel mean of binary data [N, D] smoothed
 // towards 1/2 by `smoothing` pseudo-counts (host tensor in, host tensor out).

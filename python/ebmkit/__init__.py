@@ -13,7 +13,7 @@ from ._ebmkit import (Context, JemTrainer, JemTrainOptions, LangevinParams, Lang
 __all__ = [
     "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions", "ReplayBuffer", "ParallelTempering", "geometric_betas", "Optimizer", "OptimizerOptions", "langevin_chain", "RbmTrainer", "RbmTrainOptions", "JemTrainer", "JemTrainOptions", "build_summary", "cuda_available", "logsumexp", "logsumexp_backward",
     "logits", "energy", "energy_grad_x", "param_grad", "parameters", "rbm_hidden_probs", "rbm_visible_probs",
-    "gibbs_chain", "free_energy", "cd_gradient", "log_partition_exact", "log_partition_ais",
+    "gibbs_chain", "free_energy", "cd_gradient", "log_partition_exact", "log_partition_ais", "log_likelihood_raise",
     "pseudo_log_likelihood", "save_safetensors", "load_safetensors",
 ]
 
@@ -201,6 +201,16 @@ def log_partition_exact(ctx, rbm):
 def log_partition_ais(ctx, rbm, base_visible_bias, runs=100, betas=()):
     """(log Z, low, high): AIS from the base-rate model; betas empty: the standard schedule."""
     return _ext.log_partition_ais(ctx, rbm, base_visible_bias, runs, list(betas))
+
+
+@_ordered
+def log_likelihood_raise(ctx, rbm, base_visible_bias, v, runs=1, betas=()):
+    """(mean, std_error, per_row): RAISE's conservative log p(v) of each row of v, from
+    `runs` reverse chains on AIS's path (betas empty: the standard schedule), with the
+    mean over the rows and its standard error. per_row is a NumPy float64 array."""
+    import numpy
+    mean, std_error, per_row = _ext.log_likelihood_raise(ctx, rbm, base_visible_bias, v, runs, list(betas))
+    return mean, std_error, numpy.asarray(per_row, dtype=numpy.float64)
 
 
 @_ordered

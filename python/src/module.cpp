@@ -271,6 +271,21 @@ NB_MODULE(_ebmkit, m) {
         },
         "ctx"_a, "rbm"_a, "base_visible_bias"_a, "runs"_a = 100, "betas"_a = std::vector<double>{});
     m.def(
+        "log_likelihood_raise",
+        [](Context& ctx, const Rbm& rbm, const Array& base, const Array& v, std::int64_t runs, std::vector<double> betas) {
+            AisOptions o;
+            o.runs = runs;
+            o.betas = std::move(betas);
+            const ConstTensorView base_view = in(base, "base_visible_bias"), v_view = in(v, "v");
+            RaiseResult r;
+            {
+                nb::gil_scoped_release released;  // a long call; the tuple below needs the GIL again
+                r = log_likelihood_raise(ctx, rbm, base_view, v_view, o);
+            }
+            return nb::make_tuple(r.mean, r.std_error, r.log_likelihoods);
+        },
+        "ctx"_a, "rbm"_a, "base_visible_bias"_a, "v"_a, "runs"_a = 1, "betas"_a = std::vector<double>{});
+    m.def(
         "pseudo_log_likelihood",
         [](Context& ctx, const Rbm& rbm, const Array& v, const Array& o) {
             pseudo_log_likelihood(ctx, rbm, in(v, "v"), out(o, "out"));

@@ -80,6 +80,13 @@ def test_rbm_against_enumeration(rng, ctx):
     # AIS brackets the exact value.
     z, low, high = ebmkit.log_partition_ais(ctx, rbm, np.zeros(6, np.float32), runs=200, betas=np.linspace(0, 1, 300))
     assert low <= log_z <= high and abs(z - log_z) < 0.1
+    # RAISE: per-row estimates just below the exact log p(v), their mean and spread.
+    mean, std_error, per_row = ebmkit.log_likelihood_raise(ctx, rbm, np.zeros(6, np.float32), v, runs=50,
+                                                           betas=np.linspace(0, 1, 300))
+    exact = -reference.rbm_free_energy(w, b, c, v) - log_z
+    assert per_row.shape == (10,) and per_row.dtype == np.float64
+    assert np.all(per_row < exact + 0.05) and np.all(per_row > exact - 0.5)
+    assert abs(mean - per_row.mean()) < 1e-12 and std_error > 0
     # Pseudo-log-likelihood: each bit given the others, summed (all bits, as the library does).
     pl = ebmkit.pseudo_log_likelihood(ctx, rbm, v)
     expected = np.zeros(10)

@@ -71,7 +71,7 @@ struct TrainOptions {
 struct EvalOptions {
     std::string model, data = default_fashion_mnist_dir(), backend = "auto";
     bool exact = false, ais = false, json = false;
-    std::int64_t ais_runs = 100, ais_steps = 0, test_limit = 0;
+    std::int64_t ais_runs = 100, ais_steps = 0, test_limit = 0, raise_images = 100;
     std::uint64_t seed = 0;
 };
 
@@ -175,6 +175,7 @@ int eval(const EvalOptions& a) {
     AisOptions ais;
     ais.runs = a.ais_runs;
     if (a.ais_steps > 0) ais.betas = linear_ais_schedule(a.ais_steps);
+    const std::size_t betas = ais.betas.empty() ? std::size_t{14501} : ais.betas.size();
     const auto start = std::chrono::steady_clock::now();
     Context ctx(backend_of(a.backend), a.seed);
     SafeTensors file;
@@ -185,60 +186,121 @@ int eval(const EvalOptions& a) {
         throw Error("model " + a.model + " has " + std::to_string(rbm.visible()) + " visible units but the images have " +
                     std::to_string(test.dim(1)) + " pixels");
     }
-    double log_z = 0, low = 0, high = 0;
-    if (a.exact) {
-        log_z = low = high = log_partition_exact(ctx, rbm);
-    } else {
-        const Tensor train = binarized(load_fashion_mnist(a.data, "train"), how, a.seed, 0);
-        Progress bar("ais");
-        const Tensor base_rate = base_rate_bias(train).to(ctx.device());
-        const AisResult r = log_partition_ais(ctx, rbm, base_rate, ais);
-        log_z = r.log_z, low = r.log_z_low, high = r.log_z_high;
-        char line[160];
-        std::snprintf(line, sizeof line, "log Z = %.3f (+3 std %.3f, -3 std %.3f), %lld runs, %zu betas", log_z,
-                      high, low, static_cast<long long>(ais.runs), ais.betas.empty() ? std::size_t{14501} : ais.betas.size());
-        bar.finish(line);
-    }
     Tensor f({test.dim(0)}, DType::F32, ctx.device());
     const Tensor test_on_device = test.to(ctx.device());
     free_energy(ctx, rbm, test_on_device, f);
     const auto fv = f.to_vector<float>();
     const double mean_neg_f = -std::accumulate(fv.begin(), fv.end(), 0.0) / static_cast<double>(fv.size());
+
+    double log_z = 0, low = 0, high = 0;
+    std::optional<RaiseResult> raise;
+    const std::int64_t raise_rows = std::min(a.raise_images, test.dim(0));
+    if (a.exact) {
+        log_z = low = high = log_partition_exact(ctx, rbm);
+    } else {
+        const Tensor train = binarized(load_fashion_mnist(a.data, "train"), how, a.seed, 0);
+        const Tensor base_rate = base_rate_bias(train).to(ctx.device());
+        Progress bar("ais");
+        const AisResult r = log_partition_ais(ctx, rbm, base_rate, ais);
+        log_z = r.log_z, low = r.log_z_low, high = r.log_z_high;
+        char line[160];
+        std::snprintf(line, sizeof line, "log Z = %.3f (+3 std %.3f, -3 std %.3f), %lld runs, %zu betas", log_z,
+                      high, low, static_cast<long long>(ais.runs), betas);
+        bar.finish(line);
+        if (raise_rows > 0) {
+            // RAISE's conservative side of the bracket: one reverse chain per image on the
+            // same schedule, over the first raise_rows test images.
+            Progress raise_bar("raise");
+            AisOptions one_run = ais;
+            one_run.runs = 1;
+            const ConstTensorView head(test_on_device.data<float>(), {raise_rows, test.dim(1)}, DType::F32, ctx.device());
+            raise = log_likelihood_raise(ctx, rbm, base_rate, head, one_run);
+            char done[120];
+            std::snprintf(done, sizeof done, "log-likelihood >= %.3f (std error %.3f), %lld images", raise->mean,
+                          raise->std_error, static_cast<long long>(raise_rows));
+            raise_bar.finish(done);
+        }
+    }
     const double ll = mean_neg_f - log_z;
     const double pl = mean_pseudo_likelihood(ctx, rbm, test, 1000);
     std::fprintf(stderr, "rbm eval: backend %s, test log-likelihood %.3f nats/image (range %.3f .. %.3f), pseudo-LL %.3f, %lld images\n",
                  to_string(ctx.backend()), ll, mean_neg_f - high, mean_neg_f - low, pl, static_cast<long long>(test.dim(0)));
+    // AIS on RAISE's images, so that the bracket compares the same images.
+    double ais_same = 0;
+    if (raise) {
+        ais_same = -std::accumulate(fv.begin(), fv.begin() + raise_rows, 0.0) / static_cast<double>(raise_rows) - log_z;
+        std::fprintf(stderr, "rbm eval: bracket on the first %lld images: RAISE %.3f (std error %.3f) <= log-likelihood <= AIS %.3f\n",
+                     static_cast<long long>(raise_rows), raise->mean, raise->std_error, ais_same);
+    }
     if (a.json) {
-        const nlohmann::ordered_json summary = {{"command", "rbm eval"},
-                                                {"model", a.model},
-                                                {"method", a.exact ? "exact" : "ais"},
-                                                {"log_z", log_z},
-                                                {"log_z_low", low},
-                                                {"log_z_high", high},
-                                                {"test_log_likelihood", ll},
-                                                {"test_pseudo_log_likelihood", pl},
-                                                {"test_images", test.dim(0)},
-                                                {"backend", to_string(ctx.backend())},
-                                                {"seconds", seconds_since(start)}};
+        nlohmann::ordered_json summary = {{"command", "rbm eval"},
+                                          {"model", a.model},
+                                          {"method", a.exact ? "exact" : "ais"},
+                                          {"log_z", log_z},
+                                          {"log_z_low", low},
+                                          {"log_z_high", high},
+                                          {"test_log_likelihood", ll},
+                                          {"test_pseudo_log_likelihood", pl},
+                                          {"test_images", test.dim(0)}};
+        if (raise) {
+            summary["raise_images"] = raise_rows;
+            summary["raise_log_likelihood"] = raise->mean;
+            summary["raise_std_error"] = raise->std_error;
+            summary["ais_log_likelihood_raise_images"] = ais_same;
+        }
+        summary["backend"] = to_string(ctx.backend());
+        summary["seconds"] = seconds_since(start);
         std::printf("%s\n", summary.dump().c_str());
     }
     return 0;
+}
+
+// How many distinct labels the samples [S, D] show: each sample takes the label of its
+// nearest image in `images` [N, D] (squared Euclidean distance), as the issue's "classes
+// visible in the grid" is counted.
+std::int64_t classes_shown(const Tensor& samples, const Tensor& images, const Tensor& labels) {
+    const std::int64_t s = samples.dim(0), n = images.dim(0), d = images.dim(1);
+    std::vector<std::int32_t> nearest(static_cast<std::size_t>(s));
+    for (std::int64_t c = 0; c < s; ++c) {
+        const float* x = samples.data<float>() + c * d;
+        float best = INFINITY;
+        for (std::int64_t r = 0; r < n; ++r) {
+            const float* y = images.data<float>() + r * d;
+            float dist = 0;
+            for (std::int64_t i = 0; i < d; ++i) dist += (x[i] - y[i]) * (x[i] - y[i]);
+            if (dist < best) best = dist, nearest[c] = labels.data<std::int32_t>()[r];
+        }
+    }
+    std::sort(nearest.begin(), nearest.end());
+    return std::unique(nearest.begin(), nearest.end()) - nearest.begin();
 }
 
 int sample(const SampleOptions& a) {
     Context ctx(backend_of(a.backend), a.seed);
     SafeTensors file;
     const Rbm rbm = load_rbm(a.model, file, ctx.device());
-    // Chains start from fair coin flips, or (--init data) at training images drawn
-    // uniformly (Philox, DataSample), binarised as the model was trained.
-    Tensor start({a.chains, rbm.visible()});
-    if (a.init == "data") {
-        const std::string how = metadata_or(file, "binarize", "threshold");
-        const Tensor train = binarized(load_fashion_mnist(a.data, "train"), how, a.seed, 0);
+    // The training images, binarised as the model was trained: the --init data starts,
+    // and the labels of the class count. Needed for --init data; without it, the count
+    // is skipped when they cannot be read.
+    std::optional<ImageSet> train_set;
+    Tensor train;
+    try {
+        train_set = load_fashion_mnist(a.data, "train");
+    } catch (const Error& e) {
+        if (a.init == "data") throw;
+        std::fprintf(stderr, "rbm sample: no class count (%s)\n", e.what());
+    }
+    if (train_set) {
+        train = binarized(*train_set, metadata_or(file, "binarize", "threshold"), a.seed, 0);
         if (train.dim(1) != rbm.visible()) {
             throw Error("model " + a.model + " has " + std::to_string(rbm.visible()) +
                         " visible units but the images have " + std::to_string(train.dim(1)) + " pixels");
         }
+    }
+    // Chains start from fair coin flips, or (--init data) at training images drawn
+    // uniformly (Philox, DataSample).
+    Tensor start({a.chains, rbm.visible()});
+    if (a.init == "data") {
         for (std::int64_t c = 0; c < a.chains; ++c) {
             const double u = philox_uniform(a.seed, RngPurpose::DataSample, static_cast<std::uint32_t>(c), 0, 0);
             const auto row = std::min(static_cast<std::int64_t>(u * static_cast<double>(train.dim(0))), train.dim(0) - 1);
@@ -273,6 +335,11 @@ int sample(const SampleOptions& a) {
     const bool square = side * side == rbm.visible();
     write_png_grid(a.out, pv, square ? side : 1, square ? side : rbm.visible(), a.columns);
     bar.finish("wrote " + a.out);
+    if (train_set) {
+        std::fprintf(stderr, "rbm sample: %lld classes among %lld samples (the label of each one's nearest training image)\n",
+                     static_cast<long long>(classes_shown(pv.to(Device::Host), train, train_set->labels)),
+                     static_cast<long long>(a.chains));
+    }
     return 0;
 }
 
@@ -315,7 +382,7 @@ void add_rbm_commands(Cli& cli, CLI::App& rbm) {
     }
     {
         auto a = std::make_shared<EvalOptions>();
-        CLI::App* c = rbm.add_subcommand("eval", "Test log-likelihood of a trained RBM (exact log Z or AIS)");
+        CLI::App* c = rbm.add_subcommand("eval", "Test log-likelihood of a trained RBM (exact log Z, or AIS bracketed by RAISE)");
         c->add_option("--model", a->model, "RBM checkpoint")->required()->check(CLI::ExistingFile);
         c->add_option("--data", a->data, "Fashion-MNIST folder");
         CLI::Option* exact = c->add_flag("--exact", a->exact, "Exact log Z by enumeration (small models)");
@@ -325,7 +392,11 @@ void add_rbm_commands(Cli& cli, CLI::App& rbm) {
         c->add_option("--ais-steps", a->ais_steps, "AIS temperatures (0: the standard 14,500-step schedule)")
             ->check(at_least_zero);
         c->add_option("--test-limit", a->test_limit, "Evaluate the first N test images (0: all)")->check(at_least_zero);
-        c->add_option("--seed", a->seed, "Seed of AIS and of sampled binarisation")->check(at_least_zero);
+        c->add_option("--raise", a->raise_images,
+                      "Conservative side of the bracket: RAISE on the first N test images, one reverse chain each on "
+                      "AIS's schedule (0: none; not with --exact)")
+            ->check(at_least_zero);
+        c->add_option("--seed", a->seed, "Seed of AIS, RAISE and of sampled binarisation")->check(at_least_zero);
         add_backend_option(*c, a->backend);
         c->add_flag("--json", a->json, "Print a JSON summary on stdout");
         cli.add(c, [a] { return eval(*a); });
@@ -340,7 +411,7 @@ void add_rbm_commands(Cli& cli, CLI::App& rbm) {
         c->add_option("--seed", a->seed, "Seed of the chains")->check(at_least_zero);
         c->add_option("--init", a->init, "Chain starts: random bits, or training images (data)")
             ->check(CLI::IsMember({"random", "data"}));
-        c->add_option("--data", a->data, "Fashion-MNIST folder (for --init data)");
+        c->add_option("--data", a->data, "Fashion-MNIST folder (for --init data and the count of classes shown)");
         c->add_option("--pt", a->pt, "Parallel tempering with R replicas per chain (R >= 2); the grid shows beta = 1")
             ->check(at_least(2))
             ->default_str("");

@@ -25,6 +25,8 @@ enum class RngPurpose : std::uint32_t {
     TemperingHidden = 14,
     TemperingVisible = 15,
     TemperingSwap = 16,
+    RaiseHidden = 17,
+    RaiseVisible = 18,
 };
 
 }  // namespace ebmkit
