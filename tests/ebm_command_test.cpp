@@ -140,6 +140,9 @@ TEST_F(EbmCommand, TrainEvalSampleRoundTrip) {
     EXPECT_LT(json_number(ais.out, "raise_log_likelihood"), exact_there + 0.05) << ais.out;
     EXPECT_GT(json_number(ais.out, "raise_log_likelihood"), exact_there - 1.0) << ais.out;
     EXPECT_GT(json_number(ais.out, "raise_std_error"), 0.0);
+    EXPECT_NEAR(json_number(ais.out, "bracket_width"),
+                json_number(ais.out, "ais_log_likelihood_raise_images") - json_number(ais.out, "raise_log_likelihood"), 1e-9);
+    EXPECT_GT(json_number(ais.out, "bracket_width_std_error"), 0.0);
     EXPECT_NE(ais.err.find("bracket on the first 30 images: RAISE"), std::string::npos) << ais.err;
     EXPECT_TRUE(std::isnan(json_number(exact.out, "raise_log_likelihood")));  // none with --exact
 

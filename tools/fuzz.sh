@@ -10,7 +10,7 @@ out=build-fuzz
 # The library and the ebm command's tree, CPU-only, built by clang with the
 # sanitizers and the fuzzer's coverage; each harness links them.
 sanitize="-fsanitize=address,undefined -fno-sanitize-recover=all"
-cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEBMKIT_CUDA=OFF -DBUILD_SHARED_LIBS=OFF \
+cmake -S . -B "$out" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DEBMKIT_CUDA=OFF -DEBMKIT_MPI=OFF -DBUILD_SHARED_LIBS=OFF \
   -DEBMKIT_BUILD_TESTS=OFF -DEBMKIT_BUILD_BENCH=OFF -DCMAKE_CXX_COMPILER=clang++ \
   -DCMAKE_CXX_FLAGS="-O1 -g -fsanitize=fuzzer-no-link $sanitize" > "$out.configure.log" 2>&1 ||
   { cat "$out.configure.log"; exit 1; }

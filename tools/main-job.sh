@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The main job: builds (tools/setup.sh), trains a 500-hidden-unit RBM with PCD-1 on
-# binarised Fashion-MNIST, prints its AIS test log-likelihood and writes a grid of
-# samples from long Gibbs chains; then trains a 784-256-256-10 JEM, prints its test
+# binarised Fashion-MNIST, prints its AIS test log-likelihood with RAISE's bracket and
+# writes a grid of samples from long Gibbs chains; then trains a 784-256-256-10 JEM, prints its test
 # accuracy and writes its samples and training curves. Outputs go to build/main-job/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,9 @@ fi
   --weight-decay 0 --seed 1 --out "$out/rbm.safetensors" --json | tee "$out/train.json"
 "$ebm" rbm eval --model "$out/rbm.safetensors" --ais --ais-runs "$ais_runs" --ais-steps "$ais_steps" --json |
   tee "$out/eval.json"
-"$ebm" rbm sample --model "$out/rbm.safetensors" --chains 64 --steps 1000 --seed 1 --out "$out/rbm-samples.png"
+# Chains from training images: 1,000 sweeps from random bits show 6 of the 10 classes,
+# from data 9 (bench/RESULTS.md); the command prints the count.
+"$ebm" rbm sample --model "$out/rbm.safetensors" --chains 64 --steps 1000 --seed 1 --init data --out "$out/rbm-samples.png"
 "$ebm" jem train --epochs "$jem_epochs" --seed 1 --out "$out/jem.safetensors" --curves "$out/jem-curves.csv" --json |
   tee "$out/jem-train.json"
 "$ebm" jem sample --model "$out/jem.safetensors" --count 64 --steps 200 --seed 1 --out "$out/jem-samples.png"

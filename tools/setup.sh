@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 
 packages=(cmake ninja-build g++ libgtest-dev zlib1g-dev git python3 dataset-fashion-mnist
           libcli11-dev nlohmann-json3-dev libstb-dev gnuplot-nox
-          python3-dev python3-venv python3-numpy python3-pytest)
+          python3-dev python3-venv python3-numpy python3-pytest libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${packages[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ebmkit/checkpoint.hpp"
+#include "ebmkit/communicator.hpp"
 #include "ebmkit/context.hpp"
 #include "ebmkit/data.hpp"
 #include "ebmkit/error.hpp"

@@ -226,11 +226,21 @@ int eval(const EvalOptions& a) {
     std::fprintf(stderr, "rbm eval: backend %s, test log-likelihood %.3f nats/image (range %.3f .. %.3f), pseudo-LL %.3f, %lld images\n",
                  to_string(ctx.backend()), ll, mean_neg_f - high, mean_neg_f - low, pl, static_cast<long long>(test.dim(0)));
     // AIS on RAISE's images, so that the bracket compares the same images.
-    double ais_same = 0;
+    // The bracket's width, image by image (AIS's log p(v_n) minus RAISE's), and its
+    // standard error: paired, so free of the spread between images.
+    double ais_same = 0, gap = 0, gap_se = 0;
     if (raise) {
         ais_same = -std::accumulate(fv.begin(), fv.begin() + raise_rows, 0.0) / static_cast<double>(raise_rows) - log_z;
-        std::fprintf(stderr, "rbm eval: bracket on the first %lld images: RAISE %.3f (std error %.3f) <= log-likelihood <= AIS %.3f\n",
-                     static_cast<long long>(raise_rows), raise->mean, raise->std_error, ais_same);
+        std::vector<double> gaps(static_cast<std::size_t>(raise_rows));
+        for (std::int64_t n = 0; n < raise_rows; ++n) gaps[n] = -static_cast<double>(fv[n]) - log_z - raise->log_likelihoods[n];
+        gap = std::accumulate(gaps.begin(), gaps.end(), 0.0) / static_cast<double>(raise_rows);
+        double sq = 0;
+        for (double g : gaps) sq += (g - gap) * (g - gap);
+        gap_se = raise_rows > 1 ? std::sqrt(sq / static_cast<double>(raise_rows - 1) / static_cast<double>(raise_rows)) : 0.0;
+        std::fprintf(stderr,
+                     "rbm eval: bracket on the first %lld images: RAISE %.3f (std error %.3f) <= log-likelihood <= AIS %.3f, "
+                     "width %.3f (std error %.3f)\n",
+                     static_cast<long long>(raise_rows), raise->mean, raise->std_error, ais_same, gap, gap_se);
     }
     if (a.json) {
         nlohmann::ordered_json summary = {{"command", "rbm eval"},
@@ -247,6 +257,8 @@ int eval(const EvalOptions& a) {
             summary["raise_log_likelihood"] = raise->mean;
             summary["raise_std_error"] = raise->std_error;
             summary["ais_log_likelihood_raise_images"] = ais_same;
+            summary["bracket_width"] = gap;
+            summary["bracket_width_std_error"] = gap_se;
         }
         summary["backend"] = to_string(ctx.backend());
         summary["seconds"] = seconds_since(start);

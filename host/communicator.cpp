@@ -1,0 +1,49 @@
+// The one-rank Communicator and the dispatch to the MPI / NCCL backend
+// (host/mpi/communicator_mpi.cpp, built with MPI only).
+#include "ebmkit/communicator.hpp"
+
+#include <string>
+
+#include "check.hpp"
+#include "host/mpi/communicator_backend.hpp"
+
+namespace ebmkit {
+
+Communicator::Communicator() = default;
+Communicator::Communicator(std::shared_ptr<Backend> backend) : backend_(std::move(backend)) {}
+
+Communicator Communicator::world(Context& ctx) {
+#if EBMKIT_WITH_MPI
+    return Communicator(detail::world_backend(ctx));
+#else
+    (void)ctx;
+    throw Error("Communicator::world: this ebmkit was built without MPI (install an MPI, e.g. Debian's libopenmpi-dev, "
+                "and reconfigure)");
+#endif
+}
+
+bool Communicator::mpi_built() { return EBMKIT_WITH_MPI != 0; }
+bool Communicator::nccl_built() { return EBMKIT_WITH_NCCL != 0; }
+
+int Communicator::rank() const { return backend_ ? detail::rank(*backend_) : 0; }
+int Communicator::size() const { return backend_ ? detail::size(*backend_) : 1; }
+
+void Communicator::allreduce_sum(const std::vector<TensorView>& tensors) const {
+    constexpr const char* op = "Communicator::allreduce_sum";
+    const Device device = backend_ ? detail::device(*backend_) : Device::Host;
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+        const std::string name = "tensors[" + std::to_string(i) + "]";
+        if (tensors[i].dtype() != DType::F32) detail::fail(std::string(op) + ": " + name + " must be float32");
+        if (backend_ && tensors[i].device() != device) {
+            detail::fail(std::string(op) + ": " + name + " must be on the communicator's device (" +
+                         (device == Device::Cuda ? "cuda" : "host") + ")");
+        }
+    }
+    if (backend_) detail::allreduce_sum(*backend_, tensors);
+}
+
+void Communicator::barrier() const {
+    if (backend_) detail::barrier(*backend_);
+}
+
+}  // namespace ebmkit
