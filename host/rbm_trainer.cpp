@@ -297,11 +297,7 @@ void RbmTrainer::load(const std::string& path) {
     visible_offset_ = lambda ? mu->second.to(ctx_.device()) : Tensor();
     hidden_offset_ = lambda ? lambda->to(ctx_.device()) : Tensor();
     tempering_.reset();
-    if (tempering) {
-        tempering_.emplace(ctx_, rbm_.visible(), rbm_.hidden(), tempering->chains(), tempering->betas());
-        tempering_->restore(tempering->states(), tempering->hidden_states(), tempering->sweeps(),
-                            tempering->swaps_accepted(), tempering->swaps_attempted());
-    }
+    if (tempering) tempering_.emplace(std::move(*tempering));  // built and checked above: moved, not rebuilt
     epoch_ = epoch;
     batch_in_epoch_ = batch_in_epoch;
     step_ = step;
