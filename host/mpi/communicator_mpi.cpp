@@ -2,6 +2,7 @@
 // unique id broadcast by MPI). Built only when CMake finds MPI (EBMKIT_WITH_MPI).
 #include <mpi.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <string>
 #include <vector>

@@ -11,10 +11,14 @@ from ._ebmkit import (Context, JemTrainer, JemTrainOptions, LangevinParams, Lang
                       SamplerOptions, build_summary, cuda_available, geometric_betas)
 
 __all__ = [
-    "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions", "ReplayBuffer", "ParallelTempering", "geometric_betas", "Optimizer", "OptimizerOptions", "langevin_chain", "RbmTrainer", "RbmTrainOptions", "JemTrainer", "JemTrainOptions", "build_summary", "cuda_available", "logsumexp", "logsumexp_backward",
-    "logits", "energy", "energy_grad_x", "param_grad", "parameters", "rbm_hidden_probs", "rbm_visible_probs",
-    "gibbs_chain", "free_energy", "cd_gradient", "log_partition_exact", "log_partition_ais", "log_likelihood_raise",
-    "pseudo_log_likelihood", "save_safetensors", "load_safetensors",
+    "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions",
+    "ReplayBuffer", "ParallelTempering", "geometric_betas", "Optimizer", "OptimizerOptions",
+    "langevin_chain", "RbmTrainer", "RbmTrainOptions", "JemTrainer", "JemTrainOptions",
+    "build_summary", "cuda_available", "logsumexp", "logsumexp_backward", "logits", "energy",
+    "energy_grad_x", "param_grad", "parameters", "rbm_hidden_probs", "rbm_visible_probs",
+    "gibbs_chain", "free_energy", "cd_gradient", "rbm_gradient", "log_partition_exact",
+    "log_partition_ais", "log_likelihood_raise", "pseudo_log_likelihood", "save_safetensors",
+    "load_safetensors",
 ]
 
 
@@ -189,6 +193,16 @@ def cd_gradient(ctx, rbm, data, chains, k, first_step, grad=None):
     """CD-k / PCD ascent direction into grad (an Rbm); chains advance in place."""
     grad = Rbm(rbm.visible, rbm.hidden, rbm.device) if grad is None else grad
     _ext.cd_gradient(ctx, rbm, data, chains, k, first_step, grad)
+    return grad
+
+
+@_ordered
+def rbm_gradient(ctx, rbm, data, samples, grad=None):
+    """The same ascent direction from given model samples [S, D] (no sweeps): with
+    cd_gradient, the gradient a data-parallel user all-reduces (grad.w(), grad.b(),
+    grad.c() are arrays over ebmkit's memory) before their own update."""
+    grad = Rbm(rbm.visible, rbm.hidden, rbm.device) if grad is None else grad
+    _ext.rbm_gradient(ctx, rbm, data, samples, grad)
     return grad
 
 

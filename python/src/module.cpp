@@ -259,6 +259,12 @@ NB_MODULE(_ebmkit, m) {
         [](Context& ctx, const Rbm& rbm, const Array& data, const Array& chains, int k, std::uint32_t first_step,
            Rbm& grad) { cd_gradient(ctx, rbm, in(data, "data"), out(chains, "chains"), k, first_step, grad); },
         "ctx"_a, "rbm"_a, "data"_a, "chains"_a, "k"_a, "first_step"_a, "grad"_a, Release());
+    m.def(
+        "rbm_gradient",
+        [](Context& ctx, const Rbm& rbm, const Array& data, const Array& samples, Rbm& grad) {
+            rbm_gradient(ctx, rbm, in(data, "data"), in(samples, "samples"), grad);
+        },
+        "ctx"_a, "rbm"_a, "data"_a, "samples"_a, "grad"_a, Release());
     m.def("log_partition_exact", &log_partition_exact, "ctx"_a, "rbm"_a, Release());
     m.def(
         "log_partition_ais",

@@ -110,3 +110,11 @@ def test_gibbs_chain_and_cd_gradient_run_in_place(rng, ctx):
     chains = v0.copy()
     grad = ebmkit.cd_gradient(ctx, rbm, v0, chains, 1, 0)
     assert grad.w().shape == (5, 3) and np.isfinite(grad.w()).all()
+    # The gradient from the samples CD just drew (chains now hold them) is the same one,
+    # and it matches its definition: <v p(h|v)^T>_data - <v p(h|v)^T>_samples.
+    again = ebmkit.rbm_gradient(ctx, rbm, v0, chains)
+    assert np.allclose(again.w(), grad.w(), atol=1e-6)
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))
+    w, c = np.asarray(rbm.w(), np.float64), np.asarray(rbm.c(), np.float64)
+    stat = lambda x: x.T @ sigmoid(x @ w + c) / len(x)
+    assert np.allclose(again.w(), stat(v0.astype(np.float64)) - stat(chains.astype(np.float64)), atol=1e-5)
