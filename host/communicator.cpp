@@ -1,5 +1,5 @@
 // The one-rank Communicator and the dispatch to the MPI / NCCL backend
-// (host/mpi/communicator_mpi.cpp, built with MPI only).
+// (host/mpi/communicator_mpi.cpp, built with MPI only; without it backend_ stays null).
 #include "ebmkit/communicator.hpp"
 
 #include <string>
@@ -25,25 +25,38 @@ Communicator Communicator::world(Context& ctx) {
 bool Communicator::mpi_built() { return EBMKIT_WITH_MPI != 0; }
 bool Communicator::nccl_built() { return EBMKIT_WITH_NCCL != 0; }
 
+#if EBMKIT_WITH_MPI
 int Communicator::rank() const { return backend_ ? detail::rank(*backend_) : 0; }
 int Communicator::size() const { return backend_ ? detail::size(*backend_) : 1; }
+#else
+int Communicator::rank() const { return 0; }
+int Communicator::size() const { return 1; }
+#endif
 
 void Communicator::allreduce_sum(const std::vector<TensorView>& tensors) const {
     constexpr const char* op = "Communicator::allreduce_sum";
-    const Device device = backend_ ? detail::device(*backend_) : Device::Host;
     for (std::size_t i = 0; i < tensors.size(); ++i) {
-        const std::string name = "tensors[" + std::to_string(i) + "]";
-        if (tensors[i].dtype() != DType::F32) detail::fail(std::string(op) + ": " + name + " must be float32");
-        if (backend_ && tensors[i].device() != device) {
-            detail::fail(std::string(op) + ": " + name + " must be on the communicator's device (" +
+        if (tensors[i].dtype() != DType::F32) {
+            detail::fail(std::string(op) + ": tensors[" + std::to_string(i) + "] must be float32");
+        }
+    }
+#if EBMKIT_WITH_MPI
+    if (!backend_) return;
+    const Device device = detail::device(*backend_);
+    for (std::size_t i = 0; i < tensors.size(); ++i) {
+        if (tensors[i].device() != device) {
+            detail::fail(std::string(op) + ": tensors[" + std::to_string(i) + "] must be on the communicator's device (" +
                          (device == Device::Cuda ? "cuda" : "host") + ")");
         }
     }
-    if (backend_) detail::allreduce_sum(*backend_, tensors);
+    detail::allreduce_sum(*backend_, tensors);
+#endif
 }
 
 void Communicator::barrier() const {
+#if EBMKIT_WITH_MPI
     if (backend_) detail::barrier(*backend_);
+#endif
 }
 
 }  // namespace ebmkit
