@@ -50,6 +50,7 @@ JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemTrainOptions& op
 
 JemTrainer::~JemTrainer() = default;
 
+#if EBMKIT_WITH_CUDA
 namespace {
 
 // The iteration's statistics from the device's sums.
@@ -65,6 +66,7 @@ JemStepStats stats_of(const kernels::JemBatchSums& b, std::int64_t n, std::int64
 }
 
 }  // namespace
+#endif
 
 // Device scratch of the CUDA iterations: the rows' terms and the batch's sums.
 struct JemTrainer::Scratch {
