@@ -42,11 +42,14 @@ void Communicator::allreduce_sum(const std::vector<TensorView>& tensors) const {
     }
 #if EBMKIT_WITH_MPI
     if (!backend_) return;
+    // All on the communicator's device, or all on the host (MPI carries host views on a
+    // CUDA communicator too: a trainer's few statistics).
     const Device device = detail::device(*backend_);
+    const Device first = tensors.empty() ? device : tensors[0].device();
     for (std::size_t i = 0; i < tensors.size(); ++i) {
-        if (tensors[i].device() != device) {
+        if (tensors[i].device() != first || (first != device && first != Device::Host)) {
             detail::fail(std::string(op) + ": tensors[" + std::to_string(i) + "] must be on the communicator's device (" +
-                         (device == Device::Cuda ? "cuda" : "host") + ")");
+                         (device == Device::Cuda ? "cuda" : "host") + "), or every tensor on the host");
         }
     }
     detail::allreduce_sum(*backend_, tensors);

@@ -7,6 +7,7 @@
 #include "batching.hpp"
 #include "check.hpp"
 #include "cpu/jem.hpp"
+#include "data_parallel.hpp"
 #include "ebmkit/checkpoint.hpp"
 #include "kernels/jem_head.hpp"
 #if EBMKIT_WITH_CUDA
@@ -26,20 +27,33 @@ struct JemTrainer::Snapshot {
 
 namespace {
 
-SamplerOptions sampler_options(const JemTrainOptions& options, const MlpEnergy& model) {
+SamplerOptions sampler_options(const JemTrainOptions& options, const MlpEnergy& model, const Communicator& comm) {
     SamplerOptions o = options.sampler;
     if (options.class_conditional) o.classes = model.num_outputs();
+    o.shard = comm.rank();
+    o.shards = comm.size();
     return o;
+}
+
+// The checks of the data-parallel split, before the sampler is built.
+const JemTrainOptions& split_checked(const JemTrainOptions& options, const Communicator& comm) {
+    constexpr const char* op = "JemTrainer";
+    if (options.batch < 1) detail::fail(std::string(op) + ": options.batch must be >= 1");
+    detail::check_split(op, "options.batch", options.batch, comm);
+    if (options.generative_weight > 0 && options.sampler.start == ChainStart::ReplayBuffer) {
+        detail::check_split(op, "options.sampler.buffer_size", options.sampler.buffer_size, comm);
+    }
+    return options;
 }
 
 }  // namespace
 
-JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemTrainOptions& options)
-    : ctx_(ctx), model_(model), options_(options), optimizer_(model, options.optimizer),
-      sampler_(ctx, model.input_dim(), sampler_options(options, model)), grad_(model.zeros_like()) {
+JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemTrainOptions& options, Communicator comm)
+    : ctx_(ctx), model_(model), options_(split_checked(options, comm)), comm_(std::move(comm)),
+      optimizer_(model, options.optimizer), sampler_(ctx, model.input_dim(), sampler_options(options, model, comm_)),
+      grad_(model.zeros_like()) {
     constexpr const char* op = "JemTrainer";
     detail::check_model(op, ctx, model);
-    if (options.batch < 1) detail::fail(std::string(op) + ": options.batch must be >= 1");
     detail::check_non_negative(op, "options.classifier_weight", options.classifier_weight);
     detail::check_non_negative(op, "options.generative_weight", options.generative_weight);
     detail::check_non_negative(op, "options.energy_l2", options.energy_l2);
@@ -76,6 +90,8 @@ struct JemTrainer::Scratch {
 JemStepStats JemTrainer::terms_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,
                                             MlpEnergy& grad, std::int64_t& first_bad_label) {
     const std::int64_t n = x.dim(0), m = samples.empty() ? 0 : samples.dim(0), k = model_.num_outputs();
+    // The gradient is of this rank's part of the global batch's mean (N * n rows).
+    const std::int64_t ranks = comm_.size();
     const double cw = options_.classifier_weight, gw = options_.generative_weight, l2 = options_.energy_l2;
 #if EBMKIT_WITH_CUDA
     if (ctx_.backend() == Backend::Cuda) {
@@ -89,10 +105,11 @@ JemStepStats JemTrainer::terms_and_gradient(ConstTensorView x, ConstTensorView l
         auto* terms = reinterpret_cast<kernels::JemRowTerms*>(scratch_->terms.data<float>());
         const auto cwf = static_cast<float>(cw), gwf = static_cast<float>(gw), l2f = static_cast<float>(l2);
         detail::jem_param_grad_cuda(op, ctx_, model_, x, labels.data<std::int32_t>(),
-                                    {cwf, gwf, l2f, 1.0f / static_cast<float>(n), true}, terms, grad, false);
+                                    {cwf, gwf, l2f, 1.0f / static_cast<float>(n * ranks), true}, terms, grad, false);
         if (m > 0) {
             detail::jem_param_grad_cuda(op, ctx_, model_, samples, nullptr,
-                                        {cwf, gwf, l2f, 1.0f / static_cast<float>(m), false}, terms + n, grad, true);
+                                        {cwf, gwf, l2f, 1.0f / static_cast<float>(m * ranks), false}, terms + n, grad,
+                                        true);
         }
         auto* sums_on_device = reinterpret_cast<kernels::JemBatchSums*>(scratch_->sums.data<std::int32_t>());
         kernels::jem_batch_sums(terms, n, terms + n, m, sums_on_device, ctx_.stream());
@@ -107,13 +124,13 @@ JemStepStats JemTrainer::terms_and_gradient(ConstTensorView x, ConstTensorView l
     Tensor logits({n, k});
     mlp_logits(ctx_, model_, x, logits);
     Tensor dlogits({n, k});
-    first_bad_label = cpu::jem_data_head(logits.data<float>(), labels.data<std::int32_t>(), n, k, cw, gw, l2,
+    first_bad_label = cpu::jem_data_head(logits.data<float>(), labels.data<std::int32_t>(), n, n * ranks, k, cw, gw, l2,
                                          dlogits.data<float>(), s);
     param_grad(ctx_, model_, x, dlogits, grad);
     if (m > 0) {
         Tensor sample_logits({m, k}), sample_dlogits({m, k});
         mlp_logits(ctx_, model_, samples, sample_logits);
-        cpu::jem_sample_head(sample_logits.data<float>(), m, k, gw, l2, sample_dlogits.data<float>(), s);
+        cpu::jem_sample_head(sample_logits.data<float>(), m, m * ranks, k, gw, l2, sample_dlogits.data<float>(), s);
         param_grad(ctx_, model_, samples, sample_dlogits, grad, /*accumulate=*/true);
     }
     return s;
@@ -143,6 +160,7 @@ JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
     if (options_.generative_weight > 0) round = sampler_.draw_round(model_, x.dim(0));
     std::int64_t first_bad_label = -1;
     JemStepStats s = terms_and_gradient(x, labels, round.samples, grad_, first_bad_label);
+    const bool bad_label_elsewhere = comm_.size() > 1 && average_over_ranks(s, first_bad_label >= 0);
     if (first_bad_label >= 0) {
         // Nothing is kept: the round is not written back, the model not updated.
         Tensor label({1}, DType::I32);
@@ -150,6 +168,10 @@ JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
         detail::fail(std::string(op) + ": labels[" + std::to_string(first_bad_label) + "] = " +
                      std::to_string(label.data<std::int32_t>()[0]) + " is outside [0, " +
                      std::to_string(model_.num_outputs()) + ")");
+    }
+    if (bad_label_elsewhere) {
+        detail::fail(std::string(op) + ": a label on another rank is outside [0, " + std::to_string(model_.num_outputs()) +
+                     "); nothing was updated");
     }
     if (options_.generative_weight > 0) sampler_.keep_round(round);
     const double gap = s.energy_data - s.energy_sample;
@@ -160,10 +182,30 @@ JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
         s.rolled_back = true;
         return s;
     }
+    // The one all-reduce of the flat gradient: every rank then holds the global batch's.
+    if (comm_.size() > 1) comm_.allreduce_sum(grad_.parameters());
     optimizer_.step(ctx_, model_, grad_);
     ++iterations_;
     if (++good_since_snapshot_ >= options_.snapshot_every) take_snapshot();
     return s;
+}
+
+bool JemTrainer::average_over_ranks(JemStepStats& s, bool bad_label_here) const {
+    // Every rank has the same rows and samples, so the global means are the ranks' mean
+    // (in float32: the statistics are reported and guarded, not differentiated).
+    Tensor t = Tensor::from({static_cast<float>(s.loss), static_cast<float>(s.cross_entropy),
+                             static_cast<float>(s.energy_data), static_cast<float>(s.energy_sample),
+                             static_cast<float>(s.accuracy), bad_label_here ? 1.0f : 0.0f},
+                            {6});
+    comm_.allreduce_sum({t});
+    const std::vector<float> sum = t.to_vector<float>();
+    const double ranks = comm_.size();
+    s.loss = sum[0] / ranks;
+    s.cross_entropy = sum[1] / ranks;
+    s.energy_data = sum[2] / ranks;
+    s.energy_sample = sum[3] / ranks;
+    s.accuracy = sum[4] / ranks;
+    return sum[5] > (bad_label_here ? 1.0f : 0.0f);
 }
 
 void JemTrainer::take_snapshot() {
@@ -198,14 +240,19 @@ JemStepStats JemTrainer::train_epoch(const Tensor& images, const Tensor& labels,
     constexpr const char* op = "JemTrainer::train_epoch";
     detail::check_tensor(op, "images", images, {detail::any_dim, model_.input_dim()}, DType::F32, Device::Host);
     detail::check_tensor(op, "labels", labels, {images.dim(0)}, DType::I32, Device::Host);
-    const std::int64_t n = images.dim(0), b = options_.batch, batches = n / b;
+    const std::int64_t n = images.dim(0), global = options_.batch, batches = n / global;
     if (batches == 0) detail::fail(std::string(op) + ": fewer images than one batch");
     const std::vector<std::int64_t> order =
         detail::shuffled_order(n, ctx_.seed(), static_cast<std::uint32_t>(epoch_), 1);
-    // The epoch's rows in their shuffled order, uploaded once; each batch is a view.
-    const std::int64_t d = images.dim(1), used = batches * b;
-    const Tensor all_x = detail::gather_rows(images, order.data(), used, ctx_.device());
-    const Tensor all_y = detail::gather_rows(labels, order.data(), used, ctx_.device());
+    // This rank's rows of every global batch (rows rank * b .. of each; all of them on
+    // one rank) in their shuffled order, uploaded once; each batch is a view.
+    const std::int64_t b = global / comm_.size(), d = images.dim(1), used = batches * b;
+    std::vector<std::int64_t> mine(static_cast<std::size_t>(used));
+    for (std::int64_t i = 0; i < batches; ++i) {
+        for (std::int64_t j = 0; j < b; ++j) mine[i * b + j] = order[i * global + comm_.rank() * b + j];
+    }
+    const Tensor all_x = detail::gather_rows(images, mine.data(), used, ctx_.device());
+    const Tensor all_y = detail::gather_rows(labels, mine.data(), used, ctx_.device());
     JemStepStats mean;
     const std::int64_t first = std::min(batch_in_epoch_, batches), run = batches - first;
     for (std::int64_t i = first; i < batches; ++i) {
@@ -220,7 +267,7 @@ JemStepStats JemTrainer::train_epoch(const Tensor& images, const Tensor& labels,
         mean.rolled_back |= s.rolled_back;
         batch_in_epoch_ = i + 1;
         if (progress) progress(i + 1, batches, s);
-        if (stop && stop->load() && i + 1 < batches) {
+        if (stop && detail::on_any_rank(comm_, stop->load()) && i + 1 < batches) {
             // Means over the batches this call ran.
             const double scale = static_cast<double>(run) / static_cast<double>(i + 1 - first);
             for (double* v : {&mean.loss, &mean.cross_entropy, &mean.energy_data, &mean.energy_sample, &mean.accuracy}) {
@@ -276,7 +323,9 @@ void JemTrainer::save(const std::string& path, const std::map<std::string, std::
     CheckpointContents c;
     add_model(c, model_, "JemTrainer::save (" + path + ")");
     for (const auto& entry : optimizer_.state()) c.tensors.push_back(entry);
-    if (sampler_.buffer()) c.tensors.emplace_back("replay_buffer", sampler_.buffer()->samples());
+    // Every rank's part of the replay buffer, stacked (a collective; one rank: a copy).
+    const Tensor buffer = sampler_.buffer() ? detail::stack_shards(comm_, sampler_.buffer()->samples()) : Tensor();
+    if (sampler_.buffer()) c.tensors.emplace_back("replay_buffer", buffer);
     c.metadata.insert({{"format", "ebmkit-jem"},
                        {"iterations", std::to_string(iterations_)},
                        {"epoch", std::to_string(epoch_)},
@@ -284,9 +333,11 @@ void JemTrainer::save(const std::string& path, const std::map<std::string, std::
                        {"optimizer", to_string(optimizer_.options().kind)},
                        {"lr", std::to_string(optimizer_.options().lr)},
                        {"optimizer_steps", std::to_string(optimizer_.steps())},
-                       {"sampler_rounds", std::to_string(sampler_.rounds())}});
+                       {"sampler_rounds", std::to_string(sampler_.rounds())},
+                       {"ranks", std::to_string(comm_.size())}});
     c.metadata.insert(metadata.begin(), metadata.end());  // the model's and the trainer's own keys win
-    c.write(path);
+    if (comm_.rank() == 0) c.write(path);
+    comm_.barrier();  // the file is whole before any rank goes on (and may read it)
 }
 
 void JemTrainer::load(const std::string& path) {
@@ -298,7 +349,11 @@ void JemTrainer::load(const std::string& path) {
     if (saved.widths() != model_.widths()) {
         throw Error(what + ": the file holds widths " + metadata_at(file, "widths", what) + ", the model has others");
     }
-    if (sampler_.buffer()) file.at("replay_buffer", sampler_.buffer()->samples().shape());
+    // The global buffer; this rank's part of it (any rank count that splits it).
+    ConstTensorView buffer;
+    if (sampler_.buffer()) {
+        buffer = detail::shard_rows(file.at("replay_buffer", {options_.sampler.buffer_size, model_.input_dim()}), comm_);
+    }
     const std::int64_t steps = std::stoll(metadata_at(file, "optimizer_steps", what));
     const float lr = std::stof(metadata_at(file, "lr", what));
     const auto rounds = static_cast<std::uint32_t>(std::stoul(metadata_at(file, "sampler_rounds", what)));
@@ -313,7 +368,12 @@ void JemTrainer::load(const std::string& path) {
         model_.weight(l).copy_from(saved.weight(l));
         model_.bias(l).copy_from(saved.bias(l));
     }
-    sampler_.restore(sampler_.buffer() ? ConstTensorView(file.at("replay_buffer")) : ConstTensorView(), rounds);
+    sampler_.restore(buffer, rounds);
+    const auto saved_ranks = file.metadata.find("ranks");
+    if (saved_ranks != file.metadata.end() && saved_ranks->second != std::to_string(comm_.size()) && sampler_.buffer()) {
+        events_.push_back("resumed a checkpoint of " + saved_ranks->second + " ranks on " +
+                          std::to_string(comm_.size()) + ": the replay buffer re-sharded");
+    }
     iterations_ = iterations;
     epoch_ = epoch;
     batch_in_epoch_ = batch_in_epoch;

@@ -61,14 +61,14 @@ namespace {
 // k sweeps of the chains v [rows, D] (h [rows, M] the last hidden sample): one on-chip
 // launch where the chains fit, else a launch per half-sweep; the same draws either way.
 void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, float* h, std::int64_t rows,
-                       std::uint32_t first_step, int k) {
+                       std::uint32_t first_step, int k, std::uint32_t first_chain = 0) {
     if (kernels::rbm_gibbs_chain_rows(dev, rows) > 0) {
-        return kernels::rbm_gibbs_chain(dev, v, h, rows, ctx.seed(), first_step, k, ctx.stream());
+        return kernels::rbm_gibbs_chain(dev, v, h, rows, ctx.seed(), first_chain, first_step, k, ctx.stream());
     }
     for (int sweep = 0; sweep < k; ++sweep) {
         const std::uint32_t step = first_step + static_cast<std::uint32_t>(sweep);
-        kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), step, ctx.stream());
-        kernels::rbm_visible(dev, h, rows, v, kernels::RbmUnits::Samples, ctx.seed(), step, ctx.stream());
+        kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream());
+        kernels::rbm_visible(dev, h, rows, v, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream());
     }
 }
 
@@ -89,29 +89,33 @@ float* gradient_scratch(Context& ctx, std::int64_t n, std::int64_t s, std::int64
 // Data statistics from p(h | v_data), model statistics from p(h | v_sample); the outer
 // products through cuBLAS at the context's precision.
 void gradient_statistics_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, const float* samples, std::int64_t s,
-                              Rbm& grad, float* scratch) {
+                              const RbmShard& shard, Rbm& grad, float* scratch) {
     const std::int64_t n = data.dim(0), d = rbm.visible(), m = rbm.hidden();
+    // The means' divisors: the global batch's row counts (RbmShard).
+    const float data_scale = 1.0f / static_cast<float>(shard.data_rows ? shard.data_rows : n);
+    const float sample_scale = -1.0f / static_cast<float>(shard.sample_rows ? shard.sample_rows : s);
     const kernels::RbmParams dev = detail::rbm_params(ctx, rbm);
     float* ph = scratch;
     float* h = scratch + n * m;
     float* partials = h + s * m;
-    kernels::rbm_hidden(dev, data.data<float>(), n, ph, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
-    kernels::outer_product_sum(ctx.cublas(), data.data<float>(), ph, n, d, m, 1.0f / n, false, ctx.precision(), grad.w().data<float>());
-    kernels::scaled_column_sums(data.data<float>(), n, d, 1.0f / n, false, grad.b().data<float>(), partials, ctx.stream());
-    kernels::scaled_column_sums(ph, n, m, 1.0f / n, false, grad.c().data<float>(), partials, ctx.stream());
-    kernels::rbm_hidden(dev, samples, s, h, kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
-    kernels::outer_product_sum(ctx.cublas(), samples, h, s, d, m, -1.0f / s, true, ctx.precision(), grad.w().data<float>());
-    kernels::scaled_column_sums(samples, s, d, -1.0f / s, true, grad.b().data<float>(), partials, ctx.stream());
-    kernels::scaled_column_sums(h, s, m, -1.0f / s, true, grad.c().data<float>(), partials, ctx.stream());
+    kernels::rbm_hidden(dev, data.data<float>(), n, ph, kernels::RbmUnits::Probabilities, 0, 0, 0, ctx.stream());
+    kernels::outer_product_sum(ctx.cublas(), data.data<float>(), ph, n, d, m, data_scale, false, ctx.precision(), grad.w().data<float>());
+    kernels::scaled_column_sums(data.data<float>(), n, d, data_scale, false, grad.b().data<float>(), partials, ctx.stream());
+    kernels::scaled_column_sums(ph, n, m, data_scale, false, grad.c().data<float>(), partials, ctx.stream());
+    kernels::rbm_hidden(dev, samples, s, h, kernels::RbmUnits::Probabilities, 0, 0, 0, ctx.stream());
+    kernels::outer_product_sum(ctx.cublas(), samples, h, s, d, m, sample_scale, true, ctx.precision(), grad.w().data<float>());
+    kernels::scaled_column_sums(samples, s, d, sample_scale, true, grad.b().data<float>(), partials, ctx.stream());
+    kernels::scaled_column_sums(h, s, m, sample_scale, true, grad.c().data<float>(), partials, ctx.stream());
 }
 
 // k sweeps of the chains (their hidden samples in the scratch's sample rows), then the statistics.
 void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
-                      std::uint32_t first_step, Rbm& grad) {
+                      std::uint32_t first_step, const RbmShard& shard, Rbm& grad) {
     const std::int64_t n = data.dim(0), s = chains.dim(0), m = rbm.hidden();
     float* scratch = gradient_scratch(ctx, n, s, rbm.visible(), m);
-    gibbs_sweeps_cuda(ctx, detail::rbm_params(ctx, rbm), chains.data<float>(), scratch + n * m, s, first_step, k);
-    gradient_statistics_cuda(ctx, rbm, data, chains.data<float>(), s, grad, scratch);
+    gibbs_sweeps_cuda(ctx, detail::rbm_params(ctx, rbm), chains.data<float>(), scratch + n * m, s, first_step, k,
+                      shard.first_chain);
+    gradient_statistics_cuda(ctx, rbm, data, chains.data<float>(), s, shard, grad, scratch);
 }
 
 // Chunks of 2^18 configurations: their log-terms by kernels::rbm_log_partition_terms,
@@ -161,6 +165,18 @@ void check_grad(const char* op, const Rbm& rbm, const Rbm& grad) {
     }
 }
 
+// A shard's global row counts cover at least its own rows.
+void check_shard(const char* op, const RbmShard& shard, std::int64_t data_rows, std::int64_t sample_rows) {
+    if (shard.data_rows != 0 && shard.data_rows < data_rows) {
+        detail::fail(std::string(op) + ": shard.data_rows " + std::to_string(shard.data_rows) +
+                     " is fewer than the data's " + std::to_string(data_rows) + " rows");
+    }
+    if (shard.sample_rows != 0 && shard.sample_rows < sample_rows) {
+        detail::fail(std::string(op) + ": shard.sample_rows " + std::to_string(shard.sample_rows) +
+                     " is fewer than the " + std::to_string(sample_rows) + " rows of samples");
+    }
+}
+
 // p(h | v) (to_hidden) or p(v | h): in [N, from] -> out [N, to].
 void conditional_probs(const char* op, Context& ctx, const Rbm& rbm, ConstTensorView in, TensorView out, bool to_hidden) {
     const char* in_name = to_hidden ? "v" : "h";
@@ -174,7 +190,7 @@ void conditional_probs(const char* op, Context& ctx, const Rbm& rbm, ConstTensor
     if (ctx.backend() == Backend::Cuda) {
         const auto launch = to_hidden ? kernels::rbm_hidden : kernels::rbm_visible;
         return launch(detail::rbm_params(ctx, rbm), in.data<float>(), in.dim(0), out.data<float>(),
-                      kernels::RbmUnits::Probabilities, 0, 0, ctx.stream());
+                      kernels::RbmUnits::Probabilities, 0, 0, 0, ctx.stream());
     }
 #endif
     const auto reference = to_hidden ? cpu::rbm_hidden_probs : cpu::rbm_visible_probs;
@@ -200,9 +216,9 @@ void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::u
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
         const kernels::RbmParams dev = detail::rbm_params(ctx, rbm);
-        kernels::rbm_hidden(dev, v.data<float>(), v.dim(0), h.data<float>(), kernels::RbmUnits::Samples, ctx.seed(),
+        kernels::rbm_hidden(dev, v.data<float>(), v.dim(0), h.data<float>(), kernels::RbmUnits::Samples, ctx.seed(), 0,
                             step, ctx.stream());
-        kernels::rbm_visible(dev, h.data<float>(), v.dim(0), v.data<float>(), kernels::RbmUnits::Samples, ctx.seed(),
+        kernels::rbm_visible(dev, h.data<float>(), v.dim(0), v.data<float>(), kernels::RbmUnits::Samples, ctx.seed(), 0,
                              step, ctx.stream());
         return;
     }
@@ -245,7 +261,7 @@ void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) 
 }
 
 void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
-                 std::uint32_t first_step, Rbm& grad) {
+                 std::uint32_t first_step, Rbm& grad, const RbmShard& shard) {
     constexpr const char* op = "cd_gradient";
     detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "data", data, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
@@ -253,29 +269,32 @@ void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView 
     detail::check_no_alias(op, "data", data, "chains", chains);
     if (k < 1) detail::fail(std::string(op) + ": k must be >= 1, got " + std::to_string(k));
     check_grad(op, rbm, grad);
+    check_shard(op, shard, data.dim(0), chains.dim(0));
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        cd_gradient_cuda(ctx, rbm, data, chains, k, first_step, grad);
+        cd_gradient_cuda(ctx, rbm, data, chains, k, first_step, shard, grad);
         return;
     }
 #endif
     cpu::cd_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), chains.data<float>(), chains.dim(0), k,
-                     ctx.seed(), first_step, cpu::params_of(grad));
+                     ctx.seed(), first_step, shard, cpu::params_of(grad));
 }
 
-void rbm_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, Rbm& grad) {
+void rbm_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, Rbm& grad,
+                  const RbmShard& shard) {
     constexpr const char* op = "rbm_gradient";
     detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "data", data, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "samples", samples, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     check_grad(op, rbm, grad);
+    check_shard(op, shard, data.dim(0), samples.dim(0));
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
         float* scratch = gradient_scratch(ctx, data.dim(0), samples.dim(0), rbm.visible(), rbm.hidden());
-        return gradient_statistics_cuda(ctx, rbm, data, samples.data<float>(), samples.dim(0), grad, scratch);
+        return gradient_statistics_cuda(ctx, rbm, data, samples.data<float>(), samples.dim(0), shard, grad, scratch);
     }
 #endif
-    cpu::rbm_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), samples.data<float>(), samples.dim(0),
+    cpu::rbm_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), samples.data<float>(), samples.dim(0), shard,
                       cpu::params_of(grad));
 }
 

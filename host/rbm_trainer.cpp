@@ -12,6 +12,7 @@
 #include "check.hpp"
 #include "cpu/centering.hpp"
 #include "cpu/optim.hpp"
+#include "data_parallel.hpp"
 #include "ebmkit/philox.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/centering.hpp"
@@ -22,7 +23,7 @@ namespace ebmkit {
 
 namespace {
 
-void check_options(const RbmTrainOptions& o) {
+void check_options(const RbmTrainOptions& o, const Communicator& comm) {
     constexpr const char* op = "RbmTrainer";
     if (o.k < 1) detail::fail(std::string(op) + ": options.k must be >= 1, got " + std::to_string(o.k));
     if (o.batch < 1) detail::fail(std::string(op) + ": options.batch must be >= 1, got " + std::to_string(o.batch));
@@ -40,21 +41,26 @@ void check_options(const RbmTrainOptions& o) {
         }
         if (!o.persistent) detail::fail(std::string(op) + ": parallel tempering needs persistent chains, not CD");
         geometric_betas(o.tempering_replicas, o.tempering_beta_min);  // checks beta_min
+        if (comm.size() > 1) {
+            detail::fail(std::string(op) + ": parallel tempering runs on one rank; this communicator has " +
+                         std::to_string(comm.size()));
+        }
     }
+    detail::check_split(op, "options.batch", o.batch, comm);
+    if (o.persistent && o.chains) detail::check_split(op, "options.chains", o.chains, comm);
 }
 
 constexpr float centering_rate = 0.01f;
 
 // offset <- (1 - rate) offset + rate * the mean row of x.
-void follow_mean(Context& ctx, TensorView offset, ConstTensorView x) {
+void follow_mean(Context& ctx, TensorView offset, ConstTensorView x, float rate = centering_rate) {
 #if EBMKIT_WITH_CUDA
     if (ctx.backend() == Backend::Cuda) {
-        return kernels::centering_offsets(offset.data<float>(), x.data<float>(), x.dim(0), x.dim(1), centering_rate,
-                                          ctx.stream());
+        return kernels::centering_offsets(offset.data<float>(), x.data<float>(), x.dim(0), x.dim(1), rate, ctx.stream());
     }
 #endif
     (void)ctx;
-    cpu::centering_offsets(offset.data<float>(), x.data<float>(), x.dim(0), x.dim(1), centering_rate);
+    cpu::centering_offsets(offset.data<float>(), x.data<float>(), x.dim(0), x.dim(1), rate);
 }
 
 // The plain ascent direction in grad into the centred one at offsets mu, lambda.
@@ -98,10 +104,10 @@ void momentum_update(Context& ctx, TensorView param, TensorView velocity, ConstT
 
 }  // namespace
 
-RbmTrainer::RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options)
-    : ctx_(ctx), rbm_(rbm), options_(options), grad_(rbm.visible(), rbm.hidden(), rbm.device()),
+RbmTrainer::RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options, Communicator comm)
+    : ctx_(ctx), rbm_(rbm), options_(options), comm_(std::move(comm)), grad_(rbm.visible(), rbm.hidden(), rbm.device()),
       velocity_(rbm.visible(), rbm.hidden(), rbm.device()) {
-    check_options(options_);
+    check_options(options_, comm_);
     detail::check_model("RbmTrainer", ctx, rbm);
 }
 
@@ -112,11 +118,15 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
     const std::int64_t n = data.dim(0);
     const float lr = options_.lr / (1.0f + options_.lr_decay * static_cast<float>(epoch_));
     const std::vector<std::int64_t> order = detail::shuffled_order(n, ctx_.seed(), static_cast<std::uint32_t>(epoch_), 0);
+    const int ranks = comm_.size(), rank = comm_.rank();
     if (options_.persistent && chains_.empty() && !tempering_) {
-        // PCD chains (and each PT chain's replicas) start at random training rows.
-        const std::int64_t count = options_.chains ? options_.chains : std::min(options_.batch, n);
+        // PCD chains (and each PT chain's replicas) start at random training rows; this
+        // rank's are chains rank * count .. of the global set.
+        const std::int64_t global = options_.chains ? options_.chains : std::min(options_.batch, n);
+        detail::check_split(op, "the chain count", global, comm_);
+        const std::int64_t count = global / ranks;
         std::vector<std::int64_t> rows(static_cast<std::size_t>(count));
-        for (std::int64_t c = 0; c < count; ++c) rows[c] = order[c % n];
+        for (std::int64_t c = 0; c < count; ++c) rows[c] = order[(rank * count + c) % n];
         const Tensor start = detail::gather_rows(data, rows.data(), count, ctx_.device());
         if (options_.tempering_replicas > 0) {
             tempering_.emplace(ctx_, rbm_.visible(), rbm_.hidden(), count,
@@ -138,7 +148,8 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
         hidden_offset_ = Tensor::from(std::vector<float>(static_cast<std::size_t>(rbm_.hidden()), 0.5f), {rbm_.hidden()})
                              .to(ctx_.device());
     }
-    const std::int64_t batches = (n + options_.batch - 1) / options_.batch, d = rbm_.visible();
+    // A last partial batch counts when every rank gets a row of it.
+    const std::int64_t batches = n / options_.batch + (n % options_.batch >= ranks ? 1 : 0), d = rbm_.visible();
     // The epoch's rows in their shuffled order, uploaded once; each batch is a view,
     // CD-k's chains restart in one reused buffer.
     const Tensor shuffled = detail::gather_rows(data, order.data(), n, ctx_.device());
@@ -151,11 +162,15 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
     const std::uint32_t start_step = step_;
     Tensor restart;
     const std::int64_t first = std::min(batch_in_epoch_, batches);
-    for (std::int64_t start = first * options_.batch; start < n; start += options_.batch) {
+    for (std::int64_t start = first * options_.batch; start < batches * options_.batch; start += options_.batch) {
         const std::int64_t count = std::min(options_.batch, n - start);
-        const ConstTensorView batch(shuffled.data<float>() + start * d, {count, d}, DType::F32, ctx_.device());
+        // This rank's rows of the global batch: count / ranks, the first count % ranks
+        // ranks one more.
+        const std::int64_t mine = count / ranks + (rank < count % ranks ? 1 : 0);
+        const std::int64_t offset = rank * (count / ranks) + std::min<std::int64_t>(rank, count % ranks);
+        const ConstTensorView batch(shuffled.data<float>() + (start + offset) * d, {mine, d}, DType::F32, ctx_.device());
         if (!options_.persistent) {
-            if (restart.empty() || restart.dim(0) != count) restart = Tensor({count, d}, DType::F32, ctx_.device());
+            if (restart.empty() || restart.dim(0) != mine) restart = Tensor({mine, d}, DType::F32, ctx_.device());
             copy(batch, restart);
         }
         if (tempering_) {
@@ -163,24 +178,52 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             rbm_gradient(ctx_, rbm_, batch, tempering_->samples(), grad_);
         } else {
             Tensor& chains = options_.persistent ? chains_ : restart;
-            cd_gradient(ctx_, rbm_, batch, chains, options_.k, step_, grad_);
+            // The chains' global index and the global batch's row counts.
+            const RbmShard shard{static_cast<std::uint32_t>(options_.persistent ? rank * chains.dim(0) : offset), count,
+                                 options_.persistent ? ranks * chains.dim(0) : count};
+            cd_gradient(ctx_, rbm_, batch, chains, options_.k, step_, grad_, shard);
         }
         if (options_.centered) {
-            if (hidden_probs_.empty() || hidden_probs_.dim(0) != count) {
-                hidden_probs_ = Tensor({count, rbm_.hidden()}, DType::F32, ctx_.device());
+            if (hidden_probs_.empty() || hidden_probs_.dim(0) != mine) {
+                hidden_probs_ = Tensor({mine, rbm_.hidden()}, DType::F32, ctx_.device());
             }
             rbm_hidden_probs(ctx_, rbm_, batch, hidden_probs_);
-            follow_mean(ctx_, visible_offset_, batch);
-            follow_mean(ctx_, hidden_offset_, hidden_probs_);
-            center(ctx_, grad_, visible_offset_, hidden_offset_);
         }
+        if (ranks == 1) {
+            if (options_.centered) {
+                follow_mean(ctx_, visible_offset_, batch);
+                follow_mean(ctx_, hidden_offset_, hidden_probs_);
+            }
+        } else {
+            // One all-reduce: the gradient, and when centred this rank's share of the global
+            // batch's means (mine / count times its own), zeroed first.
+            std::vector<TensorView> reduced = grad_.parameters();
+            if (options_.centered) {
+                batch_means_ = Tensor::zeros({d + rbm_.hidden()}, DType::F32, ctx_.device());
+                const float share = static_cast<float>(mine) / static_cast<float>(count);
+                follow_mean(ctx_, TensorView(batch_means_.data<float>(), {d}, DType::F32, ctx_.device()), batch, share);
+                follow_mean(ctx_, TensorView(batch_means_.data<float>() + d, {rbm_.hidden()}, DType::F32, ctx_.device()),
+                            hidden_probs_, share);
+                reduced.push_back(batch_means_);
+            }
+            comm_.allreduce_sum(reduced);
+            if (options_.centered) {
+                // The offsets follow the global means: the mean of one row is the row.
+                follow_mean(ctx_, visible_offset_,
+                            ConstTensorView(batch_means_.data<float>(), {1, d}, DType::F32, ctx_.device()));
+                follow_mean(ctx_, hidden_offset_,
+                            ConstTensorView(batch_means_.data<float>() + d, {1, rbm_.hidden()}, DType::F32,
+                                            ctx_.device()));
+            }
+        }
+        if (options_.centered) center(ctx_, grad_, visible_offset_, hidden_offset_);
         step_ += static_cast<std::uint32_t>(options_.k);
         momentum_update(ctx_, rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
         momentum_update(ctx_, rbm_.b(), velocity_.b(), grad_.b(), lr, options_.momentum, 0.0f);
         momentum_update(ctx_, rbm_.c(), velocity_.c(), grad_.c(), lr, options_.momentum, 0.0f);
         batch_in_epoch_ = start / options_.batch + 1;
         if (progress) progress(batch_in_epoch_, batches);
-        if (stop && stop->load() && batch_in_epoch_ < batches) {
+        if (stop && detail::on_any_rank(comm_, stop->load()) && batch_in_epoch_ < batches) {
             return {epoch_, lr, batch_in_epoch_ - first, true, tempering_ ? tempering_->swap_rates() : std::vector<double>{}};
         }
     }
@@ -217,7 +260,9 @@ void RbmTrainer::save(const std::string& path, const std::map<std::string, std::
     c.tensors.emplace_back("velocity.W", velocity.w());
     c.tensors.emplace_back("velocity.b", velocity.b());
     c.tensors.emplace_back("velocity.c", velocity.c());
-    if (!chains_.empty()) c.tensors.emplace_back("chains", chains_);
+    // Every rank's chains, stacked into the global set (a collective; one rank: a copy).
+    const Tensor chains = chains_.empty() ? Tensor() : detail::stack_shards(comm_, chains_);
+    if (!chains.empty()) c.tensors.emplace_back("chains", chains);
     c.metadata = metadata;
     if (!visible_offset_.empty()) {
         c.tensors.emplace_back("centering.visible_offset", visible_offset_);
@@ -234,7 +279,9 @@ void RbmTrainer::save(const std::string& path, const std::map<std::string, std::
     c.metadata["trainer_epoch"] = std::to_string(epoch_);
     c.metadata["trainer_batch_in_epoch"] = std::to_string(batch_in_epoch_);
     c.metadata["trainer_step"] = std::to_string(step_);
-    c.write(path);
+    c.metadata["ranks"] = std::to_string(comm_.size());
+    if (comm_.rank() == 0) c.write(path);
+    comm_.barrier();  // the file is whole before any rank goes on (and may read it)
 }
 
 void RbmTrainer::load(const std::string& path) {
@@ -254,6 +301,8 @@ void RbmTrainer::load(const std::string& path) {
     if (chains != file.tensors.end()) {
         detail::check_tensor(what.c_str(), "chains", chains->second, {detail::any_dim, rbm_.visible()}, DType::F32,
                              Device::Host);
+        // The global set, split among this run's ranks (whatever count wrote it).
+        detail::check_split(what.c_str(), "the checkpoint's chain count", chains->second.dim(0), comm_);
     }
     // PT state: the replicas, the sweep count and the swap counters, for the same ladder.
     const auto states = file.tensors.find("tempering.states");
@@ -293,7 +342,8 @@ void RbmTrainer::load(const std::string& path) {
     velocity_.w().copy_from(vw);
     velocity_.b().copy_from(vb);
     velocity_.c().copy_from(vc);
-    chains_ = chains == file.tensors.end() ? Tensor() : chains->second.to(ctx_.device());
+    chains_ = chains == file.tensors.end() ? Tensor()
+                                            : Tensor::copy_of(detail::shard_rows(chains->second, comm_), ctx_.device());
     visible_offset_ = lambda ? mu->second.to(ctx_.device()) : Tensor();
     hidden_offset_ = lambda ? lambda->to(ctx_.device()) : Tensor();
     tempering_.reset();

@@ -17,12 +17,15 @@ namespace {
 
 bool on_cuda(const Context& ctx) { return ctx.backend() == Backend::Cuda; }
 
-// U(lo, hi) rows keyed (ctx.seed(), ChainInit, chain = r, step) into x [rows, dim] on ctx.device().
-void fill_uniform(Context& ctx, TensorView x, float lo, float hi, std::uint32_t step) {
+// U(lo, hi) rows keyed (ctx.seed(), ChainInit, chain = first_chain + r, step) into x [rows, dim] on ctx.device().
+void fill_uniform(Context& ctx, TensorView x, float lo, float hi, std::uint32_t first_chain, std::uint32_t step) {
 #if EBMKIT_WITH_CUDA
-    if (on_cuda(ctx)) return kernels::uniform_rows(x.data<float>(), x.dim(0), x.dim(1), lo, hi, ctx.seed(), 0, step, ctx.stream());
+    if (on_cuda(ctx)) {
+        return kernels::uniform_rows(x.data<float>(), x.dim(0), x.dim(1), lo, hi, ctx.seed(), first_chain, step,
+                                     ctx.stream());
+    }
 #endif
-    cpu::uniform_rows(x.data<float>(), x.dim(0), x.dim(1), lo, hi, ctx.seed(), 0, step);
+    cpu::uniform_rows(x.data<float>(), x.dim(0), x.dim(1), lo, hi, ctx.seed(), first_chain, step);
 }
 
 // The values of a [n] int32 tensor (on either device), for the public calls' checks.
@@ -34,7 +37,8 @@ std::vector<std::int32_t> values_of(ConstTensorView t) {
 
 }  // namespace
 
-ReplayBuffer::ReplayBuffer(Context& ctx, std::int64_t size, std::int64_t dim, float lo, float hi, std::int64_t classes)
+ReplayBuffer::ReplayBuffer(Context& ctx, std::int64_t size, std::int64_t dim, float lo, float hi, std::int64_t classes,
+                           std::uint32_t first_slot)
     : ctx_(&ctx), classes_(classes), lo_(lo), hi_(hi), seed_(ctx.seed()) {
     constexpr const char* op = "ReplayBuffer";
     if (size < 1 || dim < 1) {
@@ -50,13 +54,14 @@ ReplayBuffer::ReplayBuffer(Context& ctx, std::int64_t size, std::int64_t dim, fl
     detail::check_finite(op, "hi", hi);
     if (!(lo < hi)) detail::fail(std::string(op) + ": lo must be < hi");
     buffer_ = Tensor({size, dim}, DType::F32, ctx.device());
-    fill_uniform(ctx, buffer_, lo, hi, 0);
+    fill_uniform(ctx, buffer_, lo, hi, first_slot, 0);
     if (on_cuda(ctx)) winners_ = Tensor({size}, DType::I32, ctx.device());
 }
 
 namespace {
-kernels::ReplayShape shape_of(const Tensor& buffer, std::int64_t classes, float lo, float hi, std::uint64_t seed) {
-    return {buffer.dim(0), buffer.dim(1), classes, lo, hi, seed};
+kernels::ReplayShape shape_of(const Tensor& buffer, std::int64_t classes, float lo, float hi, std::uint64_t seed,
+                              std::uint32_t first_row) {
+    return {buffer.dim(0), buffer.dim(1), classes, lo, hi, seed, first_row};
 }
 }  // namespace
 
@@ -77,8 +82,8 @@ void ReplayBuffer::check_classes(const char* op, std::int64_t batch, ConstTensor
 }
 
 void ReplayBuffer::draw_rows(std::int64_t batch, float reinit, std::uint32_t round, const std::int32_t* row_classes,
-                             float* out, std::int32_t* slots) const {
-    const kernels::ReplayShape s = shape_of(buffer_, classes_, lo_, hi_, seed_);
+                             float* out, std::int32_t* slots, std::uint32_t first_row) const {
+    const kernels::ReplayShape s = shape_of(buffer_, classes_, lo_, hi_, seed_, first_row);
 #if EBMKIT_WITH_CUDA
     if (on_cuda(*ctx_)) {
         return kernels::replay_draw(s, buffer_.data<float>(), batch, reinit, round, row_classes, out, slots, ctx_->stream());
@@ -88,8 +93,8 @@ void ReplayBuffer::draw_rows(std::int64_t batch, float reinit, std::uint32_t rou
 }
 
 void ReplayBuffer::store_rows(std::int64_t batch, std::uint32_t round, const std::int32_t* slots,
-                              const std::int32_t* row_classes, const float* samples) {
-    const kernels::ReplayShape s = shape_of(buffer_, classes_, lo_, hi_, seed_);
+                              const std::int32_t* row_classes, const float* samples, std::uint32_t first_row) {
+    const kernels::ReplayShape s = shape_of(buffer_, classes_, lo_, hi_, seed_, first_row);
 #if EBMKIT_WITH_CUDA
     if (on_cuda(*ctx_)) {
         Tensor targets({batch}, DType::I32, Device::Cuda);
@@ -148,6 +153,10 @@ LangevinSampler::LangevinSampler(Context& ctx, std::int64_t dim, const SamplerOp
     if (dim < 1) detail::fail(std::string(op) + ": dim must be >= 1, got " + std::to_string(dim));
     if (options.steps < 1) detail::fail(std::string(op) + ": options.steps must be >= 1");
     if (options.classes < 1) detail::fail(std::string(op) + ": options.classes must be >= 1");
+    if (options.shards < 1 || options.shard < 0 || options.shard >= options.shards) {
+        detail::fail(std::string(op) + ": options.shard must be in [0, options.shards), got shard " +
+                     std::to_string(options.shard) + " of " + std::to_string(options.shards));
+    }
     const bool box_start = options.start == ChainStart::Uniform || options.start == ChainStart::ReplayBuffer ||
                            options.start == ChainStart::Persistent;
     if (box_start && !options.step.clamp) {
@@ -158,16 +167,32 @@ LangevinSampler::LangevinSampler(Context& ctx, std::int64_t dim, const SamplerOp
         if (!(options.reinit >= 0.0f && options.reinit <= 1.0f)) {
             detail::fail(std::string(op) + ": options.reinit must be in [0, 1], got " + std::to_string(options.reinit));
         }
-        buffer_.emplace(ctx, options.buffer_size, dim, options.step.lo, options.step.hi, options.classes);
+        // This shard's part of the global buffer.
+        if (options.buffer_size % options.shards != 0) {
+            detail::fail(std::string(op) + ": options.buffer_size " + std::to_string(options.buffer_size) +
+                         " must divide among " + std::to_string(options.shards) + " shards");
+        }
+        const std::int64_t part = options.buffer_size / options.shards;
+        if (part % options.classes != 0) {
+            detail::fail(std::string(op) + ": each shard's " + std::to_string(part) +
+                         " buffer slots must divide among the " + std::to_string(options.classes) + " classes");
+        }
+        buffer_.emplace(ctx, part, dim, options.step.lo, options.step.hi, options.classes,
+                        static_cast<std::uint32_t>(options.shard * part));
     }
+}
+
+std::uint32_t LangevinSampler::first_row(std::int64_t batch) const {
+    return static_cast<std::uint32_t>(options_.shard * batch);
 }
 
 Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, SampleRound& round) {
     constexpr const char* op = "LangevinSampler::sample";
+    const std::uint32_t row0 = first_row(batch);
     Tensor x({batch, dim_}, DType::F32, ctx_.device());
     switch (options_.start) {
         case ChainStart::Uniform:
-            fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, round_ + 1);
+            fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, row0, round_ + 1);
             break;
         case ChainStart::Normal: {
             // On the host: a start used by tests and demos, not by a training loop.
@@ -175,7 +200,7 @@ Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, SampleRo
             for (std::int64_t r = 0; r < batch; ++r) {
                 for (std::int64_t i = 0; i < dim_; ++i) {
                     host.data<float>()[r * dim_ + i] = philox_normal(ctx_.seed(), RngPurpose::ChainInit,
-                                                                     static_cast<std::uint32_t>(r), round_ + 1,
+                                                                     row0 + static_cast<std::uint32_t>(r), round_ + 1,
                                                                      static_cast<std::uint32_t>(i));
                 }
             }
@@ -190,11 +215,11 @@ Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, SampleRo
             round.slots = Tensor({batch}, DType::I32, ctx_.device());
             buffer_->draw_rows(batch, options_.reinit, round_,
                                round.labels.empty() || buffer_->classes() == 1 ? nullptr : round.labels.data<std::int32_t>(),
-                               x.data<float>(), round.slots.data<std::int32_t>());
+                               x.data<float>(), round.slots.data<std::int32_t>(), row0);
             break;
         case ChainStart::Persistent:
             if (chains_.empty()) {
-                fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, 0);
+                fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, row0, 0);
             } else if (chains_.dim(0) != batch) {
                 detail::fail(std::string(op) + ": persistent chains hold " + std::to_string(chains_.dim(0)) +
                              " rows; batch must stay " + std::to_string(chains_.dim(0)) + ", got " +
@@ -239,14 +264,17 @@ SampleRound LangevinSampler::draw_round(const MlpEnergy& model, std::int64_t bat
 #if EBMKIT_WITH_CUDA
         if (on_cuda(ctx_)) {
             kernels::draw_classes(ctx_.seed(), options_.classes, round_, batch, round.labels.data<std::int32_t>(),
-                                  ctx_.stream());
+                                  first_row(batch), ctx_.stream());
         } else
 #endif
-            cpu::draw_classes(ctx_.seed(), options_.classes, round_, batch, round.labels.data<std::int32_t>());
+            cpu::draw_classes(ctx_.seed(), options_.classes, round_, batch, round.labels.data<std::int32_t>(),
+                              first_row(batch));
     }
     round.samples = start(batch, data, round);
-    stats_ = detail::langevin_chain_unchecked(ctx_, model, round.samples, round.labels, options_.step,
-                                              round_ * options_.steps, options_.steps, options_.trace);
+    LangevinParams step = options_.step;
+    step.first_chain += first_row(batch);
+    stats_ = detail::langevin_chain_unchecked(ctx_, model, round.samples, round.labels, step, round_ * options_.steps,
+                                              options_.steps, options_.trace);
     return round;
 }
 
@@ -259,7 +287,7 @@ void LangevinSampler::keep_round(const SampleRound& round) {
     if (options_.start == ChainStart::ReplayBuffer) {
         buffer_->store_rows(batch, round_, round.slots.data<std::int32_t>(),
                             round.labels.empty() || buffer_->classes() == 1 ? nullptr : round.labels.data<std::int32_t>(),
-                            round.samples.data<float>());
+                            round.samples.data<float>(), first_row(batch));
     }
     if (options_.start == ChainStart::Persistent) chains_ = round.samples.clone();
     ++round_;

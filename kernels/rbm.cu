@@ -44,10 +44,10 @@ __global__ void __launch_bounds__(threads) rbm_gemm(GemmParams p) {
 
 template <int ROWS, Precision P>
 __global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmParams rbm, float* v, float* h, std::int64_t rows,
-                                                           std::uint64_t seed, std::uint32_t first_step, int sweeps,
-                                                           int ld_v, int ld_h) {
+                                                           std::uint64_t seed, std::uint32_t first_chain,
+                                                           std::uint32_t first_step, int sweeps, int ld_v, int ld_h) {
     extern __shared__ __align__(128) unsigned char shared[];
-    rbm_gibbs_chain_tile<ROWS, P>(rbm, v, h, rows, seed, first_step, sweeps, ld_v, ld_h, shared);
+    rbm_gibbs_chain_tile<ROWS, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared);
 }
 
 template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
@@ -76,11 +76,11 @@ void launch_epilogue(const GemmParams& p, Epilogue epilogue, Precision precision
 
 template <int ROWS, Precision P>
 void launch_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                  std::uint32_t first_step, int sweeps, cudaStream_t stream) {
+                  std::uint32_t first_chain, std::uint32_t first_step, int sweeps, cudaStream_t stream) {
     const auto kernel = rbm_gibbs_chain<ROWS, P>;
     const LaunchShape s = row_tiles(rows, ROWS, threads, gibbs_chain_bytes(rbm, ROWS), "rbm Gibbs chain");
     EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
-    kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(rbm, v, h, rows, seed, first_step, sweeps,
+    kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(rbm, v, h, rows, seed, first_chain, first_step, sweeps,
                                                            block::round_up(static_cast<int>(rbm.visible), 4),
                                                            block::round_up(static_cast<int>(rbm.hidden), 4));
     EBMKIT_CUDA_CHECK(cudaGetLastError());
@@ -94,16 +94,18 @@ void rbm_product(const GemmParams& p, bool transposed, Epilogue epilogue, Precis
 }
 
 void rbm_hidden(const RbmParams& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
-                std::uint64_t seed, std::uint32_t step, CUstream_st* stream) {
-    const GemmParams p{v, rbm.w, rbm.c, out, rows, static_cast<int>(rbm.hidden), static_cast<int>(rbm.visible),
-                       seed, step, RngPurpose::GibbsHidden};
+                std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream) {
+    GemmParams p{v, rbm.w, rbm.c, out, rows, static_cast<int>(rbm.hidden), static_cast<int>(rbm.visible),
+                 seed, step, RngPurpose::GibbsHidden};
+    p.first_chain = first_chain;
     rbm_product(p, false, units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision, stream);
 }
 
 void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
-                 std::uint64_t seed, std::uint32_t step, CUstream_st* stream) {
-    const GemmParams p{h, rbm.w, rbm.b, out, rows, static_cast<int>(rbm.visible), static_cast<int>(rbm.hidden),
-                       seed, step, RngPurpose::GibbsVisible};
+                 std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream) {
+    GemmParams p{h, rbm.w, rbm.b, out, rows, static_cast<int>(rbm.visible), static_cast<int>(rbm.hidden),
+                 seed, step, RngPurpose::GibbsVisible};
+    p.first_chain = first_chain;
     rbm_product(p, true, units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision, stream);
 }
 
@@ -112,13 +114,13 @@ int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows) {
 }
 
 void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                     std::uint32_t first_step, int sweeps, CUstream_st* stream) {
+                     std::uint32_t first_chain, std::uint32_t first_step, int sweeps, CUstream_st* stream) {
     if (rows == 0 || sweeps == 0) return;
     const int r = rbm_gibbs_chain_rows(rbm, rows);
     if (r == 0) throw Error("rbm Gibbs chain: the chains do not fit in a block's shared memory");
     block::with_precision(rbm.precision, [&](auto p) {
         block::with_rows(r, [&](auto tile) {
-            launch_chain<decltype(tile)::value, decltype(p)::value>(rbm, v, h, rows, seed, first_step, sweeps, stream);
+            launch_chain<decltype(tile)::value, decltype(p)::value>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, stream);
         });
     });
 }

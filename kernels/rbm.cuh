@@ -33,6 +33,8 @@ struct GemmParams {
     // beta) in place of scale.
     const float* row_scale = nullptr;
     std::int64_t rows_per_scale = 1;
+    // Row r's draws are keyed chain first_chain + r (a data-parallel rank's offset).
+    std::uint32_t first_chain = 0;
 };
 
 __device__ __forceinline__ float sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }
@@ -43,7 +45,7 @@ template <Epilogue EPILOGUE>
 __device__ void finish(const GemmParams& p, std::int64_t row, int col, const float* acc, float* out_row) {
     float u[4];
     if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
-        uniform4(philox_block(p.seed, p.purpose, static_cast<std::uint32_t>(row), p.step, static_cast<std::uint32_t>(col / 4)),
+        uniform4(philox_block(p.seed, p.purpose, p.first_chain + static_cast<std::uint32_t>(row), p.step, static_cast<std::uint32_t>(col / 4)),
                  u);
     }
     float softplus_sum = 0.0f;
@@ -95,11 +97,12 @@ inline int gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows, const Devic
 }
 
 // k sweeps of block Gibbs sampling, the block's chains in shared memory throughout:
-// h ~ p(h | v) keyed (seed, GibbsHidden, chain, step), v ~ p(v | h) keyed GibbsVisible.
+// h ~ p(h | v) keyed (seed, GibbsHidden, first_chain + row, step), v ~ p(v | h) keyed GibbsVisible.
 // Block blockIdx.x's ROWS chains; `shared` is the dynamic shared memory of chain_bytes.
 template <int ROWS, Precision P>
 __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                                     std::uint32_t first_step, int sweeps, int ld_v, int ld_h, unsigned char* shared) {
+                                     std::uint32_t first_chain, std::uint32_t first_step, int sweeps, int ld_v, int ld_h,
+                                     unsigned char* shared) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     float* vs = reinterpret_cast<float*>(shared);
     float* hs = vs + ROWS * ld_v;
@@ -112,6 +115,7 @@ __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, s
     __syncthreads();
     GemmParams hp{nullptr, rbm.w, rbm.c, nullptr, rows, m, d, seed, 0, RngPurpose::GibbsHidden};
     GemmParams vp{nullptr, rbm.w, rbm.b, nullptr, rows, d, m, seed, 0, RngPurpose::GibbsVisible};
+    hp.first_chain = vp.first_chain = first_chain;
     auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
     auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
     for (int s = 0; s < sweeps; ++s) {

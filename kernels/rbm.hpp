@@ -25,12 +25,13 @@ struct RbmParams {
 
 enum class RbmUnits { Probabilities, Samples };
 
-// out [rows, hidden] = sigm(c + v W), or Bernoulli samples of it keyed (seed, GibbsHidden, row, step, unit).
+// out [rows, hidden] = sigm(c + v W), or Bernoulli samples of it keyed
+// (seed, GibbsHidden, first_chain + row, step, unit).
 void rbm_hidden(const RbmParams& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
-                std::uint64_t seed, std::uint32_t step, CUstream_st* stream);
-// out [rows, visible] = sigm(b + h W^T), or Bernoulli samples keyed (seed, GibbsVisible, row, step, unit).
+                std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream);
+// out [rows, visible] = sigm(b + h W^T), or Bernoulli samples keyed (seed, GibbsVisible, first_chain + row, step, unit).
 void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
-                 std::uint64_t seed, std::uint32_t step, CUstream_st* stream);
+                 std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream);
 // Chains per block rbm_gibbs_chain uses for `rows` chains, or 0 when v and h of 16
 // chains do not fit in a block's shared memory (the caller then loops rbm_hidden /
 // rbm_visible).
@@ -39,7 +40,7 @@ int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows);
 // exactly as rbm_hidden then rbm_visible with Samples; h [rows, M] receives the last
 // hidden sample. One launch; each block keeps its chains on chip throughout.
 void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                     std::uint32_t first_step, int sweeps, CUstream_st* stream);
+                     std::uint32_t first_chain, std::uint32_t first_step, int sweeps, CUstream_st* stream);
 
 // The product kernels (rbm_hidden, rbm_visible and the evaluation products): a block
 // of 256 threads per 64-row x 64-column output tile; rows beyond the grid's y limit

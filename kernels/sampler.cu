@@ -38,8 +38,8 @@ __global__ void __launch_bounds__(sampler_threads)
 
 __global__ void __launch_bounds__(sampler_threads)
     draw_classes_kernel(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows,
-                        std::int32_t* out) {
-    sampler_body::draw_classes(seed, classes, round, rows, out);
+                        std::int32_t* out, std::uint32_t first_row) {
+    sampler_body::draw_classes(seed, classes, round, rows, out, first_row);
 }
 
 }  // namespace
@@ -77,10 +77,10 @@ void replay_store(const ReplayShape& s, float* buffer, std::int64_t batch, std::
 }
 
 void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
-                  CUstream_st* stream) {
+                  std::uint32_t first_row, CUstream_st* stream) {
     if (rows == 0) return;
     const LaunchShape shape = sampler_row_shape(rows);
-    draw_classes_kernel<<<shape.blocks, shape.threads, 0, stream>>>(seed, classes, round, rows, out);
+    draw_classes_kernel<<<shape.blocks, shape.threads, 0, stream>>>(seed, classes, round, rows, out, first_row);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

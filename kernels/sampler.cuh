@@ -39,7 +39,8 @@ __device__ inline void replay_draw(const ReplayShape& s, const float* __restrict
     float* row = out + b * s.dim;
     if (replay_fresh(s, reinit, round, b)) {
         if (q == 0) slots[b] = -1;
-        uniform_row_quad(row, s.dim, q, s.lo, s.hi, philox_key(s.seed), static_cast<std::uint32_t>(b), round + 1);
+        uniform_row_quad(row, s.dim, q, s.lo, s.hi, philox_key(s.seed), s.first_row + static_cast<std::uint32_t>(b),
+                         round + 1);
         return;
     }
     const std::int64_t slot = replay_slot(s, round, b, row_classes ? row_classes[b] : 0);
@@ -70,11 +71,11 @@ __device__ inline void replay_write(const ReplayShape& s, float* __restrict__ bu
     for (std::int64_t i = 4 * q; i < 4 * q + 4 && i < s.dim; ++i) buffer[slot * s.dim + i] = samples[b * s.dim + i];
 }
 
-// out [rows]: row r's class drawn uniformly from [0, classes) in round.
+// out [rows]: row r's class drawn uniformly from [0, classes) in round, as global row first_row + r.
 __device__ inline void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows,
-                                    std::int32_t* __restrict__ out) {
+                                    std::int32_t* __restrict__ out, std::uint32_t first_row) {
     const std::int64_t r = thread_item();
-    if (r < rows) out[r] = drawn_class(seed, classes, round, r);
+    if (r < rows) out[r] = drawn_class(seed, classes, round, first_row + static_cast<std::uint32_t>(r));
 }
 
 }  // namespace ebmkit::kernels::sampler_body

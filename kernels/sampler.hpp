@@ -34,7 +34,8 @@ void replay_store(const ReplayShape& s, float* buffer, std::int64_t batch, std::
                   const std::int32_t* slots, const std::int32_t* row_classes, const float* samples,
                   std::int32_t* targets, int* winners, CUstream_st* stream);
 
+// Row r's class is global row first_row + r's.
 void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
-                  CUstream_st* stream);
+                  std::uint32_t first_row, CUstream_st* stream);
 
 }  // namespace ebmkit::kernels

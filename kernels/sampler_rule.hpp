@@ -3,12 +3,14 @@
 // (host/cpu/sampler.cpp), so both compute the same floats and the same slots:
 //   a U(lo, hi) row of chain c at step t: element i = lo + (hi - lo) u,
 //     u = Philox (seed, ChainInit, c, t, i)
-//   row b of round t restarts afresh when (seed, ReplayReinit, t, 0, b) <= reinit,
+//   row b of round t restarts afresh when (seed, ReplayReinit, t, 0, g) <= reinit,
 //     and otherwise starts from slot  class * S + min(S - 1, floor(u S)),
-//     u = (seed, ReplaySlot, t, 0, b), S = size / classes (the class's segment);
-//     a fresh row goes back to that same slot. When two rows of a round go back to
-//     one slot, the later row wins.
-//   a drawn class of row r in round t: min(K - 1, floor(u K)), u = (seed, SampleLabel, r, t, 0)
+//     u = (seed, ReplaySlot, t, 0, g), S = size / classes (the class's segment);
+//     a fresh row (chain g's U(lo, hi) row at step t + 1) goes back to that same slot.
+//     When two rows of a round go back to one slot, the later row wins.
+//   a drawn class of row r in round t: min(K - 1, floor(u K)), u = (seed, SampleLabel, g, t, 0)
+// g = first_row + b is the row's index in the global batch of a data-parallel run (a
+// rank's rows are keyed as the same rows of one rank's batch; 0 on one rank).
 #pragma once
 
 #include <cstdint>
@@ -22,6 +24,7 @@ struct ReplayShape {
     std::int64_t size, dim, classes;
     float lo, hi;
     std::uint64_t seed;
+    std::uint32_t first_row = 0;  // the global index of the batch's row 0
 };
 
 // lo + (hi - lo) u, never contracted into an FMA, so that host and device round alike.
@@ -44,20 +47,21 @@ EBMKIT_HOST_DEVICE void uniform_row_quad(float* row, std::int64_t dim, std::int6
 }
 
 EBMKIT_HOST_DEVICE bool replay_fresh(const ReplayShape& s, float reinit, std::uint32_t round, std::int64_t b) {
-    return philox_uniform(s.seed, RngPurpose::ReplayReinit, round, 0, static_cast<std::uint32_t>(b)) <= reinit;
+    return philox_uniform(s.seed, RngPurpose::ReplayReinit, round, 0, s.first_row + static_cast<std::uint32_t>(b)) <=
+           reinit;
 }
 
 EBMKIT_HOST_DEVICE std::int64_t replay_slot(const ReplayShape& s, std::uint32_t round, std::int64_t b,
                                             std::int32_t row_class) {
     const std::int64_t segment = s.size / s.classes;
-    const float u = philox_uniform(s.seed, RngPurpose::ReplaySlot, round, 0, static_cast<std::uint32_t>(b));
+    const float u = philox_uniform(s.seed, RngPurpose::ReplaySlot, round, 0, s.first_row + static_cast<std::uint32_t>(b));
     const auto at = static_cast<std::int64_t>(u * static_cast<float>(segment));
     return row_class * segment + (at < segment - 1 ? at : segment - 1);
 }
 
 EBMKIT_HOST_DEVICE std::int32_t drawn_class(std::uint64_t seed, std::int64_t classes, std::uint32_t round,
-                                            std::int64_t r) {
-    const float u = philox_uniform(seed, RngPurpose::SampleLabel, static_cast<std::uint32_t>(r), round, 0);
+                                            std::uint32_t row) {
+    const float u = philox_uniform(seed, RngPurpose::SampleLabel, row, round, 0);
     const auto y = static_cast<std::int64_t>(u * static_cast<float>(classes));
     return static_cast<std::int32_t>(y < classes - 1 ? y : classes - 1);
 }

@@ -327,9 +327,21 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     const Tensor start = test::random_bits(rng, chains, d);
     Tensor cv = start.clone(), ch = test::poisoned({chains, m}, Device::Host);
     emulation::run_grid(kernels::row_tiles(chains, 16, kernels::block::threads, int(bytes), "test"), [&](unsigned char* shared) {
-        rbm_body::rbm_gibbs_chain_tile<16, Precision::Fp32>(dev, cv.data<float>(), ch.data<float>(), chains, seed, 4, 5,
+        rbm_body::rbm_gibbs_chain_tile<16, Precision::Fp32>(dev, cv.data<float>(), ch.data<float>(), chains, seed, 0, 4, 5,
                                                             ld_v, ld_h, shared);
     });
+    // A data-parallel rank's shard: chains 12 .. 20 run alone, keyed from first_chain 12,
+    // are those rows of the whole run, bit for bit.
+    Tensor part_v({chains - 12, d}), part_h = test::poisoned({chains - 12, m}, Device::Host);
+    std::copy_n(start.data<float>() + 12 * d, (chains - 12) * d, part_v.data<float>());
+    emulation::run_grid(kernels::row_tiles(chains - 12, 16, kernels::block::threads, int(bytes), "test"),
+                        [&](unsigned char* shared) {
+        rbm_body::rbm_gibbs_chain_tile<16, Precision::Fp32>(dev, part_v.data<float>(), part_h.data<float>(), chains - 12,
+                                                            seed, 12, 4, 5, ld_v, ld_h, shared);
+    });
+    const std::vector<float> whole_v = cv.to_vector<float>(), whole_h = ch.to_vector<float>();
+    EXPECT_EQ(part_v.to_vector<float>(), std::vector<float>(whole_v.begin() + 12 * d, whole_v.end()));
+    EXPECT_EQ(part_h.to_vector<float>(), std::vector<float>(whole_h.begin() + 12 * m, whole_h.end()));
     Tensor rv = start.clone(), rh({chains, m});
     gibbs_chain(cpu, rbm, rv, rh, 4, 5);
     EXPECT_LE(mismatch_fraction(cv.to_vector<float>(), rv.to_vector<float>()), 5e-3);

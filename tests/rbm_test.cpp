@@ -274,5 +274,47 @@ TEST(Rbm, GradientOfGivenSamplesIsCdWithoutItsSweeps) {
     EXPECT_THROW(rbm_gradient(ctx, rbm, data, narrow, by_samples), Error);
 }
 
+// Data parallelism: two ranks' shards of a batch (data rows 0..6 and 7..11, chains
+// 0..3 and 4..7, each keyed from its global chain index and scaled by the global row
+// counts) advance those chains exactly as the whole call does, and their gradients sum
+// to the whole batch's.
+TEST(Rbm, CdGradientShardsSumToTheWholeBatch) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    Rbm rbm = test::random_rbm(rng, 9, 5, 1.0f);
+    const Tensor data = test::random_bits(rng, 12, 9), start = test::random_bits(rng, 8, 9);
+    Tensor chains = start.clone();
+    Rbm whole = rbm.zeros_like();
+    cd_gradient(ctx, rbm, data, chains, 3, 7, whole);
+
+    auto rows = [](const Tensor& t, std::int64_t from, std::int64_t count) {
+        return Tensor::copy_of(ConstTensorView(t.data<float>() + from * t.dim(1), {count, t.dim(1)}, DType::F32,
+                                               Device::Host),
+                               Device::Host);
+    };
+    std::vector<double> sum_w(45, 0.0), sum_b(9, 0.0), sum_c(5, 0.0);
+    for (const auto& [data_from, data_rows, chain_from] :
+         {std::tuple<std::int64_t, std::int64_t, std::int64_t>{0, 7, 0}, {7, 5, 4}}) {
+        Tensor part = rows(start, chain_from, 4);
+        Rbm grad = rbm.zeros_like();
+        const Tensor shard_data = rows(data, data_from, data_rows);
+        cd_gradient(ctx, rbm, shard_data, part, 3, 7, grad,
+                    RbmShard{static_cast<std::uint32_t>(chain_from), 12, 8});
+        EXPECT_EQ(part.to_vector<float>(), rows(chains, chain_from, 4).to_vector<float>()) << "chains " << chain_from;
+        for (int i = 0; i < 45; ++i) sum_w[i] += grad.w().data<float>()[i];
+        for (int i = 0; i < 9; ++i) sum_b[i] += grad.b().data<float>()[i];
+        for (int j = 0; j < 5; ++j) sum_c[j] += grad.c().data<float>()[j];
+    }
+    EXPECT_LT(test::relative_error(sum_w, whole.w().to_vector<float>()), 1e-6);
+    EXPECT_LT(test::relative_error(sum_b, whole.b().to_vector<float>()), 1e-6);
+    EXPECT_LT(test::relative_error(sum_c, whole.c().to_vector<float>()), 1e-6);
+
+    // A shard's global counts cannot be fewer than its own rows.
+    Rbm grad = rbm.zeros_like();
+    Tensor part = start.clone();
+    EXPECT_THROW(cd_gradient(ctx, rbm, data, part, 1, 0, grad, RbmShard{0, 11, 0}), Error);
+    EXPECT_THROW(rbm_gradient(ctx, rbm, data, part, grad, RbmShard{0, 0, 7}), Error);
+}
+
 }  // namespace
 }  // namespace ebmkit

@@ -46,9 +46,10 @@ TEST(EmulatedSampler, UniformRowsMatchTheCpuBitForBit) {
 
 TEST(EmulatedSampler, ReplayDrawsAndStoresMatchTheCpuBitForBit) {
     auto rng = test::fresh_rng();
-    for (std::int64_t classes : {1, 4}) {
-        // A small buffer, so that many rows of a round share a slot.
-        const ReplayShape s{40, 7, classes, -1.0f, 1.0f, 77};
+    for (auto [classes, first_row] : {std::pair<std::int64_t, std::uint32_t>{1, 0}, {4, 0}, {4, 1200}}) {
+        // A small buffer, so that many rows of a round share a slot; first_row 1200: a
+        // data-parallel rank's rows.
+        const ReplayShape s{40, 7, classes, -1.0f, 1.0f, 77, first_row};
         const std::int64_t batch = 300;
         std::vector<std::int32_t> row_classes(batch);
         for (auto& c : row_classes) c = static_cast<std::int32_t>(rng() % classes);
@@ -76,11 +77,17 @@ TEST(EmulatedSampler, ClassDrawsMatchTheCpu) {
     const std::int64_t rows = 1000;
     std::vector<std::int32_t> device(rows, -1), host(rows, -2);
     emulation::run_grid(kernels::sampler_row_shape(rows), [&](unsigned char*) {
-        kernels::sampler_body::draw_classes(5, 10, 3, rows, device.data());
+        kernels::sampler_body::draw_classes(5, 10, 3, rows, device.data(), 0);
     });
     cpu::draw_classes(5, 10, 3, rows, host.data());
     EXPECT_EQ(device, host);
     for (auto y : device) ASSERT_TRUE(y >= 0 && y < 10);
+    // A rank's shard, rows 700 .. 999 drawn alone from first_row 700, is those rows of the whole.
+    std::vector<std::int32_t> shard(rows - 700, -3);
+    emulation::run_grid(kernels::sampler_row_shape(rows - 700), [&](unsigned char*) {
+        kernels::sampler_body::draw_classes(5, 10, 3, rows - 700, shard.data(), 700);
+    });
+    EXPECT_EQ(shard, std::vector<std::int32_t>(device.begin() + 700, device.end()));
 }
 
 }  // namespace

@@ -235,5 +235,69 @@ TEST_F(TwoDimensionalEnergy, SmallStepLangevinReachesTheNormalisedDensity) {
     EXPECT_LT(total_variation(Backend::Cpu, LangevinParams::with_temperature(0.01f, 1.0f), 600, 20), 0.06);
 }
 
+// Data parallelism: shard r of 2, drawing 3 rows, draws rows 3r .. 3r + 2 of the one
+// sampler's batch of 6 (uniform and persistent starts, drawn classes, Langevin noise),
+// and its replay buffer starts as slots 4r .. 4r + 3 of the whole buffer of 8.
+TEST(LangevinSampler, ShardsDrawTheRowsOfTheWholeBatch) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    MlpEnergy model = test::random_mlp(rng, {5, 8, 3}, Activation::silu());
+    for (ChainStart start : {ChainStart::Uniform, ChainStart::Persistent}) {
+        for (std::int64_t classes : {1, 3}) {
+            SamplerOptions o;
+            o.start = start;
+            o.steps = 3;
+            o.classes = classes;
+            LangevinSampler whole(ctx, 5, o);
+            std::vector<LangevinSampler> shards;
+            for (int r = 0; r < 2; ++r) {
+                SamplerOptions part = o;
+                part.shard = r;
+                part.shards = 2;
+                shards.emplace_back(ctx, 5, part);
+            }
+            for (int round = 0; round < 2; ++round) {
+                const SampleRound all = whole.draw_round(model, 6);
+                whole.keep_round(all);
+                for (int r = 0; r < 2; ++r) {
+                    const SampleRound mine = shards[r].draw_round(model, 3);
+                    shards[r].keep_round(mine);
+                    const std::vector<float> rows = all.samples.to_vector<float>();
+                    EXPECT_EQ(mine.samples.to_vector<float>(),
+                              std::vector<float>(rows.begin() + 15 * r, rows.begin() + 15 * (r + 1)))
+                        << "shard " << r << ", round " << round << ", classes " << classes;
+                    if (classes > 1) {
+                        const std::vector<std::int32_t> labels = all.labels.to_vector<std::int32_t>();
+                        EXPECT_EQ(mine.labels.to_vector<std::int32_t>(),
+                                  std::vector<std::int32_t>(labels.begin() + 3 * r, labels.begin() + 3 * (r + 1)));
+                    }
+                }
+            }
+        }
+    }
+    SamplerOptions o;
+    o.buffer_size = 8;
+    LangevinSampler whole(ctx, 5, o);
+    const std::vector<float> buffer = whole.buffer()->samples().to_vector<float>();
+    std::vector<std::vector<float>> parts;
+    for (int r = 0; r < 2; ++r) {
+        SamplerOptions part = o;
+        part.shard = r;
+        part.shards = 2;
+        LangevinSampler shard(ctx, 5, part);
+        ASSERT_EQ(shard.buffer()->size(), 4);
+        parts.push_back(shard.buffer()->samples().to_vector<float>());
+        EXPECT_EQ(parts.back(), std::vector<float>(buffer.begin() + 20 * r, buffer.begin() + 20 * (r + 1)));
+    }
+    EXPECT_NE(parts[0], parts[1]);
+    // A shard outside the count, or a buffer that does not split, is refused.
+    SamplerOptions bad = o;
+    bad.shards = 3;
+    EXPECT_THROW(LangevinSampler(ctx, 5, bad), Error);  // 8 slots among 3
+    bad.shards = 2;
+    bad.shard = 2;
+    EXPECT_THROW(LangevinSampler(ctx, 5, bad), Error);
+}
+
 }  // namespace
 }  // namespace ebmkit

@@ -18,8 +18,8 @@ void softmax_rows(const float* logits, std::int64_t rows, std::int64_t k, double
     }
 }
 
-std::int64_t jem_data_head(const float* logits, const std::int32_t* labels, std::int64_t n, std::int64_t k, double cw,
-                           double gw, double l2, float* dlogits, JemStepStats& s) {
+std::int64_t jem_data_head(const float* logits, const std::int32_t* labels, std::int64_t n, std::int64_t n_total,
+                           std::int64_t k, double cw, double gw, double l2, float* dlogits, JemStepStats& s) {
     std::vector<double> prob(static_cast<std::size_t>(n * k)), energy(static_cast<std::size_t>(n));
     softmax_rows(logits, n, k, prob.data(), energy.data());
     std::int64_t first_bad = -1;
@@ -39,7 +39,7 @@ std::int64_t jem_data_head(const float* logits, const std::int32_t* labels, std:
             const double p = prob[r * k + j];
             if (p > prob[r * k + best]) best = j;
             // d/dlogits of cw CE + gw E + l2 E^2 for this row, with dE/dlogits = -p.
-            dlogits[r * k + j] = static_cast<float>((cw * (p - (j == label)) - gw * p - 2 * l2 * e * p) / n);
+            dlogits[r * k + j] = static_cast<float>((cw * (p - (j == label)) - gw * p - 2 * l2 * e * p) / n_total);
         }
         s.accuracy += static_cast<double>(best == label) / n;
     }
@@ -47,8 +47,8 @@ std::int64_t jem_data_head(const float* logits, const std::int32_t* labels, std:
     return first_bad;
 }
 
-void jem_sample_head(const float* logits, std::int64_t m, std::int64_t k, double gw, double l2, float* dlogits,
-                     JemStepStats& s) {
+void jem_sample_head(const float* logits, std::int64_t m, std::int64_t m_total, std::int64_t k, double gw, double l2,
+                     float* dlogits, JemStepStats& s) {
     std::vector<double> prob(static_cast<std::size_t>(m * k)), energy(static_cast<std::size_t>(m));
     softmax_rows(logits, m, k, prob.data(), energy.data());
     for (std::int64_t r = 0; r < m; ++r) {
@@ -57,7 +57,7 @@ void jem_sample_head(const float* logits, std::int64_t m, std::int64_t k, double
         s.loss += l2 * e * e / m;
         for (std::int64_t j = 0; j < k; ++j) {
             const double p = prob[r * k + j];
-            dlogits[r * k + j] = static_cast<float>((gw * p - 2 * l2 * e * p) / m);
+            dlogits[r * k + j] = static_cast<float>((gw * p - 2 * l2 * e * p) / m_total);
         }
     }
     s.loss -= gw * s.energy_sample;

@@ -14,10 +14,10 @@ namespace ebmkit::cpu {
 
 namespace {
 
-// Adds sign * (v p(h|v)^T, v, p(h|v)) summed over rows into the double accumulators.
+// Adds scale * (v p(h|v)^T, v, p(h|v)) summed over rows into the double accumulators.
 // p(h|v) of every row first (parallel over rows), then every sum over the rows in
 // order (parallel over units), so the result does not depend on the thread count.
-void add_statistics(const RbmParams<const float>& p, const float* v, std::int64_t rows, double sign,
+void add_statistics(const RbmParams<const float>& p, const float* v, std::int64_t rows, double scale,
                     std::vector<double>& dw, std::vector<double>& db, std::vector<double>& dc) {
     const std::int64_t m = p.hidden;
     std::vector<double> ph(static_cast<std::size_t>(rows * m));
@@ -30,7 +30,6 @@ void add_statistics(const RbmParams<const float>& p, const float* v, std::int64_
             for (std::int64_t j = 0; j < m; ++j) ph[r * m + j] = sigmoid(x[j]);
         }
     }
-    const double scale = sign / static_cast<double>(rows);
 #pragma omp parallel
     {
         std::vector<double> row(static_cast<std::size_t>(m));
@@ -117,7 +116,7 @@ void rbm_visible_probs(const RbmParams<const float>& p, const float* h, std::int
 }
 
 void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                std::uint32_t step) {
+                std::uint32_t step, std::uint32_t first_chain) {
     const PhiloxKey key = philox_key(seed);
 #pragma omp parallel
     {
@@ -126,7 +125,7 @@ void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_
         for (std::int64_t r = 0; r < rows; ++r) {
             float* vr = v + r * p.visible;
             float* hr = h + r * p.hidden;
-            const auto chain = static_cast<std::uint32_t>(r);
+            const std::uint32_t chain = first_chain + static_cast<std::uint32_t>(r);
             hidden_preactivation(p, vr, pre);
             bernoulli_units([&](std::int64_t j) { return sigmoid(pre[j]); }, p.hidden, hr, key, RngPurpose::GibbsHidden,
                          chain, step);
@@ -153,18 +152,20 @@ void free_energy(const RbmParams<const float>& p, const float* v, std::int64_t r
 }
 
 void cd_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, float* chains,
-                 std::int64_t chain_rows, int k, std::uint64_t seed, std::uint32_t first_step,
+                 std::int64_t chain_rows, int k, std::uint64_t seed, std::uint32_t first_step, const RbmShard& shard,
                  const RbmParams<float>& grad) {
     std::vector<float> h(static_cast<std::size_t>(chain_rows * p.hidden));
-    for (int s = 0; s < k; ++s) gibbs_step(p, chains, h.data(), chain_rows, seed, first_step + s);
-    rbm_gradient(p, data, data_rows, chains, chain_rows, grad);
+    for (int s = 0; s < k; ++s) gibbs_step(p, chains, h.data(), chain_rows, seed, first_step + s, shard.first_chain);
+    rbm_gradient(p, data, data_rows, chains, chain_rows, shard, grad);
 }
 
 void rbm_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, const float* samples,
-                  std::int64_t sample_rows, const RbmParams<float>& grad) {
+                  std::int64_t sample_rows, const RbmShard& shard, const RbmParams<float>& grad) {
     std::vector<double> dw(p.visible * p.hidden, 0.0), db(p.visible, 0.0), dc(p.hidden, 0.0);
-    add_statistics(p, data, data_rows, +1.0, dw, db, dc);
-    add_statistics(p, samples, sample_rows, -1.0, dw, db, dc);
+    add_statistics(p, data, data_rows, 1.0 / static_cast<double>(shard.data_rows ? shard.data_rows : data_rows), dw,
+                   db, dc);
+    add_statistics(p, samples, sample_rows,
+                   -1.0 / static_cast<double>(shard.sample_rows ? shard.sample_rows : sample_rows), dw, db, dc);
     std::transform(dw.begin(), dw.end(), grad.w, [](double x) { return static_cast<float>(x); });
     std::transform(db.begin(), db.end(), grad.b, [](double x) { return static_cast<float>(x); });
     std::transform(dc.begin(), dc.end(), grad.c, [](double x) { return static_cast<float>(x); });

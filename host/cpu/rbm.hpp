@@ -42,14 +42,16 @@ void bernoulli_units(Prob prob, std::int64_t n, float* out, PhiloxKey key, RngPu
 
 void rbm_hidden_probs(const RbmParams<const float>& p, const float* v, std::int64_t rows, float* ph);
 void rbm_visible_probs(const RbmParams<const float>& p, const float* h, std::int64_t rows, float* pv);
+// Row r is chain first_chain + r.
 void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                std::uint32_t step);
+                std::uint32_t step, std::uint32_t first_chain = 0);
 void free_energy(const RbmParams<const float>& p, const float* v, std::int64_t rows, float* f);
+// The statistics are divided by shard's global row counts (RbmShard, ebmkit/rbm.hpp).
 void cd_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, float* chains,
-                 std::int64_t chain_rows, int k, std::uint64_t seed, std::uint32_t first_step,
+                 std::int64_t chain_rows, int k, std::uint64_t seed, std::uint32_t first_step, const RbmShard& shard,
                  const RbmParams<float>& grad);
 void rbm_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, const float* samples,
-                  std::int64_t sample_rows, const RbmParams<float>& grad);
+                  std::int64_t sample_rows, const RbmShard& shard, const RbmParams<float>& grad);
 double log_partition_exact(const RbmParams<const float>& p);
 
 }  // namespace ebmkit::cpu

@@ -20,7 +20,8 @@ void replay_draw(const kernels::ReplayShape& s, const float* buffer, std::int64_
     for (std::int64_t b = 0; b < batch; ++b) {
         if (kernels::replay_fresh(s, reinit, round, b)) {
             slots[b] = -1;
-            uniform_rows(out + b * s.dim, 1, s.dim, s.lo, s.hi, s.seed, static_cast<std::uint32_t>(b), round + 1);
+            uniform_rows(out + b * s.dim, 1, s.dim, s.lo, s.hi, s.seed, s.first_row + static_cast<std::uint32_t>(b),
+                         round + 1);
         } else {
             const std::int64_t slot = kernels::replay_slot(s, round, b, row_classes ? row_classes[b] : 0);
             slots[b] = static_cast<std::int32_t>(slot);
@@ -38,8 +39,11 @@ void replay_store(const kernels::ReplayShape& s, float* buffer, std::int64_t bat
     }
 }
 
-void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out) {
-    for (std::int64_t r = 0; r < rows; ++r) out[r] = kernels::drawn_class(seed, classes, round, r);
+void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
+                  std::uint32_t first_row) {
+    for (std::int64_t r = 0; r < rows; ++r) {
+        out[r] = kernels::drawn_class(seed, classes, round, first_row + static_cast<std::uint32_t>(r));
+    }
 }
 
 }  // namespace ebmkit::cpu

@@ -18,6 +18,8 @@ void replay_draw(const kernels::ReplayShape& s, const float* buffer, std::int64_
 void replay_store(const kernels::ReplayShape& s, float* buffer, std::int64_t batch, std::uint32_t round,
                   const std::int32_t* slots, const std::int32_t* row_classes, const float* samples);
 
-void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out);
+// Row r's class is global row first_row + r's.
+void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
+                  std::uint32_t first_row = 0);
 
 }  // namespace ebmkit::cpu

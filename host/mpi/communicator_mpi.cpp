@@ -99,6 +99,17 @@ int rank(const Communicator::Backend& b) { return b.rank; }
 int size(const Communicator::Backend& b) { return b.size; }
 Device device(const Communicator::Backend& b) { return b.device; }
 
+namespace {
+// MPI_Allreduce in place over count floats, in pieces whose counts fit MPI's int.
+void sum_floats(const Communicator::Backend& b, float* data, long long count) {
+    constexpr long long piece = 1LL << 30;
+    for (long long at = 0; at < count; at += piece) {
+        const int n = static_cast<int>(std::min(piece, count - at));
+        check_mpi(MPI_Allreduce(MPI_IN_PLACE, data + at, n, MPI_FLOAT, MPI_SUM, b.comm), "MPI_Allreduce");
+    }
+}
+}  // namespace
+
 void allreduce_sum(const Communicator::Backend& b, const std::vector<TensorView>& tensors) {
     long long count = 0;
     for (const TensorView& t : tensors) count += t.numel();
@@ -112,7 +123,7 @@ void allreduce_sum(const Communicator::Backend& b, const std::vector<TensorView>
     }
     if (count == 0) return;
 #if EBMKIT_WITH_NCCL
-    if (b.device == Device::Cuda) {
+    if (b.device == Device::Cuda && tensors[0].device() == Device::Cuda) {
         check_nccl(ncclGroupStart(), "ncclGroupStart");
         for (const TensorView& t : tensors) {
             if (t.numel() == 0) continue;
@@ -124,11 +135,7 @@ void allreduce_sum(const Communicator::Backend& b, const std::vector<TensorView>
         return;
     }
 #endif
-    if (tensors.size() == 1) {
-        check_mpi(MPI_Allreduce(MPI_IN_PLACE, tensors[0].data<float>(), static_cast<int>(count), MPI_FLOAT, MPI_SUM, b.comm),
-                  "MPI_Allreduce");
-        return;
-    }
+    if (tensors.size() == 1) return sum_floats(b, tensors[0].data<float>(), count);
     // One collective over the views packed end to end.
     std::vector<float> packed(static_cast<std::size_t>(count));
     std::size_t at = 0;
@@ -137,7 +144,7 @@ void allreduce_sum(const Communicator::Backend& b, const std::vector<TensorView>
         std::copy(p, p + t.numel(), packed.data() + at);
         at += static_cast<std::size_t>(t.numel());
     }
-    check_mpi(MPI_Allreduce(MPI_IN_PLACE, packed.data(), static_cast<int>(count), MPI_FLOAT, MPI_SUM, b.comm), "MPI_Allreduce");
+    sum_floats(b, packed.data(), count);
     at = 0;
     for (const TensorView& t : tensors) {
         std::copy(packed.data() + at, packed.data() + at + t.numel(), t.data<float>());

@@ -31,8 +31,8 @@ public:
     int rank() const;
     int size() const;
     // Sums each tensor (F32, on the communicator's device: the host for MPI, the
-    // context's GPU for NCCL) over the ranks, in place, as one collective over the
-    // views packed end to end: after it every rank holds the same sums. Every rank must
+    // context's GPU for NCCL; or all on the host, through MPI, whatever the context) over
+    // the ranks, in place, as one collective over the views packed end to end: after it every rank holds the same sums. Every rank must
     // pass views of the same sizes in the same order (checked: a rank whose total
     // element count differs from rank 0's throws Error on every rank).
     void allreduce_sum(const std::vector<TensorView>& tensors) const;

@@ -5,6 +5,15 @@
 // class-conditional, x_sample ~ exp(-E(x, y)) for random y), the parameter
 // gradient through param_grad, and an Optimizer step. A divergence guard rolls back
 // to the last good state when the loss is not finite or the energy gap runs away.
+//
+// Data parallel (a Communicator of N ranks, e.g. mpirun -np N): options.batch is the
+// global batch; each rank takes its B / N rows of every global batch (the shuffle is
+// keyed by the seed alone, so the shards' union is the one-rank batch), samples B / N
+// chains that are rows rank * B / N ... of the global batch in every Philox key, keeps
+// its own part of the replay buffer (SamplerOptions::shard), and scales its gradient as
+// a part of the global batch's mean; one all-reduce of the flat gradient per iteration
+// (and one of six statistics) makes every rank take the same optimizer step. One rank
+// runs exactly what no communicator does.
 #pragma once
 
 #include <atomic>
@@ -15,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "ebmkit/communicator.hpp"
 #include "ebmkit/context.hpp"
 #include "ebmkit/mlp.hpp"
 #include "ebmkit/optim.hpp"
@@ -52,10 +62,15 @@ struct JemEvaluation {
 class JemTrainer {
 public:
     // Trains model in place on the context's backend; ctx.seed() keys sampling and shuffling.
-    JemTrainer(Context& ctx, MlpEnergy& model, const JemTrainOptions& options);
+    // With a communicator of N ranks, options.batch and options.sampler.buffer_size must
+    // be multiples of N (every rank must construct its trainer with the same options).
+    JemTrainer(Context& ctx, MlpEnergy& model, const JemTrainOptions& options, Communicator comm = Communicator());
     ~JemTrainer();
 
     // One iteration on x [B, D] (values in [-1, 1]) and labels [B] int32, both on ctx.device().
+    // With N ranks: x and labels are this rank's rows of a global batch of N * B, every
+    // rank passing the same B, and the statistics are the global batch's (every rank
+    // calls step; a bad label on any rank throws on all of them).
     JemStepStats step(ConstTensorView x, ConstTensorView labels);
     // The loss and its parameter gradient at the current parameters for given samples;
     // nothing is updated (the test of the gradient uses it).
@@ -74,6 +89,11 @@ public:
     // resumes bit for bit. save refuses a model with a non-finite parameter; metadata
     // adds keys of the caller's (e.g. the ebm command's configuration), the model's
     // and the trainer's own keys winning.
+    // With N ranks save is collective (every rank calls it): the ranks' replay-buffer
+    // parts are stacked into the global buffer and rank 0 alone writes the file. load
+    // (every rank reads the file) takes this rank's part of the global buffer, so a
+    // checkpoint resumes bit for bit at the same rank count; at another count the buffer
+    // is re-sharded (its slots dealt out anew, which changes the later draws).
     void save(const std::string& path, const std::map<std::string, std::string>& metadata = {}) const;
     void load(const std::string& path);
 
@@ -83,6 +103,7 @@ public:
     std::int64_t batch_in_epoch() const { return batch_in_epoch_; }
     const Optimizer& optimizer() const { return optimizer_; }
     const LangevinSampler& sampler() const { return sampler_; }
+    const Communicator& communicator() const { return comm_; }
     // What the divergence guard did, one line per event.
     const std::vector<std::string>& events() const { return events_; }
 
@@ -94,9 +115,14 @@ private:
     JemStepStats terms_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples, MlpEnergy& grad,
                                     std::int64_t& first_bad_label);
 
+    // With several ranks: the statistics averaged over them; true when a rank other than
+    // this one saw a bad label.
+    bool average_over_ranks(JemStepStats& s, bool bad_label_here) const;
+
     Context& ctx_;
     MlpEnergy& model_;
     JemTrainOptions options_;
+    Communicator comm_;
     Optimizer optimizer_;
     LangevinSampler sampler_;
     MlpEnergy grad_;

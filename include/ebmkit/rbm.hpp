@@ -58,16 +58,27 @@ void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::
 // F(v) per row: [N].
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f);
 
+// One rank's part of a data-parallel gradient (RbmTrainer with a Communicator): row r of
+// the chains is chain first_chain + r of the global set (its draws keyed so), and the
+// statistics are divided by the global batch's row counts, so that the ranks' parts sum
+// to the global batch's gradient. The default is the whole batch on one rank.
+struct RbmShard {
+    std::uint32_t first_chain = 0;
+    std::int64_t data_rows = 0;    // rows of data over all ranks; 0: this call's
+    std::int64_t sample_rows = 0;  // rows of chains or samples over all ranks; 0: this call's
+};
+
 // Log-likelihood gradient estimate (ascent direction), written into grad:
 //   dW = <v p(h|v)^T>_data - <v p(h|v)^T>_model, db = <v>_data - <v>_model,
 //   dc = <p(h|v)>_data - <p(h|v)>_model   (means over rows).
 // chains: [S, D], advanced k sweeps (steps first_step ...) in place, then used as the
 // model sample. CD-k: set chains to the data first; PCD: keep them across calls.
 void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
-                 std::uint32_t first_step, Rbm& grad);
+                 std::uint32_t first_step, Rbm& grad, const RbmShard& shard = {});
 // The same ascent direction with given model samples [S, D] (parallel tempering's
 // beta = 1 replicas, say) in place of the chains: no sweeps.
-void rbm_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, Rbm& grad);
+void rbm_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, Rbm& grad,
+                  const RbmShard& shard = {});
 
 // Exact log Z by enumerating the smaller layer (at most 25 units): in double on the
 // CPU; on CUDA the configurations' log-terms in FP32, reduced by the LogSumExp kernel.

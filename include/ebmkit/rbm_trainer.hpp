@@ -4,6 +4,17 @@
 // batch-mean log-likelihood ascent direction (cd_gradient, or rbm_gradient of the PT samples):
 //   velocity <- momentum * velocity + lr_t * (g - weight_decay * W)   (no decay on b, c)
 //   params   <- params + velocity,           lr_t = lr / (1 + lr_decay * epoch)
+//
+// Data parallel (a Communicator of N ranks, e.g. mpirun -np N): options.batch and the
+// chain count are global. Each rank takes its share of every global batch (the shuffle
+// is keyed by the seed alone; a batch of B rows gives each rank B / N, a last partial
+// batch of C rows C / N or one more, and a last batch of fewer rows than ranks is
+// skipped), keeps chains rank * S / N ... of the S persistent chains (their draws keyed
+// by the global chain index: cd_gradient's RbmShard), and computes its part of the
+// global batch's gradient; one all-reduce of the flat gradient (with, when centred, the
+// batch's means) per update makes every rank take the same step. So N ranks train the
+// one-rank model, within float rounding, and one rank is exactly the run without a
+// communicator. Parallel tempering runs on one rank only.
 #pragma once
 
 #include <atomic>
@@ -14,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "ebmkit/communicator.hpp"
 #include "ebmkit/context.hpp"
 #include "ebmkit/rbm.hpp"
 #include "ebmkit/tempering.hpp"
@@ -56,7 +68,9 @@ struct RbmEpochStats {
 class RbmTrainer {
 public:
     // Trains rbm in place on the context's backend; ctx.seed() keys shuffling and sampling.
-    RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options);
+    // With a communicator of N ranks, options.batch and the persistent chain count must be
+    // multiples of N (every rank constructs its trainer with the same options).
+    RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options, Communicator comm = Communicator());
     // One pass over data [N, D] (binary, host), shuffled with (seed, epoch); a last
     // partial batch is used too. Mini-batches are gathered on the host and copied to
     // the context's device.
@@ -77,10 +91,17 @@ public:
     // The RBM (W, b, c: what read_rbm and the ebm command read), the velocity, the
     // persistent chains (PT: every replica, the swap counters) and the counters, with metadata beside them, in one safetensors
     // file; load resumes bit for bit on an RBM of the same shape. load changes nothing
-    // when the file does not fit.
+    // when the file does not fit. With N ranks save is collective (every rank calls it):
+    // the chains are stacked into the global set and rank 0 alone writes the file; load
+    // (every rank reads it) takes this rank's chains of the global set, so a checkpoint
+    // resumes the same run at any rank count that splits the chains.
     void save(const std::string& path, const std::map<std::string, std::string>& metadata = {}) const;
     void load(const std::string& path);
     const RbmTrainOptions& options() const { return options_; }
+    const Communicator& communicator() const { return comm_; }
+    // This rank's persistent chains (rows first_chain ... of the global set; empty before
+    // the first epoch and for CD).
+    const Tensor& chains() const { return chains_; }
 
 private:
     // Why the current RBM counts as diverged, or empty.
@@ -88,10 +109,12 @@ private:
     Context& ctx_;
     Rbm& rbm_;
     RbmTrainOptions options_;
+    Communicator comm_;
     Rbm grad_, velocity_;
     Tensor chains_;
     std::optional<ParallelTempering> tempering_;
     Tensor visible_offset_, hidden_offset_, hidden_probs_;  // centred training
+    Tensor batch_means_;  // several ranks, centred: the global batch's <v> and <p(h | v)>
     int epoch_ = 0;
     std::int64_t batch_in_epoch_ = 0;
     std::uint32_t step_ = 0;

@@ -23,9 +23,11 @@ namespace ebmkit {
 // size / classes slots; row b then draws from, and returns to, the segment of its class.
 class ReplayBuffer {
 public:
-    // Filled with U(lo, hi) noise keyed (ctx.seed(), ChainInit, chain = slot, step 0).
-    // classes must divide size.
-    ReplayBuffer(Context& ctx, std::int64_t size, std::int64_t dim, float lo, float hi, std::int64_t classes = 1);
+    // Filled with U(lo, hi) noise keyed (ctx.seed(), ChainInit, chain = first_slot + slot,
+    // step 0): first_slot places a data-parallel rank's buffer within the global one
+    // (SamplerOptions::shard). classes must divide size.
+    ReplayBuffer(Context& ctx, std::int64_t size, std::int64_t dim, float lo, float hi, std::int64_t classes = 1,
+                 std::uint32_t first_slot = 0);
     // batch rows [batch, dim]; slots receives [batch] int32, each row's buffer slot or
     // -1 for fresh noise. row_classes ([batch] int32, each in [0, classes)) is needed
     // when classes > 1. Tensors live on the buffer's device; the public calls check
@@ -44,10 +46,11 @@ public:
 private:
     friend class LangevinSampler;
     void check_classes(const char* op, std::int64_t batch, ConstTensorView row_classes) const;
+    // first_row: the global index of the batch's row 0 (kernels/sampler_rule.hpp).
     void draw_rows(std::int64_t batch, float reinit, std::uint32_t round, const std::int32_t* row_classes, float* out,
-                   std::int32_t* slots) const;
+                   std::int32_t* slots, std::uint32_t first_row = 0) const;
     void store_rows(std::int64_t batch, std::uint32_t round, const std::int32_t* slots, const std::int32_t* row_classes,
-                    const float* samples);
+                    const float* samples, std::uint32_t first_row = 0);
     Context* ctx_;
     std::int64_t classes_;
     float lo_, hi_;
@@ -69,6 +72,13 @@ struct SamplerOptions {
     // step = round), on the device; the model needs at least this many outputs.
     std::int64_t classes = 1;
     bool trace = false;    // record per-step mean energy and acceptance
+    // Data parallelism (JemTrainer with a Communicator): this sampler is part `shard` of
+    // `shards` equal ones, one per rank, each drawing batch rows of a global batch of
+    // shards * batch. Its row r is global row shard * batch + r in every row-keyed draw
+    // (starts, replay slots and restarts, classes, Langevin noise: step.first_chain is
+    // added), and its replay buffer is slots shard * S .. (shard + 1) * S - 1 of a global
+    // buffer of buffer_size, S = buffer_size / shards (each rank keeps its own part).
+    std::int64_t shard = 0, shards = 1;
 
     static LangevinParams jem_step() {
         LangevinParams p;
@@ -114,6 +124,7 @@ public:
 
 private:
     Tensor start(std::int64_t batch, ConstTensorView data, SampleRound& round);
+    std::uint32_t first_row(std::int64_t batch) const;  // the global index of this shard's row 0
     Context& ctx_;
     std::int64_t dim_;
     SamplerOptions options_;

@@ -13,6 +13,7 @@
 #include "ebmkit/ebmkit.hpp"
 #include "epoch_log.hpp"
 #include "interrupt.hpp"
+#include "ranks.hpp"
 #include "plot/curves.hpp"
 #include "report.hpp"
 
@@ -161,22 +162,28 @@ int train(CLI::App& command, TrainOptions& a) {
     const Tensor valid_labels = held ? rows(all_labels, kept, held) : Tensor();
     const auto [test_images, test_labels] = scaled(load_fashion_mnist(a.data, "test"), 0);
     Context ctx(backend_of(a.backend), a.seed);
+    const Ranks ranks(ctx);  // mpirun -np N: data parallel, rank 0 writes
+    ranks.check_split("ebm jem train", "--batch", o.batch);
+    if (o.generative_weight > 0) ranks.check_split("ebm jem train", "--buffer", o.sampler.buffer_size);
     MlpEnergy model(widths, act);
     model.init_uniform(a.seed);
     model = model.to(ctx.device());
-    JemTrainer trainer(ctx, model, o);
+    JemTrainer trainer(ctx, model, o, ranks.comm());
     if (!a.resume.empty()) trainer.load(a.resume);
     const std::map<std::string, std::string> metadata = {{config_key, recorded_config(command)}};
     std::ofstream csv;
-    if (!a.curves.empty()) {
+    if (!a.curves.empty() && ranks.lead()) {
         csv.open(a.curves);
         if (!csv) throw Error("cannot write " + a.curves);
         csv << "epoch,loss,cross_entropy,energy_data,energy_sample,train_accuracy,valid_accuracy\n";
     }
-    EpochLog log(a.log, !a.resume.empty());
-    std::fprintf(stderr, "jem: %s %s, %lld images, batch %lld, %u SGLD steps, backend %s\n", a.widths.c_str(),
+    EpochLog log(ranks.lead() ? a.log : "", !a.resume.empty());
+    std::fprintf(stderr, "jem: %s %s, %lld images, batch %lld, %u SGLD steps, backend %s%s\n", a.widths.c_str(),
                  to_string(act.kind), static_cast<long long>(images.dim(0)), static_cast<long long>(o.batch),
-                 o.sampler.steps, to_string(ctx.backend()));
+                 o.sampler.steps, to_string(ctx.backend()),
+                 ranks.size() > 1 ? (", " + std::to_string(ranks.size()) + " ranks of batch " +
+                                     std::to_string(o.batch / ranks.size())).c_str()
+                                  : "");
     double best = -1.0;
     std::int64_t since_best = 0;
     std::vector<nlohmann::json> epochs;  // this run's, for the --curves plot
@@ -251,6 +258,7 @@ int train(CLI::App& command, TrainOptions& a) {
                                                 {"test_calibration_error", ev.calibration_error},
                                                 {"rollbacks", trainer.events().size()},
                                                 {"backend", to_string(ctx.backend())},
+                                                {"ranks", ranks.size()},
                                                 {"seconds", seconds}};
         std::printf("%s\n", summary.dump().c_str());
     }

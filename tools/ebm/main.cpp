@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "cli.hpp"
+#include "ranks.hpp"
 #include "ebmkit/error.hpp"
 
 int main(int argc, char** argv) {
@@ -21,10 +22,11 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "ebm: %s\nRun with --help for more information.\n", ebmkit::printable(e.what()).c_str());
         return 2;
     } catch (const ebm::UsageError& e) {
-        std::fprintf(stderr, "ebm: %s\n", ebmkit::printable(e.message).c_str());
+        std::fprintf(ebm::error_stream(), "ebm: %s%s\n", ebm::error_prefix().c_str(),
+                     ebmkit::printable(e.message).c_str());
         return 2;
     } catch (const ebmkit::Error& e) {
-        std::fprintf(stderr, "ebm: %s\n", e.what());
+        std::fprintf(ebm::error_stream(), "ebm: %s%s\n", ebm::error_prefix().c_str(), e.what());
         return 1;
     }
 }

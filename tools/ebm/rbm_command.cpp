@@ -16,6 +16,7 @@
 #include "ebmkit/ebmkit.hpp"
 #include "epoch_log.hpp"
 #include "interrupt.hpp"
+#include "ranks.hpp"
 #include "report.hpp"
 
 namespace ebm {
@@ -111,22 +112,31 @@ int train(CLI::App& command, TrainOptions& a) {
     const auto start = std::chrono::steady_clock::now();
     const Tensor data = binarized(load_fashion_mnist(a.data, "train"), a.binarize, a.seed, a.train_limit);
     Context ctx(backend_of(a.backend), a.seed);
+    const Ranks ranks(ctx);  // mpirun -np N: data parallel, rank 0 writes
+    ranks.check_split("ebm rbm train", "--batch", o.batch);
+    if (o.persistent && o.chains) ranks.check_split("ebm rbm train", "--chains", o.chains);
+    if (o.tempering_replicas && ranks.size() > 1) {
+        throw UsageError{"ebm rbm train: --pt runs on one rank, not on " + std::to_string(ranks.size())};
+    }
     Rbm rbm(data.dim(1), a.hidden, ctx.device());
     rbm.init_normal(a.seed, 0.01f);
-    RbmTrainer trainer(ctx, rbm, o);
+    RbmTrainer trainer(ctx, rbm, o, ranks.comm());
     if (!a.resume.empty()) trainer.load(a.resume);
     const std::map<std::string, std::string> metadata = {
         {"format", "ebmkit-rbm"}, {"binarize", a.binarize}, {"k", std::to_string(o.k)},
         {"persistent", o.persistent ? "true" : "false"}, {"seed", std::to_string(a.seed)},
         {"tempering_replicas", std::to_string(o.tempering_replicas)}, {"centered", o.centered ? "true" : "false"},
         {config_key, recorded_config(command)}};
-    EpochLog log(a.log, !a.resume.empty());
+    EpochLog log(ranks.lead() ? a.log : "", !a.resume.empty());
     const std::string recipe = std::string(o.centered ? "centred " : "") +
                                (o.tempering_replicas ? "PT(" + std::to_string(o.tempering_replicas) + ")"
                                                      : o.persistent ? "PCD" : "CD");
-    std::fprintf(stderr, "rbm: %lld x %lld, %s-%d, %lld images, backend %s\n", static_cast<long long>(data.dim(1)),
+    std::fprintf(stderr, "rbm: %lld x %lld, %s-%d, %lld images, backend %s%s\n", static_cast<long long>(data.dim(1)),
                  static_cast<long long>(a.hidden), recipe.c_str(), o.k, static_cast<long long>(data.dim(0)),
-                 to_string(ctx.backend()));
+                 to_string(ctx.backend()),
+                 ranks.size() > 1 ? (", " + std::to_string(ranks.size()) + " ranks of batch " +
+                                     std::to_string(o.batch / ranks.size())).c_str()
+                                  : "");
     double pl = 0.0;
     const StopOnSignal stop;  // SIGINT / SIGTERM: finish the batch, write a resumable checkpoint
     for (std::int64_t e = 0; e < a.epochs; ++e) {
@@ -142,7 +152,7 @@ int train(CLI::App& command, TrainOptions& a) {
                          resumable.c_str(), resumable.c_str());
             return stop.exit_status();
         }
-        pl = mean_pseudo_likelihood(ctx, rbm, data, 500);
+        pl = ranks.lead() ? mean_pseudo_likelihood(ctx, rbm, data, 500) : 0.0;
         char line[128];
         std::snprintf(line, sizeof line, "lr %.4g, pseudo-log-likelihood %.2f nats/image (500 training images)", s.lr, pl);
         bar.finish(line + (s.swap_rates.empty() ? "" : ", swap rates " + rates_text(s.swap_rates)));
@@ -165,6 +175,7 @@ int train(CLI::App& command, TrainOptions& a) {
                                                 {"train_images", data.dim(0)},
                                                 {"pseudo_log_likelihood", pl},
                                                 {"backend", to_string(ctx.backend())},
+                                                {"ranks", ranks.size()},
                                                 {"seconds", seconds}};
         std::printf("%s\n", summary.dump().c_str());
     }

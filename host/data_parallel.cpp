@@ -1,0 +1,56 @@
+#include "data_parallel.hpp"
+
+#include <string>
+
+#include "check.hpp"
+
+namespace ebmkit::detail {
+
+namespace {
+
+// shape with its first dimension replaced by rows.
+Shape with_rows(const Shape& shape, std::int64_t rows) {
+    switch (shape.rank()) {
+        case 1: return {rows};
+        case 2: return {rows, shape[1]};
+        case 3: return {rows, shape[1], shape[2]};
+        default: return {rows, shape[1], shape[2], shape[3]};
+    }
+}
+
+}  // namespace
+
+void check_split(const char* op, const char* name, std::int64_t value, const Communicator& comm) {
+    const int ranks = comm.size();
+    if (value % ranks != 0) {
+        fail(std::string(op) + ": " + name + " " + std::to_string(value) + " must be a multiple of the " +
+             std::to_string(ranks) + " ranks (each rank takes " + name + " / " + std::to_string(ranks) + ")");
+    }
+}
+
+// Each rank writes its shard into its rows of a zero tensor; the sum over the ranks is
+// then the stack (x + 0 = x exactly: the values arrive unchanged, a -0 as +0).
+Tensor stack_shards(const Communicator& comm, ConstTensorView shard) {
+    if (comm.size() == 1) return Tensor::copy_of(shard, shard.device());
+    const std::int64_t rows = shard.dim(0), per_row = rows ? shard.numel() / rows : 0;
+    Tensor whole = Tensor::zeros(with_rows(shard.shape(), rows * comm.size()), DType::F32, shard.device());
+    const TensorView mine(whole.data<float>() + comm.rank() * rows * per_row, shard.shape(), DType::F32, shard.device());
+    copy(shard, mine);
+    comm.allreduce_sum({whole});
+    return whole;
+}
+
+bool on_any_rank(const Communicator& comm, bool flag) {
+    if (comm.size() == 1) return flag;
+    Tensor t = Tensor::from({flag ? 1.0f : 0.0f}, {1});
+    comm.allreduce_sum({t});
+    return t.data<float>()[0] > 0.0f;
+}
+
+ConstTensorView shard_rows(ConstTensorView whole, const Communicator& comm) {
+    const std::int64_t rows = whole.dim(0) / comm.size(), per_row = whole.dim(0) ? whole.numel() / whole.dim(0) : 0;
+    return {whole.data<float>() + comm.rank() * rows * per_row, with_rows(whole.shape(), rows), DType::F32,
+            whole.device()};
+}
+
+}  // namespace ebmkit::detail
