@@ -4,6 +4,8 @@
 // Every rank runs every case. The one-rank references are computed on each rank by a
 // trainer without a communicator, so a case compares, on every rank, the model two ranks
 // trained together with the model one rank trains alone from the same seed.
+// EBMKIT_TEST_BACKEND=cuda runs the cases on the GPU, the communicator on NCCL (one GPU
+// takes one rank: mpirun -np 1 there).
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -22,10 +24,25 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The one context every case trains on (a CUDA communicator works on its context's
+// stream, so the trainers share it), on the backend EBMKIT_TEST_BACKEND names.
+Context& test_context() {
+    static Context ctx([] {
+        const char* name = std::getenv("EBMKIT_TEST_BACKEND");
+        return name && std::string(name) == "cuda" ? Backend::Cuda : Backend::Cpu;
+    }());
+    return ctx;
+}
+
 const Communicator& world() {
-    static Context ctx(Backend::Cpu);
-    static const Communicator comm = Communicator::world(ctx);
+    static const Communicator comm = Communicator::world(test_context());
     return comm;
+}
+
+// The shared context, keyed by seed.
+Context& seeded(std::uint64_t seed) {
+    test_context().set_seed(seed);
+    return test_context();
 }
 
 // A seed drawn on rank 0 (test::fresh_rng, so EBMKIT_TEST_SEED replays it) and shared:
@@ -103,13 +120,12 @@ TEST_P(DataParallelRbm, TwoRanksTrainTheOneRankModel) {
     Rbm start(12, 6);
     start.init_normal(seed, 0.1f);
 
-    Context alone_ctx(Backend::Cpu, seed);
-    Rbm alone = start.to(Device::Host);
-    RbmTrainer one(alone_ctx, alone, o);
+    Context& ctx = seeded(seed);
+    Rbm alone = start.to(ctx.device());
+    RbmTrainer one(ctx, alone, o);
     const RbmEpochStats one_stats = one.train_epoch(data);
 
-    Context ctx(Backend::Cpu, seed);
-    Rbm together = start.to(Device::Host);
+    Rbm together = start.to(ctx.device());
     RbmTrainer two(ctx, together, o, world());
     const RbmEpochStats two_stats = two.train_epoch(data);
     EXPECT_EQ(one_stats.updates, 50);
@@ -155,12 +171,12 @@ TEST(DataParallelCheckpoint, RbmResumesBitForBitAndOnOneRank) {
     Rbm start(12, 6);
     start.init_normal(seed, 0.1f);
 
-    Context ctx(Backend::Cpu, seed);
-    Rbm whole = start.to(Device::Host);
+    Context& ctx = seeded(seed);
+    Rbm whole = start.to(ctx.device());
     RbmTrainer uninterrupted(ctx, whole, o, world());
     uninterrupted.train_epoch(data);
 
-    Rbm first = start.to(Device::Host);
+    Rbm first = start.to(ctx.device());
     RbmTrainer stopped(ctx, first, o, world());
     std::atomic<bool> stop{false};
     const RbmEpochStats s = stopped.train_epoch(
@@ -170,7 +186,7 @@ TEST(DataParallelCheckpoint, RbmResumesBitForBitAndOnOneRank) {
     const std::string path = shared_path(seed, "rbm-resume.safetensors");
     stopped.save(path);
 
-    Rbm resumed = start.to(Device::Host);
+    Rbm resumed = start.to(ctx.device());
     RbmTrainer again(ctx, resumed, o, world());
     again.load(path);
     again.train_epoch(data);
@@ -179,12 +195,11 @@ TEST(DataParallelCheckpoint, RbmResumesBitForBitAndOnOneRank) {
     EXPECT_TRUE(test::same_bytes(again.chains().to_vector<float>(), uninterrupted.chains().to_vector<float>()));
 
     // On one rank: the same epoch as one rank trains it alone.
-    Context alone_ctx(Backend::Cpu, seed);
-    Rbm alone = start.to(Device::Host);
-    RbmTrainer one(alone_ctx, alone, o);
+    Rbm alone = start.to(ctx.device());
+    RbmTrainer one(ctx, alone, o);
     one.train_epoch(data);
-    Rbm moved = start.to(Device::Host);
-    RbmTrainer resharded(alone_ctx, moved, o);
+    Rbm moved = start.to(ctx.device());
+    RbmTrainer resharded(ctx, moved, o);
     resharded.load(path);
     resharded.train_epoch(data);
     EXPECT_LT(max_abs_difference(static_cast<const Rbm&>(moved).parameters(), static_cast<const Rbm&>(alone).parameters()),
@@ -235,13 +250,12 @@ TEST(DataParallelJem, TwoRanksTrainTheOneRankModel) {
     const JemTrainOptions o = jem_options(ChainStart::Persistent);
     const MlpEnergy start = jem_start(seed);
 
-    Context alone_ctx(Backend::Cpu, seed);
-    MlpEnergy alone = start.to(Device::Host);
-    JemTrainer one(alone_ctx, alone, o);
+    Context& ctx = seeded(seed);
+    MlpEnergy alone = start.to(ctx.device());
+    JemTrainer one(ctx, alone, o);
     const JemStepStats one_stats = one.train_epoch(images, labels);
 
-    Context ctx(Backend::Cpu, seed);
-    MlpEnergy together = start.to(Device::Host);
+    MlpEnergy together = start.to(ctx.device());
     JemTrainer two(ctx, together, o, world());
     const JemStepStats two_stats = two.train_epoch(images, labels);
     EXPECT_EQ(one.iterations(), 50);
@@ -267,10 +281,10 @@ TEST(DataParallelJem, ReplayBuffersArePartsOfTheGlobalOne) {
     const JemTrainOptions o = jem_options(ChainStart::ReplayBuffer);
     const MlpEnergy start = jem_start(seed);
 
-    Context ctx(Backend::Cpu, seed);
-    MlpEnergy alone = start.to(Device::Host);
+    Context& ctx = seeded(seed);
+    MlpEnergy alone = start.to(ctx.device());
     JemTrainer one(ctx, alone, o);
-    MlpEnergy model = start.to(Device::Host);
+    MlpEnergy model = start.to(ctx.device());
     JemTrainer two(ctx, model, o, world());
     const std::vector<float> global = one.sampler().buffer()->samples().to_vector<float>();
     const std::vector<float> part = two.sampler().buffer()->samples().to_vector<float>();
@@ -291,7 +305,7 @@ TEST(DataParallelJem, ReplayBuffersArePartsOfTheGlobalOne) {
                                       stacked.begin() + static_cast<std::ptrdiff_t>((world().rank() + 1) * now.size())));
     two.train_epoch(images, labels);
 
-    MlpEnergy resumed = start.to(Device::Host);
+    MlpEnergy resumed = start.to(ctx.device());
     JemTrainer again(ctx, resumed, o, world());
     again.load(path);
     again.train_epoch(images, labels);
@@ -300,7 +314,7 @@ TEST(DataParallelJem, ReplayBuffersArePartsOfTheGlobalOne) {
     EXPECT_TRUE(test::same_bytes(again.sampler().buffer()->samples().to_vector<float>(),
                                  two.sampler().buffer()->samples().to_vector<float>()));
 
-    MlpEnergy single = start.to(Device::Host);
+    MlpEnergy single = start.to(ctx.device());
     JemTrainer resharded(ctx, single, o);
     resharded.load(path);
     EXPECT_EQ(resharded.sampler().buffer()->samples().to_vector<float>(), stacked);
@@ -314,8 +328,8 @@ TEST(DataParallelJem, ReplayBuffersArePartsOfTheGlobalOne) {
 // refused on every rank before anything is trained (so no rank waits in a collective).
 TEST(DataParallelContract, SizesThatDoNotSplitAreRefusedOnEveryRank) {
     if (world().size() != 2) GTEST_SKIP() << "needs mpirun -np 2";
-    Context ctx(Backend::Cpu, 1);
-    Rbm rbm(6, 3);
+    Context& ctx = seeded(1);
+    Rbm rbm(6, 3, ctx.device());
     RbmTrainOptions o;
     o.batch = 9;
     try {
@@ -332,7 +346,7 @@ TEST(DataParallelContract, SizesThatDoNotSplitAreRefusedOnEveryRank) {
     o.tempering_replicas = 3;
     EXPECT_THROW(RbmTrainer(ctx, rbm, o, world()), Error);
 
-    MlpEnergy model({4, 5, 2}, Activation::silu());
+    MlpEnergy model = MlpEnergy({4, 5, 2}, Activation::silu()).to(ctx.device());
     JemTrainOptions j;
     j.batch = 7;
     EXPECT_THROW(JemTrainer(ctx, model, j, world()), Error);
@@ -350,8 +364,8 @@ TEST(DataParallelOneRank, TheSameBitsAsNoCommunicator) {
     const Tensor data = rbm_data(seed);
     Rbm start(12, 6);
     start.init_normal(seed, 0.1f);
-    Context ctx(Backend::Cpu, seed);
-    Rbm plain = start.to(Device::Host), ranked = start.to(Device::Host);
+    Context& ctx = seeded(seed);
+    Rbm plain = start.to(ctx.device()), ranked = start.to(ctx.device());
     RbmTrainer without(ctx, plain, rbm_options("centred"));
     RbmTrainer with(ctx, ranked, rbm_options("centred"), world());
     without.train_epoch(data);
@@ -360,7 +374,7 @@ TEST(DataParallelOneRank, TheSameBitsAsNoCommunicator) {
     EXPECT_TRUE(test::same_bytes(with.chains().to_vector<float>(), without.chains().to_vector<float>()));
 
     const auto [images, labels] = jem_data(seed);
-    MlpEnergy m0 = jem_start(seed), m1 = jem_start(seed);
+    MlpEnergy m0 = jem_start(seed).to(ctx.device()), m1 = jem_start(seed).to(ctx.device());
     JemTrainer j0(ctx, m0, jem_options(ChainStart::ReplayBuffer));
     JemTrainer j1(ctx, m1, jem_options(ChainStart::ReplayBuffer), world());
     const JemStepStats s0 = j0.train_epoch(images, labels), s1 = j1.train_epoch(images, labels);

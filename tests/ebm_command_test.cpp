@@ -38,9 +38,10 @@ std::string text_of(const std::string& file) {
     return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
-CommandResult run(const std::string& args) {
+// ebm with args, started by launcher (e.g. "mpirun -np 2") when one is given.
+CommandResult run(const std::string& args, const std::string& launcher = "") {
     const std::string err = (fs::temp_directory_path() / ("ebm-stderr-" + std::to_string(getpid()))).string();
-    const std::string cmd = std::string(EBM_BINARY) + " " + args + " 2>" + err;
+    const std::string cmd = (launcher.empty() ? "" : launcher + " ") + std::string(EBM_BINARY) + " " + args + " 2>" + err;
     CommandResult r{0, "", ""};
     FILE* p = popen(cmd.c_str(), "r");
     std::array<char, 4096> buf;
@@ -497,6 +498,44 @@ TEST_F(EbmCommand, LogHasAnEpochPerLineAndPlots) {
     EXPECT_EQ(junk.status, 1);
     EXPECT_NE(junk.err.find("line 2"), std::string::npos) << junk.err;
 }
+
+#ifdef MPIEXEC
+// mpirun -np 2 ebm ... train: one model trained on two ranks, the RBM the one a single
+// process trains (within float rounding); rank 0 alone writes and prints; a batch that
+// does not split is a usage error.
+TEST_F(EbmCommand, MpirunTrainsOneModelOnTwoRanks) {
+    setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
+    setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
+    const std::string mpirun = std::string(MPIEXEC) + " -np 2 --oversubscribe";
+    const std::string rbm = "rbm train --backend cpu --data " + dir_.string() + " --hidden 6 --epochs 2 --lr 0.1 --seed 4 --json";
+    const CommandResult two = run(rbm + " --batch 20 --out " + path("two.safetensors"), mpirun);
+    ASSERT_EQ(two.status, 0) << two.err;
+    EXPECT_EQ(json_number(two.out, "ranks"), 2) << two.out;
+    EXPECT_NE(two.err.find("2 ranks of batch 10"), std::string::npos) << two.err;
+    EXPECT_EQ(two.out.find('\n'), two.out.size() - 1) << "one JSON line, rank 0's: " << two.out;
+    const CommandResult one = run(rbm + " --batch 20 --out " + path("one.safetensors"));
+    ASSERT_EQ(one.status, 0) << one.err;
+    EXPECT_EQ(json_number(one.out, "ranks"), 1);
+    const Rbm a = read_rbm(load_safetensors(path("two.safetensors")), Device::Host);
+    const Rbm b = read_rbm(load_safetensors(path("one.safetensors")), Device::Host);
+    for (int t = 0; t < 3; ++t) {
+        const std::vector<float> x = a.parameters()[t].to_vector<float>(), y = b.parameters()[t].to_vector<float>();
+        for (std::size_t i = 0; i < x.size(); ++i) ASSERT_NEAR(x[i], y[i], 1e-4) << "parameter " << t << ", element " << i;
+    }
+    const CommandResult odd = run(rbm + " --batch 15 --out " + path("odd.safetensors"), mpirun);
+    EXPECT_NE(odd.status, 0);
+    EXPECT_NE(odd.err.find("--batch 15 must be a multiple of the 2 ranks"), std::string::npos) << odd.err;
+
+    const CommandResult jem = run("jem train --backend cpu --data " + dir_.string() +
+                                      " --widths 16,8,2 --epochs 2 --batch 20 --lr 0.01 --buffer 100 --sgld-steps 2 --valid 0 --json"
+                                      " --out " + path("jem.safetensors"),
+                                  mpirun);
+    ASSERT_EQ(jem.status, 0) << jem.err;
+    EXPECT_EQ(json_number(jem.out, "ranks"), 2) << jem.out;
+    EXPECT_GT(json_number(jem.out, "test_accuracy"), 0.8) << jem.out;  // chance is 0.5
+    EXPECT_EQ(load_safetensors(path("jem.safetensors")).at("replay_buffer").shape(), (Shape{100, 16}));
+}
+#endif
 
 }  // namespace
 }  // namespace ebmkit

@@ -7,7 +7,8 @@
 #
 # phase     what it runs                                          estimate on an H100 (budget)
 # tests     every GPU suite (*_gpu_test, device_test); a failing  ~3 min  (7.5 min)
-#           test is rerun alone with CUDA_LAUNCH_BLOCKING=1
+#           test is rerun alone with CUDA_LAUNCH_BLOCKING=1; where the build has
+#           MPI and mpirun is there, the data-parallel suite on one rank over NCCL
 # sanitize  compute-sanitizer memcheck, racecheck, initcheck,     ~6 min  (7.5 min)
 #           synccheck on small cases of every kernel family
 #           (SANITIZE_FILTERS below); `sanitize memcheck` runs one tool
@@ -158,6 +159,20 @@ phase_tests() {
         "$logs/$suite.$test.alone.log" | tee -a "$verdict"
     done
   done
+  # The data-parallel trainers on the CUDA backend, the communicator on NCCL: one GPU
+  # takes one rank, so the one-rank cases run (bit-identical to no communicator).
+  if [ $dry = 1 ] && [ -x "$bin/data_parallel_mpi_test" ]; then
+    say "DRY      data_parallel_mpi_test (CUDA, NCCL, 1 rank): needs a GPU"
+  elif [ -x "$bin/data_parallel_mpi_test" ] && command -v mpirun > /dev/null; then
+    local limit result
+    limit=$(limit_for 120)
+    if ((limit == 0)); then say "NOT RUN  data_parallel_mpi_test (NCCL): the phase budget is spent"; status=1; return; fi
+    result=$(EBMKIT_TEST_BACKEND=cuda OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
+      run_timed "$limit" "$logs/data_parallel_nccl.log" mpirun -np 1 "$bin/data_parallel_mpi_test")
+    python3 tools/gpu_verdict.py gtest "data_parallel_mpi_test (CUDA, NCCL, 1 rank)" "$result" \
+      "$logs/data_parallel_nccl.log" | tee -a "$verdict"
+    [ "$result" = PASS ] || [ "$result" = DRY ] || status=1
+  fi
 }
 
 phase_sanitize() {
