@@ -189,20 +189,26 @@ def free_energy(ctx, rbm, v, out=None):
 
 
 @_ordered
-def cd_gradient(ctx, rbm, data, chains, k, first_step, grad=None):
-    """CD-k / PCD ascent direction into grad (an Rbm); chains advance in place."""
+def cd_gradient(ctx, rbm, data, chains, k, first_step, grad=None, first_chain=0, data_rows=0, sample_rows=0):
+    """CD-k / PCD ascent direction into grad (an Rbm); chains advance in place.
+
+    Data parallel (one rank's part, summed over the ranks by the caller, e.g. with
+    torch.distributed.all_reduce): row r of chains is global chain first_chain + r in
+    every draw, and the means divide by the global batch's data_rows and sample_rows
+    (0: this call's own), so the ranks' results sum to the global batch's gradient."""
     grad = Rbm(rbm.visible, rbm.hidden, rbm.device) if grad is None else grad
-    _ext.cd_gradient(ctx, rbm, data, chains, k, first_step, grad)
+    _ext.cd_gradient(ctx, rbm, data, chains, k, first_step, grad, first_chain, data_rows, sample_rows)
     return grad
 
 
 @_ordered
-def rbm_gradient(ctx, rbm, data, samples, grad=None):
+def rbm_gradient(ctx, rbm, data, samples, grad=None, data_rows=0, sample_rows=0):
     """The same ascent direction from given model samples [S, D] (no sweeps): with
     cd_gradient, the gradient a data-parallel user all-reduces (grad.w(), grad.b(),
-    grad.c() are arrays over ebmkit's memory) before their own update."""
+    grad.c() are arrays over ebmkit's memory) before their own update; data_rows and
+    sample_rows as in cd_gradient."""
     grad = Rbm(rbm.visible, rbm.hidden, rbm.device) if grad is None else grad
-    _ext.rbm_gradient(ctx, rbm, data, samples, grad)
+    _ext.rbm_gradient(ctx, rbm, data, samples, grad, data_rows, sample_rows)
     return grad
 
 

@@ -257,14 +257,19 @@ NB_MODULE(_ebmkit, m) {
     m.def(
         "cd_gradient",
         [](Context& ctx, const Rbm& rbm, const Array& data, const Array& chains, int k, std::uint32_t first_step,
-           Rbm& grad) { cd_gradient(ctx, rbm, in(data, "data"), out(chains, "chains"), k, first_step, grad); },
-        "ctx"_a, "rbm"_a, "data"_a, "chains"_a, "k"_a, "first_step"_a, "grad"_a, Release());
+           Rbm& grad, std::uint32_t first_chain, std::int64_t data_rows, std::int64_t sample_rows) {
+            cd_gradient(ctx, rbm, in(data, "data"), out(chains, "chains"), k, first_step, grad,
+                        RbmShard{first_chain, data_rows, sample_rows});
+        },
+        "ctx"_a, "rbm"_a, "data"_a, "chains"_a, "k"_a, "first_step"_a, "grad"_a, "first_chain"_a = 0,
+        "data_rows"_a = 0, "sample_rows"_a = 0, Release());
     m.def(
         "rbm_gradient",
-        [](Context& ctx, const Rbm& rbm, const Array& data, const Array& samples, Rbm& grad) {
-            rbm_gradient(ctx, rbm, in(data, "data"), in(samples, "samples"), grad);
+        [](Context& ctx, const Rbm& rbm, const Array& data, const Array& samples, Rbm& grad, std::int64_t data_rows,
+           std::int64_t sample_rows) {
+            rbm_gradient(ctx, rbm, in(data, "data"), in(samples, "samples"), grad, RbmShard{0, data_rows, sample_rows});
         },
-        "ctx"_a, "rbm"_a, "data"_a, "samples"_a, "grad"_a, Release());
+        "ctx"_a, "rbm"_a, "data"_a, "samples"_a, "grad"_a, "data_rows"_a = 0, "sample_rows"_a = 0, Release());
     m.def("log_partition_exact", &log_partition_exact, "ctx"_a, "rbm"_a, Release());
     m.def(
         "log_partition_ais",

@@ -98,7 +98,9 @@ void bind_sampling(nb::module_& m) {
             })
         .def_rw("buffer_size", &SamplerOptions::buffer_size)
         .def_rw("reinit", &SamplerOptions::reinit)
-        .def_rw("classes", &SamplerOptions::classes);
+        .def_rw("classes", &SamplerOptions::classes)
+        .def_rw("shard", &SamplerOptions::shard, "data parallel: this sampler's part (its rank) of `shards`")
+        .def_rw("shards", &SamplerOptions::shards);
 
     nb::class_<LangevinSampler>(m, "LangevinSampler",
                                 "SGLD chains from uniform, normal, data, replay-buffer (JEM) or persistent starts")

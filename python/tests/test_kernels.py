@@ -118,3 +118,23 @@ def test_gibbs_chain_and_cd_gradient_run_in_place(rng, ctx):
     w, c = np.asarray(rbm.w(), np.float64), np.asarray(rbm.c(), np.float64)
     stat = lambda x: x.T @ sigmoid(x @ w + c) / len(x)
     assert np.allclose(again.w(), stat(v0.astype(np.float64)) - stat(chains.astype(np.float64)), atol=1e-5)
+
+
+def test_cd_gradient_shards_sum_to_the_whole_batch(rng, ctx):
+    """Two ranks' parts (data rows 0..5 and 6..9, chains 0..3 and 4..7, keyed by their
+    global chain index and divided by the global row counts) sum to the whole batch's
+    gradient, and advance those rows of the chains exactly: what a torch.distributed
+    user all-reduces."""
+    rbm = ebmkit.Rbm(6, 4)
+    rbm.init_normal(3, 0.5)
+    data = (rng.random((10, 6)) < 0.5).astype(np.float32)
+    start = (rng.random((8, 6)) < 0.5).astype(np.float32)
+    chains = start.copy()
+    whole = ebmkit.cd_gradient(ctx, rbm, data, chains, 2, 5)
+    total = np.zeros((6, 4))
+    for rows, first in ((slice(0, 6), 0), (slice(6, 10), 4)):
+        part = start[first:first + 4].copy()
+        grad = ebmkit.cd_gradient(ctx, rbm, data[rows].copy(), part, 2, 5, first_chain=first, data_rows=10, sample_rows=8)
+        assert np.array_equal(part, chains[first:first + 4])
+        total += np.asarray(grad.w(), np.float64)
+    assert np.allclose(total, whole.w(), atol=1e-6)
