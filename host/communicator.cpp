@@ -2,6 +2,7 @@
 // (host/mpi/communicator_mpi.cpp, built with MPI only; without it backend_ stays null).
 #include "ebmkit/communicator.hpp"
 
+#include <cstdlib>
 #include <string>
 
 #include "check.hpp"
@@ -60,6 +61,13 @@ void Communicator::barrier() const {
 #if EBMKIT_WITH_MPI
     if (backend_) detail::barrier(*backend_);
 #endif
+}
+
+void Communicator::abort(int status) const {
+#if EBMKIT_WITH_MPI
+    if (backend_) detail::abort(*backend_, status);
+#endif
+    std::exit(status);
 }
 
 }  // namespace ebmkit

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "check.hpp"
+#include "ebmkit/error.hpp"
 
 namespace ebmkit::detail {
 
@@ -45,6 +46,22 @@ bool on_any_rank(const Communicator& comm, bool flag) {
     Tensor t = Tensor::from({flag ? 1.0f : 0.0f}, {1});
     comm.allreduce_sum({t});
     return t.data<float>()[0] > 0.0f;
+}
+
+void write_on_rank_zero(const Communicator& comm, const std::function<void()>& write) {
+    if (comm.size() == 1) return write();
+    std::string failure;
+    if (comm.rank() == 0) {
+        try {
+            write();
+        } catch (const Error& e) {
+            failure = e.what();
+        }
+    }
+    if (on_any_rank(comm, !failure.empty())) {
+        throw Error(failure.empty() ? std::string("rank 0 could not write the checkpoint (its message is on rank 0)")
+                                    : failure);
+    }
 }
 
 ConstTensorView shard_rows(ConstTensorView whole, const Communicator& comm) {

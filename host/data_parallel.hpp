@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 
 #include "ebmkit/communicator.hpp"
 #include "ebmkit/tensor.hpp"
@@ -22,6 +23,10 @@ Tensor stack_shards(const Communicator& comm, ConstTensorView shard);
 // Whether flag is true on any rank (a collective on the host; one rank: flag). The
 // trainers agree so on a stop request, which a signal delivers to each rank on its own.
 bool on_any_rank(const Communicator& comm, bool flag);
+
+// write() on rank 0, then a collective verdict: when it threw, every rank throws its
+// message (no rank is left waiting for rank 0). One rank: write().
+void write_on_rank_zero(const Communicator& comm, const std::function<void()>& write);
 
 // Rows rank * rows .. (rank + 1) * rows - 1 of whole [size * rows, ...], the inverse of
 // stack_shards (a view of whole).

@@ -336,8 +336,8 @@ void JemTrainer::save(const std::string& path, const std::map<std::string, std::
                        {"sampler_rounds", std::to_string(sampler_.rounds())},
                        {"ranks", std::to_string(comm_.size())}});
     c.metadata.insert(metadata.begin(), metadata.end());  // the model's and the trainer's own keys win
-    if (comm_.rank() == 0) c.write(path);
-    comm_.barrier();  // the file is whole before any rank goes on (and may read it)
+    // Rank 0 writes; every rank learns that the file is whole (or why not) before going on.
+    detail::write_on_rank_zero(comm_, [&] { c.write(path); });
 }
 
 void JemTrainer::load(const std::string& path) {

@@ -280,8 +280,8 @@ void RbmTrainer::save(const std::string& path, const std::map<std::string, std::
     c.metadata["trainer_batch_in_epoch"] = std::to_string(batch_in_epoch_);
     c.metadata["trainer_step"] = std::to_string(step_);
     c.metadata["ranks"] = std::to_string(comm_.size());
-    if (comm_.rank() == 0) c.write(path);
-    comm_.barrier();  // the file is whole before any rank goes on (and may read it)
+    // Rank 0 writes; every rank learns that the file is whole (or why not) before going on.
+    detail::write_on_rank_zero(comm_, [&] { c.write(path); });
 }
 
 void RbmTrainer::load(const std::string& path) {

@@ -353,6 +353,16 @@ TEST(DataParallelContract, SizesThatDoNotSplitAreRefusedOnEveryRank) {
     j.batch = 8;
     j.sampler.buffer_size = 15;
     EXPECT_THROW(JemTrainer(ctx, model, j, world()), Error);
+
+    // A checkpoint rank 0 cannot write throws on every rank (none waits for it).
+    j.sampler.buffer_size = 16;
+    JemTrainer trainer(ctx, model, j, world());
+    try {
+        trainer.save("/nonexistent-ebmkit-directory/jem.safetensors");
+        FAIL() << "an unwritable path";
+    } catch (const Error& e) {
+        if (world().rank() == 1) EXPECT_NE(std::string(e.what()).find("rank 0 could not write"), std::string::npos) << e.what();
+    }
     world().barrier();
 }
 

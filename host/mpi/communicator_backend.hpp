@@ -22,5 +22,6 @@ int size(const Communicator::Backend& b);
 Device device(const Communicator::Backend& b);
 void allreduce_sum(const Communicator::Backend& b, const std::vector<TensorView>& tensors);
 void barrier(const Communicator::Backend& b);
+[[noreturn]] void abort(const Communicator::Backend& b, int status);
 
 }  // namespace ebmkit::detail

@@ -154,5 +154,10 @@ void allreduce_sum(const Communicator::Backend& b, const std::vector<TensorView>
 
 void barrier(const Communicator::Backend& b) { check_mpi(MPI_Barrier(b.comm), "MPI_Barrier"); }
 
+void abort(const Communicator::Backend& b, int status) {
+    MPI_Abort(b.comm, status);
+    std::_Exit(status);  // MPI_Abort does not return; should it, this rank still ends
+}
+
 }  // namespace detail
 }  // namespace ebmkit

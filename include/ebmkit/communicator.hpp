@@ -38,6 +38,9 @@ public:
     void allreduce_sum(const std::vector<TensorView>& tensors) const;
     // Blocks until every rank has called it.
     void barrier() const;
+    // Ends every rank of the job with status (MPI_Abort), for an error on one rank that
+    // the others, waiting in a collective, would not see; one rank: std::exit(status).
+    [[noreturn]] void abort(int status) const;
 
     struct Backend;  // implementation (host/mpi/communicator_mpi.cpp)
 

@@ -163,8 +163,8 @@ int train(CLI::App& command, TrainOptions& a) {
     const auto [test_images, test_labels] = scaled(load_fashion_mnist(a.data, "test"), 0);
     Context ctx(backend_of(a.backend), a.seed);
     const Ranks ranks(ctx);  // mpirun -np N: data parallel, rank 0 writes
-    ranks.check_split("ebm jem train", "--batch", o.batch);
-    if (o.generative_weight > 0) ranks.check_split("ebm jem train", "--buffer", o.sampler.buffer_size);
+    ranks.check_split("jem train", "--batch", o.batch);
+    if (o.generative_weight > 0) ranks.check_split("jem train", "--buffer", o.sampler.buffer_size);
     MlpEnergy model(widths, act);
     model.init_uniform(a.seed);
     model = model.to(ctx.device());

@@ -24,9 +24,9 @@ int main(int argc, char** argv) {
     } catch (const ebm::UsageError& e) {
         std::fprintf(ebm::error_stream(), "ebm: %s%s\n", ebm::error_prefix().c_str(),
                      ebmkit::printable(e.message).c_str());
-        return 2;
+        return ebm::end_job(2);
     } catch (const ebmkit::Error& e) {
         std::fprintf(ebm::error_stream(), "ebm: %s%s\n", ebm::error_prefix().c_str(), e.what());
-        return 1;
+        return ebm::end_job(1);
     }
 }

@@ -14,6 +14,7 @@ namespace {
 
 std::FILE* saved_stderr = nullptr;
 int quiet_rank = 0;
+ebmkit::Communicator job;  // the last Ranks' communicator, for end_job
 
 // The job's size as the launcher tells its processes (OpenMPI, then PMI / PMIx), or 0.
 int launcher_size() {
@@ -38,6 +39,7 @@ ebmkit::Communicator communicator_for(ebmkit::Context& ctx) {
 }  // namespace
 
 Ranks::Ranks(ebmkit::Context& ctx) : comm_(communicator_for(ctx)) {
+    job = comm_;
     if (lead() || saved_stderr) return;
     std::fflush(stdout);
     std::fflush(stderr);
@@ -61,5 +63,13 @@ void Ranks::check_split(const std::string& command, const std::string& option, s
 std::FILE* error_stream() { return saved_stderr ? saved_stderr : stderr; }
 
 std::string error_prefix() { return quiet_rank ? "rank " + std::to_string(quiet_rank) + ": " : ""; }
+
+int end_job(int status) {
+    if (job.size() > 1) {
+        std::fflush(error_stream());
+        job.abort(status);
+    }
+    return status;
+}
 
 }  // namespace ebm

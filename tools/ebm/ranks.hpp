@@ -22,7 +22,7 @@ public:
     int size() const { return comm_.size(); }
     bool lead() const { return comm_.rank() == 0; }
     // A UsageError unless value splits evenly among the ranks:
-    // "ebm rbm train: --batch 100 must be a multiple of the 3 ranks (each takes --batch / 3)".
+    // "rbm train: --batch 100 must be a multiple of the 3 ranks (each takes --batch / 3)".
     void check_split(const std::string& command, const std::string& option, std::int64_t value) const;
 
 private:
@@ -33,5 +33,8 @@ private:
 std::FILE* error_stream();
 // "" on one rank or rank 0, else "rank R: ".
 std::string error_prefix();
+// After an error on this rank of a job of several: ends every rank with status (the
+// others may be waiting for this one in a collective). Otherwise returns status.
+int end_job(int status);
 
 }  // namespace ebm

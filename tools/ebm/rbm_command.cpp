@@ -113,10 +113,10 @@ int train(CLI::App& command, TrainOptions& a) {
     const Tensor data = binarized(load_fashion_mnist(a.data, "train"), a.binarize, a.seed, a.train_limit);
     Context ctx(backend_of(a.backend), a.seed);
     const Ranks ranks(ctx);  // mpirun -np N: data parallel, rank 0 writes
-    ranks.check_split("ebm rbm train", "--batch", o.batch);
-    if (o.persistent && o.chains) ranks.check_split("ebm rbm train", "--chains", o.chains);
+    ranks.check_split("rbm train", "--batch", o.batch);
+    if (o.persistent && o.chains) ranks.check_split("rbm train", "--chains", o.chains);
     if (o.tempering_replicas && ranks.size() > 1) {
-        throw UsageError{"ebm rbm train: --pt runs on one rank, not on " + std::to_string(ranks.size())};
+        throw UsageError{"rbm train: --pt runs on one rank, not on " + std::to_string(ranks.size())};
     }
     Rbm rbm(data.dim(1), a.hidden, ctx.device());
     rbm.init_normal(a.seed, 0.01f);
