@@ -41,6 +41,31 @@ TEST_F(SamplerGpu, ReplayBufferFollowsTheCpuBitForBit) {
     }
 }
 
+// A data-parallel shard (rank 1 of 3) on the GPU draws what it draws on the CPU: its
+// part of the replay buffer, its slots, restarts and classes keyed by global rows.
+TEST_F(SamplerGpu, AShardFollowsTheCpuBitForBit) {
+    auto rng = test::fresh_rng();
+    MlpEnergy model = test::random_mlp(rng, {7, 16, 4}, Activation::silu());
+    SamplerOptions o;
+    o.steps = 2;
+    o.buffer_size = 48;
+    o.classes = 4;
+    o.shard = 1;
+    o.shards = 3;
+    Context gpu(Backend::Cuda, 5), cpu(Backend::Cpu, 5);
+    LangevinSampler on_gpu(gpu, 7, o), on_cpu(cpu, 7, o);
+    EXPECT_EQ(on_gpu.buffer()->samples().to_vector<float>(), on_cpu.buffer()->samples().to_vector<float>());
+    const MlpEnergy device_model = model.to(Device::Cuda);
+    for (int round = 0; round < 3; ++round) {
+        const SampleRound a = on_gpu.draw_round(device_model, 20), b = on_cpu.draw_round(model, 20);
+        ASSERT_EQ(a.labels.to_vector<std::int32_t>(), b.labels.to_vector<std::int32_t>());
+        ASSERT_EQ(a.slots.to_vector<std::int32_t>(), b.slots.to_vector<std::int32_t>());
+        EXPECT_LT(test::relative_error(a.samples.to_vector<float>(), b.samples.to_vector<float>()), 1e-5);
+        on_gpu.keep_round(a);
+        on_cpu.keep_round(b);
+    }
+}
+
 TEST_F(SamplerGpu, ARoundStaysOnTheDevice) {
     auto rng = test::fresh_rng();
     const MlpEnergy model = test::random_mlp(rng, {6, 16, 3}, Activation::silu()).to(Device::Cuda);
