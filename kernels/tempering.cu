@@ -1,7 +1,10 @@
-// Parallel-tempering sweeps of Bernoulli RBMs: every replica of every chain in each
-// launch, three launches per sweep (hidden and visible half-sweeps as kernels/rbm.cu's
-// products with a per-row beta, then the swaps of the sweep's parity). The math and
-// the launch sequence: kernels/tempering.cuh.
+// Parallel-tempering sweeps of Bernoulli RBMs. Where every replica of a chain fits in
+// one block's shared memory (R <= 64 and about 3,400 units of v and h for 16 rows), one
+// launch runs all the sweeps: each block keeps the replicas of its chains on chip, its
+// half-sweeps kernels/rbm.cu's block product with a per-row beta, its swaps decided by
+// the whole block. Otherwise every replica of every chain in each launch, three launches
+// per sweep (hidden and visible half-sweeps, then the swaps of the sweep's parity). The
+// two draw the same states; the math: kernels/tempering.cuh.
 #include <cuda_runtime.h>
 
 #include "kernels/cuda_check.hpp"
@@ -15,6 +18,29 @@ namespace {
 using namespace tempering_body;
 
 __global__ void __launch_bounds__(threads) tempering_swap_kernel(SwapParams p) { swap_pair(p); }
+
+template <int ROWS, Precision P>
+__global__ void __launch_bounds__(threads)
+    tempering_chain_kernel(RbmParams rbm, const float* betas, int replicas, std::int64_t chains, float* v, float* h,
+                           std::uint64_t seed, std::uint32_t first_sweep, int sweeps, unsigned long long* accepted,
+                           int ld_v, int ld_h) {
+    extern __shared__ __align__(128) unsigned char shared[];
+    tempering_chain_tile<ROWS, P>(rbm, betas, replicas, chains, v, h, seed, first_sweep, sweeps, accepted, ld_v, ld_h,
+                                  shared);
+}
+
+template <int ROWS, Precision P>
+void launch_chain(const RbmParams& rbm, const float* betas, int replicas, std::int64_t chains, float* v, float* h,
+                  std::uint64_t seed, std::uint32_t first_sweep, int sweeps, unsigned long long* accepted,
+                  cudaStream_t stream) {
+    const auto kernel = tempering_chain_kernel<ROWS, P>;
+    const LaunchShape s = tempering_chain_shape(chains, ROWS, replicas, tempering_chain_bytes(rbm, ROWS));
+    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
+    kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(rbm, betas, replicas, chains, v, h, seed, first_sweep, sweeps,
+                                                           accepted, block::round_up(static_cast<int>(rbm.visible), 4),
+                                                           block::round_up(static_cast<int>(rbm.hidden), 4));
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
 
 struct DeviceOps {
     const RbmParams& rbm;
@@ -36,6 +62,14 @@ void rbm_tempering_sweeps(const RbmParams& rbm, const float* betas, int replicas
                           float* h, std::uint64_t seed, std::uint32_t first_sweep, int sweeps,
                           unsigned long long* accepted, CUstream_st* stream) {
     if (chains == 0 || sweeps == 0) return;
+    if (const int rows = tempering_chain_rows(rbm, replicas, device_limits()); rows > 0) {
+        return block::with_precision(rbm.precision, [&](auto p) {
+            block::with_rows(rows, [&](auto tile) {
+                launch_chain<decltype(tile)::value, decltype(p)::value>(rbm, betas, replicas, chains, v, h, seed,
+                                                                        first_sweep, sweeps, accepted, stream);
+            });
+        });
+    }
     // Every launch shape first: one that cannot launch throws before a state changes.
     rbm_product_shape(replicas * chains, rbm.hidden);
     rbm_product_shape(replicas * chains, rbm.visible);

@@ -1,7 +1,9 @@
-// The body of the parallel-tempering swap kernel and the sweep's launch sequence
-// (kernels/tempering.cu), in a header so that tests/tempering_emulated_test.cpp runs
-// them on the host. The Gibbs half-sweeps are kernels/rbm.cuh's products with a
-// per-row beta; the swap of pair (r, r + 1) of chain c is one block:
+// The bodies of the parallel-tempering kernels (kernels/tempering.cu), in a header so
+// that tests/tempering_emulated_test.cpp runs them on the host: the on-chip chain (every
+// replica of a block's chains in shared memory for all sweeps: one launch) and, where
+// those rows do not fit, the launch sequence of three per sweep. The Gibbs half-sweeps
+// are kernels/rbm.cuh's products with a per-row beta; the swap of pair (r, r + 1) of
+// chain c is decided by a whole block:
 //   x = c + v W for both rows (double, the 0/1 states selecting rows of W),
 //   log_alpha = (beta_{r+1} - beta_r) (b^T v_r - b^T v_{r+1})
 //             + sum_j [softplus(beta_r x_{r+1,j}) + softplus(beta_{r+1} x_{r,j})
@@ -52,14 +54,12 @@ __device__ inline void swap_rows(float* __restrict__ a, float* __restrict__ b, i
     }
 }
 
-__device__ inline void swap_pair(const SwapParams& p) {
+// Whether the swap of pair (r, r + 1) of chain `chain` at `sweep` is accepted, its
+// visible rows va (replica r) and vb (replica r + 1) in global or shared memory; the
+// same answer on every thread of the block, and accepted[r] counts it.
+__device__ inline bool swap_accepted(const SwapParams& p, const float* va, const float* vb, std::int64_t chain, int r) {
     __shared__ double warp_terms[warps][Terms];
     __shared__ int accept;
-    const std::int64_t chain = blockIdx.x;
-    const int r = p.parity + 2 * static_cast<int>(blockIdx.y);
-    const std::int64_t row_a = r * p.chains + chain, row_b = row_a + p.chains;
-    const float* va = p.v + row_a * p.visible;
-    const float* vb = p.v + row_b * p.visible;
     const double low = p.betas[r], high = p.betas[r + 1];
     double t[Terms] = {0, 0, 0, 0, 0, 0};
     for (int i = threadIdx.x; i < p.visible; i += threads) {
@@ -98,9 +98,96 @@ __device__ inline void swap_pair(const SwapParams& p) {
         if (accept) atomicAdd(p.accepted + r, 1ull);
     }
     __syncthreads();
-    if (!accept) return;
+    const bool accepted = accept != 0;
+    __syncthreads();  // every thread has read accept before a later call writes it
+    return accepted;
+}
+
+// The swap kernel's block: pair (parity + 2 blockIdx.y, + 1) of chain blockIdx.x.
+__device__ inline void swap_pair(const SwapParams& p) {
+    const std::int64_t chain = blockIdx.x;
+    const int r = p.parity + 2 * static_cast<int>(blockIdx.y);
+    const std::int64_t row_a = r * p.chains + chain, row_b = row_a + p.chains;
+    if (!swap_accepted(p, p.v + row_a * p.visible, p.v + row_b * p.visible, chain, r)) return;
     swap_rows(p.v + row_a * p.visible, p.v + row_b * p.visible, p.visible);
     swap_rows(p.h + row_a * p.hidden, p.h + row_b * p.hidden, p.hidden);
+}
+
+// Shared memory of the on-chip chain for ROWS rows: kernels/rbm.cuh's chain layout
+// (v, h, then the product's staging).
+inline int tempering_chain_bytes(const RbmParams& rbm, int rows) { return rbm_body::gibbs_chain_bytes(rbm, rows); }
+
+// The on-chip chain's rows per block for R replicas: the smallest tile (16, 32, 64) that
+// holds every replica of one chain and fits in shared memory; 0 when none does (more
+// than 64 replicas, or the units too many), and the launch sequence runs instead.
+inline int tempering_chain_rows(const RbmParams& rbm, int replicas, const DeviceLimits& limits) {
+    for (int rows : {16, 32, 64}) {
+        if (rows >= replicas && tempering_chain_bytes(rbm, rows) <= limits.shared_bytes) return rows;
+    }
+    return 0;
+}
+
+// `sweeps` sweeps of the block's chains, every replica on chip: block b holds chains
+// c0 = b * (ROWS / R) ... (ROWS / R of them, fewer in the last block), its local row
+// i = r * (ROWS / R) + l being global row r * S + c0 + l of the replica-major states,
+// so the products' draws and betas (kernels/rbm.cuh's finish with that row) and the
+// swaps' are exactly the launch sequence's. `shared` is tempering_chain_bytes(ROWS).
+template <int ROWS, Precision P>
+__device__ void tempering_chain_tile(const RbmParams& rbm, const float* betas, int replicas, std::int64_t chains,
+                                     float* v, float* h, std::uint64_t seed, std::uint32_t first_sweep, int sweeps,
+                                     unsigned long long* accepted, int ld_v, int ld_h, unsigned char* shared) {
+    const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
+    const int per_block = ROWS / replicas;
+    const std::int64_t c0 = static_cast<std::int64_t>(blockIdx.x) * per_block;
+    const int here = static_cast<int>(chains - c0 < per_block ? chains - c0 : per_block);
+    float* vs = reinterpret_cast<float*>(shared);
+    float* hs = vs + ROWS * ld_v;
+    unsigned char* staging = shared + block::round_up(ROWS * (ld_v + ld_h) * 4, 32);
+    auto holds = [&](int i) { return i < replicas * per_block && i % per_block < here; };
+    auto global_row = [&](int i) { return (i / per_block) * chains + c0 + i % per_block; };
+    for (int e = threadIdx.x; e < ROWS * d; e += threads) {
+        const int i = e / d;
+        vs[i * ld_v + e % d] = holds(i) ? v[global_row(i) * d + e % d] : 0.0f;
+    }
+    for (int e = threadIdx.x; e < ROWS * ld_h; e += threads) hs[e] = 0.0f;
+    __syncthreads();
+    const std::int64_t rows = replicas * chains;
+    rbm_body::GemmParams hp{nullptr, rbm.w, rbm.c, nullptr, rows, m, d, seed, 0, RngPurpose::TemperingHidden};
+    rbm_body::GemmParams vp{nullptr, rbm.w, rbm.b, nullptr, rows, d, m, seed, 0, RngPurpose::TemperingVisible};
+    hp.row_scale = vp.row_scale = betas;
+    hp.rows_per_scale = vp.rows_per_scale = chains;
+    SwapParams sp{rbm.w, rbm.b, rbm.c, d, m, betas, chains, nullptr, nullptr, seed, 0, 0, accepted};
+    auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
+    auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
+    for (int s = 0; s < sweeps; ++s) {
+        const std::uint32_t sweep = first_sweep + static_cast<std::uint32_t>(s);
+        hp.step = vp.step = sp.sweep = sweep;
+        block::gemm<ROWS, P, false>(staging, rbm.w, m, 0, m, d, v_at, [&](int r, int col, const float* acc) {
+            if (holds(r)) rbm_body::finish<rbm_body::Epilogue::Sample>(hp, global_row(r), col, acc, hs + r * ld_h);
+        });
+        block::gemm<ROWS, P, true>(staging, rbm.w, m, 0, d, m, h_at, [&](int r, int col, const float* acc) {
+            if (holds(r)) rbm_body::finish<rbm_body::Epilogue::Sample>(vp, global_row(r), col, acc, vs + r * ld_v);
+        });
+        for (int r = static_cast<int>(sweep % 2); r + 1 < replicas; r += 2) {
+            for (int l = 0; l < here; ++l) {
+                float* va = vs + (r * per_block + l) * ld_v;
+                float* vb = va + per_block * ld_v;
+                // The sweep's pairs hold disjoint rows: no barrier between them.
+                if (!swap_accepted(sp, va, vb, c0 + l, r)) continue;
+                swap_rows(va, vb, d);
+                swap_rows(hs + (r * per_block + l) * ld_h, hs + ((r + 1) * per_block + l) * ld_h, m);
+            }
+        }
+        __syncthreads();  // the swapped rows are in place before the next product reads them
+    }
+    for (int e = threadIdx.x; e < ROWS * d; e += threads) {
+        const int i = e / d;
+        if (holds(i)) v[global_row(i) * d + e % d] = vs[i * ld_v + e % d];
+    }
+    for (int e = threadIdx.x; e < ROWS * m; e += threads) {
+        const int i = e / m;
+        if (holds(i)) h[global_row(i) * m + e % m] = hs[i * ld_h + e % m];
+    }
 }
 
 // The sweeps' launch sequence, shared by kernels/tempering.cu (each step a launch) and

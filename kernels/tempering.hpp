@@ -31,4 +31,11 @@ inline LaunchShape tempering_swap_shape(std::int64_t chains, int pairs) {
     return s;
 }
 
+
+// The on-chip chain (kernels/tempering.cuh's tempering_chain_tile): a block per
+// rows / R chains, every replica of them in the block's shared_bytes.
+inline LaunchShape tempering_chain_shape(std::int64_t chains, int rows, int replicas, int shared_bytes) {
+    return row_tiles(chains, rows / replicas, tempering_swap_threads, shared_bytes, "tempering chain");
+}
+
 }  // namespace ebmkit::kernels

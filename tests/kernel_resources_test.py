@@ -32,7 +32,7 @@ THREADS = {
     "base_rate_kernel": 256, "configuration_bits_kernel": 256, "negate_kernel": 256, "repeat_rows_kernel": 256,
     "jem_head_kernel": 256, "jem_batch_sums_kernel": 256,
     "uniform_rows_kernel": 256, "replay_draw_kernel": 256, "replay_claim_kernel": 256, "replay_write_kernel": 256,
-    "draw_classes_kernel": 256, "tempering_swap_kernel": 256,
+    "draw_classes_kernel": 256, "tempering_swap_kernel": 256, "tempering_chain_kernel": 256,
     "centering_offsets_kernel": 256, "centering_weights_kernel": 256, "centering_visible_bias_kernel": 256,
     "centering_hidden_bias_kernel": 256,
 }

@@ -1,5 +1,6 @@
 // Parallel tempering on the GPU against its CPU twin: the same states after sweeps of
-// both parities on a Fashion-MNIST-sized RBM (up to a near-threshold flip), each replica
+// both parities on a Fashion-MNIST-sized RBM (up to a near-threshold flip; the on-chip
+// chain) and with more replicas than a block holds (the launch sequence), each replica
 // of a tiny RBM at its exact tempered distribution, and no host traffic while it runs.
 #include <gtest/gtest.h>
 
@@ -39,6 +40,25 @@ TEST_F(TemperingGpu, SweepsMatchTheCpuTwinWithoutHostTraffic) {
     EXPECT_LT(static_cast<double>(differ) / static_cast<double>(a.size()), 0.02);
     const std::vector<std::int64_t> ha = host.swaps_accepted(), da = device.swaps_accepted();
     for (std::size_t r = 0; r < ha.size(); ++r) EXPECT_NEAR(ha[r], da[r], 3) << "pair " << r;
+    EXPECT_EQ(host.swaps_attempted(), device.swaps_attempted());
+}
+
+// 80 replicas: no tile holds a chain's replicas, so the three-launch sequence runs (the
+// case above takes the on-chip chain), and follows the CPU twin too.
+TEST_F(TemperingGpu, TheLaunchSequenceMatchesTheCpuTwinWhereReplicasDoNotFit) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const Rbm rbm = test::random_rbm(rng, 100, 40, 0.2f);
+    const Rbm drbm = rbm.to(Device::Cuda);
+    const std::vector<float> betas = geometric_betas(80, 0.05f);
+    Context cpu(Backend::Cpu, seed), gpu(Backend::Cuda, seed);
+    ParallelTempering host(cpu, 100, 40, 6, betas), device(gpu, 100, 40, 6, betas);
+    host.run(rbm, 4);
+    device.run(drbm, 4);
+    const std::vector<float> a = host.states().to_vector<float>(), b = device.states().to_vector<float>();
+    std::size_t differ = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) differ += a[i] != b[i];
+    EXPECT_LT(static_cast<double>(differ) / static_cast<double>(a.size()), 0.02);
     EXPECT_EQ(host.swaps_attempted(), device.swaps_attempted());
 }
 
