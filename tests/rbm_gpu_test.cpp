@@ -114,46 +114,28 @@ TEST_F(RbmGpu, GibbsStepDrawsTheSameSamplesAsTheCpu) {
     }
 }
 
+// The whole batch, and a data-parallel rank's part (RbmShard: chains keyed from
+// first_chain 12, the means over the global batch's 60 data rows and 36 chains): the key
+// offset through the chain kernel and the global scales through the statistics.
 TEST_F(RbmGpu, CdGradientMatchesCpu) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
     Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
     Rbm rbm = test::random_rbm(rng, 33, 17, 0.3f);
     const Tensor data = test::random_bits(rng, 40, 33);
-    Tensor chains = test::random_bits(rng, 24, 33);
-    Tensor dchains = chains.to(Device::Cuda);
-    Rbm grad = rbm.zeros_like(), dgrad = rbm.to(Device::Cuda).zeros_like();
-    cd_gradient(cpu, rbm, data, chains, 1, 5, grad);
-    const Tensor ddata = data.to(Device::Cuda);
-    cd_gradient(gpu, rbm.to(Device::Cuda), ddata, dchains, 1, 5, dgrad);
-    ASSERT_LE(mismatch_fraction(dchains.to_vector<float>(), chains.to_vector<float>()), 0.0)
-        << "chains diverged: a uniform fell within rounding of its probability (rerun with another seed)";
-    EXPECT_LT(test::relative_error(dgrad.w().to_vector<float>(), grad.w().to_vector<float>()), 1e-5);
-    EXPECT_LT(test::relative_error(dgrad.b().to_vector<float>(), grad.b().to_vector<float>()), 1e-5);
-    EXPECT_LT(test::relative_error(dgrad.c().to_vector<float>(), grad.c().to_vector<float>()), 1e-5);
-}
-
-// A data-parallel rank's part (RbmShard: chains keyed from first_chain 12, the means
-// over the global batch's 60 data rows and 36 chains) on the GPU as on the CPU: the
-// key offset through the chain kernel and the global scales through the statistics.
-TEST_F(RbmGpu, ShardedCdGradientMatchesCpu) {
-    auto rng = test::fresh_rng();
-    const std::uint64_t seed = rng();
-    Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
-    Rbm rbm = test::random_rbm(rng, 33, 17, 0.3f);
-    const Tensor data = test::random_bits(rng, 40, 33);
-    Tensor chains = test::random_bits(rng, 24, 33);
-    Tensor dchains = chains.to(Device::Cuda);
-    Rbm grad = rbm.zeros_like(), dgrad = rbm.to(Device::Cuda).zeros_like();
-    const RbmShard shard{12, 60, 36};
-    cd_gradient(cpu, rbm, data, chains, 2, 5, grad, shard);
-    const Tensor ddata = data.to(Device::Cuda);
-    cd_gradient(gpu, rbm.to(Device::Cuda), ddata, dchains, 2, 5, dgrad, shard);
-    ASSERT_LE(mismatch_fraction(dchains.to_vector<float>(), chains.to_vector<float>()), 0.0)
-        << "chains diverged: a uniform fell within rounding of its probability (rerun with another seed)";
-    EXPECT_LT(test::relative_error(dgrad.w().to_vector<float>(), grad.w().to_vector<float>()), 1e-5);
-    EXPECT_LT(test::relative_error(dgrad.b().to_vector<float>(), grad.b().to_vector<float>()), 1e-5);
-    EXPECT_LT(test::relative_error(dgrad.c().to_vector<float>(), grad.c().to_vector<float>()), 1e-5);
+    for (const RbmShard& shard : {RbmShard{}, RbmShard{12, 60, 36}}) {
+        Tensor chains = test::random_bits(rng, 24, 33);
+        Tensor dchains = chains.to(Device::Cuda);
+        Rbm grad = rbm.zeros_like(), dgrad = rbm.to(Device::Cuda).zeros_like();
+        cd_gradient(cpu, rbm, data, chains, 2, 5, grad, shard);
+        const Tensor ddata = data.to(Device::Cuda);
+        cd_gradient(gpu, rbm.to(Device::Cuda), ddata, dchains, 2, 5, dgrad, shard);
+        ASSERT_LE(mismatch_fraction(dchains.to_vector<float>(), chains.to_vector<float>()), 0.0)
+            << "chains diverged: a uniform fell within rounding of its probability (rerun with another seed)";
+        EXPECT_LT(test::relative_error(dgrad.w().to_vector<float>(), grad.w().to_vector<float>()), 1e-5);
+        EXPECT_LT(test::relative_error(dgrad.b().to_vector<float>(), grad.b().to_vector<float>()), 1e-5);
+        EXPECT_LT(test::relative_error(dgrad.c().to_vector<float>(), grad.c().to_vector<float>()), 1e-5);
+    }
 }
 
 TEST_F(RbmGpu, GibbsChainsReachTheExactDistribution) {

@@ -19,47 +19,42 @@ protected:
     }
 };
 
-TEST_F(TemperingGpu, SweepsMatchTheCpuTwinWithoutHostTraffic) {
-    auto rng = test::fresh_rng();
-    const std::uint64_t seed = rng();
-    const Rbm rbm = test::random_rbm(rng, 784, 500, 0.05f);
+// `sweeps` sweeps of `chains` chains on both backends from the same seed: the GPU's
+// states follow the CPU twin's (only a uniform within float rounding of its probability
+// may flip, and then its chain's later draws), with no host traffic while they run.
+void expect_follows_cpu(const Rbm& rbm, const std::vector<float>& betas, std::int64_t chains, int sweeps,
+                        std::uint64_t seed) {
     const Rbm drbm = rbm.to(Device::Cuda);
-    const std::vector<float> betas = geometric_betas(6, 0.2f);
     Context cpu(Backend::Cpu, seed), gpu(Backend::Cuda, seed);
-    ParallelTempering host(cpu, 784, 500, 64, betas), device(gpu, 784, 500, 64, betas);
-    host.run(rbm, 5);
+    ParallelTempering host(cpu, rbm.visible(), rbm.hidden(), chains, betas);
+    ParallelTempering device(gpu, rbm.visible(), rbm.hidden(), chains, betas);
+    host.run(rbm, sweeps);
     gpu.synchronize();
     gpu.reset_transfers();
-    device.run(drbm, 5);
+    device.run(drbm, sweeps);
     EXPECT_EQ(gpu.transfers().copies, 0);
     EXPECT_EQ(gpu.transfers().synchronizations, 0);
     const std::vector<float> a = host.states().to_vector<float>(), b = device.states().to_vector<float>();
     std::size_t differ = 0;
     for (std::size_t i = 0; i < a.size(); ++i) differ += a[i] != b[i];
-    // Only a uniform within float rounding of its probability may flip, and then its chain's later draws.
     EXPECT_LT(static_cast<double>(differ) / static_cast<double>(a.size()), 0.02);
     const std::vector<std::int64_t> ha = host.swaps_accepted(), da = device.swaps_accepted();
     for (std::size_t r = 0; r < ha.size(); ++r) EXPECT_NEAR(ha[r], da[r], 3) << "pair " << r;
     EXPECT_EQ(host.swaps_attempted(), device.swaps_attempted());
 }
 
-// 80 replicas: no tile holds a chain's replicas, so the three-launch sequence runs (the
-// case above takes the on-chip chain), and follows the CPU twin too.
+// 6 replicas of a 784 x 500 RBM: the on-chip chain, one launch.
+TEST_F(TemperingGpu, SweepsMatchTheCpuTwinWithoutHostTraffic) {
+    auto rng = test::fresh_rng();
+    const Rbm rbm = test::random_rbm(rng, 784, 500, 0.05f);
+    expect_follows_cpu(rbm, geometric_betas(6, 0.2f), 64, 5, rng());
+}
+
+// 80 replicas: no tile holds a chain's replicas, so the three-launch sequence runs.
 TEST_F(TemperingGpu, TheLaunchSequenceMatchesTheCpuTwinWhereReplicasDoNotFit) {
     auto rng = test::fresh_rng();
-    const std::uint64_t seed = rng();
     const Rbm rbm = test::random_rbm(rng, 100, 40, 0.2f);
-    const Rbm drbm = rbm.to(Device::Cuda);
-    const std::vector<float> betas = geometric_betas(80, 0.05f);
-    Context cpu(Backend::Cpu, seed), gpu(Backend::Cuda, seed);
-    ParallelTempering host(cpu, 100, 40, 6, betas), device(gpu, 100, 40, 6, betas);
-    host.run(rbm, 4);
-    device.run(drbm, 4);
-    const std::vector<float> a = host.states().to_vector<float>(), b = device.states().to_vector<float>();
-    std::size_t differ = 0;
-    for (std::size_t i = 0; i < a.size(); ++i) differ += a[i] != b[i];
-    EXPECT_LT(static_cast<double>(differ) / static_cast<double>(a.size()), 0.02);
-    EXPECT_EQ(host.swaps_attempted(), device.swaps_attempted());
+    expect_follows_cpu(rbm, geometric_betas(80, 0.05f), 6, 4, rng());
 }
 
 TEST_F(TemperingGpu, ReplicasReachTheirTemperedDistributions) {
