@@ -6,9 +6,11 @@
 # batch {10, 20, 100} (bench/peers/sklearn_rbm.py, Debian's python3-sklearn); and
 # PCD-1 plain / centred at 500 hidden units scored by AIS (100 runs, 3,000 betas, the
 # main job's CPU settings) and bracketed by RAISE (100 test images), with the classes
-# their samples show; bracket16: exact log Z beside AIS and RAISE at 16 hidden units.
-# One JSON line per run on stdout.
-# Usage: bench/rbm_recipes.sh [16|sklearn|500|bracket16]...   (default: all four)
+# their samples show; bracket16: exact log Z beside AIS and RAISE at 16 hidden units;
+# 500-time: centred PCD-5 and centred PT-1 with 4 replicas at 500 hidden units given
+# about the wall time of the main job's 5 epochs of centred PCD-1 (2 epochs each), AIS
+# and RAISE as for 500. One JSON line per run on stdout.
+# Usage: bench/rbm_recipes.sh [16|sklearn|500|bracket16|500-time]...   (default: all but 500-time)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ebm=build/bin/ebm
@@ -75,7 +77,16 @@ for part in "${@:-16 sklearn 500 bracket16}"; do
           a=$("$ebm" rbm eval --model "$work/$n.safetensors" --ais --ais-runs 100 --ais-steps 3000 --raise 100 --json 2>/dev/null)
           echo "{\"recipe\":\"$n\",\"hidden\":16,\"exact\":$e,\"ais_raise\":$a}"
         done ;;
-      *) echo "rbm_recipes.sh: unknown part $p (16, sklearn, 500 or bracket16)" >&2; exit 2 ;;
+      500-time)
+        for recipe in "pcd5-500-centered --pcd 5" "pt4-500-centered --pt 4"; do
+          set -- $recipe
+          n=$1; shift
+          t=$("$ebm" rbm train --hidden 500 --epochs 2 --batch 100 --lr 0.05 --seed 0 --centered "$@" \
+                --out "$work/$n.safetensors" --json 2>/dev/null)
+          e=$("$ebm" rbm eval --model "$work/$n.safetensors" --ais --ais-runs 100 --ais-steps 3000 --raise 100 --json 2>/dev/null)
+          echo "{\"recipe\":\"$n\",\"hidden\":500,\"args\":\"--centered --epochs 2 $*\",\"train\":$t,\"eval\":$e}"
+        done ;;
+      *) echo "rbm_recipes.sh: unknown part $p (16, sklearn, 500, bracket16 or 500-time)" >&2; exit 2 ;;
     esac
   done
 done
