@@ -73,7 +73,9 @@ public:
     // calls step; a bad label on any rank throws on all of them).
     JemStepStats step(ConstTensorView x, ConstTensorView labels);
     // The loss and its parameter gradient at the current parameters for given samples;
-    // nothing is updated (the test of the gradient uses it).
+    // nothing is updated (the test of the gradient uses it). With N ranks: this rank's
+    // statistics, and its part of the global batch's gradient (divided by N times its
+    // rows), which the ranks' sum makes whole; no collective.
     JemStepStats loss_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples, MlpEnergy& grad);
     // One pass over images [N, D] and labels [N] (host), shuffled with (seed, epoch), full batches only.
     // stop (nullable, e.g. set by a signal handler) is read after every batch: once it
