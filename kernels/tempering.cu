@@ -1,5 +1,5 @@
 // Parallel-tempering sweeps of Bernoulli RBMs. Where every replica of a chain fits in
-// one block's shared memory (R <= 64 and about 3,400 units of v and h for 16 rows), one
+// one block's 16-row tile (R <= 16, and about 3,400 units of v and h), one
 // launch runs all the sweeps: each block keeps the replicas of its chains on chip, its
 // half-sweeps kernels/rbm.cu's block product with a per-row beta, its swaps decided by
 // the whole block. Otherwise every replica of every chain in each launch, three launches
@@ -62,12 +62,10 @@ void rbm_tempering_sweeps(const RbmParams& rbm, const float* betas, int replicas
                           float* h, std::uint64_t seed, std::uint32_t first_sweep, int sweeps,
                           unsigned long long* accepted, CUstream_st* stream) {
     if (chains == 0 || sweeps == 0) return;
-    if (const int rows = tempering_chain_rows(rbm, replicas, device_limits()); rows > 0) {
+    if (tempering_chain_rows(rbm, replicas, device_limits()) > 0) {
         return block::with_precision(rbm.precision, [&](auto p) {
-            block::with_rows(rows, [&](auto tile) {
-                launch_chain<decltype(tile)::value, decltype(p)::value>(rbm, betas, replicas, chains, v, h, seed,
+            launch_chain<tempering_chain_tile_rows, decltype(p)::value>(rbm, betas, replicas, chains, v, h, seed,
                                                                         first_sweep, sweeps, accepted, stream);
-            });
         });
     }
     // Every launch shape first: one that cannot launch throws before a state changes.

@@ -117,14 +117,18 @@ __device__ inline void swap_pair(const SwapParams& p) {
 // (v, h, then the product's staging).
 inline int tempering_chain_bytes(const RbmParams& rbm, int rows) { return rbm_body::gibbs_chain_bytes(rbm, rows); }
 
-// The on-chip chain's rows per block for R replicas: the smallest tile (16, 32, 64) that
-// holds every replica of one chain and fits in shared memory; 0 when none does (more
-// than 64 replicas, or the units too many), and the launch sequence runs instead.
+// The on-chip chain's tile: 16 rows, the replicas of 16 / R chains. Only this height is
+// built (each height is three instantiations of the block product, about 1 MB of
+// library, and the GPU run's binaries must travel in 64 MiB); ladders of up to 16
+// replicas, the ones PT training uses, take it.
+inline constexpr int tempering_chain_tile_rows = 16;
+
+// The on-chip chain's rows per block for R replicas: tempering_chain_tile_rows when R
+// fits in it and the tile in shared memory, else 0 (more than 16 replicas, or the units
+// too many for 16 rows), and the launch sequence runs instead.
 inline int tempering_chain_rows(const RbmParams& rbm, int replicas, const DeviceLimits& limits) {
-    for (int rows : {16, 32, 64}) {
-        if (rows >= replicas && tempering_chain_bytes(rbm, rows) <= limits.shared_bytes) return rows;
-    }
-    return 0;
+    constexpr int rows = tempering_chain_tile_rows;
+    return replicas <= rows && tempering_chain_bytes(rbm, rows) <= limits.shared_bytes ? rows : 0;
 }
 
 // `sweeps` sweeps of the block's chains, every replica on chip: block b holds chains

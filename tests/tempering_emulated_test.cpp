@@ -70,13 +70,13 @@ TEST(EmulatedTempering, SweepsMatchTheCpuTwin) {
 
 // The on-chip chain (one launch for every sweep) on host threads over the launch shape
 // kernels/tempering.cu computes, against the CPU twin: the same states, hidden samples
-// and swap counts bit for bit. R = 5 in 16-row tiles: 3 chains a block, 4 chains in 2
-// blocks (the second holding one, 11 of its 16 rows idle), both swap parities; R = 20
-// in a 32-row tile, one chain, one sweep.
+// and swap counts bit for bit. R = 5: 3 chains a 16-row tile, 4 chains in 2 blocks (the
+// second holding one, 11 of its 16 rows idle), both swap parities; R = 16 fills a tile
+// with one chain, one sweep.
 TEST(EmulatedTempering, OnChipChainMatchesTheCpuTwin) {
     auto rng = test::fresh_rng();
     const std::int64_t d = 21, m = 10;
-    for (auto [replicas, rows, chains, sweeps] : {std::tuple<int, int, std::int64_t, int>{5, 16, 4, 2}, {20, 32, 1, 1}}) {
+    for (auto [replicas, rows, chains, sweeps] : {std::tuple<int, int, std::int64_t, int>{5, 16, 4, 2}, {16, 16, 1, 1}}) {
         const Rbm rbm = test::random_rbm(rng, d, m, 0.5f);
         const std::vector<float> betas = geometric_betas(replicas, 0.1f);
         const std::uint64_t seed = rng();
@@ -91,11 +91,9 @@ TEST(EmulatedTempering, OnChipChainMatchesTheCpuTwin) {
         const kernels::LaunchShape shape =
             kernels::tempering_chain_shape(chains, rows, replicas, body::tempering_chain_bytes(dev, rows));
         emulation::run_grid(shape, [&](unsigned char* shared) {
-            kernels::block::with_rows(rows, [&](auto tile) {
-                body::tempering_chain_tile<decltype(tile)::value, Precision::Fp32>(
-                    dev, betas.data(), replicas, chains, v.data<float>(), h.data<float>(), seed, 6, sweeps,
-                    accepted.data(), ld_v, ld_h, shared);
-            });
+            body::tempering_chain_tile<body::tempering_chain_tile_rows, Precision::Fp32>(
+                dev, betas.data(), replicas, chains, v.data<float>(), h.data<float>(), seed, 6, sweeps, accepted.data(),
+                ld_v, ld_h, shared);
         });
         for (std::uint32_t s = 6; s < 6 + static_cast<std::uint32_t>(sweeps); ++s) {
             cpu::tempering_sweep(cpu::params_of(rbm), betas.data(), replicas, chains, rv.data<float>(), rh.data<float>(),
@@ -110,11 +108,11 @@ TEST(EmulatedTempering, OnChipChainMatchesTheCpuTwin) {
         }
         EXPECT_GT(swaps, 0u) << replicas << " replicas";
     }
-    // Beyond 64 replicas no tile holds a chain: the launch sequence runs instead.
+    // Beyond 16 replicas the tile holds no chain: the launch sequence runs instead.
     const Rbm rbm = test::random_rbm(rng, d, m, 0.5f);
     const kernels::RbmParams dev{rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), d, m,
                                  Precision::Fp32};
-    EXPECT_EQ(body::tempering_chain_rows(dev, 65, kernels::h100_limits), 0);
+    EXPECT_EQ(body::tempering_chain_rows(dev, 17, kernels::h100_limits), 0);
 }
 
 }  // namespace

@@ -17,7 +17,7 @@
 // Gibbs sweeps and (seed, TemperingSwap, chain c, sweep, element r) for the swap of
 // pair (r, r + 1): one stream per (chain, replica, sweep, element), whatever the layout.
 // The CUDA backend runs all of run()'s sweeps in one launch where every replica of a
-// chain fits in a block's shared memory (R <= 64, D + M up to about 3,400 for 16 rows):
+// chain fits in a block's 16-row tile (R <= 16, D + M up to about 3,400):
 // each block keeps the replicas of its chains on chip, sweeping and swapping them; else
 // every replica of every chain in each launch, three per sweep (hidden half-sweep,
 // visible half-sweep, swaps). Both draw what the CPU draws; the free energies are
