@@ -7,20 +7,6 @@
 
 namespace ebmkit::detail {
 
-namespace {
-
-// shape with its first dimension replaced by rows.
-Shape with_rows(const Shape& shape, std::int64_t rows) {
-    switch (shape.rank()) {
-        case 1: return {rows};
-        case 2: return {rows, shape[1]};
-        case 3: return {rows, shape[1], shape[2]};
-        default: return {rows, shape[1], shape[2], shape[3]};
-    }
-}
-
-}  // namespace
-
 void check_split(const char* op, const char* name, std::int64_t value, const Communicator& comm) {
     const int ranks = comm.size();
     if (value % ranks != 0) {
@@ -33,9 +19,9 @@ void check_split(const char* op, const char* name, std::int64_t value, const Com
 // then the stack (x + 0 = x exactly: the values arrive unchanged, a -0 as +0).
 Tensor stack_shards(const Communicator& comm, ConstTensorView shard) {
     if (comm.size() == 1) return Tensor::copy_of(shard, shard.device());
-    const std::int64_t rows = shard.dim(0), per_row = rows ? shard.numel() / rows : 0;
-    Tensor whole = Tensor::zeros(with_rows(shard.shape(), rows * comm.size()), DType::F32, shard.device());
-    const TensorView mine(whole.data<float>() + comm.rank() * rows * per_row, shard.shape(), DType::F32, shard.device());
+    const std::int64_t rows = shard.dim(0), cols = shard.dim(1);
+    Tensor whole = Tensor::zeros({rows * comm.size(), cols}, DType::F32, shard.device());
+    const TensorView mine(whole.data<float>() + comm.rank() * rows * cols, shard.shape(), DType::F32, shard.device());
     copy(shard, mine);
     comm.allreduce_sum({whole});
     return whole;
@@ -65,9 +51,8 @@ void write_on_rank_zero(const Communicator& comm, const std::function<void()>& w
 }
 
 ConstTensorView shard_rows(ConstTensorView whole, const Communicator& comm) {
-    const std::int64_t rows = whole.dim(0) / comm.size(), per_row = whole.dim(0) ? whole.numel() / whole.dim(0) : 0;
-    return {whole.data<float>() + comm.rank() * rows * per_row, with_rows(whole.shape(), rows), DType::F32,
-            whole.device()};
+    const std::int64_t rows = whole.dim(0) / comm.size(), cols = whole.dim(1);
+    return {whole.data<float>() + comm.rank() * rows * cols, {rows, cols}, DType::F32, whole.device()};
 }
 
 }  // namespace ebmkit::detail

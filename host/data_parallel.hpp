@@ -15,8 +15,8 @@ namespace ebmkit::detail {
 // what is split: "op: name N must be a multiple of the R ranks (each rank takes N / R)".
 void check_split(const char* op, const char* name, std::int64_t value, const Communicator& comm);
 
-// Every rank's shard [rows, ...] stacked rank by rank: [size * rows, ...] on shard's
-// device, the same on every rank (a collective: every rank calls it with the same shape).
+// Every rank's shard [rows, cols] (float32) stacked rank by rank: [size * rows, cols] on
+// shard's device, the same on every rank (a collective: every rank calls it with the same shape).
 // One rank: a copy of shard.
 Tensor stack_shards(const Communicator& comm, ConstTensorView shard);
 
@@ -28,7 +28,7 @@ bool on_any_rank(const Communicator& comm, bool flag);
 // message (no rank is left waiting for rank 0). One rank: write().
 void write_on_rank_zero(const Communicator& comm, const std::function<void()>& write);
 
-// Rows rank * rows .. (rank + 1) * rows - 1 of whole [size * rows, ...], the inverse of
+// Rows rank * rows .. (rank + 1) * rows - 1 of whole [size * rows, cols], the inverse of
 // stack_shards (a view of whole).
 ConstTensorView shard_rows(ConstTensorView whole, const Communicator& comm);
 

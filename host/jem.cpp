@@ -191,7 +191,7 @@ JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
 }
 
 bool JemTrainer::average_over_ranks(JemStepStats& s, bool bad_label_here) const {
-    // Every rank has the same rows and samples, so the global means are the ranks' mean
+    // Every rank has as many rows and samples as every other, so the global means are the ranks' mean
     // (in float32: the statistics are reported and guarded, not differentiated).
     Tensor t = Tensor::from({static_cast<float>(s.loss), static_cast<float>(s.cross_entropy),
                              static_cast<float>(s.energy_data), static_cast<float>(s.energy_sample),

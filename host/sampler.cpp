@@ -172,11 +172,8 @@ LangevinSampler::LangevinSampler(Context& ctx, std::int64_t dim, const SamplerOp
             detail::fail(std::string(op) + ": options.buffer_size " + std::to_string(options.buffer_size) +
                          " must divide among " + std::to_string(options.shards) + " shards");
         }
+        // ReplayBuffer checks that the classes divide the part.
         const std::int64_t part = options.buffer_size / options.shards;
-        if (part % options.classes != 0) {
-            detail::fail(std::string(op) + ": each shard's " + std::to_string(part) +
-                         " buffer slots must divide among the " + std::to_string(options.classes) + " classes");
-        }
         buffer_.emplace(ctx, part, dim, options.step.lo, options.step.hi, options.classes,
                         static_cast<std::uint32_t>(options.shard * part));
     }
