@@ -1,24 +1,30 @@
 #!/usr/bin/env bash
-# The remote GPU run (README "GPU runs"): one phase per call of the device tool, each
-# sized to finish inside one 10-minute command. Built here with tools/setup.sh (a
-# shared library with RPATH $ORIGIN in build/bin, about 28 MB), carried as build/bin.
+# The remote GPU run (README "GPU runs"). Built here with tools/gpu-build.sh and carried
+# as build-gpu/bin (libebmkit.so, RPATH $ORIGIN, and the binaries a GPU run uses) and
+# build-gpu/openmpi (mpirun and libmpi for the data-parallel suite). A session is lent
+# 15 minutes of device time, a start included, and one command may run 10: so the
+# first call is `first-light`, every phase in one command under one budget.
 #
-#   tools/gpu-run.sh [tests|sanitize|bench|peers|python] [--dry-run]
+#   tools/gpu-run.sh [first-light|tests|dataparallel|sanitize [TOOL]|bench|peers|python] [--dry-run]
 #
-# phase     what it runs                                          estimate on an H100 (budget)
-# tests     every GPU suite (*_gpu_test, device_test); a failing  ~3 min  (7.5 min)
-#           test is rerun alone with CUDA_LAUNCH_BLOCKING=1; where the build has
-#           MPI and mpirun is there, the data-parallel suite on one rank over NCCL
-# sanitize  compute-sanitizer memcheck, racecheck, initcheck,     ~6 min  (7.5 min)
-#           synccheck on small cases of every kernel family
-#           (SANITIZE_FILTERS below); `sanitize memcheck` runs one tool
-# bench     ebm-bench, CUDA variants only (the CPU is timed here)  ~6 min  (7.5 min)
-# peers     the PyTorch peers (bench/peers/) on the same GPU      ~6 min  (7.5 min)
-# python    builds the Python module there (python/ alone, over the carried
-#           library) and runs the pytest suite with CUDA tensors  ~2 min  (7.5 min)
-# The estimates are not measured yet (no kernel has run on a GPU); the budgets are
-# enforced: a suite that would start past its phase's budget is reported NOT RUN, and
-# every binary runs under `timeout`.
+# phase         what it runs                                      deadline in first-light
+# tests         every GPU suite (*_gpu_test, device_test); a       200 s
+#               failing test is rerun alone with CUDA_LAUNCH_BLOCKING=1
+# dataparallel  the data-parallel suite on one rank over NCCL      250 s
+#               (mpirun -np 1), and the one-GPU all-reduce baseline
+# sanitize      compute-sanitizer memcheck, then racecheck,        380 s
+#               synccheck, initcheck, on small cases of every kernel
+#               family (SANITIZE_FILTERS below); `sanitize memcheck` runs one tool
+# bench         ebm-bench, CUDA variants only (the CPU is timed     480 s
+#               here)
+# peers         the PyTorch peers (bench/peers/) on the same GPU   540 s
+# python        builds the Python module there (python/ alone, over the carried
+#               library) and runs the pytest suite with CUDA tensors (not in first-light)
+# A deadline is seconds from the start: a phase that ends early leaves its time to the
+# next. Alone, a phase has EBMKIT_PHASE_BUDGET seconds (default 450); first-light 540.
+# No kernel has run on a GPU yet, so nobody knows which phases fit: a suite that would
+# start past its deadline is reported NOT RUN (the run is then INCOMPLETE, and the next
+# call runs the phases left on their own), and every binary runs under `timeout`.
 #
 # What comes back: at most 4 files in $OUT (default gpu-out): PHASE-logs.tar.gz (every
 # log and JSON), PHASE-verdict.txt, PHASE-preflight.txt. The verdict is printed last,
@@ -37,29 +43,41 @@ dry=0
 tool_filter=""
 for arg in "$@"; do
   case "$arg" in
-    tests|sanitize|bench|peers|python) phase=$arg ;;
+    first-light|tests|dataparallel|sanitize|bench|peers|python) phase=$arg ;;
     memcheck|racecheck|initcheck|synccheck) tool_filter=$arg ;;
     --dry-run) dry=1 ;;
-    *) echo "usage: tools/gpu-run.sh [tests|sanitize [TOOL]|bench|peers|python] [--dry-run]" >&2; exit 2 ;;
+    *) echo "usage: tools/gpu-run.sh [first-light|tests|dataparallel|sanitize [TOOL]|bench|peers|python] [--dry-run]" >&2
+       exit 2 ;;
   esac
 done
 
 out=${OUT:-gpu-out}
-bin=${EBMKIT_BIN:-build/bin}
+bin=${EBMKIT_BIN:-build-gpu/bin}
+[ -d "$bin" ] || bin=build/bin
 # The toolkit's tools (compute-sanitizer, nvcc) where they are not on the PATH.
 [ -d /usr/local/cuda/bin ] && PATH=$PATH:/usr/local/cuda/bin
+# The carried Open MPI (tools/gpu-build.sh) before any other; it runs as root only when told.
+mpi_prefix=$(dirname "$bin")/openmpi
+[ -x "$mpi_prefix/bin/mpirun" ] && PATH=$(cd "$mpi_prefix/bin" && pwd):$PATH
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # RPATH finds libebmkit.so beside the binaries and the toolkit's libraries where this
-# machine keeps them; where it does not, look for them once and say so in the preflight.
+# machine keeps them; where it does not (the GPU machine keeps NCCL, and maybe CUDA's
+# libraries, in Python packages: nvidia-nccl-cu13 ...), look for them once and say so
+# in the preflight.
 library_path_note="not needed"
 if ldd "$bin/libebmkit.so" 2>/dev/null | grep -q 'not found'; then
+  python_nvidia=$(python3 -c 'import nvidia; print(" ".join(nvidia.__path__))' 2>/dev/null)
   for lib in $(ldd "$bin/libebmkit.so" | awk '/not found/ {print $1}'); do
-    found=$(find /usr/local /opt /usr/lib -maxdepth 7 -name "$lib" -print -quit 2>/dev/null)
+    found=$(find $python_nvidia /usr/local /opt /usr/lib -maxdepth 7 -name "$lib" -print -quit 2>/dev/null)
     [ -n "$found" ] && LD_LIBRARY_PATH=$(dirname "$found")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
   done
   export LD_LIBRARY_PATH
   library_path_note="set to ${LD_LIBRARY_PATH:-nothing found}"
 fi
-budget=${EBMKIT_PHASE_BUDGET:-450}  # seconds of this phase
+default_budget=450
+[ "$phase" = first-light ] && default_budget=540
+budget=${EBMKIT_PHASE_BUDGET:-$default_budget}  # seconds of this call
+deadline=$budget  # seconds from the start by which the running phase must end
 mkdir -p "$out"
 work=$(mktemp -d)
 logs=$work/$phase
@@ -67,7 +85,8 @@ mkdir -p "$logs"
 verdict=$work/verdict.txt
 : > "$verdict"
 started=$SECONDS
-status=0
+status=0      # 1: something failed
+incomplete=0  # 1: something was not run for want of time
 
 # Small cases of every kernel family, per suite, for the sanitizers (whole suites
 # under racecheck would not fit the budget).
@@ -80,12 +99,15 @@ declare -A SANITIZE_FILTERS=(
   [device_test]="Tensor.RoundTripsThroughTheDevice:Context.CudaResourcesAreCreatedOnDemand"
   [optim_gpu_test]="OptimizerGpu.EveryElementFollowsTheRuleInDouble"
   [jem_gpu_test]="JemGpu.LossAndGradientFollowTheCpu:JemGpu.IterationsFollowTheCpu"
-  [sampler_gpu_test]="SamplerGpu.ReplayBufferFollowsTheCpuBitForBit"
+  [sampler_gpu_test]="SamplerGpu.ReplayBufferFollowsTheCpuBitForBit:SamplerGpu.AShardFollowsTheCpuBitForBit"
   [philox_gpu_test]="PhiloxGpu.DeviceDrawsMatchTheCpuReference"
-  [tempering_gpu_test]="TemperingGpu.ReplicasReachTheirTemperedDistributions"
+  [tempering_gpu_test]="TemperingGpu.SweepsMatchTheCpuTwinWithoutHostTraffic:TemperingGpu.TheLaunchSequenceMatchesTheCpuTwinWhereReplicasDoNotFit"
 )
 
-remaining() { echo $((budget - (SECONDS - started))); }
+remaining() {
+  local end=$((deadline < budget ? deadline : budget))
+  echo $((end - (SECONDS - started)))
+}
 say() { echo "$*"; echo "$*" >> "$verdict"; }
 
 # run_timed LIMIT LOG CMD...: runs CMD under timeout; echoes PASS, FAIL or TIMEOUT.
@@ -139,7 +161,7 @@ phase_tests() {
   for suite in $(gpu_suites); do
     local limit
     limit=$(limit_for 240)
-    if ((limit == 0)); then say "NOT RUN  $suite: the phase budget is spent"; status=1; continue; fi
+    if ((limit == 0)); then say "NOT RUN  $suite: the phase budget is spent"; incomplete=1; continue; fi
     local result
     result=$(run_timed "$limit" "$logs/$suite.log" "$bin/$suite")
     python3 tools/gpu_verdict.py gtest "$suite" "$result" "$logs/$suite.log" | tee -a "$verdict"
@@ -159,26 +181,47 @@ phase_tests() {
         "$logs/$suite.$test.alone.log" | tee -a "$verdict"
     done
   done
-  # The data-parallel trainers on the CUDA backend, the communicator on NCCL: one GPU
-  # takes one rank, so the one-rank cases run (bit-identical to no communicator).
-  if [ $dry = 1 ] && [ -x "$bin/data_parallel_mpi_test" ]; then
-    say "DRY      data_parallel_mpi_test (CUDA, NCCL, 1 rank): needs a GPU"
-  elif [ -x "$bin/data_parallel_mpi_test" ] && command -v mpirun > /dev/null; then
-    local limit result
-    limit=$(limit_for 120)
-    if ((limit == 0)); then say "NOT RUN  data_parallel_mpi_test (NCCL): the phase budget is spent"; status=1; return; fi
-    result=$(EBMKIT_TEST_BACKEND=cuda OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 \
-      run_timed "$limit" "$logs/data_parallel_nccl.log" mpirun -np 1 "$bin/data_parallel_mpi_test")
-    python3 tools/gpu_verdict.py gtest "data_parallel_mpi_test (CUDA, NCCL, 1 rank)" "$result" \
-      "$logs/data_parallel_nccl.log" | tee -a "$verdict"
-    [ "$result" = PASS ] || [ "$result" = DRY ] || status=1
+}
+
+# The data-parallel trainers on the CUDA backend, the communicator on NCCL: one GPU
+# takes one rank, so the one-rank cases run (bit-identical to no communicator); then
+# the all-reduce of the JEM and RBM gradients on one GPU, the scaling model's baseline.
+phase_dataparallel() {
+  if [ ! -x "$bin/data_parallel_mpi_test" ] || ! command -v mpirun > /dev/null; then
+    say "SKIP     dataparallel: no data_parallel_mpi_test or no mpirun (build with tools/gpu-build.sh)"
+    return
   fi
+  local limit result
+  if [ $dry = 1 ]; then
+    # The launch itself (the mpirun found first, as root) on the CPU.
+    result=$(run_timed 60 "$logs/allreduce-cpu-1.jsonl" mpirun -np 1 "$bin/ebm-allreduce-bench" --backend cpu 1000)
+    [ "$result" = PASS ] && grep -q '"ranks": 1' "$logs/allreduce-cpu-1.jsonl" && result=DRY || result=FAIL
+    say "$(printf '%-8s' "$result") mpirun -np 1 launches ebm-allreduce-bench on the CPU; the NCCL suite needs a GPU"
+    [ "$result" = DRY ] || status=1
+    return
+  fi
+  limit=$(limit_for 120)
+  if ((limit == 0)); then say "NOT RUN  data_parallel_mpi_test (NCCL): the phase budget is spent"; incomplete=1; return; fi
+  result=$(EBMKIT_TEST_BACKEND=cuda run_timed "$limit" "$logs/data_parallel_nccl.log" \
+    mpirun -np 1 "$bin/data_parallel_mpi_test")
+  python3 tools/gpu_verdict.py gtest "data_parallel_mpi_test (CUDA, NCCL, 1 rank)" "$result" \
+    "$logs/data_parallel_nccl.log" | tee -a "$verdict"
+  [ "$result" = PASS ] || status=1
+  limit=$(limit_for 60)
+  if ((limit == 0)); then say "NOT RUN  ebm-allreduce-bench (NCCL): the phase budget is spent"; incomplete=1; return; fi
+  result=$(run_timed "$limit" "$logs/allreduce-cuda-1.jsonl" mpirun -np 1 "$bin/ebm-allreduce-bench" --backend cuda)
+  say "$(printf '%-8s' "$result") ebm-allreduce-bench (CUDA, NCCL, 1 rank)"
+  grep '^{' "$logs/allreduce-cuda-1.jsonl" | tee -a "$verdict"
+  [ "$result" = PASS ] || status=1
 }
 
 phase_sanitize() {
   local tools=(memcheck racecheck initcheck synccheck)
   [ -n "$tool_filter" ] && tools=("$tool_filter")
   for tool in "${tools[@]}"; do
+    # One verdict line per tool where every suite is clean; a suite's own lines otherwise.
+    local lines=$logs/$tool.verdict
+    : > "$lines"
     for suite in "${!SANITIZE_FILTERS[@]}"; do
       local filter=${SANITIZE_FILTERS[$suite]} log=$logs/$suite.$tool.log
       # Every filter names tests that exist: a renamed test must not silently drop out.
@@ -193,7 +236,7 @@ phase_sanitize() {
       fi
       local limit
       limit=$(limit_for 120)
-      if ((limit == 0)); then say "NOT RUN  $tool $suite: the phase budget is spent"; status=1; continue; fi
+      if ((limit == 0)); then say "NOT RUN  $tool $suite: the phase budget is spent"; incomplete=1; continue; fi
       local result
       if [ $dry = 1 ]; then
         result=$(run_timed "$limit" "$log" "$bin/$suite" --gtest_filter="$filter")
@@ -202,10 +245,18 @@ phase_sanitize() {
         result=$(run_timed "$limit" "$log" compute-sanitizer --tool "$tool" --error-exitcode 9 \
           "$bin/$suite" --gtest_filter="$filter")
       fi
-      python3 tools/gpu_verdict.py sanitizer "$tool $suite" "$result" "$log" | tee -a "$verdict"
+      python3 tools/gpu_verdict.py sanitizer "$tool $suite" "$result" "$log" | tee -a "$lines"
       case "$result" in PASS|DRY) ;; *) status=1 ;; esac
       grep -q 'ERROR SUMMARY: [1-9]\|RACECHECK SUMMARY: [1-9]' "$log" && status=1
     done
+    local ran clean
+    ran=$(grep -c '^[A-Z]' "$lines")
+    clean=$(grep -c '^CLEAN \|^DRY ' "$lines")
+    if ((ran > 0)); then
+      say "$(printf '%-8s' "$( ((clean == ran)) && head -c 5 "$lines" | tr -d ' ' || echo FINDINGS)") $tool: $clean of $ran suites clean"
+    fi
+    # The suites that were not clean, whole (a clean one's line says nothing new).
+    awk '/^[A-Z]/ {keep = !/^(CLEAN|DRY) /} keep' "$lines" >> "$verdict"
   done
 }
 
@@ -215,7 +266,7 @@ bench_run() {
   shift
   local limit
   limit=$(limit_for 300)
-  if ((limit == 0)); then say "NOT RUN  bench $name: the phase budget is spent"; status=1; return; fi
+  if ((limit == 0)); then say "NOT RUN  bench $name: the phase budget is spent"; incomplete=1; return; fi
   local result t0=$SECONDS
   result=$(run_timed "$limit" "$logs/$name.txt" "$bin/ebm-bench" --variant cuda --json "$logs/$name.json" "$@")
   [ $dry = 1 ] && [ "$result" = PASS ] && result=DRY
@@ -251,7 +302,7 @@ peer_run() {
   fi
   local limit
   limit=$(limit_for 240)
-  if ((limit == 0)); then say "NOT RUN  peer $name: the phase budget is spent"; status=1; return; fi
+  if ((limit == 0)); then say "NOT RUN  peer $name: the phase budget is spent"; incomplete=1; return; fi
   local result
   result=$(run_timed "$limit" "$logs/$name.txt" python3 "bench/peers/$script" --json "$logs/$name.json" "$@")
   [ "$result" = PASS ] || status=1
@@ -294,9 +345,21 @@ phase_python() {
   [ "$result" = PASS ] || status=1
 }
 
+# Every phase but python in one call, each until its deadline (seconds from the start).
+phase_first_light() {
+  local step
+  for step in tests:200 dataparallel:250 sanitize:380 bench:480 peers:540; do
+    deadline=${step#*:}
+    say "--- ${step%:*} (until ${deadline} s; at $((SECONDS - started)) s)"
+    mkdir -p "$work/$phase/${step%:*}"
+    logs=$work/$phase/${step%:*} "phase_${step%:*}"
+  done
+  deadline=$budget
+}
+
 preflight
 echo "gpu-run $phase$([ $dry = 1 ] && echo ' (dry run)'): $(grep '^gpu:' "$out/$phase-preflight.txt")"
-"phase_$phase"
+"phase_${phase//-/_}"
 cp "$out/$phase-preflight.txt" "$logs/"
 tar -czf "$out/$phase-logs.tar.gz" -C "$work" "$phase"
 
@@ -304,7 +367,8 @@ tar -czf "$out/$phase-logs.tar.gz" -C "$work" "$phase"
 {
   echo "=== verdict: $phase$([ $dry = 1 ] && echo ' (dry run)'), $((SECONDS - started)) s of ${budget} s, $(grep '^gpu:' "$out/$phase-preflight.txt")"
   cat "$verdict"
-  echo "=== $phase: $([ $status = 0 ] && echo PASS || echo FAIL); logs in $phase-logs.tar.gz"
+  if [ $status != 0 ]; then outcome=FAIL; elif [ $incomplete != 0 ]; then outcome=INCOMPLETE; else outcome=PASS; fi
+  echo "=== $phase: $outcome; logs in $phase-logs.tar.gz"
 } > "$work/verdict-full.txt"
 if (($(wc -c < "$work/verdict-full.txt") > 3900)); then
   { head -c 3700 "$work/verdict-full.txt" | head -n -1
