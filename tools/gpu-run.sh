@@ -279,15 +279,14 @@ bench_run() {
   python3 tools/gpu_verdict.py bench "$logs/$name.json" | tee -a "$verdict"
 }
 
+# The rows of issue 11's table first, in its order, then the other workloads. The PCD
+# epoch needs Fashion-MNIST: main-job times it, with its peers, where the data travels.
 phase_bench() {
-  local data=()
-  [ -d build/fashion-mnist ] && data=(--data build/fashion-mnist)
   bench_run ebm-bench-logsumexp --workload logsumexp --shape 65536x1000 --shape 4096x10 --shape 1048576x10
   bench_run ebm-bench-mlp --workload mlp
-  bench_run ebm-bench-langevin --workload langevin --chains 256 --chains 4096 --chains 65536
+  bench_run ebm-bench-langevin --workload langevin --chains 256 --chains 4096 --chains 65536 --steps 60
   bench_run ebm-bench-gibbs-1000 --workload rbm_gibbs --chains 1024 --steps 1000 --reps 5
   bench_run ebm-bench-jem --workload jem
-  bench_run ebm-bench-pcd --workload rbm_pcd_epoch "${data[@]}"
   bench_run ebm-bench-sampler --workload sampler
   bench_run ebm-bench-optim --workload optim
   bench_run ebm-bench-rbm-eval --workload rbm_eval
@@ -313,9 +312,11 @@ peer_run() {
   python3 tools/gpu_verdict.py peer "$name" "$result" "$logs/$name.json" | tee -a "$verdict"
 }
 
+# The peers of issue 11's table, at its sizes.
 phase_peers() {
-  peer_run torch_mlp torch_mlp.py
-  peer_run torch_langevin torch_langevin.py --chains 4096 --steps 60
+  peer_run torch_logsumexp torch_logsumexp.py --shape 65536x1000 4096x10 1048576x10
+  peer_run torch_mlp torch_mlp.py --widths 784-256-256-10 --ops score --rows 4096 65536
+  peer_run torch_langevin torch_langevin.py --widths 784-256-256-10 --chains 4096 --steps 60
   peer_run torch_rbm_1000 torch_rbm.py --chains 1024 --steps 1000 --reps 3
   peer_run torch_jem torch_jem.py --batches 64
 }
@@ -360,19 +361,18 @@ phase_main_job() {
     tools/main-job.sh --no-such-option > /dev/null 2>&1; [ $? = 2 ] || result=FAIL
     say "$(printf '%-8s' "$result") main-job: tools/main-job.sh parses; data $([ -d "$data" ] && echo staged || echo "not staged here") in $data"
     [ $result = DRY ] || status=1
-    return
-  fi
-  if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
+  elif [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
     say "FAIL     main-job: no Fashion-MNIST in $data (tools/gpu-build.sh stages it: carry build-gpu/fashion-mnist)"
     status=1
     return
-  fi
-  limit=$(limit_for 540)
-  result=$(run_timed "$limit" "$logs/main-job.txt" tools/main-job.sh --bin "$bin" --data "$data" --out "$logs/main-job")
-  rm -f "$logs"/main-job/*.safetensors
-  say "$(printf '%-8s' "$result") main-job ($((SECONDS - t0)) s)"
-  # Each command's last JSON line: its backend, seconds and scores.
-  python3 - "$logs"/main-job/*.json <<'SUMMARY' | tee -a "$verdict"
+  else
+    # 110 s of the budget stay for the PCD epochs below.
+    limit=$(limit_for $((budget - 110)))
+    result=$(run_timed "$limit" "$logs/main-job.txt" tools/main-job.sh --bin "$bin" --data "$data" --out "$logs/main-job")
+    rm -f "$logs"/main-job/*.safetensors
+    say "$(printf '%-8s' "$result") main-job ($((SECONDS - t0)) s)"
+    # Each command's last JSON line: its backend, seconds and scores.
+    python3 - "$logs"/main-job/*.json <<'SUMMARY' | tee -a "$verdict"
 import json, sys
 keys = ("backend", "seconds", "test_log_likelihood", "raise_log_likelihood", "test_accuracy", "test_calibration_error")
 for path in sys.argv[1:]:
@@ -383,7 +383,13 @@ for path in sys.argv[1:]:
     print("  " + record.get("command", path) + ": " + ", ".join(f"{k} {record[k]:.4g}" if isinstance(record[k], float)
                                                           else f"{k} {record[k]}" for k in keys if k in record))
 SUMMARY
-  [ "$result" = PASS ] || { status=1; tail -n 6 "$logs/main-job.txt" | sed 's/^/    /' | tee -a "$verdict"; }
+    [ "$result" = PASS ] || { status=1; tail -n 6 "$logs/main-job.txt" | sed 's/^/    /' | tee -a "$verdict"; }
+  fi
+  # The PCD-1 epoch on Fashion-MNIST: ebmkit, the same loop in torch, scikit-learn on this CPU.
+  bench_run ebm-bench-pcd --workload rbm_pcd_epoch --data "$data"
+  peer_run torch_rbm_pcd torch_rbm.py --pcd-epoch --data "$data" --reps 3
+  peer_run sklearn_rbm_pcd sklearn_rbm.py --epochs 1 --data "$data" --out "$logs/sklearn.safetensors"
+  rm -f "$logs/sklearn.safetensors"
 }
 
 # Every phase but python and main-job in one call, each until its deadline (seconds from the start).

@@ -65,3 +65,13 @@ def variants(fn):
     else:
         print(f"torch {torch.__version__} has no torch.compile: eager only")
     return out
+
+
+def attempt(what, fn):
+    """fn(), or a printed line where it raises (a compile or a graph capture this torch
+    refuses): on a lent GPU one failing variant must not cost the run every other record."""
+    try:
+        fn()
+    except Exception as e:  # noqa: BLE001: any failure of a peer variant is reported, not fatal
+        first = str(e).strip().splitlines()[0] if str(e).strip() else ""
+        print(f"skipped {what}: {type(e).__name__}: {first[:300]}")

@@ -4,6 +4,7 @@
 b [D], c [M]) so `ebm rbm eval` scores both models with the same AIS code.
 
     bench/peers/sklearn_rbm.py --hidden 500 --epochs 5 --batch 100 --lr 0.05 --out sk.safetensors
+    bench/peers/sklearn_rbm.py --epochs 1 --json sklearn_rbm.json   (an epoch's time as an ebm-bench record)
 
 scikit-learn's BernoulliRBM is PCD-1 with persistent chains of batch size, the
 learning rate applied to the batch-mean gradient, no momentum, no weight decay:
@@ -11,23 +12,17 @@ compare with `ebm rbm train --pcd 1 --momentum 0 --weight-decay 0`.
 Needs Debian's python3-sklearn (run with /usr/bin/python3).
 """
 import argparse
-import gzip
+import datetime
 import json
+import os
 import struct
-import sys
 import time
 
 import numpy as np
+import sklearn
 from sklearn.neural_network import BernoulliRBM
 
-
-def load_images(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    magic, n, rows, cols = struct.unpack(">IIII", data[:16])
-    if magic != 0x803:
-        sys.exit(f"{path}: not an IDX image file")
-    return np.frombuffer(data, dtype=np.uint8, offset=16).reshape(n, rows * cols)
+from fashion_mnist import binarised_train_images
 
 
 def save_safetensors(path, tensors, metadata):
@@ -56,9 +51,10 @@ def main():
     p.add_argument("--lr", type=float, default=0.05)
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--out", default="sklearn-rbm.safetensors")
+    p.add_argument("--json", default="", help="also write the mean epoch time as an ebm-bench record")
     a = p.parse_args()
 
-    x = (load_images(f"{a.data}/train-images-idx3-ubyte.gz") / 255.0 > 0.5).astype(np.float64)
+    x = binarised_train_images(a.data)
     rbm = BernoulliRBM(n_components=a.hidden, learning_rate=a.lr, batch_size=a.batch, n_iter=a.epochs,
                        random_state=a.seed, verbose=0)
     start = time.perf_counter()
@@ -69,6 +65,15 @@ def main():
                       "epochs": str(a.epochs)})
     print(json.dumps({"peer": "sklearn.BernoulliRBM", "hidden": a.hidden, "epochs": a.epochs, "batch": a.batch,
                       "lr": a.lr, "train_seconds": seconds, "model": a.out}))
+    if a.json:
+        epoch_ms = 1e3 * seconds / a.epochs
+        record = {"workload": "rbm_pcd_epoch", "shape": f"{x.shape[0]} images, batch {a.batch}, {x.shape[1]}x{a.hidden}, PCD-1",
+                  "variant": "sklearn-cpu", "device": f"cpu ({os.cpu_count()} threads)", "sklearn": sklearn.__version__,
+                  "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                  "median_ms": epoch_ms, "min_ms": epoch_ms, "max_ms": epoch_ms, "epochs": a.epochs,
+                  "images_per_s": x.shape[0] / (epoch_ms * 1e-3)}
+        with open(a.json, "w") as f:
+            json.dump([record], f, indent=1)
 
 
 if __name__ == "__main__":
