@@ -99,5 +99,27 @@ check "the failed test is rerun alone with CUDA_LAUNCH_BLOCKING=1" \
 check "nothing but the failed test is rerun" "! grep -q 'gtest_filter=1' '$fake/stdout'"
 rm -rf "$fake"
 
+# A bench phase (a stand-in ebm-bench with one record): issue 11's table comes back
+# beside the verdict, and the verdict counts its rows.
+fake=$(mktemp -d)
+cat > "$fake/ebm-bench" <<'FAKE'
+#!/usr/bin/env bash
+json="" workload=""
+while (($#)); do case "$1" in --json) json=$2; shift ;; --workload) workload=$2; shift ;; esac; shift; done
+if [ "$workload" = logsumexp ]; then
+  echo '[{"workload": "logsumexp", "shape": "65536x1000", "variant": "cuda-fused", "median_ms": 0.07}]' > "$json"
+else
+  echo '[]' > "$json"
+fi
+FAKE
+chmod +x "$fake/ebm-bench"
+OUT=$fake/out EBMKIT_BIN=$fake tools/gpu-run.sh bench > "$fake/stdout" 2>&1
+check "a bench run writes issue 11's table beside its verdict" \
+  "grep -q '^| LogSumExp fp32 | 65536x1000 | 0.07 | torch-eager | not measured |' '$fake/out/bench-table.md'"
+check "the verdict counts the table's rows" "grep -q '^table: 21 of 21 rows not measured' '$fake/stdout'"
+files=$(find "$fake/out" -type f | wc -l)
+check "bench: $files files in OUT, at most 4" "((files <= 4))"
+rm -rf "$fake"
+
 if ((fail)); then echo "gpu-run checks: FAILED"; exit 1; fi
 echo "gpu-run checks: all passed"

@@ -31,7 +31,8 @@
 # call runs the phases left on their own), and every binary runs under `timeout`.
 #
 # What comes back: at most 4 files in $OUT (default gpu-out): PHASE-logs.tar.gz (every
-# log and JSON), PHASE-verdict.txt, PHASE-preflight.txt. The verdict is printed last,
+# log and JSON), PHASE-verdict.txt, PHASE-preflight.txt, and where the call timed
+# anything PHASE-table.md (issue 11's table: bench/table.py). The verdict is printed last,
 # at most 4,000 characters: PASS / FAIL / TIMEOUT / NOT RUN per suite, each failure's
 # first assertions and the seed that replays it (EBMKIT_TEST_SEED=...), one line per
 # bench workload.
@@ -408,6 +409,24 @@ preflight
 echo "gpu-run $phase$([ $dry = 1 ] && echo ' (dry run)'): $(grep '^gpu:' "$out/$phase-preflight.txt")"
 "phase_${phase//-/_}"
 cp "$out/$phase-preflight.txt" "$logs/"
+# Issue 11's table from this call's ebm-bench and peer records (bench/table.py), beside
+# the verdict; the verdict names the row furthest from its target.
+mapfile -t records < <(find "$work/$phase" \( -name 'ebm-bench-*.json' -o -name 'torch_*.json' -o -name 'sklearn_*.json' \) \
+                       -size +0 | sort)
+if [ $dry = 0 ] && ((${#records[@]})); then
+  if python3 bench/table.py "${records[@]}" > "$out/$phase-table.md" 2>&1; then
+    grep '^furthest\|rows not measured' "$out/$phase-table.md" | sed 's/^/table: /' >> "$verdict"
+  else
+    say "FAIL     bench/table.py: $(tail -1 "$out/$phase-table.md")"
+    status=1
+  fi
+fi
+# A runaway log (a sanitizer reporting the same hazard a million times) must not push
+# the archive past the 16 MiB a file may bring back: over 4 MB, its head and tail stay.
+find "$work/$phase" -type f -size +4M | while read -r big; do
+  { head -c 2000000 "$big"; printf '\n... (cut by gpu-run.sh: %s bytes in all)\n' "$(stat -c %s "$big")"
+    tail -c 1000000 "$big"; } > "$big.cut" && mv "$big.cut" "$big"
+done
 tar -czf "$out/$phase-logs.tar.gz" -C "$work" "$phase"
 
 # The verdict, last and short.

@@ -106,7 +106,8 @@ def main():
                 sweeps = chains * a.steps
                 flops = 4.0 * d * m * sweeps
                 records.append({
-                    "workload": "rbm_gibbs", "shape": f"{chains} chains x {a.steps} steps, 784x500", "variant": variant,
+                    "workload": "rbm_gibbs", "shape": f"{chains} chains x {a.steps} steps, 784x500 fp32",
+                    "variant": variant,
                     "device": device_name, "torch": torch.__version__,
                     "date": now(),
                     "median_ms": med, "min_ms": lo, "max_ms": hi, "chain_sweeps_per_s": sweeps / (med * 1e-3),
