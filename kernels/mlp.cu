@@ -14,57 +14,32 @@
 
 #include <algorithm>
 
-#include "kernels/activation.cuh"
 #include "kernels/columns.hpp"
 #include "kernels/cuda_check.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/logsumexp.hpp"
+#include "kernels/mlp.cuh"
 #include "kernels/mlp.hpp"
 
 namespace ebmkit::kernels {
 
 namespace {
 
-constexpr int block = 256;
-
-// The elementwise kernels below loop grid-stride over n elements.
-unsigned blocks_for(std::int64_t n) { return grid_stride(n, block, block, device_limits()).blocks; }
-
-// z += b (per column); a = act(z) unless a is null (the last layer).
+// The bodies: kernels/mlp.cuh.
 __global__ void bias_activation(float* __restrict__ z, float* __restrict__ a, const float* __restrict__ b,
                                 std::int64_t rows, std::int64_t cols, ActivationKind act, float slope) {
-    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < rows * cols; i += stride) {
-        const float v = z[i] + b[i % cols];
-        z[i] = v;
-        if (a) a[i] = activate(act, slope, v);
-    }
+    mlp_body::bias_activation(z, a, b, rows, cols, act, slope);
 }
 
-// g *= act'(z), elementwise.
 __global__ void activation_backward(float* __restrict__ g, const float* __restrict__ z, std::int64_t n,
                                     ActivationKind act, float slope) {
-    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
-        g[i] *= activate_grad(act, slope, z[i]);
-    }
+    mlp_body::activation_backward(g, z, n, act, slope);
 }
 
-// dlogits = -softmax(logits) from lse, or -onehot(label); energy = -lse or -logits[label].
 __global__ void energy_head_kernel(const float* __restrict__ logits, const std::int32_t* __restrict__ labels,
                                    const float* __restrict__ lse, std::int64_t rows, std::int64_t k,
                                    float* __restrict__ dlogits, float* __restrict__ energy) {
-    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < rows * k; i += stride) {
-        const std::int64_t r = i / k, j = i % k;
-        if (labels) {
-            dlogits[i] = j == labels[r] ? -1.0f : 0.0f;
-            if (energy && j == labels[r]) energy[r] = -logits[i];
-        } else {
-            dlogits[i] = lse[r] == -INFINITY ? 0.0f : -expf(logits[i] - lse[r]);
-            if (energy && j == 0) energy[r] = -lse[r];
-        }
-    }
+    mlp_body::energy_head(logits, labels, lse, rows, k, dlogits, energy);
 }
 
 int as_int(std::int64_t v) { return static_cast<int>(v); }
@@ -124,7 +99,8 @@ void mlp_forward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& ml
              mlp.weights[i], as_int(in), 0.0f, z, as_int(out));
         const bool last = i + 1 == mlp.weights.size();
         float* a = last ? nullptr : workspace + l.a[i];
-        bias_activation<<<blocks_for(rows * out), block, 0, stream>>>(z, a, mlp.biases[i], rows, out, mlp.activation,
+        const LaunchShape shape = mlp_elementwise_shape(rows * out, device_limits());
+        bias_activation<<<shape.blocks, shape.threads, 0, stream>>>(z, a, mlp.biases[i], rows, out, mlp.activation,
                                                                        mlp.leaky_slope);
         EBMKIT_CUDA_CHECK(cudaGetLastError());
         input = a;
@@ -134,7 +110,8 @@ void mlp_forward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& ml
 void energy_head(const float* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t k, float* lse,
                  float* dlogits, float* energy, CUstream_st* stream) {
     if (!labels) logsumexp_forward(logits, lse, rows, k, stream);
-    energy_head_kernel<<<blocks_for(rows * k), block, 0, stream>>>(logits, labels, lse, rows, k, dlogits, energy);
+    const LaunchShape shape = mlp_elementwise_shape(rows * k, device_limits());
+    energy_head_kernel<<<shape.blocks, shape.threads, 0, stream>>>(logits, labels, lse, rows, k, dlogits, energy);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -171,8 +148,9 @@ void mlp_backward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& m
         gemm(cublas, mlp.precision, false, false, as_int(rows), as_int(in), as_int(out), 1.0f, dz, as_int(out),
              mlp.weights[n], as_int(in), 0.0f, g, as_int(in));
         if (n > 0) {
-            activation_backward<<<blocks_for(rows * in), block, 0, stream>>>(g, workspace + l.z[n - 1], rows * in,
-                                                                              mlp.activation, mlp.leaky_slope);
+            const LaunchShape shape = mlp_elementwise_shape(rows * in, device_limits());
+            activation_backward<<<shape.blocks, shape.threads, 0, stream>>>(g, workspace + l.z[n - 1], rows * in,
+                                                                             mlp.activation, mlp.leaky_slope);
             EBMKIT_CUDA_CHECK(cudaGetLastError());
         }
         dz = g;

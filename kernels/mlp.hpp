@@ -7,6 +7,7 @@
 
 #include "ebmkit/context.hpp"
 #include "ebmkit/mlp.hpp"
+#include "kernels/launch_shape.hpp"
 
 struct CUstream_st;
 struct cublasContext;
@@ -22,6 +23,12 @@ struct MlpLayers {
     std::vector<const float*> weights, biases;
     Precision precision;  // of the matrix products
 };
+
+// The launch shape of the elementwise kernels (kernels/mlp.cuh) over n elements:
+// grid-stride, 256 threads a block.
+inline LaunchShape mlp_elementwise_shape(std::int64_t n, const DeviceLimits& limits) {
+    return grid_stride(n, 256, 256, limits);
+}
 
 // Floats of workspace mlp_forward and mlp_backward need for `rows` rows.
 std::size_t mlp_workspace_floats(const MlpLayers& mlp, std::int64_t rows);
