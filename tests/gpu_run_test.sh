@@ -129,5 +129,65 @@ files=$(find "$fake/out" -type f | wc -l)
 check "bench: $files files in OUT, at most 4" "((files <= 4))"
 rm -rf "$fake"
 
+# A rehearsal of the one call that matters, first-light as on a GPU (not dry), with
+# stand-ins: every binary a GPU run carries passes, compute-sanitizer finds nothing,
+# the peers write no record. Every phase must run its real commands and come back PASS.
+fake=$(mktemp -d)
+mkdir -p "$fake/bin" "$fake/path"
+cat > "$fake/suite" <<'FAKE'
+#!/usr/bin/env bash
+# A GoogleTest binary that passes; with --gtest_list_tests, it lists the tests its filter names.
+filter="" list=0
+for a in "$@"; do case "$a" in --gtest_filter=*) filter=${a#--gtest_filter=} ;; --gtest_list_tests) list=1 ;; esac; done
+if ((list)); then
+  tr ':' '\n' <<< "$filter" | while IFS=. read -r suite test; do printf '%s.\n  %s\n' "$suite" "$test"; done
+  exit 0
+fi
+echo "[ RUN      ] Fake.Passes"
+echo "[       OK ] Fake.Passes (1 ms)"
+echo "[  PASSED  ] 1 test."
+FAKE
+chmod +x "$fake/suite"
+for name in $(tools/gpu-build.sh --targets); do cp "$fake/suite" "$fake/bin/$name"; done
+cat > "$fake/bin/ebm-allreduce-bench" <<'FAKE'
+#!/usr/bin/env bash
+echo '{"workload": "allreduce_sum", "backend": "cuda", "ranks": 1, "floats": 269322, "bytes": 1077288, "microseconds": 9.0}'
+FAKE
+cat > "$fake/bin/ebm-bench" <<'FAKE'
+#!/usr/bin/env bash
+while (($#)); do [ "$1" = --json ] && echo '[]' > "$2"; shift; done
+FAKE
+cat > "$fake/path/compute-sanitizer" <<'FAKE'
+#!/usr/bin/env bash
+shift 4  # --tool NAME --error-exitcode N
+"$@"
+echo "========= ERROR SUMMARY: 0 errors"
+FAKE
+real_python=$(command -v python3)
+cat > "$fake/path/python3" <<FAKE
+#!/usr/bin/env bash
+# The peers write an empty record list; everything else is the real interpreter.
+case "\$1" in bench/peers/*.py) while ((\$#)); do [ "\$1" = --json ] && echo '[]' > "\$2"; shift; done; exit 0 ;; esac
+exec "$real_python" "\$@"
+FAKE
+chmod +x "$fake/bin"/* "$fake/path"/*
+PATH=$fake/path:$PATH OUT=$fake/out EBMKIT_BIN=$fake/bin tools/gpu-run.sh first-light > "$fake/stdout" 2>&1
+rc=$?
+check "a rehearsed first-light exits 0 (got $rc) and passes" "((rc == 0)) && tail -1 '$fake/stdout' | grep -q '^=== first-light: PASS'"
+for step in tests dataparallel sanitize bench peers; do
+  check "first-light runs $step" "grep -q '^--- $step (until' '$fake/stdout'"
+done
+verdict=$fake/out/first-light-verdict.txt
+check "first-light ran every GPU suite" "[ \$(grep -c '^PASS     .*_gpu_test: 1 passed' '$verdict') = \$(ls '$fake/bin' | grep -c '_gpu_test\$') ]"
+check "first-light ran the NCCL suite under mpirun and the all-reduce baseline" \
+  "grep -q '^PASS     data_parallel_mpi_test (CUDA, NCCL, 1 rank): 1 passed' '$fake/stdout' && grep -q '\"ranks\": 1' '$fake/stdout'"
+for tool in memcheck racecheck initcheck synccheck; do
+  check "first-light ran $tool on every filter" "grep -q '^CLEAN    $tool: 11 of 11 suites clean' '$fake/stdout'"
+done
+check "first-light ran every peer" "[ \$(grep -c '^PASS     torch_' '$verdict') = 5 ]"
+files=$(find "$fake/out" -type f | wc -l)
+check "first-light: $files files in OUT, at most 4" "((files <= 4))"
+rm -rf "$fake"
+
 if ((fail)); then echo "gpu-run checks: FAILED"; exit 1; fi
 echo "gpu-run checks: all passed"
