@@ -9,8 +9,9 @@
 #   build-gpu/fashion-mnist  the data, for the main job's call (carried instead of openmpi)
 # NCCL's header comes from the toolkit here; its library there from the image's
 # nvidia-nccl-cu13 package (tools/gpu-run.sh finds it). Carry both folders:
-#   run(command="tools/gpu-run.sh first-light", carry=["build-gpu/bin", "build-gpu/openmpi"])
-#   run(command="tools/gpu-run.sh main-job", carry=["build-gpu/bin", "build-gpu/fashion-mnist"])
+#   run(command="tools/gpu-run.sh first-light", timeout_s=600, carry=["build-gpu/bin", "build-gpu/openmpi"])
+#   run(command="tools/gpu-run.sh main-job", timeout_s=600, carry=["build-gpu/bin", "build-gpu/fashion-mnist"])
+# (first-light's own budget is 540 s, main-job's too: the rest is for packing the logs.)
 # Usage: tools/gpu-build.sh [extra cmake arguments]   (tools/setup.sh first, for the packages)
 #        tools/gpu-build.sh --targets                 the travelling binaries' names, one a line
 set -euo pipefail

@@ -137,6 +137,8 @@ limit_for() {
 preflight() {
   {
     echo "revision: $(git rev-parse --short HEAD 2>/dev/null || echo unknown)$(git diff --quiet 2>/dev/null || echo ' (modified)')"
+    # The tree that travels may have no .git: the binaries name the revision they were built at.
+    echo "build: $(timeout 20 "$bin/ebm" --version 2>&1 | head -1)"
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     if command -v nvidia-smi > /dev/null && nvidia-smi -L > /dev/null 2>&1; then
       nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm,clocks.max.mem --format=csv,noheader |
