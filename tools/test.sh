@@ -8,12 +8,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/setup.sh
-# The Python suite's torch checks need torch: Debian's CPU build, for the tests only.
-if ! dpkg -s python3-torch >/dev/null 2>&1; then
+# The Python suite's torch checks and the peers' smoke test (tests/peers_test.sh) need
+# torch and scikit-learn: Debian's CPU builds, for the tests only.
+if ! dpkg -s python3-torch python3-sklearn >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch python3-sklearn
 fi
 reasons=$(ctest --test-dir build -L gpu --verbose 2>&1 | grep -E '^[0-9]+: no CUDA device' | sed 's/^[0-9]*: /  /' |
           sort | uniq -c || true)

@@ -3,6 +3,7 @@ them, and timing the way ebm-bench times (warm-up, then the median and extremes 
 repeated runs; CUDA events on a GPU, a wall clock on the CPU)."""
 import contextlib
 import datetime
+import json
 import statistics
 
 import torch
@@ -75,3 +76,10 @@ def attempt(what, fn):
     except Exception as e:  # noqa: BLE001: any failure of a peer variant is reported, not fatal
         first = str(e).strip().splitlines()[0] if str(e).strip() else ""
         print(f"skipped {what}: {type(e).__name__}: {first[:300]}")
+
+
+def write_records(path, records):
+    """The records as ebm-bench writes them (a JSON array), where a --json path is given."""
+    if path:
+        with open(path, "w") as f:
+            json.dump(records, f, indent=1)

@@ -7,12 +7,11 @@ sigma 0.01, loss CE - (LSE(data) - LSE(samples))), batch 64 and 256.
     python3 bench/peers/torch_jem.py --json torch_jem.json
 """
 import argparse
-import json
 
 import torch
 import torch.nn.functional as F
 
-from peer_common import device, mlp, now, time_ms
+from peer_common import device, mlp, now, time_ms, write_records
 
 
 def main():
@@ -57,9 +56,7 @@ def main():
             "median_ms": med, "min_ms": lo, "max_ms": hi, "iterations_per_s": 1e3 / med,
         })
         print(f"torch-eager jem iteration, batch {batch}: {med:9.3f} ms")
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(records, f, indent=1)
+    write_records(a.json, records)
 
 
 if __name__ == "__main__":

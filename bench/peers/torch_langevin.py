@@ -12,11 +12,10 @@ ebm-bench's JSON format.
     python3 bench/peers/torch_langevin.py --widths 784-256-256-10 --chains 4096 --steps 60
 """
 import argparse
-import json
 
 import torch
 
-from peer_common import attempt, device, mlp, now, precisions, time_ms, variants
+from peer_common import attempt, device, mlp, now, precisions, time_ms, variants, write_records
 
 
 
@@ -92,9 +91,7 @@ def main():
                                   f"{med:9.3f} ms, {chain_steps / (med * 1e-3):.3e} chain-steps/s")
 
                         attempt(f"{variant} {precision} {chains} x {steps}", run)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(records, f, indent=1)
+    write_records(a.json, records)
 
 
 if __name__ == "__main__":

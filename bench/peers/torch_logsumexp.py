@@ -7,12 +7,11 @@ JSON format (bytes moved: the input once and one float per row).
     python3 bench/peers/torch_logsumexp.py --shape 65536x1000 4096x10 1048576x10 --json torch_logsumexp.json
 """
 import argparse
-import json
 import math
 
 import torch
 
-from peer_common import attempt, device, now, time_ms, variants
+from peer_common import attempt, device, now, time_ms, variants, write_records
 
 
 def lse(x):
@@ -52,9 +51,7 @@ def main():
                 print(f"{variant:14s} logsumexp {rows}x{cols}: {med:9.4f} ms, {moved / (med * 1e-3) / 1e9:8.1f} GB/s")
 
             attempt(f"{variant} {shape}", run)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(records, f, indent=1)
+    write_records(a.json, records)
 
 
 if __name__ == "__main__":

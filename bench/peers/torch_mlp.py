@@ -8,11 +8,10 @@ in fp32, tf32 and bf16 (autocast), written in ebm-bench's JSON format.
     python3 bench/peers/torch_mlp.py --widths 784-256-256-10 --ops score --rows 4096 65536
 """
 import argparse
-import json
 
 import torch
 
-from peer_common import attempt, device, mlp, now, precisions, time_ms, variants
+from peer_common import attempt, device, mlp, now, precisions, time_ms, variants, write_records
 
 
 
@@ -68,9 +67,7 @@ def main():
                                   f"{med:9.3f} ms")
 
                         attempt(f"{variant} {op} {precision} {rows} rows", run)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(records, f, indent=1)
+    write_records(a.json, records)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,10 @@ warm-up, median), writing records in ebm-bench's JSON format.
     python3 bench/peers/torch_rbm.py --pcd-epoch --data /usr/share/datasets/fashion-mnist
 """
 import argparse
-import json
 
 import torch
 
-from peer_common import attempt, device, now, time_ms, variants
+from peer_common import attempt, device, now, time_ms, variants, write_records
 
 
 # torch.compile takes the sweep or the update, never the loop around it: dynamo would
@@ -89,9 +88,7 @@ def main():
     records = []
     if a.pcd_epoch:
         time_pcd_epoch(a, dev, device_name, cuda, records)
-        if a.json:
-            with open(a.json, "w") as f:
-                json.dump(records, f, indent=1)
+        write_records(a.json, records)
         return
     torch.manual_seed(1)
     d, m = 784, 500
@@ -117,9 +114,7 @@ def main():
                       f"{flops / (med * 1e-3) / 1e9:8.1f} GFLOP/s")
 
             attempt(f"{variant} {chains} chains", run)
-    if a.json:
-        with open(a.json, "w") as f:
-            json.dump(records, f, indent=1)
+    write_records(a.json, records)
 
 
 if __name__ == "__main__":
