@@ -127,6 +127,14 @@ check "a bench run writes issue 11's table beside its verdict" \
 check "the verdict counts the table's rows" "grep -q '^table: 21 of 21 rows not measured' '$fake/stdout'"
 files=$(find "$fake/out" -type f | wc -l)
 check "bench: $files files in OUT, at most 4" "((files <= 4))"
+# What came back, as bench/results/ keeps it (bench/record_run.py), on an H200's preflight.
+sed -i 's/^gpu: .*/gpu: NVIDIA H200, 580.159.04, 143771 MiB, 1980 MHz, 3201 MHz/' "$fake/out/bench-preflight.txt"
+mkdir -p "$fake/results"
+recorded=$(python3 bench/record_run.py "$fake/out" bench --out-dir "$fake/results")
+check "record_run.py names the file by date, GPU and phase ($recorded)" \
+  "[[ '$recorded' =~ /[0-9]{4}-[0-9]{2}-[0-9]{2}-h200-bench[.]json$ ]]"
+check "record_run.py keeps the device, driver and the record, with its source" \
+  "python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not (d[\"device\"] == \"NVIDIA H200\" and d[\"driver\"] == \"580.159.04\" and [r[\"source\"] for r in d[\"records\"]] == [\"bench/ebm-bench-logsumexp.json\"]))' '$recorded'"
 rm -rf "$fake"
 
 # A rehearsal of the one call that matters, first-light as on a GPU (not dry), with
