@@ -38,9 +38,11 @@ cp -a "$bin" "$copy/bin"
 check "a copy of build/bin elsewhere finds its library" "! ldd '$copy/bin/mlp_test' | grep -q 'libebmkit.so => not found'"
 rm -rf "$copy"
 
-for phase in first-light tests dataparallel sanitize bench peers python main-job; do
+for phase in first-light tests dataparallel sanitize bench peers python main-job profile; do
   out=$(mktemp -d)
-  OUT=$out EBMKIT_BIN=$bin tools/gpu-run.sh "$phase" --dry-run > "$out.stdout" 2>&1
+  args=()
+  [ "$phase" = profile ] && args=(-- --workload logsumexp --shape 64x10)
+  OUT=$out EBMKIT_BIN=$bin tools/gpu-run.sh "$phase" --dry-run "${args[@]}" > "$out.stdout" 2>&1
   rc=$?
   check "$phase: the dry run exits 0 (got $rc)" "((rc == 0))"
   files=$(find "$out" -type f | wc -l)

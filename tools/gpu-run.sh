@@ -20,6 +20,9 @@
 # peers         the PyTorch peers (bench/peers/) on the same GPU   540 s
 # python        builds the Python module there (python/ alone, over the carried
 #               library) and runs the pytest suite with CUDA tensors (not in first-light)
+# profile       Nsight Compute (ncu --set full, the clocks as found) on ebm-bench's CUDA
+#               kernels, for the arguments after --, e.g. `profile -- --workload
+#               langevin --chains 4096 --steps 60`: the report and its text pages
 # main-job      tools/main-job.sh on the GPU (20 RBM epochs, the 14,500-beta AIS, 20
 #               JEM epochs), carrying build-gpu/fashion-mnist instead of build-gpu/openmpi
 #               (both do not fit one call's 64 MiB); not in first-light
@@ -46,15 +49,20 @@ cd "$(dirname "$0")/.."
 phase=tests
 dry=0
 tool_filter=""
-for arg in "$@"; do
-  case "$arg" in
-    first-light|tests|dataparallel|sanitize|bench|peers|python|main-job) phase=$arg ;;
-    memcheck|racecheck|initcheck|synccheck) tool_filter=$arg ;;
+profile_args=()
+usage="usage: tools/gpu-run.sh [first-light|tests|dataparallel|sanitize [TOOL]|bench|peers|python|main-job] [--dry-run]
+       tools/gpu-run.sh profile [--dry-run] -- EBM_BENCH_ARGUMENTS..."
+while (($#)); do
+  case "$1" in
+    first-light|tests|dataparallel|sanitize|bench|peers|python|main-job|profile) phase=$1 ;;
+    memcheck|racecheck|initcheck|synccheck) tool_filter=$1 ;;
     --dry-run) dry=1 ;;
-    *) echo "usage: tools/gpu-run.sh [first-light|tests|dataparallel|sanitize [TOOL]|bench|peers|python|main-job] [--dry-run]" >&2
-       exit 2 ;;
+    --) shift; profile_args=("$@"); break ;;
+    *) echo "$usage" >&2; exit 2 ;;
   esac
+  shift
 done
+if [ "$phase" = profile ] && ((${#profile_args[@]} == 0)); then echo "$usage" >&2; exit 2; fi
 
 out=${OUT:-gpu-out}
 bin=${EBMKIT_BIN:-build-gpu/bin}
@@ -395,7 +403,31 @@ SUMMARY
   rm -f "$logs/sklearn.safetensors"
 }
 
-# Every phase but python and main-job in one call, each until its deadline (seconds from the start).
+# Nsight Compute over one ebm-bench workload: ten kernels after the first five (the
+# warm-up), every section, the clocks left as they are (METHOD.md); the report comes
+# back in the archive with its details and raw pages as text.
+phase_profile() {
+  local result limit
+  if [ $dry = 1 ]; then
+    result=DRY
+    "$bin/ebm-bench" --variant cuda --reps 1 "${profile_args[@]}" > "$logs/ebm-bench.txt" 2>&1 || result=FAIL
+    say "$(printf '%-8s' "$result") profile: ebm-bench takes ${profile_args[*]}; ncu needs a GPU"
+    [ $result = DRY ] || status=1
+    return
+  fi
+  limit=$(limit_for $((budget - 30)))
+  result=$(run_timed "$limit" "$logs/ncu.txt" ncu --clock-control none --set full --launch-skip 5 --launch-count 10 \
+    -o "$logs/profile" "$bin/ebm-bench" --variant cuda --reps 3 "${profile_args[@]}")
+  say "$(printf '%-8s' "$result") ncu on ebm-bench ${profile_args[*]}"
+  [ "$result" = PASS ] || { status=1; tail -n 6 "$logs/ncu.txt" | sed 's/^/    /' | tee -a "$verdict"; return; }
+  ncu --import "$logs/profile.ncu-rep" --page details > "$logs/details.txt" 2>&1
+  ncu --import "$logs/profile.ncu-rep" --page raw --csv > "$logs/raw.csv" 2>&1
+  # Per kernel: its duration, throughput against the memory and compute ceilings, occupancy.
+  grep -E '^  [^ ].*\(|Duration|Memory Throughput|Compute \(SM\) Throughput|Achieved Occupancy' "$logs/details.txt" |
+    head -60 | tee -a "$verdict"
+}
+
+# Every phase but python, main-job and profile in one call, each until its deadline (seconds from the start).
 phase_first_light() {
   local step
   for step in tests:200 dataparallel:250 sanitize:380 bench:480 peers:540; do
@@ -425,7 +457,8 @@ if [ $dry = 0 ] && ((${#records[@]})); then
 fi
 # A runaway log (a sanitizer reporting the same hazard a million times) must not push
 # the archive past the 16 MiB a file may bring back: over 4 MB, its head and tail stay.
-find "$work/$phase" -type f -size +4M | while read -r big; do
+find "$work/$phase" -name '*.ncu-rep' -size +12M -delete  # its text pages stay
+find "$work/$phase" -type f -size +4M ! -name '*.ncu-rep' | while read -r big; do
   { head -c 2000000 "$big"; printf '\n... (cut by gpu-run.sh: %s bytes in all)\n' "$(stat -c %s "$big")"
     tail -c 1000000 "$big"; } > "$big.cut" && mv "$big.cut" "$big"
 done
