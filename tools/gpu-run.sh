@@ -67,8 +67,14 @@ if [ "$phase" = profile ] && ((${#profile_args[@]} == 0)); then echo "$usage" >&
 out=${OUT:-gpu-out}
 bin=${EBMKIT_BIN:-build-gpu/bin}
 [ -d "$bin" ] || bin=build/bin
-# The toolkit's tools (compute-sanitizer, nvcc) where they are not on the PATH.
+# The toolkit's tools (compute-sanitizer, ncu, nvcc) where they are not on the PATH: the
+# toolkit's bin, else wherever the image installed them (Nsight Compute under /opt/nvidia).
 [ -d /usr/local/cuda/bin ] && PATH=$PATH:/usr/local/cuda/bin
+for tool in compute-sanitizer ncu; do
+  command -v "$tool" > /dev/null && continue
+  found=$(find /usr/local /opt -maxdepth 6 -name "$tool" -type f -perm -u+x -print -quit 2>/dev/null)
+  [ -n "$found" ] && PATH=$PATH:$(dirname "$found")
+done
 # The carried Open MPI (tools/gpu-build.sh) before any other; it runs as root only when told.
 mpi_prefix=$(dirname "$bin")/openmpi
 [ -x "$mpi_prefix/bin/mpirun" ] && PATH=$(cd "$mpi_prefix/bin" && pwd):$PATH
@@ -162,8 +168,8 @@ preflight() {
     missing=$(for f in "$bin"/*; do [ -x "$f" ] && [ -f "$f" ] && ldd "$f" 2>/dev/null | grep 'not found'; done | sort -u)
     echo "libraries ldd cannot find: ${missing:-none}"
     echo "LD_LIBRARY_PATH: $library_path_note"
-    if command -v compute-sanitizer > /dev/null; then echo "compute-sanitizer: $(command -v compute-sanitizer)"
-    else echo "compute-sanitizer: not on the PATH"; fi
+    local tool
+    for tool in compute-sanitizer ncu; do echo "$tool: $(command -v "$tool" || echo 'not found')"; done
     echo "dry run: $([ $dry = 1 ] && echo yes || echo no); phase: $phase; budget: ${budget} s"
   } > "$out/$phase-preflight.txt" 2>&1
 }
@@ -235,6 +241,11 @@ phase_dataparallel() {
 }
 
 phase_sanitize() {
+  if [ $dry = 0 ] && ! command -v compute-sanitizer > /dev/null; then
+    say "FAIL     sanitize: no compute-sanitizer on this machine (the preflight says where it looked)"
+    status=1
+    return
+  fi
   local tools=(memcheck racecheck initcheck synccheck)
   [ -n "$tool_filter" ] && tools=("$tool_filter")
   for tool in "${tools[@]}"; do
