@@ -17,6 +17,8 @@ void device_free(void* pointer) noexcept;
 void device_copy(void* destination, Device destination_device, const void* source, Device source_device,
                  std::size_t bytes);
 void device_zero(void* destination, std::size_t bytes);
+// Every element of t to zero, on its device (host memset or device_zero).
+void zero(TensorView t);
 
 // This thread's host-device copies and stream synchronisations (host/context.cpp),
 // which Context::transfers() reports.

@@ -13,6 +13,7 @@
 #include "cpu/centering.hpp"
 #include "cpu/optim.hpp"
 #include "data_parallel.hpp"
+#include "device_memory.hpp"
 #include "ebmkit/philox.hpp"
 #if EBMKIT_WITH_CUDA
 #include "kernels/centering.hpp"
@@ -199,7 +200,9 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             // batch's means (mine / count times its own), zeroed first.
             std::vector<TensorView> reduced = grad_.parameters();
             if (options_.centered) {
-                batch_means_ = Tensor::zeros({d + rbm_.hidden()}, DType::F32, ctx_.device());
+                // Allocated once (an allocation a step would synchronise the device), zeroed each step.
+                if (batch_means_.empty()) batch_means_ = Tensor({d + rbm_.hidden()}, DType::F32, ctx_.device());
+                detail::zero(batch_means_);
                 const float share = static_cast<float>(mine) / static_cast<float>(count);
                 follow_mean(ctx_, TensorView(batch_means_.data<float>(), {d}, DType::F32, ctx_.device()), batch, share);
                 follow_mean(ctx_, TensorView(batch_means_.data<float>() + d, {rbm_.hidden()}, DType::F32, ctx_.device()),

@@ -114,9 +114,7 @@ Tensor::Tensor(Shape shape, DType dtype, Device device) : shape_(shape), dtype_(
 
 Tensor Tensor::zeros(Shape shape, DType dtype, Device device) {
     Tensor t(shape, dtype, device);
-    if (t.empty()) return t;
-    if (device == Device::Host) std::memset(t.data_.get(), 0, t.bytes());
-    else detail::device_zero(t.data_.get(), t.bytes());
+    detail::zero(t);
     return t;
 }
 
@@ -168,6 +166,13 @@ void copy(ConstTensorView source, TensorView destination) {
     if (source.empty()) return;
     copy_bytes(destination.raw(), destination.device(), source.raw(), source.device(),
                        static_cast<std::size_t>(source.numel()) * element_size(source.dtype()));
+}
+
+void detail::zero(TensorView t) {
+    if (t.empty()) return;
+    const std::size_t bytes = static_cast<std::size_t>(t.numel()) * element_size(t.dtype());
+    if (t.device() == Device::Host) std::memset(t.raw(), 0, bytes);
+    else device_zero(t.raw(), bytes);
 }
 
 }  // namespace ebmkit
