@@ -180,10 +180,7 @@ int train(CLI::App& command, TrainOptions& a) {
     EpochLog log(ranks.lead() ? a.log : "", !a.resume.empty());
     std::fprintf(stderr, "jem: %s %s, %lld images, batch %lld, %u SGLD steps, backend %s%s\n", a.widths.c_str(),
                  to_string(act.kind), static_cast<long long>(images.dim(0)), static_cast<long long>(o.batch),
-                 o.sampler.steps, to_string(ctx.backend()),
-                 ranks.size() > 1 ? (", " + std::to_string(ranks.size()) + " ranks of batch " +
-                                     std::to_string(o.batch / ranks.size())).c_str()
-                                  : "");
+                 o.sampler.steps, to_string(ctx.backend()), ranks.batch_split(o.batch).c_str());
     double best = -1.0;
     std::int64_t since_best = 0;
     std::vector<nlohmann::json> epochs;  // this run's, for the --curves plot

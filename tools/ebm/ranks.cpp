@@ -60,6 +60,11 @@ void Ranks::check_split(const std::string& command, const std::string& option, s
     }
 }
 
+std::string Ranks::batch_split(std::int64_t batch) const {
+    if (size() == 1) return "";
+    return ", " + std::to_string(size()) + " ranks of batch " + std::to_string(batch / size());
+}
+
 std::FILE* error_stream() { return saved_stderr ? saved_stderr : stderr; }
 
 std::string error_prefix() { return quiet_rank ? "rank " + std::to_string(quiet_rank) + ": " : ""; }

@@ -24,6 +24,8 @@ public:
     // A UsageError unless value splits evenly among the ranks:
     // "rbm train: --batch 100 must be a multiple of the 3 ranks (each takes --batch / 3)".
     void check_split(const std::string& command, const std::string& option, std::int64_t value) const;
+    // For a command's opening line: ", N ranks of batch B / N" with several ranks, else "".
+    std::string batch_split(std::int64_t batch) const;
 
 private:
     ebmkit::Communicator comm_;

@@ -133,10 +133,7 @@ int train(CLI::App& command, TrainOptions& a) {
                                                      : o.persistent ? "PCD" : "CD");
     std::fprintf(stderr, "rbm: %lld x %lld, %s-%d, %lld images, backend %s%s\n", static_cast<long long>(data.dim(1)),
                  static_cast<long long>(a.hidden), recipe.c_str(), o.k, static_cast<long long>(data.dim(0)),
-                 to_string(ctx.backend()),
-                 ranks.size() > 1 ? (", " + std::to_string(ranks.size()) + " ranks of batch " +
-                                     std::to_string(o.batch / ranks.size())).c_str()
-                                  : "");
+                 to_string(ctx.backend()), ranks.batch_split(o.batch).c_str());
     double pl = 0.0;
     const StopOnSignal stop;  // SIGINT / SIGTERM: finish the batch, write a resumable checkpoint
     for (std::int64_t e = 0; e < a.epochs; ++e) {
