@@ -35,11 +35,13 @@ ROWS += [(f"Langevin chain, {MLP}", "langevin", f"4096 chains x 60 steps, {MLP} 
 
 
 def load(paths):
+    """The records of ebm-bench's and the peers' files (JSON arrays) and of the files
+    bench/record_run.py keeps in bench/results/ (their "records")."""
     records = []
     for path in paths:
         with open(path) as f:
             data = json.load(f)
-        records += data if isinstance(data, list) else [data]
+        records += data if isinstance(data, list) else data.get("records", [data])
     return records
 
 

@@ -137,6 +137,8 @@ check "record_run.py names the file by date, GPU and phase ($recorded)" \
   "[[ '$recorded' =~ /[0-9]{4}-[0-9]{2}-[0-9]{2}-h200-bench[.]json$ ]]"
 check "record_run.py keeps the device, driver and the record, with its source" \
   "python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not (d[\"device\"] == \"NVIDIA H200\" and d[\"driver\"] == \"580.159.04\" and [r[\"source\"] for r in d[\"records\"]] == [\"bench/ebm-bench-logsumexp.json\"]))' '$recorded'"
+check "bench/table.py reads a kept results file" \
+  "python3 bench/table.py '$recorded' | grep '^| LogSumExp fp32 | 65536x1000 | 0.07 |' > /dev/null"
 rm -rf "$fake"
 
 # A rehearsal of the one call that matters, first-light as on a GPU (not dry), with
@@ -197,6 +199,17 @@ done
 check "first-light ran every peer" "[ \$(grep -c '^PASS     torch_' '$verdict') = 5 ]"
 files=$(find "$fake/out" -type f | wc -l)
 check "first-light: $files files in OUT, at most 4" "((files <= 4))"
+# A sanitizer that finds errors: the tool's line says so and the phase fails.
+cat > "$fake/path/compute-sanitizer" <<'FAKE'
+#!/usr/bin/env bash
+echo "========= Invalid __global__ write of size 4 bytes"
+echo "========= ERROR SUMMARY: 1 error"
+exit 9
+FAKE
+PATH=$fake/path:$PATH OUT=$fake/out2 EBMKIT_BIN=$fake/bin tools/gpu-run.sh sanitize memcheck > "$fake/stdout2" 2>&1
+rc=$?
+check "a sanitizer's findings fail the phase (got $rc)" \
+  "((rc != 0)) && grep -q '^FAIL     memcheck: 0 of 11 suites clean' '$fake/stdout2' && grep -q 'Invalid __global__ write' '$fake/stdout2'"
 rm -rf "$fake"
 
 if ((fail)); then echo "gpu-run checks: FAILED"; exit 1; fi

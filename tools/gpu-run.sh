@@ -279,12 +279,12 @@ phase_sanitize() {
       case "$result" in PASS|DRY) ;; *) status=1 ;; esac
       grep -q 'ERROR SUMMARY: [1-9]\|RACECHECK SUMMARY: [1-9]' "$log" && status=1
     done
-    local ran clean
+    local ran clean outcome=CLEAN
     ran=$(grep -c '^[A-Z]' "$lines")
     clean=$(grep -c '^CLEAN \|^DRY ' "$lines")
-    if ((ran > 0)); then
-      say "$(printf '%-8s' "$( ((clean == ran)) && head -c 5 "$lines" | tr -d ' ' || echo FINDINGS)") $tool: $clean of $ran suites clean"
-    fi
+    [ $dry = 1 ] && outcome=DRY
+    ((clean < ran)) && outcome=FAIL
+    ((ran > 0)) && say "$(printf '%-8s' "$outcome") $tool: $clean of $ran suites clean"
     # The suites that were not clean, whole (a clean one's line says nothing new).
     awk '/^[A-Z]/ {keep = !/^(CLEAN|DRY) /} keep' "$lines" >> "$verdict"
   done
