@@ -52,7 +52,7 @@ __global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmParams rbm, float*
 
 template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
 void launch_at(const GemmParams& p, cudaStream_t stream) {
-    const LaunchShape s = rbm_product_shape(p.rows, p.cols);
+    const LaunchShape s = product_shape(EPILOGUE, p.rows, p.cols);
     rbm_gemm<P, TRANSPOSED, EPILOGUE><<<dim3(s.blocks, s.blocks_y), s.threads, 0, stream>>>(p);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }

@@ -59,14 +59,34 @@ __device__ void finish(const GemmParams& p, std::int64_t row, int col, const flo
         if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
             out_row[col + j] = u[j] <= sigmoid(z) ? 1.0f : 0.0f;
         }
-        if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) softplus_sum += softplus(z);
         if constexpr (EPILOGUE == Epilogue::AisHidden) softplus_sum += softplus(z) - softplus(p.previous_scale * x);
     }
-    if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) atomicAdd(p.out + row, -softplus_sum);
     if constexpr (EPILOGUE == Epilogue::AisHidden) atomicAdd(p.log_weights + row, static_cast<double>(softplus_sum));
 }
 
-// One 64-row x 64-column output tile, block (blockIdx.x = column tile, blockIdx.y = row tile).
+// sum_j softplus(z_j) over row `row`'s units col .. col+3 from their products acc.
+__device__ __forceinline__ float softplus_terms(const GemmParams& p, int col, const float* acc) {
+    float sum = 0.0f;
+#pragma unroll
+    for (int j = 0; j < 4; ++j) {
+        if (col + j < p.cols) sum += softplus(p.scale * (acc[j] + p.bias[col + j]));
+    }
+    return sum;
+}
+
+// The product kernel's launch: a block per 64 x 64 output tile, but NegSoftplusSum's
+// blocks each take whole rows (one block column; see rbm_gemm_tile).
+inline LaunchShape product_shape(Epilogue epilogue, std::int64_t rows, std::int64_t cols) {
+    return rbm_product_shape(rows, epilogue == Epilogue::NegSoftplusSum ? 1 : cols);
+}
+
+// One 64-row x 64-column output tile, block (blockIdx.x = column tile, blockIdx.y = row
+// tile). NegSoftplusSum instead takes every column of its 64 rows (product_shape: one
+// block column) and subtracts each row's sum of softplus terms from out in a fixed order:
+// a thread keeps the same (row, four-column slot) in every column tile, adds its terms
+// there in column order, and one thread per row adds the 16 slots in order. The free
+// energy is then the same bits on every run (float atomics across blocks were not: the
+// first GPU run found free energies differing in the last bit between two calls).
 template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
 __device__ void rbm_gemm_tile(const GemmParams& p, unsigned char* staging) {
     const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.y) * tile_rows;
@@ -74,13 +94,29 @@ __device__ void rbm_gemm_tile(const GemmParams& p, unsigned char* staging) {
     const int valid = static_cast<int>(p.rows - row0 < tile_rows ? p.rows - row0 : tile_rows);
     const float* a = p.a + row0 * p.inner;
     auto a_at = [&](int r, int k) { return r < valid ? a[static_cast<std::int64_t>(r) * p.inner + k] : 0.0f; };
-    auto epilogue = [&](int r, int col, const float* acc) {
-        if (r < valid) finish<EPILOGUE>(p, row0 + r, col, acc, p.out + (row0 + r) * p.cols);
-    };
-    const int col_end = col0 + block::tile_cols < p.cols ? col0 + block::tile_cols : p.cols;
     // TRANSPOSED reads W [cols, inner] along the inner dimension: the forward-layer layout.
-    block::gemm<tile_rows, P, TRANSPOSED>(staging, p.w, TRANSPOSED ? p.inner : p.cols, col0, col_end, p.inner, a_at,
-                                          epilogue);
+    const int ld_w = TRANSPOSED ? p.inner : p.cols;
+    if constexpr (EPILOGUE == Epilogue::NegSoftplusSum) {
+        constexpr int slots = block::tile_cols / 4;
+        __shared__ float row_slots[tile_rows * slots];
+        for (int e = threadIdx.x; e < tile_rows * slots; e += threads) row_slots[e] = 0.0f;
+        // block::gemm synchronises the block before its first epilogue and after its last.
+        auto epilogue = [&](int r, int col, const float* acc) {
+            if (r < valid) row_slots[r * slots + col % block::tile_cols / 4] += softplus_terms(p, col, acc);
+        };
+        block::gemm<tile_rows, P, TRANSPOSED>(staging, p.w, ld_w, 0, p.cols, p.inner, a_at, epilogue);
+        for (int r = threadIdx.x; r < valid; r += threads) {
+            float sum = 0.0f;
+            for (int s = 0; s < slots; ++s) sum += row_slots[r * slots + s];
+            p.out[row0 + r] -= sum;
+        }
+    } else {
+        auto epilogue = [&](int r, int col, const float* acc) {
+            if (r < valid) finish<EPILOGUE>(p, row0 + r, col, acc, p.out + (row0 + r) * p.cols);
+        };
+        const int col_end = col0 + block::tile_cols < p.cols ? col0 + block::tile_cols : p.cols;
+        block::gemm<tile_rows, P, TRANSPOSED>(staging, p.w, ld_w, col0, col_end, p.inner, a_at, epilogue);
+    }
 }
 
 // Shared memory of the on-chip chain kernel for ROWS chains: v and h, then the staging.

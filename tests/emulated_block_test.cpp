@@ -268,32 +268,32 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     const kernels::RbmParams dev{rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), d, m,
                                  Precision::Fp32};
     const Tensor v = test::random_bits(rng, n, d), h = test::random_bits(rng, n, m);
-    // The product kernels' grid of 64 x 64 tiles, their static staging as dynamic memory here.
-    auto grid = [&](std::int64_t rows, std::int64_t cols, const std::function<void(unsigned char*)>& tile) {
-        kernels::LaunchShape shape = kernels::rbm_product_shape(rows, cols);
+    // The product kernels' grid (rbm_body::product_shape), their static staging as dynamic memory here.
+    using E = rbm_body::Epilogue;
+    auto grid = [&](E epilogue, std::int64_t rows, std::int64_t cols, const std::function<void(unsigned char*)>& tile) {
+        kernels::LaunchShape shape = rbm_body::product_shape(epilogue, rows, cols);
         shape.shared_bytes = kernels::block::Staging<64, Precision::Tf32>::bytes;
         emulation::run_grid(shape, tile);
     };
-    using E = rbm_body::Epilogue;
     Tensor ph = test::poisoned({n, m}, Device::Host), ph_ref({n, m});
     const rbm_body::GemmParams hp{v.data<float>(), dev.w, dev.c, ph.data<float>(), n, int(m), int(d), 0, 0, RngPurpose::GibbsHidden};
-    grid(n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Fp32, false, E::Probability>(hp, s); });
+    grid(E::Probability, n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Fp32, false, E::Probability>(hp, s); });
     rbm_hidden_probs(cpu, rbm, v, ph_ref);
     EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), 1e-5);
     // The tensor-core tiles (emulated WMMA): only the weights are rounded, DESIGN.md's tolerances.
-    grid(n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Tf32, false, E::Probability>(hp, s); });
+    grid(E::Probability, n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Tf32, false, E::Probability>(hp, s); });
     EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), 3e-3);
-    grid(n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Bf16, false, E::Probability>(hp, s); });
+    grid(E::Probability, n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Bf16, false, E::Probability>(hp, s); });
     EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), 2e-2);
     Tensor pv_tc = test::poisoned({n, d}, Device::Host), pv_ref({n, d});
     rbm_visible_probs(cpu, rbm, h, pv_ref);
     const rbm_body::GemmParams pvp{h.data<float>(), dev.w, dev.b, pv_tc.data<float>(), n, int(d), int(m), 0, 0, RngPurpose::GibbsVisible};
-    grid(n, d, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Bf16, true, E::Probability>(pvp, s); });
+    grid(E::Probability, n, d, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Bf16, true, E::Probability>(pvp, s); });
     EXPECT_LT(test::relative_error(pv_tc.to_vector<float>(), pv_ref.to_vector<float>()), 2e-2);
 
     Tensor vs = test::poisoned({n, d}, Device::Host);
     const rbm_body::GemmParams vp{h.data<float>(), dev.w, dev.b, vs.data<float>(), n, int(d), int(m), seed, 3, RngPurpose::GibbsVisible};
-    grid(n, d, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Fp32, true, E::Sample>(vp, s); });
+    grid(E::Sample, n, d, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Fp32, true, E::Sample>(vp, s); });
     // The CPU's visible half-sweep from the same h: a full step from v whose hidden sample is h is not
     // available, so draw the visible units by hand from the CPU's probabilities and the same uniforms.
     Tensor pv({n, d});
@@ -310,7 +310,7 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
 
     Tensor f = Tensor::zeros({n}), f_ref({n});
     const rbm_body::GemmParams fp{v.data<float>(), dev.w, dev.c, f.data<float>(), n, int(m), int(d), 0, 0, RngPurpose::GibbsHidden};
-    grid(n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Fp32, false, E::NegSoftplusSum>(fp, s); });
+    grid(E::NegSoftplusSum, n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Fp32, false, E::NegSoftplusSum>(fp, s); });
     free_energy(cpu, rbm, v, f_ref);
     std::vector<double> softplus_part(static_cast<std::size_t>(n));  // F + b^T v
     for (std::int64_t r = 0; r < n; ++r) {

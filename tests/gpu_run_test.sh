@@ -87,6 +87,14 @@ check "the verdict names the failing test and its seed" \
 check "the verdict quotes the assertion" "grep -q 'logsumexp_gpu_test.cpp:40: Failure' <<< \"\$verdict\""
 check "the verdict counts" "grep -q '^FAIL     logsumexp_gpu_test: 4 passed, 1 failed, 0 skipped' <<< \"\$verdict\""
 
+# A coloured log (GoogleTest under mpirun, as on the first GPU run: 1 passed and 7
+# skipped read as 0, 0, 0): the counts are read through the colours.
+log=$(mktemp)
+printf '\033[0;32m[  PASSED  ] \033[m1 test.\n\033[0;32m[  SKIPPED ] \033[m7 tests, listed below:\n' > "$log"
+verdict=$(python3 tools/gpu_verdict.py gtest data_parallel_mpi_test PASS "$log")
+rm -f "$log"
+check "a coloured log's counts" "grep -q '^PASS     data_parallel_mpi_test: 1 passed, 0 failed, 7 skipped' <<< \"\$verdict\""
+
 # A failing GPU suite (a stand-in binary): the phase fails, and each failed test, by its
 # name alone, is rerun with CUDA_LAUNCH_BLOCKING=1.
 fake=$(mktemp -d)

@@ -150,18 +150,50 @@ struct RoundedRow {
 // of a rounding midpoint (or a pre-activation within float error of a ReLU kink) may
 // legitimately go either way: the row's ambiguous sites. A zero seed takes every site
 // the reference's way; any other flips each site with probability 1/2, drawn from it.
+// `complement` flips exactly the sites the same seed leaves alone, so that a pattern and
+// its complement together flip every site once.
 class AmbiguousSites {
 public:
-    explicit AmbiguousSites(std::uint64_t seed) : flips_(seed), flipping_(seed != 0) {}
+    explicit AmbiguousSites(std::uint64_t seed, bool complement = false)
+        : flips_(seed), flipping_(seed != 0), complement_(complement) {}
     double choose(double value, double alternative) {
         if (value == alternative) return value;
-        return flipping_ && (flips_() & 1) ? alternative : value;
+        return flipping_ && ((flips_() & 1) != 0) != complement_ ? alternative : value;
     }
 
 private:
     std::mt19937_64 flips_;
-    bool flipping_;
+    bool flipping_, complement_;
 };
+
+// Whose products the reference stands for. Rounded: the fused kernels', which round each
+// operand exactly as rounded_operand does and sum in float, so only values within float
+// error of a rounding midpoint or a kink are ambiguous. Library: cuBLAS's, which converts
+// operands and orders its sums in its own way, so a pre-activation may move by the
+// precision's unit roundoff times its magnitude: every operand, and every kink that close,
+// is an ambiguous site.
+enum class Products { Rounded, Library };
+
+inline double unit_roundoff(Precision precision) {
+    switch (precision) {
+        case Precision::Fp32: return 0x1p-24;
+        case Precision::Tf32: return 0x1p-11;
+        case Precision::Bf16: return 0x1p-8;
+    }
+    return 0x1p-24;
+}
+
+// Every layer's weights as product operands: rounded_operand of each, in double.
+inline std::vector<std::vector<double>> rounded_weights(const MlpEnergy& model, Precision precision) {
+    std::vector<std::vector<double>> out;
+    for (int l = 0; l < model.num_layers(); ++l) {
+        const float* w = model.weight(l).data<float>();
+        std::vector<double> layer(static_cast<std::size_t>(model.weight(l).numel()));
+        for (std::size_t j = 0; j < layer.size(); ++j) layer[j] = rounded_operand(precision, w[j]);
+        out.push_back(std::move(layer));
+    }
+    return out;
+}
 
 namespace detail {
 
@@ -177,85 +209,119 @@ inline double spread(double (*f)(const Activation&, double), const Activation& a
     return std::max(std::abs(f(act, z + margin) - v), std::abs(f(act, z - margin) - v));
 }
 
-inline RoundedRow rounded_row_with(const MlpEnergy& model, const float* x, int label, const float* dlogits,
-                                   Precision precision, AmbiguousSites& sites) {
+// scale, when given, receives each output's error scale: what the unit roundoff times
+// gives the size of its rounding error when errors are independent and add in quadrature
+// (the probabilistic error analysis of Higham and Mary, SIAM J. Sci. Comput. 41 (2019)):
+// a sum's root sum of squared terms, plus the errors its inputs carry in (W times theirs,
+// through act'), and the backward pass's likewise, through act'' where the derivative
+// depends on z. An output computed by cancellation (a logit near 0 from large terms of
+// both signs) has a large scale and a small value: its float error is judged against
+// the scale. For a sum without cancellation the scale is about its value.
+// weights: the model's weights as product operands (rounded_weights), rounded once for
+// all the rows and patterns that use them.
+inline RoundedRow rounded_row_with(const MlpEnergy& model, const std::vector<std::vector<double>>& weights,
+                                   const float* x, int label, const float* dlogits, Precision precision,
+                                   Products products, AmbiguousSites& sites, RoundedRow* scale = nullptr) {
     const int layers = model.num_layers();
     const Activation& act = model.activation();
     const bool kinked = act.kind == ActivationKind::Relu || act.kind == ActivationKind::LeakyRelu;
-    auto w = [&](int l, std::int64_t o, std::int64_t i) {
-        return rounded_operand(precision, model.weight(l).data<float>()[o * model.widths()[l] + i]);
-    };
+    auto w = [&](int l, std::int64_t o, std::int64_t i) { return weights[l][o * model.widths()[l] + i]; };
     auto operand = [&](double v, double margin) {
         const double r = rounded_operand(precision, v);
         if (precision == Precision::Fp32) return r;
         const double lo = rounded_operand(precision, v - margin), hi = rounded_operand(precision, v + margin);
         return sites.choose(r, lo != r ? lo : hi);
     };
-    RoundedRow r;
+    const double z_error = sum_error + (products == Products::Library ? 2 * unit_roundoff(precision) : 0.0);
+    auto absw = [&](int l, std::int64_t o, std::int64_t i) {
+        return std::abs(model.weight(l).data<float>()[o * model.widths()[l] + i]);
+    };
+    RoundedRow r, s;
     std::vector<std::vector<double>> z_margin;
-    std::vector<double> a(x, x + model.input_dim()), a_margin(a.size(), 0.0);
+    std::vector<double> a(x, x + model.input_dim()), a_margin(a.size(), 0.0), a_scale(a.size());
+    for (std::size_t i = 0; i < a.size(); ++i) a_scale[i] = std::abs(a[i]);
     for (int l = 0; l < layers; ++l) {
         const std::int64_t in = model.widths()[l], out = model.widths()[l + 1];
         std::vector<double> ra(static_cast<std::size_t>(in));
         for (std::int64_t i = 0; i < in; ++i) ra[i] = operand(a[i], a_margin[i]);
-        std::vector<double> z(static_cast<std::size_t>(out)), margin(static_cast<std::size_t>(out));
+        std::vector<double> z(static_cast<std::size_t>(out)), margin(static_cast<std::size_t>(out)),
+            z_scale(static_cast<std::size_t>(out));
         for (std::int64_t o = 0; o < out; ++o) {
             const double b = model.bias(l).data<float>()[o];
-            double s = 0, magnitude = std::abs(b);
+            double sum = 0, magnitude = std::abs(b), squares = b * b;
             for (std::int64_t i = 0; i < in; ++i) {
                 const double t = ra[i] * w(l, o, i);
-                s += t;
+                sum += t;
                 magnitude += std::abs(t);
+                if (scale) squares += t * t + std::pow(absw(l, o, i) * a_scale[i], 2);
             }
-            z[o] = s + b;
-            margin[o] = sum_error * magnitude;
+            z[o] = sum + b;
+            margin[o] = z_error * magnitude;
+            z_scale[o] = std::sqrt(squares);
         }
         r.z.push_back(z);
+        s.z.push_back(z_scale);
         z_margin.push_back(margin);
         if (l + 1 == layers) break;
         a.assign(static_cast<std::size_t>(out), 0.0);
         a_margin.assign(static_cast<std::size_t>(out), 0.0);
+        a_scale.assign(static_cast<std::size_t>(out), 0.0);
         for (std::int64_t o = 0; o < out; ++o) {
             a[o] = static_cast<float>(activation_value(act, z[o]));
             a_margin[o] = spread(activation_value, act, z[o], margin[o]) + eval_error * std::abs(a[o]);
+            a_scale[o] = std::hypot(activation_derivative(act, z[o]) * z_scale[o], a[o]);
         }
         r.a.push_back(a);
+        s.a.push_back(a_scale);
     }
     const std::vector<double>& f = r.z.back();
     const double lse = reference_lse(f);
     const double logit_margin = *std::max_element(z_margin.back().begin(), z_margin.back().end());
     r.energy = label >= 0 ? -f[label] : -lse;
-    std::vector<double> delta(f.size()), delta_margin(f.size(), 0.0);
+    const std::vector<double>& f_scale = s.z.back();
+    double softmax_squares = 0;  // (sum_k (p_k scale(f_k))^2: what the LSE's inputs carry into it
+    for (std::size_t k = 0; k < f.size(); ++k) softmax_squares += std::pow(std::exp(f[k] - lse) * f_scale[k], 2);
+    s.energy = std::hypot(label >= 0 ? f_scale[label] : std::sqrt(softmax_squares), r.energy);
+    std::vector<double> delta(f.size()), delta_margin(f.size(), 0.0), delta_scale(f.size(), 0.0);
     for (std::size_t k = 0; k < f.size(); ++k) {
         if (dlogits) delta[k] = dlogits[k];
         else if (label >= 0) delta[k] = static_cast<int>(k) == label ? -1.0 : 0.0;
         else {
             delta[k] = static_cast<float>(-std::exp(f[k] - lse));
             delta_margin[k] = std::abs(delta[k]) * (2 * logit_margin + eval_error);
+            delta_scale[k] = std::abs(delta[k]) * std::sqrt(f_scale[k] * f_scale[k] + softmax_squares);
         }
+        delta_scale[k] = std::hypot(delta_scale[k], delta[k]);
     }
     r.delta.assign(static_cast<std::size_t>(layers), {});
+    s.delta.assign(static_cast<std::size_t>(layers), {});
     for (int l = layers - 1; l >= 0; --l) {
         r.delta[l] = delta;
+        s.delta[l] = delta_scale;
         const std::int64_t in = model.widths()[l], out = model.widths()[l + 1];
         std::vector<double> rd(static_cast<std::size_t>(out));
         for (std::int64_t o = 0; o < out; ++o) rd[o] = operand(delta[o], delta_margin[o]);
-        std::vector<double> g(static_cast<std::size_t>(in), 0.0), magnitude(static_cast<std::size_t>(in), 0.0);
-        for (std::int64_t i = 0; i < in; ++i) {
-            for (std::int64_t o = 0; o < out; ++o) {
+        std::vector<double> g(static_cast<std::size_t>(in), 0.0), magnitude(static_cast<std::size_t>(in), 0.0),
+            g_scale(static_cast<std::size_t>(in), 0.0);
+        for (std::int64_t o = 0; o < out; ++o) {  // each g[i] sums over o in order
+            for (std::int64_t i = 0; i < in; ++i) {
                 const double t = rd[o] * w(l, o, i);
                 g[i] += t;
                 magnitude[i] += std::abs(t);
+                if (scale) g_scale[i] += t * t + std::pow(absw(l, o, i) * delta_scale[o], 2);  // squares, rooted below
             }
         }
+        for (double& v : g_scale) v = std::sqrt(v);
         if (l == 0) {
             r.grad_x = g;
+            s.grad_x = g_scale;
             break;
         }
         delta.assign(static_cast<std::size_t>(in), 0.0);
         delta_margin.assign(static_cast<std::size_t>(in), 0.0);
+        delta_scale.assign(static_cast<std::size_t>(in), 0.0);
         for (std::int64_t i = 0; i < in; ++i) {
-            const double zi = r.z[l - 1][i], zm = z_margin[l - 1][i];
+            const double zi = r.z[l - 1][i], zm = z_margin[l - 1][i], zs = s.z[l - 1][i];
             double derivative = activation_derivative(act, zi), derivative_margin = 0;
             if (kinked) {
                 const double above = activation_derivative(act, zi + zm), below = activation_derivative(act, zi - zm);
@@ -264,10 +330,17 @@ inline RoundedRow rounded_row_with(const MlpEnergy& model, const float* x, int l
                 derivative_margin = spread(activation_derivative, act, zi, zm);
             }
             delta[i] = static_cast<float>(g[i] * derivative);
-            delta_margin[i] = std::abs(derivative) * sum_error * magnitude[i] + std::abs(g[i]) * derivative_margin +
+            delta_margin[i] = std::abs(derivative) * z_error * magnitude[i] + std::abs(g[i]) * derivative_margin +
                               eval_error * std::abs(delta[i]);
+            // |act''(z)| by a central difference (0 for the kinked ones away from the kink).
+            constexpr double h = 1e-4;
+            const double curvature = kinked ? 0.0
+                                            : std::abs(activation_derivative(act, zi + h) - activation_derivative(act, zi - h)) / (2 * h);
+            delta_scale[i] = std::sqrt(std::pow(derivative * g_scale[i], 2) + std::pow(g[i] * curvature * zs, 2) +
+                                       delta[i] * delta[i]);
         }
     }
+    if (scale) *scale = s;
     return r;
 }
 
@@ -285,36 +358,48 @@ void for_each_part(RoundedRow& x, const RoundedRow& y, F f) {
 
 }  // namespace detail
 
-// A reference row and, per output, the mean square of how far random flips of its
-// ambiguous sites move it. Flipping site s moves the outputs by some d_s; the kernel flips
-// a few sites, each with some small probability p_s, so its deviation has mean square
-// about sum_s p_s |d_s|^2 <= sum_s |d_s|^2. Flipping each site with probability 1/2 has
-// mean square (sum_s |d_s|^2 + |sum_s d_s|^2) / 4, at least a quarter of that sum.
+// A reference row, per output the mean square of how far random flips of its ambiguous
+// sites move it, and its error scale (rounded_row_with's). Flipping site s moves the
+// outputs by some d_s; the kernel flips a few sites, each with some small probability p_s,
+// so its deviation has mean square about sum_s p_s |d_s|^2 <= sum_s |d_s|^2. The patterns
+// come in complementary pairs, so that every site flips in one of each pair: with a
+// single site d, the mean square is |d|^2 / 2, never 0 (four random patterns alone miss
+// it one time in 16); with many independent sites, about half their sum.
 struct ExpectedRow {
-    RoundedRow value, flip_square;
+    RoundedRow value, flip_square, scale;
 };
 
-// with_flips false leaves flip_square zero (for paths that round in their own way).
+// weights: rounded_weights(model, precision) when the caller has it (a batch's rows share it).
 inline ExpectedRow rounded_row(const MlpEnergy& model, const float* x, int label, const float* dlogits,
-                               Precision precision, bool with_flips = true) {
-    constexpr int patterns = 4;
+                               Precision precision, Products products = Products::Rounded,
+                               const std::vector<std::vector<double>>* given_weights = nullptr) {
+    constexpr int pairs = 4;
     AmbiguousSites reference_way(0);
-    ExpectedRow e{detail::rounded_row_with(model, x, label, dlogits, precision, reference_way), {}};
+    ExpectedRow e;
+    const std::vector<std::vector<double>> own = given_weights ? std::vector<std::vector<double>>{}
+                                                               : rounded_weights(model, precision);
+    const std::vector<std::vector<double>>& weights = given_weights ? *given_weights : own;
+    e.value = detail::rounded_row_with(model, weights, x, label, dlogits, precision, products, reference_way, &e.scale);
     e.flip_square = e.value;
     detail::for_each_part(e.flip_square, e.value, [](std::vector<double>& s, const std::vector<double>&) {
         std::fill(s.begin(), s.end(), 0.0);
     });
-    if (!with_flips || precision == Precision::Fp32) return e;
+    const ActivationKind kind = model.activation().kind;
+    const bool kinked = kind == ActivationKind::Relu || kind == ActivationKind::LeakyRelu;
+    // In FP32 no operand is rounded: only a kink makes a site.
+    if (precision == Precision::Fp32 && !kinked) return e;
     // Fixed pattern seeds: each row meets its own sites, so its patterns are its own.
-    for (std::uint64_t seed = 1; seed <= patterns; ++seed) {
-        AmbiguousSites flips(seed);
-        RoundedRow other = detail::rounded_row_with(model, x, label, dlogits, precision, flips);
-        detail::for_each_part(other, e.value, [](std::vector<double>& o, const std::vector<double>& v) {
-            for (std::size_t i = 0; i < o.size(); ++i) o[i] = (o[i] - v[i]) * (o[i] - v[i]) / patterns;
-        });
-        detail::for_each_part(e.flip_square, other, [](std::vector<double>& s, const std::vector<double>& d) {
-            for (std::size_t i = 0; i < s.size(); ++i) s[i] += d[i];
-        });
+    for (std::uint64_t seed = 1; seed <= pairs; ++seed) {
+        for (bool complement : {false, true}) {
+            AmbiguousSites flips(seed, complement);
+            RoundedRow other = detail::rounded_row_with(model, weights, x, label, dlogits, precision, products, flips);
+            detail::for_each_part(other, e.value, [](std::vector<double>& o, const std::vector<double>& v) {
+                for (std::size_t i = 0; i < o.size(); ++i) o[i] = (o[i] - v[i]) * (o[i] - v[i]) / (2 * pairs);
+            });
+            detail::for_each_part(e.flip_square, other, [](std::vector<double>& s, const std::vector<double>& d) {
+                for (std::size_t i = 0; i < s.size(); ++i) s[i] += d[i];
+            });
+        }
     }
     return e;
 }
@@ -327,19 +412,20 @@ struct RoundedBatch {
 };
 
 inline RoundedBatch rounded_batch(const MlpEnergy& model, const Tensor& x, const std::vector<std::int32_t>& labels,
-                                  const Tensor& dlogits, Precision precision, bool with_flips = true) {
+                                  const Tensor& dlogits, Precision precision, Products products = Products::Rounded) {
     const std::int64_t n = x.dim(0), d = model.input_dim(), k = model.num_outputs();
     RoundedBatch b;
     b.plain.resize(static_cast<std::size_t>(n));
     b.conditional.resize(static_cast<std::size_t>(n));
     b.given.resize(static_cast<std::size_t>(n));
+    const std::vector<std::vector<double>> weights = rounded_weights(model, precision);
     std::atomic<std::int64_t> next{0};
     auto work = [&] {
         for (std::int64_t r; (r = next++) < n;) {
             const float* xr = x.data<float>() + r * d;
-            b.plain[r] = rounded_row(model, xr, -1, nullptr, precision, with_flips);
-            b.conditional[r] = rounded_row(model, xr, labels[r], nullptr, precision, with_flips);
-            b.given[r] = rounded_row(model, xr, -1, dlogits.data<float>() + r * k, precision, with_flips);
+            b.plain[r] = rounded_row(model, xr, -1, nullptr, precision, products, &weights);
+            b.conditional[r] = rounded_row(model, xr, labels[r], nullptr, precision, products, &weights);
+            b.given[r] = rounded_row(model, xr, -1, dlogits.data<float>() + r * k, precision, products, &weights);
         }
     };
     std::vector<std::thread> helpers(std::max(1u, std::thread::hardware_concurrency()) - 1);
@@ -349,32 +435,38 @@ inline RoundedBatch rounded_batch(const MlpEnergy& model, const Tensor& x, const
     return b;
 }
 
-// One part of every row, one row after the other: the values and their flips' mean squares.
+// One part of every row, one row after the other: the values, their flips' mean squares
+// and their error scales.
 struct Expected {
-    std::vector<double> value, flip_square;
+    std::vector<double> value, flip_square, scale;
 };
 
 template <class Part>
 Expected gather(const std::vector<ExpectedRow>& rows, Part part) {
     Expected out;
     for (const auto& row : rows) {
-        const std::vector<double> v = part(row.value), s = part(row.flip_square);
+        const std::vector<double> v = part(row.value), f = part(row.flip_square), s = part(row.scale);
         out.value.insert(out.value.end(), v.begin(), v.end());
-        out.flip_square.insert(out.flip_square.end(), s.begin(), s.end());
+        out.flip_square.insert(out.flip_square.end(), f.begin(), f.end());
+        out.scale.insert(out.scale.end(), s.begin(), s.end());
     }
     return out;
 }
 
-// relative_error of got against want.value, less an allowance for the ambiguous sites of
-// 3 times the root of their flips' mean square: 2 times covers every site flipping (see
-// ExpectedRow), the rest is headroom for estimating it from a few patterns.
+// The error of got against want.value, less an allowance for the ambiguous sites of 3
+// times the root of their flips' mean square (2 covers every site flipping, see
+// ExpectedRow; the rest is headroom for estimating it from a few patterns), relative to
+// the outputs' error scale (want.scale; their values where it is empty): a multiple of the
+// precision's unit roundoff for a correct kernel, whatever the cancellation.
 inline double relative_error(const std::vector<float>& got, const Expected& want) {
     if (got.size() != want.value.size()) return std::numeric_limits<double>::infinity();
+    const bool scaled = want.scale.size() == want.value.size();
     double error = 0.0, norm = 0.0, flips = 0.0;
     for (std::size_t i = 0; i < got.size(); ++i) {
         if (std::isnan(got[i])) return std::numeric_limits<double>::infinity();
         error += (got[i] - want.value[i]) * (got[i] - want.value[i]);
-        norm += want.value[i] * want.value[i];
+        const double s = scaled ? want.scale[i] : want.value[i];
+        norm += s * s;
         flips += want.flip_square[i];
     }
     const double beyond = std::max(std::sqrt(error) - 3.0 * std::sqrt(flips), 0.0);

@@ -31,6 +31,7 @@ kernels::RbmParams device_view(const Rbm& rbm, Precision precision = Precision::
 // Each step of a sequence on host threads, over the shape kernels/rbm_eval.cu launches.
 struct EmulatedOps {
     Precision precision;
+    emulation::BlockOrder order = emulation::BlockOrder::Forward;  // the products' block order
 
     void zero(double* x, std::int64_t n) const { std::fill(x, x + n, 0.0); }
     void bias_dot(const float* v, const float* b, std::int64_t rows, int d, float* f) const {
@@ -54,9 +55,9 @@ struct EmulatedOps {
         emulation::run_grid(kernels::rbm_elementwise_shape(rows * copies * d),
                             [&](unsigned char*) { body::repeat_rows(rows_in, rows, d, copies, out); });
     }
-    // kernels/rbm.cu's product over rbm_product_shape, its static staging as dynamic memory here.
+    // kernels/rbm.cu's product over its product_shape, its static staging as dynamic memory here.
     void product(const rbm_body::GemmParams& p, bool transposed, rbm_body::Epilogue epilogue) const {
-        LaunchShape shape = kernels::rbm_product_shape(p.rows, p.cols);
+        LaunchShape shape = rbm_body::product_shape(epilogue, p.rows, p.cols);
         kernels::block::with_precision(precision, [&](auto at) {
             constexpr Precision P = decltype(at)::value;
             shape.shared_bytes = kernels::block::Staging<rbm_body::tile_rows, P>::bytes;
@@ -67,7 +68,7 @@ struct EmulatedOps {
                 else if (!transposed && epilogue == E::NegSoftplusSum) rbm_body::rbm_gemm_tile<P, false, E::NegSoftplusSum>(p, staging);
                 else if (!transposed && epilogue == E::AisHidden) rbm_body::rbm_gemm_tile<P, false, E::AisHidden>(p, staging);
                 else FAIL() << "no emulated product for this epilogue";
-            });
+            }, order);
         });
     }
 };
@@ -86,6 +87,25 @@ TEST(EmulatedRbmEval, FreeEnergyMatchesTheCpuReference) {
     EmulatedOps tf32{Precision::Tf32};
     body::free_energy_sequence(device_view(rbm, Precision::Tf32), v.data<float>(), n, (f = test::poisoned({n})).data<float>(), tf32);
     EXPECT_LT(test::relative_error(f.to_vector<float>(), ref.to_vector<float>()), 3e-3);
+}
+
+// A device runs blocks in no promised order, yet the free energy is the same bits
+// whatever the order (first light found it was not: two calls on an H200 differed in the
+// last bit, each row's softplus terms summed by float atomics across column tiles). Five
+// column tiles of hidden units, two row tiles, in every precision.
+TEST(EmulatedRbmEval, FreeEnergyIsTheSameBitsInAnyBlockOrder) {
+    auto rng = test::fresh_rng();
+    const std::int64_t n = 70, d = 75, m = 300;
+    const Rbm rbm = test::random_rbm(rng, d, m, 0.5f);
+    const Tensor v = test::random_bits(rng, n, d);
+    for (Precision precision : {Precision::Fp32, Precision::Tf32, Precision::Bf16}) {
+        Tensor forward = test::poisoned({n}), reversed = test::poisoned({n});
+        EmulatedOps ops{precision};
+        body::free_energy_sequence(device_view(rbm, precision), v.data<float>(), n, forward.data<float>(), ops);
+        ops.order = emulation::BlockOrder::Reversed;
+        body::free_energy_sequence(device_view(rbm, precision), v.data<float>(), n, reversed.data<float>(), ops);
+        EXPECT_TRUE(test::same_bytes(forward.to_vector<float>(), reversed.to_vector<float>())) << to_string(precision);
+    }
 }
 
 // Every configuration of the smaller layer (hidden when M <= D, else visible): its

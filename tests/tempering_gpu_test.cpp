@@ -50,6 +50,14 @@ TEST_F(TemperingGpu, SweepsMatchTheCpuTwinWithoutHostTraffic) {
     expect_follows_cpu(rbm, geometric_betas(6, 0.2f), 64, 5, rng());
 }
 
+// The on-chip chain at a size compute-sanitizer's racecheck gets through in seconds
+// (the 784 x 500 case above took over 120 s there on an H200).
+TEST_F(TemperingGpu, SweepsMatchTheCpuTwinAtSanitizerSize) {
+    auto rng = test::fresh_rng();
+    const Rbm rbm = test::random_rbm(rng, 60, 30, 0.2f);
+    expect_follows_cpu(rbm, geometric_betas(6, 0.2f), 16, 2, rng());
+}
+
 // 20 replicas: no tile holds a chain's replicas, so the three-launch sequence runs.
 TEST_F(TemperingGpu, TheLaunchSequenceMatchesTheCpuTwinWhereReplicasDoNotFit) {
     auto rng = test::fresh_rng();

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake ninja-build g++ libgtest-dev zlib1g-dev git python3 dataset-fashion-mnist
+packages=(cmake ninja-build ccache g++ libgtest-dev zlib1g-dev git python3 dataset-fashion-mnist
           libcli11-dev nlohmann-json3-dev libstb-dev gnuplot-nox
           python3-dev python3-venv python3-numpy python3-pytest libopenmpi-dev openmpi-bin)
 missing=()

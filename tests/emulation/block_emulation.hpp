@@ -101,9 +101,14 @@ inline void run_block(int threads, uint3 block, const std::function<void()>& bod
 // Runs body() as every block of a launch shape (kernels/launch_shape.hpp), one block at
 // a time on one pool of shape.threads host threads; body receives the block's dynamic
 // shared memory (shape.shared_bytes, NaN-filled before every block so a read before a
-// write shows, 128-byte aligned as extern __shared__ is).
+// write shows, 128-byte aligned as extern __shared__ is). A device runs blocks in no
+// promised order: BlockOrder::Reversed runs the last block first, so that a test can show
+// a result does not depend on the order (no float atomics summing across blocks).
+enum class BlockOrder { Forward, Reversed };
+
 template <class Shape>
-void run_grid(const Shape& shape, const std::function<void(unsigned char*)>& body) {
+void run_grid(const Shape& shape, const std::function<void(unsigned char*)>& body,
+              BlockOrder order = BlockOrder::Forward) {
     const dim3 grid(shape.blocks, shape.blocks_y, 1);
     Block b(shape.threads);
     std::vector<float> shared(static_cast<std::size_t>(shape.shared_bytes) / 4 + 40);
@@ -115,8 +120,10 @@ void run_grid(const Shape& shape, const std::function<void(unsigned char*)>& bod
             thread_index = {static_cast<unsigned>(t), 0, 0};
             block_dim = dim3(static_cast<unsigned>(shape.threads), 1, 1);
             grid_dim = grid;
-            for (unsigned y = 0; y < grid.y; ++y) {
-                for (unsigned x = 0; x < grid.x; ++x) {
+            const bool reversed = order == BlockOrder::Reversed;
+            for (unsigned yi = 0; yi < grid.y; ++yi) {
+                for (unsigned xi = 0; xi < grid.x; ++xi) {
+                    const unsigned x = reversed ? grid.x - 1 - xi : xi, y = reversed ? grid.y - 1 - yi : yi;
                     if (t == 0) std::fill(shared.begin(), shared.end(), std::nanf(""));
                     b.all.wait();
                     block_index = {x, y, 0};
