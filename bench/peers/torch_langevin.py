@@ -40,9 +40,12 @@ def step_variants(cuda):
         graphed = torch.compile(sgld_step_whole, mode="reduce-overhead")
 
         def replayed(net, x, alpha, sigma):
-            # A new step: the previous step's output, this step's input, is copied in first.
+            # A new step, whose replay overwrites the graph's outputs: the previous output
+            # (this step's input) must live outside them, so each output is cloned (the
+            # first H200 run failed with "accessing tensor output of CUDAGraphs that has
+            # been overwritten by a subsequent run"; one 4096 x 784 copy a step).
             torch.compiler.cudagraph_mark_step_begin()
-            return graphed(net, x, alpha, sigma)
+            return graphed(net, x, alpha, sigma).clone()
 
         out.append(("torch-compile-graph", replayed))
     return out
