@@ -1,6 +1,6 @@
 // ebm-bench: times the registered workloads (bench/workloads.hpp) for every variant
 // the library has and writes one JSON record per (workload, shape, variant)
-// (DESIGN.md section 7).
+// (docs/ARCHITECTURE.md §11).
 //
 //   ebm-bench [--workload NAME|all] [--variant cpu|cuda|all] [--data DIR]
 //             [--shape ROWSxCOLS]... [--chains N]... [--steps T] [--reps N] [--json FILE]

@@ -1,4 +1,4 @@
-// The benchmark runner's workloads (ebm-bench, DESIGN.md section 7): one registry,
+// The benchmark runner's workloads (ebm-bench, docs/ARCHITECTURE.md §11): one registry,
 // one file per kernel family (<family>_bench.cpp: logsumexp, rbm, rbm_eval, mlp,
 // langevin, sampler, optim, jem), and what every record carries (record.cpp).
 #pragma once

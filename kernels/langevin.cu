@@ -1,4 +1,4 @@
-// Langevin and MALA updates for a batch of chains (DESIGN.md sections 1, 4); the math
+// Langevin and MALA updates for a batch of chains (docs/ARCHITECTURE.md §1, §6); the math
 // is in kernels/langevin.cuh, the launch shapes in kernels/langevin.hpp.
 #include <cuda_runtime.h>
 

@@ -1,7 +1,7 @@
 // The bodies of the LogSumExp kernels (kernels/logsumexp.cu), in a header so that
 // tests/logsumexp_emulated_test.cpp runs them on the host.
 // Forward: out[r] = log sum_k exp(x[r, k]) in one pass, with the online max/sum of
-// kernels/online_lse.cuh (which also gives DESIGN.md's special values).
+// kernels/online_lse.cuh (which also gives the special values of docs/ARCHITECTURE.md §1).
 #pragma once
 
 #include <cuda_runtime.h>

@@ -135,7 +135,7 @@ __device__ void tile_energy_head(const Tile& t, float* smem, const std::int32_t*
             if (gradient) for (int j = lane; j < k; j += 32) row[j] = j == y ? -1.0f : 0.0f;
             continue;
         }
-        // The online LSE with DESIGN.md's special values, merged across the warp.
+        // The online LSE with the special values of docs/ARCHITECTURE.md §1, merged across the warp.
         online_lse::OnlineLse state = online_lse::OnlineLse::identity();
         for (int j = lane; j < k; j += 32) state.add(row[j]);
         const float lse = online_lse::warp_merge<32>(state).result();

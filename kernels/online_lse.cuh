@@ -3,7 +3,7 @@
 //
 // Each thread keeps (m, s) = (max of what it saw, sum of exp(x - m)); two states
 // merge as m = max(m1, m2), s = s1 e^(m1 - m) + s2 e^(m2 - m). The shift factor is
-// taken as exactly 1 when m_i = m, which gives DESIGN.md's special values without
+// taken as exactly 1 when m_i = m, which gives the special values of docs/ARCHITECTURE.md §1 without
 // branches on the data: a row of -inf ends with m = -inf, s = K, result -inf; a
 // +inf ends with m = +inf, result +inf; a NaN makes its term NaN, and NaN survives
 // every later merge (max ignores it, the sum does not).

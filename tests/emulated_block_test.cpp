@@ -280,7 +280,7 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     grid(E::Probability, n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Fp32, false, E::Probability>(hp, s); });
     rbm_hidden_probs(cpu, rbm, v, ph_ref);
     EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), 1e-5);
-    // The tensor-core tiles (emulated WMMA): only the weights are rounded, DESIGN.md's tolerances.
+    // The tensor-core tiles (emulated WMMA): only the weights are rounded, docs/ARCHITECTURE.md §7's tolerances.
     grid(E::Probability, n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Tf32, false, E::Probability>(hp, s); });
     EXPECT_LT(test::relative_error(ph.to_vector<float>(), ph_ref.to_vector<float>()), 3e-3);
     grid(E::Probability, n, m, [&](unsigned char* s) { rbm_body::rbm_gemm_tile<Precision::Bf16, false, E::Probability>(hp, s); });

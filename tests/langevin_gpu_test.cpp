@@ -45,7 +45,7 @@ TEST_F(LangevinGpu, TrajectoryFollowsTheCpuStepByStep) {
 }
 
 // A whole chain in one fused launch against the CPU, on the benchmark networks, in
-// every precision (tolerances as DESIGN.md's, x moving by alpha times the gradient
+// every precision (tolerances as docs/ARCHITECTURE.md §7's, x moving by alpha times the gradient
 // error each step), with the per-step energy trace.
 TEST_F(LangevinGpu, FusedChainFollowsTheCpuInEveryPrecision) {
     auto rng = test::fresh_rng();

@@ -1,7 +1,7 @@
 // The LogSumExp kernel bodies (kernels/logsumexp.cuh) on host threads
 // (tests/emulation/), over the launch shapes the launcher computes for an H100 and for
 // a small GPU: every lanes-per-row strategy, the block-per-row path, float4 and
-// scalar loads, several grid-stride passes, and DESIGN.md's special values, against
+// scalar loads, several grid-stride passes, and the special values of docs/ARCHITECTURE.md §1, against
 // the CPU reference (double accumulation).
 #include "emulation/block_emulation.hpp"
 

@@ -44,7 +44,7 @@ std::vector<Variant> variants() {
 // test::rounded_row does (Products::Rounded), so they are held to float tolerance beyond
 // the slack of operands that may round either way: 1e-5 in Fp32, 1e-4 (summation order)
 // in Tf32 and Bf16. cuBLAS rounds in its own way (Products::Library: every operand and
-// every kink within its unit roundoff is a site): DESIGN.md's tolerances, 3e-3 and 2e-2;
+// every kink within its unit roundoff is a site): docs/ARCHITECTURE.md §7's tolerances, 3e-3 and 2e-2;
 // the same in FP32 as the fused kernels, where only the summation order differs.
 double tolerance(Precision precision, bool fused) {
     if (precision == Precision::Fp32) return 1e-5;
@@ -99,7 +99,7 @@ void compare_all(Context& gpu, const MlpEnergy& model, const Tensor& x, std::mt1
     // reference's deltas and activations (a_0 = x), with their sites' allowance (rows flip
     // independently: mean squares add; within a row, (d delta a + delta d a)^2 <=
     // 2 (d delta^2 a^2 + delta^2 d a^2)) and error scales (in quadrature, as rounded_row's). The weight products run on cuBLAS
-    // with its own rounding, hence at least DESIGN.md's tolerance in every path.
+    // with its own rounding, hence at least docs/ARCHITECTURE.md §7's tolerance in every path.
     MlpEnergy pg = dmodel.zeros_like();
     param_grad(gpu, dmodel, dx, ddl, pg);
     const double product_limit =

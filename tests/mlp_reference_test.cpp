@@ -1,7 +1,7 @@
 // The tolerance model the MLP's GPU suite judges cuBLAS's path by (tests/mlp_reference.hpp,
 // Products::Library), on the CPU: an MLP computed in float the way a library may compute
 // it (operands converted to TF32 / BF16 by truncation instead of the reference's rounding,
-// sums in the other order) stays within DESIGN.md's tolerance of the reference, whatever
+// sums in the other order) stays within docs/ARCHITECTURE.md §7's tolerance of the reference, whatever
 // the activation, depth or cancellation; the same computation with a bug does not.
 //
 // First light on an H200 (bench/RESULTS.md, 2026-12-04) failed mlp_gpu_test where the old

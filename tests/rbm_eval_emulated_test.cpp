@@ -83,7 +83,7 @@ TEST(EmulatedRbmEval, FreeEnergyMatchesTheCpuReference) {
     body::free_energy_sequence(device_view(rbm), v.data<float>(), n, f.data<float>(), ops);
     cpu::free_energy(cpu::params_of(rbm), v.data<float>(), n, ref.data<float>());
     EXPECT_LT(test::relative_error(f.to_vector<float>(), ref.to_vector<float>()), 1e-5);
-    // TF32 products: only the weights are rounded (DESIGN.md's tolerance).
+    // TF32 products: only the weights are rounded (docs/ARCHITECTURE.md §7's tolerance).
     EmulatedOps tf32{Precision::Tf32};
     body::free_energy_sequence(device_view(rbm, Precision::Tf32), v.data<float>(), n, (f = test::poisoned({n})).data<float>(), tf32);
     EXPECT_LT(test::relative_error(f.to_vector<float>(), ref.to_vector<float>()), 3e-3);

@@ -1,7 +1,7 @@
 // RBM CUDA kernels against the CPU reference on awkward shapes, outputs poisoned
 // with NaN first: probabilities and free energies to Fp32 tolerance, samples
 // equal (the uniforms are bit-identical; only a u within rounding of p may flip),
-// CD gradients, Tf32 / Bf16 products within DESIGN.md's tolerances, the on-chip
+// CD gradients, Tf32 / Bf16 products within docs/ARCHITECTURE.md §7's tolerances, the on-chip
 // k-sweep chain kernel against k single sweeps, and Gibbs chains of a tiny RBM
 // against its exact distribution in every precision. (Evaluation:
 // rbm_eval_gpu_test.cpp; the trainer: rbm_trainer_gpu_test.cpp.)
@@ -32,7 +32,7 @@ double mismatch_fraction(const std::vector<float>& a, const std::vector<float>& 
 
 const std::int64_t shapes[][3] = {{1, 1, 1}, {31, 33, 7}, {33, 31, 64}, {129, 784, 500}, {5, 64, 1}, {70, 1, 65}};
 
-// Every precision within DESIGN.md's tolerance.
+// Every precision within docs/ARCHITECTURE.md §7's tolerance.
 TEST_F(RbmGpu, ConditionalsAndFreeEnergyMatchCpu) {
     auto rng = test::fresh_rng();
     Context cpu(Backend::Cpu);

@@ -6,7 +6,7 @@
 
 namespace ebmkit::cpu {
 
-// log sum_k exp(x[k]) for one row with DESIGN.md's special values. T: float or double.
+// log sum_k exp(x[k]) for one row with the special values of docs/ARCHITECTURE.md §1. T: float or double.
 template <typename T>
 double logsumexp_row(const T* x, std::int64_t n);
 

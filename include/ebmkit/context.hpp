@@ -38,7 +38,7 @@ struct TransferCounts {
 class Context {
 public:
     // Auto resolves to Cuda when cuda_available(), else Cpu. Asking for Cuda
-    // without a device throws Error. seed keys every random draw (DESIGN.md 4).
+    // without a device throws Error. seed keys every random draw (docs/ARCHITECTURE.md §6).
     explicit Context(Backend backend = Backend::Auto, std::uint64_t seed = 0,
                      Precision precision = Precision::Fp32);
     ~Context() = default;

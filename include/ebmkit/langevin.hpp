@@ -1,4 +1,4 @@
-// Langevin dynamics on an MLP energy (DESIGN.md section 1):
+// Langevin dynamics on an MLP energy (docs/ARCHITECTURE.md §1):
 //   x' = x - alpha * g(x) + sigma * eps,  eps ~ N(0, I),  g = grad_x E (optionally clipped)
 // then either x <- clamp(x') (unadjusted Langevin, SGLD as JEM uses it), or, with
 // MALA, x <- x' with probability

@@ -1,4 +1,4 @@
-// MLP energy with K outputs (DESIGN.md section 1):
+// MLP energy with K outputs (docs/ARCHITECTURE.md §1):
 //   f(x) = W_L a(... a(W_1 x + b_1) ...) + b_L,  W_l: [width_l, width_{l-1}] (PyTorch's
 //   nn.Linear layout), b_l: [width_l], no activation after the last layer;
 //   E(x) = -LSE_y f(x)[y],  E(x, y) = -f(x)[y]  (K = 1: E(x) = -f(x)[0]).

@@ -1,4 +1,4 @@
-// Counter-based randomness (DESIGN.md section 4).
+// Counter-based randomness (docs/ARCHITECTURE.md §6).
 //
 // Philox4x32-10 (Salmon et al., SC'11) exactly as cuRAND's curand_Philox4x32_10
 // computes it, and the uint32 -> float conversions exactly as cuRAND's

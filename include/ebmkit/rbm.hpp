@@ -1,4 +1,4 @@
-// Bernoulli RBM (DESIGN.md section 1): E(v, h) = -v^T W h - b^T v - c^T h, W: [D, M].
+// Bernoulli RBM (docs/ARCHITECTURE.md §1): E(v, h) = -v^T W h - b^T v - c^T h, W: [D, M].
 //   p(h_j = 1 | v) = sigm(c_j + v^T W_:j),   p(v_i = 1 | h) = sigm(b_i + W_i: h)
 //   F(v) = -b^T v - sum_j softplus(c_j + v^T W_:j),   log p(v) = -F(v) - log Z
 // Sampling a unit: 1 when u <= p, u the Philox uniform in (0, 1] for

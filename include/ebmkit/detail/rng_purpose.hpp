@@ -1,4 +1,4 @@
-// The library's own streams of draws (DESIGN.md section 4), internal: which purpose
+// The library's own streams of draws (docs/ARCHITECTURE.md §6), internal: which purpose
 // each kernel and reference path keys its draws with. Tests and reference code name
 // them to reproduce a draw; the values may change between versions.
 #pragma once
