@@ -91,7 +91,7 @@ int run(int argc, char** argv) {
     } else if (o.variant != "cuda") variants.push_back({"cpu-reference", Backend::Cpu, MlpPath::Auto});
     if (!o.plot_only && o.variant != "cpu") {
         if (cuda_available()) {
-            variants.push_back({"cuda-fused", Backend::Cuda, MlpPath::Auto});
+            variants.push_back({"cuda-fused", Backend::Cuda, MlpPath::Fused});
             variants.push_back({"cuda-unfused", Backend::Cuda, MlpPath::Unfused});
         } else {
             std::cerr << "ebm-bench: no CUDA device; timing the CPU reference only\n";

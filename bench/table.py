@@ -5,7 +5,12 @@ fraction of the measured roofline (copy bandwidth, or the measured GEMM rate of 
 precision), as Markdown for bench/RESULTS.md. Then the row furthest from its target,
 the one to profile first.
 
-    bench/table.py RECORDS.json... [--variant cuda-fused]
+    bench/table.py RECORDS.json... [--variant VARIANT]
+
+ebmkit's time is the variant a user gets by default: on a GPU, the MLP-based rows
+(score, Langevin, JEM) take the unfused path (MlpPath::Auto, measured faster on an
+H200), the others have one CUDA variant (cuda-fused). --variant takes one for every row
+(cpu-reference: a CPU run; cuda-fused: the fused kernels, MlpPath::Fused).
 
 RECORDS: ebm-bench --json files and the peers' (bench/peers/*.py --json), from the same
 run on the same device. A row whose records are missing says "not measured"; nothing
@@ -54,12 +59,23 @@ def find(records, workload, shape, variant):
     return found[0] if found else None
 
 
-def rows(records, variant):
-    """One dict per table row: the records found and what follows from them."""
+# The variant MlpPath::Auto takes on a GPU, per ebm-bench workload (else cuda-fused).
+DEFAULT_VARIANTS = {"mlp_score": "cuda-unfused", "langevin": "cuda-unfused", "jem_iteration": "cuda-unfused"}
+
+
+def default_variant(workload):
+    return DEFAULT_VARIANTS.get(workload, "cuda-fused")
+
+
+def rows(records, variant=None):
+    """One dict per table row: the records found and what follows from them; ebmkit's
+    record is of `variant`, or of the row's default variant when None."""
     out = []
     for what, workload, shape, peer, target, roof_target in ROWS:
-        ours, theirs = find(records, workload, shape, variant), find(records, workload, shape, peer)
-        row = {"what": what, "shape": shape, "peer": peer, "target": target, "roof_target": roof_target,
+        ours_variant = variant or default_variant(workload)
+        ours, theirs = find(records, workload, shape, ours_variant), find(records, workload, shape, peer)
+        row = {"what": what, "shape": shape, "variant": ours_variant, "peer": peer, "target": target,
+               "roof_target": roof_target,
                "ours_ms": ours["median_ms"] if ours else None, "peer_ms": theirs["median_ms"] if theirs else None,
                "roofline": ours.get("roofline") if ours else None,
                "fraction": ours.get("roofline_fraction") if ours and ours.get("roofline_rate") else None}
@@ -73,14 +89,14 @@ def rows(records, variant):
 def markdown(table):
     def ms(v):
         return "not measured" if v is None else f"{v:.4g}"
-    lines = ["| workload | shape | ebmkit ms | peer | peer ms | ratio | target | roofline | met |",
-             "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    lines = ["| workload | shape | ebmkit | ebmkit ms | peer | peer ms | ratio | target | roofline | met |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in table:
         target = f">= {r['target']:g}x" + (f", >= {100 * r['roof_target']:.0f}% of bandwidth" if r["roof_target"] else "")
         roof = "n/a" if r["fraction"] is None else f"{100 * r['fraction']:.0f}% of {r['roofline']}"
         ratio = "n/a" if r["ratio"] is None else f"{r['ratio']:.2f}x"
         met = {None: "n/a", True: "yes", False: "**no**"}[r["met"]]
-        lines.append(f"| {r['what']} | {r['shape']} | {ms(r['ours_ms'])} | {r['peer']} | {ms(r['peer_ms'])} | {ratio} "
+        lines.append(f"| {r['what']} | {r['shape']} | {r['variant']} | {ms(r['ours_ms'])} | {r['peer']} | {ms(r['peer_ms'])} | {ratio} "
                      f"| {target} | {roof} | {met} |")
     return "\n".join(lines)
 
@@ -94,7 +110,8 @@ def furthest(table):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("records", nargs="+")
-    p.add_argument("--variant", default="cuda-fused", help="ebmkit's variant in the records (cpu-reference: a CPU run)")
+    p.add_argument("--variant", default=None,
+                   help="ebmkit's variant for every row (default: each row's default path; cpu-reference: a CPU run)")
     a = p.parse_args()
     table = rows(load(a.records), a.variant)
     print(markdown(table))

@@ -38,7 +38,7 @@ void check_params(const char* op, const LangevinParams& params) {
 
 #if EBMKIT_WITH_CUDA
 bool fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows, const LangevinParams& p) {
-    return ctx.backend() == Backend::Cuda && ctx.mlp_path() != MlpPath::Unfused && !p.mala && p.grad_clip == 0 &&
+    return ctx.backend() == Backend::Cuda && ctx.mlp_path() == MlpPath::Fused && !p.mala && p.grad_clip == 0 &&
            kernels::langevin_chain_fused_rows(detail::mlp_layers(ctx, model), rows) > 0;
 }
 

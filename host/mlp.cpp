@@ -161,12 +161,13 @@ kernels::MlpLayers mlp_layers(const Context& ctx, const MlpEnergy& model) {
 
 namespace {
 
-// Whether the fused kernels take this call (an Error when the context insists on them
-// and the model does not fit; raised before anything is launched).
+// Whether the fused kernels take this call: only when the context asks for them (Auto
+// takes the unfused path, measured faster; context.hpp), and an Error when the model
+// does not fit (raised before anything is launched).
 bool fused(const char* op, Context& ctx, const kernels::MlpLayers& layers, std::int64_t rows) {
-    if (ctx.mlp_path() == MlpPath::Unfused) return false;
+    if (ctx.mlp_path() != MlpPath::Fused) return false;
     const bool fits = kernels::mlp_fused_rows(layers, rows) > 0;
-    if (!fits && ctx.mlp_path() == MlpPath::Fused) {
+    if (!fits) {
         detail::fail(std::string(op) + ": the context asks for the fused MLP path, but the model does not fit "
                      "in a block's shared memory (or has more than 8 layers)");
     }
@@ -229,7 +230,7 @@ void detail::jem_param_grad_cuda(const char* op, Context& ctx, const MlpEnergy& 
 
 bool uses_fused_mlp(Context& ctx, const MlpEnergy& model, std::int64_t rows) {
 #if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda && ctx.mlp_path() != MlpPath::Unfused) {
+    if (ctx.backend() == Backend::Cuda && ctx.mlp_path() == MlpPath::Fused) {
         return kernels::mlp_fused_rows(detail::mlp_layers(ctx, model), rows) > 0;
     }
 #else

@@ -63,6 +63,15 @@ def main(source, ebm_bench):
     check("Gibbs: another variant's record is not ebmkit's", gibbs["ours_ms"] is None and gibbs["ratio"] is None)
     worst = table.furthest(rows)
     check("the furthest row is the Langevin chain", worst is lang)
+    # By default each row reads the variant MlpPath::Auto takes: the unfused path for the
+    # MLP-based rows, the one CUDA variant (cuda-fused) for the others.
+    defaults = {(r["shape"], r["peer"]): r for r in table.rows(records + [
+        record("langevin", f"4096 chains x 60 steps, {mlp} fp32", "cuda-unfused", 11.0)])}
+    check("by default the Langevin row reads the unfused record",
+          defaults[(f"4096 chains x 60 steps, {mlp} fp32", "torch-eager")]["ours_ms"] == 11.0
+          and defaults[(f"4096 chains x 60 steps, {mlp} fp32", "torch-eager")]["variant"] == "cuda-unfused")
+    check("by default LogSumExp reads cuda-fused", defaults[("65536x1000", "torch-eager")]["ours_ms"] == 1.0)
+    check("by default JEM reads no fused record", defaults[(f"batch 64, 20 SGLD steps, {mlp}", "torch-eager")]["ours_ms"] is None)
     md = table.markdown(rows)
     check("the Markdown has a line per row", md.count("\n") == len(table.ROWS) + 1)
     check("a missing time reads 'not measured'", "not measured" in md and "None" not in md)

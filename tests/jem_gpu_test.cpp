@@ -38,7 +38,7 @@ TEST_F(JemGpu, AnIterationMakesOneCopyAndNoOtherWait) {
     std::vector<std::int32_t> y(16);
     for (auto& v : y) v = static_cast<std::int32_t>(rng() % 10);
     const Tensor labels = Tensor::from(y, {16}).to(Device::Cuda);
-    for (MlpPath path : {MlpPath::Auto, MlpPath::Unfused}) {
+    for (MlpPath path : {MlpPath::Fused, MlpPath::Unfused}) {
         for (bool cc : {false, true}) {
             Context gpu(Backend::Cuda, rng());
             gpu.set_mlp_path(path);
@@ -73,7 +73,7 @@ TEST_F(JemGpu, LossAndGradientFollowTheCpu) {
     MlpEnergy cpu_model = model.to(Device::Host), cpu_grad = model.zeros_like();
     JemTrainer on_cpu(cpu, cpu_model, o);
     const JemStepStats want = on_cpu.loss_and_gradient(x, labels, samples, cpu_grad);
-    for (MlpPath path : {MlpPath::Auto, MlpPath::Unfused}) {
+    for (MlpPath path : {MlpPath::Fused, MlpPath::Unfused}) {
         Context gpu(Backend::Cuda, 3);
         gpu.set_mlp_path(path);
         MlpEnergy gpu_model = model.to(Device::Cuda), gpu_grad = gpu_model.zeros_like();
@@ -142,7 +142,7 @@ TEST_F(JemGpu, ABadLabelChangesNothing) {
     const Tensor good = Tensor::from(y, {16}).to(Device::Cuda);
     y[11] = 10;
     const Tensor bad = Tensor::from(y, {16}).to(Device::Cuda);
-    for (MlpPath path : {MlpPath::Auto, MlpPath::Unfused}) {
+    for (MlpPath path : {MlpPath::Fused, MlpPath::Unfused}) {
         Context gpu(Backend::Cuda, 4);
         gpu.set_mlp_path(path);
         MlpEnergy model = host_model.to(Device::Cuda);

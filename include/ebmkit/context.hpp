@@ -17,9 +17,11 @@ namespace ebmkit {
 enum class Backend { Cpu, Cuda, Auto };
 // Compute precision of the GPU matrix products; storage is always float32.
 enum class Precision { Fp32, Tf32, Bf16 };
-// Which CUDA implementation computes MLP energies: Auto takes the fused kernels
-// whenever the model fits on chip (see uses_fused_mlp in mlp.hpp), Unfused is the
-// cuBLAS + elementwise baseline, Fused insists (Error when the model does not fit).
+// Which CUDA implementation computes MLP energies and Langevin chains: Unfused is
+// cuBLAS + elementwise kernels, Fused the one-kernel-per-call fused kernels (an Error
+// where the model does not fit on chip; see uses_fused_mlp in mlp.hpp), Auto the one
+// measured faster: the unfused path, which beat the fused kernels in each of the 126
+// MLP and chain workloads timed on an H200 (1.2 to 14.5 times; bench/RESULTS.md, 2026-12-04).
 enum class MlpPath { Auto, Fused, Unfused };
 
 const char* to_string(Backend backend);

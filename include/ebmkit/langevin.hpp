@@ -44,7 +44,7 @@ struct LangevinStats {
 
 // True when langevin_chain on this context runs all its steps in one launch of the
 // fused chain kernel (kernels/langevin_chain.cu): a CUDA context whose mlp_path() is
-// not Unfused, no MALA, no gradient clipping, a model of at most 8 layers, and x and
+// Fused (Auto takes the step-by-step path, measured faster; context.hpp), no MALA, no gradient clipping, a model of at most 8 layers, and x and
 // the activations of 16 chains within a block's shared memory (227 KB on sm_90: input
 // plus hidden widths plus K summing to about 3,400 or less). Otherwise every step is
 // a launch of the energy-gradient and update kernels; both give the same chains.

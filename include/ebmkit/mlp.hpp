@@ -67,7 +67,7 @@ private:
 };
 
 // True when, on this context, calls on `rows` rows of the model run the fused kernels
-// (kernels/mlp_fused.cu): a CUDA context whose mlp_path() is not Unfused, and a model
+// (kernels/mlp_fused.cu): a CUDA context whose mlp_path() is Fused, and a model
 // of at most 8 layers whose hidden and output activations for 16 rows, with the
 // staging of one product, fit in a block's shared memory (227 KB on sm_90: hidden
 // widths plus K summing to about 3,400 or less). Otherwise the unfused path (cuBLAS

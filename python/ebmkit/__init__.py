@@ -155,8 +155,9 @@ def parameters(model, like=None):
 @_ordered
 def langevin_chain(ctx, model, x, params, first_step, steps, labels=None, trace=False):
     """steps Langevin (MALA with params.mala) steps on the chains x [N, D] in place, on
-    E(x), or on E(x, y) given int32 labels; ebmkit's Philox noise (fused into one
-    kernel where the model fits on a GPU). Returns the acceptance statistics."""
+    E(x), or on E(x, y) given int32 labels; ebmkit's Philox noise (on a GPU one step
+    replayed as a CUDA graph; all steps in one fused kernel where ctx.mlp_path is
+    "fused" and the model fits). Returns the acceptance statistics."""
     return _ext.langevin_chain(ctx, model, x, params, first_step, steps, labels, trace)
 
 

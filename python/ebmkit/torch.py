@@ -135,7 +135,7 @@ class MlpEnergy(torch.nn.Module):
 def langevin(module, x, steps, alpha=1.0, sigma=0.01, first_step=0, lo=-1.0, hi=1.0, labels=None):
     """SGLD x <- clamp(x - alpha grad_x E + sigma eps) for steps steps on module's energy,
     as a no-grad op: ebmkit's chain (Philox noise keyed by the module's context seed and
-    first_step, fused into one kernel where the model fits on a GPU) on a copy of x."""
+    first_step; one fused kernel where the context asks for the fused path) on a copy of x."""
     x = x.detach().contiguous().clone()
     p = ebmkit.LangevinParams()
     p.alpha, p.sigma, p.clamp, p.lo, p.hi = alpha, sigma, True, lo, hi
