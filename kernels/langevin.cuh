@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "kernels/langevin.hpp"
+#include "kernels/langevin_rule.hpp"
 #include "kernels/philox_device.cuh"
 #include "kernels/warp_reduce.cuh"
 
@@ -35,12 +36,8 @@ __device__ void propose(const float* x, const float* __restrict__ grad, std::int
     for (int j = 0; j < 4; ++j) {
         const std::int64_t i = r * d + b * 4 + j;
         if (b * 4 + j >= d) break;
-        float v = x[i] - s.alpha * grad[i] + s.sigma * eps[j];
-        if (s.clamp) {
-            left |= v < s.lo || v > s.hi;
-            v = fminf(fmaxf(v, s.lo), s.hi);
-        }
-        out[i] = v;
+        const float v = langevin_proposal(x[i], grad[i], s.alpha, s.sigma, eps[j]);
+        out[i] = s.clamp ? clamp_to_box(v, s.lo, s.hi, left) : v;
     }
     // Several threads share a row: an atomic, so that concurrent flags are no data race.
     if (left && outside) atomicOr(outside + r, 1);
@@ -72,14 +69,11 @@ __device__ void accept(float* __restrict__ x, float* __restrict__ grad, float* _
     float forward = 0.0f, backward = 0.0f;
     for (std::int64_t i = lane; i < d; i += 32) {
         const std::int64_t k = r * d + i;
-        const float a = proposal[k] - x[k] + s.alpha * grad[k];
-        const float b = x[k] - proposal[k] + s.alpha * proposal_grad[k];
-        forward += a * a;
-        backward += b * b;
+        add_mala_terms(x[k], proposal[k], grad[k], proposal_grad[k], s.alpha, forward, backward);
     }
     forward = warp_sum(forward);
     backward = warp_sum(backward);
-    const float log_ratio = e_current - e_proposal + (forward - backward) / (2.0f * s.sigma * s.sigma);
+    const float log_ratio = mala_log_ratio(e_current, e_proposal, forward, backward, s.sigma);
     float u[4];
     uniform4(philox_block(s.seed, RngPurpose::MalaAccept, s.first_chain + static_cast<std::uint32_t>(r), s.step, 0), u);
     if (!(logf(u[0]) <= log_ratio)) return;

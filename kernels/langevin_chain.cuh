@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kernels/langevin.hpp"
+#include "kernels/langevin_rule.hpp"
 #include "kernels/mlp_block.cuh"
 #include "kernels/philox_device.cuh"
 
@@ -55,9 +56,9 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
                 if (col + j >= d) break;
-                float v = xs[r * ld + col + j] - s.alpha * g[j] + s.sigma * eps[j];
-                if (s.clamp) v = fminf(fmaxf(v, s.lo), s.hi);
-                xs[r * ld + col + j] = v;
+                const float v = langevin_proposal(xs[r * ld + col + j], g[j], s.alpha, s.sigma, eps[j]);
+                bool outside = false;  // the chain kernel runs no MALA: nothing is rejected
+                xs[r * ld + col + j] = s.clamp ? clamp_to_box(v, s.lo, s.hi, outside) : v;
             }
         };
         mlp_block::backward<ROWS, P>(t, smem, no_delta, true, update);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "ebmkit/philox.hpp"
+#include "kernels/langevin_rule.hpp"
 
 namespace ebmkit::cpu {
 
@@ -63,12 +64,10 @@ LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, const st
                                           key),
                             eps);
                     for (std::int64_t i = i0; i < std::min(i0 + 4, d); ++i) {
-                        double v = xr[i] - params.alpha * grad[i] + static_cast<double>(params.sigma) * eps[i - i0];
-                        if (params.clamp) {
-                            outside |= v < params.lo || v > params.hi;
-                            v = std::clamp(v, static_cast<double>(params.lo), static_cast<double>(params.hi));
-                        }
-                        proposal[i] = static_cast<float>(v);
+                        const double v = kernels::langevin_proposal<double>(
+                            xr[i], grad[i], params.alpha, params.sigma, eps[i - i0]);
+                        proposal[i] = static_cast<float>(
+                            params.clamp ? kernels::clamp_to_box<double>(v, params.lo, params.hi, outside) : v);
                     }
                 }
                 bool accept = true;
@@ -80,13 +79,10 @@ LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, const st
                         // log q(x | x') - log q(x' | x), from the stored float states.
                         double forward = 0, backward = 0;
                         for (std::int64_t i = 0; i < d; ++i) {
-                            const double a = static_cast<double>(proposal[i]) - xr[i] + params.alpha * grad[i];
-                            const double b = static_cast<double>(xr[i]) - proposal[i] + params.alpha * grad_new[i];
-                            forward += a * a;
-                            backward += b * b;
+                            kernels::add_mala_terms<double>(xr[i], proposal[i], grad[i], grad_new[i], params.alpha,
+                                                            forward, backward);
                         }
-                        const double two_var = 2.0 * params.sigma * static_cast<double>(params.sigma);
-                        const double log_ratio = e - e_new + (forward - backward) / two_var;
+                        const double log_ratio = kernels::mala_log_ratio<double>(e, e_new, forward, backward, params.sigma);
                         const float u = philox_uniform(seed, RngPurpose::MalaAccept, chain, step, 0);
                         accept = std::log(static_cast<double>(u)) <= log_ratio;
                     }

@@ -1,0 +1,44 @@
+// The Langevin update and the MALA log-ratio (docs/ARCHITECTURE.md §1), written once for
+// the CUDA kernels (kernels/langevin.cuh, kernels/langevin_chain.cuh) and the CPU path
+// (host/cpu/langevin.cpp). T is the arithmetic: float on the device, double on the CPU.
+//   propose: x' = x - alpha g + sigma eps, then clamped to [lo, hi] when the chain has a box
+//   MALA:    log a = E(x) - E(x') + (|x' - x + alpha g|^2 - |x - x' + alpha g'|^2) / (2 sigma^2)
+//            (log q(x | x') - log q(x' | x) for the Gaussian proposal of mean x - alpha g
+//            and variance sigma^2), accepted when log u <= log a
+#pragma once
+
+#include "ebmkit/detail/host_device.hpp"
+
+namespace ebmkit::kernels {
+
+// x - alpha g + sigma eps: one coordinate's proposal, before any clamp.
+template <class T>
+EBMKIT_HOST_DEVICE T langevin_proposal(T x, T grad, T alpha, T sigma, T eps) {
+    return x - alpha * grad + sigma * eps;
+}
+
+// v clamped to [lo, hi] as std::clamp does (a NaN stays NaN, so a diverging chain shows);
+// outside is set when v lay outside the box (MALA rejects such a proposal).
+template <class T>
+EBMKIT_HOST_DEVICE T clamp_to_box(T v, T lo, T hi, bool& outside) {
+    outside |= v < lo || v > hi;
+    return v < lo ? lo : (hi < v ? hi : v);
+}
+
+// One coordinate's terms of the MALA ratio, added to forward and backward:
+// (x' - x + alpha g)^2 and (x - x' + alpha g')^2.
+template <class T>
+EBMKIT_HOST_DEVICE void add_mala_terms(T x, T proposal, T grad, T proposal_grad, T alpha, T& forward, T& backward) {
+    const T a = proposal - x + alpha * grad;
+    const T b = x - proposal + alpha * proposal_grad;
+    forward += a * a;
+    backward += b * b;
+}
+
+// log a from the energies and the summed terms.
+template <class T>
+EBMKIT_HOST_DEVICE T mala_log_ratio(T energy, T proposal_energy, T forward, T backward, T sigma) {
+    return energy - proposal_energy + (forward - backward) / (T(2) * sigma * sigma);
+}
+
+}  // namespace ebmkit::kernels
