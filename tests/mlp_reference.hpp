@@ -169,9 +169,11 @@ private:
 // Whose products the reference stands for. Rounded: the fused kernels', which round each
 // operand exactly as rounded_operand does and sum in float, so only values within float
 // error of a rounding midpoint or a kink are ambiguous. Library: cuBLAS's, which converts
-// operands and orders its sums in its own way, so a pre-activation may move by the
-// precision's unit roundoff times its magnitude: every operand, and every kink that close,
-// is an ambiguous site.
+// operands and orders its sums in its own way, so a pre-activation may move by about
+// 2 u times its magnitude (u the precision's unit roundoff: either operand rounded the
+// other way), more near a kink where its inputs' uncertainty carries in: every operand,
+// and every kink that close, is an ambiguous site. (tests/mlp_reference_test.cpp holds
+// a library that truncates its operands inside this model.)
 enum class Products { Rounded, Library };
 
 inline double unit_roundoff(Precision precision) {
@@ -229,15 +231,16 @@ inline RoundedRow rounded_row_with(const MlpEnergy& model, const std::vector<std
     auto operand = [&](double v, double margin) {
         const double r = rounded_operand(precision, v);
         if (precision == Precision::Fp32) return r;
+        // The upper alternative first: a dead ReLU unit's (0) is a small positive value.
         const double lo = rounded_operand(precision, v - margin), hi = rounded_operand(precision, v + margin);
-        return sites.choose(r, lo != r ? lo : hi);
+        return sites.choose(r, hi != r ? hi : lo);
     };
     const double z_error = sum_error + (products == Products::Library ? 2 * unit_roundoff(precision) : 0.0);
     auto absw = [&](int l, std::int64_t o, std::int64_t i) {
         return std::abs(model.weight(l).data<float>()[o * model.widths()[l] + i]);
     };
     RoundedRow r, s;
-    std::vector<std::vector<double>> z_margin;
+    std::vector<std::vector<double>> z_margin, kink_margin;
     std::vector<double> a(x, x + model.input_dim()), a_margin(a.size(), 0.0), a_scale(a.size());
     for (std::size_t i = 0; i < a.size(); ++i) a_scale[i] = std::abs(a[i]);
     for (int l = 0; l < layers; ++l) {
@@ -245,30 +248,36 @@ inline RoundedRow rounded_row_with(const MlpEnergy& model, const std::vector<std
         std::vector<double> ra(static_cast<std::size_t>(in));
         for (std::int64_t i = 0; i < in; ++i) ra[i] = operand(a[i], a_margin[i]);
         std::vector<double> z(static_cast<std::size_t>(out)), margin(static_cast<std::size_t>(out)),
-            z_scale(static_cast<std::size_t>(out));
+            kink(static_cast<std::size_t>(out)), z_scale(static_cast<std::size_t>(out));
         for (std::int64_t o = 0; o < out; ++o) {
             const double b = model.bias(l).data<float>()[o];
-            double sum = 0, magnitude = std::abs(b), squares = b * b;
+            double sum = 0, magnitude = std::abs(b), carried = 0, squares = b * b;
             for (std::int64_t i = 0; i < in; ++i) {
                 const double t = ra[i] * w(l, o, i);
                 sum += t;
                 magnitude += std::abs(t);
+                carried += absw(l, o, i) * a_margin[i];
                 if (scale) squares += t * t + std::pow(absw(l, o, i) * a_scale[i], 2);
             }
             z[o] = sum + b;
             margin[o] = z_error * magnitude;
+            // Near a kink, also what the inputs' uncertainty carries in: a unit the
+            // reference finds dead, at 0, may be alive by a hair in the kernel.
+            kink[o] = margin[o] + carried;
             z_scale[o] = std::sqrt(squares);
         }
         r.z.push_back(z);
         s.z.push_back(z_scale);
         z_margin.push_back(margin);
+        kink_margin.push_back(kink);
         if (l + 1 == layers) break;
         a.assign(static_cast<std::size_t>(out), 0.0);
         a_margin.assign(static_cast<std::size_t>(out), 0.0);
         a_scale.assign(static_cast<std::size_t>(out), 0.0);
         for (std::int64_t o = 0; o < out; ++o) {
             a[o] = static_cast<float>(activation_value(act, z[o]));
-            a_margin[o] = spread(activation_value, act, z[o], margin[o]) + eval_error * std::abs(a[o]);
+            const double m = kinked && std::abs(z[o]) < kink[o] ? kink[o] : margin[o];
+            a_margin[o] = spread(activation_value, act, z[o], m) + eval_error * std::abs(a[o]);
             a_scale[o] = std::hypot(activation_derivative(act, z[o]) * z_scale[o], a[o]);
         }
         r.a.push_back(a);
@@ -324,7 +333,8 @@ inline RoundedRow rounded_row_with(const MlpEnergy& model, const std::vector<std
             const double zi = r.z[l - 1][i], zm = z_margin[l - 1][i], zs = s.z[l - 1][i];
             double derivative = activation_derivative(act, zi), derivative_margin = 0;
             if (kinked) {
-                const double above = activation_derivative(act, zi + zm), below = activation_derivative(act, zi - zm);
+                const double km = kink_margin[l - 1][i];
+                const double above = activation_derivative(act, zi + km), below = activation_derivative(act, zi - km);
                 derivative = sites.choose(derivative, above != derivative ? above : below);
             } else {
                 derivative_margin = spread(activation_derivative, act, zi, zm);
