@@ -134,7 +134,7 @@ FAKE
 chmod +x "$fake/ebm-bench"
 OUT=$fake/out EBMKIT_BIN=$fake tools/gpu-run.sh bench > "$fake/stdout" 2>&1
 check "a bench run writes issue 11's table beside its verdict" \
-  "grep -q '^| LogSumExp fp32 | 65536x1000 | 0.07 | torch-eager | not measured |' '$fake/out/bench-table.md'"
+  "grep -q '^| LogSumExp fp32 | 65536x1000 | cuda-fused | 0.07 | torch-eager | not measured |' '$fake/out/bench-table.md'"
 check "the verdict counts the table's rows" "grep -q '^table: 21 of 21 rows not measured' '$fake/stdout'"
 files=$(find "$fake/out" -type f | wc -l)
 check "bench: $files files in OUT, at most 4" "((files <= 4))"
@@ -147,7 +147,7 @@ check "record_run.py names the file by date, GPU and phase ($recorded)" \
 check "record_run.py keeps the device, driver and the record, with its source" \
   "python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not (d[\"device\"] == \"NVIDIA H200\" and d[\"driver\"] == \"580.159.04\" and [r[\"source\"] for r in d[\"records\"]] == [\"bench/ebm-bench-logsumexp.json\"]))' '$recorded'"
 check "bench/table.py reads a kept results file" \
-  "python3 bench/table.py '$recorded' | grep '^| LogSumExp fp32 | 65536x1000 | 0.07 |' > /dev/null"
+  "python3 bench/table.py '$recorded' | grep '^| LogSumExp fp32 | 65536x1000 | cuda-fused | 0.07 |' > /dev/null"
 rm -rf "$fake"
 
 # A rehearsal of the one call that matters, first-light as on a GPU (not dry), with
