@@ -57,8 +57,7 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
             for (int j = 0; j < 4; ++j) {
                 if (col + j >= d) break;
                 const float v = langevin_proposal(xs[r * ld + col + j], g[j], s.alpha, s.sigma, eps[j]);
-                bool outside = false;  // the chain kernel runs no MALA: nothing is rejected
-                xs[r * ld + col + j] = s.clamp ? clamp_to_box(v, s.lo, s.hi, outside) : v;
+                xs[r * ld + col + j] = s.clamp ? clamp_to_box(v, s.lo, s.hi) : v;  // no MALA here: no rejection
             }
         };
         mlp_block::backward<ROWS, P>(t, smem, no_delta, true, update);

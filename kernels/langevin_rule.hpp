@@ -17,12 +17,17 @@ EBMKIT_HOST_DEVICE T langevin_proposal(T x, T grad, T alpha, T sigma, T eps) {
     return x - alpha * grad + sigma * eps;
 }
 
-// v clamped to [lo, hi] as std::clamp does (a NaN stays NaN, so a diverging chain shows);
-// outside is set when v lay outside the box (MALA rejects such a proposal).
+// v clamped to [lo, hi] as std::clamp does (a NaN stays NaN, so a diverging chain shows).
+template <class T>
+EBMKIT_HOST_DEVICE T clamp_to_box(T v, T lo, T hi) {
+    return v < lo ? lo : (hi < v ? hi : v);
+}
+
+// The same, setting outside when v lay outside the box (MALA rejects such a proposal).
 template <class T>
 EBMKIT_HOST_DEVICE T clamp_to_box(T v, T lo, T hi, bool& outside) {
     outside |= v < lo || v > hi;
-    return v < lo ? lo : (hi < v ? hi : v);
+    return clamp_to_box(v, lo, hi);
 }
 
 // One coordinate's terms of the MALA ratio, added to forward and backward:

@@ -40,6 +40,16 @@ struct GemmParams {
 __device__ __forceinline__ float sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }
 __device__ __forceinline__ float softplus(float z) { return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z))); }
 
+// Row `row`'s scale: its replica's beta under parallel tempering, else p.scale.
+__device__ __forceinline__ float scale_of(const GemmParams& p, std::int64_t row) {
+    return p.row_scale ? p.row_scale[row / p.rows_per_scale] : p.scale;
+}
+
+// Unit col's z from x = its product plus bias: scale * x + base_scale * base.
+__device__ __forceinline__ float pre_activation(const GemmParams& p, float scale, float x, int col) {
+    return scale * x + (p.base ? p.base_scale * p.base[col] : 0.0f);
+}
+
 // Row `row`'s units col .. col+3 from their products acc (bias not yet added).
 template <Epilogue EPILOGUE>
 __device__ void finish(const GemmParams& p, std::int64_t row, int col, const float* acc, float* out_row) {
@@ -49,12 +59,12 @@ __device__ void finish(const GemmParams& p, std::int64_t row, int col, const flo
                  u);
     }
     float softplus_sum = 0.0f;
-    const float scale = p.row_scale ? p.row_scale[row / p.rows_per_scale] : p.scale;
+    const float scale = scale_of(p, row);
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
         if (col + j >= p.cols) break;
         const float x = acc[j] + p.bias[col + j];
-        const float z = scale * x + (p.base ? p.base_scale * p.base[col + j] : 0.0f);
+        const float z = pre_activation(p, scale, x, col + j);
         if constexpr (EPILOGUE == Epilogue::Probability) out_row[col + j] = sigmoid(z);
         if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
             out_row[col + j] = u[j] <= sigmoid(z) ? 1.0f : 0.0f;
@@ -65,11 +75,12 @@ __device__ void finish(const GemmParams& p, std::int64_t row, int col, const flo
 }
 
 // sum_j softplus(z_j) over row `row`'s units col .. col+3 from their products acc.
-__device__ __forceinline__ float softplus_terms(const GemmParams& p, int col, const float* acc) {
+__device__ __forceinline__ float softplus_terms(const GemmParams& p, std::int64_t row, int col, const float* acc) {
+    const float scale = scale_of(p, row);
     float sum = 0.0f;
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
-        if (col + j < p.cols) sum += softplus(p.scale * (acc[j] + p.bias[col + j]));
+        if (col + j < p.cols) sum += softplus(pre_activation(p, scale, acc[j] + p.bias[col + j], col + j));
     }
     return sum;
 }
@@ -102,7 +113,7 @@ __device__ void rbm_gemm_tile(const GemmParams& p, unsigned char* staging) {
         for (int e = threadIdx.x; e < tile_rows * slots; e += threads) row_slots[e] = 0.0f;
         // block::gemm synchronises the block before its first epilogue and after its last.
         auto epilogue = [&](int r, int col, const float* acc) {
-            if (r < valid) row_slots[r * slots + col % block::tile_cols / 4] += softplus_terms(p, col, acc);
+            if (r < valid) row_slots[r * slots + col % block::tile_cols / 4] += softplus_terms(p, row0 + r, col, acc);
         };
         block::gemm<tile_rows, P, TRANSPOSED>(staging, p.w, ld_w, 0, p.cols, p.inner, a_at, epilogue);
         for (int r = threadIdx.x; r < valid; r += threads) {
