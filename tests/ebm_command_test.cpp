@@ -304,6 +304,24 @@ TEST_F(EbmCommand, TrainingStopsOnASignalWithAResumableCheckpoint) {
     }
 }
 
+// --buffer 0 is the documented "chains from noise each time": training runs (it once
+// failed in ReplayBuffer's size check) and the checkpoint holds no replay buffer. Run in
+// the data's folder with --log and no --curves, it writes no curves plot (it once drew
+// one named ".png" into the working directory).
+TEST_F(EbmCommand, JemWithoutABufferStartsChainsFromNoise) {
+    const std::string model = path("nobuffer.safetensors");
+    const CommandResult r = run("jem train --data . --widths 16,8,2 --batch 20 --sgld-steps 1 --buffer 0 "
+                                "--class-conditional --valid 100 --train-limit 140 --epochs 1 --log log.jsonl --out " +
+                                    model,
+                                "cd " + dir_.string() + " &&");
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_EQ(load_safetensors(model).tensors.count("replay_buffer"), 0u);
+    EXPECT_TRUE(fs::exists(path("log.jsonl")));
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+        EXPECT_EQ(entry.path().filename().string().find(".png"), std::string::npos) << entry.path();
+    }
+}
+
 // --activation leaky_relu is the library's leaky ReLU (Activation's default slope, 0.01
 // as in PyTorch), and the checkpoint says so.
 TEST_F(EbmCommand, JemLeakyReluTakesTheLibrarySlope) {

@@ -139,6 +139,8 @@ int train(CLI::App& command, TrainOptions& a) {
     o.sampler.step.alpha = static_cast<float>(a.sgld_alpha);
     o.sampler.step.sigma = static_cast<float>(a.sgld_sigma);
     o.sampler.buffer_size = a.buffer;
+    // --buffer 0: every chain starts from uniform noise in the clamp box.
+    if (a.buffer == 0) o.sampler.start = ChainStart::Uniform;
     o.sampler.reinit = static_cast<float>(a.reinit);
     o.classifier_weight = static_cast<float>(a.clf_weight);
     o.generative_weight = static_cast<float>(a.gen_weight);
@@ -219,7 +221,7 @@ int train(CLI::App& command, TrainOptions& a) {
                                               {"valid_accuracy", accuracy},
                                               {"seconds", seconds_since(start)}};
         log.write(epoch);
-        if (csv) {
+        if (csv.is_open()) {  // (a stream never opened tests true)
             csv << trainer.epoch() << ',' << s.loss << ',' << s.cross_entropy << ',' << s.energy_data << ','
                 << s.energy_sample << ',' << s.accuracy << ',' << accuracy << std::endl;
             epochs.push_back(epoch);
