@@ -12,28 +12,28 @@ ebm=$(realpath "$1")
 out=$2
 mkdir -p "$out"
 cd "$out"
-run() {  # NAME ARGS...: stdout (the JSON summary) to NAME.json, stderr dropped (timings)
+run() {  # NAME ARGS...: stdout (a JSON summary where asked) to NAME.json, stderr dropped (timings)
   local name=$1
   shift
-  "$ebm" "$@" --backend cpu --json >"$name.json" 2>/dev/null
+  "$ebm" "$@" --backend cpu >"$name.json" 2>/dev/null || { echo "cpu-runs.sh: $name failed: ebm $*" >&2; exit 1; }
 }
 # Elapsed times are the only numbers that may differ between two runs.
 strip_times() { sed -i -E 's/"(seconds|elapsed[a-z_]*|[a-z_]*_seconds|wall[a-z_]*)": *[0-9.eE+-]+/"\1": 0/g' "$@"; }
 
 run jem-train jem train --widths 784,32,10 --train-limit 256 --valid 64 --batch 32 --epochs 2 --sgld-steps 3 \
-  --buffer 128 --energy-l2 0.1 --seed 7 --out jem.safetensors --log jem.log
+  --buffer 128 --energy-l2 0.1 --seed 7 --out jem.safetensors --log jem.log --json
 run jem-train-cond jem train --widths 784,16,16,10 --activation silu --train-limit 128 --valid 32 --batch 16 \
-  --sgld-steps 2 --buffer 0 --class-conditional --optimizer adam --seed 3 --out jem-cond.safetensors --log jem-cond.log
-run jem-eval jem eval --model jem.safetensors --test-limit 200
+  --sgld-steps 2 --buffer 0 --class-conditional --optimizer adam --seed 3 --out jem-cond.safetensors --log jem-cond.log --json
+run jem-eval jem eval --model jem.safetensors --json
 run jem-sample jem sample --model jem.safetensors --count 8 --steps 5 --out jem-samples.png
 run rbm-cd rbm train --hidden 24 --cd 1 --epochs 1 --batch 50 --train-limit 300 --seed 5 --out rbm-cd.safetensors \
-  --log rbm-cd.log
+  --log rbm-cd.log --json
 run rbm-pcd rbm train --hidden 16 --pcd 2 --epochs 2 --batch 40 --train-limit 200 --centered --momentum 0.5 \
-  --lr-decay 0.1 --weight-decay 0.001 --binarize sample --seed 9 --out rbm-pcd.safetensors --log rbm-pcd.log
+  --lr-decay 0.1 --weight-decay 0.001 --binarize sample --seed 9 --out rbm-pcd.safetensors --log rbm-pcd.log --json
 run rbm-pt rbm train --hidden 12 --pt 3 --pcd 1 --epochs 1 --batch 50 --train-limit 150 --seed 4 \
-  --out rbm-pt.safetensors --log rbm-pt.log
-run rbm-eval rbm eval --model rbm-cd.safetensors --ais-runs 8 --ais-steps 200 --raise 4 --test-limit 50
-run rbm-eval-exact rbm eval --model rbm-pt.safetensors --exact --test-limit 50
+  --out rbm-pt.safetensors --log rbm-pt.log --json
+run rbm-eval rbm eval --model rbm-cd.safetensors --ais-runs 8 --ais-steps 200 --raise 4 --test-limit 50 --json
+run rbm-eval-exact rbm eval --model rbm-pt.safetensors --exact --test-limit 50 --json
 run rbm-sample rbm sample --model rbm-pcd.safetensors --chains 4 --steps 10 --columns 2 --out rbm-samples.png
 run rbm-sample-pt rbm sample --model rbm-pt.safetensors --chains 4 --steps 10 --pt 3 --out rbm-samples-pt.png
 strip_times ./*.json ./*.log
