@@ -3,6 +3,7 @@
 #include "device_memory.hpp"
 #include "names.hpp"
 #include "ebmkit/error.hpp"
+#include "ops/ops.hpp"
 
 namespace ebmkit {
 
@@ -20,6 +21,12 @@ const char* to_string(Precision precision) { return detail::name_in(precision_na
 const char* to_string(MlpPath path) { return detail::name_in(path_names, path); }
 
 bool cuda_available() { return detail::cuda_device_present(); }
+
+// The one place the backend is chosen (host/ops/ops.hpp): a context resolved Auto at
+// construction, so its backend is Cpu or Cuda here.
+const detail::Ops& detail::ops(const Context& ctx) {
+    return ctx.backend() == Backend::Cuda ? cuda_ops() : cpu_ops();
+}
 
 TransferCounts& detail::transfer_counts() {
     static thread_local TransferCounts counts;

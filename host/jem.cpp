@@ -9,11 +9,7 @@
 #include "cpu/jem.hpp"
 #include "data_parallel.hpp"
 #include "ebmkit/checkpoint.hpp"
-#include "kernels/jem_head.hpp"
-#if EBMKIT_WITH_CUDA
-#include "kernels/jem.hpp"
-#include "mlp_layers.hpp"
-#endif
+#include "ops/ops.hpp"
 
 namespace ebmkit {
 
@@ -64,76 +60,14 @@ JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemTrainOptions& op
 
 JemTrainer::~JemTrainer() = default;
 
-#if EBMKIT_WITH_CUDA
-namespace {
-
-// The iteration's statistics from the device's sums.
-JemStepStats stats_of(const kernels::JemBatchSums& b, std::int64_t n, std::int64_t m, double cw, double gw, double l2) {
-    JemStepStats s;
-    s.cross_entropy = b.cross_entropy / n;
-    s.energy_data = b.energy_data / n;
-    s.accuracy = b.correct / n;
-    s.energy_sample = m ? b.energy_sample / m : 0.0;
-    s.loss = cw * s.cross_entropy + gw * (s.energy_data - s.energy_sample) +
-             l2 * (b.energy_data_sq / n + (m ? b.energy_sample_sq / m : 0.0));
-    return s;
-}
-
-}  // namespace
-#endif
-
-// Device scratch of the CUDA iterations: the rows' terms and the batch's sums.
-struct JemTrainer::Scratch {
-    Tensor terms, sums;
-};
-
 JemStepStats JemTrainer::terms_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,
                                             MlpEnergy& grad, std::int64_t& first_bad_label) {
-    const std::int64_t n = x.dim(0), m = samples.empty() ? 0 : samples.dim(0), k = model_.num_outputs();
-    // The gradient is of this rank's part of the global batch's mean (N * n rows).
-    const std::int64_t ranks = comm_.size();
-    const double cw = options_.classifier_weight, gw = options_.generative_weight, l2 = options_.energy_l2;
-#if EBMKIT_WITH_CUDA
-    if (ctx_.backend() == Backend::Cuda) {
-        constexpr const char* op = "JemTrainer::step";
-        static_assert(sizeof(kernels::JemRowTerms) == 4 * sizeof(float) && sizeof(kernels::JemBatchSums) % 4 == 0);
-        if (!scratch_) scratch_ = std::make_unique<Scratch>();
-        if (scratch_->terms.empty() || scratch_->terms.dim(0) < n + m) {
-            scratch_->terms = Tensor({n + m, 4}, DType::F32, Device::Cuda);
-            scratch_->sums = Tensor({sizeof(kernels::JemBatchSums) / 4}, DType::I32, Device::Cuda);
-        }
-        auto* terms = reinterpret_cast<kernels::JemRowTerms*>(scratch_->terms.data<float>());
-        const auto cwf = static_cast<float>(cw), gwf = static_cast<float>(gw), l2f = static_cast<float>(l2);
-        detail::jem_param_grad_cuda(op, ctx_, model_, x, labels.data<std::int32_t>(),
-                                    {cwf, gwf, l2f, 1.0f / static_cast<float>(n * ranks), true}, terms, grad, false);
-        if (m > 0) {
-            detail::jem_param_grad_cuda(op, ctx_, model_, samples, nullptr,
-                                        {cwf, gwf, l2f, 1.0f / static_cast<float>(m * ranks), false}, terms + n, grad,
-                                        true);
-        }
-        auto* sums_on_device = reinterpret_cast<kernels::JemBatchSums*>(scratch_->sums.data<std::int32_t>());
-        kernels::jem_batch_sums(terms, n, terms + n, m, sums_on_device, ctx_.stream());
-        // The iteration's one copy to the host.
-        kernels::JemBatchSums sums{};
-        copy(scratch_->sums, TensorView(&sums, scratch_->sums.shape(), DType::I32, Device::Host));
-        first_bad_label = sums.first_bad_label;
-        return stats_of(sums, n, m, cw, gw, l2);
-    }
-#endif
-    JemStepStats s;
-    Tensor logits({n, k});
-    mlp_logits(ctx_, model_, x, logits);
-    Tensor dlogits({n, k});
-    first_bad_label = cpu::jem_data_head(logits.data<float>(), labels.data<std::int32_t>(), n, n * ranks, k, cw, gw, l2,
-                                         dlogits.data<float>(), s);
-    param_grad(ctx_, model_, x, dlogits, grad);
-    if (m > 0) {
-        Tensor sample_logits({m, k}), sample_dlogits({m, k});
-        mlp_logits(ctx_, model_, samples, sample_logits);
-        cpu::jem_sample_head(sample_logits.data<float>(), m, m * ranks, k, gw, l2, sample_dlogits.data<float>(), s);
-        param_grad(ctx_, model_, samples, sample_dlogits, grad, /*accumulate=*/true);
-    }
-    return s;
+    // The gradient is of this rank's part of the global batch's mean (ranks * rows).
+    const std::int64_t ranks = comm_.size(), m = samples.empty() ? 0 : samples.dim(0);
+    const detail::JemLoss loss{options_.classifier_weight, options_.generative_weight, options_.energy_l2,
+                               x.dim(0) * ranks, m * ranks};
+    return detail::ops(ctx_).jem.terms_and_gradient(ctx_, model_, x, labels, samples, loss, grad, scratch_,
+                                                    first_bad_label);
 }
 
 JemStepStats JemTrainer::loss_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,

@@ -1,10 +1,7 @@
 #include "ebmkit/logsumexp.hpp"
 
 #include "check.hpp"
-#include "cpu/logsumexp.hpp"
-#if EBMKIT_WITH_CUDA
-#include "kernels/logsumexp.hpp"
-#endif
+#include "ops/ops.hpp"
 
 namespace ebmkit {
 
@@ -15,13 +12,7 @@ void logsumexp(Context& ctx, ConstTensorView x, TensorView out) {
     const std::int64_t rows = x.dim(0), cols = x.dim(1);
     detail::check_tensor(op, "out", out, {rows}, DType::F32, dev);
     detail::check_no_alias(op, "x", x, "out", out);
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        kernels::logsumexp_forward(x.data<float>(), out.data<float>(), rows, cols, ctx.stream());
-        return;
-    }
-#endif
-    cpu::logsumexp(x.data<float>(), rows, cols, out.data<float>());
+    detail::ops(ctx).logsumexp.forward(ctx, x.data<float>(), rows, cols, out.data<float>());
 }
 
 void logsumexp_backward(Context& ctx, ConstTensorView x, ConstTensorView lse, ConstTensorView dlse,
@@ -35,14 +26,8 @@ void logsumexp_backward(Context& ctx, ConstTensorView x, ConstTensorView lse, Co
     detail::check_tensor(op, "dx", dx, {rows, cols}, DType::F32, dev);
     detail::check_no_alias(op, "lse", lse, "dx", dx);
     detail::check_no_alias(op, "dlse", dlse, "dx", dx);
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        kernels::logsumexp_backward(x.data<float>(), lse.data<float>(), dlse.data<float>(), dx.data<float>(),
-                                    rows, cols, ctx.stream());
-        return;
-    }
-#endif
-    cpu::logsumexp_backward(x.data<float>(), lse.data<float>(), dlse.data<float>(), dx.data<float>(), rows, cols);
+    detail::ops(ctx).logsumexp.backward(ctx, x.data<float>(), lse.data<float>(), dlse.data<float>(), dx.data<float>(),
+                                        rows, cols);
 }
 
 }  // namespace ebmkit

@@ -5,15 +5,8 @@
 
 #include "check.hpp"
 #include "names.hpp"
-#include "cpu/mlp.hpp"
-#include "device_memory.hpp"
-#include "mlp_layers.hpp"
 #include "ebmkit/philox.hpp"
-#if EBMKIT_WITH_CUDA
-#include "kernels/jem.hpp"
-#include "kernels/mlp.hpp"
-#include "kernels/mlp_fused.hpp"
-#endif
+#include "ops/ops.hpp"
 
 namespace ebmkit {
 
@@ -144,130 +137,22 @@ void check_grad_holder(const char* op, const Context& ctx, const MlpEnergy& mode
 
 }  // namespace
 
-#if EBMKIT_WITH_CUDA
-namespace detail {
-
-kernels::MlpLayers mlp_layers(const Context& ctx, const MlpEnergy& model) {
-    kernels::MlpLayers l{model.widths(), model.activation().kind,
-                         model.activation().leaky_slope, {}, {}, ctx.precision()};
-    for (int i = 0; i < model.num_layers(); ++i) {
-        l.weights.push_back(model.weight(i).data<float>());
-        l.biases.push_back(model.bias(i).data<float>());
-    }
-    return l;
-}
-
-}  // namespace detail
-
-namespace {
-
-// Whether the fused kernels take this call: only when the context asks for them (Auto
-// takes the unfused path, measured faster; context.hpp), and an Error when the model
-// does not fit (raised before anything is launched).
-bool fused(const char* op, Context& ctx, const kernels::MlpLayers& layers, std::int64_t rows) {
-    if (ctx.mlp_path() != MlpPath::Fused) return false;
-    const bool fits = kernels::mlp_fused_rows(layers, rows) > 0;
-    if (!fits) {
-        detail::fail(std::string(op) + ": the context asks for the fused MLP path, but the model does not fit "
-                     "in a block's shared memory (or has more than 8 layers)");
-    }
-    return fits;
-}
-
-// The unfused CUDA forward pass; returns the workspace's scratch pointers.
-kernels::MlpScratch forward_cuda(Context& ctx, const kernels::MlpLayers& layers, ConstTensorView x) {
-    const std::int64_t rows = x.dim(0);
-    auto* workspace = static_cast<float*>(ctx.workspace(sizeof(float) * kernels::mlp_workspace_floats(layers, rows)));
-    kernels::mlp_forward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows, workspace);
-    return kernels::mlp_scratch(layers, rows, workspace);
-}
-
-}  // namespace
-
-void detail::mlp_energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x,
-                             const std::int32_t* labels, float* energy, float* grad) {
-    const kernels::MlpLayers layers = detail::mlp_layers(ctx, model);
-    if (fused(op, ctx, layers, x.dim(0))) {
-        return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), labels, nullptr, energy, grad, ctx.stream());
-    }
-    const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
-    kernels::energy_head(s.logits, labels, x.dim(0), model.num_outputs(), s.lse, s.dlogits, energy, ctx.stream());
-    if (grad) {
-        auto* workspace = static_cast<float*>(ctx.workspace(0));
-        kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0), workspace, s.dlogits, grad,
-                              {}, {}, false);
-    }
-}
-
-namespace {
-void gradient_pointers(MlpEnergy& grad, std::vector<float*>& dw, std::vector<float*>& db) {
-    for (int l = 0; l < grad.num_layers(); ++l) {
-        dw.push_back(grad.weight(l).data<float>());
-        db.push_back(grad.bias(l).data<float>());
-    }
-}
-}  // namespace
-
-void detail::jem_param_grad_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x,
-                                 const std::int32_t* labels, const kernels::JemHeadWeights& w,
-                                 kernels::JemRowTerms* terms, MlpEnergy& grad, bool accumulate) {
-    const kernels::MlpLayers layers = detail::mlp_layers(ctx, model);
-    const std::int64_t rows = x.dim(0);
-    std::vector<float*> dw, db;
-    gradient_pointers(grad, dw, db);
-    if (fused(op, ctx, layers, rows)) {
-        auto* workspace =
-            static_cast<float*>(ctx.workspace(sizeof(float) * kernels::mlp_fused_jem_grad_floats(layers, rows)));
-        return kernels::mlp_fused_jem_grad(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows, labels, w,
-                                           workspace, terms, dw, db, accumulate);
-    }
-    const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
-    kernels::jem_head(s.logits, labels, rows, model.num_outputs(), w, s.dlogits, terms, ctx.stream());
-    kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows,
-                          static_cast<float*>(ctx.workspace(0)), s.dlogits, nullptr, dw, db, accumulate);
-}
-#endif
-
 bool uses_fused_mlp(Context& ctx, const MlpEnergy& model, std::int64_t rows) {
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda && ctx.mlp_path() == MlpPath::Fused) {
-        return kernels::mlp_fused_rows(detail::mlp_layers(ctx, model), rows) > 0;
-    }
-#else
-    (void)model;
-    (void)rows;
-#endif
-    (void)ctx;
-    return false;
+    return detail::ops(ctx).mlp.uses_fused(ctx, model, rows);
 }
 
 void mlp_logits(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView logits) {
     constexpr const char* op = "mlp_logits";
     detail::check_input(op, ctx, model, x);
     detail::check_tensor(op, "logits", logits, {x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        const kernels::MlpLayers layers = detail::mlp_layers(ctx, model);
-        if (fused(op, ctx, layers, x.dim(0))) {
-            return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), nullptr, logits.data<float>(), nullptr,
-                                             nullptr, ctx.stream());
-        }
-        const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
-        detail::device_copy(logits.raw(), Device::Cuda, s.logits, Device::Cuda, sizeof(float) * static_cast<std::size_t>(logits.numel()));
-        return;
-    }
-#endif
-    cpu::mlp_logits(cpu::params_of(model), x.data<float>(), x.dim(0), logits.data<float>());
+    detail::ops(ctx).mlp.logits(op, ctx, model, x, logits.data<float>());
 }
 
 void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView energy) {
     constexpr const char* op = "energy";
     detail::check_input(op, ctx, model, x);
     detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return detail::mlp_energy_cuda(op, ctx, model, x, nullptr, energy.data<float>(), nullptr);
-#endif
-    cpu::energy(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), energy.data<float>());
+    detail::ops(ctx).mlp.energy(op, ctx, model, x, nullptr, energy.data<float>(), nullptr);
 }
 
 void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels, TensorView energy) {
@@ -275,13 +160,7 @@ void energy(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensor
     detail::check_input(op, ctx, model, x);
     detail::check_labels(op, ctx, model, labels, x.dim(0));
     detail::check_tensor(op, "energy", energy, {x.dim(0)}, DType::F32, ctx.device());
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        return detail::mlp_energy_cuda(op, ctx, model, x, labels.data<std::int32_t>(), energy.data<float>(), nullptr);
-    }
-#endif
-    cpu::energy(cpu::params_of(model), x.data<float>(), labels.data<std::int32_t>(), x.dim(0),
-                energy.data<float>());
+    detail::ops(ctx).mlp.energy(op, ctx, model, x, labels.data<std::int32_t>(), energy.data<float>(), nullptr);
 }
 
 void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView grad) {
@@ -289,10 +168,7 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Tens
     detail::check_input(op, ctx, model, x);
     detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "x", x, "grad", grad);
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return detail::mlp_energy_cuda(op, ctx, model, x, nullptr, nullptr, grad.data<float>());
-#endif
-    cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), grad.data<float>());
+    detail::ops(ctx).mlp.energy(op, ctx, model, x, nullptr, nullptr, grad.data<float>());
 }
 
 void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
@@ -302,13 +178,7 @@ void energy_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, Cons
     detail::check_labels(op, ctx, model, labels, x.dim(0));
     detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "x", x, "grad", grad);
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        return detail::mlp_energy_cuda(op, ctx, model, x, labels.data<std::int32_t>(), nullptr, grad.data<float>());
-    }
-#endif
-    cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), labels.data<std::int32_t>(), x.dim(0),
-                       grad.data<float>());
+    detail::ops(ctx).mlp.energy(op, ctx, model, x, labels.data<std::int32_t>(), nullptr, grad.data<float>());
 }
 
 void energy_and_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, TensorView energy, TensorView grad) {
@@ -326,10 +196,7 @@ void energy_and_grad_x(Context& ctx, const MlpEnergy& model, ConstTensorView x, 
     detail::check_tensor(op, "grad", grad, {x.dim(0), model.input_dim()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "x", x, "grad", grad);
     detail::check_no_alias(op, "energy", energy, "grad", grad);
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) return detail::mlp_energy_cuda(op, ctx, model, x, y, energy.data<float>(), grad.data<float>());
-#endif
-    cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), y, x.dim(0), grad.data<float>(), energy.data<float>());
+    detail::ops(ctx).mlp.energy(op, ctx, model, x, y, energy.data<float>(), grad.data<float>());
 }
 
 void param_grad(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView dlogits, MlpEnergy& grad,
@@ -339,25 +206,7 @@ void param_grad(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTe
     detail::check_tensor(op, "dlogits", dlogits, {x.dim(0), model.num_outputs()}, DType::F32, ctx.device());
     check_grad_holder(op, ctx, model, grad);
     if (&grad == &model) detail::fail(std::string(op) + ": grad must not be the model itself");
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        const kernels::MlpLayers layers = detail::mlp_layers(ctx, model);
-        std::vector<float*> dw, db;
-        gradient_pointers(grad, dw, db);
-        if (fused(op, ctx, layers, x.dim(0))) {
-            auto* workspace = static_cast<float*>(
-                ctx.workspace(sizeof(float) * kernels::mlp_fused_param_grad_floats(layers, x.dim(0))));
-            return kernels::mlp_fused_param_grad(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0),
-                                                 dlogits.data<float>(), workspace, dw, db, accumulate);
-        }
-        forward_cuda(ctx, layers, x);
-        kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0),
-                              static_cast<float*>(ctx.workspace(0)), dlogits.data<float>(), nullptr, dw, db, accumulate);
-        return;
-    }
-#endif
-    cpu::param_grad(cpu::params_of(model), x.data<float>(), dlogits.data<float>(), x.dim(0), cpu::params_of(grad),
-                    accumulate);
+    detail::ops(ctx).mlp.param_grad(op, ctx, model, x, dlogits.data<float>(), grad, accumulate);
 }
 
 }  // namespace ebmkit

@@ -4,6 +4,7 @@
 #include "device_memory.hpp"
 #include "ebmkit/context.hpp"
 #include "ebmkit/error.hpp"
+#include "ops/ops.hpp"
 
 namespace ebmkit {
 
@@ -21,6 +22,8 @@ void device_free(void*) noexcept {}
 
 void device_copy(void*, Device, const void*, Device, std::size_t) { no_cuda("device copy"); }
 void device_zero(void*, std::size_t) { no_cuda("device memset"); }
+// Unreachable: a cuda context cannot be made in this build.
+const Ops& cuda_ops() { no_cuda("the CUDA backend"); }
 
 }  // namespace detail
 

@@ -5,10 +5,7 @@
 
 #include "check.hpp"
 #include "names.hpp"
-#include "cpu/optim.hpp"
-#if EBMKIT_WITH_CUDA
-#include "kernels/optim.hpp"
-#endif
+#include "ops/ops.hpp"
 
 namespace ebmkit {
 
@@ -98,17 +95,11 @@ void Optimizer::step(Context& ctx, const std::vector<TensorView>& parameters, co
                                    options_.weight_decay,
                                    static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta1), t)),
                                    static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta2), t))};
+    const detail::OptimOps& optim = detail::ops(ctx).optim;
     for (std::size_t i = 0; i < parameters.size(); ++i) {
         float* second = second_[i].empty() ? nullptr : second_[i].data<float>();
-#if EBMKIT_WITH_CUDA
-        if (ctx.backend() == Backend::Cuda) {
-            kernels::optimizer_step(parameters[i].data<float>(), first_[i].data<float>(), second,
-                                    grads[i].data<float>(), parameters[i].numel(), s, ctx.stream());
-            continue;
-        }
-#endif
-        cpu::optimizer_step(parameters[i].data<float>(), first_[i].data<float>(), second, grads[i].data<float>(),
-                            parameters[i].numel(), s);
+        optim.step(ctx, parameters[i].data<float>(), first_[i].data<float>(), second, grads[i].data<float>(),
+                   parameters[i].numel(), s);
     }
 }
 

@@ -6,13 +6,8 @@
 #include <string>
 
 #include "check.hpp"
-#include "cpu/rbm_eval.hpp"
-#include "device_memory.hpp"
 #include "ebmkit/rbm.hpp"
-#if EBMKIT_WITH_CUDA
-#include "kernels/rbm_eval.hpp"
-#include "rbm_params.hpp"
-#endif
+#include "ops/ops.hpp"
 
 namespace ebmkit {
 
@@ -83,22 +78,8 @@ AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_v
     const std::vector<double> betas = checked_betas(op, options);
 
     AisResult r;
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        const std::int64_t runs = options.runs, d = rbm.visible(), m = rbm.hidden();
-        // Scratch: log weights (double) first, then v and h.
-        auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * runs + sizeof(float) * runs * (d + m)));
-        auto* log_w = reinterpret_cast<double*>(scratch);
-        auto* v = reinterpret_cast<float*>(scratch + sizeof(double) * runs);
-        kernels::rbm_ais(detail::rbm_params(ctx, rbm), base_visible_bias.data<float>(), runs, betas.data(), static_cast<std::int64_t>(betas.size()),
-                         ctx.seed(), v, v + runs * d, log_w, ctx.stream());
-        r.log_weights.resize(static_cast<std::size_t>(runs));
-        detail::device_copy(r.log_weights.data(), Device::Host, log_w, Device::Cuda, sizeof(double) * runs);
-    } else
-#endif
-    {
-        r.log_weights = cpu::ais_log_weights(cpu::params_of(rbm), base_host.data<float>(), options.runs, betas, ctx.seed());
-    }
+    r.log_weights = detail::ops(ctx).rbm.ais_log_weights(ctx, rbm, base_visible_bias.data<float>(),
+                                                         base_host.data<float>(), options.runs, betas);
     r.log_z_base = log_base_partition(base_host, rbm.hidden());
     // Mean and spread of w = exp(log w), computed relative to the largest weight.
     const double m = *std::max_element(r.log_weights.begin(), r.log_weights.end());
@@ -127,27 +108,10 @@ RaiseResult log_likelihood_raise(Context& ctx, const Rbm& rbm, ConstTensorView b
         detail::fail(std::string(op) + ": rows * options.runs = " + std::to_string(chains) +
                      " chains exceed the 2^32 chain words of the Philox key");
     }
-    std::vector<double> log_w;
     Tensor f({rows}, DType::F32, ctx.device());
     free_energy(ctx, rbm, v, f);
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        const std::int64_t d = rbm.visible(), m = rbm.hidden();
-        // Scratch: log weights (double) first, then v and h of every chain.
-        auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * chains + sizeof(float) * chains * (d + m)));
-        auto* lw = reinterpret_cast<double*>(scratch);
-        auto* chain_v = reinterpret_cast<float*>(scratch + sizeof(double) * chains);
-        kernels::rbm_raise(detail::rbm_params(ctx, rbm), base_visible_bias.data<float>(), v.data<float>(), rows, runs,
-                           betas.data(), static_cast<std::int64_t>(betas.size()), ctx.seed(), chain_v,
-                           chain_v + chains * d, lw, ctx.stream());
-        log_w.resize(static_cast<std::size_t>(chains));
-        detail::device_copy(log_w.data(), Device::Host, lw, Device::Cuda, sizeof(double) * chains);
-    } else
-#endif
-    {
-        log_w = cpu::raise_log_weights(cpu::params_of(rbm), base_host.data<float>(), v.data<float>(), rows, runs, betas,
-                                       ctx.seed());
-    }
+    const std::vector<double> log_w = detail::ops(ctx).rbm.raise_log_weights(
+        ctx, rbm, base_visible_bias.data<float>(), base_host.data<float>(), v.data<float>(), rows, runs, betas);
     // log p(v_n) ~ -F(v_n) - log Z_A + log mean_r exp(log_w[n, r]).
     const double log_z_base = log_base_partition(base_host, rbm.hidden());
     const std::vector<float> fv = f.to_vector<float>();
@@ -187,22 +151,7 @@ void pseudo_log_likelihood(Context& ctx, const Rbm& rbm, ConstTensorView v, Tens
     detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "out", out, {v.dim(0)}, DType::F32, ctx.device());
-    if (ctx.backend() == Backend::Cpu) {
-        cpu::pseudo_log_likelihood(cpu::params_of(rbm), v.data<float>(), v.dim(0), out.data<float>());
-        return;
-    }
-#if EBMKIT_WITH_CUDA
-    const kernels::RbmParams dev = detail::rbm_params(ctx, rbm);
-    if (kernels::rbm_pseudo_log_likelihood_fits(dev)) {
-        return kernels::rbm_pseudo_log_likelihood(dev, v.data<float>(), v.dim(0), out.data<float>(), ctx.stream());
-    }
-#endif
-    // Too many hidden units for the kernel's shared memory: the host computes it from copies.
-    const Rbm host_rbm = rbm.to(Device::Host);
-    Tensor host_v(v.shape()), host_out({v.dim(0)});
-    copy(v, host_v);
-    cpu::pseudo_log_likelihood(cpu::params_of(host_rbm), host_v.data<float>(), v.dim(0), host_out.data<float>());
-    copy(host_out, out);
+    detail::ops(ctx).rbm.pseudo_log_likelihood(ctx, rbm, v, out);
 }
 
 }  // namespace ebmkit

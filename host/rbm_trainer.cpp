@@ -10,15 +10,10 @@
 #include "batching.hpp"
 #include "ebmkit/checkpoint.hpp"
 #include "check.hpp"
-#include "cpu/centering.hpp"
-#include "cpu/optim.hpp"
 #include "data_parallel.hpp"
 #include "device_memory.hpp"
 #include "ebmkit/philox.hpp"
-#if EBMKIT_WITH_CUDA
-#include "kernels/centering.hpp"
-#include "kernels/optim.hpp"
-#endif
+#include "ops/ops.hpp"
 
 namespace ebmkit {
 
@@ -55,27 +50,12 @@ constexpr float centering_rate = 0.01f;
 
 // offset <- (1 - rate) offset + rate * the mean row of x.
 void follow_mean(Context& ctx, TensorView offset, ConstTensorView x, float rate = centering_rate) {
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        return kernels::centering_offsets(offset.data<float>(), x.data<float>(), x.dim(0), x.dim(1), rate, ctx.stream());
-    }
-#endif
-    (void)ctx;
-    cpu::centering_offsets(offset.data<float>(), x.data<float>(), x.dim(0), x.dim(1), rate);
+    detail::ops(ctx).rbm.follow_mean(ctx, offset.data<float>(), x.data<float>(), x.dim(0), x.dim(1), rate);
 }
 
 // The plain ascent direction in grad into the centred one at offsets mu, lambda.
 void center(Context& ctx, Rbm& grad, ConstTensorView mu, ConstTensorView lambda) {
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        return kernels::centered_gradient(grad.w().data<float>(), grad.b().data<float>(), grad.c().data<float>(),
-                                          mu.data<float>(), lambda.data<float>(), grad.visible(), grad.hidden(),
-                                          ctx.stream());
-    }
-#endif
-    (void)ctx;
-    cpu::centered_gradient(grad.w().data<float>(), grad.b().data<float>(), grad.c().data<float>(), mu.data<float>(),
-                           lambda.data<float>(), grad.visible(), grad.hidden());
+    detail::ops(ctx).rbm.center_gradient(ctx, grad, mu.data<float>(), lambda.data<float>());
 }
 
 // What the divergence guard restores of the PT chains.
@@ -91,16 +71,8 @@ TemperingSnapshot snapshot_of(const ParallelTempering& pt) {
 
 void momentum_update(Context& ctx, TensorView param, TensorView velocity, ConstTensorView grad, float lr, float momentum,
                      float decay) {
-#if EBMKIT_WITH_CUDA
-    if (ctx.backend() == Backend::Cuda) {
-        kernels::momentum_ascent_step(param.data<float>(), velocity.data<float>(), grad.data<float>(), param.numel(), lr,
-                                      momentum, decay, ctx.stream());
-        return;
-    }
-#endif
-    (void)ctx;
-    cpu::momentum_ascent_step(param.data<float>(), velocity.data<float>(), grad.data<float>(), param.numel(), lr,
-                              momentum, decay);
+    detail::ops(ctx).optim.momentum_ascent(ctx, param.data<float>(), velocity.data<float>(), grad.data<float>(),
+                                           param.numel(), lr, momentum, decay);
 }
 
 }  // namespace

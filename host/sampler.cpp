@@ -4,28 +4,16 @@
 #include <string>
 
 #include "check.hpp"
-#include "cpu/sampler.hpp"
 #include "ebmkit/philox.hpp"
-#include "langevin_unchecked.hpp"
-#if EBMKIT_WITH_CUDA
-#include "kernels/sampler.hpp"
-#endif
+#include "ops/ops.hpp"
 
 namespace ebmkit {
 
 namespace {
 
-bool on_cuda(const Context& ctx) { return ctx.backend() == Backend::Cuda; }
-
 // U(lo, hi) rows keyed (ctx.seed(), ChainInit, chain = first_chain + r, step) into x [rows, dim] on ctx.device().
 void fill_uniform(Context& ctx, TensorView x, float lo, float hi, std::uint32_t first_chain, std::uint32_t step) {
-#if EBMKIT_WITH_CUDA
-    if (on_cuda(ctx)) {
-        return kernels::uniform_rows(x.data<float>(), x.dim(0), x.dim(1), lo, hi, ctx.seed(), first_chain, step,
-                                     ctx.stream());
-    }
-#endif
-    cpu::uniform_rows(x.data<float>(), x.dim(0), x.dim(1), lo, hi, ctx.seed(), first_chain, step);
+    detail::ops(ctx).sampler.uniform_rows(ctx, x.data<float>(), x.dim(0), x.dim(1), lo, hi, first_chain, step);
 }
 
 // The values of a [n] int32 tensor (on either device), for the public calls' checks.
@@ -55,7 +43,7 @@ ReplayBuffer::ReplayBuffer(Context& ctx, std::int64_t size, std::int64_t dim, fl
     if (!(lo < hi)) detail::fail(std::string(op) + ": lo must be < hi");
     buffer_ = Tensor({size, dim}, DType::F32, ctx.device());
     fill_uniform(ctx, buffer_, lo, hi, first_slot, 0);
-    if (on_cuda(ctx)) winners_ = Tensor({size}, DType::I32, ctx.device());
+    winners_ = Tensor({size}, DType::I32, ctx.device());
 }
 
 namespace {
@@ -83,27 +71,15 @@ void ReplayBuffer::check_classes(const char* op, std::int64_t batch, ConstTensor
 
 void ReplayBuffer::draw_rows(std::int64_t batch, float reinit, std::uint32_t round, const std::int32_t* row_classes,
                              float* out, std::int32_t* slots, std::uint32_t first_row) const {
-    const kernels::ReplayShape s = shape_of(buffer_, classes_, lo_, hi_, seed_, first_row);
-#if EBMKIT_WITH_CUDA
-    if (on_cuda(*ctx_)) {
-        return kernels::replay_draw(s, buffer_.data<float>(), batch, reinit, round, row_classes, out, slots, ctx_->stream());
-    }
-#endif
-    cpu::replay_draw(s, buffer_.data<float>(), batch, reinit, round, row_classes, out, slots);
+    detail::ops(*ctx_).sampler.replay_draw(*ctx_, shape_of(buffer_, classes_, lo_, hi_, seed_, first_row),
+                                           buffer_.data<float>(), batch, reinit, round, row_classes, out, slots);
 }
 
 void ReplayBuffer::store_rows(std::int64_t batch, std::uint32_t round, const std::int32_t* slots,
                               const std::int32_t* row_classes, const float* samples, std::uint32_t first_row) {
-    const kernels::ReplayShape s = shape_of(buffer_, classes_, lo_, hi_, seed_, first_row);
-#if EBMKIT_WITH_CUDA
-    if (on_cuda(*ctx_)) {
-        Tensor targets({batch}, DType::I32, Device::Cuda);
-        return kernels::replay_store(s, buffer_.data<float>(), batch, round, slots, row_classes, samples,
-                                     targets.data<std::int32_t>(), winners_.data<int>(),
-                                     ctx_->stream());
-    }
-#endif
-    cpu::replay_store(s, buffer_.data<float>(), batch, round, slots, row_classes, samples);
+    detail::ops(*ctx_).sampler.replay_store(*ctx_, shape_of(buffer_, classes_, lo_, hi_, seed_, first_row),
+                                            buffer_.data<float>(), batch, round, slots, row_classes, samples,
+                                            winners_.data<std::int32_t>());
 }
 
 Tensor ReplayBuffer::draw(std::int64_t batch, float reinit, std::uint32_t round, Tensor& slots,
@@ -258,20 +234,17 @@ SampleRound LangevinSampler::draw_round(const MlpEnergy& model, std::int64_t bat
                          " classes, the model only " + std::to_string(model.num_outputs()) + " outputs");
         }
         round.labels = Tensor({batch}, DType::I32, ctx_.device());
-#if EBMKIT_WITH_CUDA
-        if (on_cuda(ctx_)) {
-            kernels::draw_classes(ctx_.seed(), options_.classes, round_, batch, round.labels.data<std::int32_t>(),
-                                  first_row(batch), ctx_.stream());
-        } else
-#endif
-            cpu::draw_classes(ctx_.seed(), options_.classes, round_, batch, round.labels.data<std::int32_t>(),
-                              first_row(batch));
+        detail::ops(ctx_).sampler.draw_classes(ctx_, options_.classes, round_, batch, round.labels.data<std::int32_t>(),
+                                               first_row(batch));
     }
     round.samples = start(batch, data, round);
     LangevinParams step = options_.step;
     step.first_chain += first_row(batch);
-    stats_ = detail::langevin_chain_unchecked(ctx_, model, round.samples, round.labels, step, round_ * options_.steps,
-                                              options_.steps, options_.trace);
+    // The chain without langevin_chain's checks: the labels are the caller's, checked
+    // above, or drawn here.
+    stats_ = detail::ops(ctx_).langevin.chain(ctx_, model, round.samples,
+                                              round.labels.empty() ? nullptr : round.labels.data<std::int32_t>(), step,
+                                              round_ * options_.steps, options_.steps, options_.trace);
     return round;
 }
 

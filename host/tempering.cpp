@@ -1,5 +1,5 @@
-// ParallelTempering (include/ebmkit/tempering.hpp): checks, state and counters; one
-// dispatch point for the sweeps, to kernels/tempering.cu or the CPU twin.
+// ParallelTempering (include/ebmkit/tempering.hpp): checks, state and counters; the
+// sweeps are the backend's (host/ops/tempering.hpp).
 #include "ebmkit/tempering.hpp"
 
 #include <cmath>
@@ -8,12 +8,8 @@
 #include <string>
 
 #include "check.hpp"
-#include "cpu/tempering.hpp"
 #include "ebmkit/philox.hpp"
-#if EBMKIT_WITH_CUDA
-#include "kernels/tempering.hpp"
-#include "rbm_params.hpp"
-#endif
+#include "ops/ops.hpp"
 
 namespace ebmkit {
 
@@ -101,20 +97,8 @@ void ParallelTempering::run(const Rbm& rbm, int sweeps) {
     }
     if (sweeps < 0) detail::fail(std::string(run_op) + ": sweeps must be >= 0, got " + std::to_string(sweeps));
     const int replicas = static_cast<int>(betas_.size());
-#if EBMKIT_WITH_CUDA
-    if (ctx_.backend() == Backend::Cuda) {
-        kernels::rbm_tempering_sweeps(detail::rbm_params(ctx_, rbm), betas_on_device_.data<float>(), replicas, chains_,
-                                      v_.data<float>(), h_.data<float>(), ctx_.seed(), sweeps_, sweeps,
-                                      reinterpret_cast<unsigned long long*>(counters(accepted_)), ctx_.stream());
-    }
-#endif
-    if (ctx_.backend() == Backend::Cpu) {
-        for (int s = 0; s < sweeps; ++s) {
-            cpu::tempering_sweep(cpu::params_of(rbm), betas_.data(), replicas, chains_, v_.data<float>(),
-                                 h_.data<float>(), ctx_.seed(), sweeps_ + static_cast<std::uint32_t>(s),
-                                 counters(accepted_));
-        }
-    }
+    detail::ops(ctx_).tempering.sweeps(ctx_, rbm, betas_.data(), betas_on_device_.data<float>(), replicas, chains_,
+                                       v_.data<float>(), h_.data<float>(), sweeps_, sweeps, counters(accepted_));
     for (int s = 0; s < sweeps; ++s) {
         const int parity = static_cast<int>((sweeps_ + static_cast<std::uint32_t>(s)) % 2);
         for (int r = parity; r + 1 < replicas; r += 2) attempted_[r] += chains_;

@@ -2,24 +2,18 @@
 
 #include <sstream>
 
-// Set by host/CMakeLists.txt for this file only.
+// Set by host/CMakeLists.txt for this file only (the CUDA ones in a CUDA build only).
 #ifndef EBMKIT_VERSION
 #define EBMKIT_VERSION "unknown"
 #endif
 #ifndef EBMKIT_GIT_REVISION
 #define EBMKIT_GIT_REVISION "unknown"
 #endif
-#ifndef EBMKIT_CUDA_VERSION
-#define EBMKIT_CUDA_VERSION ""
-#endif
-#ifndef EBMKIT_CUDA_ARCHITECTURES
-#define EBMKIT_CUDA_ARCHITECTURES ""
-#endif
 
 namespace ebmkit {
 
 const BuildInfo& build_info() {
-#if EBMKIT_WITH_CUDA
+#ifdef EBMKIT_CUDA_VERSION
     static const BuildInfo info{EBMKIT_VERSION, EBMKIT_GIT_REVISION, true, EBMKIT_CUDA_VERSION,
                                 EBMKIT_CUDA_ARCHITECTURES};
 #else

@@ -80,7 +80,8 @@ std::shared_ptr<Communicator::Backend> world_backend(Context& ctx) {
     check_mpi(MPI_Comm_set_errhandler(b->comm, MPI_ERRORS_RETURN), "MPI_Comm_set_errhandler");
     check_mpi(MPI_Comm_rank(b->comm, &b->rank), "MPI_Comm_rank");
     check_mpi(MPI_Comm_size(b->comm, &b->size), "MPI_Comm_size");
-    if (ctx.backend() == ebmkit::Backend::Cuda) {
+    // A context whose tensors live on the device reduces them there, over NCCL.
+    if (ctx.device() == Device::Cuda) {
 #if EBMKIT_WITH_NCCL
         ncclUniqueId id;
         if (b->rank == 0) check_nccl(ncclGetUniqueId(&id), "ncclGetUniqueId");

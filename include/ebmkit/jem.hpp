@@ -130,8 +130,7 @@ private:
     MlpEnergy grad_;
     struct Snapshot;
     std::unique_ptr<Snapshot> snapshot_;
-    struct Scratch;
-    std::unique_ptr<Scratch> scratch_;
+    Tensor scratch_;  // the backend's, kept between iterations (host/ops/jem.hpp)
     std::int64_t iterations_ = 0, good_since_snapshot_ = 0, batch_in_epoch_ = 0;
     int epoch_ = 0;
     std::vector<std::string> events_;

@@ -1,7 +1,6 @@
-// The CUDA launchers' view of an Rbm (shared by host/rbm.cpp and host/rbm_eval.cpp).
+// The CUDA launchers' view of an Rbm (host/cuda/rbm.cpp, host/cuda/tempering.cpp).
 #pragma once
 
-#if EBMKIT_WITH_CUDA
 #include "ebmkit/context.hpp"
 #include "ebmkit/rbm.hpp"
 #include "kernels/rbm.hpp"
@@ -15,4 +14,3 @@ inline kernels::RbmParams rbm_params(const Context& ctx, const Rbm& rbm) {
 }
 
 }  // namespace ebmkit::detail
-#endif

@@ -1,7 +1,7 @@
-// The CUDA launchers' view of an MlpEnergy (shared by host/mlp.cpp and host/langevin.cpp).
+// The CUDA launchers' view of an MlpEnergy, and the MLP passes the CUDA Langevin and
+// JEM operations share (host/cuda/mlp.cpp).
 #pragma once
 
-#if EBMKIT_WITH_CUDA
 #include "ebmkit/context.hpp"
 #include "ebmkit/mlp.hpp"
 #include "kernels/jem_head.hpp"
@@ -23,10 +23,9 @@ void mlp_energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, Const
 // and the parameter gradient into grad (added to when accumulate), the forward pass
 // run once: fused, the head is the kernel's epilogue; unfused, the head kernel runs
 // between the forward and backward passes, which share the workspace's activations.
-// No checks, no host copies. (host/mlp.cpp)
+// No checks, no host copies.
 void jem_param_grad_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x,
                          const std::int32_t* labels, const kernels::JemHeadWeights& w, kernels::JemRowTerms* terms,
                          MlpEnergy& grad, bool accumulate);
 
 }  // namespace ebmkit::detail
-#endif

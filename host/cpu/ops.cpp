@@ -1,0 +1,203 @@
+// The CPU backend (host/ops/ops.hpp): each family's operations as calls of its CPU twin
+// in this folder, which accumulates in double (docs/ARCHITECTURE.md §4).
+#include "host/ops/ops.hpp"
+
+#include "centering.hpp"
+#include "jem.hpp"
+#include "langevin.hpp"
+#include "logsumexp.hpp"
+#include "mlp.hpp"
+#include "optim.hpp"
+#include "rbm.hpp"
+#include "rbm_eval.hpp"
+#include "sampler.hpp"
+#include "tempering.hpp"
+
+namespace ebmkit::detail {
+
+namespace {
+
+class CpuLogsumexp final : public LogsumexpOps {
+public:
+    void forward(Context&, const float* x, std::int64_t rows, std::int64_t cols, float* out) const override {
+        cpu::logsumexp(x, rows, cols, out);
+    }
+    void backward(Context&, const float* x, const float* lse, const float* dlse, float* dx, std::int64_t rows,
+                  std::int64_t cols) const override {
+        cpu::logsumexp_backward(x, lse, dlse, dx, rows, cols);
+    }
+};
+
+class CpuMlp final : public MlpOps {
+public:
+    bool uses_fused(Context&, const MlpEnergy&, std::int64_t) const override { return false; }
+    void logits(const char*, Context&, const MlpEnergy& model, ConstTensorView x, float* logits) const override {
+        cpu::mlp_logits(cpu::params_of(model), x.data<float>(), x.dim(0), logits);
+    }
+    void energy(const char*, Context&, const MlpEnergy& model, ConstTensorView x, const std::int32_t* labels,
+                float* energy, float* grad) const override {
+        if (!grad) return cpu::energy(cpu::params_of(model), x.data<float>(), labels, x.dim(0), energy);
+        cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), labels, x.dim(0), grad, energy);
+    }
+    void param_grad(const char*, Context&, const MlpEnergy& model, ConstTensorView x, const float* dlogits,
+                    MlpEnergy& grad, bool accumulate) const override {
+        cpu::param_grad(cpu::params_of(model), x.data<float>(), dlogits, x.dim(0), cpu::params_of(grad), accumulate);
+    }
+};
+
+class CpuLangevin final : public LangevinOps {
+public:
+    bool uses_fused_chain(Context&, const MlpEnergy&, std::int64_t, const LangevinParams&) const override {
+        return false;
+    }
+    LangevinStats chain(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
+                        const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
+                        bool trace) const override {
+        return cpu::langevin_chain(cpu::params_of(model), x.data<float>(), labels, x.dim(0), params, ctx.seed(),
+                                   first_step, num_steps, trace);
+    }
+};
+
+class CpuSampler final : public SamplerOps {
+public:
+    void uniform_rows(Context& ctx, float* x, std::int64_t rows, std::int64_t dim, float lo, float hi,
+                      std::uint32_t first_chain, std::uint32_t step) const override {
+        cpu::uniform_rows(x, rows, dim, lo, hi, ctx.seed(), first_chain, step);
+    }
+    void draw_classes(Context& ctx, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
+                      std::uint32_t first_row) const override {
+        cpu::draw_classes(ctx.seed(), classes, round, rows, out, first_row);
+    }
+    void replay_draw(Context&, const kernels::ReplayShape& s, const float* buffer, std::int64_t batch, float reinit,
+                     std::uint32_t round, const std::int32_t* row_classes, float* out,
+                     std::int32_t* slots) const override {
+        cpu::replay_draw(s, buffer, batch, reinit, round, row_classes, out, slots);
+    }
+    void replay_store(Context&, const kernels::ReplayShape& s, float* buffer, std::int64_t batch, std::uint32_t round,
+                      const std::int32_t* slots, const std::int32_t* row_classes, const float* samples,
+                      std::int32_t*) const override {
+        cpu::replay_store(s, buffer, batch, round, slots, row_classes, samples);
+    }
+};
+
+// The data rows' head and gradient, then the samples': cpu/jem.hpp sums the loss in the
+// order it always has, so the CPU path's numbers stay the same to the last bit.
+class CpuJem final : public JemOps {
+public:
+    JemStepStats terms_and_gradient(Context&, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
+                                    ConstTensorView samples, const JemLoss& loss, MlpEnergy& grad, Tensor&,
+                                    std::int64_t& first_bad_label) const override {
+        const std::int64_t n = x.dim(0), m = samples.empty() ? 0 : samples.dim(0), k = model.num_outputs();
+        const cpu::MlpParams<const float> p = cpu::params_of(model);
+        JemStepStats s;
+        Tensor logits({n, k}), dlogits({n, k});
+        cpu::mlp_logits(p, x.data<float>(), n, logits.data<float>());
+        first_bad_label = cpu::jem_data_head(logits.data<float>(), labels.data<std::int32_t>(), n, loss.data_rows_total,
+                                             k, loss.classifier, loss.generative, loss.energy_l2,
+                                             dlogits.data<float>(), s);
+        cpu::param_grad(p, x.data<float>(), dlogits.data<float>(), n, cpu::params_of(grad), false);
+        if (m > 0) {
+            Tensor sample_logits({m, k}), sample_dlogits({m, k});
+            cpu::mlp_logits(p, samples.data<float>(), m, sample_logits.data<float>());
+            cpu::jem_sample_head(sample_logits.data<float>(), m, loss.sample_rows_total, k, loss.generative,
+                                 loss.energy_l2, sample_dlogits.data<float>(), s);
+            cpu::param_grad(p, samples.data<float>(), sample_dlogits.data<float>(), m, cpu::params_of(grad), true);
+        }
+        return s;
+    }
+};
+
+class CpuOptim final : public OptimOps {
+public:
+    void step(Context&, float* param, float* first, float* second, const float* grad, std::int64_t n,
+              const kernels::OptimizerStep& s) const override {
+        cpu::optimizer_step(param, first, second, grad, n, s);
+    }
+    void momentum_ascent(Context&, float* param, float* velocity, const float* grad, std::int64_t n, float lr,
+                         float momentum, float decay) const override {
+        cpu::momentum_ascent_step(param, velocity, grad, n, lr, momentum, decay);
+    }
+};
+
+class CpuRbm final : public RbmOps {
+public:
+    void conditional(Context&, const Rbm& rbm, const float* in, std::int64_t rows, float* out,
+                     bool to_hidden) const override {
+        const auto reference = to_hidden ? cpu::rbm_hidden_probs : cpu::rbm_visible_probs;
+        reference(cpu::params_of(rbm), in, rows, out);
+    }
+    void gibbs_step(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows,
+                    std::uint32_t step) const override {
+        cpu::gibbs_step(cpu::params_of(rbm), v, h, rows, ctx.seed(), step);
+    }
+    void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, std::uint32_t first_step,
+                     int k) const override {
+        for (int s = 0; s < k; ++s) {
+            cpu::gibbs_step(cpu::params_of(rbm), v, h, rows, ctx.seed(), first_step + static_cast<std::uint32_t>(s));
+        }
+    }
+    void free_energy(Context&, const Rbm& rbm, const float* v, std::int64_t rows, float* f) const override {
+        cpu::free_energy(cpu::params_of(rbm), v, rows, f);
+    }
+    void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
+                     std::uint32_t first_step, const RbmShard& shard, Rbm& grad) const override {
+        cpu::cd_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), chains.data<float>(), chains.dim(0), k,
+                         ctx.seed(), first_step, shard, cpu::params_of(grad));
+    }
+    void gradient(Context&, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, const RbmShard& shard,
+                  Rbm& grad) const override {
+        cpu::rbm_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), samples.data<float>(), samples.dim(0),
+                          shard, cpu::params_of(grad));
+    }
+    double log_partition_exact(Context&, const Rbm& rbm, std::int64_t) const override {
+        return cpu::log_partition_exact(cpu::params_of(rbm));
+    }
+    std::vector<double> ais_log_weights(Context& ctx, const Rbm& rbm, const float*, const float* base_host,
+                                        std::int64_t runs, const std::vector<double>& betas) const override {
+        return cpu::ais_log_weights(cpu::params_of(rbm), base_host, runs, betas, ctx.seed());
+    }
+    std::vector<double> raise_log_weights(Context& ctx, const Rbm& rbm, const float*, const float* base_host,
+                                          const float* v, std::int64_t rows, std::int64_t runs,
+                                          const std::vector<double>& betas) const override {
+        return cpu::raise_log_weights(cpu::params_of(rbm), base_host, v, rows, runs, betas, ctx.seed());
+    }
+    void pseudo_log_likelihood(Context&, const Rbm& rbm, ConstTensorView v, TensorView out) const override {
+        cpu::pseudo_log_likelihood(cpu::params_of(rbm), v.data<float>(), v.dim(0), out.data<float>());
+    }
+    void follow_mean(Context&, float* offset, const float* x, std::int64_t rows, std::int64_t cols,
+                     float rate) const override {
+        cpu::centering_offsets(offset, x, rows, cols, rate);
+    }
+    void center_gradient(Context&, Rbm& grad, const float* mu, const float* lambda) const override {
+        cpu::centered_gradient(grad.w().data<float>(), grad.b().data<float>(), grad.c().data<float>(), mu, lambda,
+                               grad.visible(), grad.hidden());
+    }
+};
+
+class CpuTempering final : public TemperingOps {
+public:
+    void sweeps(Context& ctx, const Rbm& rbm, const float* betas, const float*, int replicas, std::int64_t chains,
+                float* v, float* h, std::uint32_t first_sweep, int sweeps, std::uint64_t* accepted) const override {
+        for (int s = 0; s < sweeps; ++s) {
+            cpu::tempering_sweep(cpu::params_of(rbm), betas, replicas, chains, v, h, ctx.seed(),
+                                 first_sweep + static_cast<std::uint32_t>(s), accepted);
+        }
+    }
+};
+
+}  // namespace
+
+const Ops& cpu_ops() {
+    static const CpuLogsumexp logsumexp;
+    static const CpuMlp mlp;
+    static const CpuLangevin langevin;
+    static const CpuSampler sampler;
+    static const CpuJem jem;
+    static const CpuOptim optim;
+    static const CpuRbm rbm;
+    static const CpuTempering tempering;
+    static const Ops ops{logsumexp, mlp, langevin, sampler, jem, optim, rbm, tempering};
+    return ops;
+}
+
+}  // namespace ebmkit::detail

@@ -1,0 +1,134 @@
+// The CUDA MLP operations (host/ops/mlp.hpp): the unfused path (cuBLAS products and
+// elementwise kernels, kernels/mlp.cu) unless the context asks for the fused kernels
+// (kernels/mlp_fused.cu; docs/ARCHITECTURE.md §8).
+#include <string>
+#include <vector>
+
+#include "families.hpp"
+#include "host/check.hpp"
+#include "host/device_memory.hpp"
+#include "kernels/jem.hpp"
+#include "kernels/mlp.hpp"
+#include "kernels/mlp_fused.hpp"
+#include "mlp_layers.hpp"
+
+namespace ebmkit::detail {
+
+kernels::MlpLayers mlp_layers(const Context& ctx, const MlpEnergy& model) {
+    kernels::MlpLayers l{model.widths(), model.activation().kind,
+                         model.activation().leaky_slope, {}, {}, ctx.precision()};
+    for (int i = 0; i < model.num_layers(); ++i) {
+        l.weights.push_back(model.weight(i).data<float>());
+        l.biases.push_back(model.bias(i).data<float>());
+    }
+    return l;
+}
+
+namespace {
+
+// Whether the fused kernels take this call: only when the context asks for them (Auto
+// takes the unfused path, measured faster; context.hpp), and an Error when the model
+// does not fit (raised before anything is launched).
+bool fused(const char* op, Context& ctx, const kernels::MlpLayers& layers, std::int64_t rows) {
+    if (ctx.mlp_path() != MlpPath::Fused) return false;
+    const bool fits = kernels::mlp_fused_rows(layers, rows) > 0;
+    if (!fits) {
+        fail(std::string(op) + ": the context asks for the fused MLP path, but the model does not fit "
+             "in a block's shared memory (or has more than 8 layers)");
+    }
+    return fits;
+}
+
+// The unfused forward pass; returns the workspace's scratch pointers.
+kernels::MlpScratch forward_cuda(Context& ctx, const kernels::MlpLayers& layers, ConstTensorView x) {
+    const std::int64_t rows = x.dim(0);
+    auto* workspace = static_cast<float*>(ctx.workspace(sizeof(float) * kernels::mlp_workspace_floats(layers, rows)));
+    kernels::mlp_forward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows, workspace);
+    return kernels::mlp_scratch(layers, rows, workspace);
+}
+
+void gradient_pointers(MlpEnergy& grad, std::vector<float*>& dw, std::vector<float*>& db) {
+    for (int l = 0; l < grad.num_layers(); ++l) {
+        dw.push_back(grad.weight(l).data<float>());
+        db.push_back(grad.bias(l).data<float>());
+    }
+}
+
+class CudaMlp final : public MlpOps {
+public:
+    bool uses_fused(Context& ctx, const MlpEnergy& model, std::int64_t rows) const override {
+        return ctx.mlp_path() == MlpPath::Fused && kernels::mlp_fused_rows(mlp_layers(ctx, model), rows) > 0;
+    }
+    void logits(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, float* logits) const override {
+        const kernels::MlpLayers layers = mlp_layers(ctx, model);
+        if (fused(op, ctx, layers, x.dim(0))) {
+            return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), nullptr, logits, nullptr, nullptr,
+                                             ctx.stream());
+        }
+        const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
+        device_copy(logits, Device::Cuda, s.logits, Device::Cuda,
+                    sizeof(float) * static_cast<std::size_t>(x.dim(0) * model.num_outputs()));
+    }
+    void energy(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const std::int32_t* labels,
+                float* energy, float* grad) const override {
+        mlp_energy_cuda(op, ctx, model, x, labels, energy, grad);
+    }
+    void param_grad(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const float* dlogits,
+                    MlpEnergy& grad, bool accumulate) const override {
+        const kernels::MlpLayers layers = mlp_layers(ctx, model);
+        std::vector<float*> dw, db;
+        gradient_pointers(grad, dw, db);
+        if (fused(op, ctx, layers, x.dim(0))) {
+            auto* workspace = static_cast<float*>(
+                ctx.workspace(sizeof(float) * kernels::mlp_fused_param_grad_floats(layers, x.dim(0))));
+            return kernels::mlp_fused_param_grad(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0), dlogits,
+                                                 workspace, dw, db, accumulate);
+        }
+        forward_cuda(ctx, layers, x);
+        kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0),
+                              static_cast<float*>(ctx.workspace(0)), dlogits, nullptr, dw, db, accumulate);
+    }
+};
+
+}  // namespace
+
+void mlp_energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x,
+                     const std::int32_t* labels, float* energy, float* grad) {
+    const kernels::MlpLayers layers = mlp_layers(ctx, model);
+    if (fused(op, ctx, layers, x.dim(0))) {
+        return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), labels, nullptr, energy, grad, ctx.stream());
+    }
+    const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
+    kernels::energy_head(s.logits, labels, x.dim(0), model.num_outputs(), s.lse, s.dlogits, energy, ctx.stream());
+    if (grad) {
+        auto* workspace = static_cast<float*>(ctx.workspace(0));
+        kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0), workspace, s.dlogits, grad,
+                              {}, {}, false);
+    }
+}
+
+void jem_param_grad_cuda(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x,
+                         const std::int32_t* labels, const kernels::JemHeadWeights& w, kernels::JemRowTerms* terms,
+                         MlpEnergy& grad, bool accumulate) {
+    const kernels::MlpLayers layers = mlp_layers(ctx, model);
+    const std::int64_t rows = x.dim(0);
+    std::vector<float*> dw, db;
+    gradient_pointers(grad, dw, db);
+    if (fused(op, ctx, layers, rows)) {
+        auto* workspace =
+            static_cast<float*>(ctx.workspace(sizeof(float) * kernels::mlp_fused_jem_grad_floats(layers, rows)));
+        return kernels::mlp_fused_jem_grad(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows, labels, w,
+                                           workspace, terms, dw, db, accumulate);
+    }
+    const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
+    kernels::jem_head(s.logits, labels, rows, model.num_outputs(), w, s.dlogits, terms, ctx.stream());
+    kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows,
+                          static_cast<float*>(ctx.workspace(0)), s.dlogits, nullptr, dw, db, accumulate);
+}
+
+const MlpOps& cuda_mlp_ops() {
+    static const CudaMlp ops;
+    return ops;
+}
+
+}  // namespace ebmkit::detail

@@ -1,0 +1,23 @@
+// The Langevin family's operations (host/ops/ops.hpp): a whole chain per call, so each
+// backend runs it its own way (CUDA: a fused kernel, or a step recorded as a graph).
+#pragma once
+
+#include <cstdint>
+
+#include "ebmkit/langevin.hpp"
+
+namespace ebmkit::detail {
+
+class LangevinOps {
+public:
+    virtual ~LangevinOps() = default;
+    // Whether ctx runs chains of x [rows, D] with params in the fused chain kernel.
+    virtual bool uses_fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows,
+                                  const LangevinParams& params) const = 0;
+    // num_steps steps of x [rows, D] in place, steps first_step.. (labels nullable).
+    virtual LangevinStats chain(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
+                                const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
+                                bool trace) const = 0;
+};
+
+}  // namespace ebmkit::detail
