@@ -39,8 +39,6 @@ void check_no_alias(const char* op, const char* name_a, ConstTensorView a, const
 // The model lives where ctx computes; x is [N, model.input_dim()] there. (host/mlp.cpp)
 void check_model(const char* op, const Context& ctx, const MlpEnergy& model);
 void check_input(const char* op, const Context& ctx, const MlpEnergy& model, ConstTensorView x);
-// The activation named name (to_string's inverse); false for an unknown name. (host/mlp.cpp)
-bool activation_named(const std::string& name, ActivationKind& kind);
 // labels: [rows] int32 on ctx's device, every value in [0, K).
 void check_labels(const char* op, const Context& ctx, const MlpEnergy& model, ConstTensorView labels, std::int64_t rows);
 

@@ -1,24 +1,10 @@
 #include "ebmkit/context.hpp"
 
 #include "device_memory.hpp"
-#include "names.hpp"
 #include "ebmkit/error.hpp"
 #include "ops/ops.hpp"
 
 namespace ebmkit {
-
-namespace {
-constexpr detail::NameTable<Backend> backend_names[] = {
-    {Backend::Cpu, "cpu"}, {Backend::Cuda, "cuda"}, {Backend::Auto, "auto"}};
-constexpr detail::NameTable<Precision> precision_names[] = {
-    {Precision::Fp32, "fp32"}, {Precision::Tf32, "tf32"}, {Precision::Bf16, "bf16"}};
-constexpr detail::NameTable<MlpPath> path_names[] = {
-    {MlpPath::Auto, "auto"}, {MlpPath::Fused, "fused"}, {MlpPath::Unfused, "unfused"}};
-}  // namespace
-
-const char* to_string(Backend backend) { return detail::name_in(backend_names, backend); }
-const char* to_string(Precision precision) { return detail::name_in(precision_names, precision); }
-const char* to_string(MlpPath path) { return detail::name_in(path_names, path); }
 
 bool cuda_available() { return detail::cuda_device_present(); }
 

@@ -4,23 +4,10 @@
 #include <string>
 
 #include "check.hpp"
-#include "names.hpp"
 #include "ebmkit/philox.hpp"
 #include "ops/ops.hpp"
 
 namespace ebmkit {
-
-namespace {
-constexpr detail::NameTable<ActivationKind> activation_names[] = {
-    {ActivationKind::Relu, "relu"}, {ActivationKind::LeakyRelu, "leaky_relu"}, {ActivationKind::Elu, "elu"},
-    {ActivationKind::Silu, "silu"}, {ActivationKind::Tanh, "tanh"},           {ActivationKind::Softplus, "softplus"}};
-}  // namespace
-
-const char* to_string(ActivationKind kind) { return detail::name_in(activation_names, kind); }
-
-bool detail::activation_named(const std::string& name, ActivationKind& kind) {
-    return value_in(activation_names, name, kind);
-}
 
 MlpEnergy::MlpEnergy(std::vector<std::int64_t> widths, Activation activation, Device device)
     : widths_(std::move(widths)), activation_(activation), device_(device) {

@@ -4,17 +4,9 @@
 #include <string>
 
 #include "check.hpp"
-#include "names.hpp"
 #include "ops/ops.hpp"
 
 namespace ebmkit {
-
-namespace {
-constexpr detail::NameTable<OptimizerKind> optimizer_names[] = {
-    {OptimizerKind::Sgd, "sgd"}, {OptimizerKind::Adam, "adam"}, {OptimizerKind::Adamax, "adamax"}};
-}  // namespace
-
-const char* to_string(OptimizerKind kind) { return detail::name_in(optimizer_names, kind); }
 
 namespace {
 

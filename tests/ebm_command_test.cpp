@@ -17,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ebmkit/names.hpp"
 #include "ebmkit/checkpoint.hpp"
 #include "ebmkit/version.hpp"
 #include "png_read.hpp"
@@ -355,6 +356,16 @@ TEST_F(EbmCommand, HelpAtEveryLevelGoesToStdoutWithStatusZero) {
         EXPECT_NE(r.out.find("Usage: ebm" + (level.empty() ? "" : " " + level)), std::string::npos) << level << r.out;
         EXPECT_TRUE(r.err.empty()) << level << ": " << r.err;
     }
+    // The choices listed are the library's names (ebmkit/names.hpp), all of them.
+    const std::string jem_help = run("jem train --help").out;
+    auto choices = [](const std::vector<std::string>& names) {
+        std::string listed = "{";
+        for (const std::string& name : names) listed += (listed.size() > 1 ? "," : "") + name;
+        return listed + "}";
+    };
+    EXPECT_NE(jem_help.find(choices(names_of<ActivationKind>())), std::string::npos) << jem_help;
+    EXPECT_NE(jem_help.find(choices(names_of<OptimizerKind>())), std::string::npos) << jem_help;
+    EXPECT_NE(jem_help.find(choices(names_of<Backend>())), std::string::npos) << jem_help;
     // Every option keeps its name: the train commands' help lists them all.
     const std::string rbm = run("rbm train --help").out, jem = run("jem train --help").out;
     for (const char* o : {"--data", "--hidden", "--cd", "--pcd", "--epochs", "--batch", "--lr", "--lr-decay", "--momentum",

@@ -1,3 +1,4 @@
+#include "ebmkit/names.hpp"
 #include "ebmkit/checkpoint.hpp"
 
 #include <cmath>
@@ -20,9 +21,9 @@ void check_finite(const ConstTensorView& t, const std::string& name, const std::
 }
 
 ActivationKind activation_of(const std::string& name, const std::string& what) {
-    ActivationKind kind{};
-    if (!detail::activation_named(name, kind)) throw Error(what + ": unknown activation \"" + name + "\"");
-    return kind;
+    const std::optional<ActivationKind> kind = value_named<ActivationKind>(name);
+    if (!kind) throw Error(what + ": unknown activation \"" + name + "\"");
+    return *kind;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "ebmkit/langevin.hpp"
 #include "ebmkit/logsumexp.hpp"
 #include "ebmkit/mlp.hpp"
+#include "ebmkit/names.hpp"
 #include "ebmkit/optim.hpp"
 #include "ebmkit/philox.hpp"
 #include "ebmkit/png.hpp"

@@ -10,6 +10,7 @@
 #include <nanobind/stl/vector.h>
 
 #include "arrays.hpp"
+#include "names.hpp"
 #include "ebmkit/ebmkit.hpp"
 
 namespace nb = nanobind;
@@ -24,6 +25,7 @@ using ebmkit::python::Array;
 using ebmkit::python::exported;
 using ebmkit::python::in;
 using ebmkit::python::out;
+using ebmkit::python::parse;
 
 namespace ebmkit::python {
 void bind_trainers(nb::module_& m);
@@ -34,20 +36,7 @@ namespace {
 
 using Release = nb::call_guard<nb::gil_scoped_release>;
 
-template <class E>
-E parse(const std::string& name, std::initializer_list<E> values, const char* what) {
-    std::string names;
-    for (E e : values) {
-        if (name == to_string(e)) return e;
-        names += std::string(names.empty() ? "" : ", ") + to_string(e);
-    }
-    throw nb::value_error((std::string(what) + ": '" + name + "' is none of " + names).c_str());
-}
-
-Backend backend_named(const std::string& name) {
-    if (name == "auto") return Backend::Auto;
-    return parse(name, {Backend::Cpu, Backend::Cuda}, "backend");
-}
+Backend backend_named(const std::string& name) { return parse<Backend>(name, "backend"); }
 
 Device device_named(const std::string& name) {
     if (name == "cpu" || name == "host") return Device::Host;
@@ -58,9 +47,7 @@ Device device_named(const std::string& name) {
 const char* device_name(Device d) { return d == Device::Host ? "cpu" : "cuda"; }
 
 Activation activation_named(const std::string& name, float leaky_slope) {
-    const ActivationKind k = parse(name, {ActivationKind::Relu, ActivationKind::LeakyRelu, ActivationKind::Elu,
-                                          ActivationKind::Silu, ActivationKind::Tanh, ActivationKind::Softplus},
-                                   "activation");
+    const ActivationKind k = parse<ActivationKind>(name, "activation");
     return {k, leaky_slope};
 }
 
@@ -92,12 +79,12 @@ NB_MODULE(_ebmkit, m) {
         .def_prop_rw(
             "precision", [](const Context& c) { return std::string(to_string(c.precision())); },
             [](Context& c, const std::string& p) {
-                c.set_precision(parse(p, {Precision::Fp32, Precision::Tf32, Precision::Bf16}, "precision"));
+                c.set_precision(parse<Precision>(p, "precision"));
             })
         .def_prop_rw(
             "mlp_path", [](const Context& c) { return std::string(to_string(c.mlp_path())); },
             [](Context& c, const std::string& p) {
-                c.set_mlp_path(parse(p, {MlpPath::Auto, MlpPath::Fused, MlpPath::Unfused}, "mlp_path"));
+                c.set_mlp_path(parse<MlpPath>(p, "mlp_path"));
             })
         .def("synchronize", &Context::synchronize, Release())
         .def(

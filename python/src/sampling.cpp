@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "arrays.hpp"
+#include "names.hpp"
 #include "ebmkit/ebmkit.hpp"
 
 namespace nb = nanobind;
@@ -198,13 +199,7 @@ void bind_sampling(nb::module_& m) {
         .def_prop_rw(
             "kind", [](const OptimizerOptions& o) { return std::string(to_string(o.kind)); },
             [](OptimizerOptions& o, const std::string& name) {
-                for (OptimizerKind k : {OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax}) {
-                    if (name == to_string(k)) {
-                        o.kind = k;
-                        return;
-                    }
-                }
-                throw nb::value_error(("kind: '" + name + "' is none of sgd, adam, adamax").c_str());
+                o.kind = python::parse<OptimizerKind>(name, "kind");
             })
         .def_rw("lr", &OptimizerOptions::lr)
         .def_rw("momentum", &OptimizerOptions::momentum)

@@ -10,6 +10,7 @@
 #include <atomic>
 
 #include "arrays.hpp"
+#include "names.hpp"
 #include "ebmkit/ebmkit.hpp"
 
 namespace nb = nanobind;
@@ -103,13 +104,7 @@ void bind_trainers(nb::module_& m) {
         .def_prop_rw(
             "optimizer", [](const JemTrainOptions& o) { return std::string(to_string(o.optimizer.kind)); },
             [](JemTrainOptions& o, const std::string& name) {
-                for (OptimizerKind k : {OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax}) {
-                    if (name == to_string(k)) {
-                        o.optimizer.kind = k;
-                        return;
-                    }
-                }
-                throw nb::value_error(("optimizer: '" + name + "' is none of sgd, adam, adamax").c_str());
+                o.optimizer.kind = python::parse<OptimizerKind>(name, "optimizer");
             })
         .def_prop_rw(
             "sgld_steps", [](const JemTrainOptions& o) { return o.sampler.steps; },

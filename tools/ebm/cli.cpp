@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "config.hpp"
+#include "ebmkit/names.hpp"
 #include "ebmkit/version.hpp"
 
 namespace ebm {
@@ -58,13 +59,13 @@ Run Cli::parse(std::vector<std::string> args) {
 
 void add_backend_option(CLI::App& command, std::string& name) {
     command.add_option("--backend", name, "Where to run: the GPU when present (auto), or cpu or cuda")
-        ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+        ->check(CLI::IsMember(ebmkit::names_of<ebmkit::Backend>()));
 }
 
 ebmkit::Backend backend_of(const std::string& name) {
-    if (name == "cpu") return ebmkit::Backend::Cpu;
-    if (name == "cuda") return ebmkit::Backend::Cuda;
-    return ebmkit::Backend::Auto;
+    const std::optional<ebmkit::Backend> backend = ebmkit::value_named<ebmkit::Backend>(name);
+    if (!backend) throw UsageError{"--backend: unknown backend '" + name + "'"};  // IsMember checked it
+    return *backend;
 }
 
 void add_train_run_options(CLI::App& command, std::string& resume, std::string& log, bool& json) {

@@ -24,11 +24,9 @@ namespace {
 using namespace ebmkit;
 
 Activation activation_of(const std::string& name) {
-    for (ActivationKind k : {ActivationKind::Relu, ActivationKind::LeakyRelu, ActivationKind::Elu, ActivationKind::Silu,
-                             ActivationKind::Tanh, ActivationKind::Softplus}) {
-        if (name == to_string(k)) return {k};  // the library's default leaky slope (0.01, as PyTorch)
-    }
-    throw UsageError{"--activation: unknown activation '" + name + "'"};  // IsMember checked it
+    const std::optional<ActivationKind> kind = value_named<ActivationKind>(name);
+    if (!kind) throw UsageError{"--activation: unknown activation '" + name + "'"};  // IsMember checked it
+    return {*kind};  // the library's default leaky slope (0.01, as PyTorch)
 }
 
 // "784,256,256,10": at least two positive widths.
@@ -60,10 +58,9 @@ const CLI::Validator& widths_check() {
 }
 
 OptimizerKind optimizer_of(const std::string& name) {
-    for (OptimizerKind k : {OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax}) {
-        if (name == to_string(k)) return k;
-    }
-    throw UsageError{"--optimizer: unknown optimizer '" + name + "'"};  // IsMember checked it
+    const std::optional<OptimizerKind> kind = value_named<OptimizerKind>(name);
+    if (!kind) throw UsageError{"--optimizer: unknown optimizer '" + name + "'"};  // IsMember checked it
+    return *kind;
 }
 
 // Images scaled to [-1, 1] (the first `limit` when limit > 0) and their labels.
@@ -305,10 +302,10 @@ void add_jem_commands(Cli& cli, CLI::App& jem) {
         c->add_option("--data", a->data, "Fashion-MNIST folder (IDX files, gzip or plain)");
         c->add_option("--widths", a->widths, "Layer widths, input first, classes last")->check(widths_check());
         c->add_option("--activation", a->activation, "Hidden activation")
-            ->check(CLI::IsMember({"relu", "leaky_relu", "elu", "silu", "tanh", "softplus"}));
+            ->check(CLI::IsMember(names_of<ActivationKind>()));
         c->add_option("--epochs", a->epochs, "Epochs (at most; see --patience)")->check(positive);
         c->add_option("--batch", a->batch, "Images per iteration")->check(positive);
-        c->add_option("--optimizer", a->optimizer, "Optimizer")->check(CLI::IsMember({"sgd", "adam", "adamax"}));
+        c->add_option("--optimizer", a->optimizer, "Optimizer")->check(CLI::IsMember(names_of<OptimizerKind>()));
         c->add_option("--lr", a->lr, "Learning rate")->check(finite());
         c->add_option("--weight-decay", a->weight_decay, "L2 weight decay")->check(finite());
         c->add_option("--sgld-steps", a->sgld_steps, "SGLD steps per iteration")->check(positive);
