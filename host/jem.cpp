@@ -117,7 +117,7 @@ JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
         return s;
     }
     // The one all-reduce of the flat gradient: every rank then holds the global batch's.
-    if (comm_.size() > 1) comm_.allreduce_sum(grad_.parameters());
+    if (comm_.size() > 1) comm_.allreduce_sum({grad_.flat()});
     optimizer_.step(ctx_, model_, grad_);
     ++iterations_;
     if (++good_since_snapshot_ >= options_.snapshot_every) take_snapshot();

@@ -6,6 +6,7 @@
 #include "check.hpp"
 #include "ebmkit/philox.hpp"
 #include "ops/ops.hpp"
+#include "param_layout.hpp"
 
 namespace ebmkit {
 
@@ -24,10 +25,34 @@ MlpEnergy::MlpEnergy(std::vector<std::int64_t> widths, Activation activation, De
     if (activation_.kind == ActivationKind::LeakyRelu) {
         detail::check_finite("MlpEnergy", "activation.leaky_slope", activation_.leaky_slope);
     }
+    std::vector<std::int64_t> sizes;
     for (std::size_t l = 0; l + 1 < widths_.size(); ++l) {
-        weights_.push_back(Tensor::zeros({widths_[l + 1], widths_[l]}, DType::F32, device));
-        biases_.push_back(Tensor::zeros({widths_[l + 1]}, DType::F32, device));
+        sizes.push_back(widths_[l + 1] * widths_[l]);
+        sizes.push_back(widths_[l + 1]);
     }
+    std::int64_t total = 0;
+    offsets_ = detail::packed_offsets(sizes, total);
+    flat_ = Tensor::zeros({total}, DType::F32, device);
+}
+
+TensorView MlpEnergy::weight(int layer) {
+    return {flat_.data<float>() + offsets_.at(2 * static_cast<std::size_t>(layer)),
+            {widths_[layer + 1], widths_[layer]}, DType::F32, device_};
+}
+
+ConstTensorView MlpEnergy::weight(int layer) const {
+    return {flat_.data<float>() + offsets_.at(2 * static_cast<std::size_t>(layer)),
+            {widths_[layer + 1], widths_[layer]}, DType::F32, device_};
+}
+
+TensorView MlpEnergy::bias(int layer) {
+    return {flat_.data<float>() + offsets_.at(2 * static_cast<std::size_t>(layer) + 1), {widths_[layer + 1]},
+            DType::F32, device_};
+}
+
+ConstTensorView MlpEnergy::bias(int layer) const {
+    return {flat_.data<float>() + offsets_.at(2 * static_cast<std::size_t>(layer) + 1), {widths_[layer + 1]},
+            DType::F32, device_};
 }
 
 void MlpEnergy::init_uniform(std::uint64_t seed) {
@@ -36,7 +61,7 @@ void MlpEnergy::init_uniform(std::uint64_t seed) {
         const float bound = 1.0f / std::sqrt(static_cast<float>(widths_[l]));
         // Chain 2l draws the weights, chain 2l+1 the biases.
         for (int part = 0; part < 2; ++part) {
-            Tensor& target = part == 0 ? weights_[l] : biases_[l];
+            const TensorView target = part == 0 ? weight(l) : bias(l);
             std::vector<float> values(static_cast<std::size_t>(target.numel()));
             for (std::size_t i = 0; i < values.size(); i += 4) {
                 float u[4];
@@ -76,10 +101,7 @@ MlpEnergy MlpEnergy::zeros_like() const { return MlpEnergy(widths_, activation_,
 
 MlpEnergy MlpEnergy::to(Device device) const {
     MlpEnergy out(widths_, activation_, device);
-    for (int l = 0; l < num_layers(); ++l) {
-        out.weights_[l].copy_from(weights_[l]);
-        out.biases_[l].copy_from(biases_[l]);
-    }
+    out.flat_.copy_from(flat_);
     return out;
 }
 

@@ -5,6 +5,7 @@
 
 #include "check.hpp"
 #include "ops/ops.hpp"
+#include "param_layout.hpp"
 
 namespace ebmkit {
 
@@ -28,14 +29,24 @@ void check_options(const OptimizerOptions& o) {
 Optimizer::Optimizer(const std::vector<ConstTensorView>& parameters, const OptimizerOptions& options)
     : options_(options) {
     check_options(options);
+    std::vector<std::int64_t> sizes;
     for (std::size_t i = 0; i < parameters.size(); ++i) {
         const ConstTensorView& p = parameters[i];
         if (p.empty() || p.dtype() != DType::F32) {
             detail::fail("Optimizer: parameter " + std::to_string(i) + " must be a non-empty float32 tensor");
         }
-        first_.push_back(Tensor::zeros(p.shape(), DType::F32, p.device()));
-        second_.push_back(options.kind == OptimizerKind::Sgd ? Tensor() : Tensor::zeros(p.shape(), DType::F32, p.device()));
+        if (p.device() != parameters[0].device()) {
+            detail::fail("Optimizer: parameter " + std::to_string(i) + " is on " + to_string(p.device()) +
+                         ", parameter 0 on " + to_string(parameters[0].device()) + "; one device for all");
+        }
+        shapes_.push_back(p.shape());
+        sizes.push_back(p.numel());
     }
+    std::int64_t total = 0;
+    offsets_ = detail::packed_offsets(sizes, total);
+    if (total == 0) return;
+    first_ = Tensor::zeros({total}, DType::F32, parameters[0].device());
+    if (options.kind != OptimizerKind::Sgd) second_ = Tensor::zeros({total}, DType::F32, parameters[0].device());
 }
 
 void Optimizer::set_lr(float lr) {
@@ -43,26 +54,28 @@ void Optimizer::set_lr(float lr) {
     options_.lr = lr;
 }
 
-void Optimizer::step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad) {
-    constexpr const char* op = "Optimizer::step";
-    detail::check_model(op, ctx, model);
-    detail::check_model(op, ctx, grad);
-    if (grad.widths() != model.widths()) detail::fail(std::string(op) + ": grad must have the model's widths");
-    step(ctx, model.parameters(), grad.parameters());
+namespace {
+
+// Parameter i's view of a state buffer laid out by offsets (null where the buffer is empty: Sgd's second moment).
+TensorView moment(const Tensor& flat, const std::vector<std::int64_t>& offsets, const std::vector<Shape>& shapes,
+                  std::size_t i) {
+    if (flat.empty()) return {};
+    return {const_cast<float*>(flat.data<float>()) + offsets[i], shapes[i], DType::F32, flat.device()};
 }
 
-void Optimizer::step(Context& ctx, const std::vector<TensorView>& parameters, const std::vector<ConstTensorView>& grads) {
+void check_step(Context& ctx, const std::vector<Shape>& shapes, const std::vector<TensorView>& parameters,
+                const std::vector<ConstTensorView>& grads) {
     constexpr const char* op = "Optimizer::step";
-    if (parameters.size() != first_.size() || grads.size() != first_.size()) {
-        detail::fail(std::string(op) + ": the optimizer was made for " + std::to_string(first_.size()) +
+    if (parameters.size() != shapes.size() || grads.size() != shapes.size()) {
+        detail::fail(std::string(op) + ": the optimizer was made for " + std::to_string(shapes.size()) +
                      " parameters, got " + std::to_string(parameters.size()) + " and " + std::to_string(grads.size()) +
                      " gradients");
     }
     for (std::size_t i = 0; i < parameters.size(); ++i) {
         const std::string name = "parameter " + std::to_string(i);
-        if (!(parameters[i].shape() == first_[i].shape())) {
+        if (!(parameters[i].shape() == shapes[i])) {
             detail::fail(std::string(op) + ": " + name + " is " + parameters[i].shape().str() +
-                         ", the optimizer was made for " + first_[i].shape().str());
+                         ", the optimizer was made for " + shapes[i].str());
         }
         for (const ConstTensorView& t : {ConstTensorView(parameters[i]), grads[i]}) {
             if (t.raw() == nullptr || t.dtype() != DType::F32 || t.device() != ctx.device()) {
@@ -70,36 +83,60 @@ void Optimizer::step(Context& ctx, const std::vector<TensorView>& parameters, co
                              to_string(ctx.device()));
             }
         }
-        if (!(grads[i].shape() == first_[i].shape())) {
+        if (!(grads[i].shape() == shapes[i])) {
             detail::fail(std::string(op) + ": gradient " + std::to_string(i) + " is " + grads[i].shape().str() +
-                         ", its parameter " + first_[i].shape().str());
+                         ", its parameter " + shapes[i].str());
         }
         detail::check_no_alias(op, name.c_str(), parameters[i], "its gradient", grads[i]);
     }
-    ++steps_;
-    const auto t = static_cast<double>(steps_);
-    const kernels::OptimizerStep s{options_.kind,
-                                   options_.lr,
-                                   options_.momentum,
-                                   options_.beta1,
-                                   options_.beta2,
-                                   options_.eps,
-                                   options_.weight_decay,
-                                   static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta1), t)),
-                                   static_cast<float>(1.0 - std::pow(static_cast<double>(options_.beta2), t))};
+}
+
+// The rule's constants at step t (bias corrections in double, then rounded).
+kernels::OptimizerStep rule_at(const OptimizerOptions& o, std::int64_t t) {
+    const auto steps = static_cast<double>(t);
+    return {o.kind,
+            o.lr,
+            o.momentum,
+            o.beta1,
+            o.beta2,
+            o.eps,
+            o.weight_decay,
+            static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta1), steps)),
+            static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta2), steps))};
+}
+
+}  // namespace
+
+void Optimizer::step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad) {
+    constexpr const char* op = "Optimizer::step";
+    detail::check_model(op, ctx, model);
+    detail::check_model(op, ctx, grad);
+    if (grad.widths() != model.widths()) detail::fail(std::string(op) + ": grad must have the model's widths");
+    if (&grad == &model) detail::fail(std::string(op) + ": grad must not be the model itself");
+    check_step(ctx, shapes_, model.parameters(), grad.parameters());
+    // The shapes match, so the model's flat layout is the state's (param_layout.hpp).
+    const kernels::OptimizerStep s = rule_at(options_, ++steps_);
+    detail::ops(ctx).optim.step(ctx, model.flat().data<float>(), first_.data<float>(),
+                                second_.empty() ? nullptr : second_.data<float>(), grad.flat().data<float>(),
+                                model.flat().numel(), s);
+}
+
+void Optimizer::step(Context& ctx, const std::vector<TensorView>& parameters, const std::vector<ConstTensorView>& grads) {
+    check_step(ctx, shapes_, parameters, grads);
+    const kernels::OptimizerStep s = rule_at(options_, ++steps_);
     const detail::OptimOps& optim = detail::ops(ctx).optim;
     for (std::size_t i = 0; i < parameters.size(); ++i) {
-        float* second = second_[i].empty() ? nullptr : second_[i].data<float>();
-        optim.step(ctx, parameters[i].data<float>(), first_[i].data<float>(), second, grads[i].data<float>(),
-                   parameters[i].numel(), s);
+        const TensorView second = moment(second_, offsets_, shapes_, i);
+        optim.step(ctx, parameters[i].data<float>(), moment(first_, offsets_, shapes_, i).data<float>(),
+                   second.empty() ? nullptr : second.data<float>(), grads[i].data<float>(), parameters[i].numel(), s);
     }
 }
 
 std::vector<std::pair<std::string, ConstTensorView>> Optimizer::state() const {
     std::vector<std::pair<std::string, ConstTensorView>> out;
-    for (std::size_t i = 0; i < first_.size(); ++i) {
-        out.emplace_back("optim.first." + std::to_string(i), first_[i]);
-        if (!second_[i].empty()) out.emplace_back("optim.second." + std::to_string(i), second_[i]);
+    for (std::size_t i = 0; i < shapes_.size(); ++i) {
+        out.emplace_back("optim.first." + std::to_string(i), moment(first_, offsets_, shapes_, i));
+        if (!second_.empty()) out.emplace_back("optim.second." + std::to_string(i), moment(second_, offsets_, shapes_, i));
     }
     return out;
 }
@@ -107,13 +144,15 @@ std::vector<std::pair<std::string, ConstTensorView>> Optimizer::state() const {
 void Optimizer::load_state(const SafeTensors& file, std::int64_t steps) {
     if (steps < 0) detail::fail("Optimizer::load_state: steps must be >= 0");
     // Every tensor is looked up (and checked) before any state is overwritten.
-    for (std::size_t i = 0; i < first_.size(); ++i) {
-        file.at("optim.first." + std::to_string(i), first_[i].shape());
-        if (!second_[i].empty()) file.at("optim.second." + std::to_string(i), second_[i].shape());
+    for (std::size_t i = 0; i < shapes_.size(); ++i) {
+        file.at("optim.first." + std::to_string(i), shapes_[i]);
+        if (!second_.empty()) file.at("optim.second." + std::to_string(i), shapes_[i]);
     }
-    for (std::size_t i = 0; i < first_.size(); ++i) {
-        first_[i].copy_from(file.at("optim.first." + std::to_string(i), first_[i].shape()));
-        if (!second_[i].empty()) second_[i].copy_from(file.at("optim.second." + std::to_string(i), second_[i].shape()));
+    for (std::size_t i = 0; i < shapes_.size(); ++i) {
+        moment(first_, offsets_, shapes_, i).copy_from(file.at("optim.first." + std::to_string(i), shapes_[i]));
+        if (!second_.empty()) {
+            moment(second_, offsets_, shapes_, i).copy_from(file.at("optim.second." + std::to_string(i), shapes_[i]));
+        }
     }
     steps_ = steps;
 }

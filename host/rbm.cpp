@@ -9,42 +9,48 @@
 #include "check.hpp"
 #include "ebmkit/philox.hpp"
 #include "ops/ops.hpp"
+#include "param_layout.hpp"
 
 namespace ebmkit {
 
-Rbm::Rbm(std::int64_t visible, std::int64_t hidden, Device device) {
+Rbm::Rbm(std::int64_t visible, std::int64_t hidden, Device device) : visible_(visible), hidden_(hidden) {
     if (visible < 1 || hidden < 1) {
         throw Error("Rbm: visible and hidden must be >= 1, got visible = " + std::to_string(visible) +
                     ", hidden = " + std::to_string(hidden));
     }
-    w_ = Tensor::zeros({visible, hidden}, DType::F32, device);
-    b_ = Tensor::zeros({visible}, DType::F32, device);
-    c_ = Tensor::zeros({hidden}, DType::F32, device);
+    std::int64_t total = 0;
+    offsets_ = detail::packed_offsets({visible * hidden, visible, hidden}, total);
+    flat_ = Tensor::zeros({total}, DType::F32, device);
 }
+
+TensorView Rbm::w() { return {flat_.data<float>() + offsets_[0], {visible_, hidden_}, DType::F32, device()}; }
+ConstTensorView Rbm::w() const { return {flat_.data<float>() + offsets_[0], {visible_, hidden_}, DType::F32, device()}; }
+TensorView Rbm::b() { return {flat_.data<float>() + offsets_[1], {visible_}, DType::F32, device()}; }
+ConstTensorView Rbm::b() const { return {flat_.data<float>() + offsets_[1], {visible_}, DType::F32, device()}; }
+TensorView Rbm::c() { return {flat_.data<float>() + offsets_[2], {hidden_}, DType::F32, device()}; }
+ConstTensorView Rbm::c() const { return {flat_.data<float>() + offsets_[2], {hidden_}, DType::F32, device()}; }
 
 void Rbm::init_normal(std::uint64_t seed, float scale) {
     detail::check_finite("Rbm::init_normal", "scale", scale);
     const PhiloxKey key = philox_key(seed);
-    std::vector<float> w(static_cast<std::size_t>(w_.numel()));
+    std::vector<float> w(static_cast<std::size_t>(visible_ * hidden_));
     for (std::size_t i = 0; i < w.size(); i += 4) {
         float n[4];
         normal4(philox4x32_10(philox_counter(RngPurpose::ParamInit, 0, 0, static_cast<std::uint32_t>(i / 4)), key), n);
         for (std::size_t j = i; j < std::min(i + 4, w.size()); ++j) w[j] = scale * n[j - i];
     }
-    const Tensor drawn = Tensor::from(w, w_.shape());
-    w_.copy_from(drawn);
-    const Tensor zero_b = Tensor::zeros(b_.shape()), zero_c = Tensor::zeros(c_.shape());
-    b_.copy_from(zero_b);
-    c_.copy_from(zero_c);
+    const Tensor drawn = Tensor::from(w, {visible_, hidden_});
+    this->w().copy_from(drawn);
+    const Tensor zero_b = Tensor::zeros({visible_}), zero_c = Tensor::zeros({hidden_});
+    b().copy_from(zero_b);
+    c().copy_from(zero_c);
 }
 
 Rbm Rbm::zeros_like() const { return Rbm(visible(), hidden(), device()); }
 
 Rbm Rbm::to(Device device) const {
     Rbm out(visible(), hidden(), device);
-    out.w_.copy_from(w_);
-    out.b_.copy_from(b_);
-    out.c_.copy_from(c_);
+    out.flat_.copy_from(flat_);
     return out;
 }
 

@@ -75,6 +75,13 @@ void momentum_update(Context& ctx, TensorView param, TensorView velocity, ConstT
                                            param.numel(), lr, momentum, decay);
 }
 
+// b and c, with the zero gap between them (Rbm::flat): one launch updates both.
+TensorView biases_of(Rbm& rbm) {
+    float* b = rbm.b().data<float>();
+    const std::int64_t n = rbm.flat().numel() - (b - rbm.flat().data<float>());
+    return {b, {n}, DType::F32, rbm.device()};
+}
+
 }  // namespace
 
 RbmTrainer::RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options, Communicator comm)
@@ -170,7 +177,7 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
         } else {
             // One all-reduce: the gradient, and when centred this rank's share of the global
             // batch's means (mine / count times its own), zeroed first.
-            std::vector<TensorView> reduced = grad_.parameters();
+            std::vector<TensorView> reduced = {grad_.flat()};
             if (options_.centered) {
                 // Allocated once (an allocation a step would synchronise the device), zeroed each step.
                 if (batch_means_.empty()) batch_means_ = Tensor({d + rbm_.hidden()}, DType::F32, ctx_.device());
@@ -194,8 +201,7 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
         if (options_.centered) center(ctx_, grad_, visible_offset_, hidden_offset_);
         step_ += static_cast<std::uint32_t>(options_.k);
         momentum_update(ctx_, rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
-        momentum_update(ctx_, rbm_.b(), velocity_.b(), grad_.b(), lr, options_.momentum, 0.0f);
-        momentum_update(ctx_, rbm_.c(), velocity_.c(), grad_.c(), lr, options_.momentum, 0.0f);
+        momentum_update(ctx_, biases_of(rbm_), biases_of(velocity_), biases_of(grad_), lr, options_.momentum, 0.0f);
         batch_in_epoch_ = start / options_.batch + 1;
         if (progress) progress(batch_in_epoch_, batches);
         if (stop && detail::on_any_rank(comm_, stop->load()) && batch_in_epoch_ < batches) {

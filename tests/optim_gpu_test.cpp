@@ -6,11 +6,15 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "optim_reference.hpp"
 #include "support.hpp"
+#if EBMKIT_TEST_CUDART
+#include <cuda_runtime_api.h>
+#endif
 
 namespace ebmkit {
 namespace {
@@ -65,6 +69,41 @@ TEST(OptimizerGpu, EveryElementFollowsTheRuleInDouble) {
         }
     }
 }
+
+#if EBMKIT_TEST_CUDART
+// One parameter buffer (issue 27 item 4): a step of a model is one kernel launch over its
+// flat buffers, whatever its depth. Counted as the nodes of the graph that capturing the
+// context's stream during a step records; the per-parameter step records 2L of them.
+TEST(OptimizerGpu, AModelsStepIsOneLaunch) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: the optimizer kernels need one";
+    auto rng = test::fresh_rng();
+    Context gpu(Backend::Cuda);
+    const std::vector<std::int64_t> widths = {33, 17, 9, 5};
+    MlpEnergy model = test::random_mlp(rng, widths, Activation::relu()).to(Device::Cuda);
+    const MlpEnergy grad = test::random_mlp(rng, widths, Activation::relu()).to(Device::Cuda);
+    auto launches = [&](const std::function<void()>& step) {
+        cudaStream_t stream = gpu.stream();
+        EXPECT_EQ(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal), cudaSuccess);
+        step();
+        cudaGraph_t graph = nullptr;
+        EXPECT_EQ(cudaStreamEndCapture(stream, &graph), cudaSuccess);
+        std::size_t nodes = 0;
+        EXPECT_EQ(cudaGraphGetNodes(graph, nullptr, &nodes), cudaSuccess);
+        cudaGraphDestroy(graph);
+        return nodes;
+    };
+    for (OptimizerKind kind : {OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax}) {
+        OptimizerOptions o;
+        o.kind = kind;
+        Optimizer opt(model, o);
+        opt.step(gpu, model, grad);  // outside the capture: whatever a first step may set up
+        gpu.synchronize();
+        EXPECT_EQ(launches([&] { opt.step(gpu, model, grad); }), 1u) << to_string(kind);
+        EXPECT_EQ(launches([&] { opt.step(gpu, model.parameters(), grad.parameters()); }), 2 * (widths.size() - 1))
+            << to_string(kind);
+    }
+}
+#endif
 
 }  // namespace
 }  // namespace ebmkit

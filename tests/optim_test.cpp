@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "support.hpp"
 
@@ -99,6 +101,72 @@ TEST_P(Optimizers, StateRoundTripsThroughACheckpoint) {
 INSTANTIATE_TEST_SUITE_P(AllKinds, Optimizers,
                          ::testing::Values(OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax),
                          [](const auto& info) { return std::string(to_string(info.param)); });
+
+// One parameter buffer (issue 27 item 4): every parameter of an MlpEnergy and an Rbm is a
+// view into flat(), in parameters() order, each starting 256-byte aligned, the gaps zero.
+TEST(FlatParameters, EveryParameterIsAnAlignedViewOfTheOneBuffer) {
+    auto rng = test::fresh_rng();
+    const MlpEnergy mlp = test::random_mlp(rng, {7, 5, 3}, Activation::silu());
+    const Rbm rbm = test::random_rbm(rng, 6, 5, 0.3f);
+    for (const auto& [params, flat] : {std::pair{mlp.parameters(), mlp.flat()}, std::pair{rbm.parameters(), rbm.flat()}}) {
+        const auto* base = static_cast<const float*>(flat.raw());
+        std::vector<bool> covered(static_cast<std::size_t>(flat.numel()), false);
+        const float* previous_end = base;
+        for (const ConstTensorView& p : params) {
+            const auto* at = static_cast<const float*>(p.raw());
+            ASSERT_GE(at, previous_end) << "in order, not overlapping";
+            EXPECT_EQ((at - base) % 64, 0) << "each parameter starts at a multiple of 64 floats";
+            ASSERT_LE(at - base + p.numel(), flat.numel());
+            for (std::int64_t i = 0; i < p.numel(); ++i) covered[static_cast<std::size_t>(at - base + i)] = true;
+            previous_end = at + p.numel();
+        }
+        const std::vector<float> values = flat.to_vector<float>();
+        for (std::size_t i = 0; i < values.size(); ++i) {
+            if (!covered[i]) EXPECT_EQ(values[i], 0.0f) << "gap element " << i;
+        }
+        EXPECT_LT(flat.numel(), previous_end - base + 64);
+    }
+    // Copies keep the layout and the values.
+    const MlpEnergy copy = mlp.to(Device::Host);
+    EXPECT_EQ(copy.flat().to_vector<float>(), mlp.flat().to_vector<float>());
+    EXPECT_EQ(copy.weight(1).to_vector<float>(), mlp.weight(1).to_vector<float>());
+}
+
+// The flat step (one launch over the buffers) is the per-parameter step to the bit, and
+// the gaps stay zero under every rule with weight decay.
+TEST_P(Optimizers, TheFlatStepIsThePerParameterStep) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu);
+    const MlpEnergy start = test::random_mlp(rng, {9, 6, 4, 3}, Activation::tanh());
+    MlpEnergy a = start.to(Device::Host), b = start.to(Device::Host);
+    OptimizerOptions o;
+    o.kind = GetParam();
+    o.lr = 0.05f;
+    o.weight_decay = 0.01f;
+    Optimizer flat(a, o), each(b, o);
+    for (int t = 0; t < 3; ++t) {
+        const MlpEnergy g = test::random_mlp(rng, {9, 6, 4, 3}, Activation::tanh());
+        flat.step(ctx, a, g);
+        each.step(ctx, b.parameters(), g.parameters());
+    }
+    EXPECT_EQ(a.flat().to_vector<float>(), b.flat().to_vector<float>());
+    const auto state_a = flat.state(), state_b = each.state();
+    ASSERT_EQ(state_a.size(), state_b.size());
+    for (std::size_t i = 0; i < state_a.size(); ++i) {
+        EXPECT_EQ(state_a[i].first, state_b[i].first);
+        EXPECT_EQ(state_a[i].second.to_vector<float>(), state_b[i].second.to_vector<float>()) << state_a[i].first;
+    }
+    // Gaps: the elements of flat() that no parameter covers.
+    const std::vector<float> values = a.flat().to_vector<float>();
+    std::vector<bool> covered(values.size(), false);
+    for (const ConstTensorView& p : a.parameters()) {
+        const auto offset = static_cast<const float*>(p.raw()) - static_cast<const float*>(a.flat().raw());
+        for (std::int64_t i = 0; i < p.numel(); ++i) covered[static_cast<std::size_t>(offset + i)] = true;
+    }
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        if (!covered[i]) ASSERT_EQ(values[i], 0.0f) << "gap element " << i;
+    }
+}
 
 TEST(Optimizer, RejectsBadOptionsAndMismatchedModels) {
     MlpEnergy model({3, 2}, Activation::relu());

@@ -45,25 +45,30 @@ public:
     const std::vector<std::int64_t>& widths() const { return widths_; }
     const Activation& activation() const { return activation_; }
     Device device() const { return device_; }
-    int num_layers() const { return static_cast<int>(weights_.size()); }
+    int num_layers() const { return static_cast<int>(widths_.size()) - 1; }
     std::int64_t input_dim() const { return widths_.front(); }
     std::int64_t num_outputs() const { return widths_.back(); }
     // Views of the parameters: their values can change, their shapes and device cannot.
-    TensorView weight(int layer) { return weights_.at(layer); }
-    ConstTensorView weight(int layer) const { return weights_.at(layer); }
-    TensorView bias(int layer) { return biases_.at(layer); }
-    ConstTensorView bias(int layer) const { return biases_.at(layer); }
+    TensorView weight(int layer);
+    ConstTensorView weight(int layer) const;
+    TensorView bias(int layer);
+    ConstTensorView bias(int layer) const;
     // Every parameter in one order (weight 0, bias 0, weight 1, ...), as optimizers and
     // checkpoints take them.
     std::vector<TensorView> parameters();
     std::vector<ConstTensorView> parameters() const;
+    // The one buffer that holds them, in that order, each starting at a multiple of 64
+    // floats, the gaps zero (they stay zero under every update: one optimizer launch and
+    // one all-reduce cover the whole buffer).
+    TensorView flat() { return flat_; }
+    ConstTensorView flat() const { return flat_; }
 
 private:
     std::vector<std::int64_t> widths_;
     Activation activation_;
     Device device_;
-    std::vector<Tensor> weights_;
-    std::vector<Tensor> biases_;
+    Tensor flat_;
+    std::vector<std::int64_t> offsets_;  // of weight 0, bias 0, weight 1, ... in flat_
 };
 
 // True when, on this context, calls on `rows` rows of the model run the fused kernels

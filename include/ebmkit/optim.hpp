@@ -36,11 +36,15 @@ struct OptimizerOptions {
 // with a gradient view of the same shape.
 class Optimizer {
 public:
-    // State (zeros) for each parameter, on the parameter's device.
+    // State (zeros) for each parameter, on the parameters' device (one device for all),
+    // in one buffer laid out as MlpEnergy::flat lays out parameters of these shapes.
     Optimizer(const std::vector<ConstTensorView>& parameters, const OptimizerOptions& options);
     Optimizer(const MlpEnergy& model, const OptimizerOptions& options) : Optimizer(model.parameters(), options) {}
-    // One update of every parameter from its gradient (same shapes, on ctx's device).
+    // One update of every parameter from its gradient (same shapes, on ctx's device): a
+    // launch per parameter.
     void step(Context& ctx, const std::vector<TensorView>& parameters, const std::vector<ConstTensorView>& grads);
+    // The same update of a model from a gradient of its widths, as one launch over the
+    // flat buffers (MlpEnergy::flat).
     void step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad);
     std::int64_t steps() const { return steps_; }
     const OptimizerOptions& options() const { return options_; }
@@ -52,7 +56,9 @@ public:
 
 private:
     OptimizerOptions options_;
-    std::vector<Tensor> first_, second_;  // per parameter
+    std::vector<Shape> shapes_;
+    std::vector<std::int64_t> offsets_;  // of each parameter's state in first_ and second_
+    Tensor first_, second_;              // second_ empty for Sgd
     std::int64_t steps_ = 0;
 };
 

@@ -22,22 +22,28 @@ public:
     Rbm zeros_like() const;
     Rbm to(Device device) const;
 
-    std::int64_t visible() const { return w_.dim(0); }
-    std::int64_t hidden() const { return w_.dim(1); }
-    Device device() const { return w_.device(); }
+    std::int64_t visible() const { return visible_; }
+    std::int64_t hidden() const { return hidden_; }
+    Device device() const { return flat_.device(); }
     // Views of the parameters: their values can change, their shapes and device cannot.
-    TensorView w() { return w_; }
-    ConstTensorView w() const { return w_; }
-    TensorView b() { return b_; }
-    ConstTensorView b() const { return b_; }
-    TensorView c() { return c_; }
-    ConstTensorView c() const { return c_; }
+    TensorView w();
+    ConstTensorView w() const;
+    TensorView b();
+    ConstTensorView b() const;
+    TensorView c();
+    ConstTensorView c() const;
     // W, b, c, as optimizers take them.
     std::vector<TensorView> parameters() { return {w(), b(), c()}; }
     std::vector<ConstTensorView> parameters() const { return {w(), b(), c()}; }
+    // The one buffer that holds W, b, c in that order, each starting at a multiple of 64
+    // floats, the gaps zero (as MlpEnergy::flat).
+    TensorView flat() { return flat_; }
+    ConstTensorView flat() const { return flat_; }
 
 private:
-    Tensor w_, b_, c_;
+    std::int64_t visible_, hidden_;
+    Tensor flat_;
+    std::vector<std::int64_t> offsets_;  // of W, b, c in flat_
 };
 
 // v: [N, D] -> ph: [N, M];  h: [N, M] -> pv: [N, D].
