@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kernels/block_gemm.cuh"
+#include "kernels/gibbs_rule.hpp"
 #include "kernels/philox_device.cuh"
 #include "kernels/rbm.hpp"
 
@@ -37,8 +38,6 @@ struct GemmParams {
     std::uint32_t first_chain = 0;
 };
 
-__device__ __forceinline__ float sigmoid(float z) { return 1.0f / (1.0f + expf(-z)); }
-__device__ __forceinline__ float softplus(float z) { return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z))); }
 
 // Row `row`'s scale: its replica's beta under parallel tempering, else p.scale.
 __device__ __forceinline__ float scale_of(const GemmParams& p, std::int64_t row) {
@@ -67,7 +66,7 @@ __device__ void finish(const GemmParams& p, std::int64_t row, int col, const flo
         const float z = pre_activation(p, scale, x, col + j);
         if constexpr (EPILOGUE == Epilogue::Probability) out_row[col + j] = sigmoid(z);
         if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
-            out_row[col + j] = u[j] <= sigmoid(z) ? 1.0f : 0.0f;
+            out_row[col + j] = bernoulli_unit(u[j], sigmoid(z));
         }
         if constexpr (EPILOGUE == Epilogue::AisHidden) softplus_sum += softplus(z) - softplus(p.previous_scale * x);
     }

@@ -23,9 +23,6 @@
 
 namespace ebmkit::kernels::rbm_eval_body {
 
-using rbm_body::sigmoid;
-
-__device__ inline double softplus_d(double z) { return fmax(z, 0.0) + log1p(exp(-fabs(z))); }
 
 // Pseudo-log-likelihood, a block per row: x = c + v W and softplus(x) in shared memory
 // (double, as the CPU reference), then a warp per flipped bit i:
@@ -43,7 +40,7 @@ __device__ inline void pseudo_log_likelihood_rows(const RbmParams& rbm, const fl
         double acc = rbm.c[j];
         for (int i = 0; i < d; ++i) acc += static_cast<double>(vr[i]) * rbm.w[static_cast<std::int64_t>(i) * m + j];
         x[j] = acc;
-        sp[j] = softplus_d(acc);
+        sp[j] = softplus<double>(acc);
     }
     __syncthreads();
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -52,9 +49,9 @@ __device__ inline void pseudo_log_likelihood_rows(const RbmParams& rbm, const fl
         const double delta = vr[i] != 0.0f ? -1.0 : 1.0;
         const float* wi = rbm.w + static_cast<std::int64_t>(i) * m;
         double change = 0.0;
-        for (int j = lane; j < m; j += 32) change += softplus_d(x[j] + delta * wi[j]) - sp[j];
+        for (int j = lane; j < m; j += 32) change += softplus<double>(x[j] + delta * wi[j]) - sp[j];
         change = warp_sum(change);
-        pl -= softplus_d(static_cast<double>(rbm.b[i]) * delta + change);  // log sigm(F(v') - F(v))
+        pl -= softplus<double>(static_cast<double>(rbm.b[i]) * delta + change);  // log sigm(F(v') - F(v))
     }
     if (lane == 0) warp_sums[warp] = pl;
     __syncthreads();
@@ -99,7 +96,7 @@ __device__ inline void base_rate_samples(const float* __restrict__ base, std::in
     const int block = static_cast<int>(t % blocks_per_row);
     float u[4];
     uniform4(philox_block(seed, RngPurpose::ChainInit, static_cast<std::uint32_t>(row), 0, block), u);
-    for (int j = 0; j < 4 && block * 4 + j < d; ++j) v[row * d + block * 4 + j] = u[j] <= sigmoid(base[block * 4 + j]) ? 1.0f : 0.0f;
+    for (int j = 0; j < 4 && block * 4 + j < d; ++j) v[row * d + block * 4 + j] = bernoulli_unit(u[j], sigmoid(base[block * 4 + j]));
 }
 
 // bits[r, e] = bit e of (first + r): the configurations of n enumerated units.

@@ -25,7 +25,6 @@
 namespace ebmkit::kernels::tempering_body {
 
 constexpr int threads = tempering_swap_threads, warps = threads / 32;
-using rbm_eval_body::softplus_d;
 
 struct SwapParams {
     const float* w;  // [D, M]
@@ -73,10 +72,10 @@ __device__ inline bool swap_accepted(const SwapParams& p, const float* va, const
             if (va[i] != 0.0f) xa += static_cast<double>(va[i]) * wij;
             if (vb[i] != 0.0f) xb += static_cast<double>(vb[i]) * wij;
         }
-        t[LowA] += softplus_d(low * xa);
-        t[HighA] += softplus_d(high * xa);
-        t[LowB] += softplus_d(low * xb);
-        t[HighB] += softplus_d(high * xb);
+        t[LowA] += softplus<double>(low * xa);
+        t[HighA] += softplus<double>(high * xa);
+        t[LowB] += softplus<double>(low * xb);
+        t[HighB] += softplus<double>(high * xb);
     }
     const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
     for (int k = 0; k < Terms; ++k) {

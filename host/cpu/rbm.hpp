@@ -7,6 +7,7 @@
 
 #include "ebmkit/philox.hpp"
 #include "ebmkit/rbm.hpp"
+#include "kernels/gibbs_rule.hpp"
 
 namespace ebmkit::cpu {
 
@@ -35,7 +36,7 @@ void bernoulli_units(Prob prob, std::int64_t n, float* out, PhiloxKey key, RngPu
         float u[4];
         uniform4(philox4x32_10(philox_counter(purpose, chain, step, static_cast<std::uint32_t>(i0 / 4)), key), u);
         for (std::int64_t i = i0; i < std::min(i0 + 4, n); ++i) {
-            out[i] = static_cast<double>(u[i - i0]) <= prob(i) ? 1.0f : 0.0f;
+            out[i] = kernels::bernoulli_unit(u[i - i0], static_cast<double>(prob(i)));
         }
     }
 }

@@ -1,14 +1,12 @@
-// Numerically stable scalar functions shared by the CPU reference path (double).
+// Numerically stable scalar functions of the CPU reference path, in double: the
+// kernels' own (kernels/gibbs_rule.hpp), so that both sides compute one formula.
 #pragma once
 
-#include <algorithm>
-#include <cmath>
+#include "kernels/gibbs_rule.hpp"
 
 namespace ebmkit::cpu {
 
-inline double sigmoid(double z) { return z >= 0 ? 1.0 / (1.0 + std::exp(-z)) : std::exp(z) / (1.0 + std::exp(z)); }
-
-// log(1 + e^z) without overflow.
-inline double softplus(double z) { return std::max(z, 0.0) + std::log1p(std::exp(-std::abs(z))); }
+inline double sigmoid(double z) { return kernels::sigmoid(z); }
+inline double softplus(double z) { return kernels::softplus(z); }
 
 }  // namespace ebmkit::cpu
