@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "kernels/jem_head.hpp"
+#include "kernels/jem_rule.hpp"
 #include "kernels/online_lse.cuh"
 #include "kernels/warp_reduce.cuh"
 
@@ -54,10 +55,10 @@ __device__ inline void jem_head_row(const float* logits, float* dlogits, int k, 
     const Best top = warp_all_reduce<32>(best, TakeBest{});
     f_y = warp_sum(f_y);
     const float e = -lse;
-    const float a = w.data ? w.classifier - w.generative - 2.0f * w.energy_l2 * e : w.generative - 2.0f * w.energy_l2 * e;
     for (int j = lane; j < k; j += 32) {
         const float p = lse == -INFINITY ? 0.0f : expf(logits[j] - lse);
-        dlogits[j] = w.scale * (a * p - (j == y ? w.classifier : 0.0f));
+        dlogits[j] = w.scale * (w.data ? jem_data_dlogit(p, j == y, e, w.classifier, w.generative, w.energy_l2)
+                                       : jem_sample_dlogit(p, e, w.generative, w.energy_l2));
     }
     if (terms && lane == 0) {
         *terms = JemRowTerms{y >= 0 ? lse - f_y : 0.0f, e, y >= 0 && top.index == y ? 1 : 0, bad ? 1 : 0};

@@ -9,9 +9,7 @@ namespace ebmkit::kernels {
 
 // dL/dlogits of one set of rows (the batch's data, or its samples) of
 //   L = cw CE + gw (mean E(data) - mean E(samples)) + l2 mean(E(data)^2 + E(samples)^2)
-// with E = -LSE f and p = softmax f:
-//   data:    scale ((cw - gw - 2 l2 E) p_j - cw [j = y])
-//   samples: scale ((gw - 2 l2 E) p_j)
+// with E = -LSE f and p = softmax f: scale times kernels/jem_rule.hpp's rule,
 // scale = 1 / rows of the set.
 struct JemHeadWeights {
     float classifier, generative, energy_l2;

@@ -4,6 +4,8 @@
 #include <cmath>
 #include <vector>
 
+#include "kernels/jem_rule.hpp"
+
 namespace ebmkit::cpu {
 
 void softmax_rows(const float* logits, std::int64_t rows, std::int64_t k, double* prob, double* energy) {
@@ -38,8 +40,7 @@ std::int64_t jem_data_head(const float* logits, const std::int32_t* labels, std:
         for (std::int64_t j = 0; j < k; ++j) {
             const double p = prob[r * k + j];
             if (p > prob[r * k + best]) best = j;
-            // d/dlogits of cw CE + gw E + l2 E^2 for this row, with dE/dlogits = -p.
-            dlogits[r * k + j] = static_cast<float>((cw * (p - (j == label)) - gw * p - 2 * l2 * e * p) / n_total);
+            dlogits[r * k + j] = static_cast<float>(kernels::jem_data_dlogit(p, j == label, e, cw, gw, l2) / n_total);
         }
         s.accuracy += static_cast<double>(best == label) / n;
     }
@@ -57,7 +58,7 @@ void jem_sample_head(const float* logits, std::int64_t m, std::int64_t m_total, 
         s.loss += l2 * e * e / m;
         for (std::int64_t j = 0; j < k; ++j) {
             const double p = prob[r * k + j];
-            dlogits[r * k + j] = static_cast<float>((gw * p - 2 * l2 * e * p) / m_total);
+            dlogits[r * k + j] = static_cast<float>(kernels::jem_sample_dlogit(p, e, gw, l2) / m_total);
         }
     }
     s.loss -= gw * s.energy_sample;
