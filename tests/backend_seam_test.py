@@ -5,6 +5,7 @@ choice, and context.hpp's device()), no library, tool or binding source branches
 backend or on whether CUDA was built: no `EBMKIT_WITH_CUDA`, no comparison with
 `Backend::Cpu` / `Backend::Cuda`, no `.backend() ==`, no `on_cuda(`; and host/*.cpp
 calls no `kernels::` launcher: its public functions reach the kernels through ops(ctx).
+Every CUDA operation opens an NVTX range named for it (host/cuda/nvtx.hpp).
 
     tests/backend_seam_test.py SOURCE_DIR
 """
@@ -41,6 +42,15 @@ for backend in ("cpu", "cuda"):
     for family in families:
         if not re.search(rf"class \w+ final : public {family}Ops", sources):
             failures.append(f"host/{backend}/ implements no {family}Ops")
+# Every CUDA operation that launches (all but the yes/no questions) opens an NVTX range
+# named ebmkit.FAMILY.OPERATION first, so that Nsight shows ebmkit's work by operation.
+method = re.compile(r"\n    (?!//)([^\n]*?)\b(\w+)\(((?:[^{};])*?)\) const override \{\n([^\n]*)")
+for path in sorted((root / "host" / "cuda").glob("*.cpp")):
+    for m in method.finditer(path.read_text()):
+        if m.group(1).strip() == "bool":
+            continue
+        if not re.match(rf'\s*const NvtxRange range\("ebmkit\.\w+\.{m.group(2)}"\);', m.group(4)):
+            failures.append(f"host/cuda/{path.name}: {m.group(2)} opens no NVTX range named for it")
 if len(families) < 8:
     failures.append(f"host/ops/ops.hpp names {len(families)} families, expected at least 8")
 for failure in failures:

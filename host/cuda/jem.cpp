@@ -4,6 +4,7 @@
 #include "families.hpp"
 #include "kernels/jem.hpp"
 #include "mlp_layers.hpp"
+#include "nvtx.hpp"
 
 namespace ebmkit::detail {
 
@@ -27,6 +28,7 @@ public:
     JemStepStats terms_and_gradient(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
                                     ConstTensorView samples, const JemLoss& loss, MlpEnergy& grad, Tensor& scratch,
                                     std::int64_t& first_bad_label) const override {
+        const NvtxRange range("ebmkit.jem.terms_and_gradient");
         constexpr const char* op = "JemTrainer::step";
         static_assert(sizeof(kernels::JemRowTerms) == 4 * sizeof(float) && sizeof(kernels::JemBatchSums) % 4 == 0);
         const std::int64_t n = x.dim(0), m = samples.empty() ? 0 : samples.dim(0);

@@ -9,6 +9,7 @@
 #include "kernels/langevin.hpp"
 #include "kernels/langevin_chain.hpp"
 #include "mlp_layers.hpp"
+#include "nvtx.hpp"
 
 namespace ebmkit::detail {
 
@@ -134,6 +135,7 @@ public:
     LangevinStats chain(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
                         const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
                         bool trace) const override {
+        const NvtxRange range("ebmkit.langevin.chain");
         if (fused_chain(ctx, model, x.dim(0), params)) {
             return langevin_chain_fused(ctx, model, x, labels, params, first_step, num_steps, trace);
         }

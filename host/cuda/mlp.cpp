@@ -11,6 +11,7 @@
 #include "kernels/mlp.hpp"
 #include "kernels/mlp_fused.hpp"
 #include "mlp_layers.hpp"
+#include "nvtx.hpp"
 
 namespace ebmkit::detail {
 
@@ -60,6 +61,7 @@ public:
         return ctx.mlp_path() == MlpPath::Fused && kernels::mlp_fused_rows(mlp_layers(ctx, model), rows) > 0;
     }
     void logits(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, float* logits) const override {
+        const NvtxRange range("ebmkit.mlp.logits");
         const kernels::MlpLayers layers = mlp_layers(ctx, model);
         if (fused(op, ctx, layers, x.dim(0))) {
             return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), nullptr, logits, nullptr, nullptr,
@@ -71,10 +73,12 @@ public:
     }
     void energy(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const std::int32_t* labels,
                 float* energy, float* grad) const override {
+        const NvtxRange range("ebmkit.mlp.energy");
         mlp_energy_cuda(op, ctx, model, x, labels, energy, grad);
     }
     void param_grad(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const float* dlogits,
                     MlpEnergy& grad, bool accumulate) const override {
+        const NvtxRange range("ebmkit.mlp.param_grad");
         const kernels::MlpLayers layers = mlp_layers(ctx, model);
         std::vector<float*> dw, db;
         gradient_pointers(grad, dw, db);

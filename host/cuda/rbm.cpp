@@ -15,6 +15,7 @@
 #include "kernels/rbm.hpp"
 #include "kernels/rbm_eval.hpp"
 #include "rbm_params.hpp"
+#include "nvtx.hpp"
 
 namespace ebmkit::detail {
 
@@ -107,36 +108,44 @@ class CudaRbm final : public RbmOps {
 public:
     void conditional(Context& ctx, const Rbm& rbm, const float* in, std::int64_t rows, float* out,
                      bool to_hidden) const override {
+        const NvtxRange range("ebmkit.rbm.conditional");
         const auto launch = to_hidden ? kernels::rbm_hidden : kernels::rbm_visible;
         launch(rbm_params(ctx, rbm), in, rows, out, kernels::RbmUnits::Probabilities, 0, 0, 0, ctx.stream());
     }
     void gibbs_step(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows,
                     std::uint32_t step) const override {
+        const NvtxRange range("ebmkit.rbm.gibbs_step");
         const kernels::RbmParams dev = rbm_params(ctx, rbm);
         kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), 0, step, ctx.stream());
         kernels::rbm_visible(dev, h, rows, v, kernels::RbmUnits::Samples, ctx.seed(), 0, step, ctx.stream());
     }
     void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, std::uint32_t first_step,
                      int k) const override {
+        const NvtxRange range("ebmkit.rbm.gibbs_chain");
         gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), v, h, rows, first_step, k);
     }
     void free_energy(Context& ctx, const Rbm& rbm, const float* v, std::int64_t rows, float* f) const override {
+        const NvtxRange range("ebmkit.rbm.free_energy");
         kernels::rbm_free_energy(rbm_params(ctx, rbm), v, rows, f, ctx.stream());
     }
     void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
                      std::uint32_t first_step, const RbmShard& shard, Rbm& grad) const override {
+        const NvtxRange range("ebmkit.rbm.cd_gradient");
         cd_gradient_cuda(ctx, rbm, data, chains, k, first_step, shard, grad);
     }
     void gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, const RbmShard& shard,
                   Rbm& grad) const override {
+        const NvtxRange range("ebmkit.rbm.gradient");
         float* scratch = gradient_scratch(ctx, data.dim(0), samples.dim(0), rbm.visible(), rbm.hidden());
         gradient_statistics_cuda(ctx, rbm, data, samples.data<float>(), samples.dim(0), shard, grad, scratch);
     }
     double log_partition_exact(Context& ctx, const Rbm& rbm, std::int64_t units) const override {
+        const NvtxRange range("ebmkit.rbm.log_partition_exact");
         return log_partition_exact_cuda(ctx, rbm, units);
     }
     std::vector<double> ais_log_weights(Context& ctx, const Rbm& rbm, const float* base_b, const float*,
                                         std::int64_t runs, const std::vector<double>& betas) const override {
+        const NvtxRange range("ebmkit.rbm.ais_log_weights");
         const std::int64_t d = rbm.visible(), m = rbm.hidden();
         // Scratch: log weights (double) first, then v and h.
         auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * runs + sizeof(float) * runs * (d + m)));
@@ -151,6 +160,7 @@ public:
     std::vector<double> raise_log_weights(Context& ctx, const Rbm& rbm, const float* base_b, const float*,
                                           const float* v, std::int64_t rows, std::int64_t runs,
                                           const std::vector<double>& betas) const override {
+        const NvtxRange range("ebmkit.rbm.raise_log_weights");
         const std::int64_t d = rbm.visible(), m = rbm.hidden(), chains = rows * runs;
         // Scratch: log weights (double) first, then v and h of every chain.
         auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * chains + sizeof(float) * chains * (d + m)));
@@ -164,6 +174,7 @@ public:
         return out;
     }
     void pseudo_log_likelihood(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView out) const override {
+        const NvtxRange range("ebmkit.rbm.pseudo_log_likelihood");
         const kernels::RbmParams dev = rbm_params(ctx, rbm);
         if (kernels::rbm_pseudo_log_likelihood_fits(dev)) {
             return kernels::rbm_pseudo_log_likelihood(dev, v.data<float>(), v.dim(0), out.data<float>(), ctx.stream());
@@ -177,9 +188,11 @@ public:
     }
     void follow_mean(Context& ctx, float* offset, const float* x, std::int64_t rows, std::int64_t cols,
                      float rate) const override {
+        const NvtxRange range("ebmkit.rbm.follow_mean");
         kernels::centering_offsets(offset, x, rows, cols, rate, ctx.stream());
     }
     void center_gradient(Context& ctx, Rbm& grad, const float* mu, const float* lambda) const override {
+        const NvtxRange range("ebmkit.rbm.center_gradient");
         kernels::centered_gradient(grad.w().data<float>(), grad.b().data<float>(), grad.c().data<float>(), mu, lambda,
                                    grad.visible(), grad.hidden(), ctx.stream());
     }

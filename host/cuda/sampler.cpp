@@ -1,6 +1,7 @@
 // The CUDA sampler operations (host/ops/sampler.hpp): kernels/sampler.cu.
 #include "families.hpp"
 #include "kernels/sampler.hpp"
+#include "nvtx.hpp"
 
 namespace ebmkit::detail {
 
@@ -10,20 +11,24 @@ class CudaSampler final : public SamplerOps {
 public:
     void uniform_rows(Context& ctx, float* x, std::int64_t rows, std::int64_t dim, float lo, float hi,
                       std::uint32_t first_chain, std::uint32_t step) const override {
+        const NvtxRange range("ebmkit.sampler.uniform_rows");
         kernels::uniform_rows(x, rows, dim, lo, hi, ctx.seed(), first_chain, step, ctx.stream());
     }
     void draw_classes(Context& ctx, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
                       std::uint32_t first_row) const override {
+        const NvtxRange range("ebmkit.sampler.draw_classes");
         kernels::draw_classes(ctx.seed(), classes, round, rows, out, first_row, ctx.stream());
     }
     void replay_draw(Context& ctx, const kernels::ReplayShape& s, const float* buffer, std::int64_t batch, float reinit,
                      std::uint32_t round, const std::int32_t* row_classes, float* out,
                      std::int32_t* slots) const override {
+        const NvtxRange range("ebmkit.sampler.replay_draw");
         kernels::replay_draw(s, buffer, batch, reinit, round, row_classes, out, slots, ctx.stream());
     }
     void replay_store(Context& ctx, const kernels::ReplayShape& s, float* buffer, std::int64_t batch,
                       std::uint32_t round, const std::int32_t* slots, const std::int32_t* row_classes,
                       const float* samples, std::int32_t* winners) const override {
+        const NvtxRange range("ebmkit.sampler.replay_store");
         Tensor targets({batch}, DType::I32, Device::Cuda);
         kernels::replay_store(s, buffer, batch, round, slots, row_classes, samples, targets.data<std::int32_t>(),
                               winners, ctx.stream());
