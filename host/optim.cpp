@@ -56,11 +56,13 @@ void Optimizer::set_lr(float lr) {
 
 namespace {
 
-// Parameter i's view of a state buffer laid out by offsets (null where the buffer is empty: Sgd's second moment).
-TensorView moment(const Tensor& flat, const std::vector<std::int64_t>& offsets, const std::vector<Shape>& shapes,
-                  std::size_t i) {
+// Parameter i's view of a state buffer laid out by offsets (empty where the buffer is:
+// Sgd's second moment); read-only for a const buffer.
+template <class Flat>
+auto moment(Flat& flat, const std::vector<std::int64_t>& offsets, const std::vector<Shape>& shapes, std::size_t i)
+    -> decltype(flat.view()) {
     if (flat.empty()) return {};
-    return {const_cast<float*>(flat.data<float>()) + offsets[i], shapes[i], DType::F32, flat.device()};
+    return {flat.template data<float>() + offsets[i], shapes[i], DType::F32, flat.device()};
 }
 
 void check_step(Context& ctx, const std::vector<Shape>& shapes, const std::vector<TensorView>& parameters,
@@ -112,8 +114,7 @@ void Optimizer::step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad) {
     detail::check_model(op, ctx, model);
     detail::check_model(op, ctx, grad);
     if (grad.widths() != model.widths()) detail::fail(std::string(op) + ": grad must have the model's widths");
-    if (&grad == &model) detail::fail(std::string(op) + ": grad must not be the model itself");
-    check_step(ctx, shapes_, model.parameters(), grad.parameters());
+    check_step(ctx, shapes_, model.parameters(), grad.parameters());  // (grad == model fails its alias check)
     // The shapes match, so the model's flat layout is the state's (param_layout.hpp).
     const kernels::OptimizerStep s = rule_at(options_, ++steps_);
     detail::ops(ctx).optim.step(ctx, model.flat().data<float>(), first_.data<float>(),

@@ -5,9 +5,10 @@
 // trainers and samplers compose those calls and never ask where they run.
 //
 // An operation's arguments are valid when it is called (shapes, devices, aliasing,
-// parameter ranges: the public function checked them); it neither checks nor allocates
-// what its caller could, and on CUDA it queues work on ctx's stream without a host wait
-// unless it returns host values.
+// parameter ranges: the public function checked them), so it checks nothing. On CUDA it
+// queues work on ctx's stream; the host waits where it returns host values, and (until
+// device memory moves onto the context's stream, issue 27 item 3) where it allocates,
+// frees or copies a device tensor (host/cuda/device_memory.cpp).
 #pragma once
 
 #include "ebmkit/context.hpp"

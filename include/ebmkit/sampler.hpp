@@ -56,7 +56,7 @@ private:
     float lo_, hi_;
     std::uint64_t seed_;
     Tensor buffer_;
-    Tensor winners_;  // device stores: the last row bound for each slot
+    Tensor winners_;  // the store's scratch: the last row bound for each slot
 };
 
 enum class ChainStart { Uniform, Normal, Data, ReplayBuffer, Persistent };
