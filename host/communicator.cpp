@@ -57,6 +57,14 @@ void Communicator::allreduce_sum(const std::vector<TensorView>& tensors) const {
 #endif
 }
 
+void Communicator::agree_count(std::int64_t count) const {
+#if EBMKIT_WITH_MPI
+    if (backend_) detail::agree_count(*backend_, count);
+#else
+    (void)count;
+#endif
+}
+
 void Communicator::barrier() const {
 #if EBMKIT_WITH_MPI
     if (backend_) detail::barrier(*backend_);

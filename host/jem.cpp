@@ -8,6 +8,7 @@
 #include "check.hpp"
 #include "cpu/jem.hpp"
 #include "data_parallel.hpp"
+#include "device_memory.hpp"
 #include "ebmkit/checkpoint.hpp"
 #include "ops/ops.hpp"
 
@@ -55,6 +56,8 @@ JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemTrainOptions& op
     detail::check_non_negative(op, "options.energy_l2", options.energy_l2);
     detail::check_positive(op, "options.max_energy_gap", options.max_energy_gap);
     if (options.snapshot_every < 1) detail::fail(std::string(op) + ": options.snapshot_every must be >= 1");
+    // The counts of the iteration's reductions, agreed once (the gradient, the statistics, the stop flag).
+    for (const std::int64_t count : {grad_.flat().numel(), std::int64_t{6}, std::int64_t{1}}) comm_.agree_count(count);
     take_snapshot();
 }
 
@@ -143,14 +146,25 @@ bool JemTrainer::average_over_ranks(JemStepStats& s, bool bad_label_here) const 
 }
 
 void JemTrainer::take_snapshot() {
-    auto snap = std::make_unique<Snapshot>(Snapshot{model_.to(model_.device()), {}, optimizer_.steps(), {}, sampler_.rounds()});
-    for (const auto& [name, view] : optimizer_.state()) {
-        Tensor t(view.shape(), DType::F32, view.device());
-        copy(view, t);
-        snap->optimizer.tensors.emplace(name, std::move(t));
+    // The first snapshot allocates its tensors; every later one copies into them on the
+    // context's stream, so a snapshot iteration allocates nothing and waits for nothing.
+    if (!snapshot_) {
+        snapshot_ = std::make_unique<Snapshot>(Snapshot{model_.zeros_like(), {}, 0, {}, 0});
+        for (const auto& [name, view] : optimizer_.state()) {
+            snapshot_->optimizer.tensors.emplace(name, Tensor(view.shape(), DType::F32, ctx_));
+        }
     }
-    if (sampler_.buffer()) snap->buffer = sampler_.buffer()->samples().clone();
-    snapshot_ = std::move(snap);
+    detail::copy_on_stream(ctx_, model_.flat(), snapshot_->model.flat());
+    for (const auto& [name, view] : optimizer_.state()) {
+        detail::copy_on_stream(ctx_, view, snapshot_->optimizer.tensors.at(name));
+    }
+    snapshot_->optimizer_steps = optimizer_.steps();
+    if (sampler_.buffer()) {
+        const ConstTensorView samples = sampler_.buffer()->samples();
+        detail::ensure(ctx_, snapshot_->buffer, samples.shape(), DType::F32);
+        detail::copy_on_stream(ctx_, samples, snapshot_->buffer);
+    }
+    snapshot_->rounds = sampler_.rounds();
     good_since_snapshot_ = 0;
 }
 

@@ -49,8 +49,9 @@ LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x,
     detail::check_input(op, ctx, model, x);
     if (labels.raw()) detail::check_labels(op, ctx, model, labels, x.dim(0));
     check_params(op, params);
+    Tensor scratch;  // a call's own: a loop that must not allocate keeps one (LangevinSampler)
     return detail::ops(ctx).langevin.chain(ctx, model, x, labels.raw() ? labels.data<std::int32_t>() : nullptr, params,
-                                           first_step, num_steps, trace);
+                                           first_step, num_steps, trace, scratch);
 }
 
 LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,

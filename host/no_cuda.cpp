@@ -17,11 +17,17 @@ namespace {
 }  // namespace
 
 bool cuda_device_present() { return false; }
-void* device_alloc(std::size_t) { no_cuda("device allocation"); }
-void device_free(void*) noexcept {}
+void* device_alloc(std::size_t, CUstream_st*) { no_cuda("device allocation"); }
+void device_free(void*, CUstream_st*) noexcept {}
+void* pinned_alloc(std::size_t) { no_cuda("pinned allocation"); }
+void pinned_free(void*) noexcept {}
 
 void device_copy(void*, Device, const void*, Device, std::size_t) { no_cuda("device copy"); }
-void device_zero(void*, std::size_t) { no_cuda("device memset"); }
+void device_copy_async(void*, const void*, std::size_t, bool, CUstream_st*) { no_cuda("device copy"); }
+void device_zero(void*, std::size_t, CUstream_st*) { no_cuda("device memset"); }
+void stream_wait(CUstream_st*) { no_cuda("stream wait"); }
+std::shared_ptr<CUstream_st> shared_stream(Context&) { no_cuda("Context::stream"); }
+void* host_staging(Context&, std::size_t) { no_cuda("host staging"); }
 // Unreachable: a cuda context cannot be made in this build.
 const Ops& cuda_ops() { no_cuda("the CUDA backend"); }
 

@@ -89,6 +89,10 @@ RbmTrainer::RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options, C
       velocity_(rbm.visible(), rbm.hidden(), rbm.device()) {
     check_options(options_, comm_);
     detail::check_model("RbmTrainer", ctx, rbm);
+    // The counts of an update's reductions, agreed once: the gradient (with the batch's
+    // means when centred) and the stop flag.
+    const std::int64_t means = options_.centered ? rbm.visible() + rbm.hidden() : 0;
+    for (const std::int64_t count : {grad_.flat().numel() + means, std::int64_t{1}}) comm_.agree_count(count);
 }
 
 RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<void(std::int64_t, std::int64_t)>& progress,
@@ -150,8 +154,8 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
         const std::int64_t offset = rank * (count / ranks) + std::min<std::int64_t>(rank, count % ranks);
         const ConstTensorView batch(shuffled.data<float>() + (start + offset) * d, {mine, d}, DType::F32, ctx_.device());
         if (!options_.persistent) {
-            if (restart.empty() || restart.dim(0) != mine) restart = Tensor({mine, d}, DType::F32, ctx_.device());
-            copy(batch, restart);
+            detail::ensure(ctx_, restart, {mine, d}, DType::F32);
+            detail::copy_on_stream(ctx_, batch, restart);
         }
         if (tempering_) {
             tempering_->run(rbm_, options_.k);
@@ -164,9 +168,7 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             cd_gradient(ctx_, rbm_, batch, chains, options_.k, step_, grad_, shard);
         }
         if (options_.centered) {
-            if (hidden_probs_.empty() || hidden_probs_.dim(0) != mine) {
-                hidden_probs_ = Tensor({mine, rbm_.hidden()}, DType::F32, ctx_.device());
-            }
+            detail::ensure(ctx_, hidden_probs_, {mine, rbm_.hidden()}, DType::F32);
             rbm_hidden_probs(ctx_, rbm_, batch, hidden_probs_);
         }
         if (ranks == 1) {
@@ -179,9 +181,8 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             // batch's means (mine / count times its own), zeroed first.
             std::vector<TensorView> reduced = {grad_.flat()};
             if (options_.centered) {
-                // Allocated once (an allocation a step would synchronise the device), zeroed each step.
-                if (batch_means_.empty()) batch_means_ = Tensor({d + rbm_.hidden()}, DType::F32, ctx_.device());
-                detail::zero(batch_means_);
+                detail::ensure(ctx_, batch_means_, {d + rbm_.hidden()}, DType::F32);
+                detail::zero(ctx_, batch_means_);
                 const float share = static_cast<float>(mine) / static_cast<float>(count);
                 follow_mean(ctx_, TensorView(batch_means_.data<float>(), {d}, DType::F32, ctx_.device()), batch, share);
                 follow_mean(ctx_, TensorView(batch_means_.data<float>() + d, {rbm_.hidden()}, DType::F32, ctx_.device()),

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "check.hpp"
+#include "device_memory.hpp"
 #include "ebmkit/philox.hpp"
 #include "ops/ops.hpp"
 
@@ -41,9 +42,8 @@ ReplayBuffer::ReplayBuffer(Context& ctx, std::int64_t size, std::int64_t dim, fl
     detail::check_finite(op, "lo", lo);
     detail::check_finite(op, "hi", hi);
     if (!(lo < hi)) detail::fail(std::string(op) + ": lo must be < hi");
-    buffer_ = Tensor({size, dim}, DType::F32, ctx.device());
+    buffer_ = Tensor({size, dim}, DType::F32, ctx);
     fill_uniform(ctx, buffer_, lo, hi, first_slot, 0);
-    winners_ = Tensor({size}, DType::I32, ctx.device());
 }
 
 namespace {
@@ -77,9 +77,10 @@ void ReplayBuffer::draw_rows(std::int64_t batch, float reinit, std::uint32_t rou
 
 void ReplayBuffer::store_rows(std::int64_t batch, std::uint32_t round, const std::int32_t* slots,
                               const std::int32_t* row_classes, const float* samples, std::uint32_t first_row) {
+    detail::ensure(*ctx_, store_scratch_, {size() + batch}, DType::I32);
     detail::ops(*ctx_).sampler.replay_store(*ctx_, shape_of(buffer_, classes_, lo_, hi_, seed_, first_row),
                                             buffer_.data<float>(), batch, round, slots, row_classes, samples,
-                                            winners_.data<std::int32_t>());
+                                            store_scratch_.data<std::int32_t>());
 }
 
 Tensor ReplayBuffer::draw(std::int64_t batch, float reinit, std::uint32_t round, Tensor& slots,
@@ -88,8 +89,8 @@ Tensor ReplayBuffer::draw(std::int64_t batch, float reinit, std::uint32_t round,
     if (batch < 1) detail::fail(std::string(op) + ": batch must be >= 1, got " + std::to_string(batch));
     if (!(reinit >= 0.0f && reinit <= 1.0f)) detail::fail(std::string(op) + ": reinit must be in [0, 1]");
     check_classes(op, batch, row_classes);
-    Tensor out({batch, buffer_.dim(1)}, DType::F32, buffer_.device());
-    slots = Tensor({batch}, DType::I32, buffer_.device());
+    Tensor out({batch, buffer_.dim(1)}, DType::F32, *ctx_);
+    slots = Tensor({batch}, DType::I32, *ctx_);
     draw_rows(batch, reinit, round, row_classes.raw() ? row_classes.data<std::int32_t>() : nullptr, out.data<float>(),
               slots.data<std::int32_t>());
     return out;
@@ -159,10 +160,10 @@ std::uint32_t LangevinSampler::first_row(std::int64_t batch) const {
     return static_cast<std::uint32_t>(options_.shard * batch);
 }
 
-Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, SampleRound& round) {
+void LangevinSampler::start(std::int64_t batch, ConstTensorView data, SampleRound& round) {
     constexpr const char* op = "LangevinSampler::sample";
     const std::uint32_t row0 = first_row(batch);
-    Tensor x({batch, dim_}, DType::F32, ctx_.device());
+    TensorView x = round.samples;
     switch (options_.start) {
         case ChainStart::Uniform:
             fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, row0, round_ + 1);
@@ -182,10 +183,9 @@ Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, SampleRo
         }
         case ChainStart::Data:
             detail::check_tensor(op, "data", data, {batch, dim_}, DType::F32, ctx_.device());
-            copy(data, x);
+            detail::copy_on_stream(ctx_, data, x);
             break;
         case ChainStart::ReplayBuffer:
-            round.slots = Tensor({batch}, DType::I32, ctx_.device());
             buffer_->draw_rows(batch, options_.reinit, round_,
                                round.labels.empty() || buffer_->classes() == 1 ? nullptr : round.labels.data<std::int32_t>(),
                                x.data<float>(), round.slots.data<std::int32_t>(), row0);
@@ -198,11 +198,10 @@ Tensor LangevinSampler::start(std::int64_t batch, ConstTensorView data, SampleRo
                              " rows; batch must stay " + std::to_string(chains_.dim(0)) + ", got " +
                              std::to_string(batch));
             } else {
-                copy(chains_, x);
+                detail::copy_on_stream(ctx_, chains_, x);
             }
             break;
     }
-    return x;
 }
 
 SampleRound LangevinSampler::draw_round(const MlpEnergy& model, std::int64_t batch, ConstTensorView data,
@@ -214,8 +213,16 @@ SampleRound LangevinSampler::draw_round(const MlpEnergy& model, std::int64_t bat
                      " differs from the sampler's " + std::to_string(dim_));
     }
     if (batch < 1) detail::fail(std::string(op) + ": batch must be >= 1, got " + std::to_string(batch));
-    SampleRound round;
+    // The storage of the last kept round, reshaped where this one differs.
+    SampleRound round = std::move(spare_);
+    spare_ = SampleRound();
     round.number = round_;
+    detail::ensure(ctx_, round.samples, {batch, dim_}, DType::F32);
+    if (options_.start == ChainStart::ReplayBuffer) detail::ensure(ctx_, round.slots, {batch}, DType::I32);
+    else round.slots = Tensor();
+    const bool labelled = labels.raw() || options_.classes > 1;
+    if (labelled) detail::ensure(ctx_, round.labels, {batch}, DType::I32);
+    else round.labels = Tensor();
     if (labels.raw()) {
         detail::check_labels(op, ctx_, model, labels, batch);
         if (options_.classes > 1) {
@@ -226,29 +233,27 @@ SampleRound LangevinSampler::draw_round(const MlpEnergy& model, std::int64_t bat
                 }
             }
         }
-        round.labels = Tensor({batch}, DType::I32, ctx_.device());
-        copy(labels, round.labels);
+        detail::copy_on_stream(ctx_, labels, round.labels);
     } else if (options_.classes > 1) {
         if (options_.classes > model.num_outputs()) {
             detail::fail(std::string(op) + ": the sampler has " + std::to_string(options_.classes) +
                          " classes, the model only " + std::to_string(model.num_outputs()) + " outputs");
         }
-        round.labels = Tensor({batch}, DType::I32, ctx_.device());
         detail::ops(ctx_).sampler.draw_classes(ctx_, options_.classes, round_, batch, round.labels.data<std::int32_t>(),
                                                first_row(batch));
     }
-    round.samples = start(batch, data, round);
+    start(batch, data, round);
     LangevinParams step = options_.step;
     step.first_chain += first_row(batch);
     // The chain without langevin_chain's checks: the labels are the caller's, checked
     // above, or drawn here.
     stats_ = detail::ops(ctx_).langevin.chain(ctx_, model, round.samples,
                                               round.labels.empty() ? nullptr : round.labels.data<std::int32_t>(), step,
-                                              round_ * options_.steps, options_.steps, options_.trace);
+                                              round_ * options_.steps, options_.steps, options_.trace, chain_scratch_);
     return round;
 }
 
-void LangevinSampler::keep_round(const SampleRound& round) {
+void LangevinSampler::keep_round(SampleRound& round) {
     if (round.number != round_ || round.samples.empty()) {
         detail::fail("LangevinSampler::keep_round: round " + std::to_string(round.number) +
                      " is not the one drawn last (" + std::to_string(round_) + "), or was kept already");
@@ -259,14 +264,19 @@ void LangevinSampler::keep_round(const SampleRound& round) {
                             round.labels.empty() || buffer_->classes() == 1 ? nullptr : round.labels.data<std::int32_t>(),
                             round.samples.data<float>(), first_row(batch));
     }
-    if (options_.start == ChainStart::Persistent) chains_ = round.samples.clone();
+    // The round's chains become the persistent ones; the old chains' storage is the spare.
+    if (options_.start == ChainStart::Persistent) std::swap(chains_, round.samples);
     ++round_;
+    spare_ = std::move(round);
+    round = SampleRound();
 }
 
 Tensor LangevinSampler::sample(const MlpEnergy& model, std::int64_t batch, ConstTensorView data, ConstTensorView labels) {
     SampleRound round = draw_round(model, batch, data, labels);
+    Tensor out(round.samples.shape(), DType::F32, ctx_);
+    detail::copy_on_stream(ctx_, round.samples, out);
     keep_round(round);
-    return std::move(round.samples);
+    return out;
 }
 
 }  // namespace ebmkit

@@ -89,10 +89,16 @@ template std::vector<std::int32_t> BasicTensorView<const void>::to_vector<std::i
 
 void Tensor::Deleter::operator()(void* p) const {
     if (device == Device::Host) std::free(p);
-    else detail::device_free(p);
+    else detail::device_free(p, stream.get());
 }
 
-Tensor::Tensor(Shape shape, DType dtype, Device device) : shape_(shape), dtype_(dtype), device_(device) {
+Tensor::Tensor(Shape shape, DType dtype, Device device) : Tensor(shape, dtype, device, nullptr) {}
+
+Tensor::Tensor(Shape shape, DType dtype, Context& ctx)
+    : Tensor(shape, dtype, ctx.device(), ctx.device() == Device::Cuda ? detail::shared_stream(ctx) : nullptr) {}
+
+Tensor::Tensor(Shape shape, DType dtype, Device device, std::shared_ptr<CUstream_st> stream)
+    : shape_(shape), dtype_(dtype), device_(device) {
     const std::size_t n = bytes();
     if (n == 0) return;
     void* p = nullptr;
@@ -107,14 +113,20 @@ Tensor::Tensor(Shape shape, DType dtype, Device device) : shape_(shape), dtype_(
         p = std::aligned_alloc(64, (n + 63) / 64 * 64);
         if (!p) throw Error("Tensor: host allocation of " + std::to_string(n) + " bytes failed");
     } else {
-        p = detail::device_alloc(n);
+        p = detail::device_alloc(n, stream.get());
     }
-    data_ = std::unique_ptr<void, Deleter>(p, Deleter{device});
+    data_ = std::unique_ptr<void, Deleter>(p, Deleter{device, std::move(stream)});
 }
 
 Tensor Tensor::zeros(Shape shape, DType dtype, Device device) {
     Tensor t(shape, dtype, device);
     detail::zero(t);
+    return t;
+}
+
+Tensor Tensor::zeros(Shape shape, DType dtype, Context& ctx) {
+    Tensor t(shape, dtype, ctx);
+    detail::zero(ctx, t);
     return t;
 }
 
@@ -168,11 +180,42 @@ void copy(ConstTensorView source, TensorView destination) {
                        static_cast<std::size_t>(source.numel()) * element_size(source.dtype()));
 }
 
+namespace {
+std::size_t bytes_of(ConstTensorView t) { return static_cast<std::size_t>(t.numel()) * element_size(t.dtype()); }
+}  // namespace
+
 void detail::zero(TensorView t) {
     if (t.empty()) return;
-    const std::size_t bytes = static_cast<std::size_t>(t.numel()) * element_size(t.dtype());
-    if (t.device() == Device::Host) std::memset(t.raw(), 0, bytes);
-    else device_zero(t.raw(), bytes);
+    if (t.device() == Device::Host) std::memset(t.raw(), 0, bytes_of(t));
+    else device_zero(t.raw(), bytes_of(t), nullptr);
+}
+
+void detail::zero(Context& ctx, TensorView t) {
+    if (t.empty()) return;
+    if (t.device() == Device::Host) std::memset(t.raw(), 0, bytes_of(t));
+    else device_zero(t.raw(), bytes_of(t), ctx.stream());
+}
+
+void detail::copy_on_stream(Context& ctx, ConstTensorView source, TensorView destination) {
+    if (source.device() == Device::Cuda && destination.device() == Device::Cuda && !source.empty() &&
+        source.shape() == destination.shape() && source.dtype() == destination.dtype()) {
+        device_copy_async(destination.raw(), source.raw(), bytes_of(source), false, ctx.stream());
+    } else {
+        copy(source, destination);
+    }
+}
+
+void detail::read_back(Context& ctx, const void* source, void* destination, std::size_t bytes) {
+    void* staging = host_staging(ctx, bytes);
+    device_copy_async(staging, source, bytes, true, ctx.stream());
+    stream_wait(ctx.stream());
+    std::memcpy(destination, staging, bytes);
+}
+
+void detail::ensure(Context& ctx, Tensor& t, Shape shape, DType dtype) {
+    if (t.shape() == shape && t.dtype() == dtype && t.device() == ctx.device()) return;
+    t = Tensor();  // the old block back to the pool first
+    t = Tensor(shape, dtype, ctx);
 }
 
 }  // namespace ebmkit

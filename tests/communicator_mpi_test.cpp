@@ -1,7 +1,7 @@
 // Communicator::world on two ranks (run as: mpirun -np 2 communicator_mpi_test; every
 // rank runs every case and both must pass): rank and size, sums of several views in
 // place against their closed form, one collective for the packed views, and a
-// disagreement in sizes thrown on every rank.
+// disagreement in sizes thrown on every rank, per call or agreed once.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -61,6 +61,24 @@ TEST(CommunicatorMpi, DifferentSizesThrowOnEveryRank) {
     Tensor one = Tensor::from({1.0f}, {1});
     world().allreduce_sum({one});
     EXPECT_EQ(one.to_vector<float>()[0], 2.0f);
+}
+
+// A count agreed once: a disagreement throws on every rank at agree_count; an agreed
+// count's reductions (which skip the per-call size check) still sum.
+TEST(CommunicatorMpi, CountsAgreedOnceStillSum) {
+    try {
+        world().agree_count(world().rank() == 0 ? 9 : 10);
+        FAIL() << "ranks agreeing on different counts must throw";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("agree_count"), std::string::npos) << e.what();
+    }
+    world().agree_count(7);
+    for (int round = 0; round < 3; ++round) {
+        Tensor a = Tensor::from({1, 2, 3}, {3}), b = Tensor::from({4, 5, 6, 7}, {4});
+        world().allreduce_sum({a, b});
+        EXPECT_EQ(a.to_vector<float>(), (std::vector<float>{2, 4, 6}));
+        EXPECT_EQ(b.to_vector<float>(), (std::vector<float>{8, 10, 12, 14}));
+    }
 }
 
 TEST(CommunicatorMpi, WorldOnTheCpuBackendIsOnTheHost) {

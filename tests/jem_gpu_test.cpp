@@ -1,5 +1,5 @@
-// JEM on the GPU: an iteration stays on the device (one statistics copy, no waits
-// beyond it), follows the CPU path's loss and gradient, and leaves everything as it was
+// JEM on the GPU: an iteration stays on the device (after a warm-up no allocation, one
+// statistics copy and its one wait, a snapshot iteration included), follows the CPU path's loss and gradient, and leaves everything as it was
 // when a label is bad, through the fused (head as the kernel's epilogue) and the
 // unfused (head kernel between forward and backward) paths.
 #include <gtest/gtest.h>
@@ -31,7 +31,7 @@ std::string name(MlpPath path, bool class_conditional) {
     return std::string(to_string(path)) + (class_conditional ? " class-conditional" : "");
 }
 
-TEST_F(JemGpu, AnIterationMakesOneCopyAndNoOtherWait) {
+TEST_F(JemGpu, AfterAWarmUpAnIterationAllocatesNothingAndWaitsOnce) {
     auto rng = test::fresh_rng();
     const MlpEnergy host_model = test::random_mlp(rng, {20, 32, 10}, Activation::elu());
     const Tensor x = test::uniform_tensor(rng, {16, 20}, -1, 1).to(Device::Cuda);
@@ -43,16 +43,21 @@ TEST_F(JemGpu, AnIterationMakesOneCopyAndNoOtherWait) {
             Context gpu(Backend::Cuda, rng());
             gpu.set_mlp_path(path);
             MlpEnergy model = host_model.to(Device::Cuda);
-            JemTrainer trainer(gpu, model, small_options(cc));
-            // Warm-up: the workspace reaches its size, cuBLAS its handle.
-            trainer.step(x, labels);
+            JemTrainOptions o = small_options(cc);
+            o.snapshot_every = 2;  // the third iteration takes a snapshot too
+            JemTrainer trainer(gpu, model, o);
+            // Warm-up: the workspace reaches its size, cuBLAS its handle, the sampler its round storage.
             trainer.step(x, labels);
             gpu.reset_transfers();
-            const JemStepStats s = trainer.step(x, labels);
-            const TransferCounts t = gpu.transfers();
-            EXPECT_TRUE(std::isfinite(s.loss)) << name(path, cc);
-            EXPECT_LE(t.copies, 1) << name(path, cc);
-            EXPECT_LE(t.synchronizations, 1) << name(path, cc);
+            for (int i = 0; i < 2; ++i) {
+                const TransferCounts before = gpu.transfers();
+                const JemStepStats s = trainer.step(x, labels);
+                const TransferCounts t = gpu.transfers();
+                EXPECT_TRUE(std::isfinite(s.loss)) << name(path, cc);
+                EXPECT_EQ(t.allocations - before.allocations, 0) << name(path, cc) << ", iteration " << i + 2;
+                EXPECT_LE(t.copies - before.copies, 1) << name(path, cc) << ", iteration " << i + 2;
+                EXPECT_LE(t.synchronizations - before.synchronizations, 1) << name(path, cc) << ", iteration " << i + 2;
+            }
             EXPECT_EQ(trainer.iterations(), 3) << name(path, cc);
         }
     }

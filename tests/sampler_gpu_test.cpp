@@ -57,7 +57,7 @@ TEST_F(SamplerGpu, AShardFollowsTheCpuBitForBit) {
     EXPECT_EQ(on_gpu.buffer()->samples().to_vector<float>(), on_cpu.buffer()->samples().to_vector<float>());
     const MlpEnergy device_model = model.to(Device::Cuda);
     for (int round = 0; round < 3; ++round) {
-        const SampleRound a = on_gpu.draw_round(device_model, 20), b = on_cpu.draw_round(model, 20);
+        SampleRound a = on_gpu.draw_round(device_model, 20), b = on_cpu.draw_round(model, 20);
         ASSERT_EQ(a.labels.to_vector<std::int32_t>(), b.labels.to_vector<std::int32_t>());
         ASSERT_EQ(a.slots.to_vector<std::int32_t>(), b.slots.to_vector<std::int32_t>());
         EXPECT_LT(test::relative_error(a.samples.to_vector<float>(), b.samples.to_vector<float>()), 1e-5);

@@ -122,7 +122,7 @@ TEST(LangevinSampler, ClassConditionalSamplerDrawsClassesOrTakesLabelsAndKeepsCl
     o.reinit = 0.0f;
     o.steps = 2;
     LangevinSampler sampler(ctx, 4, o);
-    const SampleRound drawn = sampler.draw_round(model, 6);
+    SampleRound drawn = sampler.draw_round(model, 6);
     EXPECT_EQ(sampler.rounds(), 0u);
     const auto classes = values(drawn.labels), slots = values(drawn.slots);
     for (int r = 0; r < 6; ++r) {
@@ -132,6 +132,7 @@ TEST(LangevinSampler, ClassConditionalSamplerDrawsClassesOrTakesLabelsAndKeepsCl
     }
     sampler.keep_round(drawn);
     EXPECT_EQ(sampler.rounds(), 1u);
+    EXPECT_TRUE(drawn.samples.empty());  // the storage went back to the sampler
     EXPECT_THROW(sampler.keep_round(drawn), Error);  // kept already
     const Tensor before = sampler.buffer()->samples().clone();
     const Tensor labels = Tensor::from(std::vector<std::int32_t>{2, 2, 2, 2, 2, 2}, {6});
@@ -257,20 +258,21 @@ TEST(LangevinSampler, ShardsDrawTheRowsOfTheWholeBatch) {
                 shards.emplace_back(ctx, 5, part);
             }
             for (int round = 0; round < 2; ++round) {
-                const SampleRound all = whole.draw_round(model, 6);
+                SampleRound all = whole.draw_round(model, 6);
+                const std::vector<float> rows = all.samples.to_vector<float>();
+                const std::vector<std::int32_t> labels =
+                    classes > 1 ? all.labels.to_vector<std::int32_t>() : std::vector<std::int32_t>();
                 whole.keep_round(all);
                 for (int r = 0; r < 2; ++r) {
-                    const SampleRound mine = shards[r].draw_round(model, 3);
-                    shards[r].keep_round(mine);
-                    const std::vector<float> rows = all.samples.to_vector<float>();
+                    SampleRound mine = shards[r].draw_round(model, 3);
                     EXPECT_EQ(mine.samples.to_vector<float>(),
                               std::vector<float>(rows.begin() + 15 * r, rows.begin() + 15 * (r + 1)))
                         << "shard " << r << ", round " << round << ", classes " << classes;
                     if (classes > 1) {
-                        const std::vector<std::int32_t> labels = all.labels.to_vector<std::int32_t>();
                         EXPECT_EQ(mine.labels.to_vector<std::int32_t>(),
                                   std::vector<std::int32_t>(labels.begin() + 3 * r, labels.begin() + 3 * (r + 1)));
                     }
+                    shards[r].keep_round(mine);
                 }
             }
         }

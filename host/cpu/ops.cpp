@@ -52,7 +52,7 @@ public:
     }
     LangevinStats chain(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
                         const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
-                        bool trace) const override {
+                        bool trace, Tensor&) const override {
         return cpu::langevin_chain(cpu::params_of(model), x.data<float>(), labels, x.dim(0), params, ctx.seed(),
                                    first_step, num_steps, trace);
     }

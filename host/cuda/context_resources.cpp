@@ -1,7 +1,11 @@
 // The CUDA resources a Context owns: stream, cuBLAS handle with its own workspace,
-// scratch workspace. Each is created on first use and released with the Context.
+// scratch workspace, pinned host staging. Each is created on first use and released
+// with the Context; the stream lives on while a tensor allocated on it does.
 #include <cublas_v2.h>
 #include <cuda_runtime_api.h>
+
+#include <algorithm>
+#include <memory>
 
 #include "../device_memory.hpp"
 #include "kernels/cuda_check.hpp"
@@ -14,23 +18,32 @@ constexpr std::size_t cublas_workspace_bytes = std::size_t{32} << 20;
 }  // namespace
 
 struct Context::CudaResources {
-    cudaStream_t stream = nullptr;
+    std::shared_ptr<CUstream_st> stream;  // shared with the tensors allocated on it
     cudaEvent_t fence = nullptr;  // stream ordering with a caller's stream (no timing)
     cublasHandle_t cublas = nullptr;
     void* cublas_workspace = nullptr;
     void* workspace = nullptr;
     std::size_t workspace_bytes = 0;
+    void* staging = nullptr;  // pinned host memory for what comes back (detail::read_back)
+    std::size_t staging_bytes = 0;
 
     CudaResources() = default;
     CudaResources(const CudaResources&) = delete;
     CudaResources& operator=(const CudaResources&) = delete;
     ~CudaResources() {
-        if (stream) cudaStreamSynchronize(stream);
+        cudaStream_t s = stream.get();
         if (cublas) cublasDestroy(cublas);
-        if (cublas_workspace) detail::device_free(cublas_workspace);
-        if (workspace) detail::device_free(workspace);
+        detail::device_free(cublas_workspace, s);
+        detail::device_free(workspace, s);
+        // The staging buffer may be the destination of a copy still queued.
+        if (staging) {
+            try {
+                detail::stream_wait(s);
+            } catch (...) {
+            }
+            detail::pinned_free(staging);
+        }
         if (fence) cudaEventDestroy(fence);
-        if (stream) cudaStreamDestroy(stream);
     }
 };
 
@@ -44,8 +57,36 @@ Context::CudaResources& Context::cuda() {
 
 CUstream_st* Context::stream() {
     CudaResources& r = cuda();
-    if (!r.stream) EBMKIT_CUDA_CHECK(cudaStreamCreate(&r.stream));
-    return r.stream;
+    if (!r.stream) {
+        // A blocking stream: ordered with the legacy default stream, on which tensors made
+        // without a context are allocated and freed.
+        cudaStream_t s = nullptr;
+        EBMKIT_CUDA_CHECK(cudaStreamCreate(&s));
+        // Destroyed once the context and every tensor on it are gone; queued work finishes first.
+        r.stream = std::shared_ptr<CUstream_st>(s, [](cudaStream_t p) { cudaStreamDestroy(p); });
+    }
+    return r.stream.get();
+}
+
+std::shared_ptr<CUstream_st> detail::shared_stream(Context& ctx) {
+    ctx.stream();
+    return ctx.cuda().stream;
+}
+
+void* detail::host_staging(Context& ctx, std::size_t bytes) {
+    auto& r = ctx.cuda();
+    if (bytes > r.staging_bytes) {
+        // A copy into the old buffer may still be queued.
+        if (r.staging) {
+            stream_wait(ctx.stream());
+            pinned_free(r.staging);
+        }
+        r.staging = nullptr;
+        r.staging_bytes = 0;
+        r.staging = pinned_alloc(std::max<std::size_t>(bytes, 256));
+        r.staging_bytes = std::max<std::size_t>(bytes, 256);
+    }
+    return r.staging;
 }
 
 cublasContext* Context::cublas() {
@@ -57,7 +98,7 @@ cublasContext* Context::cublas() {
         // workspace of the Context's own (the size cuBLAS recommends for Hopper), so
         // that products captured into a CUDA graph never use cuBLAS's default one,
         // which cuBLAS may allocate or reset outside the capture.
-        r.cublas_workspace = detail::device_alloc(cublas_workspace_bytes);
+        r.cublas_workspace = detail::device_alloc(cublas_workspace_bytes, stream());
         EBMKIT_CUBLAS_CHECK(cublasSetWorkspace(r.cublas, r.cublas_workspace, cublas_workspace_bytes));
     }
     return r.cublas;
@@ -66,15 +107,11 @@ cublasContext* Context::cublas() {
 void* Context::workspace(std::size_t bytes) {
     CudaResources& r = cuda();
     if (bytes > r.workspace_bytes) {
-        // Work queued on the stream may still use the old buffer.
-        if (r.stream) {
-            EBMKIT_CUDA_CHECK(cudaStreamSynchronize(r.stream));
-            ++detail::transfer_counts().synchronizations;
-        }
-        if (r.workspace) detail::device_free(r.workspace);
+        // Freed in order on the stream: work queued before still reads the old buffer.
+        detail::device_free(r.workspace, stream());
         r.workspace = nullptr;
         r.workspace_bytes = 0;
-        r.workspace = detail::device_alloc(bytes);
+        r.workspace = detail::device_alloc(bytes, stream());
         r.workspace_bytes = bytes;
     }
     return r.workspace;
@@ -105,8 +142,7 @@ void Context::make_stream_wait(CUstream_st* caller) {
 
 void Context::synchronize() {
     if (backend_ != Backend::Cuda || !cuda_ || !cuda_->stream) return;
-    EBMKIT_CUDA_CHECK(cudaStreamSynchronize(cuda_->stream));
-    ++detail::transfer_counts().synchronizations;
+    detail::stream_wait(cuda_->stream.get());
 }
 
 }  // namespace ebmkit

@@ -1,4 +1,5 @@
-// Device memory through the CUDA runtime (the CUDA build's device_memory.hpp).
+// The door to the CUDA runtime's memory, copy and wait calls (host/device_memory.hpp):
+// the only file of host/ that makes them, and where Context::transfers() counts them.
 #include "../device_memory.hpp"
 
 #include <cuda_runtime_api.h>
@@ -22,12 +23,11 @@ bool cuda_device_present() {
 
 namespace {
 
-// Tensors come and go every training iteration; cudaMalloc / cudaFree cost tens of
-// microseconds and cudaFree stalls the device. Where the device supports memory
-// pools, blocks come from its default pool, which keeps freed memory for reuse.
-// Both ends are queued on the legacy default stream, which is ordered with every
-// blocking stream (the Context's), so a block is never reused while queued work
-// still reads it.
+// Tensors and scratch come from the device's default memory pool, stream-ordered:
+// cudaMallocAsync and cudaFreeAsync on the stream that uses the block, no device-wide
+// stall (cudaFree has one). The pool keeps what is freed (release threshold: never), so
+// a steady loop reuses its blocks. Devices without pools fall back to cudaMalloc after
+// a wait for the stream, the one place a free waits.
 bool use_pool() {
     static const bool pool = [] {
         int device = 0, supported = 0;
@@ -60,16 +60,18 @@ std::size_t device_bytes() {
     return it->second;
 }
 
+void count_wait() { ++transfer_counts().synchronizations; }
+
 }  // namespace
 
-void* device_alloc(std::size_t bytes) {
+void* device_alloc(std::size_t bytes, CUstream_st* stream) {
     const std::size_t total = device_bytes();
     if (bytes > total) {
         throw Error("device allocation: " + std::to_string(bytes) + " bytes requested, the device has " +
                     std::to_string(total));
     }
     void* p = nullptr;
-    const cudaError_t status = use_pool() ? cudaMallocAsync(&p, bytes, nullptr) : cudaMalloc(&p, bytes);
+    const cudaError_t status = use_pool() ? cudaMallocAsync(&p, bytes, stream) : cudaMalloc(&p, bytes);
     if (status != cudaSuccess) {
         cudaGetLastError();  // an allocation error is not sticky; clear it
         std::size_t free = 0, ignored = 0;
@@ -77,21 +79,55 @@ void* device_alloc(std::size_t bytes) {
         throw Error("device allocation of " + std::to_string(bytes) + " bytes failed (" + std::to_string(free) +
                     " of " + std::to_string(total) + " free): " + cudaGetErrorString(status));
     }
+    ++transfer_counts().allocations;
     return p;
 }
 
-void device_free(void* pointer) noexcept {
-    if (use_pool()) cudaFreeAsync(pointer, nullptr);
-    else cudaFree(pointer);
+void device_free(void* pointer, CUstream_st* stream) noexcept {
+    if (!pointer) return;
+    if (use_pool()) {
+        cudaFreeAsync(pointer, stream);
+    } else {
+        // cudaFree waits for the whole device; counted as the wait it is.
+        cudaFree(pointer);
+        count_wait();
+    }
+}
+
+void* pinned_alloc(std::size_t bytes) {
+    void* p = nullptr;
+    EBMKIT_CUDA_CHECK(cudaMallocHost(&p, bytes));
+    return p;
+}
+
+void pinned_free(void* pointer) noexcept {
+    if (pointer) cudaFreeHost(pointer);
 }
 
 void device_copy(void* destination, Device destination_device, const void* source, Device source_device,
                  std::size_t bytes) {
-    // Unified addressing lets the runtime infer the direction.
+    // Unified addressing lets the runtime infer the direction. A copy with a host side
+    // returns once it is done: a wait for the legacy stream, hence for every blocking one.
     EBMKIT_CUDA_CHECK(cudaMemcpy(destination, source, bytes, cudaMemcpyDefault));
-    if (destination_device != source_device) ++transfer_counts().copies;
+    if (destination_device != source_device) {
+        ++transfer_counts().copies;
+        count_wait();
+    }
 }
 
-void device_zero(void* destination, std::size_t bytes) { EBMKIT_CUDA_CHECK(cudaMemset(destination, 0, bytes)); }
+void device_copy_async(void* destination, const void* source, std::size_t bytes, bool host_side,
+                       CUstream_st* stream) {
+    EBMKIT_CUDA_CHECK(cudaMemcpyAsync(destination, source, bytes, cudaMemcpyDefault, stream));
+    if (host_side) ++transfer_counts().copies;
+}
+
+void device_zero(void* destination, std::size_t bytes, CUstream_st* stream) {
+    EBMKIT_CUDA_CHECK(cudaMemsetAsync(destination, 0, bytes, stream));
+}
+
+void stream_wait(CUstream_st* stream) {
+    EBMKIT_CUDA_CHECK(cudaStreamSynchronize(stream));
+    count_wait();
+}
 
 }  // namespace ebmkit::detail

@@ -2,6 +2,7 @@
 // with one forward pass (host/cuda/mlp.cpp), the batch's sums on the device, and the
 // iteration's one copy to the host: those sums.
 #include "families.hpp"
+#include "host/device_memory.hpp"
 #include "kernels/jem.hpp"
 #include "mlp_layers.hpp"
 #include "nvtx.hpp"
@@ -34,7 +35,7 @@ public:
         const std::int64_t n = x.dim(0), m = samples.empty() ? 0 : samples.dim(0);
         constexpr auto sums_words = static_cast<std::int64_t>(sizeof(kernels::JemBatchSums) / 4);
         const std::int64_t words = 4 * (n + m) + sums_words;
-        if (scratch.empty() || scratch.numel() < words) scratch = Tensor({words}, DType::I32, Device::Cuda);
+        if (scratch.empty() || scratch.numel() < words) scratch = Tensor({words}, DType::I32, ctx);
         auto* terms = reinterpret_cast<kernels::JemRowTerms*>(scratch.data<std::int32_t>());
         std::int32_t* sums_words_on_device = scratch.data<std::int32_t>() + 4 * (n + m);
         const auto cw = static_cast<float>(loss.classifier), gw = static_cast<float>(loss.generative),
@@ -48,10 +49,9 @@ public:
         }
         kernels::jem_batch_sums(terms, n, terms + n, m,
                                 reinterpret_cast<kernels::JemBatchSums*>(sums_words_on_device), ctx.stream());
-        // The iteration's one copy to the host.
+        // The iteration's one copy to the host, and its one wait.
         kernels::JemBatchSums sums{};
-        copy(ConstTensorView(sums_words_on_device, {sums_words}, DType::I32, Device::Cuda),
-             TensorView(&sums, {sums_words}, DType::I32, Device::Host));
+        read_back(ctx, sums_words_on_device, &sums, sizeof sums);
         first_bad_label = sums.first_bad_label;
         return stats_of(sums, n, m, loss.classifier, loss.generative, loss.energy_l2);
     }

@@ -1,6 +1,7 @@
 // The CUDA Langevin operations (host/ops/langevin.hpp): the fused chain kernel
 // (kernels/langevin_chain.cu) when the context asks for the fused path and the chain
 // fits, else a step at a time through the MLP's CUDA path and kernels/langevin.cu.
+#include <algorithm>
 #include <vector>
 
 #include "families.hpp"
@@ -15,6 +16,25 @@ namespace ebmkit::detail {
 
 namespace {
 
+// Consecutive pieces of a scratch tensor, each 256-byte aligned (as cudaMalloc's blocks are).
+class Carver {
+public:
+    explicit Carver(Context& ctx, Tensor& scratch) : ctx_(ctx), scratch_(scratch) {}
+    // Reserves floats; pointers come after size_all().
+    std::int64_t reserve(std::int64_t floats) {
+        const std::int64_t at = used_;
+        used_ += (floats + 63) / 64 * 64;
+        return at;
+    }
+    void size_all() { ensure(ctx_, scratch_, {std::max<std::int64_t>(used_, 64)}, DType::F32); }
+    float* at(std::int64_t offset) const { return scratch_.data<float>() + offset; }
+
+private:
+    Context& ctx_;
+    Tensor& scratch_;
+    std::int64_t used_ = 0;
+};
+
 bool fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows, const LangevinParams& p) {
     return ctx.mlp_path() == MlpPath::Fused && !p.mala && p.grad_clip == 0 &&
            kernels::langevin_chain_fused_rows(mlp_layers(ctx, model), rows) > 0;
@@ -24,18 +44,21 @@ bool fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows, const 
 // come back in one copy.
 LangevinStats langevin_chain_fused(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
                                    const LangevinParams& p, std::uint32_t first_step, std::uint32_t num_steps,
-                                   bool trace) {
+                                   bool trace, Tensor& scratch) {
     const std::int64_t rows = x.dim(0);
-    Tensor energies;
-    if (trace && num_steps > 0) energies = Tensor({static_cast<std::int64_t>(num_steps), rows}, DType::F32, Device::Cuda);
+    const bool traced = trace && num_steps > 0;
+    Carver carve(ctx, scratch);
+    const std::int64_t energies_at = carve.reserve(traced ? rows * num_steps : 0);
+    carve.size_all();
+    float* energies = traced ? carve.at(energies_at) : nullptr;
     const kernels::LangevinStep first{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step};
-    kernels::langevin_chain_fused(mlp_layers(ctx, model), x.data<float>(), rows,
-                                  labels, first, num_steps,
-                                  energies.empty() ? nullptr : energies.data<float>(), ctx.stream());
+    kernels::langevin_chain_fused(mlp_layers(ctx, model), x.data<float>(), rows, labels, first, num_steps, energies,
+                                  ctx.stream());
     LangevinStats stats;
     stats.proposals = stats.accepted = rows * static_cast<std::int64_t>(num_steps);
-    if (!energies.empty()) {
-        const std::vector<float> e = energies.to_vector<float>();
+    if (traced) {
+        std::vector<float> e(static_cast<std::size_t>(rows * num_steps));
+        read_back(ctx, energies, e.data(), sizeof(float) * e.size());
         for (std::uint32_t s = 0; s < num_steps; ++s) {
             double sum = 0;
             for (std::int64_t r = 0; r < rows; ++r) sum += e[static_cast<std::size_t>(s * rows + r)];
@@ -51,17 +74,31 @@ LangevinStats langevin_chain_fused(Context& ctx, const MlpEnergy& model, TensorV
 // a trace is one step recorded as a CUDA graph and launched num_steps - 1 times, a
 // device counter keying each repetition's noise, then the last proposal.
 LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* y,
-                                  const LangevinParams& p, std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
+                                  const LangevinParams& p, std::uint32_t first_step, std::uint32_t num_steps, bool trace,
+                                  Tensor& scratch) {
     constexpr const char* op = "langevin_chain";
     const std::int64_t rows = x.dim(0), d = x.dim(1);
-    Tensor grad({rows, d}, DType::F32, Device::Cuda), e({rows}, DType::F32, Device::Cuda);
-    // A 64-bit device counter of accepted proposals in two int32 elements, then the step counter.
-    Tensor counters = Tensor::zeros({3}, DType::I32, Device::Cuda);
-    auto* accepted = reinterpret_cast<unsigned long long*>(counters.data<std::int32_t>());
-    auto* step_counter = reinterpret_cast<std::uint32_t*>(counters.data<std::int32_t>() + 2);
-    auto evaluate = [&](ConstTensorView at, Tensor& energy, Tensor& gradient) {
-        mlp_energy_cuda(op, ctx, model, at, y, energy.data<float>(), gradient.data<float>());
-        if (p.grad_clip > 0) kernels::clip_rows(gradient.data<float>(), rows, d, p.grad_clip, ctx.stream());
+    // The scratch: a 64-bit device counter of accepted proposals and the step counter,
+    // E and grad_x E at the chains, and with MALA the proposals', their E and gradient
+    // and their outside-the-box flags.
+    Carver carve(ctx, scratch);
+    const std::int64_t counters_at = carve.reserve(4), grad_at = carve.reserve(rows * d), e_at = carve.reserve(rows);
+    const std::int64_t mala_rows = p.mala ? rows : 0;
+    const std::int64_t proposal_at = carve.reserve(mala_rows * d), proposal_grad_at = carve.reserve(mala_rows * d),
+                       proposal_e_at = carve.reserve(mala_rows), outside_at = carve.reserve(mala_rows);
+    carve.size_all();
+    device_zero(carve.at(counters_at), 4 * sizeof(float), ctx.stream());
+    auto* accepted = reinterpret_cast<unsigned long long*>(carve.at(counters_at));
+    auto* step_counter = reinterpret_cast<std::uint32_t*>(carve.at(counters_at) + 2);
+    float* grad = carve.at(grad_at);
+    float* e = carve.at(e_at);
+    const TensorView proposal(carve.at(proposal_at), {rows, d}, DType::F32, Device::Cuda);
+    float* proposal_grad = carve.at(proposal_grad_at);
+    float* proposal_e = carve.at(proposal_e_at);
+    auto* outside = reinterpret_cast<std::int32_t*>(carve.at(outside_at));
+    auto evaluate = [&](ConstTensorView at, float* energy, float* gradient) {
+        mlp_energy_cuda(op, ctx, model, at, y, energy, gradient);
+        if (p.grad_clip > 0) kernels::clip_rows(gradient, rows, d, p.grad_clip, ctx.stream());
     };
     auto step_of = [&](std::uint32_t s) {
         return kernels::LangevinStep{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step + s};
@@ -75,46 +112,39 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
         kernels::repeat_as_graph(
             ctx.stream(),
             [&] {
-                kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, step_of(0), x.data<float>(),
-                                          nullptr, step_counter, ctx.stream());
+                kernels::langevin_propose(x.data<float>(), grad, rows, d, step_of(0), x.data<float>(), nullptr,
+                                          step_counter, ctx.stream());
                 kernels::advance_counter(step_counter, ctx.stream());
                 evaluate(x, e, grad);
             },
             num_steps - 1);
-        kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, step_of(0), x.data<float>(), nullptr,
-                                  step_counter, ctx.stream());
+        kernels::langevin_propose(x.data<float>(), grad, rows, d, step_of(0), x.data<float>(), nullptr, step_counter,
+                                  ctx.stream());
         return stats;
-    }
-    Tensor proposal, proposal_grad, proposal_e, outside;
-    if (p.mala) {
-        proposal = Tensor({rows, d}, DType::F32, Device::Cuda);
-        proposal_grad = Tensor({rows, d}, DType::F32, Device::Cuda);
-        proposal_e = Tensor({rows}, DType::F32, Device::Cuda);
-        outside = Tensor({rows}, DType::I32, Device::Cuda);
     }
     auto accepted_so_far = [&] {
         std::uint64_t n = 0;
-        device_copy(&n, Device::Host, accepted, Device::Cuda, sizeof n);
+        read_back(ctx, accepted, &n, sizeof n);
         return n;
     };
     std::uint64_t before = 0;
+    std::vector<float> energies(trace ? static_cast<std::size_t>(rows) : 0);
     for (std::uint32_t s = 0; s < num_steps; ++s) {
         const kernels::LangevinStep k = step_of(s);
         if (p.mala) {
-            device_zero(outside.data<std::int32_t>(), outside.bytes());
-            kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, k, proposal.data<float>(),
-                                      outside.data<std::int32_t>(), nullptr, ctx.stream());
+            device_zero(outside, sizeof(std::int32_t) * static_cast<std::size_t>(rows), ctx.stream());
+            kernels::langevin_propose(x.data<float>(), grad, rows, d, k, proposal.data<float>(), outside, nullptr,
+                                      ctx.stream());
             evaluate(proposal, proposal_e, proposal_grad);
-            kernels::mala_accept(x.data<float>(), grad.data<float>(), e.data<float>(), proposal.data<float>(),
-                                 proposal_grad.data<float>(), proposal_e.data<float>(), outside.data<std::int32_t>(),
+            kernels::mala_accept(x.data<float>(), grad, e, proposal.data<float>(), proposal_grad, proposal_e, outside,
                                  rows, d, k, accepted, ctx.stream());
         } else {
-            kernels::langevin_propose(x.data<float>(), grad.data<float>(), rows, d, k, x.data<float>(), nullptr, nullptr,
+            kernels::langevin_propose(x.data<float>(), grad, rows, d, k, x.data<float>(), nullptr, nullptr,
                                       ctx.stream());
             evaluate(x, e, grad);
         }
         if (trace) {
-            const std::vector<float> energies = e.to_vector<float>();
+            read_back(ctx, e, energies.data(), sizeof(float) * energies.size());
             double sum = 0;
             for (float v : energies) sum += v;
             stats.mean_energy.push_back(sum / static_cast<double>(rows));
@@ -134,12 +164,12 @@ public:
     }
     LangevinStats chain(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
                         const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
-                        bool trace) const override {
+                        bool trace, Tensor& scratch) const override {
         const NvtxRange range("ebmkit.langevin.chain");
         if (fused_chain(ctx, model, x.dim(0), params)) {
-            return langevin_chain_fused(ctx, model, x, labels, params, first_step, num_steps, trace);
+            return langevin_chain_fused(ctx, model, x, labels, params, first_step, num_steps, trace, scratch);
         }
-        return langevin_chain_cuda(ctx, model, x, labels, params, first_step, num_steps, trace);
+        return langevin_chain_cuda(ctx, model, x, labels, params, first_step, num_steps, trace, scratch);
     }
 };
 

@@ -68,8 +68,8 @@ public:
                                              ctx.stream());
         }
         const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
-        device_copy(logits, Device::Cuda, s.logits, Device::Cuda,
-                    sizeof(float) * static_cast<std::size_t>(x.dim(0) * model.num_outputs()));
+        device_copy_async(logits, s.logits, sizeof(float) * static_cast<std::size_t>(x.dim(0) * model.num_outputs()),
+                          false, ctx.stream());
     }
     void energy(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const std::int32_t* labels,
                 float* energy, float* grad) const override {

@@ -96,9 +96,8 @@ double log_partition_exact_cuda(Context& ctx, const Rbm& rbm, std::int64_t units
                                          ctx.stream());
         kernels::logsumexp_forward(terms, chunk_lse + c, 1, chunk, ctx.stream());
     }
-    Tensor partial({chunks});
-    copy(ConstTensorView(chunk_lse, {chunks}, DType::F32, Device::Cuda), partial);
-    const std::vector<float> values = partial.to_vector<float>();
+    std::vector<float> values(static_cast<std::size_t>(chunks));
+    read_back(ctx, chunk_lse, values.data(), sizeof(float) * values.size());
     double m = -std::numeric_limits<double>::infinity(), s = 0.0;
     for (float v : values) m = std::max(m, static_cast<double>(v));
     for (float v : values) s += std::exp(v - m);
@@ -154,7 +153,7 @@ public:
         kernels::rbm_ais(rbm_params(ctx, rbm), base_b, runs, betas.data(), static_cast<std::int64_t>(betas.size()),
                          ctx.seed(), v, v + runs * d, log_w, ctx.stream());
         std::vector<double> out(static_cast<std::size_t>(runs));
-        device_copy(out.data(), Device::Host, log_w, Device::Cuda, sizeof(double) * runs);
+        read_back(ctx, log_w, out.data(), sizeof(double) * runs);
         return out;
     }
     std::vector<double> raise_log_weights(Context& ctx, const Rbm& rbm, const float* base_b, const float*,
@@ -170,7 +169,7 @@ public:
                            static_cast<std::int64_t>(betas.size()), ctx.seed(), chain_v, chain_v + chains * d, lw,
                            ctx.stream());
         std::vector<double> out(static_cast<std::size_t>(chains));
-        device_copy(out.data(), Device::Host, lw, Device::Cuda, sizeof(double) * chains);
+        read_back(ctx, lw, out.data(), sizeof(double) * chains);
         return out;
     }
     void pseudo_log_likelihood(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView out) const override {

@@ -27,11 +27,10 @@ public:
     }
     void replay_store(Context& ctx, const kernels::ReplayShape& s, float* buffer, std::int64_t batch,
                       std::uint32_t round, const std::int32_t* slots, const std::int32_t* row_classes,
-                      const float* samples, std::int32_t* winners) const override {
+                      const float* samples, std::int32_t* scratch) const override {
         const NvtxRange range("ebmkit.sampler.replay_store");
-        Tensor targets({batch}, DType::I32, Device::Cuda);
-        kernels::replay_store(s, buffer, batch, round, slots, row_classes, samples, targets.data<std::int32_t>(),
-                              winners, ctx.stream());
+        kernels::replay_store(s, buffer, batch, round, slots, row_classes, samples, scratch + s.size, scratch,
+                              ctx.stream());
     }
 };
 

@@ -21,6 +21,7 @@ int rank(const Communicator::Backend& b);
 int size(const Communicator::Backend& b);
 Device device(const Communicator::Backend& b);
 void allreduce_sum(const Communicator::Backend& b, const std::vector<TensorView>& tensors);
+void agree_count(Communicator::Backend& b, long long count);
 void barrier(const Communicator::Backend& b);
 [[noreturn]] void abort(const Communicator::Backend& b, int status);
 

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +21,7 @@ struct Communicator::Backend {
     MPI_Comm comm = MPI_COMM_NULL;  // a duplicate of MPI_COMM_WORLD whose errors return
     int rank = 0, size = 1;
     Device device = Device::Host;
+    std::set<long long> agreed;  // element counts every rank agreed on (agree_count)
 #if EBMKIT_WITH_NCCL
     ncclComm_t nccl = nullptr;
     cudaStream_t stream = nullptr;
@@ -111,17 +113,28 @@ void sum_floats(const Communicator::Backend& b, float* data, long long count) {
 }
 }  // namespace
 
-void allreduce_sum(const Communicator::Backend& b, const std::vector<TensorView>& tensors) {
-    long long count = 0;
-    for (const TensorView& t : tensors) count += t.numel();
-    // Every rank learns whether all agree on the element count before any data moves.
+namespace {
+// Every rank learns whether all agree on count before any data moves.
+void check_same_count(const Communicator::Backend& b, const char* op, long long count) {
     long long extremes[2] = {count, -count};
     check_mpi(MPI_Allreduce(MPI_IN_PLACE, extremes, 2, MPI_LONG_LONG, MPI_MAX, b.comm), "MPI_Allreduce of the sizes");
     if (extremes[0] != -extremes[1]) {
-        throw Error("Communicator::allreduce_sum: the ranks pass different element counts (between " +
+        throw Error(std::string(op) + ": the ranks pass different element counts (between " +
                     std::to_string(-extremes[1]) + " and " + std::to_string(extremes[0]) + "; this rank " +
                     std::to_string(count) + ")");
     }
+}
+}  // namespace
+
+void agree_count(Communicator::Backend& b, long long count) {
+    check_same_count(b, "Communicator::agree_count", count);
+    b.agreed.insert(count);
+}
+
+void allreduce_sum(const Communicator::Backend& b, const std::vector<TensorView>& tensors) {
+    long long count = 0;
+    for (const TensorView& t : tensors) count += t.numel();
+    if (b.agreed.count(count) == 0) check_same_count(b, "Communicator::allreduce_sum", count);
     if (count == 0) return;
 #if EBMKIT_WITH_NCCL
     if (b.device == Device::Cuda && tensors[0].device() == Device::Cuda) {

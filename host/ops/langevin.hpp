@@ -15,9 +15,11 @@ public:
     virtual bool uses_fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows,
                                   const LangevinParams& params) const = 0;
     // num_steps steps of x [rows, D] in place, steps first_step.. (labels nullable).
+    // scratch: the chain's device buffers, sized by the operation and kept by the caller,
+    // so that a loop of one shape allocates once (the CPU path needs none).
     virtual LangevinStats chain(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
                                 const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
-                                bool trace) const = 0;
+                                bool trace, Tensor& scratch) const = 0;
 };
 
 }  // namespace ebmkit::detail

@@ -32,10 +32,17 @@ public:
     int size() const;
     // Sums each tensor (F32, on the communicator's device: the host for MPI, the
     // context's GPU for NCCL; or all on the host, through MPI, whatever the context) over
-    // the ranks, in place, as one collective over the views packed end to end: after it every rank holds the same sums. Every rank must
-    // pass views of the same sizes in the same order (checked: a rank whose total
-    // element count differs from rank 0's throws Error on every rank).
+    // the ranks, in place, as one collective over the views packed end to end: after it
+    // every rank holds the same sums. Every rank must pass views of the same sizes in the
+    // same order (checked: where the ranks' total element counts differ, every rank
+    // throws Error), a check that costs a small blocking collective before the data moves,
+    // unless the count was agreed before (agree_count).
     void allreduce_sum(const std::vector<TensorView>& tensors) const;
+    // A collective: every rank states the element count of a reduction it will repeat (a
+    // trainer's flat gradient, at construction), checked once (Error on every rank where
+    // they differ); the reductions of that count then skip allreduce_sum's check. One
+    // rank: nothing to agree.
+    void agree_count(std::int64_t count) const;
     // Blocks until every rank has called it.
     void barrier() const;
     // Ends every rank of the job with status (MPI_Abort), for an error on one rank that

@@ -34,8 +34,18 @@ bool cuda_available();
 // Host-device traffic: what a training iteration should keep to its one statistics copy.
 struct TransferCounts {
     std::int64_t copies = 0;           // copies between host and device memory (either way)
-    std::int64_t synchronizations = 0; // waits of the host for a stream to drain
+    std::int64_t synchronizations = 0; // waits of the host for the device, a synchronous copy's included
+    std::int64_t allocations = 0;      // device allocations (Tensors, workspaces, scratch)
 };
+
+class Context;
+namespace detail {
+// The context's stream, shared with the tensors allocated on it (which free on it, so
+// it lives as long as the last of them), and its pinned host staging of at least bytes
+// (host/cuda/context_resources.cpp).
+std::shared_ptr<CUstream_st> shared_stream(Context& ctx);
+void* host_staging(Context& ctx, std::size_t bytes);
+}  // namespace detail
 
 class Context {
 public:
@@ -68,10 +78,9 @@ public:
     void synchronize();
     // Ordering with a stream of the caller's (a framework's current stream, e.g.
     // torch.cuda.current_stream().cuda_stream; nullptr is the legacy default stream)
-    // without a host wait. ebmkit's work stays on the context's stream, because its
-    // temporaries are stream-ordered against the legacy default stream
-    // (host/cuda/device_memory.cpp), which a non-blocking caller stream is not; an
-    // event at each end of a call fences the two:
+    // without a host wait. ebmkit's work, its allocations, copies and memsets stay on the
+    // context's stream (docs/ARCHITECTURE.md §5); an event at each end of a call fences
+    // the two:
     //   ctx.wait_for_stream(s); energy(ctx, model, x, e); ctx.make_stream_wait(s);
     // wait_for_stream queues on the context's stream a wait for everything queued on
     // caller so far; make_stream_wait queues on caller a wait for everything queued on
@@ -79,14 +88,17 @@ public:
     void wait_for_stream(CUstream_st* caller);
     void make_stream_wait(CUstream_st* caller);
 
-    // The host-device copies and stream synchronisations ebmkit made on the calling
-    // thread since this context was made or since reset_transfers(). They are counted
-    // where they happen (host/cuda/), so work of another context on the same thread
-    // shows too; a CPU context counts none of its own.
+    // The host-device copies, host waits and device allocations ebmkit made on the
+    // calling thread since this context was made or since reset_transfers(). They are
+    // counted at the one door to the CUDA runtime's memory calls (host/cuda/device_memory.cpp),
+    // so work of another context on the same thread shows too; a CPU context counts none
+    // of its own.
     TransferCounts transfers() const;
     void reset_transfers();
 
 private:
+    friend std::shared_ptr<CUstream_st> detail::shared_stream(Context& ctx);
+    friend void* detail::host_staging(Context& ctx, std::size_t bytes);
     struct CudaResources;
     struct CudaResourcesDeleter {
         void operator()(CudaResources* resources) const noexcept;

@@ -56,7 +56,7 @@ private:
     float lo_, hi_;
     std::uint64_t seed_;
     Tensor buffer_;
-    Tensor winners_;  // the store's scratch: the last row bound for each slot
+    Tensor store_scratch_;  // the store's: the last row bound for each slot, then each row's target
 };
 
 enum class ChainStart { Uniform, Normal, Data, ReplayBuffer, Persistent };
@@ -110,12 +110,14 @@ public:
     // sample() is draw_round() then keep_round().
     Tensor sample(const MlpEnergy& model, std::int64_t batch, ConstTensorView data = {}, ConstTensorView labels = {});
     // The two halves of sample(), for a trainer that keeps a round only once its own
-    // checks pass: draw_round runs the chains and changes nothing of the sampler;
-    // keep_round writes them back (replay buffer, persistent chains) and counts the
-    // round. A round is kept at most once.
+    // checks pass: draw_round runs the chains and changes nothing of the sampler but its
+    // spare storage; keep_round writes them back (replay buffer, persistent chains),
+    // counts the round and takes its tensors back as the storage of the next draw (round
+    // is left empty), so that a training loop of one batch size allocates nothing after
+    // its first round. A round is kept at most once.
     SampleRound draw_round(const MlpEnergy& model, std::int64_t batch, ConstTensorView data = {},
                            ConstTensorView labels = {});
-    void keep_round(const SampleRound& round);
+    void keep_round(SampleRound& round);
     const LangevinStats& last_stats() const { return stats_; }
     const ReplayBuffer* buffer() const { return buffer_ ? &*buffer_ : nullptr; }
     std::uint32_t rounds() const { return round_; }
@@ -123,13 +125,15 @@ public:
     void restore(ConstTensorView buffer_samples, std::uint32_t rounds);
 
 private:
-    Tensor start(std::int64_t batch, ConstTensorView data, SampleRound& round);
+    void start(std::int64_t batch, ConstTensorView data, SampleRound& round);
     std::uint32_t first_row(std::int64_t batch) const;  // the global index of this shard's row 0
     Context& ctx_;
     std::int64_t dim_;
     SamplerOptions options_;
     std::optional<ReplayBuffer> buffer_;
     Tensor chains_;                     // Persistent
+    SampleRound spare_;                 // the last kept round's tensors, the next draw's storage
+    Tensor chain_scratch_;              // the chains' device buffers (LangevinOps::chain)
     std::uint32_t round_ = 0;
     LangevinStats stats_;
 };

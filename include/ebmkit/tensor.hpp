@@ -11,8 +11,11 @@
 #include <type_traits>
 #include <vector>
 
+struct CUstream_st;  // the CUDA stream, declared as the CUDA headers declare it
+
 namespace ebmkit {
 
+class Context;
 enum class Device { Host, Cuda };
 enum class DType { F32, I32 };
 
@@ -105,9 +108,14 @@ private:
 class Tensor {
 public:
     Tensor() = default;  // empty: rank 0, no data
-    // Uninitialised storage.
+    // Uninitialised storage. On Device::Cuda it is allocated and freed in order on the
+    // legacy default stream, which every Context's stream waits for.
     Tensor(Shape shape, DType dtype = DType::F32, Device device = Device::Host);
+    // Uninitialised storage where ctx computes; on a CUDA context allocated and freed in
+    // order on its stream, without a host wait (the stream lives as long as the tensor).
+    Tensor(Shape shape, DType dtype, Context& ctx);
     static Tensor zeros(Shape shape, DType dtype = DType::F32, Device device = Device::Host);
+    static Tensor zeros(Shape shape, DType dtype, Context& ctx);  // zeroed on ctx's stream
     // Host tensor holding a copy of values; values.size() must equal shape.numel().
     static Tensor from(const std::vector<float>& values, Shape shape);
     static Tensor from(const std::vector<std::int32_t>& values, Shape shape);
@@ -156,11 +164,13 @@ public:
     std::size_t bytes() const { return static_cast<std::size_t>(numel()) * element_size(dtype_); }
 
 private:
+    Tensor(Shape shape, DType dtype, Device device, std::shared_ptr<CUstream_st> stream);
     struct Deleter {
         Device device;
+        std::shared_ptr<CUstream_st> stream;  // where device memory is freed; null: the legacy stream
         void operator()(void* p) const;
     };
-    std::unique_ptr<void, Deleter> data_{nullptr, Deleter{Device::Host}};
+    std::unique_ptr<void, Deleter> data_{nullptr, Deleter{Device::Host, nullptr}};
     Shape shape_;
     DType dtype_ = DType::F32;
     Device device_ = Device::Host;

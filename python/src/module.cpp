@@ -7,6 +7,7 @@
 #include <nanobind/stl/map.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
 #include <nanobind/stl/vector.h>
 
 #include "arrays.hpp"
@@ -101,9 +102,9 @@ NB_MODULE(_ebmkit, m) {
             "transfers",
             [](const Context& c) {
                 const TransferCounts t = c.transfers();
-                return std::make_pair(t.copies, t.synchronizations);
+                return std::make_tuple(t.copies, t.synchronizations, t.allocations);
             },
-            "(host-device copies, host waits for a stream) made on this thread since reset_transfers()")
+            "(host-device copies, host waits, device allocations) made on this thread since reset_transfers()")
         .def("reset_transfers", &Context::reset_transfers);
 
     m.def(

@@ -58,7 +58,7 @@ def test_context_settings():
         ctx.wait_for_stream(0)  # stream fences are for CUDA contexts
     ctx.reset_transfers()
     ebmkit.logsumexp(ctx, np.zeros((3, 2), np.float32))
-    assert ctx.transfers() == (0, 0)  # the CPU path copies nothing and waits for nothing
+    assert ctx.transfers() == (0, 0, 0)  # the CPU path copies, waits for and allocates nothing
 
 
 def test_torch_arrays_come_back_as_torch(rng, ctx):
