@@ -19,7 +19,7 @@ Record run_langevin(Setting& s, const std::vector<std::int64_t>& widths, std::in
     const Stats t = time_runs(
         ctx,
         [&](int) {
-            langevin_chain(ctx, model, x, p, step, steps);
+            langevin_chain(ctx, model, x, p, Steps{step, steps});
             step += steps;
         },
         1, reps);

@@ -22,7 +22,7 @@ Record run_rbm_gibbs(Setting& s, std::int64_t chains, std::int64_t steps, int re
     const Stats t = time_runs(
         ctx,
         [&](int) {
-            gibbs_chain(ctx, rbm, v, h, step, static_cast<int>(steps));
+            gibbs_chain(ctx, rbm, v, h, Steps{step, static_cast<std::uint32_t>(steps)});
             step += static_cast<std::uint32_t>(steps);
         },
         1, reps);

@@ -37,7 +37,7 @@ def main():
         for i in range(len(train) // a.batch):
             rows = order.permutation(len(train))[: a.batch] if i == 0 else rows_next
             rows_next = order.integers(0, len(train), a.batch)
-            grad = ebmkit.cd_gradient(ctx, rbm, np.ascontiguousarray(train[rows]), chains, 1, step)
+            grad = ebmkit.cd_gradient(ctx, rbm, np.ascontiguousarray(train[rows]), chains, step, 1)
             for param, g in zip(params, [grad.w(), grad.b(), grad.c()]):
                 param += a.lr * g  # ascent on the log-likelihood
             step += 1

@@ -43,25 +43,25 @@ LangevinParams LangevinParams::with_temperature(float alpha, float temperature) 
     return p;
 }
 
-LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, ConstTensorView labels,
-                             const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
+LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorView labels, TensorView x,
+                             const LangevinParams& params, Steps steps, bool trace) {
     constexpr const char* op = "langevin_chain";
     detail::check_input(op, ctx, model, x);
     if (labels.raw()) detail::check_labels(op, ctx, model, labels, x.dim(0));
     check_params(op, params);
     Tensor scratch;  // a call's own: a loop that must not allocate keeps one (LangevinSampler)
-    return detail::ops(ctx).langevin.chain(ctx, model, x, labels.raw() ? labels.data<std::int32_t>() : nullptr, params,
-                                           first_step, num_steps, trace, scratch);
+    return detail::ops(ctx).langevin.chain(ctx, model, labels.raw() ? labels.data<std::int32_t>() : nullptr, x, params,
+                                           steps, trace, scratch);
 }
 
 LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
-                             std::uint32_t first_step, std::uint32_t num_steps, bool trace) {
-    return langevin_chain(ctx, model, x, ConstTensorView(), params, first_step, num_steps, trace);
+                             Steps steps, bool trace) {
+    return langevin_chain(ctx, model, ConstTensorView(), x, params, steps, trace);
 }
 
 LangevinStats langevin_step(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
                             std::uint32_t step) {
-    return langevin_chain(ctx, model, x, params, step, 1);
+    return langevin_chain(ctx, model, x, params, Steps{step, 1});
 }
 
 }  // namespace ebmkit

@@ -117,14 +117,13 @@ void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::u
     detail::ops(ctx).rbm.gibbs_step(ctx, rbm, v.data<float>(), h.data<float>(), v.dim(0), step);
 }
 
-void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t first_step, int k) {
+void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps) {
     constexpr const char* op = "gibbs_chain";
     detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "h", h);
-    if (k < 0) detail::fail(std::string(op) + ": k must be >= 0, got " + std::to_string(k));
-    detail::ops(ctx).rbm.gibbs_chain(ctx, rbm, v.data<float>(), h.data<float>(), v.dim(0), first_step, k);
+    detail::ops(ctx).rbm.gibbs_chain(ctx, rbm, v.data<float>(), h.data<float>(), v.dim(0), steps);
 }
 
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) {
@@ -136,17 +135,17 @@ void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) 
     detail::ops(ctx).rbm.free_energy(ctx, rbm, v.data<float>(), v.dim(0), f.data<float>());
 }
 
-void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
-                 std::uint32_t first_step, Rbm& grad, const RbmShard& shard) {
+void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad, Steps steps,
+                 const RbmShard& shard) {
     constexpr const char* op = "cd_gradient";
     detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "data", data, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "chains", chains, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "data", data, "chains", chains);
-    if (k < 1) detail::fail(std::string(op) + ": k must be >= 1, got " + std::to_string(k));
+    if (steps.count < 1) detail::fail(std::string(op) + ": steps.count (CD's k) must be >= 1, got 0");
     check_grad(op, rbm, grad);
     check_shard(op, shard, data.dim(0), chains.dim(0));
-    detail::ops(ctx).rbm.cd_gradient(ctx, rbm, data, chains, k, first_step, shard, grad);
+    detail::ops(ctx).rbm.cd_gradient(ctx, rbm, data, chains, grad, steps, shard);
 }
 
 void rbm_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, Rbm& grad,

@@ -21,7 +21,7 @@ namespace {
 
 void check_options(const RbmTrainOptions& o, const Communicator& comm) {
     constexpr const char* op = "RbmTrainer";
-    if (o.k < 1) detail::fail(std::string(op) + ": options.k must be >= 1, got " + std::to_string(o.k));
+    if (o.k < 1) detail::fail(std::string(op) + ": options.k must be >= 1, got 0");
     if (o.batch < 1) detail::fail(std::string(op) + ": options.batch must be >= 1, got " + std::to_string(o.batch));
     if (o.chains < 0) detail::fail(std::string(op) + ": options.chains must be >= 0, got " + std::to_string(o.chains));
     detail::check_positive(op, "options.lr", o.lr);
@@ -165,7 +165,7 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             // The chains' global index and the global batch's row counts.
             const RbmShard shard{static_cast<std::uint32_t>(options_.persistent ? rank * chains.dim(0) : offset), count,
                                  options_.persistent ? ranks * chains.dim(0) : count};
-            cd_gradient(ctx_, rbm_, batch, chains, options_.k, step_, grad_, shard);
+            cd_gradient(ctx_, rbm_, batch, chains, grad_, Steps{step_, options_.k}, shard);
         }
         if (options_.centered) {
             detail::ensure(ctx_, hidden_probs_, {mine, rbm_.hidden()}, DType::F32);
@@ -200,7 +200,7 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             }
         }
         if (options_.centered) center(ctx_, grad_, visible_offset_, hidden_offset_);
-        step_ += static_cast<std::uint32_t>(options_.k);
+        step_ += options_.k;
         momentum_update(ctx_, rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
         momentum_update(ctx_, biases_of(rbm_), biases_of(velocity_), biases_of(grad_), lr, options_.momentum, 0.0f);
         batch_in_epoch_ = start / options_.batch + 1;

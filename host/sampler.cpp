@@ -247,9 +247,10 @@ SampleRound LangevinSampler::draw_round(const MlpEnergy& model, std::int64_t bat
     step.first_chain += first_row(batch);
     // The chain without langevin_chain's checks: the labels are the caller's, checked
     // above, or drawn here.
-    stats_ = detail::ops(ctx_).langevin.chain(ctx_, model, round.samples,
-                                              round.labels.empty() ? nullptr : round.labels.data<std::int32_t>(), step,
-                                              round_ * options_.steps, options_.steps, options_.trace, chain_scratch_);
+    stats_ = detail::ops(ctx_).langevin.chain(ctx_, model,
+                                              round.labels.empty() ? nullptr : round.labels.data<std::int32_t>(),
+                                              round.samples, step, Steps{round_ * options_.steps, options_.steps},
+                                              options_.trace, chain_scratch_);
     return round;
 }
 

@@ -87,7 +87,7 @@ void ParallelTempering::reset(ConstTensorView start) {
     }
 }
 
-void ParallelTempering::run(const Rbm& rbm, int sweeps) {
+void ParallelTempering::run(const Rbm& rbm, std::uint32_t sweeps) {
     constexpr const char* run_op = "ParallelTempering::run";
     detail::check_model(run_op, ctx_, rbm);
     if (rbm.visible() != visible_ || rbm.hidden() != hidden_) {
@@ -95,15 +95,14 @@ void ParallelTempering::run(const Rbm& rbm, int sweeps) {
                      std::to_string(rbm.hidden()) + ", the chains are for " + std::to_string(visible_) + "x" +
                      std::to_string(hidden_));
     }
-    if (sweeps < 0) detail::fail(std::string(run_op) + ": sweeps must be >= 0, got " + std::to_string(sweeps));
     const int replicas = static_cast<int>(betas_.size());
     detail::ops(ctx_).tempering.sweeps(ctx_, rbm, betas_.data(), betas_on_device_.data<float>(), replicas, chains_,
-                                       v_.data<float>(), h_.data<float>(), sweeps_, sweeps, counters(accepted_));
-    for (int s = 0; s < sweeps; ++s) {
-        const int parity = static_cast<int>((sweeps_ + static_cast<std::uint32_t>(s)) % 2);
+                                       v_.data<float>(), h_.data<float>(), Steps{sweeps_, sweeps}, counters(accepted_));
+    for (std::uint32_t s = 0; s < sweeps; ++s) {
+        const int parity = static_cast<int>((sweeps_ + s) % 2);
         for (int r = parity; r + 1 < replicas; r += 2) attempted_[r] += chains_;
     }
-    sweeps_ += static_cast<std::uint32_t>(sweeps);
+    sweeps_ += sweeps;
 }
 
 ConstTensorView ParallelTempering::samples() const {

@@ -45,7 +45,7 @@ __global__ void __launch_bounds__(threads) rbm_gemm(GemmParams p) {
 template <int ROWS, Precision P>
 __global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmParams rbm, float* v, float* h, std::int64_t rows,
                                                            std::uint64_t seed, std::uint32_t first_chain,
-                                                           std::uint32_t first_step, int sweeps, int ld_v, int ld_h) {
+                                                           std::uint32_t first_step, std::uint32_t sweeps, int ld_v, int ld_h) {
     extern __shared__ __align__(128) unsigned char shared[];
     rbm_gibbs_chain_tile<ROWS, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared);
 }
@@ -76,7 +76,7 @@ void launch_epilogue(const GemmParams& p, Epilogue epilogue, Precision precision
 
 template <int ROWS, Precision P>
 void launch_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                  std::uint32_t first_chain, std::uint32_t first_step, int sweeps, cudaStream_t stream) {
+                  std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, cudaStream_t stream) {
     const auto kernel = rbm_gibbs_chain<ROWS, P>;
     const LaunchShape s = row_tiles(rows, ROWS, threads, gibbs_chain_bytes(rbm, ROWS), "rbm Gibbs chain");
     EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
@@ -114,7 +114,7 @@ int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows) {
 }
 
 void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                     std::uint32_t first_chain, std::uint32_t first_step, int sweeps, CUstream_st* stream) {
+                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, CUstream_st* stream) {
     if (rows == 0 || sweeps == 0) return;
     const int r = rbm_gibbs_chain_rows(rbm, rows);
     if (r == 0) throw Error("rbm Gibbs chain: the chains do not fit in a block's shared memory");

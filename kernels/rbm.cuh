@@ -147,7 +147,7 @@ inline int gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows, const Devic
 // Block blockIdx.x's ROWS chains; `shared` is the dynamic shared memory of chain_bytes.
 template <int ROWS, Precision P>
 __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                                     std::uint32_t first_chain, std::uint32_t first_step, int sweeps, int ld_v, int ld_h,
+                                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, int ld_v, int ld_h,
                                      unsigned char* shared) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     float* vs = reinterpret_cast<float*>(shared);
@@ -164,8 +164,8 @@ __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, s
     hp.first_chain = vp.first_chain = first_chain;
     auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
     auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
-    for (int s = 0; s < sweeps; ++s) {
-        hp.step = vp.step = first_step + static_cast<std::uint32_t>(s);
+    for (std::uint32_t s = 0; s < sweeps; ++s) {
+        hp.step = vp.step = first_step + s;
         block::gemm<ROWS, P, false>(staging, rbm.w, m, 0, m, d, v_at, [&](int r, int col, const float* acc) {
             finish<Epilogue::Sample>(hp, row0 + r, col, acc, hs + r * ld_h);
         });

@@ -40,7 +40,7 @@ int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows);
 // exactly as rbm_hidden then rbm_visible with Samples; h [rows, M] receives the last
 // hidden sample. One launch; each block keeps its chains on chip throughout.
 void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                     std::uint32_t first_chain, std::uint32_t first_step, int sweeps, CUstream_st* stream);
+                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, CUstream_st* stream);
 
 // The product kernels (rbm_hidden, rbm_visible and the evaluation products): a block
 // of 256 threads per 64-row x 64-column output tile; rows beyond the grid's y limit

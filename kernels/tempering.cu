@@ -22,7 +22,7 @@ __global__ void __launch_bounds__(threads) tempering_swap_kernel(SwapParams p) {
 template <int ROWS, Precision P>
 __global__ void __launch_bounds__(threads)
     tempering_chain_kernel(RbmParams rbm, const float* betas, int replicas, std::int64_t chains, float* v, float* h,
-                           std::uint64_t seed, std::uint32_t first_sweep, int sweeps, unsigned long long* accepted,
+                           std::uint64_t seed, std::uint32_t first_sweep, std::uint32_t sweeps, unsigned long long* accepted,
                            int ld_v, int ld_h) {
     extern __shared__ __align__(128) unsigned char shared[];
     tempering_chain_tile<ROWS, P>(rbm, betas, replicas, chains, v, h, seed, first_sweep, sweeps, accepted, ld_v, ld_h,
@@ -31,7 +31,7 @@ __global__ void __launch_bounds__(threads)
 
 template <int ROWS, Precision P>
 void launch_chain(const RbmParams& rbm, const float* betas, int replicas, std::int64_t chains, float* v, float* h,
-                  std::uint64_t seed, std::uint32_t first_sweep, int sweeps, unsigned long long* accepted,
+                  std::uint64_t seed, std::uint32_t first_sweep, std::uint32_t sweeps, unsigned long long* accepted,
                   cudaStream_t stream) {
     const auto kernel = tempering_chain_kernel<ROWS, P>;
     const LaunchShape s = tempering_chain_shape(chains, ROWS, replicas, tempering_chain_bytes(rbm, ROWS));
@@ -59,7 +59,7 @@ struct DeviceOps {
 }  // namespace
 
 void rbm_tempering_sweeps(const RbmParams& rbm, const float* betas, int replicas, std::int64_t chains, float* v,
-                          float* h, std::uint64_t seed, std::uint32_t first_sweep, int sweeps,
+                          float* h, std::uint64_t seed, std::uint32_t first_sweep, std::uint32_t sweeps,
                           unsigned long long* accepted, CUstream_st* stream) {
     if (chains == 0 || sweeps == 0) return;
     if (tempering_chain_rows(rbm, replicas, device_limits()) > 0) {

@@ -137,7 +137,7 @@ inline int tempering_chain_rows(const RbmParams& rbm, int replicas, const Device
 // swaps' are exactly the launch sequence's. `shared` is tempering_chain_bytes(ROWS).
 template <int ROWS, Precision P>
 __device__ void tempering_chain_tile(const RbmParams& rbm, const float* betas, int replicas, std::int64_t chains,
-                                     float* v, float* h, std::uint64_t seed, std::uint32_t first_sweep, int sweeps,
+                                     float* v, float* h, std::uint64_t seed, std::uint32_t first_sweep, std::uint32_t sweeps,
                                      unsigned long long* accepted, int ld_v, int ld_h, unsigned char* shared) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     const int per_block = ROWS / replicas;
@@ -162,8 +162,8 @@ __device__ void tempering_chain_tile(const RbmParams& rbm, const float* betas, i
     SwapParams sp{rbm.w, rbm.b, rbm.c, d, m, betas, chains, nullptr, nullptr, seed, 0, 0, accepted};
     auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
     auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
-    for (int s = 0; s < sweeps; ++s) {
-        const std::uint32_t sweep = first_sweep + static_cast<std::uint32_t>(s);
+    for (std::uint32_t s = 0; s < sweeps; ++s) {
+        const std::uint32_t sweep = first_sweep + s;
         hp.step = vp.step = sp.sweep = sweep;
         block::gemm<ROWS, P, false>(staging, rbm.w, m, 0, m, d, v_at, [&](int r, int col, const float* acc) {
             if (holds(r)) rbm_body::finish<rbm_body::Epilogue::Sample>(hp, global_row(r), col, acc, hs + r * ld_h);
@@ -199,12 +199,12 @@ __device__ void tempering_chain_tile(const RbmParams& rbm, const float* betas, i
 //   swaps(p, pairs)          swap_pair over tempering_swap_shape(chains, pairs)
 template <class Ops>
 void sweeps_sequence(const RbmParams& rbm, const float* betas, int replicas, std::int64_t chains, float* v, float* h,
-                     std::uint64_t seed, std::uint32_t first_sweep, int sweeps, unsigned long long* accepted,
+                     std::uint64_t seed, std::uint32_t first_sweep, std::uint32_t sweeps, unsigned long long* accepted,
                      Ops& ops) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     const std::int64_t rows = replicas * chains;
-    for (int s = 0; s < sweeps; ++s) {
-        const std::uint32_t sweep = first_sweep + static_cast<std::uint32_t>(s);
+    for (std::uint32_t s = 0; s < sweeps; ++s) {
+        const std::uint32_t sweep = first_sweep + s;
         rbm_body::GemmParams hp{v, rbm.w, rbm.c, h, rows, m, d, seed, sweep, RngPurpose::TemperingHidden};
         hp.row_scale = betas;
         hp.rows_per_scale = chains;

@@ -16,7 +16,7 @@ namespace ebmkit::kernels {
 // h [R * S, M] (row r * S + c) at betas [R] (device memory, like every pointer here);
 // accepted [R - 1] adds the swaps accepted per pair.
 void rbm_tempering_sweeps(const RbmParams& rbm, const float* betas, int replicas, std::int64_t chains, float* v,
-                          float* h, std::uint64_t seed, std::uint32_t first_sweep, int sweeps,
+                          float* h, std::uint64_t seed, std::uint32_t first_sweep, std::uint32_t sweeps,
                           unsigned long long* accepted, CUstream_st* stream);
 
 // The swap moves of one parity: pairs (r, r + 1) with r = parity, parity + 2, ... < R - 1.

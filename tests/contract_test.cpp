@@ -136,20 +136,20 @@ TEST_F(Contract, Langevin) {
     for (float bad : {-0.1f, NAN, INFINITY}) {
         LangevinParams p;
         p.sigma = bad;
-        expect_rejected([&] { langevin_chain(ctx, model, x, p, 0, 3); }, {"params.sigma"}, {x});
+        expect_rejected([&] { langevin_chain(ctx, model, x, p, Steps{0, 3}); }, {"params.sigma"}, {x});
     }
     LangevinParams p;
     p.clamp = true;
     p.lo = 1.0f;
     p.hi = -1.0f;
-    expect_rejected([&] { langevin_chain(ctx, model, x, p, 0, 3); }, {"params.lo", "params.hi"}, {x});
+    expect_rejected([&] { langevin_chain(ctx, model, x, p, Steps{0, 3}); }, {"params.lo", "params.hi"}, {x});
     p.lo = NAN;
-    expect_rejected([&] { langevin_chain(ctx, model, x, p, 0, 3); }, {"params.lo"}, {x});
+    expect_rejected([&] { langevin_chain(ctx, model, x, p, Steps{0, 3}); }, {"params.lo"}, {x});
     LangevinParams mala;
     mala.mala = true;
     mala.sigma = 0.0f;
-    expect_rejected([&] { langevin_chain(ctx, model, x, mala, 0, 3); }, {"MALA"}, {x});
-    expect_rejected([&] { langevin_chain(ctx, model, x, ints({0, 1, 2, 0, 0}), LangevinParams{}, 0, 3); },
+    expect_rejected([&] { langevin_chain(ctx, model, x, mala, Steps{0, 3}); }, {"MALA"}, {x});
+    expect_rejected([&] { langevin_chain(ctx, model, ints({0, 1, 2, 0, 0}), x, LangevinParams{}, Steps{0, 3}); },
                     {"labels[2]"}, {x});
     expect_rejected([&] { langevin_step(ctx, model, filled({5, 2}), LangevinParams{}, 0); }, {"x", "[*, 3]"}, {});
 }
@@ -195,18 +195,17 @@ TEST_F(Contract, RbmCalls) {
     expect_rejected([&] { rbm_hidden_probs(ctx, rbm, v, filled({2, 5})); }, {"ph", "[2, 4]"}, {v, h});
     expect_rejected([&] { rbm_visible_probs(ctx, rbm, filled({2, 6}), v); }, {"h", "[*, 4]"}, {v});
     expect_rejected([&] { gibbs_step(ctx, rbm, v, filled({3, 4}), 0); }, {"gibbs_step", "h"}, {v});
-    expect_rejected([&] { gibbs_chain(ctx, rbm, v, h, 0, -1); }, {"k must be >= 0"}, {v, h});
     expect_rejected([&] { free_energy(ctx, rbm, v, filled({3})); }, {"free_energy", "f"}, {v, f});
     Rbm grad = rbm.zeros_like();
     Tensor chains = v.clone();
-    expect_rejected([&] { cd_gradient(ctx, rbm, v, chains, 0, 0, grad); }, {"k must be >= 1"},
+    expect_rejected([&] { cd_gradient(ctx, rbm, v, chains, grad, Steps{0, 0}); }, {"steps.count", ">= 1"},
                     parameters_and(grad.parameters(), {chains}));
     Rbm wrong(6, 5);
-    expect_rejected([&] { cd_gradient(ctx, rbm, v, chains, 1, 0, wrong); }, {"grad", "shape"},
+    expect_rejected([&] { cd_gradient(ctx, rbm, v, chains, wrong, Steps{0, 1}); }, {"grad", "shape"},
                     parameters_and(wrong.parameters(), {chains}));
-    expect_rejected([&] { cd_gradient(ctx, rbm, v, filled({3, 5}), 1, 0, grad); }, {"chains", "[*, 6]"},
+    expect_rejected([&] { cd_gradient(ctx, rbm, v, filled({3, 5}), grad, Steps{0, 1}); }, {"chains", "[*, 6]"},
                     grad.parameters());
-    expect_rejected([&] { cd_gradient(ctx, rbm, v, v, 1, 0, grad); }, {"overlap"}, grad.parameters());
+    expect_rejected([&] { cd_gradient(ctx, rbm, v, v, grad, Steps{0, 1}); }, {"overlap"}, grad.parameters());
     expect_rejected([&] { pseudo_log_likelihood(ctx, rbm, v, filled({3})); }, {"out", "[2]"}, {v, pl});
     expect_rejected([&] { log_partition_ais(ctx, rbm, filled({5}), AisOptions{}); }, {"base_visible_bias", "[6]"},
                     rbm.parameters());
@@ -322,8 +321,8 @@ TEST_F(Contract, EveryOperationRejectsEmptyTensorsByName) {
         {"h", [&] { rbm_visible_probs(ctx, rbm, e, x); }},
         {"h", [&] { gibbs_step(ctx, rbm, x, none, 0); }},
         {"f", [&] { free_energy(ctx, rbm, x, none); }},
-        {"data", [&] { cd_gradient(ctx, rbm, e, x, 1, 0, rg); }},
-        {"chains", [&] { cd_gradient(ctx, rbm, x, none, 1, 0, rg); }},
+        {"data", [&] { cd_gradient(ctx, rbm, e, x, rg, Steps{0, 1}); }},
+        {"chains", [&] { cd_gradient(ctx, rbm, x, none, rg, Steps{0, 1}); }},
     };
     for (const auto& [name, call] : calls) {
         expect_rejected(call, {name + " must be", "empty"},
@@ -362,13 +361,13 @@ TEST_F(Contract, EveryOperationRejectsTheWrongDeviceAndTypeByName) {
             {"grad", &grad, [&](TensorView w) { energy_grad_x(ctx, model, x, w); }},
             {"dlogits", &logits, [&](TensorView w) { param_grad(ctx, model, x, w, mg); }},
             {"x", &x, [&](TensorView w) { langevin_step(ctx, model, w, LangevinParams{}, 0); }},
-            {"labels", &labels, [&](TensorView w) { langevin_chain(ctx, model, x, w, LangevinParams{}, 0, 1); }},
+            {"labels", &labels, [&](TensorView w) { langevin_chain(ctx, model, w, x, LangevinParams{}, Steps{0, 1}); }},
             {"x", &logits, [&](TensorView w) { logsumexp(ctx, w, rows); }},
             {"out", &rows, [&](TensorView w) { logsumexp(ctx, logits, w); }},
             {"v", &x, [&](TensorView w) { rbm_hidden_probs(ctx, rbm, w, h); }},
             {"ph", &h, [&](TensorView w) { rbm_hidden_probs(ctx, rbm, x, w); }},
             {"f", &rows, [&](TensorView w) { free_energy(ctx, rbm, x, w); }},
-            {"data", &x, [&](TensorView w) { cd_gradient(ctx, rbm, w, grad, 1, 0, rg); }},
+            {"data", &x, [&](TensorView w) { cd_gradient(ctx, rbm, w, grad, rg, Steps{0, 1}); }},
             {"out", &rows, [&](TensorView w) { pseudo_log_likelihood(ctx, rbm, x, w); }},
         };
         for (const auto& [name, like, call] : calls) {

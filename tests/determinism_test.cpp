@@ -68,7 +68,7 @@ TEST(Determinism, MlpAndLangevinAreTheSameWithAnyThreadCount) {
             Tensor chains = x.clone();
             LangevinParams p = LangevinParams::with_temperature(0.01f, 1.0f);
             p.mala = mala;
-            const LangevinStats s = langevin_chain(ctx, model, chains, p, 0, 6, true);
+            const LangevinStats s = langevin_chain(ctx, model, chains, p, Steps{0, 6}, true);
             std::vector<double> out;
             append(out, chains);
             for (double e : s.mean_energy) out.push_back(static_cast<double>(e));
@@ -86,7 +86,7 @@ TEST(Determinism, RbmCallsAreTheSameWithAnyThreadCount) {
         Context ctx(Backend::Cpu, 3);
         Rbm grad = rbm.zeros_like();
         Tensor chains = data.clone();
-        cd_gradient(ctx, rbm, data, chains, 2, 0, grad);
+        cd_gradient(ctx, rbm, data, chains, grad, Steps{0, 2});
         std::vector<double> out;
         for (const ConstTensorView& t : static_cast<const Rbm&>(grad).parameters()) append(out, t);
         append(out, chains);

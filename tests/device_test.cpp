@@ -62,7 +62,7 @@ TEST(Context, StreamFencesOrderWorkWithACallersStreamWithoutAHostWait) {
     b.synchronize();
     a.reset_transfers();
     b.reset_transfers();
-    gibbs_chain(a, rbm, v, h, 0, 300);
+    gibbs_chain(a, rbm, v, h, Steps{0, 300});
     b.wait_for_stream(a.stream());
     free_energy(b, rbm, v, f);
     b.make_stream_wait(a.stream());

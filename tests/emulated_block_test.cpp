@@ -240,7 +240,7 @@ TEST(EmulatedFusedChain, StepsAndTraceMatchTheCpuReference) {
     const Tile t = kernels::mlp_block::plan(layers_of(model, Precision::Fp32), 16, Precision::Fp32, true);
     run_grid(t, n, 16, [&](float* smem) { chain::langevin_chain_tile<16, Precision::Fp32>(t, c, smem); });
     Tensor ref = start.clone();
-    const LangevinStats stats = langevin_chain(cpu, model, ref, p, first_step, steps, true);
+    const LangevinStats stats = langevin_chain(cpu, model, ref, p, Steps{first_step, steps}, true);
     EXPECT_LT(test::relative_error(x.to_vector<float>(), ref.to_vector<float>()), 1e-5);
     for (std::uint32_t s = 0; s < steps; ++s) {
         double mean = 0;
@@ -343,7 +343,7 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     EXPECT_EQ(part_v.to_vector<float>(), std::vector<float>(whole_v.begin() + 12 * d, whole_v.end()));
     EXPECT_EQ(part_h.to_vector<float>(), std::vector<float>(whole_h.begin() + 12 * m, whole_h.end()));
     Tensor rv = start.clone(), rh({chains, m});
-    gibbs_chain(cpu, rbm, rv, rh, 4, 5);
+    gibbs_chain(cpu, rbm, rv, rh, Steps{4, 5});
     EXPECT_LE(mismatch_fraction(cv.to_vector<float>(), rv.to_vector<float>()), 5e-3);
     EXPECT_LE(mismatch_fraction(ch.to_vector<float>(), rh.to_vector<float>()), 5e-3);
 }

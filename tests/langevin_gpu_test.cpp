@@ -60,13 +60,13 @@ TEST_F(LangevinGpu, FusedChainFollowsTheCpuInEveryPrecision) {
         const Tensor start = test::uniform_tensor(rng, {45, widths.front()}, -1, 1);
         Context cpu(Backend::Cpu, seed);
         Tensor x = start.to(Device::Host);
-        const LangevinStats want = langevin_chain(cpu, model, x, p, 5, 8, true);
+        const LangevinStats want = langevin_chain(cpu, model, x, p, Steps{5, 8}, true);
         for (auto [precision, limit] : {std::pair{Precision::Fp32, 1e-5}, {Precision::Tf32, 3e-3}, {Precision::Bf16, 2e-2}}) {
             Context gpu(Backend::Cuda, seed, precision);
             gpu.set_mlp_path(MlpPath::Fused);
             ASSERT_TRUE(uses_fused_chain(gpu, dmodel, 45, p));
             Tensor dx = start.to(Device::Cuda);
-            const LangevinStats got = langevin_chain(gpu, dmodel, dx, p, 5, 8, true);
+            const LangevinStats got = langevin_chain(gpu, dmodel, dx, p, Steps{5, 8}, true);
             EXPECT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), limit) << to_string(precision);
             ASSERT_EQ(got.mean_energy.size(), 8u);
             for (std::size_t s = 0; s < 8; ++s) {
@@ -107,8 +107,8 @@ TEST_F(LangevinGpu, ConditionalChainsFollowTheCpu) {
     Tensor x = test::uniform_tensor(rng, {17, 20}, -1, 1);
     Tensor dx = x.to(Device::Cuda);
     const Tensor dlabels = labels.to(Device::Cuda);
-    langevin_chain(gpu, model.to(Device::Cuda), dx, dlabels, p, 0, 10);
-    langevin_chain(cpu, model, x, labels, p, 0, 10);
+    langevin_chain(gpu, model.to(Device::Cuda), dlabels, dx, p, Steps{0, 10});
+    langevin_chain(cpu, model, labels, x, p, Steps{0, 10});
     EXPECT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), 1e-5);
 }
 
@@ -121,8 +121,8 @@ TEST_F(LangevinGpu, MalaAcceptsLikeTheCpu) {
     p.mala = true;
     Tensor x = test::uniform_tensor(rng, {512, 2}, -1, 1);
     Tensor dx = x.to(Device::Cuda);
-    const LangevinStats g = langevin_chain(gpu, model.to(Device::Cuda), dx, p, 0, 10, true);
-    const LangevinStats c = langevin_chain(cpu, model, x, p, 0, 10, true);
+    const LangevinStats g = langevin_chain(gpu, model.to(Device::Cuda), dx, p, Steps{0, 10}, true);
+    const LangevinStats c = langevin_chain(cpu, model, x, p, Steps{0, 10}, true);
     // Decisions can differ only where log u is within rounding of the log ratio.
     EXPECT_NEAR(static_cast<double>(g.accepted), static_cast<double>(c.accepted), 3.0);
     EXPECT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), 1e-3);
@@ -139,10 +139,10 @@ void expect_split_matches_whole(Context& gpu, const MlpEnergy& model, LangevinPa
     copy(ConstTensorView(start.data<float>(), {head, d}, DType::F32, Device::Host), first);
     copy(ConstTensorView(start.data<float>() + head * d, {n - head, d}, DType::F32, Device::Host), rest);
     Tensor dfirst = first.to(Device::Cuda), drest = rest.to(Device::Cuda);
-    langevin_chain(gpu, model, whole, p, first_step, steps);
-    langevin_chain(gpu, model, dfirst, p, first_step, steps);
+    langevin_chain(gpu, model, whole, p, Steps{first_step, steps});
+    langevin_chain(gpu, model, dfirst, p, Steps{first_step, steps});
     p.first_chain = static_cast<std::uint32_t>(head);
-    langevin_chain(gpu, model, drest, p, first_step, steps);
+    langevin_chain(gpu, model, drest, p, Steps{first_step, steps});
     auto joined = dfirst.to_vector<float>();
     const auto t = drest.to_vector<float>();
     joined.insert(joined.end(), t.begin(), t.end());
@@ -171,8 +171,8 @@ TEST_F(LangevinGpu, GraphedStepsFollowTheCpu) {
     Context gpu(Backend::Cuda, seed, Precision::Fp32), cpu(Backend::Cpu, seed);
     gpu.set_mlp_path(MlpPath::Unfused);
     Tensor x = start.to(Device::Host), dx = start.to(Device::Cuda);
-    const LangevinStats stats = langevin_chain(gpu, model.to(Device::Cuda), dx, p, 11, 15);
-    langevin_chain(cpu, model, x, p, 11, 15);
+    const LangevinStats stats = langevin_chain(gpu, model.to(Device::Cuda), dx, p, Steps{11, 15});
+    langevin_chain(cpu, model, x, p, Steps{11, 15});
     EXPECT_LT(test::relative_error(dx.to_vector<float>(), x.to_vector<float>()), 1e-5);
     EXPECT_EQ(stats.accepted, 70 * 15);
 }

@@ -43,15 +43,15 @@ TEST(Langevin, ChainEqualsRepeatedStepsAndIsReproducible) {
     params.alpha = 0.1f;
     params.sigma = std::sqrt(0.2f);
     Tensor chained = x0.clone(), stepped = x0.clone(), again = x0.clone();
-    langevin_chain(ctx, model, chained, params, 100, 5);
+    langevin_chain(ctx, model, chained, params, Steps{100, 5});
     for (std::uint32_t s = 100; s < 105; ++s) langevin_step(ctx, model, stepped, params, s);
-    langevin_chain(ctx, model, again, params, 100, 5);
+    langevin_chain(ctx, model, again, params, Steps{100, 5});
     EXPECT_EQ(chained.to_vector<float>(), stepped.to_vector<float>());
     EXPECT_EQ(chained.to_vector<float>(), again.to_vector<float>());
 
     Context other(Backend::Cpu, ctx.seed() + 1);
     Tensor reseeded = x0.clone();
-    langevin_chain(other, model, reseeded, params, 100, 5);
+    langevin_chain(other, model, reseeded, params, Steps{100, 5});
     EXPECT_NE(chained.to_vector<float>(), reseeded.to_vector<float>());
 }
 
@@ -66,7 +66,7 @@ TEST(Langevin, ClampKeepsEveryCoordinateInTheBox) {
     params.clamp = true;
     params.lo = -0.5f;
     params.hi = 0.25f;
-    langevin_chain(ctx, model, x, params, 0, 10);
+    langevin_chain(ctx, model, x, params, Steps{0, 10});
     int at_bound = 0;
     for (float v : x.to_vector<float>()) {
         ASSERT_GE(v, -0.5f);
@@ -86,7 +86,7 @@ TEST(Langevin, ZeroNoiseFollowsTheNegativeGradient) {
     LangevinParams params;
     params.alpha = 1e-3f;
     params.sigma = 0.0f;
-    langevin_chain(ctx, model, x, params, 0, 20);
+    langevin_chain(ctx, model, x, params, Steps{0, 20});
     energy(ctx, model, x, e1);
     for (int r = 0; r < 32; ++r) EXPECT_LE(e1.data<float>()[r], e0.data<float>()[r] + 1e-6f);
 }
@@ -161,7 +161,7 @@ TEST(Mala, AcceptanceGoesToOneAsTheStepShrinks) {
                    LangevinParams p = LangevinParams::with_temperature(alpha, 1.0f);
                    p.mala = true;
                    return p;
-               }(), 0, 10).acceptance_rate();
+               }(), Steps{0, 10}).acceptance_rate();
     };
     const double tiny = rate(1e-5f), large = rate(2.0f);
     EXPECT_GT(tiny, 0.99);
@@ -180,7 +180,7 @@ TEST(Mala, ProposalsOutsideTheBoxAreRejected) {
     p.lo = -0.1f;
     p.hi = 0.1f;
     Tensor x = test::uniform_tensor(rng, {200, 2}, -0.1f, 0.1f);
-    const LangevinStats s = langevin_chain(ctx, model, x, p, 0, 20);
+    const LangevinStats s = langevin_chain(ctx, model, x, p, Steps{0, 20});
     for (float v : x.to_vector<float>()) {
         ASSERT_GT(v, -0.1f);  // never on the boundary: clamped values are never accepted
         ASSERT_LT(v, 0.1f);
@@ -199,10 +199,10 @@ TEST(Langevin, BatchSplitWithChainOffsetsGivesTheSameSamples) {
         Tensor head({4, 5}), tail({6, 5});
         copy(ConstTensorView(whole.data<float>(), {4, 5}, DType::F32, Device::Host), head);
         copy(ConstTensorView(whole.data<float>() + 20, {6, 5}, DType::F32, Device::Host), tail);
-        langevin_chain(ctx, model, whole, p, 3, 7);
-        langevin_chain(ctx, model, head, p, 3, 7);
+        langevin_chain(ctx, model, whole, p, Steps{3, 7});
+        langevin_chain(ctx, model, head, p, Steps{3, 7});
         p.first_chain = 4;
-        langevin_chain(ctx, model, tail, p, 3, 7);
+        langevin_chain(ctx, model, tail, p, Steps{3, 7});
         auto joined = head.to_vector<float>();
         const auto t = tail.to_vector<float>();
         joined.insert(joined.end(), t.begin(), t.end());
@@ -226,7 +226,7 @@ TEST(Langevin, ConditionalChainsFollowTheClassEnergy) {
     p.alpha = 0.1f;
     p.sigma = 0.02f;
     Tensor x = x0.clone();
-    langevin_chain(ctx, model, x, labels, p, 4, 1);
+    langevin_chain(ctx, model, labels, x, p, Steps{4, 1});
     for (std::int64_t r = 0; r < 6; ++r) {
         for (std::int64_t i = 0; i < 4; ++i) {
             const double eps = philox_normal(seed, RngPurpose::LangevinNoise, static_cast<std::uint32_t>(r), 4,
@@ -235,7 +235,7 @@ TEST(Langevin, ConditionalChainsFollowTheClassEnergy) {
         }
     }
     Tensor bad = Tensor::from(std::vector<std::int32_t>{0, 1, 2, 3, 1, 0}, {6});
-    EXPECT_THROW(langevin_chain(ctx, model, x, bad, p, 0, 1), Error);
+    EXPECT_THROW(langevin_chain(ctx, model, bad, x, p, Steps{0, 1}), Error);
 }
 
 TEST(Langevin, GradientClippingBoundsTheDrift) {
@@ -261,7 +261,7 @@ TEST(Langevin, TraceRecordsEveryStep) {
     Context ctx(Backend::Cpu, rng());
     MlpEnergy model = test::random_mlp(rng, {3, 6, 2}, Activation::tanh());
     Tensor x = test::uniform_tensor(rng, {16, 3}, -1, 1);
-    const LangevinStats s = langevin_chain(ctx, model, x, LangevinParams::with_temperature(0.01f, 1.0f), 0, 5, true);
+    const LangevinStats s = langevin_chain(ctx, model, x, LangevinParams::with_temperature(0.01f, 1.0f), Steps{0, 5}, true);
     ASSERT_EQ(s.mean_energy.size(), 5u);
     ASSERT_EQ(s.acceptance.size(), 5u);
     Tensor e({16});

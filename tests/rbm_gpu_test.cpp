@@ -76,7 +76,7 @@ TEST_F(RbmGpu, CdGradientRejectsAnUnlaunchableChainCountBeforeWriting) {
     const Tensor poison = test::poisoned({2, 2}, Device::Host);
     grad.w().copy_from(poison);
     const auto chains_before = chains.to_vector<float>();
-    EXPECT_THROW(cd_gradient(gpu, rbm, data, chains, 1, 0, grad), Error);
+    EXPECT_THROW(cd_gradient(gpu, rbm, data, chains, grad, Steps{0, 1}), Error);
     EXPECT_TRUE(test::same_bytes(grad.w().to_vector<float>(), poison.to_vector<float>()));
     EXPECT_TRUE(test::same_bytes(chains.to_vector<float>(), chains_before));
 }
@@ -91,7 +91,7 @@ void expect_chain_equals_steps(const std::vector<std::array<std::int64_t, 3>>& c
         const Tensor start = test::random_bits(rng, n, d);
         Tensor v1 = start.to(Device::Cuda), v2 = start.to(Device::Cuda);
         Tensor h1 = test::poisoned({n, m}, Device::Cuda), h2 = test::poisoned({n, m}, Device::Cuda);
-        gibbs_chain(gpu, rbm, v1, h1, 4, 7);
+        gibbs_chain(gpu, rbm, v1, h1, Steps{4, 7});
         for (std::uint32_t s = 4; s < 11; ++s) gibbs_step(gpu, rbm, v2, h2, s);
         EXPECT_EQ(v1.to_vector<float>(), v2.to_vector<float>()) << n << "x" << d << "x" << m;
         EXPECT_EQ(h1.to_vector<float>(), h2.to_vector<float>()) << n << "x" << d << "x" << m;
@@ -136,9 +136,9 @@ TEST_F(RbmGpu, CdGradientMatchesCpu) {
         Tensor chains = test::random_bits(rng, 24, 33);
         Tensor dchains = chains.to(Device::Cuda);
         Rbm grad = rbm.zeros_like(), dgrad = rbm.to(Device::Cuda).zeros_like();
-        cd_gradient(cpu, rbm, data, chains, 2, 5, grad, shard);
+        cd_gradient(cpu, rbm, data, chains, grad, Steps{5, 2}, shard);
         const Tensor ddata = data.to(Device::Cuda);
-        cd_gradient(gpu, rbm.to(Device::Cuda), ddata, dchains, 2, 5, dgrad, shard);
+        cd_gradient(gpu, rbm.to(Device::Cuda), ddata, dchains, dgrad, Steps{5, 2}, shard);
         ASSERT_LE(mismatch_fraction(dchains.to_vector<float>(), chains.to_vector<float>()), 0.0)
             << "chains diverged: a uniform fell within rounding of its probability (rerun with another seed)";
         EXPECT_LT(test::relative_error(dgrad.w().to_vector<float>(), grad.w().to_vector<float>()), 1e-5);
@@ -175,10 +175,10 @@ TEST_F(RbmGpu, GibbsChainsReachTheExactDistribution) {
     for (Precision precision : {Precision::Fp32, Precision::Tf32, Precision::Bf16}) {
         gpu.set_precision(precision);
         Tensor v = Tensor::zeros({chains, 4}, DType::F32, Device::Cuda), h = Tensor::zeros({chains, 3}, DType::F32, Device::Cuda);
-        gibbs_chain(gpu, drbm, v, h, 0, 20);
+        gibbs_chain(gpu, drbm, v, h, Steps{0, 20});
         std::vector<double> count(16, 0.0);
         for (std::uint32_t s = 20; s < 40; ++s) {
-            gibbs_chain(gpu, drbm, v, h, s, 1);
+            gibbs_chain(gpu, drbm, v, h, Steps{s, 1});
             const auto host = v.to_vector<float>();
             for (std::int64_t c = 0; c < chains; ++c) {
                 unsigned mask = 0;

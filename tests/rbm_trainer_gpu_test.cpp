@@ -58,7 +58,7 @@ TEST_F(RbmTrainerGpu, APcdUpdateAllocatesNothingAndNeverWaits) {
         const Rbm &read_rbm = rbm, &read_grad = grad;
         Optimizer sgd(read_rbm.parameters(), {OptimizerKind::Sgd, 0.01f});
         auto update = [&](std::uint32_t step) {
-            cd_gradient(gpu, rbm, data, chains, 1, step, grad);
+            cd_gradient(gpu, rbm, data, chains, grad, Steps{step, 1});
             sgd.step(gpu, rbm.parameters(), read_grad.parameters());
         };
         update(0);  // warm-up

@@ -59,7 +59,7 @@ TEST(RbmTrainer, OneUpdateIsLearningRateTimesCdGradient) {
 
     Rbm grad = rbm.zeros_like();
     Tensor chains = data.clone();
-    cd_gradient(ctx, rbm, data, chains, 2, 0, grad);
+    cd_gradient(ctx, rbm, data, chains, grad, Steps{0, 2});
     auto expect_moved = [&](ConstTensorView before, ConstTensorView after, ConstTensorView g) {
         const auto b = before.to_vector<float>(), a = after.to_vector<float>(), d = g.to_vector<float>();
         for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i] + 0.1f * d[i], 1e-6);
@@ -95,7 +95,7 @@ TEST(RbmTrainer, OneCentredUpdateIsTheCentredGradientInPlainParameters) {
     trainer.train_epoch(data);
 
     Tensor chains = data.clone(), h({n, m}), ph_data({n, m}), ph_model({n, m});
-    gibbs_chain(ctx, rbm, chains, h, 0, 2);
+    gibbs_chain(ctx, rbm, chains, h, Steps{0, 2});
     rbm_hidden_probs(ctx, rbm, data, ph_data);
     rbm_hidden_probs(ctx, rbm, chains, ph_model);
     const float* vd = data.data<float>();

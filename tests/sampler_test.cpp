@@ -195,7 +195,7 @@ TEST(LangevinSampler, PersistentChainsContinueWhereTheyStopped) {
     const Tensor first = sampler.sample(model, 8);
     const Tensor second = sampler.sample(model, 8);
     Tensor manual = first.clone();
-    langevin_chain(ctx, model, manual, o.step, 4, 4);  // round 1 is steps 4..7
+    langevin_chain(ctx, model, manual, o.step, Steps{4, 4});  // round 1 is steps 4..7
     EXPECT_EQ(second.to_vector<float>(), manual.to_vector<float>());
     EXPECT_THROW(sampler.sample(model, 9), Error);
 }
@@ -210,7 +210,7 @@ TEST(LangevinSampler, DataAndNormalStarts) {
     LangevinSampler from_data(ctx, 3, o);
     const Tensor data = test::uniform_tensor(rng, {5, 3}, -0.5f, 0.5f);
     Tensor manual = data.clone();
-    langevin_chain(ctx, model, manual, o.step, 0, 3);
+    langevin_chain(ctx, model, manual, o.step, Steps{0, 3});
     EXPECT_EQ(from_data.sample(model, 5, data).to_vector<float>(), manual.to_vector<float>());
     EXPECT_THROW(from_data.sample(model, 4, data), Error);
     o.start = ChainStart::Normal;

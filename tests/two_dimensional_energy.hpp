@@ -68,10 +68,10 @@ protected:
         const MlpEnergy model = model_->to(ctx.device());
         const std::int64_t chains = 4096;
         Tensor x = filled({chains, 2}, 0.0f, ctx.device());
-        langevin_chain(ctx, model, x, p, 0, burn_in);
+        langevin_chain(ctx, model, x, p, Steps{0, burn_in});
         std::vector<double> count(bins * bins + 1, 0.0);
         for (std::uint32_t s = 0; s < record; ++s) {
-            langevin_chain(ctx, model, x, p, burn_in + s * 5, 5);  // thin by 5
+            langevin_chain(ctx, model, x, p, Steps{burn_in + s * 5, 5});  // thin by 5
             const std::vector<float> h = x.to_vector<float>();
             for (std::int64_t c = 0; c < chains; ++c) count[bin(h[2 * c], h[2 * c + 1])] += 1.0 / (chains * record);
         }

@@ -50,11 +50,10 @@ public:
     bool uses_fused_chain(Context&, const MlpEnergy&, std::int64_t, const LangevinParams&) const override {
         return false;
     }
-    LangevinStats chain(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
-                        const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
-                        bool trace, Tensor&) const override {
+    LangevinStats chain(Context& ctx, const MlpEnergy& model, const std::int32_t* labels, TensorView x,
+                        const LangevinParams& params, Steps steps, bool trace, Tensor&) const override {
         return cpu::langevin_chain(cpu::params_of(model), x.data<float>(), labels, x.dim(0), params, ctx.seed(),
-                                   first_step, num_steps, trace);
+                                   steps.first, steps.count, trace);
     }
 };
 
@@ -130,19 +129,18 @@ public:
                     std::uint32_t step) const override {
         cpu::gibbs_step(cpu::params_of(rbm), v, h, rows, ctx.seed(), step);
     }
-    void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, std::uint32_t first_step,
-                     int k) const override {
-        for (int s = 0; s < k; ++s) {
-            cpu::gibbs_step(cpu::params_of(rbm), v, h, rows, ctx.seed(), first_step + static_cast<std::uint32_t>(s));
+    void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, Steps steps) const override {
+        for (std::uint32_t s = 0; s < steps.count; ++s) {
+            cpu::gibbs_step(cpu::params_of(rbm), v, h, rows, ctx.seed(), steps.first + s);
         }
     }
     void free_energy(Context&, const Rbm& rbm, const float* v, std::int64_t rows, float* f) const override {
         cpu::free_energy(cpu::params_of(rbm), v, rows, f);
     }
-    void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
-                     std::uint32_t first_step, const RbmShard& shard, Rbm& grad) const override {
-        cpu::cd_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), chains.data<float>(), chains.dim(0), k,
-                         ctx.seed(), first_step, shard, cpu::params_of(grad));
+    void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad, Steps steps,
+                     const RbmShard& shard) const override {
+        cpu::cd_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), chains.data<float>(), chains.dim(0),
+                         steps.count, ctx.seed(), steps.first, shard, cpu::params_of(grad));
     }
     void gradient(Context&, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, const RbmShard& shard,
                   Rbm& grad) const override {
@@ -177,10 +175,9 @@ public:
 class CpuTempering final : public TemperingOps {
 public:
     void sweeps(Context& ctx, const Rbm& rbm, const float* betas, const float*, int replicas, std::int64_t chains,
-                float* v, float* h, std::uint32_t first_sweep, int sweeps, std::uint64_t* accepted) const override {
-        for (int s = 0; s < sweeps; ++s) {
-            cpu::tempering_sweep(cpu::params_of(rbm), betas, replicas, chains, v, h, ctx.seed(),
-                                 first_sweep + static_cast<std::uint32_t>(s), accepted);
+                float* v, float* h, Steps sweeps, std::uint64_t* accepted) const override {
+        for (std::uint32_t s = 0; s < sweeps.count; ++s) {
+            cpu::tempering_sweep(cpu::params_of(rbm), betas, replicas, chains, v, h, ctx.seed(), sweeps.first + s, accepted);
         }
     }
 };

@@ -152,10 +152,10 @@ void free_energy(const RbmParams<const float>& p, const float* v, std::int64_t r
 }
 
 void cd_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, float* chains,
-                 std::int64_t chain_rows, int k, std::uint64_t seed, std::uint32_t first_step, const RbmShard& shard,
+                 std::int64_t chain_rows, std::uint32_t k, std::uint64_t seed, std::uint32_t first_step, const RbmShard& shard,
                  const RbmParams<float>& grad) {
     std::vector<float> h(static_cast<std::size_t>(chain_rows * p.hidden));
-    for (int s = 0; s < k; ++s) gibbs_step(p, chains, h.data(), chain_rows, seed, first_step + s, shard.first_chain);
+    for (std::uint32_t s = 0; s < k; ++s) gibbs_step(p, chains, h.data(), chain_rows, seed, first_step + s, shard.first_chain);
     rbm_gradient(p, data, data_rows, chains, chain_rows, shard, grad);
 }
 

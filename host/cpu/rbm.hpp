@@ -49,7 +49,7 @@ void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_
 void free_energy(const RbmParams<const float>& p, const float* v, std::int64_t rows, float* f);
 // The statistics are divided by shard's global row counts (RbmShard, ebmkit/rbm.hpp).
 void cd_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, float* chains,
-                 std::int64_t chain_rows, int k, std::uint64_t seed, std::uint32_t first_step, const RbmShard& shard,
+                 std::int64_t chain_rows, std::uint32_t k, std::uint64_t seed, std::uint32_t first_step, const RbmShard& shard,
                  const RbmParams<float>& grad);
 void rbm_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, const float* samples,
                   std::int64_t sample_rows, const RbmShard& shard, const RbmParams<float>& grad);

@@ -162,14 +162,13 @@ public:
                           const LangevinParams& params) const override {
         return fused_chain(ctx, model, rows, params);
     }
-    LangevinStats chain(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
-                        const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
-                        bool trace, Tensor& scratch) const override {
+    LangevinStats chain(Context& ctx, const MlpEnergy& model, const std::int32_t* labels, TensorView x,
+                        const LangevinParams& params, Steps steps, bool trace, Tensor& scratch) const override {
         const NvtxRange range("ebmkit.langevin.chain");
         if (fused_chain(ctx, model, x.dim(0), params)) {
-            return langevin_chain_fused(ctx, model, x, labels, params, first_step, num_steps, trace, scratch);
+            return langevin_chain_fused(ctx, model, x, labels, params, steps.first, steps.count, trace, scratch);
         }
-        return langevin_chain_cuda(ctx, model, x, labels, params, first_step, num_steps, trace, scratch);
+        return langevin_chain_cuda(ctx, model, x, labels, params, steps.first, steps.count, trace, scratch);
     }
 };
 

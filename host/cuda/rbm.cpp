@@ -21,15 +21,15 @@ namespace ebmkit::detail {
 
 namespace {
 
-// k sweeps of the chains v [rows, D] (h [rows, M] the last hidden sample): one on-chip
+// steps.count sweeps of the chains v [rows, D] (h [rows, M] the last hidden sample): one on-chip
 // launch where the chains fit, else a launch per half-sweep; the same draws either way.
-void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, float* h, std::int64_t rows,
-                       std::uint32_t first_step, int k, std::uint32_t first_chain = 0) {
+void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, float* h, std::int64_t rows, Steps steps,
+                       std::uint32_t first_chain = 0) {
     if (kernels::rbm_gibbs_chain_rows(dev, rows) > 0) {
-        return kernels::rbm_gibbs_chain(dev, v, h, rows, ctx.seed(), first_chain, first_step, k, ctx.stream());
+        return kernels::rbm_gibbs_chain(dev, v, h, rows, ctx.seed(), first_chain, steps.first, steps.count, ctx.stream());
     }
-    for (int sweep = 0; sweep < k; ++sweep) {
-        const std::uint32_t step = first_step + static_cast<std::uint32_t>(sweep);
+    for (std::uint32_t sweep = 0; sweep < steps.count; ++sweep) {
+        const std::uint32_t step = steps.first + sweep;
         kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream());
         kernels::rbm_visible(dev, h, rows, v, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream());
     }
@@ -71,13 +71,12 @@ void gradient_statistics_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data
     kernels::scaled_column_sums(h, s, m, sample_scale, true, grad.c().data<float>(), partials, ctx.stream());
 }
 
-// k sweeps of the chains (their hidden samples in the scratch's sample rows), then the statistics.
-void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
-                      std::uint32_t first_step, const RbmShard& shard, Rbm& grad) {
+// The sweeps of the chains (their hidden samples in the scratch's sample rows), then the statistics.
+void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad, Steps steps,
+                      const RbmShard& shard) {
     const std::int64_t n = data.dim(0), s = chains.dim(0), m = rbm.hidden();
     float* scratch = gradient_scratch(ctx, n, s, rbm.visible(), m);
-    gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), chains.data<float>(), scratch + n * m, s, first_step, k,
-                      shard.first_chain);
+    gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), chains.data<float>(), scratch + n * m, s, steps, shard.first_chain);
     gradient_statistics_cuda(ctx, rbm, data, chains.data<float>(), s, shard, grad, scratch);
 }
 
@@ -118,19 +117,18 @@ public:
         kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), 0, step, ctx.stream());
         kernels::rbm_visible(dev, h, rows, v, kernels::RbmUnits::Samples, ctx.seed(), 0, step, ctx.stream());
     }
-    void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, std::uint32_t first_step,
-                     int k) const override {
+    void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, Steps steps) const override {
         const NvtxRange range("ebmkit.rbm.gibbs_chain");
-        gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), v, h, rows, first_step, k);
+        gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), v, h, rows, steps);
     }
     void free_energy(Context& ctx, const Rbm& rbm, const float* v, std::int64_t rows, float* f) const override {
         const NvtxRange range("ebmkit.rbm.free_energy");
         kernels::rbm_free_energy(rbm_params(ctx, rbm), v, rows, f, ctx.stream());
     }
-    void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
-                     std::uint32_t first_step, const RbmShard& shard, Rbm& grad) const override {
+    void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad, Steps steps,
+                     const RbmShard& shard) const override {
         const NvtxRange range("ebmkit.rbm.cd_gradient");
-        cd_gradient_cuda(ctx, rbm, data, chains, k, first_step, shard, grad);
+        cd_gradient_cuda(ctx, rbm, data, chains, grad, steps, shard);
     }
     void gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, const RbmShard& shard,
                   Rbm& grad) const override {

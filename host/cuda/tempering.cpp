@@ -11,11 +11,10 @@ namespace {
 class CudaTempering final : public TemperingOps {
 public:
     void sweeps(Context& ctx, const Rbm& rbm, const float*, const float* betas_on_device, int replicas,
-                std::int64_t chains, float* v, float* h, std::uint32_t first_sweep, int sweeps,
-                std::uint64_t* accepted) const override {
+                std::int64_t chains, float* v, float* h, Steps sweeps, std::uint64_t* accepted) const override {
         const NvtxRange range("ebmkit.tempering.sweeps");
         kernels::rbm_tempering_sweeps(rbm_params(ctx, rbm), betas_on_device, replicas, chains, v, h, ctx.seed(),
-                                      first_sweep, sweeps, reinterpret_cast<unsigned long long*>(accepted),
+                                      sweeps.first, sweeps.count, reinterpret_cast<unsigned long long*>(accepted),
                                       ctx.stream());
     }
 };

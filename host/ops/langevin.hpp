@@ -14,12 +14,11 @@ public:
     // Whether ctx runs chains of x [rows, D] with params in the fused chain kernel.
     virtual bool uses_fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows,
                                   const LangevinParams& params) const = 0;
-    // num_steps steps of x [rows, D] in place, steps first_step.. (labels nullable).
+    // steps.count steps of x [rows, D] in place, keyed steps.first.. (labels nullable).
     // scratch: the chain's device buffers, sized by the operation and kept by the caller,
     // so that a loop of one shape allocates once (the CPU path needs none).
-    virtual LangevinStats chain(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
-                                const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
-                                bool trace, Tensor& scratch) const = 0;
+    virtual LangevinStats chain(Context& ctx, const MlpEnergy& model, const std::int32_t* labels, TensorView x,
+                                const LangevinParams& params, Steps steps, bool trace, Tensor& scratch) const = 0;
 };
 
 }  // namespace ebmkit::detail

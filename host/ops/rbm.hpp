@@ -18,14 +18,14 @@ public:
     // One sweep h ~ p(h | v), v ~ p(v | h) of the chains v [rows, D], h [rows, M].
     virtual void gibbs_step(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows,
                             std::uint32_t step) const = 0;
-    // k sweeps, steps first_step.. .
+    // steps.count sweeps, keyed steps.first.. .
     virtual void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows,
-                             std::uint32_t first_step, int k) const = 0;
+                             Steps steps) const = 0;
     // f [rows] = F(v).
     virtual void free_energy(Context& ctx, const Rbm& rbm, const float* v, std::int64_t rows, float* f) const = 0;
-    // k sweeps of chains [s, D] (chains of the shard), then grad = the CD statistics.
-    virtual void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
-                             std::uint32_t first_step, const RbmShard& shard, Rbm& grad) const = 0;
+    // steps.count sweeps of chains [s, D] (chains of the shard), then grad = the CD statistics.
+    virtual void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad,
+                             Steps steps, const RbmShard& shard) const = 0;
     // grad = the statistics of data and samples.
     virtual void gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples,
                           const RbmShard& shard, Rbm& grad) const = 0;

@@ -11,12 +11,11 @@ namespace ebmkit::detail {
 class TemperingOps {
 public:
     virtual ~TemperingOps() = default;
-    // sweeps sweeps (first_sweep..) of replicas x chains chains v, h (replica-major);
+    // sweeps.count sweeps (keyed sweeps.first..) of replicas x chains chains v, h (replica-major);
     // betas on the host, betas_on_device on ctx's device; accepted [replicas - 1]
     // counters on ctx's device.
     virtual void sweeps(Context& ctx, const Rbm& rbm, const float* betas, const float* betas_on_device, int replicas,
-                        std::int64_t chains, float* v, float* h, std::uint32_t first_sweep, int sweeps,
-                        std::uint64_t* accepted) const = 0;
+                        std::int64_t chains, float* v, float* h, Steps sweeps, std::uint64_t* accepted) const = 0;
 };
 
 }  // namespace ebmkit::detail

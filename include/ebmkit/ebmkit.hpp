@@ -17,6 +17,7 @@
 #include "ebmkit/rbm.hpp"
 #include "ebmkit/rbm_trainer.hpp"
 #include "ebmkit/safetensors.hpp"
+#include "ebmkit/steps.hpp"
 #include "ebmkit/sampler.hpp"
 #include "ebmkit/tempering.hpp"
 #include "ebmkit/tensor.hpp"

@@ -16,6 +16,7 @@
 
 #include "ebmkit/context.hpp"
 #include "ebmkit/mlp.hpp"
+#include "ebmkit/steps.hpp"
 #include "ebmkit/tensor.hpp"
 
 namespace ebmkit {
@@ -54,13 +55,12 @@ bool uses_fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t chains,
 LangevinStats langevin_step(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
                             std::uint32_t step);
 
-// num_steps steps, keyed first_step, first_step + 1, ...; trace records the per-step
-// mean energy and acceptance.
+// steps.count steps of every row of x [N, D] in place, keyed steps.first, steps.first + 1,
+// ...; trace records the per-step mean energy and acceptance.
 LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,
-                             std::uint32_t first_step, std::uint32_t num_steps, bool trace = false);
+                             Steps steps, bool trace = false);
 // Class-conditional chains on E(x, y) = -f(x)[y]: row r samples exp(-E(x, labels[r])).
-LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, ConstTensorView labels,
-                             const LangevinParams& params, std::uint32_t first_step, std::uint32_t num_steps,
-                             bool trace = false);
+LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorView labels, TensorView x,
+                             const LangevinParams& params, Steps steps, bool trace = false);
 
 }  // namespace ebmkit

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "ebmkit/context.hpp"
+#include "ebmkit/steps.hpp"
 #include "ebmkit/tensor.hpp"
 
 namespace ebmkit {
@@ -54,12 +55,12 @@ void rbm_visible_probs(Context& ctx, const Rbm& rbm, ConstTensorView h, TensorVi
 // h: [N, M] receives the hidden sample. step keys both half-sweeps.
 void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t step);
 
-// k sweeps (keyed first_step, first_step + 1, ...), the same draws as k calls of
-// gibbs_step. On CUDA one launch keeps each block's chains on chip for all k sweeps
+// steps.count sweeps (keyed steps.first, steps.first + 1, ...), the same draws as that
+// many calls of gibbs_step. On CUDA one launch keeps each block's chains on chip for all of them
 // where v and h of 16 chains fit in a block's shared memory (D + M up to about 3,400
 // units); the products run at the context's precision (Fp32 exact; Tf32 / Bf16 round
 // the weights, the 0/1 states are exact).
-void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::uint32_t first_step, int k);
+void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps);
 
 // F(v) per row: [N].
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f);
@@ -77,10 +78,10 @@ struct RbmShard {
 // Log-likelihood gradient estimate (ascent direction), written into grad:
 //   dW = <v p(h|v)^T>_data - <v p(h|v)^T>_model, db = <v>_data - <v>_model,
 //   dc = <p(h|v)>_data - <p(h|v)>_model   (means over rows).
-// chains: [S, D], advanced k sweeps (steps first_step ...) in place, then used as the
-// model sample. CD-k: set chains to the data first; PCD: keep them across calls.
-void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, int k,
-                 std::uint32_t first_step, Rbm& grad, const RbmShard& shard = {});
+// chains: [S, D], advanced steps.count sweeps (keyed steps.first ...) in place, then used
+// as the model sample. CD-k: set chains to the data first; PCD: keep them across calls.
+void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad, Steps steps,
+                 const RbmShard& shard = {});
 // The same ascent direction with given model samples [S, D] (parallel tempering's
 // beta = 1 replicas, say) in place of the chains: no sweeps.
 void rbm_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, Rbm& grad,

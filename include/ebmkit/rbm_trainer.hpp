@@ -34,7 +34,7 @@
 namespace ebmkit {
 
 struct RbmTrainOptions {
-    int k = 1;                  // Gibbs sweeps per update
+    std::uint32_t k = 1;        // Gibbs sweeps per update
     bool persistent = true;     // PCD: chains survive across batches; CD: restart at the batch
     std::int64_t chains = 0;    // PCD chain count; 0: the batch size
     std::int64_t batch = 100;

@@ -48,7 +48,7 @@ public:
 
     // `sweeps` sweeps on rbm (the shapes given at construction, on ctx's device),
     // keyed sweeps() ... sweeps() + sweeps - 1.
-    void run(const Rbm& rbm, int sweeps);
+    void run(const Rbm& rbm, std::uint32_t sweeps);
     // Every replica of chain c restarts at start row c ([S, D], on ctx's device); the
     // sweep count and swap statistics carry on.
     void reset(ConstTensorView start);

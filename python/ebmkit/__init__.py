@@ -177,7 +177,8 @@ def rbm_visible_probs(ctx, rbm, h, out=None):
 
 @_ordered
 def gibbs_chain(ctx, rbm, v, h, first_step, k):
-    """k block-Gibbs sweeps of chains v [S, D] (and h [S, M]) in place."""
+    """k block-Gibbs sweeps of chains v [S, D] (and h [S, M]) in place, keyed first_step,
+    first_step + 1, ... (every chain call takes first_step, then the count)."""
     _ext.gibbs_chain(ctx, rbm, v, h, first_step, k)
     return v, h
 
@@ -190,15 +191,16 @@ def free_energy(ctx, rbm, v, out=None):
 
 
 @_ordered
-def cd_gradient(ctx, rbm, data, chains, k, first_step, grad=None, first_chain=0, data_rows=0, sample_rows=0):
-    """CD-k / PCD ascent direction into grad (an Rbm); chains advance in place.
+def cd_gradient(ctx, rbm, data, chains, first_step, k, grad=None, first_chain=0, data_rows=0, sample_rows=0):
+    """CD-k / PCD ascent direction into grad (an Rbm); chains advance k sweeps in place,
+    keyed first_step, first_step + 1, ...
 
     Data parallel (one rank's part, summed over the ranks by the caller, e.g. with
     torch.distributed.all_reduce): row r of chains is global chain first_chain + r in
     every draw, and the means divide by the global batch's data_rows and sample_rows
     (0: this call's own), so the ranks' results sum to the global batch's gradient."""
     grad = Rbm(rbm.visible, rbm.hidden, rbm.device) if grad is None else grad
-    _ext.cd_gradient(ctx, rbm, data, chains, k, first_step, grad, first_chain, data_rows, sample_rows)
+    _ext.cd_gradient(ctx, rbm, data, chains, grad, first_step, k, first_chain, data_rows, sample_rows)
     return grad
 
 

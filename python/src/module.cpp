@@ -234,8 +234,8 @@ NB_MODULE(_ebmkit, m) {
         "ctx"_a, "rbm"_a, "h"_a, "pv"_a, Release());
     m.def(
         "gibbs_chain",
-        [](Context& ctx, const Rbm& rbm, const Array& v, const Array& h, std::uint32_t first_step, int k) {
-            gibbs_chain(ctx, rbm, out(v, "v"), out(h, "h"), first_step, k);
+        [](Context& ctx, const Rbm& rbm, const Array& v, const Array& h, std::uint32_t first_step, std::uint32_t k) {
+            gibbs_chain(ctx, rbm, out(v, "v"), out(h, "h"), Steps{first_step, k});
         },
         "ctx"_a, "rbm"_a, "v"_a, "h"_a, "first_step"_a, "k"_a, Release());
     m.def(
@@ -244,12 +244,12 @@ NB_MODULE(_ebmkit, m) {
         "ctx"_a, "rbm"_a, "v"_a, "f"_a, Release());
     m.def(
         "cd_gradient",
-        [](Context& ctx, const Rbm& rbm, const Array& data, const Array& chains, int k, std::uint32_t first_step,
-           Rbm& grad, std::uint32_t first_chain, std::int64_t data_rows, std::int64_t sample_rows) {
-            cd_gradient(ctx, rbm, in(data, "data"), out(chains, "chains"), k, first_step, grad,
+        [](Context& ctx, const Rbm& rbm, const Array& data, const Array& chains, Rbm& grad, std::uint32_t first_step,
+           std::uint32_t k, std::uint32_t first_chain, std::int64_t data_rows, std::int64_t sample_rows) {
+            cd_gradient(ctx, rbm, in(data, "data"), out(chains, "chains"), grad, Steps{first_step, k},
                         RbmShard{first_chain, data_rows, sample_rows});
         },
-        "ctx"_a, "rbm"_a, "data"_a, "chains"_a, "k"_a, "first_step"_a, "grad"_a, "first_chain"_a = 0,
+        "ctx"_a, "rbm"_a, "data"_a, "chains"_a, "grad"_a, "first_step"_a, "k"_a, "first_chain"_a = 0,
         "data_rows"_a = 0, "sample_rows"_a = 0, Release());
     m.def(
         "rbm_gradient",

@@ -59,8 +59,8 @@ void bind_sampling(nb::module_& m) {
             LangevinStats s;
             {
                 nb::gil_scoped_release release;
-                s = y ? langevin_chain(ctx, model, chains, *y, p, first_step, steps, trace)
-                      : langevin_chain(ctx, model, chains, p, first_step, steps, trace);
+                s = y ? langevin_chain(ctx, model, *y, chains, p, Steps{first_step, steps}, trace)
+                      : langevin_chain(ctx, model, chains, p, Steps{first_step, steps}, trace);
             }
             nb::dict stats;
             stats["proposals"] = s.proposals, stats["accepted"] = s.accepted;

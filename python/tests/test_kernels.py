@@ -108,7 +108,7 @@ def test_gibbs_chain_and_cd_gradient_run_in_place(rng, ctx):
     assert set(np.unique(v)) <= {0.0, 1.0} and set(np.unique(h)) <= {0.0, 1.0}
     assert not np.array_equal(v, v0)
     chains = v0.copy()
-    grad = ebmkit.cd_gradient(ctx, rbm, v0, chains, 1, 0)
+    grad = ebmkit.cd_gradient(ctx, rbm, v0, chains, 0, 1)
     assert grad.w().shape == (5, 3) and np.isfinite(grad.w()).all()
     # The gradient from the samples CD just drew (chains now hold them) is the same one,
     # and it matches its definition: <v p(h|v)^T>_data - <v p(h|v)^T>_samples.
@@ -130,11 +130,11 @@ def test_cd_gradient_shards_sum_to_the_whole_batch(rng, ctx):
     data = (rng.random((10, 6)) < 0.5).astype(np.float32)
     start = (rng.random((8, 6)) < 0.5).astype(np.float32)
     chains = start.copy()
-    whole = ebmkit.cd_gradient(ctx, rbm, data, chains, 2, 5)
+    whole = ebmkit.cd_gradient(ctx, rbm, data, chains, 5, 2)
     total = np.zeros((6, 4))
     for rows, first in ((slice(0, 6), 0), (slice(6, 10), 4)):
         part = start[first:first + 4].copy()
-        grad = ebmkit.cd_gradient(ctx, rbm, data[rows].copy(), part, 2, 5, first_chain=first, data_rows=10, sample_rows=8)
+        grad = ebmkit.cd_gradient(ctx, rbm, data[rows].copy(), part, 5, 2, first_chain=first, data_rows=10, sample_rows=8)
         assert np.array_equal(part, chains[first:first + 4])
         total += np.asarray(grad.w(), np.float64)
     assert np.allclose(total, whole.w(), atol=1e-6)

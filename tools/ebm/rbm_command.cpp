@@ -99,7 +99,7 @@ int train(CLI::App& command, TrainOptions& a) {
     apply_config(command);
     RbmTrainOptions o;
     o.persistent = command.get_option("--cd")->count() == 0;
-    o.k = o.persistent ? a.pcd : a.cd;
+    o.k = static_cast<std::uint32_t>(o.persistent ? a.pcd : a.cd);  // checked positive
     o.batch = a.batch;
     o.lr = static_cast<float>(a.lr);
     o.lr_decay = static_cast<float>(a.lr_decay);
@@ -131,7 +131,7 @@ int train(CLI::App& command, TrainOptions& a) {
     const std::string recipe = std::string(o.centered ? "centred " : "") +
                                (o.tempering_replicas ? "PT(" + std::to_string(o.tempering_replicas) + ")"
                                                      : o.persistent ? "PCD" : "CD");
-    std::fprintf(stderr, "rbm: %lld x %lld, %s-%d, %lld images, backend %s%s\n", static_cast<long long>(data.dim(1)),
+    std::fprintf(stderr, "rbm: %lld x %lld, %s-%u, %lld images, backend %s%s\n", static_cast<long long>(data.dim(1)),
                  static_cast<long long>(a.hidden), recipe.c_str(), o.k, static_cast<long long>(data.dim(0)),
                  to_string(ctx.backend()), ranks.batch_split(o.batch).c_str());
     double pl = 0.0;
@@ -346,9 +346,9 @@ int sample(const SampleOptions& a) {
     }
     Progress bar("sampling");
     for (std::int64_t s = 0; s < a.steps; s += 100) {  // 100 sweeps a call, for the progress bar
-        const auto k = static_cast<int>(std::min<std::int64_t>(100, a.steps - s));
+        const auto k = static_cast<std::uint32_t>(std::min<std::int64_t>(100, a.steps - s));
         if (pt) pt->run(rbm, k);
-        else gibbs_chain(ctx, rbm, v, h, static_cast<std::uint32_t>(s), k);
+        else gibbs_chain(ctx, rbm, v, h, Steps{static_cast<std::uint32_t>(s), k});
         bar.update(s + k, a.steps);
     }
     // Show p(v | h) of the last sweep: the mean image of each chain's state (PT: of its beta = 1 replica).
