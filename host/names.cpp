@@ -28,6 +28,11 @@ struct Table<MlpPath> {
         {MlpPath::Auto, "auto"}, {MlpPath::Fused, "fused"}, {MlpPath::Unfused, "unfused"}};
 };
 template <>
+struct Table<TilePlan> {
+    static constexpr std::pair<TilePlan, const char*> entries[] = {
+        {TilePlan::Auto, "auto"}, {TilePlan::RowTiles, "row_tiles"}, {TilePlan::Clusters, "clusters"}};
+};
+template <>
 struct Table<ActivationKind> {
     static constexpr std::pair<ActivationKind, const char*> entries[] = {
         {ActivationKind::Relu, "relu"}, {ActivationKind::LeakyRelu, "leaky_relu"}, {ActivationKind::Elu, "elu"},
@@ -71,6 +76,7 @@ std::optional<E> value_named(const std::string& name) {
 EBMKIT_ENUM_NAMES(Backend)
 EBMKIT_ENUM_NAMES(Precision)
 EBMKIT_ENUM_NAMES(MlpPath)
+EBMKIT_ENUM_NAMES(TilePlan)
 EBMKIT_ENUM_NAMES(ActivationKind)
 EBMKIT_ENUM_NAMES(OptimizerKind)
 #undef EBMKIT_ENUM_NAMES

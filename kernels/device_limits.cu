@@ -14,6 +14,9 @@ DeviceLimits device_limits() {
     if (device != known_device) {
         EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&known.shared_bytes, cudaDevAttrMaxSharedMemoryPerBlockOptin, device));
         EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&known.multiprocessors, cudaDevAttrMultiProcessorCount, device));
+        int major = 0;
+        EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
+        known.cluster_blocks = major >= 9 ? 8 : 1;  // thread-block clusters from sm_90 on
         known_device = device;
     }
     return known;

@@ -15,10 +15,12 @@ namespace ebmkit::kernels {
 struct DeviceLimits {
     int shared_bytes;     // dynamic shared memory one block may opt in to
     int multiprocessors;
+    int cluster_blocks = 1;  // the most blocks of a thread-block cluster a plan uses (1: no clusters)
 };
 
-// sm_90 (H100, H200): 227 KB of opt-in shared memory per block, 132 SMs on an H100 SXM.
-inline constexpr DeviceLimits h100_limits{232448, 132};
+// sm_90 (H100, H200): 227 KB of opt-in shared memory per block, 132 SMs on an H100 SXM,
+// clusters of up to 8 blocks (the portable size; 16 needs a non-portable opt-in).
+inline constexpr DeviceLimits h100_limits{232448, 132, 8};
 // A kernel asking for more dynamic shared memory than this must opt in first
 // (cudaFuncSetAttribute(..., cudaFuncAttributeMaxDynamicSharedMemorySize, bytes)).
 inline constexpr int default_dynamic_shared_bytes = 48 * 1024;
@@ -35,6 +37,7 @@ struct LaunchShape {
     int threads;
     int shared_bytes = 0;  // dynamic
     unsigned blocks_y = 1;  // a second grid dimension (gridDim.y), at most 65,535
+    int cluster = 1;        // blocks per thread-block cluster along x (blocks is a multiple)
 };
 
 inline unsigned checked_blocks(std::int64_t blocks, const char* what) {

@@ -50,6 +50,15 @@ __global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmParams rbm, float*
     rbm_gibbs_chain_tile<ROWS, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared);
 }
 
+template <Precision P>
+__global__ void __launch_bounds__(threads) rbm_gibbs_cluster(RbmParams rbm, float* v, float* h, std::int64_t rows,
+                                                             std::uint64_t seed, std::uint32_t first_chain,
+                                                             std::uint32_t first_step, std::uint32_t sweeps, int ld_v,
+                                                             int ld_h) {
+    extern __shared__ __align__(128) unsigned char shared[];
+    rbm_gibbs_cluster_tile<P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared);
+}
+
 template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
 void launch_at(const GemmParams& p, cudaStream_t stream) {
     const LaunchShape s = product_shape(EPILOGUE, p.rows, p.cols);
@@ -76,9 +85,9 @@ void launch_epilogue(const GemmParams& p, Epilogue epilogue, Precision precision
 
 template <int ROWS, Precision P>
 void launch_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                  std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, cudaStream_t stream) {
+                  std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, const LaunchShape& s,
+                  cudaStream_t stream) {
     const auto kernel = rbm_gibbs_chain<ROWS, P>;
-    const LaunchShape s = row_tiles(rows, ROWS, threads, gibbs_chain_bytes(rbm, ROWS), "rbm Gibbs chain");
     EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
     kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(rbm, v, h, rows, seed, first_chain, first_step, sweeps,
                                                            block::round_up(static_cast<int>(rbm.visible), 4),
@@ -113,14 +122,44 @@ int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows) {
     return gibbs_chain_rows(rbm, rows, device_limits());
 }
 
+// The cluster plan: a cluster of plan.cluster blocks per tile, through cudaLaunchKernelEx.
+template <Precision P>
+void launch_cluster_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+                          std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
+                          const LaunchShape& s, cudaStream_t stream) {
+    const auto kernel = rbm_gibbs_cluster<P>;
+    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
+    cudaLaunchConfig_t config{};
+    config.gridDim = dim3(s.blocks);
+    config.blockDim = dim3(static_cast<unsigned>(s.threads));
+    config.dynamicSmemBytes = static_cast<std::size_t>(s.shared_bytes);
+    config.stream = stream;
+    cudaLaunchAttribute cluster{};
+    cluster.id = cudaLaunchAttributeClusterDimension;
+    cluster.val.clusterDim.x = static_cast<unsigned>(s.cluster);
+    cluster.val.clusterDim.y = 1;
+    cluster.val.clusterDim.z = 1;
+    config.attrs = &cluster;
+    config.numAttrs = 1;
+    EBMKIT_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, rbm, v, h, rows, seed, first_chain, first_step, sweeps,
+                                         block::round_up(static_cast<int>(rbm.visible), 4),
+                                         block::round_up(static_cast<int>(rbm.hidden), 4)));
+}
+
 void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, CUstream_st* stream) {
+                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, TilePlan plan,
+                     CUstream_st* stream) {
     if (rows == 0 || sweeps == 0) return;
-    const int r = rbm_gibbs_chain_rows(rbm, rows);
-    if (r == 0) throw Error("rbm Gibbs chain: the chains do not fit in a block's shared memory");
+    const GibbsChainPlan chosen = gibbs_chain_plan(rbm, rows, device_limits(), plan);
+    if (chosen.rows_per_block == 0) throw Error("rbm Gibbs chain: the chains do not fit in a block's shared memory");
     block::with_precision(rbm.precision, [&](auto p) {
-        block::with_rows(r, [&](auto tile) {
-            launch_chain<decltype(tile)::value, decltype(p)::value>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, stream);
+        constexpr Precision P = decltype(p)::value;
+        if (chosen.cluster > 1) {
+            return launch_cluster_chain<P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, chosen.shape, stream);
+        }
+        block::with_rows(chosen.rows_per_block, [&](auto tile) {
+            launch_chain<decltype(tile)::value, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, chosen.shape,
+                                                   stream);
         });
     });
 }

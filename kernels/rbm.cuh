@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kernels/block_gemm.cuh"
+#include "kernels/cluster.cuh"
 #include "kernels/gibbs_rule.hpp"
 #include "kernels/philox_device.cuh"
 #include "kernels/rbm.hpp"
@@ -142,6 +143,50 @@ inline int gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows, const Devic
     return block::rows_per_block(rows, limits, [&](int r) { return gibbs_chain_bytes(rbm, r); });
 }
 
+// How the on-chip chain spreads `rows` chains over the device (a pure function, so the
+// plan can be checked for any GPU). Row tiles: a block per tile of rows_per_block
+// chains, every unit of the tile's chains in the block. Clusters: a thread-block cluster
+// of `cluster` blocks per tile of 16 chains, each block computing every cluster-th
+// 64-unit column tile of each half-sweep and reading the others' from their shared
+// memory; the draws and sums are the same, so both plans give the same bits. Auto takes
+// clusters where row tiles would leave multiprocessors idle and the device has clusters,
+// with the smallest cluster (2, 4 or 8 blocks, at most a block per column tile of the
+// narrower layer) that puts a block on every multiprocessor, else the largest allowed.
+struct GibbsChainPlan {
+    int rows_per_block = 0;  // 0: the chains do not fit on chip (the caller loops half-sweeps)
+    int cluster = 1;         // 1: row tiles
+    LaunchShape shape{1, threads};
+};
+
+inline GibbsChainPlan gibbs_chain_plan(const RbmParams& rbm, std::int64_t rows, const DeviceLimits& limits,
+                                       TilePlan wanted) {
+    GibbsChainPlan plan;
+    plan.rows_per_block = gibbs_chain_rows(rbm, rows, limits);
+    if (plan.rows_per_block == 0) return plan;
+    const std::int64_t tiles16 = (rows + 15) / 16;
+    const int narrower = static_cast<int>(rbm.visible < rbm.hidden ? rbm.visible : rbm.hidden);
+    const int column_tiles = (narrower + block::tile_cols - 1) / block::tile_cols;
+    const int most = limits.cluster_blocks < column_tiles ? limits.cluster_blocks : column_tiles;
+    int cluster = 1;
+    if (wanted != TilePlan::RowTiles && most >= 2) {
+        const bool idle = (rows + plan.rows_per_block - 1) / plan.rows_per_block < limits.multiprocessors;
+        if (wanted == TilePlan::Clusters || idle) {
+            cluster = 2;
+            while (cluster * 2 <= most && tiles16 * cluster < limits.multiprocessors) cluster *= 2;
+        }
+    }
+    const int bytes = gibbs_chain_bytes(rbm, cluster > 1 ? 16 : plan.rows_per_block);
+    if (cluster > 1) {
+        plan.rows_per_block = 16;
+        plan.cluster = cluster;
+        plan.shape = row_tiles(tiles16 * cluster, 1, threads, bytes, "rbm Gibbs chain");
+        plan.shape.cluster = cluster;
+    } else {
+        plan.shape = row_tiles(rows, plan.rows_per_block, threads, bytes, "rbm Gibbs chain");
+    }
+    return plan;
+}
+
 // k sweeps of block Gibbs sampling, the block's chains in shared memory throughout:
 // h ~ p(h | v) keyed (seed, GibbsHidden, first_chain + row, step), v ~ p(v | h) keyed GibbsVisible.
 // Block blockIdx.x's ROWS chains; `shared` is the dynamic shared memory of chain_bytes.
@@ -175,6 +220,71 @@ __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, s
     }
     for (int e = threadIdx.x; e < valid * d; e += threads) v[row0 * d + e] = vs[e / d * ld_v + e % d];
     for (int e = threadIdx.x; e < valid * m; e += threads) h[row0 * m + e] = hs[e / m * ld_h + e % m];
+}
+
+// The same sweeps with a tile's units split across a thread-block cluster
+// (GibbsChainPlan::cluster blocks, 16 chains a tile): the cluster of blocks b * C ..
+// holds tile b; block j of it computes the 64-unit column tiles j, j + C, ... of each
+// half-sweep into its own copy of the tile's h (then v), the cluster synchronises, and
+// each block copies the others' column tiles from their shared memory. A block's reads
+// of a peer's h end before the peer's next write to h: the peer writes h only after the
+// barrier that follows the visible half-sweep, which the reader reaches after its reads.
+// Same shared memory as the row-tile body (gibbs_chain_bytes).
+template <Precision P>
+__device__ void rbm_gibbs_cluster_tile(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
+                                       std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
+                                       int ld_v, int ld_h, unsigned char* shared) {
+    constexpr int ROWS = 16, tile = block::tile_cols;
+    const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
+    const int rank = static_cast<int>(cluster::rank()), size = static_cast<int>(cluster::size());
+    float* vs = reinterpret_cast<float*>(shared);
+    float* hs = vs + ROWS * ld_v;
+    unsigned char* staging = shared + block::round_up(ROWS * (ld_v + ld_h) * 4, 32);
+    const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.x / size) * ROWS;
+    const int valid = static_cast<int>(rows - row0 < ROWS ? rows - row0 : ROWS);
+    for (int e = threadIdx.x; e < ROWS * d; e += threads) {
+        vs[e / d * ld_v + e % d] = e / d < valid ? v[row0 * d + e] : 0.0f;
+    }
+    __syncthreads();
+    GemmParams hp{nullptr, rbm.w, rbm.c, nullptr, rows, m, d, seed, 0, RngPurpose::GibbsHidden};
+    GemmParams vp{nullptr, rbm.w, rbm.b, nullptr, rows, d, m, seed, 0, RngPurpose::GibbsVisible};
+    hp.first_chain = vp.first_chain = first_chain;
+    auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
+    auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
+    // The units of column tiles owned by other blocks, from their copies.
+    auto gather = [&](float* mine, int cols, int ld) {
+        cluster::sync();
+        for (int e = threadIdx.x; e < ROWS * cols; e += threads) {
+            const int r = e / cols, col = e % cols, owner = col / tile % size;
+            if (owner != rank) mine[r * ld + col] = cluster::peer(mine, static_cast<unsigned>(owner))[r * ld + col];
+        }
+        __syncthreads();
+    };
+    for (std::uint32_t s = 0; s < sweeps; ++s) {
+        hp.step = vp.step = first_step + s;
+        for (int c0 = rank * tile; c0 < m; c0 += size * tile) {
+            block::gemm<ROWS, P, false>(staging, rbm.w, m, c0, c0 + tile < m ? c0 + tile : m, d, v_at,
+                                        [&](int r, int col, const float* acc) {
+                                            finish<Epilogue::Sample>(hp, row0 + r, col, acc, hs + r * ld_h);
+                                        });
+        }
+        gather(hs, m, ld_h);
+        for (int c0 = rank * tile; c0 < d; c0 += size * tile) {
+            block::gemm<ROWS, P, true>(staging, rbm.w, m, c0, c0 + tile < d ? c0 + tile : d, m, h_at,
+                                       [&](int r, int col, const float* acc) {
+                                           finish<Epilogue::Sample>(vp, row0 + r, col, acc, vs + r * ld_v);
+                                       });
+        }
+        gather(vs, d, ld_v);
+    }
+    // Each block writes its own column tiles; no block leaves while a peer may still read it.
+    for (int e = threadIdx.x; e < valid * d; e += threads) {
+        if (e % d / tile % size == rank) v[row0 * d + e] = vs[e / d * ld_v + e % d];
+    }
+    for (int e = threadIdx.x; e < valid * m; e += threads) {
+        if (e % m / tile % size == rank) h[row0 * m + e] = hs[e / m * ld_h + e % m];
+    }
+    cluster::sync();
 }
 
 }  // namespace ebmkit::kernels::rbm_body

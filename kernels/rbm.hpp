@@ -38,9 +38,11 @@ void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float*
 int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows);
 // `sweeps` block-Gibbs sweeps of v [rows, D] in place, keyed first_step, first_step + 1, ...
 // exactly as rbm_hidden then rbm_visible with Samples; h [rows, M] receives the last
-// hidden sample. One launch; each block keeps its chains on chip throughout.
+// hidden sample. One launch; each block (or thread-block cluster, by the plan
+// rbm_body::gibbs_chain_plan makes of `plan`) keeps its chains on chip throughout.
 void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, CUstream_st* stream);
+                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, TilePlan plan,
+                     CUstream_st* stream);
 
 // The product kernels (rbm_hidden, rbm_visible and the evaluation products): a block
 // of 256 threads per 64-row x 64-column output tile; rows beyond the grid's y limit

@@ -348,5 +348,43 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     EXPECT_LE(mismatch_fraction(ch.to_vector<float>(), rh.to_vector<float>()), 5e-3);
 }
 
+// The cluster plan (issue 27 item 6): two 16-chain tiles, each across a cluster of four
+// blocks that split the 64-unit column tiles of both half-sweeps and read each other's
+// through distributed shared memory, run together as on the device. The same bits as
+// the row-tile plan, so the same draws as the CPU's chain.
+TEST(EmulatedRbm, ClusterChainIsTheRowTileChainBitForBit) {
+    namespace rbm_body = kernels::rbm_body;
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const std::int64_t chains = 21, d = 260, m = 300;  // five and five column tiles: ranks own one or two
+    const Rbm rbm = test::random_rbm(rng, d, m, 0.3f);
+    const kernels::RbmParams dev{rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), d, m,
+                                 Precision::Fp32};
+    const rbm_body::GibbsChainPlan clusters = rbm_body::gibbs_chain_plan(dev, chains, emulation::h100, TilePlan::Clusters);
+    ASSERT_EQ(clusters.cluster, 4);
+    ASSERT_EQ(clusters.shape.blocks, 8u);
+    const rbm_body::GibbsChainPlan tiles = rbm_body::gibbs_chain_plan(dev, chains, emulation::h100, TilePlan::RowTiles);
+    ASSERT_EQ(tiles.cluster, 1);
+    const int ld_v = kernels::block::round_up(int(d), 4), ld_h = kernels::block::round_up(int(m), 4);
+    const Tensor start = test::random_bits(rng, chains, d);
+    Tensor cv = start.clone(), ch = test::poisoned({chains, m}, Device::Host);
+    emulation::run_clusters(clusters.shape, [&](unsigned char* shared) {
+        rbm_body::rbm_gibbs_cluster_tile<Precision::Fp32>(dev, cv.data<float>(), ch.data<float>(), chains, seed, 0, 2, 3,
+                                                          ld_v, ld_h, shared);
+    });
+    Tensor tv = start.clone(), th = test::poisoned({chains, m}, Device::Host);
+    emulation::run_grid(tiles.shape, [&](unsigned char* shared) {
+        rbm_body::rbm_gibbs_chain_tile<16, Precision::Fp32>(dev, tv.data<float>(), th.data<float>(), chains, seed, 0, 2,
+                                                            3, ld_v, ld_h, shared);
+    });
+    EXPECT_EQ(cv.to_vector<float>(), tv.to_vector<float>());
+    EXPECT_EQ(ch.to_vector<float>(), th.to_vector<float>());
+    Context cpu(Backend::Cpu, seed);
+    Tensor rv = start.clone(), rh({chains, m});
+    gibbs_chain(cpu, rbm, rv, rh, Steps{2, 3});
+    EXPECT_LE(mismatch_fraction(cv.to_vector<float>(), rv.to_vector<float>()), 5e-3);
+    EXPECT_LE(mismatch_fraction(ch.to_vector<float>(), rh.to_vector<float>()), 5e-3);
+}
+
 }  // namespace
 }  // namespace ebmkit

@@ -89,6 +89,37 @@ TEST(LaunchShape, FusedMlpAndChainTilesFitTheDeviceThatRunsThem) {
     }
 }
 
+// The Gibbs chain's plans (issue 27 item 6): at a small batch on an H100 the cluster
+// plan puts a block on every (16-chain tile, 64-unit column tile) pair, 8 times the row
+// tiles' blocks at batch 64 for a 784 x 500 RBM; at a batch that fills the device, on a
+// GPU without clusters, or when asked, the row tiles stay.
+TEST(LaunchShape, GibbsChainClustersSpreadASmallBatch) {
+    using kernels::rbm_body::gibbs_chain_plan;
+    const kernels::RbmParams rbm{nullptr, nullptr, nullptr, 784, 500, Precision::Fp32};
+    const auto tiles = gibbs_chain_plan(rbm, 64, h100, TilePlan::RowTiles);
+    EXPECT_EQ(tiles.cluster, 1);
+    EXPECT_EQ(tiles.shape.blocks, 4u);
+    const auto spread = gibbs_chain_plan(rbm, 64, h100, TilePlan::Auto);
+    EXPECT_EQ(spread.cluster, 8);
+    EXPECT_EQ(spread.shape.cluster, 8);
+    EXPECT_EQ(spread.shape.blocks, 32u);
+    EXPECT_LE(spread.shape.shared_bytes, h100.shared_bytes);
+    // Enough tiles for the SMs: the smallest cluster that reaches them.
+    const auto wide = gibbs_chain_plan(rbm, 48 * 16, h100, TilePlan::Auto);
+    EXPECT_EQ(wide.cluster, 4);
+    EXPECT_GE(wide.shape.blocks, static_cast<unsigned>(h100.multiprocessors));
+    EXPECT_EQ(gibbs_chain_plan(rbm, 4096, h100, TilePlan::Auto).cluster, 1);  // row tiles fill it already
+    const DeviceLimits no_clusters{h100.shared_bytes, h100.multiprocessors, 1};
+    EXPECT_EQ(gibbs_chain_plan(rbm, 64, no_clusters, TilePlan::Clusters).cluster, 1);
+    const kernels::RbmParams narrow{nullptr, nullptr, nullptr, 100, 60, Precision::Fp32};
+    EXPECT_EQ(gibbs_chain_plan(narrow, 64, h100, TilePlan::Auto).cluster, 1) << "one column tile: nothing to split";
+    for (std::int64_t rows : {1, 17, 64, 1000}) {
+        const auto p = gibbs_chain_plan(rbm, rows, h100, TilePlan::Clusters);
+        EXPECT_EQ(p.shape.blocks % static_cast<unsigned>(p.cluster), 0u) << rows;
+        EXPECT_EQ(p.shape.blocks, static_cast<unsigned>((rows + 15) / 16 * p.cluster)) << rows;
+    }
+}
+
 TEST(LaunchShape, RbmChainAndPseudoLikelihoodRequestsFitTheDevice) {
     for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16}) {
         const kernels::RbmParams rbm{nullptr, nullptr, nullptr, 784, 500, p};

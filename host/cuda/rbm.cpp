@@ -26,7 +26,8 @@ namespace {
 void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, float* h, std::int64_t rows, Steps steps,
                        std::uint32_t first_chain = 0) {
     if (kernels::rbm_gibbs_chain_rows(dev, rows) > 0) {
-        return kernels::rbm_gibbs_chain(dev, v, h, rows, ctx.seed(), first_chain, steps.first, steps.count, ctx.stream());
+        return kernels::rbm_gibbs_chain(dev, v, h, rows, ctx.seed(), first_chain, steps.first, steps.count,
+                                        ctx.tile_plan(), ctx.stream());
     }
     for (std::uint32_t sweep = 0; sweep < steps.count; ++sweep) {
         const std::uint32_t step = steps.first + sweep;

@@ -23,10 +23,18 @@ enum class Precision { Fp32, Tf32, Bf16 };
 // measured faster: the unfused path, which beat the fused kernels in each of the 126
 // MLP and chain workloads timed on an H200 (1.2 to 14.5 times; bench/RESULTS.md, 2026-12-04).
 enum class MlpPath { Auto, Fused, Unfused };
+// How the on-chip chain kernels (today the RBM Gibbs chain, kernels/rbm.cuh) spread a
+// few chains over the GPU: RowTiles, a block per tile of chains; Clusters, each 16-chain
+// tile's units split across a thread-block cluster (Hopper's distributed shared memory),
+// so that a small batch still reaches every multiprocessor; Auto, clusters where row
+// tiles would leave multiprocessors idle and the device has clusters. Both give the same
+// draws; the choice is there so that a benchmark can compare them.
+enum class TilePlan { Auto, RowTiles, Clusters };
 
 const char* to_string(Backend backend);
 const char* to_string(Precision precision);
 const char* to_string(MlpPath path);
+const char* to_string(TilePlan plan);
 
 // True when this build has the CUDA backend and a CUDA device is visible.
 bool cuda_available();
@@ -68,6 +76,8 @@ public:
     void set_precision(Precision precision) { precision_ = precision; }
     MlpPath mlp_path() const { return mlp_path_; }
     void set_mlp_path(MlpPath path) { mlp_path_ = path; }
+    TilePlan tile_plan() const { return tile_plan_; }
+    void set_tile_plan(TilePlan plan) { tile_plan_ = plan; }
 
     // CUDA resources, created on first use; Error on a Cpu context.
     CUstream_st* stream();
@@ -108,6 +118,7 @@ private:
     std::uint64_t seed_;
     Precision precision_;
     MlpPath mlp_path_ = MlpPath::Auto;
+    TilePlan tile_plan_ = TilePlan::Auto;
     TransferCounts transfers_at_reset_;
     std::unique_ptr<CudaResources, CudaResourcesDeleter> cuda_;
 };

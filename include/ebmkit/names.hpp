@@ -16,7 +16,7 @@
 namespace ebmkit {
 
 // Every value's name, in the enum's declaration order. E is Backend, Precision,
-// MlpPath, ActivationKind or OptimizerKind.
+// MlpPath, TilePlan, ActivationKind or OptimizerKind.
 template <class E>
 std::vector<std::string> names_of();
 

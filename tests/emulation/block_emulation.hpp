@@ -9,7 +9,8 @@
 // lane, storage reusable after a barrier); a __shared__ variable of a body is one
 // object per block, as on the device. run_grid runs a whole
 // launch shape (kernels/launch_shape.hpp), block after block, with gridDim and
-// blockDim set, so grid-stride loops run as on a device of that size.
+// blockDim set, so grid-stride loops run as on a device of that size; run_clusters runs
+// a shape of thread-block clusters, each cluster's blocks together (kernels/cluster.cuh).
 #pragma once
 
 // Kernel headers leave out what the emulation stands in for (CUB).
@@ -21,6 +22,7 @@
 
 #include <cmath>
 #include <condition_variable>
+#include <cstddef>
 #include <cstring>
 #include <cstdint>
 #include <algorithm>
@@ -134,6 +136,71 @@ void run_grid(const Shape& shape, const std::function<void(unsigned char*)>& bod
         });
     }
     for (auto& th : pool) th.join();
+}
+
+// A thread-block cluster (kernels/cluster.cuh): its blocks run together, each on its own
+// threads with its own dynamic shared memory; sync() is a barrier of every thread of every
+// block, and a peer's shared memory is read where it lies, as distributed shared memory is.
+struct Cluster {
+    Cluster(int blocks, int threads) : all(blocks * threads), shared(static_cast<std::size_t>(blocks)) {}
+    Barrier all;
+    std::vector<unsigned char*> shared;  // each block's dynamic shared memory
+};
+
+inline thread_local Cluster* current_cluster = nullptr;
+inline thread_local unsigned cluster_block = 0;  // this thread's block's rank in its cluster
+
+inline unsigned cluster_rank() { return current_cluster ? cluster_block : 0u; }
+inline unsigned cluster_size() { return current_cluster ? static_cast<unsigned>(current_cluster->shared.size()) : 1u; }
+inline void cluster_sync() {
+    if (current_cluster) current_cluster->all.wait();
+    else current->all.wait();  // a cluster of one block
+}
+// The address in block `rank`'s shared memory of what lies at `local` in this block's.
+inline unsigned char* cluster_peer(const void* local, unsigned rank) {
+    if (!current_cluster) return static_cast<unsigned char*>(const_cast<void*>(local));
+    const std::ptrdiff_t offset = static_cast<const unsigned char*>(local) - current_cluster->shared[cluster_block];
+    return current_cluster->shared[rank] + offset;
+}
+
+// Runs body() as every block of a launch shape whose blocks form clusters of
+// shape.cluster (kernels/launch_shape.hpp): one cluster at a time, its blocks together on
+// shape.cluster x shape.threads host threads, each block's dynamic shared memory
+// NaN-filled and 128-byte aligned as in run_grid. A body that runs here must keep its
+// shared state in dynamic shared memory (a __shared__ variable is one object per block
+// only while blocks run one at a time).
+template <class Shape>
+void run_clusters(const Shape& shape, const std::function<void(unsigned char*)>& body) {
+    const int per_cluster = shape.cluster;
+    const dim3 grid(shape.blocks, 1, 1);
+    const std::size_t floats = static_cast<std::size_t>(shape.shared_bytes) / 4 + 40;
+    for (unsigned first = 0; first < shape.blocks; first += static_cast<unsigned>(per_cluster)) {
+        Cluster cluster(per_cluster, shape.threads);
+        std::vector<std::unique_ptr<Block>> blocks;
+        std::vector<std::vector<float>> memory(static_cast<std::size_t>(per_cluster), std::vector<float>(floats, std::nanf("")));
+        for (int j = 0; j < per_cluster; ++j) {
+            blocks.emplace_back(new Block(shape.threads));
+            cluster.shared[j] = reinterpret_cast<unsigned char*>(
+                (reinterpret_cast<std::uintptr_t>(memory[j].data()) + 127) / 128 * 128);
+        }
+        std::vector<std::thread> pool;
+        for (int j = 0; j < per_cluster; ++j) {
+            for (int t = 0; t < shape.threads; ++t) {
+                pool.emplace_back([&, j, t] {
+                    current = blocks[j].get();
+                    current_cluster = &cluster;
+                    cluster_block = static_cast<unsigned>(j);
+                    thread_index = {static_cast<unsigned>(t), 0, 0};
+                    block_index = {first + static_cast<unsigned>(j), 0, 0};
+                    block_dim = dim3(static_cast<unsigned>(shape.threads), 1, 1);
+                    grid_dim = grid;
+                    body(cluster.shared[j]);
+                    current_cluster = nullptr;
+                });
+            }
+        }
+        for (auto& th : pool) th.join();
+    }
 }
 
 // Lane from_lane's v, for every lane of the warp (a collective: every lane calls it).
