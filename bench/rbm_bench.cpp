@@ -1,5 +1,6 @@
 // rbm_gibbs: block-Gibbs sweeps of --chains chains on a 784 x 500 RBM, in every
-// precision, against the GEMM of that precision; rbm_pcd_epoch: one PCD-1 epoch of
+// precision (on a GPU with each tile plan: the default, row tiles, clusters), against the GEMM of
+// that precision; rbm_pcd_epoch: one PCD-1 epoch of
 // RbmTrainer on binarised Fashion-MNIST (60000 images, batch 100), the whole trainer.
 #include <iostream>
 
@@ -27,8 +28,12 @@ Record run_rbm_gibbs(Setting& s, std::int64_t chains, std::int64_t steps, int re
         },
         1, reps);
     const double sweeps = static_cast<double>(chains * steps);
+    // The default plan under the plain shape (the one bench/table.py compares with the
+    // peers), each explicit tile plan (Context::tile_plan) under its own.
+    const std::string plan = ctx.tile_plan() == TilePlan::Auto ? std::string() : std::string(", ") + to_string(ctx.tile_plan());
     return {"rbm_gibbs",
-            std::to_string(chains) + " chains x " + std::to_string(steps) + " steps, 784x500 " + to_string(ctx.precision()),
+            std::to_string(chains) + " chains x " + std::to_string(steps) + " steps, 784x500 " +
+                to_string(ctx.precision()) + plan,
             s.variant, device_name(ctx), t, 4.0 * d * m * sweeps, sweeps, "chain_sweeps", roofline};
 }
 
@@ -57,7 +62,15 @@ void rbm_workloads(std::vector<Workload>& out) {
                            for (std::int64_t chains : s.options.chains) {
                                // The CPU reference would take minutes on the large configurations.
                                if (!s.gpu() && chains * s.options.steps > 10240) continue;
-                               emit(run_rbm_gibbs(s, chains, s.options.steps, s.gpu() ? s.options.reps : 3, s.gemm_of(p)));
+                               if (!s.gpu()) {
+                                   emit(run_rbm_gibbs(s, chains, s.options.steps, 3, s.gemm_of(p)));
+                                   continue;
+                               }
+                               for (TilePlan plan : {TilePlan::Auto, TilePlan::RowTiles, TilePlan::Clusters}) {
+                                   s.ctx.set_tile_plan(plan);
+                                   emit(run_rbm_gibbs(s, chains, s.options.steps, s.options.reps, s.gemm_of(p)));
+                               }
+                               s.ctx.set_tile_plan(TilePlan::Auto);
                            }
                        }
                    }});
