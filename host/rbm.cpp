@@ -145,7 +145,7 @@ void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView 
     if (steps.count < 1) detail::fail(std::string(op) + ": steps.count (CD's k) must be >= 1, got 0");
     check_grad(op, rbm, grad);
     check_shard(op, shard, data.dim(0), chains.dim(0));
-    detail::ops(ctx).rbm.cd_gradient(ctx, rbm, data, chains, grad, steps, shard);
+    detail::ops(ctx).rbm.cd_gradient(ctx, rbm, data, chains, grad, steps, shard, nullptr);
 }
 
 void rbm_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, Rbm& grad,

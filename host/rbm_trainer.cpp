@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -75,6 +76,14 @@ void momentum_update(Context& ctx, TensorView param, TensorView velocity, ConstT
                                            param.numel(), lr, momentum, decay);
 }
 
+// A tensor's address and a float's bits, for a replay's signature.
+std::uint64_t address(ConstTensorView t) { return reinterpret_cast<std::uintptr_t>(t.raw()); }
+std::uint64_t bits_of(float x) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
+
 // b and c, with the zero gap between them (Rbm::flat): one launch updates both.
 TensorView biases_of(Rbm& rbm) {
     float* b = rbm.b().data<float>();
@@ -93,6 +102,61 @@ RbmTrainer::RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options, C
     // means when centred) and the stop flag.
     const std::int64_t means = options_.centered ? rbm.visible() + rbm.hidden() : 0;
     for (const std::int64_t count : {grad_.flat().numel() + means, std::int64_t{1}}) comm_.agree_count(count);
+}
+
+// One update from this rank's rows of a batch: the chains' sweeps (or the tempering
+// sweeps) and the gradient, the centring, the all-reduce of several ranks, the momentum
+// step; with a step counter on the device (a replayed update), its steps are the
+// counter's, which it advances.
+void RbmTrainer::update(ConstTensorView batch, Tensor& restart, std::int64_t offset, std::int64_t count, float lr,
+                        std::uint32_t* counter) {
+    const int ranks = comm_.size(), rank = comm_.rank();
+    const std::int64_t d = rbm_.visible(), mine = batch.dim(0);
+    if (tempering_) {
+        tempering_->run(rbm_, options_.k);
+        rbm_gradient(ctx_, rbm_, batch, tempering_->samples(), grad_);
+    } else {
+        Tensor& chains = options_.persistent ? chains_ : restart;
+        // The chains' global index and the global batch's row counts.
+        const RbmShard shard{static_cast<std::uint32_t>(options_.persistent ? rank * chains.dim(0) : offset), count,
+                             options_.persistent ? ranks * chains.dim(0) : count};
+        // Replayed, the steps are the device counter's (step_).
+        detail::ops(ctx_).rbm.cd_gradient(ctx_, rbm_, batch, chains, grad_, Steps{counter ? 0u : step_, options_.k},
+                                          shard, counter);
+    }
+    if (options_.centered) rbm_hidden_probs(ctx_, rbm_, batch, hidden_probs_);
+    if (ranks == 1) {
+        if (options_.centered) {
+            follow_mean(ctx_, visible_offset_, batch);
+            follow_mean(ctx_, hidden_offset_, hidden_probs_);
+        }
+    } else {
+        // One all-reduce: the gradient, and when centred this rank's share of the global
+        // batch's means (mine / count times its own), zeroed first.
+        std::vector<TensorView> reduced = {grad_.flat()};
+        if (options_.centered) {
+            detail::ensure(ctx_, batch_means_, {d + rbm_.hidden()}, DType::F32);
+            detail::zero(ctx_, batch_means_);
+            const float share = static_cast<float>(mine) / static_cast<float>(count);
+            follow_mean(ctx_, TensorView(batch_means_.data<float>(), {d}, DType::F32, ctx_.device()), batch, share);
+            follow_mean(ctx_, TensorView(batch_means_.data<float>() + d, {rbm_.hidden()}, DType::F32, ctx_.device()),
+                        hidden_probs_, share);
+            reduced.push_back(batch_means_);
+        }
+        comm_.allreduce_sum(reduced);
+        if (options_.centered) {
+            // The offsets follow the global means: the mean of one row is the row.
+            follow_mean(ctx_, visible_offset_,
+                        ConstTensorView(batch_means_.data<float>(), {1, d}, DType::F32, ctx_.device()));
+            follow_mean(ctx_, hidden_offset_,
+                        ConstTensorView(batch_means_.data<float>() + d, {1, rbm_.hidden()}, DType::F32,
+                                        ctx_.device()));
+        }
+    }
+    if (options_.centered) center(ctx_, grad_, visible_offset_, hidden_offset_);
+    momentum_update(ctx_, rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
+    momentum_update(ctx_, biases_of(rbm_), biases_of(velocity_), biases_of(grad_), lr, options_.momentum, 0.0f);
+    if (counter) detail::ops(ctx_).graph.advance(ctx_, counter, options_.k);
 }
 
 RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<void(std::int64_t, std::int64_t)>& progress,
@@ -145,6 +209,15 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
         tempering_ ? std::optional<TemperingSnapshot>(snapshot_of(*tempering_)) : std::nullopt;
     const std::uint32_t start_step = step_;
     Tensor restart;
+    // One rank, no tempering: each update replays one recorded launch sequence (on CUDA a
+    // graph), its draws keyed by a step counter on the device set from step_ here.
+    const bool replayed = !tempering_ && ranks == 1;
+    if (replayed) {
+        detail::ensure(ctx_, step_counter_, {1}, DType::I32);
+        const Tensor step = Tensor::from(std::vector<std::int32_t>{static_cast<std::int32_t>(step_)}, {1});
+        copy(step, step_counter_);
+        if (!update_) update_ = std::make_shared<detail::Recording>();
+    }
     const std::int64_t first = std::min(batch_in_epoch_, batches);
     for (std::int64_t start = first * options_.batch; start < batches * options_.batch; start += options_.batch) {
         const std::int64_t count = std::min(options_.batch, n - start);
@@ -152,57 +225,33 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
         // ranks one more.
         const std::int64_t mine = count / ranks + (rank < count % ranks ? 1 : 0);
         const std::int64_t offset = rank * (count / ranks) + std::min<std::int64_t>(rank, count % ranks);
-        const ConstTensorView batch(shuffled.data<float>() + (start + offset) * d, {mine, d}, DType::F32, ctx_.device());
+        ConstTensorView batch(shuffled.data<float>() + (start + offset) * d, {mine, d}, DType::F32, ctx_.device());
         if (!options_.persistent) {
             detail::ensure(ctx_, restart, {mine, d}, DType::F32);
             detail::copy_on_stream(ctx_, batch, restart);
         }
-        if (tempering_) {
-            tempering_->run(rbm_, options_.k);
-            rbm_gradient(ctx_, rbm_, batch, tempering_->samples(), grad_);
+        if (replayed) {
+            // A replayed update reads its batch at one address.
+            detail::ensure(ctx_, batch_, {mine, d}, DType::F32);
+            detail::copy_on_stream(ctx_, batch, batch_);
+            batch = batch_;
+        }
+        auto* counter = replayed ? reinterpret_cast<std::uint32_t*>(step_counter_.data<std::int32_t>()) : nullptr;
+        if (options_.centered) detail::ensure(ctx_, hidden_probs_, {mine, rbm_.hidden()}, DType::F32);
+        if (replayed) {
+            // Everything the sequence's launches read: a change is a new recording.
+            const Tensor& chains = options_.persistent ? chains_ : restart;
+            const std::uint64_t signature = detail::signature_of(
+                {static_cast<std::uint64_t>(mine), bits_of(lr), options_.centered, address(chains), address(batch_),
+                 address(hidden_probs_), address(visible_offset_), address(hidden_offset_), address(rbm_.flat()),
+                 address(grad_.flat()), address(velocity_.flat()), address(step_counter_),
+                 static_cast<std::uint64_t>(offset), static_cast<std::uint64_t>(count)});
+            detail::ops(ctx_).graph.replay(ctx_, *update_, signature,
+                                           [&] { update(batch, restart, offset, count, lr, counter); });
         } else {
-            Tensor& chains = options_.persistent ? chains_ : restart;
-            // The chains' global index and the global batch's row counts.
-            const RbmShard shard{static_cast<std::uint32_t>(options_.persistent ? rank * chains.dim(0) : offset), count,
-                                 options_.persistent ? ranks * chains.dim(0) : count};
-            cd_gradient(ctx_, rbm_, batch, chains, grad_, Steps{step_, options_.k}, shard);
+            update(batch, restart, offset, count, lr, nullptr);
         }
-        if (options_.centered) {
-            detail::ensure(ctx_, hidden_probs_, {mine, rbm_.hidden()}, DType::F32);
-            rbm_hidden_probs(ctx_, rbm_, batch, hidden_probs_);
-        }
-        if (ranks == 1) {
-            if (options_.centered) {
-                follow_mean(ctx_, visible_offset_, batch);
-                follow_mean(ctx_, hidden_offset_, hidden_probs_);
-            }
-        } else {
-            // One all-reduce: the gradient, and when centred this rank's share of the global
-            // batch's means (mine / count times its own), zeroed first.
-            std::vector<TensorView> reduced = {grad_.flat()};
-            if (options_.centered) {
-                detail::ensure(ctx_, batch_means_, {d + rbm_.hidden()}, DType::F32);
-                detail::zero(ctx_, batch_means_);
-                const float share = static_cast<float>(mine) / static_cast<float>(count);
-                follow_mean(ctx_, TensorView(batch_means_.data<float>(), {d}, DType::F32, ctx_.device()), batch, share);
-                follow_mean(ctx_, TensorView(batch_means_.data<float>() + d, {rbm_.hidden()}, DType::F32, ctx_.device()),
-                            hidden_probs_, share);
-                reduced.push_back(batch_means_);
-            }
-            comm_.allreduce_sum(reduced);
-            if (options_.centered) {
-                // The offsets follow the global means: the mean of one row is the row.
-                follow_mean(ctx_, visible_offset_,
-                            ConstTensorView(batch_means_.data<float>(), {1, d}, DType::F32, ctx_.device()));
-                follow_mean(ctx_, hidden_offset_,
-                            ConstTensorView(batch_means_.data<float>() + d, {1, rbm_.hidden()}, DType::F32,
-                                            ctx_.device()));
-            }
-        }
-        if (options_.centered) center(ctx_, grad_, visible_offset_, hidden_offset_);
         step_ += options_.k;
-        momentum_update(ctx_, rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
-        momentum_update(ctx_, biases_of(rbm_), biases_of(velocity_), biases_of(grad_), lr, options_.momentum, 0.0f);
         batch_in_epoch_ = start / options_.batch + 1;
         if (progress) progress(batch_in_epoch_, batches);
         if (stop && detail::on_any_rank(comm_, stop->load()) && batch_in_epoch_ < batches) {

@@ -10,17 +10,17 @@ namespace {
 struct Graph {
     cudaGraph_t graph = nullptr;
     cudaGraphExec_t exec = nullptr;
+    Graph() = default;
+    Graph(const Graph&) = delete;
+    Graph& operator=(const Graph&) = delete;
     ~Graph() {
         if (exec) cudaGraphExecDestroy(exec);
         if (graph) cudaGraphDestroy(graph);
     }
 };
 
-}  // namespace
-
-void repeat_as_graph(CUstream_st* stream, const std::function<void()>& enqueue, std::uint32_t times) {
-    if (times == 0) return;
-    Graph g;
+// The work enqueue queues on stream, captured and instantiated into g.
+void capture(Graph& g, cudaStream_t stream, const std::function<void()>& enqueue) {
     EBMKIT_CUDA_CHECK(cudaStreamBeginCapture(stream, cudaStreamCaptureModeThreadLocal));
     try {
         enqueue();
@@ -30,7 +30,32 @@ void repeat_as_graph(CUstream_st* stream, const std::function<void()>& enqueue, 
     }
     EBMKIT_CUDA_CHECK(cudaStreamEndCapture(stream, &g.graph));
     EBMKIT_CUDA_CHECK(cudaGraphInstantiate(&g.exec, g.graph, 0));
+}
+
+__global__ void __launch_bounds__(1) advance(std::uint32_t* counter, std::uint32_t by) { *counter += by; }
+
+}  // namespace
+
+void repeat_as_graph(CUstream_st* stream, const std::function<void()>& enqueue, std::uint32_t times) {
+    if (times == 0) return;
+    Graph g;
+    capture(g, stream, enqueue);
     for (std::uint32_t i = 0; i < times; ++i) EBMKIT_CUDA_CHECK(cudaGraphLaunch(g.exec, stream));
+}
+
+std::shared_ptr<void> record_graph(CUstream_st* stream, const std::function<void()>& enqueue) {
+    auto g = std::make_shared<Graph>();
+    capture(*g, stream, enqueue);
+    return g;
+}
+
+void launch_graph(void* graph, CUstream_st* stream) {
+    EBMKIT_CUDA_CHECK(cudaGraphLaunch(static_cast<Graph*>(graph)->exec, stream));
+}
+
+void advance_counter(std::uint32_t* counter, std::uint32_t by, CUstream_st* stream) {
+    advance<<<1, 1, 0, stream>>>(counter, by);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
 }  // namespace ebmkit::kernels

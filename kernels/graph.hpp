@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 struct CUstream_st;
 
@@ -13,5 +14,13 @@ namespace ebmkit::kernels {
 // work must be identical each time (a device counter can tell repetitions apart)
 // and must not synchronise or allocate.
 void repeat_as_graph(CUstream_st* stream, const std::function<void()>& enqueue, std::uint32_t times);
+
+// The same capture, kept: an executable graph of the work `enqueue` queues on stream,
+// replayed by launch_graph (host/ops/graph.hpp's recordings).
+std::shared_ptr<void> record_graph(CUstream_st* stream, const std::function<void()>& enqueue);
+void launch_graph(void* graph, CUstream_st* stream);
+
+// *counter += by on the device (the step counter of a replayed graph).
+void advance_counter(std::uint32_t* counter, std::uint32_t by, CUstream_st* stream);
 
 }  // namespace ebmkit::kernels

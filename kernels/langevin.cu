@@ -29,7 +29,6 @@ __global__ void __launch_bounds__(langevin_threads)
     langevin_body::accept(x, grad, energy, proposal, proposal_grad, proposal_energy, outside, rows, d, s, accepted);
 }
 
-__global__ void __launch_bounds__(1) increment(std::uint32_t* counter) { *counter += 1; }
 
 }  // namespace
 
@@ -38,11 +37,6 @@ void langevin_propose(const float* x, const float* grad, std::int64_t rows, std:
     if (rows == 0 || d == 0) return;
     const LaunchShape shape = langevin_propose_shape(rows, d);
     langevin_propose_kernel<<<shape.blocks, shape.threads, 0, stream>>>(x, grad, rows, d, s, out, outside, step_offset);
-    EBMKIT_CUDA_CHECK(cudaGetLastError());
-}
-
-void advance_counter(std::uint32_t* counter, CUstream_st* stream) {
-    increment<<<1, 1, 0, stream>>>(counter);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -24,8 +24,6 @@ struct LangevinStep {
 void langevin_propose(const float* x, const float* grad, std::int64_t rows, std::int64_t d, const LangevinStep& s,
                       float* out, int* outside, const std::uint32_t* step_offset, CUstream_st* stream);
 
-// *counter += 1 on the device (the step counter of a graphed chain).
-void advance_counter(std::uint32_t* counter, CUstream_st* stream);
 
 // Scales each row of grad [rows, d] to at most L2 norm clip.
 void clip_rows(float* grad, std::int64_t rows, std::int64_t d, float clip, CUstream_st* stream);

@@ -45,18 +45,19 @@ __global__ void __launch_bounds__(threads) rbm_gemm(GemmParams p) {
 template <int ROWS, Precision P>
 __global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmParams rbm, float* v, float* h, std::int64_t rows,
                                                            std::uint64_t seed, std::uint32_t first_chain,
-                                                           std::uint32_t first_step, std::uint32_t sweeps, int ld_v, int ld_h) {
+                                                           std::uint32_t first_step, std::uint32_t sweeps, int ld_v, int ld_h,
+                                                           const std::uint32_t* step_offset) {
     extern __shared__ __align__(128) unsigned char shared[];
-    rbm_gibbs_chain_tile<ROWS, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared);
+    rbm_gibbs_chain_tile<ROWS, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared, step_offset);
 }
 
 template <Precision P>
 __global__ void __launch_bounds__(threads) rbm_gibbs_cluster(RbmParams rbm, float* v, float* h, std::int64_t rows,
                                                              std::uint64_t seed, std::uint32_t first_chain,
                                                              std::uint32_t first_step, std::uint32_t sweeps, int ld_v,
-                                                             int ld_h) {
+                                                             int ld_h, const std::uint32_t* step_offset) {
     extern __shared__ __align__(128) unsigned char shared[];
-    rbm_gibbs_cluster_tile<P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared);
+    rbm_gibbs_cluster_tile<P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared, step_offset);
 }
 
 template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
@@ -85,13 +86,13 @@ void launch_epilogue(const GemmParams& p, Epilogue epilogue, Precision precision
 
 template <int ROWS, Precision P>
 void launch_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                  std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, const LaunchShape& s,
-                  cudaStream_t stream) {
+                  std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
+                  const std::uint32_t* step_offset, const LaunchShape& s, cudaStream_t stream) {
     const auto kernel = rbm_gibbs_chain<ROWS, P>;
     EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
     kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(rbm, v, h, rows, seed, first_chain, first_step, sweeps,
                                                            block::round_up(static_cast<int>(rbm.visible), 4),
-                                                           block::round_up(static_cast<int>(rbm.hidden), 4));
+                                                           block::round_up(static_cast<int>(rbm.hidden), 4), step_offset);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -103,18 +104,22 @@ void rbm_product(const GemmParams& p, bool transposed, Epilogue epilogue, Precis
 }
 
 void rbm_hidden(const RbmParams& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
-                std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream) {
+                std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream,
+                const std::uint32_t* step_offset) {
     GemmParams p{v, rbm.w, rbm.c, out, rows, static_cast<int>(rbm.hidden), static_cast<int>(rbm.visible),
                  seed, step, RngPurpose::GibbsHidden};
     p.first_chain = first_chain;
+    p.step_offset = step_offset;
     rbm_product(p, false, units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision, stream);
 }
 
 void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
-                 std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream) {
+                 std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream,
+                 const std::uint32_t* step_offset) {
     GemmParams p{h, rbm.w, rbm.b, out, rows, static_cast<int>(rbm.visible), static_cast<int>(rbm.hidden),
                  seed, step, RngPurpose::GibbsVisible};
     p.first_chain = first_chain;
+    p.step_offset = step_offset;
     rbm_product(p, true, units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision, stream);
 }
 
@@ -126,7 +131,7 @@ int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows) {
 template <Precision P>
 void launch_cluster_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                           std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
-                          const LaunchShape& s, cudaStream_t stream) {
+                          const std::uint32_t* step_offset, const LaunchShape& s, cudaStream_t stream) {
     const auto kernel = rbm_gibbs_cluster<P>;
     EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
     cudaLaunchConfig_t config{};
@@ -143,23 +148,24 @@ void launch_cluster_chain(const RbmParams& rbm, float* v, float* h, std::int64_t
     config.numAttrs = 1;
     EBMKIT_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, rbm, v, h, rows, seed, first_chain, first_step, sweeps,
                                          block::round_up(static_cast<int>(rbm.visible), 4),
-                                         block::round_up(static_cast<int>(rbm.hidden), 4)));
+                                         block::round_up(static_cast<int>(rbm.hidden), 4), step_offset));
 }
 
 void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, TilePlan plan,
-                     CUstream_st* stream) {
+                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
+                     const std::uint32_t* step_offset, TilePlan plan, CUstream_st* stream) {
     if (rows == 0 || sweeps == 0) return;
     const GibbsChainPlan chosen = gibbs_chain_plan(rbm, rows, device_limits(), plan);
     if (chosen.rows_per_block == 0) throw Error("rbm Gibbs chain: the chains do not fit in a block's shared memory");
     block::with_precision(rbm.precision, [&](auto p) {
         constexpr Precision P = decltype(p)::value;
         if (chosen.cluster > 1) {
-            return launch_cluster_chain<P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, chosen.shape, stream);
+            return launch_cluster_chain<P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, step_offset,
+                                           chosen.shape, stream);
         }
         block::with_rows(chosen.rows_per_block, [&](auto tile) {
-            launch_chain<decltype(tile)::value, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, chosen.shape,
-                                                   stream);
+            launch_chain<decltype(tile)::value, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, step_offset,
+                                                   chosen.shape, stream);
         });
     });
 }

@@ -37,6 +37,9 @@ struct GemmParams {
     std::int64_t rows_per_scale = 1;
     // Row r's draws are keyed chain first_chain + r (a data-parallel rank's offset).
     std::uint32_t first_chain = 0;
+    // A device counter added to step when non-null: a graph replayed once per update
+    // keys each replay's draws by a counter it advances (RbmTrainer, host/ops/graph.hpp).
+    const std::uint32_t* step_offset = nullptr;
 };
 
 
@@ -55,7 +58,9 @@ template <Epilogue EPILOGUE>
 __device__ void finish(const GemmParams& p, std::int64_t row, int col, const float* acc, float* out_row) {
     float u[4];
     if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
-        uniform4(philox_block(p.seed, p.purpose, p.first_chain + static_cast<std::uint32_t>(row), p.step, static_cast<std::uint32_t>(col / 4)),
+        const std::uint32_t step = p.step_offset ? p.step + *p.step_offset : p.step;
+        uniform4(philox_block(p.seed, p.purpose, p.first_chain + static_cast<std::uint32_t>(row), step,
+                              static_cast<std::uint32_t>(col / 4)),
                  u);
     }
     float softplus_sum = 0.0f;
@@ -188,12 +193,13 @@ inline GibbsChainPlan gibbs_chain_plan(const RbmParams& rbm, std::int64_t rows, 
 }
 
 // k sweeps of block Gibbs sampling, the block's chains in shared memory throughout:
-// h ~ p(h | v) keyed (seed, GibbsHidden, first_chain + row, step), v ~ p(v | h) keyed GibbsVisible.
+// h ~ p(h | v) keyed (seed, GibbsHidden, first_chain + row, step), v ~ p(v | h) keyed GibbsVisible,
+// step = first_step + sweep (+ *step_offset where given).
 // Block blockIdx.x's ROWS chains; `shared` is the dynamic shared memory of chain_bytes.
 template <int ROWS, Precision P>
 __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                                      std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, int ld_v, int ld_h,
-                                     unsigned char* shared) {
+                                     unsigned char* shared, const std::uint32_t* step_offset = nullptr) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     float* vs = reinterpret_cast<float*>(shared);
     float* hs = vs + ROWS * ld_v;
@@ -207,6 +213,7 @@ __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, s
     GemmParams hp{nullptr, rbm.w, rbm.c, nullptr, rows, m, d, seed, 0, RngPurpose::GibbsHidden};
     GemmParams vp{nullptr, rbm.w, rbm.b, nullptr, rows, d, m, seed, 0, RngPurpose::GibbsVisible};
     hp.first_chain = vp.first_chain = first_chain;
+    hp.step_offset = vp.step_offset = step_offset;
     auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
     auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
     for (std::uint32_t s = 0; s < sweeps; ++s) {
@@ -233,7 +240,8 @@ __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, s
 template <Precision P>
 __device__ void rbm_gibbs_cluster_tile(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                                        std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
-                                       int ld_v, int ld_h, unsigned char* shared) {
+                                       int ld_v, int ld_h, unsigned char* shared,
+                                       const std::uint32_t* step_offset = nullptr) {
     constexpr int ROWS = 16, tile = block::tile_cols;
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     const int rank = static_cast<int>(cluster::rank()), size = static_cast<int>(cluster::size());
@@ -249,6 +257,7 @@ __device__ void rbm_gibbs_cluster_tile(const RbmParams& rbm, float* v, float* h,
     GemmParams hp{nullptr, rbm.w, rbm.c, nullptr, rows, m, d, seed, 0, RngPurpose::GibbsHidden};
     GemmParams vp{nullptr, rbm.w, rbm.b, nullptr, rows, d, m, seed, 0, RngPurpose::GibbsVisible};
     hp.first_chain = vp.first_chain = first_chain;
+    hp.step_offset = vp.step_offset = step_offset;
     auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
     auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
     // The units of column tiles owned by other blocks, from their copies.

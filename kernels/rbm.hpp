@@ -26,12 +26,15 @@ struct RbmParams {
 enum class RbmUnits { Probabilities, Samples };
 
 // out [rows, hidden] = sigm(c + v W), or Bernoulli samples of it keyed
-// (seed, GibbsHidden, first_chain + row, step, unit).
+// (seed, GibbsHidden, first_chain + row, step, unit). step_offset: a device counter
+// added to every step key where given (a replayed graph's, host/ops/graph.hpp).
 void rbm_hidden(const RbmParams& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
-                std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream);
+                std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream,
+                const std::uint32_t* step_offset = nullptr);
 // out [rows, visible] = sigm(b + h W^T), or Bernoulli samples keyed (seed, GibbsVisible, first_chain + row, step, unit).
 void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
-                 std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream);
+                 std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream,
+                 const std::uint32_t* step_offset = nullptr);
 // Chains per block rbm_gibbs_chain uses for `rows` chains, or 0 when v and h of 16
 // chains do not fit in a block's shared memory (the caller then loops rbm_hidden /
 // rbm_visible).
@@ -41,8 +44,8 @@ int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows);
 // hidden sample. One launch; each block (or thread-block cluster, by the plan
 // rbm_body::gibbs_chain_plan makes of `plan`) keeps its chains on chip throughout.
 void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, TilePlan plan,
-                     CUstream_st* stream);
+                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
+                     const std::uint32_t* step_offset, TilePlan plan, CUstream_st* stream);
 
 // The product kernels (rbm_hidden, rbm_visible and the evaluation products): a block
 // of 256 threads per 64-row x 64-column output tile; rows beyond the grid's y limit

@@ -138,9 +138,10 @@ public:
         cpu::free_energy(cpu::params_of(rbm), v, rows, f);
     }
     void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad, Steps steps,
-                     const RbmShard& shard) const override {
+                     const RbmShard& shard, const std::uint32_t* step_offset) const override {
+        const std::uint32_t first = steps.first + (step_offset ? *step_offset : 0u);
         cpu::cd_gradient(cpu::params_of(rbm), data.data<float>(), data.dim(0), chains.data<float>(), chains.dim(0),
-                         steps.count, ctx.seed(), steps.first, shard, cpu::params_of(grad));
+                         steps.count, ctx.seed(), first, shard, cpu::params_of(grad));
     }
     void gradient(Context&, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, const RbmShard& shard,
                   Rbm& grad) const override {
@@ -184,6 +185,14 @@ public:
 
 }  // namespace
 
+class CpuGraph final : public GraphOps {
+public:
+    void replay(Context&, Recording&, std::uint64_t, const std::function<void()>& sequence) const override {
+        sequence();
+    }
+    void advance(Context&, std::uint32_t* counter, std::uint32_t by) const override { *counter += by; }
+};
+
 const Ops& cpu_ops() {
     static const CpuLogsumexp logsumexp;
     static const CpuMlp mlp;
@@ -193,7 +202,8 @@ const Ops& cpu_ops() {
     static const CpuOptim optim;
     static const CpuRbm rbm;
     static const CpuTempering tempering;
-    static const Ops ops{logsumexp, mlp, langevin, sampler, jem, optim, rbm, tempering};
+    static const CpuGraph graph;
+    static const Ops ops{logsumexp, mlp, langevin, sampler, jem, optim, rbm, tempering, graph};
     return ops;
 }
 

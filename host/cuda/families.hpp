@@ -14,5 +14,6 @@ const JemOps& cuda_jem_ops();
 const OptimOps& cuda_optim_ops();
 const RbmOps& cuda_rbm_ops();
 const TemperingOps& cuda_tempering_ops();
+const GraphOps& cuda_graph_ops();
 
 }  // namespace ebmkit::detail

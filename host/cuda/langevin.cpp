@@ -114,7 +114,7 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
             [&] {
                 kernels::langevin_propose(x.data<float>(), grad, rows, d, step_of(0), x.data<float>(), nullptr,
                                           step_counter, ctx.stream());
-                kernels::advance_counter(step_counter, ctx.stream());
+                kernels::advance_counter(step_counter, 1, ctx.stream());
                 evaluate(x, e, grad);
             },
             num_steps - 1);

@@ -24,15 +24,17 @@ namespace {
 // steps.count sweeps of the chains v [rows, D] (h [rows, M] the last hidden sample): one on-chip
 // launch where the chains fit, else a launch per half-sweep; the same draws either way.
 void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, float* h, std::int64_t rows, Steps steps,
-                       std::uint32_t first_chain = 0) {
+                       std::uint32_t first_chain = 0, const std::uint32_t* step_offset = nullptr) {
     if (kernels::rbm_gibbs_chain_rows(dev, rows) > 0) {
         return kernels::rbm_gibbs_chain(dev, v, h, rows, ctx.seed(), first_chain, steps.first, steps.count,
-                                        ctx.tile_plan(), ctx.stream());
+                                        step_offset, ctx.tile_plan(), ctx.stream());
     }
     for (std::uint32_t sweep = 0; sweep < steps.count; ++sweep) {
         const std::uint32_t step = steps.first + sweep;
-        kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream());
-        kernels::rbm_visible(dev, h, rows, v, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream());
+        kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream(),
+                            step_offset);
+        kernels::rbm_visible(dev, h, rows, v, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream(),
+                             step_offset);
     }
 }
 
@@ -74,10 +76,11 @@ void gradient_statistics_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data
 
 // The sweeps of the chains (their hidden samples in the scratch's sample rows), then the statistics.
 void cd_gradient_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad, Steps steps,
-                      const RbmShard& shard) {
+                      const RbmShard& shard, const std::uint32_t* step_offset) {
     const std::int64_t n = data.dim(0), s = chains.dim(0), m = rbm.hidden();
     float* scratch = gradient_scratch(ctx, n, s, rbm.visible(), m);
-    gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), chains.data<float>(), scratch + n * m, s, steps, shard.first_chain);
+    gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), chains.data<float>(), scratch + n * m, s, steps, shard.first_chain,
+                      step_offset);
     gradient_statistics_cuda(ctx, rbm, data, chains.data<float>(), s, shard, grad, scratch);
 }
 
@@ -109,7 +112,7 @@ public:
                      bool to_hidden) const override {
         const NvtxRange range("ebmkit.rbm.conditional");
         const auto launch = to_hidden ? kernels::rbm_hidden : kernels::rbm_visible;
-        launch(rbm_params(ctx, rbm), in, rows, out, kernels::RbmUnits::Probabilities, 0, 0, 0, ctx.stream());
+        launch(rbm_params(ctx, rbm), in, rows, out, kernels::RbmUnits::Probabilities, 0, 0, 0, ctx.stream(), nullptr);
     }
     void gibbs_step(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows,
                     std::uint32_t step) const override {
@@ -127,9 +130,9 @@ public:
         kernels::rbm_free_energy(rbm_params(ctx, rbm), v, rows, f, ctx.stream());
     }
     void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad, Steps steps,
-                     const RbmShard& shard) const override {
+                     const RbmShard& shard, const std::uint32_t* step_offset) const override {
         const NvtxRange range("ebmkit.rbm.cd_gradient");
-        cd_gradient_cuda(ctx, rbm, data, chains, grad, steps, shard);
+        cd_gradient_cuda(ctx, rbm, data, chains, grad, steps, shard, step_offset);
     }
     void gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples, const RbmShard& shard,
                   Rbm& grad) const override {

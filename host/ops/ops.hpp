@@ -6,12 +6,12 @@
 //
 // An operation's arguments are valid when it is called (shapes, devices, aliasing,
 // parameter ranges: the public function checked them), so it checks nothing. On CUDA it
-// queues work on ctx's stream; the host waits where it returns host values, and (until
-// device memory moves onto the context's stream, issue 27 item 3) where it allocates,
-// frees or copies a device tensor (host/cuda/device_memory.cpp).
+// queues work on ctx's stream, allocations and copies included (docs/ARCHITECTURE.md
+// §5); the host waits only where it returns host values.
 #pragma once
 
 #include "ebmkit/context.hpp"
+#include "graph.hpp"
 #include "jem.hpp"
 #include "langevin.hpp"
 #include "logsumexp.hpp"
@@ -33,6 +33,7 @@ struct Ops {
     const OptimOps& optim;
     const RbmOps& rbm;
     const TemperingOps& tempering;
+    const GraphOps& graph;
 };
 
 // The operations of ctx's backend: the one place the backend is chosen (host/context.cpp).

@@ -23,9 +23,11 @@ public:
                              Steps steps) const = 0;
     // f [rows] = F(v).
     virtual void free_energy(Context& ctx, const Rbm& rbm, const float* v, std::int64_t rows, float* f) const = 0;
-    // steps.count sweeps of chains [s, D] (chains of the shard), then grad = the CD statistics.
+    // steps.count sweeps of chains [s, D] (chains of the shard), then grad = the CD
+    // statistics. step_offset (nullable): a counter on ctx's device added to every step
+    // key, which a replayed update advances (GraphOps).
     virtual void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad,
-                             Steps steps, const RbmShard& shard) const = 0;
+                             Steps steps, const RbmShard& shard, const std::uint32_t* step_offset) const = 0;
     // grad = the statistics of data and samples.
     virtual void gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, ConstTensorView samples,
                           const RbmShard& shard, Rbm& grad) const = 0;

@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <functional>
 #include <optional>
 #include <string>
@@ -65,6 +66,10 @@ struct RbmEpochStats {
     std::vector<double> swap_rates;  // PT: accepted / attempted swaps per pair since training began
 };
 
+namespace detail {
+struct Recording;
+}  // namespace detail
+
 class RbmTrainer {
 public:
     // Trains rbm in place on the context's backend; ctx.seed() keys shuffling and sampling.
@@ -106,6 +111,8 @@ public:
 private:
     // Why the current RBM counts as diverged, or empty.
     std::string divergence(ConstTensorView shuffled);
+    void update(ConstTensorView batch, Tensor& restart, std::int64_t offset, std::int64_t count, float lr,
+                std::uint32_t* counter);
     Context& ctx_;
     Rbm& rbm_;
     RbmTrainOptions options_;
@@ -115,6 +122,11 @@ private:
     std::optional<ParallelTempering> tempering_;
     Tensor visible_offset_, hidden_offset_, hidden_probs_;  // centred training
     Tensor batch_means_;  // several ranks, centred: the global batch's <v> and <p(h | v)>
+    // One rank, CD or PCD: the update is a recorded launch sequence replayed per batch
+    // (a CUDA graph; host/ops/graph.hpp), reading the batch from batch_ and keying its
+    // draws by step_counter_ (step_, on ctx's device), which it advances.
+    Tensor batch_, step_counter_;
+    std::shared_ptr<detail::Recording> update_;
     int epoch_ = 0;
     std::int64_t batch_in_epoch_ = 0;
     std::uint32_t step_ = 0;
