@@ -35,7 +35,7 @@ std::size_t mlp_fused_jem_grad_floats(const MlpLayers& mlp, std::int64_t rows);
 // One set's JEM terms [rows] and its parameter gradient, added to dweights / dbiases
 // (or overwriting them unless accumulate), from one fused kernel that runs the forward
 // pass, the head on the logits it keeps on chip and the backward pass, then cuBLAS's
-// weight products. The model must fit (mlp_fused_rows > 0).
+// weight products. The model must fit (FusedMlpEnergy::can_implement).
 void mlp_fused_jem_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x,
                         std::int64_t rows, const std::int32_t* labels, const JemHeadWeights& w, float* workspace,
                         JemRowTerms* terms, const std::vector<float*>& dweights, const std::vector<float*>& dbiases,

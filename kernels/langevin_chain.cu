@@ -36,17 +36,24 @@ void launch(const Tile& t, const Chains& c, cudaStream_t stream) {
 
 }  // namespace
 
-int langevin_chain_fused_rows(const MlpLayers& mlp, std::int64_t rows) {
-    return mlp_block::rows_per_block(mlp, rows, mlp.precision, true, device_limits());
+namespace {
+int rows_per_block(const FusedLangevinChain::Arguments& a) {
+    return mlp_block::rows_per_block(a.mlp, a.rows, a.mlp.precision, true, device_limits());
+}
+}  // namespace
+
+Status FusedLangevinChain::can_implement(const Arguments& a) {
+    if (rows_per_block(a) == 0) return {"the chains and the model do not fit in a block's shared memory"};
+    return {};
 }
 
-void langevin_chain_fused(const MlpLayers& mlp, float* x, std::int64_t rows, const std::int32_t* labels,
-                          const LangevinStep& first, std::uint32_t steps, float* trace, CUstream_st* stream) {
-    if (rows == 0) return;
-    const int r = langevin_chain_fused_rows(mlp, rows);
-    if (r == 0) throw Error("langevin fused chain: the chains and the model do not fit in a block's shared memory");
+void FusedLangevinChain::run(const Arguments& a, void*, CUstream_st* stream) {
+    if (a.rows == 0) return;
+    const int r = rows_per_block(a);
+    if (r == 0) throw Error(std::string("langevin fused chain: ") + can_implement(a).why);
+    const MlpLayers& mlp = a.mlp;
     const Tile t = mlp_block::plan(mlp, r, mlp.precision, true);
-    const Chains c{x, rows, labels, first, steps, trace};
+    const Chains c{a.x, a.rows, a.labels, a.first, a.steps, a.trace};
     block::with_precision(mlp.precision, [&](auto p) {
         block::with_rows(r, [&](auto tile) { launch<decltype(tile)::value, decltype(p)::value>(t, c, stream); });
     });

@@ -48,10 +48,15 @@ Io io_of(const float* x, std::int64_t rows, const std::int32_t* labels) {
     return io;
 }
 
+// Rows per block the fused kernels use for `rows` rows of this model, 0 when it does not fit.
+int fused_rows(const MlpLayers& mlp, std::int64_t rows) {
+    return mlp_block::rows_per_block(mlp, rows, mlp.precision, false, device_limits());
+}
+
 template <Mode M>
 void launch_fused(const MlpLayers& mlp, const Io& io, cudaStream_t stream) {
     if (io.rows == 0) return;
-    const int r = mlp_fused_rows(mlp, io.rows);
+    const int r = fused_rows(mlp, io.rows);
     if (r == 0) throw Error("mlp fused kernels: the model does not fit in a block's shared memory");
     const Tile t = mlp_block::plan(mlp, r, mlp.precision, false);
     block::with_precision(mlp.precision, [&](auto p) {
@@ -61,27 +66,28 @@ void launch_fused(const MlpLayers& mlp, const Io& io, cudaStream_t stream) {
 
 }  // namespace
 
-int mlp_fused_rows(const MlpLayers& mlp, std::int64_t rows) {
-    return mlp_block::rows_per_block(mlp, rows, mlp.precision, false, device_limits());
+Status FusedMlpEnergy::can_implement(const Arguments& a) {
+    if (fused_rows(a.mlp, a.rows) == 0) return {"the model does not fit in a block's shared memory, or has more than 8 layers"};
+    return {};
 }
 
-void mlp_fused_energy(const MlpLayers& mlp, const float* x, std::int64_t rows, const std::int32_t* labels,
-                      float* logits, float* energy, float* grad, CUstream_st* stream) {
-    Io io = io_of(x, rows, labels);
-    io.logits = logits;
-    io.energy = energy;
-    io.grad = grad;
-    if (grad) launch_fused<Mode::Score>(mlp, io, stream);
-    else launch_fused<Mode::Energy>(mlp, io, stream);
+void FusedMlpEnergy::run(const Arguments& a, void*, CUstream_st* stream) {
+    Io io = io_of(a.x, a.rows, a.labels);
+    io.logits = a.logits;
+    io.energy = a.energy;
+    io.grad = a.grad;
+    if (a.grad) launch_fused<Mode::Score>(a.mlp, io, stream);
+    else launch_fused<Mode::Energy>(a.mlp, io, stream);
 }
 
-std::size_t mlp_fused_param_grad_floats(const MlpLayers& mlp, std::int64_t rows) {
+namespace {
+// Floats of fused_param_grad's workspace: the hidden activations and deltas, then the
+// weight gradients' partial sums.
+std::size_t param_grad_floats(const MlpLayers& mlp, std::int64_t rows) {
     std::size_t hidden = 0;
     for (std::size_t l = 1; l + 1 < mlp.widths.size(); ++l) hidden += static_cast<std::size_t>(mlp.widths[l]);
     return 2 * hidden * static_cast<std::size_t>(rows) + layer_param_grad_partial_floats(mlp, rows);
 }
-
-namespace {
 
 // The fused backward kernel of mode M, then cuBLAS's weight gradients from the
 // activations and deltas it left in the workspace and dlogits.
@@ -108,16 +114,24 @@ void fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayer
 
 }  // namespace
 
-void mlp_fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x,
-                          std::int64_t rows, const float* dlogits, float* workspace,
-                          const std::vector<float*>& dweights, const std::vector<float*>& dbiases, bool accumulate) {
-    Io io = io_of(x, rows, nullptr);
-    io.dlogits = dlogits;
-    fused_param_grad<Mode::ParamGrad>(cublas, stream, mlp, io, dlogits, workspace, dweights, dbiases, accumulate);
+Status FusedMlpParamGrad::can_implement(const Arguments& a) {
+    if (fused_rows(a.mlp, a.rows) == 0) return {"the model does not fit in a block's shared memory, or has more than 8 layers"};
+    return {};
+}
+
+std::size_t FusedMlpParamGrad::workspace_bytes(const Arguments& a) {
+    return sizeof(float) * param_grad_floats(a.mlp, a.rows);
+}
+
+void FusedMlpParamGrad::run(const Arguments& a, void* workspace, CUstream_st* stream) {
+    Io io = io_of(a.x, a.rows, nullptr);
+    io.dlogits = a.dlogits;
+    fused_param_grad<Mode::ParamGrad>(a.cublas, stream, a.mlp, io, a.dlogits, static_cast<float*>(workspace), a.dweights,
+                                      a.dbiases, a.accumulate);
 }
 
 std::size_t mlp_fused_jem_grad_floats(const MlpLayers& mlp, std::int64_t rows) {
-    return mlp_fused_param_grad_floats(mlp, rows) + static_cast<std::size_t>(rows * mlp.widths.back());
+    return param_grad_floats(mlp, rows) + static_cast<std::size_t>(rows * mlp.widths.back());
 }
 
 void mlp_fused_jem_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x,

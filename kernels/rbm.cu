@@ -123,8 +123,11 @@ void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float*
     rbm_product(p, true, units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision, stream);
 }
 
-int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows) {
-    return gibbs_chain_rows(rbm, rows, device_limits());
+Status GibbsChain::can_implement(const Arguments& a) {
+    if (gibbs_chain_rows(a.rbm, a.rows, device_limits()) == 0) {
+        return {"v and h of 16 chains exceed a block's shared memory"};
+    }
+    return {};
 }
 
 // The cluster plan: a cluster of plan.cluster blocks per tile, through cudaLaunchKernelEx.
@@ -151,12 +154,18 @@ void launch_cluster_chain(const RbmParams& rbm, float* v, float* h, std::int64_t
                                          block::round_up(static_cast<int>(rbm.hidden), 4), step_offset));
 }
 
-void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
-                     const std::uint32_t* step_offset, TilePlan plan, CUstream_st* stream) {
+void GibbsChain::run(const Arguments& a, void*, CUstream_st* stream) {
+    const RbmParams& rbm = a.rbm;
+    float *v = a.v, *h = a.h;
+    const std::int64_t rows = a.rows;
+    const std::uint64_t seed = a.seed;
+    const std::uint32_t first_chain = a.first_chain, first_step = a.steps.first, sweeps = a.steps.count;
+    const std::uint32_t* step_offset = a.step_offset;
     if (rows == 0 || sweeps == 0) return;
-    const GibbsChainPlan chosen = gibbs_chain_plan(rbm, rows, device_limits(), plan);
-    if (chosen.rows_per_block == 0) throw Error("rbm Gibbs chain: the chains do not fit in a block's shared memory");
+    const GibbsChainPlan chosen = gibbs_chain_plan(rbm, rows, device_limits(), a.plan);
+    if (chosen.rows_per_block == 0) {
+        throw Error(std::string("rbm Gibbs chain: ") + can_implement(a).why);
+    }
     block::with_precision(rbm.precision, [&](auto p) {
         constexpr Precision P = decltype(p)::value;
         if (chosen.cluster > 1) {

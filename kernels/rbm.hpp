@@ -2,11 +2,14 @@
 // C++: host/ includes this without CUDA headers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "ebmkit/context.hpp"
 #include "ebmkit/philox.hpp"
+#include "ebmkit/steps.hpp"
 #include "kernels/launch_shape.hpp"
+#include "kernels/operation.hpp"
 
 struct CUstream_st;
 struct cublasContext;
@@ -35,17 +38,28 @@ void rbm_hidden(const RbmParams& rbm, const float* v, std::int64_t rows, float* 
 void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
                  std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream,
                  const std::uint32_t* step_offset = nullptr);
-// Chains per block rbm_gibbs_chain uses for `rows` chains, or 0 when v and h of 16
-// chains do not fit in a block's shared memory (the caller then loops rbm_hidden /
-// rbm_visible).
-int rbm_gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows);
-// `sweeps` block-Gibbs sweeps of v [rows, D] in place, keyed first_step, first_step + 1, ...
-// exactly as rbm_hidden then rbm_visible with Samples; h [rows, M] receives the last
-// hidden sample. One launch; each block (or thread-block cluster, by the plan
-// rbm_body::gibbs_chain_plan makes of `plan`) keeps its chains on chip throughout.
-void rbm_gibbs_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                     std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
-                     const std::uint32_t* step_offset, TilePlan plan, CUstream_st* stream);
+// steps.count block-Gibbs sweeps of v [rows, D] in place, keyed steps.first, ... (plus
+// *step_offset where given), chains first_chain + row, exactly as rbm_hidden then
+// rbm_visible with Samples; h [rows, M] receives the last hidden sample. One launch;
+// each block (or thread-block cluster, by the plan rbm_body::gibbs_chain_plan makes of
+// `plan`) keeps its chains on chip throughout. can_implement: v and h of 16 chains fit
+// in a block's shared memory (else the caller loops rbm_hidden / rbm_visible).
+struct GibbsChain {
+    struct Arguments {
+        RbmParams rbm;
+        float* v = nullptr;
+        float* h = nullptr;
+        std::int64_t rows = 0;
+        std::uint64_t seed = 0;
+        std::uint32_t first_chain = 0;
+        Steps steps;
+        const std::uint32_t* step_offset = nullptr;
+        TilePlan plan = TilePlan::Auto;
+    };
+    static Status can_implement(const Arguments& a);
+    static std::size_t workspace_bytes(const Arguments&) { return 0; }
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 
 // The product kernels (rbm_hidden, rbm_visible and the evaluation products): a block
 // of 256 threads per 64-row x 64-column output tile; rows beyond the grid's y limit

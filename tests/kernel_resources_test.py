@@ -7,7 +7,7 @@ naming the kernel or the launch, when
   - registers x threads per block > 65,536 (the register file of an SM),
   - static shared memory > 48 KB,
   - a spill (local-memory stores or loads) exceeds 64 bytes,
-  - a launch with dynamic shared memory does not opt in with cudaFuncSetAttribute
+  - a launch (<<< >>> or cudaLaunchKernelEx) with dynamic shared memory does not opt in with cudaFuncSetAttribute
     (needed above 48 KB; the requests themselves are held to 227 KB by the launch-shape
     tests, tests/launch_shape_test.cpp),
   - a kernel is missing from THREADS below, or THREADS names a kernel that is gone.
@@ -23,11 +23,11 @@ import sys
 THREADS = {
     "activation_backward": 256, "bias_activation": 256, "energy_head_kernel": 256,  # mlp.cu
     "mlp_fused": 256, "langevin_chain_fused": 256,  # block::threads
-    "langevin_propose_kernel": 256, "langevin_clip_kernel": 256, "mala_accept_kernel": 256, "increment": 1,
+    "langevin_propose_kernel": 256, "langevin_clip_kernel": 256, "mala_accept_kernel": 256, "advance": 1,
     "logsumexp_rows_lanes": 128, "logsumexp_rows_block": 512, "logsumexp_backward_elements": 256,
     "momentum_ascent": 256, "optimizer_rule": 256,
     "column_partial_sums": 256, "column_finish_sums": 256,
-    "rbm_gemm": 256, "rbm_gibbs_chain": 256,
+    "rbm_gemm": 256, "rbm_gibbs_chain": 256, "rbm_gibbs_cluster": 256,
     "pseudo_log_likelihood_kernel": 256, "bias_dot_kernel": 256, "ais_visible_term_kernel": 256,
     "base_rate_kernel": 256, "configuration_bits_kernel": 256, "negate_kernel": 256, "repeat_rows_kernel": 256,
     "jem_head_kernel": 256, "jem_batch_sums_kernel": 256,
@@ -107,6 +107,14 @@ def launch_sites_without_opt_in(kernels_dir):
                 line = text.count("\n", 0, m.start()) + 1
                 problems.append(f"{source.name}:{line}: a launch with dynamic shared memory ({args[2]}) "
                                 "without cudaFuncSetAttribute(..., cudaFuncAttributeMaxDynamicSharedMemorySize, ...)")
+        # Launches through cudaLaunchKernelEx (thread-block clusters) take their dynamic
+        # shared memory from the config; they opt in the same way.
+        for m in re.finditer(r"cudaLaunchKernelEx\(", text):
+            start = max(text.rfind("\n}\n", 0, m.start()), 0)
+            if "dynamicSmemBytes" in text[start:m.start()] and "cudaFuncSetAttribute" not in text[start:m.start()]:
+                line = text.count("\n", 0, m.start()) + 1
+                problems.append(f"{source.name}:{line}: a cudaLaunchKernelEx with dynamic shared memory without "
+                                "cudaFuncSetAttribute(..., cudaFuncAttributeMaxDynamicSharedMemorySize, ...)")
     return problems
 
 

@@ -37,7 +37,7 @@ private:
 
 bool fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows, const LangevinParams& p) {
     return ctx.mlp_path() == MlpPath::Fused && !p.mala && p.grad_clip == 0 &&
-           kernels::langevin_chain_fused_rows(mlp_layers(ctx, model), rows) > 0;
+           kernels::FusedLangevinChain::can_implement({mlp_layers(ctx, model), nullptr, rows});
 }
 
 // All steps in one launch of the fused chain kernel; the trace's per-step energies
@@ -52,8 +52,8 @@ LangevinStats langevin_chain_fused(Context& ctx, const MlpEnergy& model, TensorV
     carve.size_all();
     float* energies = traced ? carve.at(energies_at) : nullptr;
     const kernels::LangevinStep first{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step};
-    kernels::langevin_chain_fused(mlp_layers(ctx, model), x.data<float>(), rows, labels, first, num_steps, energies,
-                                  ctx.stream());
+    kernels::FusedLangevinChain::run({mlp_layers(ctx, model), x.data<float>(), rows, labels, first, num_steps, energies},
+                                     nullptr, ctx.stream());
     LangevinStats stats;
     stats.proposals = stats.accepted = rows * static_cast<std::int64_t>(num_steps);
     if (traced) {

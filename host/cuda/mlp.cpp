@@ -32,7 +32,7 @@ namespace {
 // does not fit (raised before anything is launched).
 bool fused(const char* op, Context& ctx, const kernels::MlpLayers& layers, std::int64_t rows) {
     if (ctx.mlp_path() != MlpPath::Fused) return false;
-    const bool fits = kernels::mlp_fused_rows(layers, rows) > 0;
+    const bool fits = static_cast<bool>(kernels::FusedMlpEnergy::can_implement({layers, nullptr, rows}));
     if (!fits) {
         fail(std::string(op) + ": the context asks for the fused MLP path, but the model does not fit "
              "in a block's shared memory (or has more than 8 layers)");
@@ -58,14 +58,14 @@ void gradient_pointers(MlpEnergy& grad, std::vector<float*>& dw, std::vector<flo
 class CudaMlp final : public MlpOps {
 public:
     bool uses_fused(Context& ctx, const MlpEnergy& model, std::int64_t rows) const override {
-        return ctx.mlp_path() == MlpPath::Fused && kernels::mlp_fused_rows(mlp_layers(ctx, model), rows) > 0;
+        return ctx.mlp_path() == MlpPath::Fused &&
+               static_cast<bool>(kernels::FusedMlpEnergy::can_implement({mlp_layers(ctx, model), nullptr, rows}));
     }
     void logits(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, float* logits) const override {
         const NvtxRange range("ebmkit.mlp.logits");
         const kernels::MlpLayers layers = mlp_layers(ctx, model);
         if (fused(op, ctx, layers, x.dim(0))) {
-            return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), nullptr, logits, nullptr, nullptr,
-                                             ctx.stream());
+            return kernels::FusedMlpEnergy::run({layers, x.data<float>(), x.dim(0), nullptr, logits}, nullptr, ctx.stream());
         }
         const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
         device_copy_async(logits, s.logits, sizeof(float) * static_cast<std::size_t>(x.dim(0) * model.num_outputs()),
@@ -83,10 +83,10 @@ public:
         std::vector<float*> dw, db;
         gradient_pointers(grad, dw, db);
         if (fused(op, ctx, layers, x.dim(0))) {
-            auto* workspace = static_cast<float*>(
-                ctx.workspace(sizeof(float) * kernels::mlp_fused_param_grad_floats(layers, x.dim(0))));
-            return kernels::mlp_fused_param_grad(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0), dlogits,
-                                                 workspace, dw, db, accumulate);
+            const kernels::FusedMlpParamGrad::Arguments a{ctx.cublas(), layers, x.data<float>(), x.dim(0),
+                                                          dlogits,      dw,     db,             accumulate};
+            return kernels::FusedMlpParamGrad::run(a, ctx.workspace(kernels::FusedMlpParamGrad::workspace_bytes(a)),
+                                                   ctx.stream());
         }
         forward_cuda(ctx, layers, x);
         kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0),
@@ -100,7 +100,8 @@ void mlp_energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, Const
                      const std::int32_t* labels, float* energy, float* grad) {
     const kernels::MlpLayers layers = mlp_layers(ctx, model);
     if (fused(op, ctx, layers, x.dim(0))) {
-        return kernels::mlp_fused_energy(layers, x.data<float>(), x.dim(0), labels, nullptr, energy, grad, ctx.stream());
+        return kernels::FusedMlpEnergy::run({layers, x.data<float>(), x.dim(0), labels, nullptr, energy, grad}, nullptr,
+                                            ctx.stream());
     }
     const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
     kernels::energy_head(s.logits, labels, x.dim(0), model.num_outputs(), s.lse, s.dlogits, energy, ctx.stream());

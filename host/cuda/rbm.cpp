@@ -25,10 +25,9 @@ namespace {
 // launch where the chains fit, else a launch per half-sweep; the same draws either way.
 void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, float* h, std::int64_t rows, Steps steps,
                        std::uint32_t first_chain = 0, const std::uint32_t* step_offset = nullptr) {
-    if (kernels::rbm_gibbs_chain_rows(dev, rows) > 0) {
-        return kernels::rbm_gibbs_chain(dev, v, h, rows, ctx.seed(), first_chain, steps.first, steps.count,
-                                        step_offset, ctx.tile_plan(), ctx.stream());
-    }
+    const kernels::GibbsChain::Arguments chain{dev,   v,     h,           rows,           ctx.seed(), first_chain,
+                                               steps, step_offset, ctx.tile_plan()};
+    if (kernels::GibbsChain::can_implement(chain)) return kernels::GibbsChain::run(chain, nullptr, ctx.stream());
     for (std::uint32_t sweep = 0; sweep < steps.count; ++sweep) {
         const std::uint32_t step = steps.first + sweep;
         kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream(),

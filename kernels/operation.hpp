@@ -1,0 +1,20 @@
+// The interface of a launch operation, after CUTLASS's device-level operators: the
+// launch's inputs in one Arguments struct (named fields, not a positional list), and
+//   static Status can_implement(const Arguments&)        whether it runs them on the
+//                                                        current device, else why not
+//                                                        (the caller takes another path)
+//   static std::size_t workspace_bytes(const Arguments&)  the device scratch run needs
+//   static void run(const Arguments&, void* workspace, CUstream_st* stream)
+// Operations so far: GibbsChain (kernels/rbm.hpp), FusedLangevinChain
+// (kernels/langevin_chain.hpp), FusedMlpEnergy and FusedMlpParamGrad (kernels/mlp_fused.hpp).
+// Plain C++: host/ includes it without CUDA headers.
+#pragma once
+
+namespace ebmkit::kernels {
+
+struct Status {
+    const char* why = nullptr;  // null: the operation can run the arguments
+    explicit operator bool() const { return why == nullptr; }
+};
+
+}  // namespace ebmkit::kernels
