@@ -351,7 +351,8 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
 // The cluster plan (issue 27 item 6): two 16-chain tiles, each across a cluster of four
 // blocks that split the 64-unit column tiles of both half-sweeps and read each other's
 // through distributed shared memory, run together as on the device. The same bits as
-// the row-tile plan, so the same draws as the CPU's chain.
+// the row-tile plan, so the same draws as the CPU's chain; and the same again with the
+// steps keyed through a device step counter.
 TEST(EmulatedRbm, ClusterChainIsTheRowTileChainBitForBit) {
     namespace rbm_body = kernels::rbm_body;
     auto rng = test::fresh_rng();
@@ -379,6 +380,16 @@ TEST(EmulatedRbm, ClusterChainIsTheRowTileChainBitForBit) {
     });
     EXPECT_EQ(cv.to_vector<float>(), tv.to_vector<float>());
     EXPECT_EQ(ch.to_vector<float>(), th.to_vector<float>());
+    // Keyed through a step counter (a replayed update's, GemmParams::step_offset): steps
+    // 0 + 2 .. are steps 2 .. .
+    const std::uint32_t counter = 2;
+    Tensor ov = start.clone(), oh = test::poisoned({chains, m}, Device::Host);
+    emulation::run_clusters(clusters.shape, [&](unsigned char* shared) {
+        rbm_body::rbm_gibbs_cluster_tile<Precision::Fp32>(dev, ov.data<float>(), oh.data<float>(), chains, seed, 0, 0, 3,
+                                                          ld_v, ld_h, shared, &counter);
+    });
+    EXPECT_EQ(ov.to_vector<float>(), cv.to_vector<float>());
+    EXPECT_EQ(oh.to_vector<float>(), ch.to_vector<float>());
     Context cpu(Backend::Cpu, seed);
     Tensor rv = start.clone(), rh({chains, m});
     gibbs_chain(cpu, rbm, rv, rh, Steps{2, 3});
