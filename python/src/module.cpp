@@ -87,6 +87,10 @@ NB_MODULE(_ebmkit, m) {
             [](Context& c, const std::string& p) {
                 c.set_mlp_path(parse<MlpPath>(p, "mlp_path"));
             })
+        .def_prop_rw(
+            "tile_plan", [](const Context& c) { return std::string(to_string(c.tile_plan())); },
+            [](Context& c, const std::string& p) { c.set_tile_plan(parse<TilePlan>(p, "tile_plan")); },
+            "how the on-chip Gibbs chain spreads a few chains: auto, row_tiles or clusters")
         .def("synchronize", &Context::synchronize, Release())
         .def(
             "wait_for_stream",

@@ -50,7 +50,8 @@ def test_context_settings():
     assert (ctx.backend, ctx.device, ctx.seed) == ("cpu", "cpu", 3)
     ctx.precision = "bf16"
     ctx.mlp_path = "unfused"
-    assert (ctx.precision, ctx.mlp_path) == ("bf16", "unfused")
+    ctx.tile_plan = "clusters"
+    assert (ctx.precision, ctx.mlp_path, ctx.tile_plan) == ("bf16", "unfused", "clusters")
     with pytest.raises(ValueError, match="precision"):
         ctx.precision = "fp8"
     assert "ebmkit" in ebmkit.build_summary()
