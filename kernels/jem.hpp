@@ -10,6 +10,7 @@
 #include "kernels/jem_head.hpp"
 #include "kernels/launch_shape.hpp"
 #include "kernels/mlp.hpp"
+#include "kernels/operation.hpp"
 
 struct CUstream_st;
 struct cublasContext;
@@ -29,16 +30,26 @@ void jem_head(const float* logits, const std::int32_t* labels, std::int64_t rows
 void jem_batch_sums(const JemRowTerms* data, std::int64_t n, const JemRowTerms* samples, std::int64_t m,
                     JemBatchSums* out, CUstream_st* stream);
 
-// Floats of workspace mlp_fused_jem_grad needs.
-std::size_t mlp_fused_jem_grad_floats(const MlpLayers& mlp, std::int64_t rows);
-
 // One set's JEM terms [rows] and its parameter gradient, added to dweights / dbiases
 // (or overwriting them unless accumulate), from one fused kernel that runs the forward
 // pass, the head on the logits it keeps on chip and the backward pass, then cuBLAS's
-// weight products. The model must fit (FusedMlpEnergy::can_implement).
-void mlp_fused_jem_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x,
-                        std::int64_t rows, const std::int32_t* labels, const JemHeadWeights& w, float* workspace,
-                        JemRowTerms* terms, const std::vector<float*>& dweights, const std::vector<float*>& dbiases,
-                        bool accumulate);
+// weight products. The workspace: the head's dlogits, the hidden activations and deltas.
+// can_implement: the model fits on chip (as FusedMlpEnergy's).
+struct FusedJemGrad {
+    struct Arguments {
+        cublasContext* cublas = nullptr;
+        MlpLayers mlp;
+        const float* x = nullptr;
+        std::int64_t rows = 0;
+        const std::int32_t* labels = nullptr;  // data rows: their labels; samples: null
+        JemHeadWeights head{};
+        JemRowTerms* terms = nullptr;
+        std::vector<float*> dweights, dbiases;
+        bool accumulate = false;
+    };
+    static Status can_implement(const Arguments& a);
+    static std::size_t workspace_bytes(const Arguments& a);
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 
 }  // namespace ebmkit::kernels

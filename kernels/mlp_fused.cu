@@ -130,22 +130,24 @@ void FusedMlpParamGrad::run(const Arguments& a, void* workspace, CUstream_st* st
                                       a.dbiases, a.accumulate);
 }
 
-std::size_t mlp_fused_jem_grad_floats(const MlpLayers& mlp, std::int64_t rows) {
-    return param_grad_floats(mlp, rows) + static_cast<std::size_t>(rows * mlp.widths.back());
+Status FusedJemGrad::can_implement(const Arguments& a) {
+    if (fused_rows(a.mlp, a.rows) == 0) return {"the model does not fit in a block's shared memory, or has more than 8 layers"};
+    return {};
 }
 
-void mlp_fused_jem_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x,
-                        std::int64_t rows, const std::int32_t* labels, const JemHeadWeights& w, float* workspace,
-                        JemRowTerms* terms, const std::vector<float*>& dweights, const std::vector<float*>& dbiases,
-                        bool accumulate) {
+std::size_t FusedJemGrad::workspace_bytes(const Arguments& a) {
+    return sizeof(float) * (param_grad_floats(a.mlp, a.rows) + static_cast<std::size_t>(a.rows * a.mlp.widths.back()));
+}
+
+void FusedJemGrad::run(const Arguments& a, void* workspace, CUstream_st* stream) {
     // The head's dlogits first, then what fused_param_grad lays out.
-    float* dlogits = workspace;
-    Io io = io_of(x, rows, labels);
-    io.head = w;
-    io.terms = terms;
+    auto* dlogits = static_cast<float*>(workspace);
+    Io io = io_of(a.x, a.rows, a.labels);
+    io.head = a.head;
+    io.terms = a.terms;
     io.dlogits_out = dlogits;
-    fused_param_grad<Mode::JemGrad>(cublas, stream, mlp, io, dlogits, workspace + rows * mlp.widths.back(), dweights,
-                                    dbiases, accumulate);
+    fused_param_grad<Mode::JemGrad>(a.cublas, stream, a.mlp, io, dlogits, dlogits + a.rows * a.mlp.widths.back(),
+                                    a.dweights, a.dbiases, a.accumulate);
 }
 
 }  // namespace ebmkit::kernels

@@ -58,9 +58,15 @@ struct DeviceOps {
 
 }  // namespace
 
-void rbm_tempering_sweeps(const RbmParams& rbm, const float* betas, int replicas, std::int64_t chains, float* v,
-                          float* h, std::uint64_t seed, std::uint32_t first_sweep, std::uint32_t sweeps,
-                          unsigned long long* accepted, CUstream_st* stream) {
+void TemperingSweeps::run(const Arguments& a, void*, CUstream_st* stream) {
+    const RbmParams& rbm = a.rbm;
+    const float* betas = a.betas;
+    const int replicas = a.replicas;
+    const std::int64_t chains = a.chains;
+    float *v = a.v, *h = a.h;
+    const std::uint64_t seed = a.seed;
+    const std::uint32_t first_sweep = a.sweeps.first, sweeps = a.sweeps.count;
+    unsigned long long* accepted = a.accepted;
     if (chains == 0 || sweeps == 0) return;
     if (tempering_chain_rows(rbm, replicas, device_limits()) > 0) {
         return block::with_precision(rbm.precision, [&](auto p) {

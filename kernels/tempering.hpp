@@ -3,6 +3,7 @@
 // without CUDA headers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/launch_shape.hpp"
@@ -12,12 +13,26 @@ struct CUstream_st;
 
 namespace ebmkit::kernels {
 
-// `sweeps` sweeps, keyed first_sweep ..., of the replica-major states v [R * S, D] and
-// h [R * S, M] (row r * S + c) at betas [R] (device memory, like every pointer here);
-// accepted [R - 1] adds the swaps accepted per pair.
-void rbm_tempering_sweeps(const RbmParams& rbm, const float* betas, int replicas, std::int64_t chains, float* v,
-                          float* h, std::uint64_t seed, std::uint32_t first_sweep, std::uint32_t sweeps,
-                          unsigned long long* accepted, CUstream_st* stream);
+// sweeps.count sweeps, keyed sweeps.first ..., of the replica-major states v [R * S, D]
+// and h [R * S, M] (row r * S + c) at betas [R] (device memory, like every pointer
+// here); accepted [R - 1] adds the swaps accepted per pair. One launch where every
+// replica of a chain fits in a block, else three per sweep: it can run any arguments.
+struct TemperingSweeps {
+    struct Arguments {
+        RbmParams rbm;
+        const float* betas = nullptr;
+        int replicas = 0;
+        std::int64_t chains = 0;
+        float* v = nullptr;
+        float* h = nullptr;
+        std::uint64_t seed = 0;
+        Steps sweeps;
+        unsigned long long* accepted = nullptr;
+    };
+    static Status can_implement(const Arguments&) { return {}; }
+    static std::size_t workspace_bytes(const Arguments&) { return 0; }
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 
 // The swap moves of one parity: pairs (r, r + 1) with r = parity, parity + 2, ... < R - 1.
 inline int tempering_pairs(int replicas, int parity) { return (replicas - parity) / 2; }

@@ -120,10 +120,9 @@ void jem_param_grad_cuda(const char* op, Context& ctx, const MlpEnergy& model, C
     std::vector<float*> dw, db;
     gradient_pointers(grad, dw, db);
     if (fused(op, ctx, layers, rows)) {
-        auto* workspace =
-            static_cast<float*>(ctx.workspace(sizeof(float) * kernels::mlp_fused_jem_grad_floats(layers, rows)));
-        return kernels::mlp_fused_jem_grad(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows, labels, w,
-                                           workspace, terms, dw, db, accumulate);
+        const kernels::FusedJemGrad::Arguments a{ctx.cublas(), layers, x.data<float>(), rows, labels, w, terms, dw, db,
+                                                 accumulate};
+        return kernels::FusedJemGrad::run(a, ctx.workspace(kernels::FusedJemGrad::workspace_bytes(a)), ctx.stream());
     }
     const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
     kernels::jem_head(s.logits, labels, rows, model.num_outputs(), w, s.dlogits, terms, ctx.stream());

@@ -13,9 +13,9 @@ public:
     void sweeps(Context& ctx, const Rbm& rbm, const float*, const float* betas_on_device, int replicas,
                 std::int64_t chains, float* v, float* h, Steps sweeps, std::uint64_t* accepted) const override {
         const NvtxRange range("ebmkit.tempering.sweeps");
-        kernels::rbm_tempering_sweeps(rbm_params(ctx, rbm), betas_on_device, replicas, chains, v, h, ctx.seed(),
-                                      sweeps.first, sweeps.count, reinterpret_cast<unsigned long long*>(accepted),
-                                      ctx.stream());
+        kernels::TemperingSweeps::run({rbm_params(ctx, rbm), betas_on_device, replicas, chains, v, h, ctx.seed(), sweeps,
+                                       reinterpret_cast<unsigned long long*>(accepted)},
+                                      nullptr, ctx.stream());
     }
 };
 
