@@ -192,6 +192,41 @@ inline GibbsChainPlan gibbs_chain_plan(const RbmParams& rbm, std::int64_t rows, 
     return plan;
 }
 
+// What both chain bodies start from: tile `tile`'s ROWS chains in shared memory (v,
+// zeros past the last chain, then room for h), the staging after them, and the two
+// half-sweeps' product parameters.
+struct ChainTile {
+    float* vs;
+    float* hs;
+    unsigned char* staging;
+    std::int64_t row0;
+    int valid;
+    GemmParams hp, vp;
+};
+
+template <int ROWS>
+__device__ ChainTile load_chain_tile(const RbmParams& rbm, const float* v, std::int64_t rows, std::int64_t tile,
+                                     std::uint64_t seed, std::uint32_t first_chain, const std::uint32_t* step_offset,
+                                     int ld_v, int ld_h, unsigned char* shared) {
+    const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
+    float* vs = reinterpret_cast<float*>(shared);
+    const std::int64_t row0 = tile * ROWS;
+    ChainTile t{vs,
+                vs + ROWS * ld_v,
+                shared + block::round_up(ROWS * (ld_v + ld_h) * 4, 32),
+                row0,
+                static_cast<int>(rows - row0 < ROWS ? rows - row0 : ROWS),
+                {nullptr, rbm.w, rbm.c, nullptr, rows, m, d, seed, 0, RngPurpose::GibbsHidden},
+                {nullptr, rbm.w, rbm.b, nullptr, rows, d, m, seed, 0, RngPurpose::GibbsVisible}};
+    t.hp.first_chain = t.vp.first_chain = first_chain;
+    t.hp.step_offset = t.vp.step_offset = step_offset;
+    for (int e = threadIdx.x; e < ROWS * d; e += threads) {
+        vs[e / d * ld_v + e % d] = e / d < t.valid ? v[row0 * d + e] : 0.0f;
+    }
+    __syncthreads();
+    return t;
+}
+
 // k sweeps of block Gibbs sampling, the block's chains in shared memory throughout:
 // h ~ p(h | v) keyed (seed, GibbsHidden, first_chain + row, step), v ~ p(v | h) keyed GibbsVisible,
 // step = first_step + sweep (+ *step_offset where given).
@@ -201,19 +236,12 @@ __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, s
                                      std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, int ld_v, int ld_h,
                                      unsigned char* shared, const std::uint32_t* step_offset = nullptr) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
-    float* vs = reinterpret_cast<float*>(shared);
-    float* hs = vs + ROWS * ld_v;
-    unsigned char* staging = shared + block::round_up(ROWS * (ld_v + ld_h) * 4, 32);
-    const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.x) * ROWS;
-    const int valid = static_cast<int>(rows - row0 < ROWS ? rows - row0 : ROWS);
-    for (int e = threadIdx.x; e < ROWS * d; e += threads) {
-        vs[e / d * ld_v + e % d] = e / d < valid ? v[row0 * d + e] : 0.0f;
-    }
-    __syncthreads();
-    GemmParams hp{nullptr, rbm.w, rbm.c, nullptr, rows, m, d, seed, 0, RngPurpose::GibbsHidden};
-    GemmParams vp{nullptr, rbm.w, rbm.b, nullptr, rows, d, m, seed, 0, RngPurpose::GibbsVisible};
-    hp.first_chain = vp.first_chain = first_chain;
-    hp.step_offset = vp.step_offset = step_offset;
+    ChainTile t = load_chain_tile<ROWS>(rbm, v, rows, blockIdx.x, seed, first_chain, step_offset, ld_v, ld_h, shared);
+    float *vs = t.vs, *hs = t.hs;
+    unsigned char* staging = t.staging;
+    const std::int64_t row0 = t.row0;
+    const int valid = t.valid;
+    GemmParams &hp = t.hp, &vp = t.vp;
     auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
     auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
     for (std::uint32_t s = 0; s < sweeps; ++s) {
@@ -245,19 +273,13 @@ __device__ void rbm_gibbs_cluster_tile(const RbmParams& rbm, float* v, float* h,
     constexpr int ROWS = 16, tile = block::tile_cols;
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     const int rank = static_cast<int>(cluster::rank()), size = static_cast<int>(cluster::size());
-    float* vs = reinterpret_cast<float*>(shared);
-    float* hs = vs + ROWS * ld_v;
-    unsigned char* staging = shared + block::round_up(ROWS * (ld_v + ld_h) * 4, 32);
-    const std::int64_t row0 = static_cast<std::int64_t>(blockIdx.x / size) * ROWS;
-    const int valid = static_cast<int>(rows - row0 < ROWS ? rows - row0 : ROWS);
-    for (int e = threadIdx.x; e < ROWS * d; e += threads) {
-        vs[e / d * ld_v + e % d] = e / d < valid ? v[row0 * d + e] : 0.0f;
-    }
-    __syncthreads();
-    GemmParams hp{nullptr, rbm.w, rbm.c, nullptr, rows, m, d, seed, 0, RngPurpose::GibbsHidden};
-    GemmParams vp{nullptr, rbm.w, rbm.b, nullptr, rows, d, m, seed, 0, RngPurpose::GibbsVisible};
-    hp.first_chain = vp.first_chain = first_chain;
-    hp.step_offset = vp.step_offset = step_offset;
+    ChainTile t =
+        load_chain_tile<ROWS>(rbm, v, rows, blockIdx.x / size, seed, first_chain, step_offset, ld_v, ld_h, shared);
+    float *vs = t.vs, *hs = t.hs;
+    unsigned char* staging = t.staging;
+    const std::int64_t row0 = t.row0;
+    const int valid = t.valid;
+    GemmParams &hp = t.hp, &vp = t.vp;
     auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
     auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
     // The units of column tiles owned by other blocks, from their copies.
