@@ -237,24 +237,19 @@ __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, s
                                      unsigned char* shared, const std::uint32_t* step_offset = nullptr) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     ChainTile t = load_chain_tile<ROWS>(rbm, v, rows, blockIdx.x, seed, first_chain, step_offset, ld_v, ld_h, shared);
-    float *vs = t.vs, *hs = t.hs;
-    unsigned char* staging = t.staging;
-    const std::int64_t row0 = t.row0;
-    const int valid = t.valid;
-    GemmParams &hp = t.hp, &vp = t.vp;
-    auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
-    auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
+    auto v_at = [&](int r, int k) { return t.vs[r * ld_v + k]; };
+    auto h_at = [&](int r, int k) { return t.hs[r * ld_h + k]; };
     for (std::uint32_t s = 0; s < sweeps; ++s) {
-        hp.step = vp.step = first_step + s;
-        block::gemm<ROWS, P, false>(staging, rbm.w, m, 0, m, d, v_at, [&](int r, int col, const float* acc) {
-            finish<Epilogue::Sample>(hp, row0 + r, col, acc, hs + r * ld_h);
+        t.hp.step = t.vp.step = first_step + s;
+        block::gemm<ROWS, P, false>(t.staging, rbm.w, m, 0, m, d, v_at, [&](int r, int col, const float* acc) {
+            finish<Epilogue::Sample>(t.hp, t.row0 + r, col, acc, t.hs + r * ld_h);
         });
-        block::gemm<ROWS, P, true>(staging, rbm.w, m, 0, d, m, h_at, [&](int r, int col, const float* acc) {
-            finish<Epilogue::Sample>(vp, row0 + r, col, acc, vs + r * ld_v);
+        block::gemm<ROWS, P, true>(t.staging, rbm.w, m, 0, d, m, h_at, [&](int r, int col, const float* acc) {
+            finish<Epilogue::Sample>(t.vp, t.row0 + r, col, acc, t.vs + r * ld_v);
         });
     }
-    for (int e = threadIdx.x; e < valid * d; e += threads) v[row0 * d + e] = vs[e / d * ld_v + e % d];
-    for (int e = threadIdx.x; e < valid * m; e += threads) h[row0 * m + e] = hs[e / m * ld_h + e % m];
+    for (int e = threadIdx.x; e < t.valid * d; e += threads) v[t.row0 * d + e] = t.vs[e / d * ld_v + e % d];
+    for (int e = threadIdx.x; e < t.valid * m; e += threads) h[t.row0 * m + e] = t.hs[e / m * ld_h + e % m];
 }
 
 // The same sweeps with a tile's units split across a thread-block cluster
@@ -275,13 +270,8 @@ __device__ void rbm_gibbs_cluster_tile(const RbmParams& rbm, float* v, float* h,
     const int rank = static_cast<int>(cluster::rank()), size = static_cast<int>(cluster::size());
     ChainTile t =
         load_chain_tile<ROWS>(rbm, v, rows, blockIdx.x / size, seed, first_chain, step_offset, ld_v, ld_h, shared);
-    float *vs = t.vs, *hs = t.hs;
-    unsigned char* staging = t.staging;
-    const std::int64_t row0 = t.row0;
-    const int valid = t.valid;
-    GemmParams &hp = t.hp, &vp = t.vp;
-    auto v_at = [&](int r, int k) { return vs[r * ld_v + k]; };
-    auto h_at = [&](int r, int k) { return hs[r * ld_h + k]; };
+    auto v_at = [&](int r, int k) { return t.vs[r * ld_v + k]; };
+    auto h_at = [&](int r, int k) { return t.hs[r * ld_h + k]; };
     // The units of column tiles owned by other blocks, from their copies.
     auto gather = [&](float* mine, int cols, int ld) {
         cluster::sync();
@@ -292,28 +282,28 @@ __device__ void rbm_gibbs_cluster_tile(const RbmParams& rbm, float* v, float* h,
         __syncthreads();
     };
     for (std::uint32_t s = 0; s < sweeps; ++s) {
-        hp.step = vp.step = first_step + s;
+        t.hp.step = t.vp.step = first_step + s;
         for (int c0 = rank * tile; c0 < m; c0 += size * tile) {
-            block::gemm<ROWS, P, false>(staging, rbm.w, m, c0, c0 + tile < m ? c0 + tile : m, d, v_at,
+            block::gemm<ROWS, P, false>(t.staging, rbm.w, m, c0, c0 + tile < m ? c0 + tile : m, d, v_at,
                                         [&](int r, int col, const float* acc) {
-                                            finish<Epilogue::Sample>(hp, row0 + r, col, acc, hs + r * ld_h);
+                                            finish<Epilogue::Sample>(t.hp, t.row0 + r, col, acc, t.hs + r * ld_h);
                                         });
         }
-        gather(hs, m, ld_h);
+        gather(t.hs, m, ld_h);
         for (int c0 = rank * tile; c0 < d; c0 += size * tile) {
-            block::gemm<ROWS, P, true>(staging, rbm.w, m, c0, c0 + tile < d ? c0 + tile : d, m, h_at,
+            block::gemm<ROWS, P, true>(t.staging, rbm.w, m, c0, c0 + tile < d ? c0 + tile : d, m, h_at,
                                        [&](int r, int col, const float* acc) {
-                                           finish<Epilogue::Sample>(vp, row0 + r, col, acc, vs + r * ld_v);
+                                           finish<Epilogue::Sample>(t.vp, t.row0 + r, col, acc, t.vs + r * ld_v);
                                        });
         }
-        gather(vs, d, ld_v);
+        gather(t.vs, d, ld_v);
     }
     // Each block writes its own column tiles; no block leaves while a peer may still read it.
-    for (int e = threadIdx.x; e < valid * d; e += threads) {
-        if (e % d / tile % size == rank) v[row0 * d + e] = vs[e / d * ld_v + e % d];
+    for (int e = threadIdx.x; e < t.valid * d; e += threads) {
+        if (e % d / tile % size == rank) v[t.row0 * d + e] = t.vs[e / d * ld_v + e % d];
     }
-    for (int e = threadIdx.x; e < valid * m; e += threads) {
-        if (e % m / tile % size == rank) h[row0 * m + e] = hs[e / m * ld_h + e % m];
+    for (int e = threadIdx.x; e < t.valid * m; e += threads) {
+        if (e % m / tile % size == rank) h[t.row0 * m + e] = t.hs[e / m * ld_h + e % m];
     }
     cluster::sync();
 }
