@@ -47,13 +47,12 @@ void clip_rows(float* grad, std::int64_t rows, std::int64_t d, float limit, CUst
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
-void mala_accept(float* x, float* grad, float* energy, const float* proposal, const float* proposal_grad,
-                 const float* proposal_energy, const int* outside, std::int64_t rows, std::int64_t d,
-                 const LangevinStep& s, unsigned long long* accepted, CUstream_st* stream) {
-    if (rows == 0) return;
-    const LaunchShape shape = langevin_row_shape(rows);
-    mala_accept_kernel<<<shape.blocks, shape.threads, 0, stream>>>(x, grad, energy, proposal, proposal_grad,
-                                                                   proposal_energy, outside, rows, d, s, accepted);
+void MalaAccept::run(const Arguments& a, void*, CUstream_st* stream) {
+    if (a.rows == 0) return;
+    const LaunchShape shape = langevin_row_shape(a.rows);
+    mala_accept_kernel<<<shape.blocks, shape.threads, 0, stream>>>(a.x, a.grad, a.energy, a.proposal, a.proposal_grad,
+                                                                   a.proposal_energy, a.outside, a.rows, a.d, a.step,
+                                                                   a.accepted);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -2,9 +2,11 @@
 // this without CUDA headers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/launch_shape.hpp"
+#include "kernels/operation.hpp"
 
 struct CUstream_st;
 
@@ -29,10 +31,25 @@ void langevin_propose(const float* x, const float* grad, std::int64_t rows, std:
 void clip_rows(float* grad, std::int64_t rows, std::int64_t d, float clip, CUstream_st* stream);
 
 // MALA's accept / reject per row: x, grad, energy take the proposal's values where
-// accepted; accepted (a device counter) is increased by the number accepted.
-void mala_accept(float* x, float* grad, float* energy, const float* proposal, const float* proposal_grad,
-                 const float* proposal_energy, const int* outside, std::int64_t rows, std::int64_t d,
-                 const LangevinStep& s, unsigned long long* accepted, CUstream_st* stream);
+// accepted (a proposal outside the box, outside[r] = 1, never is); accepted (a device
+// counter) is increased by the number accepted.
+struct MalaAccept {
+    struct Arguments {
+        float* x = nullptr;       // [rows, d]
+        float* grad = nullptr;    // [rows, d]
+        float* energy = nullptr;  // [rows]
+        const float* proposal = nullptr;
+        const float* proposal_grad = nullptr;
+        const float* proposal_energy = nullptr;
+        const int* outside = nullptr;
+        std::int64_t rows = 0, d = 0;
+        LangevinStep step{};
+        unsigned long long* accepted = nullptr;
+    };
+    static Status can_implement(const Arguments&) { return {}; }
+    static std::size_t workspace_bytes(const Arguments&) { return 0; }
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 
 inline constexpr int langevin_threads = 256;
 

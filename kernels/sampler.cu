@@ -61,9 +61,15 @@ void replay_draw(const ReplayShape& s, const float* buffer, std::int64_t batch, 
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
-void replay_store(const ReplayShape& s, float* buffer, std::int64_t batch, std::uint32_t round,
-                  const std::int32_t* slots, const std::int32_t* row_classes, const float* samples,
-                  std::int32_t* targets, int* winners, CUstream_st* stream) {
+void ReplayStore::run(const Arguments& a, void* workspace, CUstream_st* stream) {
+    const ReplayShape& s = a.shape;
+    float* buffer = a.buffer;
+    const std::int64_t batch = a.batch;
+    const std::uint32_t round = a.round;
+    const std::int32_t *slots = a.slots, *row_classes = a.row_classes;
+    const float* samples = a.samples;
+    int* winners = static_cast<int*>(workspace);
+    std::int32_t* targets = winners + s.size;
     if (batch == 0) return;
     // Every byte 0xff: every winner -1.
     EBMKIT_CUDA_CHECK(cudaMemsetAsync(winners, 0xff, sizeof(int) * static_cast<std::size_t>(s.size), stream));

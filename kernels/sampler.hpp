@@ -2,9 +2,11 @@
 // device) and their launch shapes. Plain C++: host/ includes this without CUDA headers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/launch_shape.hpp"
+#include "kernels/operation.hpp"
 #include "kernels/sampler_rule.hpp"
 
 struct CUstream_st;
@@ -29,10 +31,25 @@ void uniform_rows(float* out, std::int64_t rows, std::int64_t dim, float lo, flo
 void replay_draw(const ReplayShape& s, const float* buffer, std::int64_t batch, float reinit, std::uint32_t round,
                  const std::int32_t* row_classes, float* out, std::int32_t* slots, CUstream_st* stream);
 
-// targets [batch] and winners [s.size] are scratch.
-void replay_store(const ReplayShape& s, float* buffer, std::int64_t batch, std::uint32_t round,
-                  const std::int32_t* slots, const std::int32_t* row_classes, const float* samples,
-                  std::int32_t* targets, int* winners, CUstream_st* stream);
+// The rows samples [batch, dim] back into buffer: row b to slots[b], or to its fresh
+// draw's slot where slots[b] is -1, the last row bound for a slot winning. The
+// workspace: the winner of each slot [s.size], then each row's target [batch] (int32).
+struct ReplayStore {
+    struct Arguments {
+        ReplayShape shape;
+        float* buffer = nullptr;
+        std::int64_t batch = 0;
+        std::uint32_t round = 0;
+        const std::int32_t* slots = nullptr;
+        const std::int32_t* row_classes = nullptr;  // nullable: one class
+        const float* samples = nullptr;
+    };
+    static Status can_implement(const Arguments&) { return {}; }
+    static std::size_t workspace_bytes(const Arguments& a) {
+        return sizeof(std::int32_t) * static_cast<std::size_t>(a.shape.size + a.batch);
+    }
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 
 // Row r's class is global row first_row + r's.
 void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,

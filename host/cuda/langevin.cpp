@@ -136,8 +136,9 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
             kernels::langevin_propose(x.data<float>(), grad, rows, d, k, proposal.data<float>(), outside, nullptr,
                                       ctx.stream());
             evaluate(proposal, proposal_e, proposal_grad);
-            kernels::mala_accept(x.data<float>(), grad, e, proposal.data<float>(), proposal_grad, proposal_e, outside,
-                                 rows, d, k, accepted, ctx.stream());
+            kernels::MalaAccept::run({x.data<float>(), grad, e, proposal.data<float>(), proposal_grad, proposal_e,
+                                      outside, rows, d, k, accepted},
+                                     nullptr, ctx.stream());
         } else {
             kernels::langevin_propose(x.data<float>(), grad, rows, d, k, x.data<float>(), nullptr, nullptr,
                                       ctx.stream());

@@ -29,8 +29,7 @@ public:
                       std::uint32_t round, const std::int32_t* slots, const std::int32_t* row_classes,
                       const float* samples, std::int32_t* scratch) const override {
         const NvtxRange range("ebmkit.sampler.replay_store");
-        kernels::replay_store(s, buffer, batch, round, slots, row_classes, samples, scratch + s.size, scratch,
-                              ctx.stream());
+        kernels::ReplayStore::run({s, buffer, batch, round, slots, row_classes, samples}, scratch, ctx.stream());
     }
 };
 

@@ -21,8 +21,9 @@ public:
     virtual void replay_draw(Context& ctx, const kernels::ReplayShape& s, const float* buffer, std::int64_t batch,
                              float reinit, std::uint32_t round, const std::int32_t* row_classes, float* out,
                              std::int32_t* slots) const = 0;
-    // scratch [s.size + batch] on ctx's device, the store's: the last row bound for each
-    // slot, then each row's target slot (kept by the caller, so that a loop allocates once).
+    // scratch [s.size + batch] on ctx's device, the store's workspace (the last row bound
+    // for each slot, then each row's target slot), kept by the caller so that a loop
+    // allocates once.
     virtual void replay_store(Context& ctx, const kernels::ReplayShape& s, float* buffer, std::int64_t batch,
                               std::uint32_t round, const std::int32_t* slots, const std::int32_t* row_classes,
                               const float* samples, std::int32_t* scratch) const = 0;
