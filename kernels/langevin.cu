@@ -32,11 +32,11 @@ __global__ void __launch_bounds__(langevin_threads)
 
 }  // namespace
 
-void langevin_propose(const float* x, const float* grad, std::int64_t rows, std::int64_t d, const LangevinStep& s,
-                      float* out, int* outside, const std::uint32_t* step_offset, CUstream_st* stream) {
-    if (rows == 0 || d == 0) return;
-    const LaunchShape shape = langevin_propose_shape(rows, d);
-    langevin_propose_kernel<<<shape.blocks, shape.threads, 0, stream>>>(x, grad, rows, d, s, out, outside, step_offset);
+void LangevinPropose::run(const Arguments& a, void*, CUstream_st* stream) {
+    if (a.rows == 0 || a.d == 0) return;
+    const LaunchShape shape = langevin_propose_shape(a.rows, a.d);
+    langevin_propose_kernel<<<shape.blocks, shape.threads, 0, stream>>>(a.x, a.grad, a.rows, a.d, a.step, a.out,
+                                                                        a.outside, a.step_offset);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -22,9 +22,21 @@ struct LangevinStep {
 
 // out = clamp(x - alpha * grad + sigma * eps) for x, grad, out [rows, d] (out may be x);
 // outside[r] (nullable) is set to 1 when row r left the box before clamping. The noise
-// is keyed step s.step, plus *step_offset when that device counter is given.
-void langevin_propose(const float* x, const float* grad, std::int64_t rows, std::int64_t d, const LangevinStep& s,
-                      float* out, int* outside, const std::uint32_t* step_offset, CUstream_st* stream);
+// is keyed step.step, plus *step_offset when that device counter is given.
+struct LangevinPropose {
+    struct Arguments {
+        const float* x = nullptr;
+        const float* grad = nullptr;
+        std::int64_t rows = 0, d = 0;
+        LangevinStep step{};
+        float* out = nullptr;
+        int* outside = nullptr;
+        const std::uint32_t* step_offset = nullptr;
+    };
+    static Status can_implement(const Arguments&) { return {}; }
+    static std::size_t workspace_bytes(const Arguments&) { return 0; }
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 
 
 // Scales each row of grad [rows, d] to at most L2 norm clip.

@@ -6,9 +6,9 @@
 //   static std::size_t workspace_bytes(const Arguments&)  the device scratch run needs
 //   static void run(const Arguments&, void* workspace, CUstream_st* stream)
 // Operations so far: GibbsChain (kernels/rbm.hpp), TemperingSweeps (kernels/tempering.hpp),
-// FusedLangevinChain (kernels/langevin_chain.hpp), MalaAccept (kernels/langevin.hpp),
-// FusedMlpEnergy and FusedMlpParamGrad (kernels/mlp_fused.hpp), FusedJemGrad
-// (kernels/jem.hpp), ReplayStore (kernels/sampler.hpp).
+// FusedLangevinChain (kernels/langevin_chain.hpp), LangevinPropose and MalaAccept
+// (kernels/langevin.hpp), FusedMlpEnergy and FusedMlpParamGrad (kernels/mlp_fused.hpp),
+// FusedJemGrad (kernels/jem.hpp), ReplayDraw and ReplayStore (kernels/sampler.hpp).
 // Plain C++: host/ includes it without CUDA headers.
 #pragma once
 

@@ -52,12 +52,11 @@ void uniform_rows(float* out, std::int64_t rows, std::int64_t dim, float lo, flo
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
-void replay_draw(const ReplayShape& s, const float* buffer, std::int64_t batch, float reinit, std::uint32_t round,
-                 const std::int32_t* row_classes, float* out, std::int32_t* slots, CUstream_st* stream) {
-    if (batch == 0) return;
-    const LaunchShape shape = sampler_quad_shape(batch, s.dim);
-    replay_draw_kernel<<<shape.blocks, shape.threads, 0, stream>>>(s, buffer, batch, reinit, round, row_classes, out,
-                                                                    slots);
+void ReplayDraw::run(const Arguments& a, void*, CUstream_st* stream) {
+    if (a.batch == 0) return;
+    const LaunchShape shape = sampler_quad_shape(a.batch, a.shape.dim);
+    replay_draw_kernel<<<shape.blocks, shape.threads, 0, stream>>>(a.shape, a.buffer, a.batch, a.reinit, a.round,
+                                                                    a.row_classes, a.out, a.slots);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

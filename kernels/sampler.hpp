@@ -28,8 +28,23 @@ inline LaunchShape sampler_row_shape(std::int64_t rows) {
 void uniform_rows(float* out, std::int64_t rows, std::int64_t dim, float lo, float hi, std::uint64_t seed,
                   std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream);
 
-void replay_draw(const ReplayShape& s, const float* buffer, std::int64_t batch, float reinit, std::uint32_t round,
-                 const std::int32_t* row_classes, float* out, std::int32_t* slots, CUstream_st* stream);
+// Each row's start out [batch, dim]: a fresh U(lo, hi) draw with probability reinit
+// (slots[b] = -1), else a copy of the slot it draws from the buffer (slots[b] = that slot).
+struct ReplayDraw {
+    struct Arguments {
+        ReplayShape shape;
+        const float* buffer = nullptr;
+        std::int64_t batch = 0;
+        float reinit = 0.0f;
+        std::uint32_t round = 0;
+        const std::int32_t* row_classes = nullptr;  // nullable: one class
+        float* out = nullptr;
+        std::int32_t* slots = nullptr;
+    };
+    static Status can_implement(const Arguments&) { return {}; }
+    static std::size_t workspace_bytes(const Arguments&) { return 0; }
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 
 // The rows samples [batch, dim] back into buffer: row b to slots[b], or to its fresh
 // draw's slot where slots[b] is -1, the last row bound for a slot winning. The

@@ -112,14 +112,15 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
         kernels::repeat_as_graph(
             ctx.stream(),
             [&] {
-                kernels::langevin_propose(x.data<float>(), grad, rows, d, step_of(0), x.data<float>(), nullptr,
-                                          step_counter, ctx.stream());
+                kernels::LangevinPropose::run(
+                    {x.data<float>(), grad, rows, d, step_of(0), x.data<float>(), nullptr, step_counter}, nullptr,
+                    ctx.stream());
                 kernels::advance_counter(step_counter, 1, ctx.stream());
                 evaluate(x, e, grad);
             },
             num_steps - 1);
-        kernels::langevin_propose(x.data<float>(), grad, rows, d, step_of(0), x.data<float>(), nullptr, step_counter,
-                                  ctx.stream());
+        kernels::LangevinPropose::run({x.data<float>(), grad, rows, d, step_of(0), x.data<float>(), nullptr, step_counter},
+                                      nullptr, ctx.stream());
         return stats;
     }
     auto accepted_so_far = [&] {
@@ -133,15 +134,14 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
         const kernels::LangevinStep k = step_of(s);
         if (p.mala) {
             device_zero(outside, sizeof(std::int32_t) * static_cast<std::size_t>(rows), ctx.stream());
-            kernels::langevin_propose(x.data<float>(), grad, rows, d, k, proposal.data<float>(), outside, nullptr,
-                                      ctx.stream());
+            kernels::LangevinPropose::run({x.data<float>(), grad, rows, d, k, proposal.data<float>(), outside}, nullptr,
+                                          ctx.stream());
             evaluate(proposal, proposal_e, proposal_grad);
             kernels::MalaAccept::run({x.data<float>(), grad, e, proposal.data<float>(), proposal_grad, proposal_e,
                                       outside, rows, d, k, accepted},
                                      nullptr, ctx.stream());
         } else {
-            kernels::langevin_propose(x.data<float>(), grad, rows, d, k, x.data<float>(), nullptr, nullptr,
-                                      ctx.stream());
+            kernels::LangevinPropose::run({x.data<float>(), grad, rows, d, k, x.data<float>()}, nullptr, ctx.stream());
             evaluate(x, e, grad);
         }
         if (trace) {

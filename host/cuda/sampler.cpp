@@ -23,7 +23,7 @@ public:
                      std::uint32_t round, const std::int32_t* row_classes, float* out,
                      std::int32_t* slots) const override {
         const NvtxRange range("ebmkit.sampler.replay_draw");
-        kernels::replay_draw(s, buffer, batch, reinit, round, row_classes, out, slots, ctx.stream());
+        kernels::ReplayDraw::run({s, buffer, batch, reinit, round, row_classes, out, slots}, nullptr, ctx.stream());
     }
     void replay_store(Context& ctx, const kernels::ReplayShape& s, float* buffer, std::int64_t batch,
                       std::uint32_t round, const std::int32_t* slots, const std::int32_t* row_classes,
