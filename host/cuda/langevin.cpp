@@ -1,11 +1,11 @@
 // The CUDA Langevin operations (host/ops/langevin.hpp): the fused chain kernel
 // (kernels/langevin_chain.cu) when the context asks for the fused path and the chain
 // fits, else a step at a time through the MLP's CUDA path and kernels/langevin.cu.
-#include <algorithm>
 #include <vector>
 
 #include "families.hpp"
 #include "host/device_memory.hpp"
+#include "host/param_layout.hpp"
 #include "kernels/graph.hpp"
 #include "kernels/langevin.hpp"
 #include "kernels/langevin_chain.hpp"
@@ -15,25 +15,6 @@
 namespace ebmkit::detail {
 
 namespace {
-
-// Consecutive pieces of a scratch tensor, each 256-byte aligned (as cudaMalloc's blocks are).
-class Carver {
-public:
-    explicit Carver(Context& ctx, Tensor& scratch) : ctx_(ctx), scratch_(scratch) {}
-    // Reserves floats; pointers come after size_all().
-    std::int64_t reserve(std::int64_t floats) {
-        const std::int64_t at = used_;
-        used_ += (floats + 63) / 64 * 64;
-        return at;
-    }
-    void size_all() { ensure(ctx_, scratch_, {std::max<std::int64_t>(used_, 64)}, DType::F32); }
-    float* at(std::int64_t offset) const { return scratch_.data<float>() + offset; }
-
-private:
-    Context& ctx_;
-    Tensor& scratch_;
-    std::int64_t used_ = 0;
-};
 
 bool fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows, const LangevinParams& p) {
     return ctx.mlp_path() == MlpPath::Fused && !p.mala && p.grad_clip == 0 &&
@@ -47,10 +28,8 @@ LangevinStats langevin_chain_fused(Context& ctx, const MlpEnergy& model, TensorV
                                    bool trace, Tensor& scratch) {
     const std::int64_t rows = x.dim(0);
     const bool traced = trace && num_steps > 0;
-    Carver carve(ctx, scratch);
-    const std::int64_t energies_at = carve.reserve(traced ? rows * num_steps : 0);
-    carve.size_all();
-    float* energies = traced ? carve.at(energies_at) : nullptr;
+    if (traced) ensure(ctx, scratch, {rows * num_steps}, DType::F32);
+    float* energies = traced ? scratch.data<float>() : nullptr;
     const kernels::LangevinStep first{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step};
     kernels::FusedLangevinChain::run({mlp_layers(ctx, model), x.data<float>(), rows, labels, first, num_steps, energies},
                                      nullptr, ctx.stream());
@@ -81,21 +60,22 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
     // The scratch: a 64-bit device counter of accepted proposals and the step counter,
     // E and grad_x E at the chains, and with MALA the proposals', their E and gradient
     // and their outside-the-box flags.
-    Carver carve(ctx, scratch);
-    const std::int64_t counters_at = carve.reserve(4), grad_at = carve.reserve(rows * d), e_at = carve.reserve(rows);
+    // Laid out as a model's parameters are (host/param_layout.hpp: 256-byte aligned pieces).
     const std::int64_t mala_rows = p.mala ? rows : 0;
-    const std::int64_t proposal_at = carve.reserve(mala_rows * d), proposal_grad_at = carve.reserve(mala_rows * d),
-                       proposal_e_at = carve.reserve(mala_rows), outside_at = carve.reserve(mala_rows);
-    carve.size_all();
-    device_zero(carve.at(counters_at), 4 * sizeof(float), ctx.stream());
-    auto* accepted = reinterpret_cast<unsigned long long*>(carve.at(counters_at));
-    auto* step_counter = reinterpret_cast<std::uint32_t*>(carve.at(counters_at) + 2);
-    float* grad = carve.at(grad_at);
-    float* e = carve.at(e_at);
-    const TensorView proposal(carve.at(proposal_at), {rows, d}, DType::F32, Device::Cuda);
-    float* proposal_grad = carve.at(proposal_grad_at);
-    float* proposal_e = carve.at(proposal_e_at);
-    auto* outside = reinterpret_cast<std::int32_t*>(carve.at(outside_at));
+    std::int64_t total = 0;
+    const std::vector<std::int64_t> at =
+        packed_offsets({4, rows * d, rows, mala_rows * d, mala_rows * d, mala_rows, mala_rows}, total);
+    ensure(ctx, scratch, {total}, DType::F32);
+    float* base = scratch.data<float>();
+    device_zero(base + at[0], 4 * sizeof(float), ctx.stream());
+    auto* accepted = reinterpret_cast<unsigned long long*>(base + at[0]);
+    auto* step_counter = reinterpret_cast<std::uint32_t*>(base + at[0] + 2);
+    float* grad = base + at[1];
+    float* e = base + at[2];
+    const TensorView proposal(base + at[3], {rows, d}, DType::F32, Device::Cuda);
+    float* proposal_grad = base + at[4];
+    float* proposal_e = base + at[5];
+    auto* outside = reinterpret_cast<std::int32_t*>(base + at[6]);
     auto evaluate = [&](ConstTensorView at, float* energy, float* gradient) {
         mlp_energy_cuda(op, ctx, model, at, y, energy, gradient);
         if (p.grad_clip > 0) kernels::clip_rows(gradient, rows, d, p.grad_clip, ctx.stream());
