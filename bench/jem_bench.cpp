@@ -1,6 +1,7 @@
 // jem: one JemTrainer iteration (batch 64 and 256, 20 SGLD steps, 784-256-256-10):
 // the replay draw, 20 SGLD steps, one forward and backward pass per set with the JEM
-// head, the batch's statistics copy and the Adamax step, against the FP32 GEMM.
+// head, the batch's statistics copy and the Adamax step, against the FP32 GEMM. The
+// cuda-fused variant under each tile plan (row tiles, clusters).
 #include "bench/workloads.hpp"
 
 namespace ebmkit::bench {
@@ -22,7 +23,8 @@ Record run_jem(Setting& s, std::int64_t batch, int reps) {
     const auto [macs, name] = network(widths);
     // 20 score passes (4) on the samples; the data and sample parameter gradients (6 each).
     const double flops = (20 * 4.0 + 2 * 6.0) * macs * static_cast<double>(batch);
-    return {"jem_iteration", "batch " + std::to_string(batch) + ", 20 SGLD steps, " + name, s.variant, device_name(ctx),
+    return {"jem_iteration", "batch " + std::to_string(batch) + ", 20 SGLD steps, " + name + s.tile_plan_suffix(),
+            s.variant, device_name(ctx),
             t, flops, 1.0, "iterations", s.gemm_of(Precision::Fp32)};
 }
 
@@ -30,7 +32,10 @@ Record run_jem(Setting& s, std::int64_t batch, int reps) {
 
 void jem_workloads(std::vector<Workload>& out) {
     out.push_back({"jem", true, true, [](Setting& s, const std::function<void(Record)>& emit) {
-                       for (std::int64_t batch : {64, 256}) emit(run_jem(s, batch, s.gpu() ? 10 : 2));
+                       for (std::int64_t batch : {64, 256}) {
+                           s.each_tile_plan(s.ctx.mlp_path() == MlpPath::Fused,
+                                            [&] { emit(run_jem(s, batch, s.gpu() ? 10 : 2)); });
+                       }
                    }});
 }
 

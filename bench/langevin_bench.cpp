@@ -1,7 +1,7 @@
 // langevin: SGLD chains (20 and 60 steps, alpha 1, sigma 0.01, clamp) on the
 // 784-256-256-10 and 64-512-512-512-10 ELU energies, in every precision, against the
 // GEMM of the same precision: each step a forward and an input-gradient pass, 4 flops
-// per multiply-add.
+// per multiply-add. The cuda-fused variant under each tile plan (row tiles, clusters).
 #include "bench/workloads.hpp"
 
 namespace ebmkit::bench {
@@ -27,7 +27,7 @@ Record run_langevin(Setting& s, const std::vector<std::int64_t>& widths, std::in
     const double chain_steps = static_cast<double>(chains) * steps;
     return {"langevin",
             std::to_string(chains) + " chains x " + std::to_string(steps) + " steps, " + net + " " +
-                to_string(ctx.precision()),
+                to_string(ctx.precision()) + s.tile_plan_suffix(),
             s.variant, device_name(ctx), t, 4.0 * macs * chain_steps, chain_steps, "chain_steps", roofline};
 }
 
@@ -42,7 +42,9 @@ void langevin_workloads(std::vector<Workload>& out) {
                                for (std::uint32_t steps : {20u, 60u}) {
                                    for (std::int64_t chains : s.options.chains) {
                                        if (!s.gpu() && (chains > 256 || steps > 20)) continue;  // minutes on the CPU
-                                       emit(run_langevin(s, net, chains, steps, s.gpu() ? 5 : 1, s.gemm_of(p)));
+                                       s.each_tile_plan(s.ctx.mlp_path() == MlpPath::Fused, [&] {
+                                           emit(run_langevin(s, net, chains, steps, s.gpu() ? 5 : 1, s.gemm_of(p)));
+                                       });
                                    }
                                }
                            }

@@ -28,12 +28,9 @@ Record run_rbm_gibbs(Setting& s, std::int64_t chains, std::int64_t steps, int re
         },
         1, reps);
     const double sweeps = static_cast<double>(chains * steps);
-    // The default plan under the plain shape (the one bench/table.py compares with the
-    // peers), each explicit tile plan (Context::tile_plan) under its own.
-    const std::string plan = ctx.tile_plan() == TilePlan::Auto ? std::string() : std::string(", ") + to_string(ctx.tile_plan());
     return {"rbm_gibbs",
             std::to_string(chains) + " chains x " + std::to_string(steps) + " steps, 784x500 " +
-                to_string(ctx.precision()) + plan,
+                to_string(ctx.precision()) + s.tile_plan_suffix(),
             s.variant, device_name(ctx), t, 4.0 * d * m * sweeps, sweeps, "chain_sweeps", roofline};
 }
 
@@ -62,15 +59,10 @@ void rbm_workloads(std::vector<Workload>& out) {
                            for (std::int64_t chains : s.options.chains) {
                                // The CPU reference would take minutes on the large configurations.
                                if (!s.gpu() && chains * s.options.steps > 10240) continue;
-                               if (!s.gpu()) {
-                                   emit(run_rbm_gibbs(s, chains, s.options.steps, 3, s.gemm_of(p)));
-                                   continue;
-                               }
-                               for (TilePlan plan : {TilePlan::Auto, TilePlan::RowTiles, TilePlan::Clusters}) {
-                                   s.ctx.set_tile_plan(plan);
-                                   emit(run_rbm_gibbs(s, chains, s.options.steps, s.options.reps, s.gemm_of(p)));
-                               }
-                               s.ctx.set_tile_plan(TilePlan::Auto);
+                               s.each_tile_plan(true, [&] {
+                                   emit(run_rbm_gibbs(s, chains, s.options.steps, s.gpu() ? s.options.reps : 3,
+                                                      s.gemm_of(p)));
+                               });
                            }
                        }
                    }});

@@ -16,6 +16,19 @@ std::vector<Precision> Setting::precisions() const {
     return {Precision::Fp32};
 }
 
+void Setting::each_tile_plan(bool on_chip, const std::function<void()>& run) {
+    if (!gpu() || !on_chip) return run();
+    for (TilePlan plan : {TilePlan::Auto, TilePlan::RowTiles, TilePlan::Clusters}) {
+        ctx.set_tile_plan(plan);
+        run();
+    }
+    ctx.set_tile_plan(TilePlan::Auto);
+}
+
+std::string Setting::tile_plan_suffix() const {
+    return ctx.tile_plan() == TilePlan::Auto ? std::string() : std::string(", ") + to_string(ctx.tile_plan());
+}
+
 const std::vector<Workload>& workloads() {
     static const std::vector<Workload> all = [] {
         std::vector<Workload> w;

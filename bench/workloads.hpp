@@ -59,6 +59,13 @@ struct Setting {
     const Roofline& gemm_of(Precision p) const { return gemm[static_cast<std::size_t>(p)]; }
     // The precisions a compute-bound workload is timed in: all three on a GPU, Fp32 on the CPU.
     std::vector<Precision> precisions() const;
+    // Calls run() under each tile plan (Context::tile_plan) a workload is timed under: on
+    // a GPU where an on-chip kernel runs (on_chip: the RBM chain; the MLP-based workloads'
+    // cuda-fused variant) the default and each explicit plan, else the default only;
+    // leaves the default set. tile_plan_suffix names an explicit plan in a record's
+    // shape (", clusters"), so the default keeps the plain shape bench/table.py compares.
+    void each_tile_plan(bool on_chip, const std::function<void()>& run);
+    std::string tile_plan_suffix() const;
 };
 
 struct Workload {

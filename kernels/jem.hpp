@@ -46,6 +46,7 @@ struct FusedJemGrad {
         JemRowTerms* terms = nullptr;
         std::vector<float*> dweights, dbiases;
         bool accumulate = false;
+        TilePlan plan = TilePlan::Auto;
     };
     static Status can_implement(const Arguments& a);
     static std::size_t workspace_bytes(const Arguments& a);

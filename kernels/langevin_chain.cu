@@ -7,11 +7,13 @@
 // product, four noise values per Philox call. Weights stream from L2. With a trace
 // the energy after every step is written, which costs one more forward pass at the end.
 // MALA and gradient clipping need whole-row state beyond the tile and take the
-// step-by-step path (host/langevin.cpp).
+// step-by-step path (host/langevin.cpp). A few chains spread over the GPU through the
+// cluster plan (mlp_block::tile_launch, Context::tile_plan).
 #include <cuda_runtime.h>
 
 #include "kernels/langevin_chain.cuh"
 #include "kernels/langevin_chain.hpp"
+#include "kernels/launch.cuh"
 
 namespace ebmkit::kernels {
 
@@ -25,37 +27,30 @@ __global__ void __launch_bounds__(block::threads) langevin_chain_fused(Tile t, C
     langevin_chain_tile<ROWS, P>(t, c, reinterpret_cast<float*>(shared));
 }
 
-template <int ROWS, Precision P>
-void launch(const Tile& t, const Chains& c, cudaStream_t stream) {
-    const auto kernel = langevin_chain_fused<ROWS, P>;
-    const LaunchShape s = row_tiles(c.rows, ROWS, block::threads, t.bytes, "langevin fused chain");
-    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
-    kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(t, c);
-    EBMKIT_CUDA_CHECK(cudaGetLastError());
-}
-
 }  // namespace
 
 namespace {
-int rows_per_block(const FusedLangevinChain::Arguments& a) {
-    return mlp_block::rows_per_block(a.mlp, a.rows, a.mlp.precision, true, device_limits());
+TileLaunch plan_of(const FusedLangevinChain::Arguments& a) {
+    return mlp_block::tile_launch(a.mlp, a.rows, true, device_limits(), a.plan, "langevin fused chain");
 }
 }  // namespace
 
 Status FusedLangevinChain::can_implement(const Arguments& a) {
-    if (rows_per_block(a) == 0) return {"the chains and the model do not fit in a block's shared memory"};
+    if (plan_of(a).rows_per_block == 0) return {"the chains and the model do not fit in a block's shared memory"};
     return {};
 }
 
 void FusedLangevinChain::run(const Arguments& a, void*, CUstream_st* stream) {
     if (a.rows == 0) return;
-    const int r = rows_per_block(a);
-    if (r == 0) throw Error(std::string("langevin fused chain: ") + can_implement(a).why);
+    const TileLaunch chosen = plan_of(a);
+    if (chosen.rows_per_block == 0) throw Error(std::string("langevin fused chain: ") + can_implement(a).why);
     const MlpLayers& mlp = a.mlp;
-    const Tile t = mlp_block::plan(mlp, r, mlp.precision, true);
+    const Tile t = mlp_block::plan(mlp, chosen.rows_per_block, mlp.precision, true);
     const Chains c{a.x, a.rows, a.labels, a.first, a.steps, a.trace};
     block::with_precision(mlp.precision, [&](auto p) {
-        block::with_rows(r, [&](auto tile) { launch<decltype(tile)::value, decltype(p)::value>(t, c, stream); });
+        block::with_rows(chosen.rows_per_block, [&](auto tile) {
+            launch_planned(langevin_chain_fused<decltype(tile)::value, decltype(p)::value>, chosen.shape, stream, t, c);
+        });
     });
 }
 

@@ -20,10 +20,13 @@ struct Chains {
     float* trace;  // nullable: [steps, rows] energies after each step
 };
 
-// Block blockIdx.x's tile of chains; smem is the plan's dynamic shared memory (with x).
+// This block's tile of chains (a block's, or a cluster's: mlp_block::Split); smem is the
+// plan's dynamic shared memory (with x). Each block of a cluster updates its share of
+// x's columns and shares them; the energies and x are written out once.
 template <int ROWS, Precision P>
 __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem) {
-    const mlp_block::Rows rows = mlp_block::block_rows(ROWS, c.rows);
+    const mlp_block::Split split = mlp_block::this_split();
+    const mlp_block::Rows rows = mlp_block::block_rows(ROWS, c.rows, split);
     const int d = t.widths[0], ld = t.ld[0];
     float* xs = smem + t.offset[0];
     float* x = c.x + rows.first * d;
@@ -31,7 +34,7 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
         const int r = e / d, k = e % d;
         xs[r * ld + k] = r < rows.valid ? x[static_cast<std::int64_t>(r) * d + k] : 0.0f;
     }
-    __syncthreads();
+    mlp_block::tile_loaded(split);
     const LangevinStep& s = c.step;
     auto x_at = [&](int r, int k) { return xs[r * ld + k]; };
     auto no_hidden = [](int, int, int, const float*) {};
@@ -39,9 +42,9 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
     const std::int32_t* labels = c.labels ? c.labels + rows.first : nullptr;
     for (std::uint32_t n = 0; n <= c.steps; ++n) {
         if (n == c.steps && !c.trace) break;
-        mlp_block::forward<ROWS, P>(t, smem, x_at, no_hidden);
+        mlp_block::forward<ROWS, P>(t, split, smem, x_at, no_hidden);
         auto on_energy = [&](int r, float e) {
-            if (n > 0 && c.trace) c.trace[static_cast<std::int64_t>(n - 1) * c.rows + rows.first + r] = e;
+            if (n > 0 && c.trace && split.rank == 0) c.trace[static_cast<std::int64_t>(n - 1) * c.rows + rows.first + r] = e;
         };
         mlp_block::tile_energy_head<ROWS>(t, smem, labels, rows.valid, n < c.steps, on_energy);
         if (n == c.steps) break;
@@ -58,11 +61,14 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
                 if (col + j >= d) break;
                 const float v = langevin_proposal(xs[r * ld + col + j], g[j], s.alpha, s.sigma, eps[j]);
                 xs[r * ld + col + j] = s.clamp ? clamp_to_box(v, s.lo, s.hi) : v;  // no MALA here: no rejection
+                split.share(&xs[r * ld + col + j], xs[r * ld + col + j]);
             }
         };
-        mlp_block::backward<ROWS, P>(t, smem, no_delta, true, update);
+        mlp_block::backward<ROWS, P>(t, split, smem, no_delta, true, update);
     }
-    for (int e = threadIdx.x; e < rows.valid * d; e += block::threads) x[e] = xs[e / d * ld + e % d];
+    for (int e = threadIdx.x; e < rows.valid * d; e += block::threads) {
+        if (split.owns(e % d)) x[e] = xs[e / d * ld + e % d];
+    }
 }
 
 }  // namespace ebmkit::kernels::langevin_chain_body

@@ -17,6 +17,7 @@ namespace ebmkit::kernels {
 // E(x, labels[r]); trace (nullable) [steps, rows] receives the energy after each step.
 // can_implement: x and the activations of 16 chains fit in a block's shared memory and
 // the model has at most 8 layers (else the caller steps through the unfused path).
+// plan: row tiles or clusters (kernels/launch_shape.hpp's TileLaunch); the same bits.
 struct FusedLangevinChain {
     struct Arguments {
         MlpLayers mlp;
@@ -26,6 +27,7 @@ struct FusedLangevinChain {
         LangevinStep first{};
         std::uint32_t steps = 0;
         float* trace = nullptr;
+        TilePlan plan = TilePlan::Auto;
     };
     static Status can_implement(const Arguments& a);
     static std::size_t workspace_bytes(const Arguments&) { return 0; }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ebmkit/context.hpp"
 #include "ebmkit/error.hpp"
 
 namespace ebmkit::kernels {
@@ -66,6 +67,52 @@ inline LaunchShape row_tiles(std::int64_t rows, int rows_per_block, int threads,
     s.threads = threads;
     s.shared_bytes = shared_bytes;
     return s;
+}
+
+// How an on-chip kernel (the fused MLP, the fused Langevin chain, the RBM Gibbs chain)
+// spreads its rows over the device. Row tiles: a block per tile of rows_per_block rows,
+// every column of every product of the tile in the block. Clusters: a thread-block
+// cluster of `cluster` blocks per tile of 16 rows, block j of it computing the 64-column
+// tiles j, j + cluster, ... of each product and sharing them through distributed shared
+// memory; the sums and draws are the same, so both plans give the same bits.
+struct TileLaunch {
+    int rows_per_block = 0;  // 0: the rows do not fit on chip (the caller takes another path)
+    int cluster = 1;         // 1: row tiles
+    LaunchShape shape{1, 256};
+};
+
+// The plan for `rows` rows when a tile of r rows needs bytes_for(r) bytes of shared
+// memory (row_tile_rows: the row-tile plan's rows per block, 0 when 16 do not fit) and
+// a product of the tile has at most column_tiles 64-column tiles (more blocks than that
+// would idle). Auto takes clusters where row tiles would leave multiprocessors idle and
+// the device has clusters, with the smallest cluster (2, 4 or 8 blocks) that puts a
+// block on every multiprocessor, else the largest allowed; Clusters takes them whenever
+// there are two column tiles to share; RowTiles never.
+template <class BytesFor>
+TileLaunch tile_launch(std::int64_t rows, int row_tile_rows, int column_tiles, int threads, const DeviceLimits& limits,
+                       TilePlan wanted, BytesFor bytes_for, const char* what) {
+    TileLaunch plan;
+    plan.rows_per_block = row_tile_rows;
+    if (row_tile_rows == 0) return plan;
+    const std::int64_t tiles16 = (rows + 15) / 16;
+    const int most = std::min(limits.cluster_blocks, column_tiles);
+    int cluster = 1;
+    if (wanted != TilePlan::RowTiles && most >= 2) {
+        const bool idle = (rows + row_tile_rows - 1) / row_tile_rows < limits.multiprocessors;
+        if (wanted == TilePlan::Clusters || idle) {
+            cluster = 2;
+            while (cluster * 2 <= most && tiles16 * cluster < limits.multiprocessors) cluster *= 2;
+        }
+    }
+    if (cluster > 1) {
+        plan.rows_per_block = 16;
+        plan.cluster = cluster;
+        plan.shape = row_tiles(tiles16 * cluster, 1, threads, bytes_for(16), what);
+        plan.shape.cluster = cluster;
+    } else {
+        plan.shape = row_tiles(rows, row_tile_rows, threads, bytes_for(row_tile_rows), what);
+    }
+    return plan;
 }
 
 }  // namespace ebmkit::kernels

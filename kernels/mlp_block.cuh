@@ -8,6 +8,14 @@
 // Each product is a kernels::block::gemm; weights stream from L2 through its staging.
 // The fused path takes a model when the buffers of 16 rows and the staging fit in a
 // block's shared memory and it has at most max_layers layers.
+// A tile is one block's (row tiles) or a thread-block cluster's (kernels/launch_shape.hpp's
+// TileLaunch): with a cluster every block keeps a copy of every buffer, computes its
+// share of each product's 64-column tiles (Split) and writes each result into its peers'
+// copies too (distributed shared memory), and the cluster barrier after each product
+// makes them visible. Pushing rather than pulling keeps one barrier per product: a
+// block writes a peer's buffer l only in the product that computes buffer l, which no
+// block reads during that product, and every block passed the barrier of the product
+// before, so no block still reads the values being replaced.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -17,6 +25,7 @@
 
 #include "kernels/activation.cuh"
 #include "kernels/block_gemm.cuh"
+#include "kernels/cluster.cuh"
 #include "kernels/cuda_check.hpp"
 #include "kernels/mlp.hpp"
 #include "kernels/online_lse.cuh"
@@ -74,20 +83,71 @@ inline int rows_per_block(const MlpLayers& mlp, std::int64_t rows, Precision pre
     return block::rows_per_block(rows, limits, [&](int r) { return plan(mlp, r, precision, with_input).bytes; });
 }
 
-// The block's first `valid` rows are real; the rest compute on zeros and are never stored.
+// Row tiles or clusters for `rows` rows (kernels::tile_launch); a cluster has at most a
+// block per column tile of the widest product (the input gradient's widths[0] counted
+// with_input, where the chain computes it).
+inline TileLaunch tile_launch(const MlpLayers& mlp, std::int64_t rows, bool with_input, const DeviceLimits& limits,
+                              TilePlan wanted, const char* what) {
+    std::int64_t widest = 0;
+    for (std::size_t l = with_input ? 0 : 1; l < mlp.widths.size(); ++l) widest = std::max(widest, mlp.widths[l]);
+    const int column_tiles = static_cast<int>(std::min<std::int64_t>((widest + block::tile_cols - 1) / block::tile_cols, 1 << 20));
+    return kernels::tile_launch(rows, rows_per_block(mlp, rows, mlp.precision, with_input, limits), column_tiles,
+                                block::threads, limits, wanted,
+                                [&](int r) { return plan(mlp, r, mlp.precision, with_input).bytes; }, what);
+}
+
+// This block's share of its tile's products: the 64-column tiles rank, rank + size, ...
+// (size 1: row tiles, every column).
+struct Split {
+    int rank;
+    int size;
+    __device__ bool owns(int col) const { return col / block::tile_cols % size == rank; }
+    // v, just written at `at` in this block's shared memory, into the peers' copies.
+    __device__ void share(float* at, float v) const {
+        for (int p = 0; p < size; ++p) {
+            if (p != rank) *cluster::peer(at, static_cast<unsigned>(p)) = v;
+        }
+    }
+    // After a product: every block's shares visible to every block.
+    __device__ void done() const {
+        if (size > 1) cluster::sync();
+    }
+};
+
+// A launch without clusters is a cluster of one block.
+__device__ inline Split this_split() { return {static_cast<int>(cluster::rank()), static_cast<int>(cluster::size())}; }
+
+// The tile's first `valid` rows are real; the rest compute on zeros and are never stored.
 struct Rows {
     std::int64_t first;
     int valid;
 };
 
-__device__ inline Rows block_rows(int rows_per_block, std::int64_t rows) {
-    const std::int64_t first = static_cast<std::int64_t>(blockIdx.x) * rows_per_block;
+__device__ inline Rows block_rows(int rows_per_block, std::int64_t rows, const Split& split) {
+    const std::int64_t first = static_cast<std::int64_t>(blockIdx.x / split.size) * rows_per_block;
     return {first, static_cast<int>(rows - first < rows_per_block ? rows - first : rows_per_block)};
 }
 
-// on_hidden(l, r, c, z) sees z_l[r][c .. c+3] of hidden layers as they are written.
+// Before a block writes a peer's shared memory, every block of the cluster must have started.
+__device__ inline void tile_loaded(const Split& split) {
+    if (split.size > 1) cluster::sync();
+    else __syncthreads();
+}
+
+// C = A B over this block's share of the columns [0, cols) (block::gemm's arguments).
+template <int ROWS, Precision P, bool FORWARD, class ALoad, class Epilogue>
+__device__ void split_gemm(const Split& split, unsigned char* staging, const float* w, int ld_w, int cols, int inner,
+                           ALoad a_at, Epilogue epilogue) {
+    if (split.size == 1) return block::gemm<ROWS, P, FORWARD>(staging, w, ld_w, 0, cols, inner, a_at, epilogue);
+    for (int c0 = split.rank * block::tile_cols; c0 < cols; c0 += split.size * block::tile_cols) {
+        block::gemm<ROWS, P, FORWARD>(staging, w, ld_w, c0, c0 + block::tile_cols < cols ? c0 + block::tile_cols : cols,
+                                      inner, a_at, epilogue);
+    }
+}
+
+// on_hidden(l, r, c, z) sees z_l[r][c .. c+3] of hidden layers as this block writes them.
 template <int ROWS, Precision P, class Input, class OnHidden>
-__device__ void forward(const Tile& t, float* smem, Input x_at, OnHidden on_hidden) {
+__device__ void forward(const Tile& t, const Split& split, float* smem, Input x_at, OnHidden on_hidden) {
     auto* staging = reinterpret_cast<unsigned char*>(smem) + t.staging;
     for (int l = 0; l < t.layers; ++l) {
         float* out = smem + t.offset[l + 1];
@@ -98,23 +158,28 @@ __device__ void forward(const Tile& t, float* smem, Input x_at, OnHidden on_hidd
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
                 z[j] = c + j < cols ? v[j] + bias[c + j] : 0.0f;
-                if (c + j < cols) out[r * ld + c + j] = z[j];
+                if (c + j < cols) {
+                    out[r * ld + c + j] = z[j];
+                    split.share(&out[r * ld + c + j], z[j]);
+                }
             }
             if (l + 1 < t.layers) on_hidden(l + 1, r, c, z);
         };
         if (l == 0) {
-            block::gemm<ROWS, P, true>(staging, t.w[0], t.widths[0], 0, cols, t.widths[0], x_at, store);
+            split_gemm<ROWS, P, true>(split, staging, t.w[0], t.widths[0], cols, t.widths[0], x_at, store);
         } else {
             const float* in = smem + t.offset[l];
             const int ld_in = t.ld[l];
             auto activated = [&](int r, int k) { return activate(t.act, t.slope, in[r * ld_in + k]); };
-            block::gemm<ROWS, P, true>(staging, t.w[l], t.widths[l], 0, cols, t.widths[l], activated, store);
+            split_gemm<ROWS, P, true>(split, staging, t.w[l], t.widths[l], cols, t.widths[l], activated, store);
         }
+        split.done();
     }
 }
 
 // The energy of each row from the logits in buffer L, a warp per row; with
-// `gradient`, buffer L becomes dE/dlogits. labels (nullable) are the block's rows'.
+// `gradient`, buffer L becomes dE/dlogits. Every block of a cluster computes the whole
+// head on its own copy (the logits are few); the caller lets one of them write out. labels (nullable) are the block's rows'.
 // on_energy(r, e) is called for the valid rows.
 template <int ROWS, class OnEnergy>
 __device__ void tile_energy_head(const Tile& t, float* smem, const std::int32_t* labels, int valid, bool gradient,
@@ -146,10 +211,13 @@ __device__ void tile_energy_head(const Tile& t, float* smem, const std::int32_t*
 }
 
 // From dL/dlogits in buffer L. on_delta(l, r, c, d) sees delta_l[r][c .. c+3] of hidden
-// layers; with input_grad, on_input(r, c, g) receives dL/dx[r][c .. c+3] (columns
-// beyond widths[0] included: the callee checks).
+// layers as this block writes them; with input_grad, on_input(r, c, g) receives this
+// block's share of dL/dx[r][c .. c+3] (columns beyond widths[0] included: the callee
+// checks), and what it writes to a buffer it shares with the peers (Split::share) before
+// the barrier that ends the product.
 template <int ROWS, Precision P, class OnDelta, class OnInput>
-__device__ void backward(const Tile& t, float* smem, OnDelta on_delta, bool input_grad, OnInput on_input) {
+__device__ void backward(const Tile& t, const Split& split, float* smem, OnDelta on_delta, bool input_grad,
+                         OnInput on_input) {
     auto* staging = reinterpret_cast<unsigned char*>(smem) + t.staging;
     for (int l = t.layers - 1; l >= 0; --l) {
         const float* delta = smem + t.offset[l + 1];
@@ -167,13 +235,16 @@ __device__ void backward(const Tile& t, float* smem, OnDelta on_delta, bool inpu
                     if (c + j < cols) {
                         d[j] = v[j] * activate_grad(t.act, t.slope, z[r * ld + c + j]);
                         z[r * ld + c + j] = d[j];
+                        split.share(&z[r * ld + c + j], d[j]);
                     }
                 }
                 on_delta(l, r, c, d);
             };
-            block::gemm<ROWS, P, false>(staging, t.w[l], cols, 0, cols, inner, delta_at, store);
+            split_gemm<ROWS, P, false>(split, staging, t.w[l], cols, cols, inner, delta_at, store);
+            split.done();
         } else if (input_grad) {
-            block::gemm<ROWS, P, false>(staging, t.w[0], cols, 0, cols, inner, delta_at, on_input);
+            split_gemm<ROWS, P, false>(split, staging, t.w[0], cols, cols, inner, delta_at, on_input);
+            split.done();
         }
     }
 }

@@ -8,12 +8,15 @@
 //   JemGrad:   ParamGrad with dL/dlogits from the JEM head (kernels/jem.cuh) applied to
 //              the logits on chip, so the forward pass runs once
 // Launch strategy: a block of 256 threads per 16, 32 or 64 rows (mlp_block::rows_per_block),
-// dynamic shared memory sized by the plan; FP32 SIMT, or TF32 / BF16 tensor cores.
+// or, for a few rows, a thread-block cluster per 16 rows sharing out each product's
+// columns (mlp_block::tile_launch, Context::tile_plan); dynamic shared memory sized by
+// the plan; FP32 SIMT, or TF32 / BF16 tensor cores.
 #include <cuda_runtime.h>
 
 #include <string>
 
 #include "kernels/jem.hpp"
+#include "kernels/launch.cuh"
 #include "kernels/mlp.hpp"
 #include "kernels/mlp_fused.cuh"
 #include "kernels/mlp_fused.hpp"
@@ -30,15 +33,6 @@ __global__ void __launch_bounds__(block::threads) mlp_fused(Tile t, Io io) {
     mlp_fused_tile<ROWS, P, M>(t, io, reinterpret_cast<float*>(shared));
 }
 
-template <int ROWS, Precision P, Mode M>
-void launch(const Tile& t, const Io& io, cudaStream_t stream) {
-    const auto kernel = mlp_fused<ROWS, P, M>;
-    const LaunchShape s = row_tiles(io.rows, ROWS, block::threads, t.bytes, "mlp fused kernels");
-    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
-    kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(t, io);
-    EBMKIT_CUDA_CHECK(cudaGetLastError());
-}
-
 // The inputs every mode reads; the caller adds its outputs.
 Io io_of(const float* x, std::int64_t rows, const std::int32_t* labels) {
     Io io{};
@@ -48,26 +42,29 @@ Io io_of(const float* x, std::int64_t rows, const std::int32_t* labels) {
     return io;
 }
 
-// Rows per block the fused kernels use for `rows` rows of this model, 0 when it does not fit.
-int fused_rows(const MlpLayers& mlp, std::int64_t rows) {
-    return mlp_block::rows_per_block(mlp, rows, mlp.precision, false, device_limits());
+TileLaunch plan_of(const MlpLayers& mlp, std::int64_t rows, TilePlan wanted) {
+    return mlp_block::tile_launch(mlp, rows, false, device_limits(), wanted, "mlp fused kernels");
 }
 
+constexpr const char* too_big = "the model does not fit in a block's shared memory, or has more than 8 layers";
+
 template <Mode M>
-void launch_fused(const MlpLayers& mlp, const Io& io, cudaStream_t stream) {
+void launch_fused(const MlpLayers& mlp, const Io& io, TilePlan wanted, cudaStream_t stream) {
     if (io.rows == 0) return;
-    const int r = fused_rows(mlp, io.rows);
-    if (r == 0) throw Error("mlp fused kernels: the model does not fit in a block's shared memory");
-    const Tile t = mlp_block::plan(mlp, r, mlp.precision, false);
+    const TileLaunch chosen = plan_of(mlp, io.rows, wanted);
+    if (chosen.rows_per_block == 0) throw Error(std::string("mlp fused kernels: ") + too_big);
+    const Tile t = mlp_block::plan(mlp, chosen.rows_per_block, mlp.precision, false);
     block::with_precision(mlp.precision, [&](auto p) {
-        block::with_rows(r, [&](auto rows) { launch<decltype(rows)::value, decltype(p)::value, M>(t, io, stream); });
+        block::with_rows(chosen.rows_per_block, [&](auto rows) {
+            launch_planned(mlp_fused<decltype(rows)::value, decltype(p)::value, M>, chosen.shape, stream, t, io);
+        });
     });
 }
 
 }  // namespace
 
 Status FusedMlpEnergy::can_implement(const Arguments& a) {
-    if (fused_rows(a.mlp, a.rows) == 0) return {"the model does not fit in a block's shared memory, or has more than 8 layers"};
+    if (plan_of(a.mlp, a.rows, a.plan).rows_per_block == 0) return {too_big};
     return {};
 }
 
@@ -76,8 +73,8 @@ void FusedMlpEnergy::run(const Arguments& a, void*, CUstream_st* stream) {
     io.logits = a.logits;
     io.energy = a.energy;
     io.grad = a.grad;
-    if (a.grad) launch_fused<Mode::Score>(a.mlp, io, stream);
-    else launch_fused<Mode::Energy>(a.mlp, io, stream);
+    if (a.grad) launch_fused<Mode::Score>(a.mlp, io, a.plan, stream);
+    else launch_fused<Mode::Energy>(a.mlp, io, a.plan, stream);
 }
 
 namespace {
@@ -94,7 +91,7 @@ std::size_t param_grad_floats(const MlpLayers& mlp, std::int64_t rows) {
 template <Mode M>
 void fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, Io io, const float* dlogits,
                       float* workspace, const std::vector<float*>& dweights, const std::vector<float*>& dbiases,
-                      bool accumulate) {
+                      bool accumulate, TilePlan wanted) {
     const int layers = static_cast<int>(mlp.weights.size());
     const std::int64_t rows = io.rows;
     float* at = workspace;
@@ -103,7 +100,7 @@ void fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayer
         io.deltas[l] = at + rows * mlp.widths[l];
         at += 2 * rows * mlp.widths[l];
     }
-    launch_fused<M>(mlp, io, stream);
+    launch_fused<M>(mlp, io, wanted, stream);
     for (int l = 0; l < layers; ++l) {
         const float* delta = l + 1 == layers ? dlogits : io.deltas[l + 1];
         const float* input = l == 0 ? io.x : io.activations[l];
@@ -115,7 +112,7 @@ void fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayer
 }  // namespace
 
 Status FusedMlpParamGrad::can_implement(const Arguments& a) {
-    if (fused_rows(a.mlp, a.rows) == 0) return {"the model does not fit in a block's shared memory, or has more than 8 layers"};
+    if (plan_of(a.mlp, a.rows, a.plan).rows_per_block == 0) return {too_big};
     return {};
 }
 
@@ -127,11 +124,11 @@ void FusedMlpParamGrad::run(const Arguments& a, void* workspace, CUstream_st* st
     Io io = io_of(a.x, a.rows, nullptr);
     io.dlogits = a.dlogits;
     fused_param_grad<Mode::ParamGrad>(a.cublas, stream, a.mlp, io, a.dlogits, static_cast<float*>(workspace), a.dweights,
-                                      a.dbiases, a.accumulate);
+                                      a.dbiases, a.accumulate, a.plan);
 }
 
 Status FusedJemGrad::can_implement(const Arguments& a) {
-    if (fused_rows(a.mlp, a.rows) == 0) return {"the model does not fit in a block's shared memory, or has more than 8 layers"};
+    if (plan_of(a.mlp, a.rows, a.plan).rows_per_block == 0) return {too_big};
     return {};
 }
 
@@ -147,7 +144,7 @@ void FusedJemGrad::run(const Arguments& a, void* workspace, CUstream_st* stream)
     io.terms = a.terms;
     io.dlogits_out = dlogits;
     fused_param_grad<Mode::JemGrad>(a.cublas, stream, a.mlp, io, dlogits, dlogits + a.rows * a.mlp.widths.back(),
-                                    a.dweights, a.dbiases, a.accumulate);
+                                    a.dweights, a.dbiases, a.accumulate, a.plan);
 }
 
 }  // namespace ebmkit::kernels

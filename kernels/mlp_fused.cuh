@@ -29,10 +29,15 @@ struct Io {
     float* dlogits_out;              // JemGrad: the head's dL/dlogits [rows, K]
 };
 
-// Block blockIdx.x's tile of rows; smem is the plan's dynamic shared memory.
+// This block's tile of rows (a block's, or a cluster's: mlp_block::Split); smem is the
+// plan's dynamic shared memory. Each block of a cluster writes out the columns it
+// computed; what every block computes whole (the head) is written out by rank 0.
 template <int ROWS, Precision P, Mode M>
 __device__ void mlp_fused_tile(const Tile& t, const Io& io, float* smem) {
-    const mlp_block::Rows rows = mlp_block::block_rows(ROWS, io.rows);
+    const mlp_block::Split split = mlp_block::this_split();
+    const bool writer = split.rank == 0;
+    const mlp_block::Rows rows = mlp_block::block_rows(ROWS, io.rows, split);
+    mlp_block::tile_loaded(split);
     const int d = t.widths[0];
     const float* x = io.x + rows.first * d;
     auto x_at = [&](int r, int k) { return r < rows.valid ? x[static_cast<std::int64_t>(r) * d + k] : 0.0f; };
@@ -53,18 +58,18 @@ __device__ void mlp_fused_tile(const Tile& t, const Io& io, float* smem) {
             store_rows(io.activations[l], t.widths[l], r, c, a);
         }
     };
-    mlp_block::forward<ROWS, P>(t, smem, x_at, on_hidden);
+    mlp_block::forward<ROWS, P>(t, split, smem, x_at, on_hidden);
 
     const std::int32_t* labels = io.labels ? io.labels + rows.first : nullptr;
     auto on_energy = [&](int r, float e) {
-        if (io.energy) io.energy[rows.first + r] = e;
+        if (io.energy && writer) io.energy[rows.first + r] = e;
     };
     if constexpr (M == Mode::Energy) {
         if (io.logits) {
             const float* logits = smem + t.offset[t.layers];
             const int k = t.widths[t.layers];
             for (int e = threadIdx.x; e < rows.valid * k; e += block::threads) {
-                io.logits[rows.first * k + e] = logits[e / k * t.ld[t.layers] + e % k];
+                if (split.owns(e % k)) io.logits[rows.first * k + e] = logits[e / k * t.ld[t.layers] + e % k];
             }
         }
         mlp_block::tile_energy_head<ROWS>(t, smem, labels, rows.valid, false, on_energy);
@@ -72,7 +77,7 @@ __device__ void mlp_fused_tile(const Tile& t, const Io& io, float* smem) {
         mlp_block::tile_energy_head<ROWS>(t, smem, labels, rows.valid, true, on_energy);
         auto no_delta = [](int, int, int, const float*) {};
         auto on_input = [&](int r, int c, const float* g) { store_rows(io.grad, d, r, c, g); };
-        mlp_block::backward<ROWS, P>(t, smem, no_delta, true, on_input);
+        mlp_block::backward<ROWS, P>(t, split, smem, no_delta, true, on_input);
     } else {
         float* dlogits = smem + t.offset[t.layers];
         const int k = t.widths[t.layers];
@@ -85,9 +90,10 @@ __device__ void mlp_fused_tile(const Tile& t, const Io& io, float* smem) {
                     for (int j = lane; j < k; j += 32) row[j] = 0.0f;
                     continue;
                 }
-                jem_body::jem_head_row(row, row, k, labels ? labels[r] : -1, io.head, io.terms + rows.first + r);
+                jem_body::jem_head_row(row, row, k, labels ? labels[r] : -1, io.head,
+                                       writer ? io.terms + rows.first + r : nullptr);
                 __syncwarp();
-                for (int j = lane; j < k; j += 32) io.dlogits_out[(rows.first + r) * k + j] = row[j];
+                if (writer) for (int j = lane; j < k; j += 32) io.dlogits_out[(rows.first + r) * k + j] = row[j];
             }
         } else {
             for (int e = threadIdx.x; e < ROWS * k; e += block::threads) {
@@ -98,7 +104,7 @@ __device__ void mlp_fused_tile(const Tile& t, const Io& io, float* smem) {
         __syncthreads();
         auto on_delta = [&](int l, int r, int c, const float* delta) { store_rows(io.deltas[l], t.widths[l], r, c, delta); };
         auto no_input = [](int, int, const float*) {};
-        mlp_block::backward<ROWS, P>(t, smem, on_delta, false, no_input);
+        mlp_block::backward<ROWS, P>(t, split, smem, on_delta, false, no_input);
     }
 }
 

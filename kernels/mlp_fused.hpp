@@ -17,7 +17,8 @@ namespace ebmkit::kernels {
 // logits [rows, K], energy [rows] and, in the same pass, grad = dE/dx [rows, widths[0]]
 // that are non-null. can_implement: the model fits on chip (at most 8 layers, the
 // buffers of 16 rows plus the staging within a block's shared memory); else the
-// unfused path takes it.
+// unfused path takes it. plan: row tiles or clusters (kernels/launch_shape.hpp's
+// TileLaunch), here and in FusedMlpParamGrad and FusedJemGrad; the same bits.
 struct FusedMlpEnergy {
     struct Arguments {
         MlpLayers mlp;
@@ -27,6 +28,7 @@ struct FusedMlpEnergy {
         float* logits = nullptr;
         float* energy = nullptr;
         float* grad = nullptr;
+        TilePlan plan = TilePlan::Auto;
     };
     static Status can_implement(const Arguments& a);
     static std::size_t workspace_bytes(const Arguments&) { return 0; }
@@ -46,6 +48,7 @@ struct FusedMlpParamGrad {
         const float* dlogits = nullptr;
         std::vector<float*> dweights, dbiases;
         bool accumulate = false;
+        TilePlan plan = TilePlan::Auto;
     };
     static Status can_implement(const Arguments& a);
     static std::size_t workspace_bytes(const Arguments& a);

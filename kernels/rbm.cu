@@ -27,6 +27,7 @@
 
 #include "kernels/cuda_check.hpp"
 #include "kernels/gemm.hpp"
+#include "kernels/launch.cuh"
 #include "kernels/rbm.cuh"
 #include "kernels/rbm.hpp"
 
@@ -84,18 +85,6 @@ void launch_epilogue(const GemmParams& p, Epilogue epilogue, Precision precision
     });
 }
 
-template <int ROWS, Precision P>
-void launch_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                  std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
-                  const std::uint32_t* step_offset, const LaunchShape& s, cudaStream_t stream) {
-    const auto kernel = rbm_gibbs_chain<ROWS, P>;
-    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
-    kernel<<<s.blocks, s.threads, s.shared_bytes, stream>>>(rbm, v, h, rows, seed, first_chain, first_step, sweeps,
-                                                           block::round_up(static_cast<int>(rbm.visible), 4),
-                                                           block::round_up(static_cast<int>(rbm.hidden), 4), step_offset);
-    EBMKIT_CUDA_CHECK(cudaGetLastError());
-}
-
 }  // namespace
 
 void rbm_product(const GemmParams& p, bool transposed, Epilogue epilogue, Precision precision, cudaStream_t stream) {
@@ -130,30 +119,6 @@ Status GibbsChain::can_implement(const Arguments& a) {
     return {};
 }
 
-// The cluster plan: a cluster of plan.cluster blocks per tile, through cudaLaunchKernelEx.
-template <Precision P>
-void launch_cluster_chain(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                          std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
-                          const std::uint32_t* step_offset, const LaunchShape& s, cudaStream_t stream) {
-    const auto kernel = rbm_gibbs_cluster<P>;
-    EBMKIT_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, s.shared_bytes));
-    cudaLaunchConfig_t config{};
-    config.gridDim = dim3(s.blocks);
-    config.blockDim = dim3(static_cast<unsigned>(s.threads));
-    config.dynamicSmemBytes = static_cast<std::size_t>(s.shared_bytes);
-    config.stream = stream;
-    cudaLaunchAttribute cluster{};
-    cluster.id = cudaLaunchAttributeClusterDimension;
-    cluster.val.clusterDim.x = static_cast<unsigned>(s.cluster);
-    cluster.val.clusterDim.y = 1;
-    cluster.val.clusterDim.z = 1;
-    config.attrs = &cluster;
-    config.numAttrs = 1;
-    EBMKIT_CUDA_CHECK(cudaLaunchKernelEx(&config, kernel, rbm, v, h, rows, seed, first_chain, first_step, sweeps,
-                                         block::round_up(static_cast<int>(rbm.visible), 4),
-                                         block::round_up(static_cast<int>(rbm.hidden), 4), step_offset));
-}
-
 void GibbsChain::run(const Arguments& a, void*, CUstream_st* stream) {
     const RbmParams& rbm = a.rbm;
     float *v = a.v, *h = a.h;
@@ -162,19 +127,20 @@ void GibbsChain::run(const Arguments& a, void*, CUstream_st* stream) {
     const std::uint32_t first_chain = a.first_chain, first_step = a.steps.first, sweeps = a.steps.count;
     const std::uint32_t* step_offset = a.step_offset;
     if (rows == 0 || sweeps == 0) return;
-    const GibbsChainPlan chosen = gibbs_chain_plan(rbm, rows, device_limits(), a.plan);
+    const TileLaunch chosen = gibbs_chain_plan(rbm, rows, device_limits(), a.plan);
     if (chosen.rows_per_block == 0) {
         throw Error(std::string("rbm Gibbs chain: ") + can_implement(a).why);
     }
+    const int ld_v = block::round_up(static_cast<int>(rbm.visible), 4), ld_h = block::round_up(static_cast<int>(rbm.hidden), 4);
     block::with_precision(rbm.precision, [&](auto p) {
         constexpr Precision P = decltype(p)::value;
         if (chosen.cluster > 1) {
-            return launch_cluster_chain<P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, step_offset,
-                                           chosen.shape, stream);
+            return launch_planned(rbm_gibbs_cluster<P>, chosen.shape, stream, rbm, v, h, rows, seed, first_chain,
+                                  first_step, sweeps, ld_v, ld_h, step_offset);
         }
         block::with_rows(chosen.rows_per_block, [&](auto tile) {
-            launch_chain<decltype(tile)::value, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, step_offset,
-                                                   chosen.shape, stream);
+            launch_planned(rbm_gibbs_chain<decltype(tile)::value, P>, chosen.shape, stream, rbm, v, h, rows, seed,
+                           first_chain, first_step, sweeps, ld_v, ld_h, step_offset);
         });
     });
 }

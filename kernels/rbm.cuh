@@ -148,48 +148,15 @@ inline int gibbs_chain_rows(const RbmParams& rbm, std::int64_t rows, const Devic
     return block::rows_per_block(rows, limits, [&](int r) { return gibbs_chain_bytes(rbm, r); });
 }
 
-// How the on-chip chain spreads `rows` chains over the device (a pure function, so the
-// plan can be checked for any GPU). Row tiles: a block per tile of rows_per_block
-// chains, every unit of the tile's chains in the block. Clusters: a thread-block cluster
-// of `cluster` blocks per tile of 16 chains, each block computing every cluster-th
-// 64-unit column tile of each half-sweep and reading the others' from their shared
-// memory; the draws and sums are the same, so both plans give the same bits. Auto takes
-// clusters where row tiles would leave multiprocessors idle and the device has clusters,
-// with the smallest cluster (2, 4 or 8 blocks, at most a block per column tile of the
-// narrower layer) that puts a block on every multiprocessor, else the largest allowed.
-struct GibbsChainPlan {
-    int rows_per_block = 0;  // 0: the chains do not fit on chip (the caller loops half-sweeps)
-    int cluster = 1;         // 1: row tiles
-    LaunchShape shape{1, threads};
-};
-
-inline GibbsChainPlan gibbs_chain_plan(const RbmParams& rbm, std::int64_t rows, const DeviceLimits& limits,
-                                       TilePlan wanted) {
-    GibbsChainPlan plan;
-    plan.rows_per_block = gibbs_chain_rows(rbm, rows, limits);
-    if (plan.rows_per_block == 0) return plan;
-    const std::int64_t tiles16 = (rows + 15) / 16;
+// How the on-chip chain spreads `rows` chains over the device (kernels::tile_launch, a
+// pure function, so the plan can be checked for any GPU): a cluster shares out the
+// 64-unit column tiles of both half-sweeps, at most a block per column tile of the
+// narrower layer.
+inline TileLaunch gibbs_chain_plan(const RbmParams& rbm, std::int64_t rows, const DeviceLimits& limits,
+                                   TilePlan wanted) {
     const int narrower = static_cast<int>(rbm.visible < rbm.hidden ? rbm.visible : rbm.hidden);
-    const int column_tiles = (narrower + block::tile_cols - 1) / block::tile_cols;
-    const int most = limits.cluster_blocks < column_tiles ? limits.cluster_blocks : column_tiles;
-    int cluster = 1;
-    if (wanted != TilePlan::RowTiles && most >= 2) {
-        const bool idle = (rows + plan.rows_per_block - 1) / plan.rows_per_block < limits.multiprocessors;
-        if (wanted == TilePlan::Clusters || idle) {
-            cluster = 2;
-            while (cluster * 2 <= most && tiles16 * cluster < limits.multiprocessors) cluster *= 2;
-        }
-    }
-    const int bytes = gibbs_chain_bytes(rbm, cluster > 1 ? 16 : plan.rows_per_block);
-    if (cluster > 1) {
-        plan.rows_per_block = 16;
-        plan.cluster = cluster;
-        plan.shape = row_tiles(tiles16 * cluster, 1, threads, bytes, "rbm Gibbs chain");
-        plan.shape.cluster = cluster;
-    } else {
-        plan.shape = row_tiles(rows, plan.rows_per_block, threads, bytes, "rbm Gibbs chain");
-    }
-    return plan;
+    return tile_launch(rows, gibbs_chain_rows(rbm, rows, limits), (narrower + block::tile_cols - 1) / block::tile_cols,
+                       threads, limits, wanted, [&](int r) { return gibbs_chain_bytes(rbm, r); }, "rbm Gibbs chain");
 }
 
 // What both chain bodies start from: tile `tile`'s ROWS chains in shared memory (v,
@@ -253,7 +220,7 @@ __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, s
 }
 
 // The same sweeps with a tile's units split across a thread-block cluster
-// (GibbsChainPlan::cluster blocks, 16 chains a tile): the cluster of blocks b * C ..
+// (TileLaunch::cluster blocks, 16 chains a tile): the cluster of blocks b * C ..
 // holds tile b; block j of it computes the 64-unit column tiles j, j + C, ... of each
 // half-sweep into its own copy of the tile's h (then v), the cluster synchronises, and
 // each block copies the others' column tiles from their shared memory. A block's reads

@@ -9,7 +9,9 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
+#include <utility>
 #include <tuple>
 
 #include "kernels/langevin_chain.cuh"
@@ -249,6 +251,142 @@ TEST(EmulatedFusedChain, StepsAndTraceMatchTheCpuReference) {
     }
 }
 
+// Runs tile(smem) for every block of a plan's launch: row tiles block by block, a
+// cluster's blocks together.
+void run_plan(const kernels::TileLaunch& plan, const std::function<void(float*)>& tile) {
+    auto body = [&](unsigned char* smem) { tile(reinterpret_cast<float*>(smem)); };
+    if (plan.cluster > 1) emulation::run_clusters(plan.shape, body);
+    else emulation::run_grid(plan.shape, body);
+}
+
+// The cluster plan of the fused kernels (issue 27 item 6): 21 rows of a 130-200-70-10
+// model, two 16-row tiles, each across a cluster of four blocks that share out the
+// 64-column tiles (200 columns: one each; 130 and 70: some ranks have none; the logits:
+// rank 0's) and push them into each other's shared memory. Every mode gives the bits of
+// the row-tile plan.
+TEST(EmulatedFusedMlp, ClusterPlanIsTheRowTilePlanBitForBit) {
+    auto rng = test::fresh_rng();
+    const MlpEnergy model = test::random_mlp(rng, {130, 200, 70, 10}, Activation::leaky_relu(0.1f), 1.5f);
+    const std::int64_t n = 21, d = 130, k = 10;
+    const kernels::MlpLayers layers = layers_of(model, Precision::Fp32);
+    const kernels::TileLaunch clusters =
+        kernels::mlp_block::tile_launch(layers, n, false, emulation::h100, TilePlan::Clusters, "test");
+    ASSERT_EQ(clusters.cluster, 4);
+    ASSERT_EQ(clusters.shape.blocks, 8u);
+    const kernels::TileLaunch tiles =
+        kernels::mlp_block::tile_launch(layers, n, false, emulation::h100, TilePlan::RowTiles, "test");
+    ASSERT_EQ(tiles.cluster, 1);
+    ASSERT_EQ(tiles.rows_per_block, 16);
+    const Tile t = kernels::mlp_block::plan(layers, 16, Precision::Fp32, false);
+    ASSERT_EQ(clusters.shape.shared_bytes, t.bytes);
+    const Tensor x = test::uniform_tensor(rng, {n, d}, -1, 1), dl = test::uniform_tensor(rng, {n, k}, -1, 1);
+    std::vector<std::int32_t> y(static_cast<std::size_t>(n));
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % k);
+    y[19] = -3;  // a bad label for the JEM head
+    struct Out {
+        Tensor logits, energy, grad, a1, a2, d1, d2, dlogits;
+        std::vector<kernels::JemRowTerms> terms;
+    };
+    auto run = [&](const kernels::TileLaunch& plan, body::Mode mode, bool labelled) {
+        Out o{test::poisoned({n, k}, Device::Host),   test::poisoned({n}, Device::Host),
+              test::poisoned({n, d}, Device::Host),   test::poisoned({n, 200}, Device::Host),
+              test::poisoned({n, 70}, Device::Host),  test::poisoned({n, 200}, Device::Host),
+              test::poisoned({n, 70}, Device::Host),  test::poisoned({n, k}, Device::Host),
+              std::vector<kernels::JemRowTerms>(n, kernels::JemRowTerms{1e30f, 1e30f, 7, 7})};
+        body::Io io{};
+        io.x = x.data<float>();
+        io.rows = n;
+        io.labels = labelled ? y.data() : nullptr;
+        io.logits = o.logits.data<float>();
+        io.energy = o.energy.data<float>();
+        io.grad = o.grad.data<float>();
+        io.dlogits = dl.data<float>();
+        io.activations[1] = o.a1.data<float>();
+        io.activations[2] = o.a2.data<float>();
+        io.deltas[1] = o.d1.data<float>();
+        io.deltas[2] = o.d2.data<float>();
+        io.head = kernels::JemHeadWeights{1.0f, 0.5f, 0.2f, 1.0f / n, labelled};
+        io.terms = o.terms.data();
+        io.dlogits_out = o.dlogits.data<float>();
+        run_plan(plan, [&](float* smem) {
+            switch (mode) {
+                case body::Mode::Energy: return body::mlp_fused_tile<16, Precision::Fp32, body::Mode::Energy>(t, io, smem);
+                case body::Mode::Score: return body::mlp_fused_tile<16, Precision::Fp32, body::Mode::Score>(t, io, smem);
+                case body::Mode::ParamGrad:
+                    return body::mlp_fused_tile<16, Precision::Fp32, body::Mode::ParamGrad>(t, io, smem);
+                case body::Mode::JemGrad: return body::mlp_fused_tile<16, Precision::Fp32, body::Mode::JemGrad>(t, io, smem);
+            }
+        });
+        return o;
+    };
+    auto same = [](const Tensor& a, const Tensor& b) { return a.to_vector<float>() == b.to_vector<float>(); };
+    for (bool labelled : {false, true}) {
+        const Out ce = run(clusters, body::Mode::Energy, labelled), te = run(tiles, body::Mode::Energy, labelled);
+        EXPECT_TRUE(same(ce.logits, te.logits)) << labelled;
+        EXPECT_TRUE(same(ce.energy, te.energy)) << labelled;
+        const Out cs = run(clusters, body::Mode::Score, labelled), ts = run(tiles, body::Mode::Score, labelled);
+        EXPECT_TRUE(same(cs.grad, ts.grad)) << labelled;
+        EXPECT_TRUE(same(cs.energy, ts.energy)) << labelled;
+        const body::Mode backward = labelled ? body::Mode::JemGrad : body::Mode::ParamGrad;
+        const Out cp = run(clusters, backward, labelled), tp = run(tiles, backward, labelled);
+        EXPECT_TRUE(same(cp.a1, tp.a1) && same(cp.a2, tp.a2)) << labelled;
+        EXPECT_TRUE(same(cp.d1, tp.d1) && same(cp.d2, tp.d2)) << labelled;
+        if (labelled) {
+            EXPECT_TRUE(same(cp.dlogits, tp.dlogits));
+            for (std::int64_t r = 0; r < n; ++r) {
+                EXPECT_EQ(cp.terms[r].energy, tp.terms[r].energy) << r;
+                EXPECT_EQ(cp.terms[r].cross_entropy, tp.terms[r].cross_entropy) << r;
+                EXPECT_EQ(cp.terms[r].correct, tp.terms[r].correct) << r;
+                EXPECT_EQ(cp.terms[r].bad_label, tp.terms[r].bad_label) << r;
+            }
+        }
+    }
+}
+
+// The fused chain's cluster plan: 21 chains of the same shape of model, two steps and
+// the trace, in FP32 (with and without labels) and TF32 (the emulated WMMA, labelled),
+// the bits of the row-tile plan.
+TEST(EmulatedFusedChain, ClusterPlanIsTheRowTilePlanBitForBit) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy model = test::random_mlp(rng, {130, 200, 70, 10}, Activation::silu(), 1.5f);
+    const std::int64_t n = 21, d = 130;
+    const std::uint32_t steps = 2;
+    const Tensor start = test::uniform_tensor(rng, {n, d}, -1, 1);
+    std::vector<std::int32_t> y(static_cast<std::size_t>(n));
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 10);
+    namespace chain = kernels::langevin_chain_body;
+    for (Precision precision : {Precision::Fp32, Precision::Tf32}) {
+        const kernels::MlpLayers layers = layers_of(model, precision);
+        const kernels::TileLaunch clusters =
+            kernels::mlp_block::tile_launch(layers, n, true, emulation::h100, TilePlan::Clusters, "test");
+        ASSERT_EQ(clusters.cluster, 4);
+        const kernels::TileLaunch tiles =
+            kernels::mlp_block::tile_launch(layers, n, true, emulation::h100, TilePlan::RowTiles, "test");
+        ASSERT_EQ(tiles.rows_per_block, 16);
+        const Tile t = kernels::mlp_block::plan(layers, 16, precision, true);
+        auto run = [&](const kernels::TileLaunch& plan, bool labelled) {
+            std::pair<Tensor, Tensor> out{start.clone(), test::poisoned({steps, n}, Device::Host)};
+            const chain::Chains c{out.first.data<float>(), n, labelled ? y.data() : nullptr,
+                                  kernels::LangevinStep{0.05f, 0.02f, true, -1.0f, 1.0f, seed, 3, 11}, steps,
+                                  out.second.data<float>()};
+            run_plan(plan, [&](float* smem) {
+                kernels::block::with_precision(precision, [&](auto p) {
+                    chain::langevin_chain_tile<16, decltype(p)::value>(t, c, smem);
+                });
+            });
+            return out;
+        };
+        for (bool labelled : {false, true}) {
+            if (precision == Precision::Tf32 && !labelled) continue;
+            const auto a = run(clusters, labelled), b = run(tiles, labelled);
+            EXPECT_EQ(a.first.to_vector<float>(), b.first.to_vector<float>()) << to_string(precision) << labelled;
+            EXPECT_EQ(a.second.to_vector<float>(), b.second.to_vector<float>()) << to_string(precision) << labelled;
+            EXPECT_NE(a.first.to_vector<float>(), start.to_vector<float>());
+        }
+    }
+}
+
 double mismatch_fraction(const std::vector<float>& a, const std::vector<float>& b) {
     std::size_t differ = 0;
     for (std::size_t i = 0; i < a.size(); ++i) differ += !(a[i] == b[i]);
@@ -361,10 +499,10 @@ TEST(EmulatedRbm, ClusterChainIsTheRowTileChainBitForBit) {
     const Rbm rbm = test::random_rbm(rng, d, m, 0.3f);
     const kernels::RbmParams dev{rbm.w().data<float>(), rbm.b().data<float>(), rbm.c().data<float>(), d, m,
                                  Precision::Fp32};
-    const rbm_body::GibbsChainPlan clusters = rbm_body::gibbs_chain_plan(dev, chains, emulation::h100, TilePlan::Clusters);
+    const kernels::TileLaunch clusters = rbm_body::gibbs_chain_plan(dev, chains, emulation::h100, TilePlan::Clusters);
     ASSERT_EQ(clusters.cluster, 4);
     ASSERT_EQ(clusters.shape.blocks, 8u);
-    const rbm_body::GibbsChainPlan tiles = rbm_body::gibbs_chain_plan(dev, chains, emulation::h100, TilePlan::RowTiles);
+    const kernels::TileLaunch tiles = rbm_body::gibbs_chain_plan(dev, chains, emulation::h100, TilePlan::RowTiles);
     ASSERT_EQ(tiles.cluster, 1);
     const int ld_v = kernels::block::round_up(int(d), 4), ld_h = kernels::block::round_up(int(m), 4);
     const Tensor start = test::random_bits(rng, chains, d);

@@ -188,6 +188,31 @@ TEST_F(LangevinGpu, TileHeightDoesNotChangeTheChains) {
     expect_split_matches_whole(gpu, model, p, test::uniform_tensor(rng, {4300, 9}, -1, 1), 100, 0, 12);
 }
 
+// JEM's model at its batch of 64: the cluster plan (on an H100, clusters of 8 blocks
+// sharing out each product's columns) gives the row tiles' chains and trace bit for bit.
+TEST_F(LangevinGpu, ClusterPlanGivesTheRowTileChains) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy model = test::random_mlp(rng, {784, 256, 256, 10}, Activation::elu()).to(Device::Cuda);
+    LangevinParams p;
+    p.alpha = 0.05f;
+    p.sigma = 0.01f;
+    p.clamp = true;
+    const Tensor start = test::uniform_tensor(rng, {64, 784}, -1, 1).to(Device::Cuda);
+    std::vector<std::vector<float>> x;
+    std::vector<std::vector<double>> trace;
+    for (TilePlan plan : {TilePlan::RowTiles, TilePlan::Clusters}) {
+        Context gpu(Backend::Cuda, seed, Precision::Fp32);
+        gpu.set_mlp_path(MlpPath::Fused);
+        gpu.set_tile_plan(plan);
+        Tensor chains = start.clone();
+        trace.push_back(langevin_chain(gpu, model, chains, p, Steps{3, 20}, true).mean_energy);
+        x.push_back(chains.to_vector<float>());
+    }
+    EXPECT_EQ(x[0], x[1]);
+    EXPECT_EQ(trace[0], trace[1]);
+}
+
 class TwoDimensionalOnGpu : public test::TwoDimensionalEnergy {
 protected:
     void SetUp() override {

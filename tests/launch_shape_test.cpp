@@ -120,6 +120,37 @@ TEST(LaunchShape, GibbsChainClustersSpreadASmallBatch) {
     }
 }
 
+// The fused MLP's and the fused chain's plans (issue 27 item 6): JEM's 784-256-256-10
+// model at its batch of 64 on an H100 goes from 4 row-tile blocks to clusters of 8
+// (the chain's input gradient has 13 column tiles, the energy's widest product 4, so
+// its clusters stop at 4); a full batch keeps row tiles; a GPU without clusters keeps
+// row tiles whatever is asked; every cluster request fits the device.
+TEST(LaunchShape, FusedMlpAndChainClustersSpreadASmallBatch) {
+    using kernels::mlp_block::tile_launch;
+    for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16}) {
+        const kernels::MlpLayers jem = layers({784, 256, 256, 10}, p);
+        const auto tiles = tile_launch(jem, 64, true, h100, TilePlan::RowTiles, "test");
+        EXPECT_EQ(tiles.cluster, 1);
+        EXPECT_EQ(tiles.shape.blocks, 4u);
+        const auto chain = tile_launch(jem, 64, true, h100, TilePlan::Auto, "test");
+        EXPECT_EQ(chain.cluster, 8) << to_string(p);
+        EXPECT_EQ(chain.shape.blocks, 32u);
+        EXPECT_EQ(chain.rows_per_block, 16);
+        EXPECT_EQ(chain.shape.shared_bytes, kernels::mlp_block::plan(jem, 16, p, true).bytes);
+        EXPECT_LE(chain.shape.shared_bytes, h100.shared_bytes);
+        const auto energy = tile_launch(jem, 64, false, h100, TilePlan::Auto, "test");
+        EXPECT_EQ(energy.cluster, 4) << "256 columns: four column tiles to share";
+        EXPECT_EQ(energy.shape.blocks, 16u);
+        EXPECT_EQ(tile_launch(jem, 65536, true, h100, TilePlan::Auto, "test").cluster, 1);
+        const DeviceLimits no_clusters{h100.shared_bytes, h100.multiprocessors, 1};
+        EXPECT_EQ(tile_launch(jem, 64, true, no_clusters, TilePlan::Clusters, "test").cluster, 1);
+        EXPECT_EQ(tile_launch(layers({40, 60, 10}, p), 64, true, h100, TilePlan::Auto, "test").cluster, 1)
+            << "one column tile: nothing to share";
+        EXPECT_EQ(tile_launch(layers({784, 4096, 10}, p), 64, true, h100, TilePlan::Clusters, "test").rows_per_block, 0)
+            << "a model that does not fit stays turned away";
+    }
+}
+
 TEST(LaunchShape, RbmChainAndPseudoLikelihoodRequestsFitTheDevice) {
     for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16}) {
         const kernels::RbmParams rbm{nullptr, nullptr, nullptr, 784, 500, p};

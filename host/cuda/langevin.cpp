@@ -31,8 +31,9 @@ LangevinStats langevin_chain_fused(Context& ctx, const MlpEnergy& model, TensorV
     if (traced) ensure(ctx, scratch, {rows * num_steps}, DType::F32);
     float* energies = traced ? scratch.data<float>() : nullptr;
     const kernels::LangevinStep first{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step};
-    kernels::FusedLangevinChain::run({mlp_layers(ctx, model), x.data<float>(), rows, labels, first, num_steps, energies},
-                                     nullptr, ctx.stream());
+    kernels::FusedLangevinChain::run(
+        {mlp_layers(ctx, model), x.data<float>(), rows, labels, first, num_steps, energies, ctx.tile_plan()}, nullptr,
+        ctx.stream());
     LangevinStats stats;
     stats.proposals = stats.accepted = rows * static_cast<std::int64_t>(num_steps);
     if (traced) {

@@ -65,7 +65,9 @@ public:
         const NvtxRange range("ebmkit.mlp.logits");
         const kernels::MlpLayers layers = mlp_layers(ctx, model);
         if (fused(op, ctx, layers, x.dim(0))) {
-            return kernels::FusedMlpEnergy::run({layers, x.data<float>(), x.dim(0), nullptr, logits}, nullptr, ctx.stream());
+            return kernels::FusedMlpEnergy::run({layers, x.data<float>(), x.dim(0), nullptr, logits, nullptr, nullptr,
+                                                 ctx.tile_plan()},
+                                                nullptr, ctx.stream());
         }
         const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
         device_copy_async(logits, s.logits, sizeof(float) * static_cast<std::size_t>(x.dim(0) * model.num_outputs()),
@@ -83,8 +85,9 @@ public:
         std::vector<float*> dw, db;
         gradient_pointers(grad, dw, db);
         if (fused(op, ctx, layers, x.dim(0))) {
-            const kernels::FusedMlpParamGrad::Arguments a{ctx.cublas(), layers, x.data<float>(), x.dim(0),
-                                                          dlogits,      dw,     db,             accumulate};
+            const kernels::FusedMlpParamGrad::Arguments a{ctx.cublas(), layers,     x.data<float>(), x.dim(0),
+                                                          dlogits,      dw,         db,              accumulate,
+                                                          ctx.tile_plan()};
             return kernels::FusedMlpParamGrad::run(a, ctx.workspace(kernels::FusedMlpParamGrad::workspace_bytes(a)),
                                                    ctx.stream());
         }
@@ -100,8 +103,8 @@ void mlp_energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, Const
                      const std::int32_t* labels, float* energy, float* grad) {
     const kernels::MlpLayers layers = mlp_layers(ctx, model);
     if (fused(op, ctx, layers, x.dim(0))) {
-        return kernels::FusedMlpEnergy::run({layers, x.data<float>(), x.dim(0), labels, nullptr, energy, grad}, nullptr,
-                                            ctx.stream());
+        return kernels::FusedMlpEnergy::run(
+            {layers, x.data<float>(), x.dim(0), labels, nullptr, energy, grad, ctx.tile_plan()}, nullptr, ctx.stream());
     }
     const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
     kernels::energy_head(s.logits, labels, x.dim(0), model.num_outputs(), s.lse, s.dlogits, energy, ctx.stream());
@@ -121,7 +124,7 @@ void jem_param_grad_cuda(const char* op, Context& ctx, const MlpEnergy& model, C
     gradient_pointers(grad, dw, db);
     if (fused(op, ctx, layers, rows)) {
         const kernels::FusedJemGrad::Arguments a{ctx.cublas(), layers, x.data<float>(), rows, labels, w, terms, dw, db,
-                                                 accumulate};
+                                                 accumulate, ctx.tile_plan()};
         return kernels::FusedJemGrad::run(a, ctx.workspace(kernels::FusedJemGrad::workspace_bytes(a)), ctx.stream());
     }
     const kernels::MlpScratch s = forward_cuda(ctx, layers, x);

@@ -23,10 +23,10 @@ enum class Precision { Fp32, Tf32, Bf16 };
 // measured faster: the unfused path, which beat the fused kernels in each of the 126
 // MLP and chain workloads timed on an H200 (1.2 to 14.5 times; bench/RESULTS.md, 2026-12-04).
 enum class MlpPath { Auto, Fused, Unfused };
-// How the on-chip chain kernels (today the RBM Gibbs chain, kernels/rbm.cuh) spread a
-// few chains over the GPU: RowTiles, a block per tile of chains; Clusters, each 16-chain
-// tile's units split across a thread-block cluster (Hopper's distributed shared memory),
-// so that a small batch still reaches every multiprocessor; Auto, clusters where row
+// How the on-chip kernels (the RBM Gibbs chain, the fused MLP kernels and the fused
+// Langevin chain) spread a few rows over the GPU: RowTiles, a block per tile of rows;
+// Clusters, each 16-row tile's columns split across a thread-block cluster (Hopper's
+// distributed shared memory), so that a small batch reaches more multiprocessors; Auto, clusters where row
 // tiles would leave multiprocessors idle and the device has clusters. Both give the same
 // draws; the choice is there so that a benchmark can compare them.
 enum class TilePlan { Auto, RowTiles, Clusters };
