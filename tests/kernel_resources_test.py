@@ -2,7 +2,7 @@
 """Static resource check of every CUDA kernel against sm_90's limits, without a GPU.
 
 Reads ptxas's per-kernel report (nvcc --resource-usage, kept beside each object by
-cmake/record-resource-usage.sh) and the launch sites in kernels/*.cu, and fails,
+cmake/record-resource-usage.sh) and the launch sites in kernels/*.cu and *.cuh (kernels/launch.cuh's), and fails,
 naming the kernel or the launch, when
   - registers x threads per block > 65,536 (the register file of an SM),
   - static shared memory > 48 KB,
@@ -95,7 +95,8 @@ def launch_sites_without_opt_in(kernels_dir):
     """Launches whose third <<< >>> argument (dynamic shared memory) is not 0 and whose
     launcher function does not call cudaFuncSetAttribute before them."""
     problems = []
-    for source in sorted(pathlib.Path(kernels_dir).glob("*.cu")):
+    sources = [*pathlib.Path(kernels_dir).glob("*.cu"), *pathlib.Path(kernels_dir).glob("*.cuh")]
+    for source in sorted(sources):
         text = source.read_text()
         for m in re.finditer(r"<<<([^>]*)>>>", text):
             args = split_arguments(m.group(1))
