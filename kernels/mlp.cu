@@ -77,18 +77,23 @@ Layout layout(const MlpLayers& mlp, std::int64_t rows) {
 
 }  // namespace
 
-std::size_t mlp_workspace_floats(const MlpLayers& mlp, std::int64_t rows) { return layout(mlp, rows).total; }
+std::size_t MlpForward::workspace_bytes(const Arguments& a) { return sizeof(float) * layout(a.mlp, a.rows).total; }
 
-MlpScratch mlp_scratch(const MlpLayers& mlp, std::int64_t rows, float* workspace) {
+MlpScratch mlp_scratch(const MlpLayers& mlp, std::int64_t rows, void* workspace_bytes) {
+    auto* workspace = static_cast<float*>(workspace_bytes);
     const Layout l = layout(mlp, rows);
-    // mlp_backward writes the last layer's g into buffer (L - 1) % 2, so dlogits
+    // MlpBackward writes the last layer's g into buffer (L - 1) % 2, so dlogits
     // lives in buffer L % 2.
     const std::size_t dlogits = mlp.weights.size() % 2 ? l.grad1 : l.grad0;
     return {workspace + l.z.back(), workspace + l.lse, workspace + dlogits};
 }
 
-void mlp_forward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x, std::int64_t rows,
-                 float* workspace) {
+void MlpForward::run(const Arguments& args, void* workspace_bytes, CUstream_st* stream) {
+    const MlpLayers& mlp = args.mlp;
+    const std::int64_t rows = args.rows;
+    cublasContext* cublas = args.cublas;
+    const float* x = args.x;
+    auto* workspace = static_cast<float*>(workspace_bytes);
     const Layout l = layout(mlp, rows);
     const float* input = x;
     for (std::size_t i = 0; i < mlp.weights.size(); ++i) {
@@ -121,26 +126,34 @@ std::size_t layer_param_grad_partial_floats(const MlpLayers& mlp, std::int64_t r
     return most;
 }
 
-void layer_param_grad(cublasContext* cublas, CUstream_st* stream, Precision precision, const float* delta,
-                      const float* a, std::int64_t rows, std::int64_t in, std::int64_t out, bool accumulate, float* dw,
-                      float* db, float* partials) {
-    gemm(cublas, precision, true, false, as_int(out), as_int(in), as_int(rows), 1.0f, delta, as_int(out), a, as_int(in),
-         accumulate ? 1.0f : 0.0f, dw, as_int(in));
-    scaled_column_sums(delta, rows, out, 1.0f, accumulate, db, partials, stream);
+std::size_t LayerParamGrad::workspace_bytes(const Arguments& a) {
+    return sizeof(float) * column_sum_partial_floats(a.rows, a.out);
 }
 
-void mlp_backward(cublasContext* cublas, CUstream_st* stream, const MlpLayers& mlp, const float* x, std::int64_t rows,
-                  float* workspace, const float* dlogits, float* dx, const std::vector<float*>& dweights,
-                  const std::vector<float*>& dbiases, bool accumulate) {
+void LayerParamGrad::run(const Arguments& g, void* workspace, CUstream_st* stream) {
+    gemm(g.cublas, g.precision, true, false, as_int(g.out), as_int(g.in), as_int(g.rows), 1.0f, g.delta, as_int(g.out),
+         g.a, as_int(g.in), g.accumulate ? 1.0f : 0.0f, g.dw, as_int(g.in));
+    scaled_column_sums(g.delta, g.rows, g.out, 1.0f, g.accumulate, g.db, static_cast<float*>(workspace), stream);
+}
+
+void MlpBackward::run(const Arguments& args, void* workspace_bytes, CUstream_st* stream) {
+    const MlpLayers& mlp = args.mlp;
+    const std::int64_t rows = args.rows;
+    cublasContext* cublas = args.cublas;
+    const float* x = args.x;
+    float* dx = args.dx;
+    const std::vector<float*>& dweights = args.dweights;
+    auto* workspace = static_cast<float*>(workspace_bytes);
     const Layout l = layout(mlp, rows);
-    const float* dz = dlogits;
+    const float* dz = args.dlogits;
     float* buffers[2] = {workspace + l.grad0, workspace + l.grad1};
     for (std::size_t n = mlp.weights.size(); n-- > 0;) {
         const std::int64_t in = mlp.widths[n], out = mlp.widths[n + 1];
         const float* input = n == 0 ? x : workspace + l.a[n - 1];
         if (!dweights.empty()) {
-            layer_param_grad(cublas, stream, mlp.precision, dz, input, rows, in, out, accumulate, dweights[n], dbiases[n],
-                             workspace + l.columns);
+            LayerParamGrad::run({cublas, mlp.precision, dz, input, rows, in, out, args.accumulate, dweights[n],
+                                 args.dbiases[n]},
+                                workspace + l.columns, stream);
         }
         if (n == 0 && !dx) break;
         // g [rows, in] = dz W.

@@ -104,8 +104,9 @@ void fused_param_grad(cublasContext* cublas, CUstream_st* stream, const MlpLayer
     for (int l = 0; l < layers; ++l) {
         const float* delta = l + 1 == layers ? dlogits : io.deltas[l + 1];
         const float* input = l == 0 ? io.x : io.activations[l];
-        layer_param_grad(cublas, stream, mlp.precision, delta, input, rows, mlp.widths[l], mlp.widths[l + 1], accumulate,
-                         dweights[l], dbiases[l], at);
+        LayerParamGrad::run({cublas, mlp.precision, delta, input, rows, mlp.widths[l], mlp.widths[l + 1], accumulate,
+                             dweights[l], dbiases[l]},
+                            at, stream);
     }
 }
 

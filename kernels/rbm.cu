@@ -92,24 +92,22 @@ void rbm_product(const GemmParams& p, bool transposed, Epilogue epilogue, Precis
     else launch_epilogue<false>(p, epilogue, precision, stream);
 }
 
-void rbm_hidden(const RbmParams& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
-                std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream,
-                const std::uint32_t* step_offset) {
-    GemmParams p{v, rbm.w, rbm.c, out, rows, static_cast<int>(rbm.hidden), static_cast<int>(rbm.visible),
-                 seed, step, RngPurpose::GibbsHidden};
-    p.first_chain = first_chain;
-    p.step_offset = step_offset;
-    rbm_product(p, false, units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision, stream);
+Status RbmHalfSweep::can_implement(const Arguments& a) {
+    constexpr std::int64_t max_rows = std::int64_t{65535} * rbm_product_tile;
+    if (a.rows > max_rows) return {"more rows than one launch covers (65,535 x 64)"};
+    return {};
 }
 
-void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
-                 std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream,
-                 const std::uint32_t* step_offset) {
-    GemmParams p{h, rbm.w, rbm.b, out, rows, static_cast<int>(rbm.visible), static_cast<int>(rbm.hidden),
-                 seed, step, RngPurpose::GibbsVisible};
-    p.first_chain = first_chain;
-    p.step_offset = step_offset;
-    rbm_product(p, true, units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision, stream);
+void RbmHalfSweep::run(const Arguments& a, void*, CUstream_st* stream) {
+    const RbmParams& rbm = a.rbm;
+    const int hidden = static_cast<int>(rbm.hidden), visible = static_cast<int>(rbm.visible);
+    GemmParams p{a.in,  rbm.w,  a.to_visible ? rbm.b : rbm.c, a.out, a.rows, a.to_visible ? visible : hidden,
+                 a.to_visible ? hidden : visible, a.seed, a.step,
+                 a.to_visible ? RngPurpose::GibbsVisible : RngPurpose::GibbsHidden};
+    p.first_chain = a.first_chain;
+    p.step_offset = a.step_offset;
+    rbm_product(p, a.to_visible, a.units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision,
+                stream);
 }
 
 Status GibbsChain::can_implement(const Arguments& a) {

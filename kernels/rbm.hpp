@@ -28,22 +28,35 @@ struct RbmParams {
 
 enum class RbmUnits { Probabilities, Samples };
 
-// out [rows, hidden] = sigm(c + v W), or Bernoulli samples of it keyed
-// (seed, GibbsHidden, first_chain + row, step, unit). step_offset: a device counter
-// added to every step key where given (a replayed graph's, host/ops/graph.hpp).
-void rbm_hidden(const RbmParams& rbm, const float* v, std::int64_t rows, float* out, RbmUnits units,
-                std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream,
-                const std::uint32_t* step_offset = nullptr);
-// out [rows, visible] = sigm(b + h W^T), or Bernoulli samples keyed (seed, GibbsVisible, first_chain + row, step, unit).
-void rbm_visible(const RbmParams& rbm, const float* h, std::int64_t rows, float* out, RbmUnits units,
-                 std::uint64_t seed, std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream,
-                 const std::uint32_t* step_offset = nullptr);
+// One conditional of the RBM over `rows` rows, a product kernel launch:
+//   to_visible false: out [rows, hidden] = sigm(c + in W), in the visible states [rows, visible]
+//   to_visible true:  out [rows, visible] = sigm(b + in W^T), in the hidden states [rows, hidden]
+// or, with RbmUnits::Samples, Bernoulli samples of it keyed (seed, GibbsHidden or
+// GibbsVisible, first_chain + row, step, unit). step_offset: a device counter added to
+// every step key where given (a replayed graph's, host/ops/graph.hpp).
+struct RbmHalfSweep {
+    struct Arguments {
+        RbmParams rbm;
+        bool to_visible = false;
+        const float* in = nullptr;
+        std::int64_t rows = 0;
+        float* out = nullptr;
+        RbmUnits units = RbmUnits::Probabilities;
+        std::uint64_t seed = 0;
+        std::uint32_t first_chain = 0;
+        std::uint32_t step = 0;
+        const std::uint32_t* step_offset = nullptr;
+    };
+    static Status can_implement(const Arguments& a);
+    static std::size_t workspace_bytes(const Arguments&) { return 0; }
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 // steps.count block-Gibbs sweeps of v [rows, D] in place, keyed steps.first, ... (plus
-// *step_offset where given), chains first_chain + row, exactly as rbm_hidden then
-// rbm_visible with Samples; h [rows, M] receives the last hidden sample. One launch;
+// *step_offset where given), chains first_chain + row, exactly as RbmHalfSweep's hidden then
+// visible Samples; h [rows, M] receives the last hidden sample. One launch;
 // each block (or thread-block cluster, by the plan rbm_body::gibbs_chain_plan makes of
 // `plan`) keeps its chains on chip throughout. can_implement: v and h of 16 chains fit
-// in a block's shared memory (else the caller loops rbm_hidden / rbm_visible).
+// in a block's shared memory (else the caller loops RbmHalfSweep).
 struct GibbsChain {
     struct Arguments {
         RbmParams rbm;
@@ -61,7 +74,7 @@ struct GibbsChain {
     static void run(const Arguments& a, void* workspace, CUstream_st* stream);
 };
 
-// The product kernels (rbm_hidden, rbm_visible and the evaluation products): a block
+// The product kernels (RbmHalfSweep and the evaluation products): a block
 // of 256 threads per 64-row x 64-column output tile; rows beyond the grid's y limit
 // are an error.
 inline constexpr int rbm_product_threads = 256, rbm_product_tile = 64;

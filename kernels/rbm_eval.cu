@@ -98,19 +98,20 @@ void rbm_free_energy(const RbmParams& rbm, const float* v, std::int64_t rows, fl
     free_energy_sequence(rbm, v, rows, f, ops);
 }
 
-void rbm_ais(const RbmParams& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
-             std::uint64_t seed, float* v, float* h, double* log_w, CUstream_st* stream) {
-    if (runs == 0) return;
-    DeviceOps ops{rbm, stream};
-    ais_sequence(rbm, base_b, runs, betas, count, seed, v, h, log_w, ops);
+void RbmAis::run(const Arguments& a, void* workspace, CUstream_st* stream) {
+    if (a.runs == 0) return;
+    DeviceOps ops{a.rbm, stream};
+    auto* v = static_cast<float*>(workspace);
+    ais_sequence(a.rbm, a.base_b, a.runs, a.betas, a.count, a.seed, v, v + a.runs * a.rbm.visible, a.log_w, ops);
 }
 
-void rbm_raise(const RbmParams& rbm, const float* base_b, const float* data, std::int64_t rows, std::int64_t runs,
-               const double* betas, std::int64_t count, std::uint64_t seed, float* v, float* h, double* log_w,
-               CUstream_st* stream) {
-    if (rows * runs == 0) return;
-    DeviceOps ops{rbm, stream};
-    raise_sequence(rbm, base_b, data, rows, runs, betas, count, seed, v, h, log_w, ops);
+void RbmRaise::run(const Arguments& a, void* workspace, CUstream_st* stream) {
+    const std::int64_t chains = a.rows * a.runs;
+    if (chains == 0) return;
+    DeviceOps ops{a.rbm, stream};
+    auto* v = static_cast<float*>(workspace);
+    raise_sequence(a.rbm, a.base_b, a.data, a.rows, a.runs, a.betas, a.count, a.seed, v, v + chains * a.rbm.visible,
+                   a.log_w, ops);
 }
 
 void rbm_log_partition_terms(const RbmParams& rbm, std::uint64_t first, std::int64_t count, float* bits,

@@ -3,9 +3,11 @@
 // CUDA headers.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "kernels/launch_shape.hpp"
+#include "kernels/operation.hpp"
 #include "kernels/rbm.hpp"
 
 struct CUstream_st;
@@ -15,19 +17,49 @@ namespace ebmkit::kernels {
 // f [rows] = -b^T v - sum_j softplus(c_j + v^T W_:j).
 void rbm_free_energy(const RbmParams& rbm, const float* v, std::int64_t rows, float* f, CUstream_st* stream);
 
-// AIS log weights of `runs` chains over betas[0 .. count) (betas[0] = 0, betas[count-1] = 1),
-// keyed like the CPU reference (ChainInit, AisHidden, AisVisible; chain = run, step = k).
-// v [runs, D] and h [runs, M] are scratch; log_w [runs] receives the log weights.
-void rbm_ais(const RbmParams& rbm, const float* base_b, std::int64_t runs, const double* betas, std::int64_t count,
-             std::uint64_t seed, float* v, float* h, double* log_w, CUstream_st* stream);
+// AIS log weights of `runs` chains over betas[0 .. count) (host memory; betas[0] = 0,
+// betas[count-1] = 1), keyed like the CPU reference (ChainInit, AisHidden, AisVisible;
+// chain = run, step = k); log_w [runs] receives them. The workspace: the chains' v
+// [runs, D] and h [runs, M].
+struct RbmAis {
+    struct Arguments {
+        RbmParams rbm;
+        const float* base_b = nullptr;
+        std::int64_t runs = 0;
+        const double* betas = nullptr;
+        std::int64_t count = 0;
+        std::uint64_t seed = 0;
+        double* log_w = nullptr;
+    };
+    static Status can_implement(const Arguments&) { return {}; }
+    static std::size_t workspace_bytes(const Arguments& a) {
+        return sizeof(float) * static_cast<std::size_t>(a.runs * (a.rbm.visible + a.rbm.hidden));
+    }
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 
-// RAISE log weights (kernels/rbm_eval.cuh's raise_sequence) of `runs` reverse chains per row
-// of data [rows, D], chain n * runs + r, keyed like the CPU reference (RaiseHidden,
-// RaiseVisible; step k). v [rows * runs, D] and h [rows * runs, M] are scratch;
-// log_w [rows * runs] receives the log weights.
-void rbm_raise(const RbmParams& rbm, const float* base_b, const float* data, std::int64_t rows, std::int64_t runs,
-               const double* betas, std::int64_t count, std::uint64_t seed, float* v, float* h, double* log_w,
-               CUstream_st* stream);
+// RAISE log weights (kernels/rbm_eval.cuh's raise_sequence) of `runs` reverse chains per
+// row of data [rows, D], chain n * runs + r, keyed like the CPU reference (RaiseHidden,
+// RaiseVisible; step k); log_w [rows * runs] receives them. The workspace: the chains'
+// v [rows * runs, D] and h [rows * runs, M].
+struct RbmRaise {
+    struct Arguments {
+        RbmParams rbm;
+        const float* base_b = nullptr;
+        const float* data = nullptr;
+        std::int64_t rows = 0;
+        std::int64_t runs = 0;
+        const double* betas = nullptr;
+        std::int64_t count = 0;
+        std::uint64_t seed = 0;
+        double* log_w = nullptr;
+    };
+    static Status can_implement(const Arguments&) { return {}; }
+    static std::size_t workspace_bytes(const Arguments& a) {
+        return sizeof(float) * static_cast<std::size_t>(a.rows * a.runs * (a.rbm.visible + a.rbm.hidden));
+    }
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 
 // For configurations first .. first + count - 1 of the smaller layer (bit e of the
 // index is unit e): terms[r] = log of the configuration's unnormalised probability with

@@ -44,11 +44,11 @@ __global__ void __launch_bounds__(sampler_threads)
 
 }  // namespace
 
-void uniform_rows(float* out, std::int64_t rows, std::int64_t dim, float lo, float hi, std::uint64_t seed,
-                  std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream) {
-    if (rows == 0) return;
-    const LaunchShape shape = sampler_quad_shape(rows, dim);
-    uniform_rows_kernel<<<shape.blocks, shape.threads, 0, stream>>>(out, rows, dim, lo, hi, seed, first_chain, step);
+void UniformRows::run(const Arguments& a, void*, CUstream_st* stream) {
+    if (a.rows == 0) return;
+    const LaunchShape shape = sampler_quad_shape(a.rows, a.dim);
+    uniform_rows_kernel<<<shape.blocks, shape.threads, 0, stream>>>(a.out, a.rows, a.dim, a.lo, a.hi, a.seed,
+                                                                     a.first_chain, a.step);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

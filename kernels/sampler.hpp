@@ -25,8 +25,22 @@ inline LaunchShape sampler_row_shape(std::int64_t rows) {
     return one_per_thread(rows, sampler_threads, "sampler kernels");
 }
 
-void uniform_rows(float* out, std::int64_t rows, std::int64_t dim, float lo, float hi, std::uint64_t seed,
-                  std::uint32_t first_chain, std::uint32_t step, CUstream_st* stream);
+// out [rows, dim]: row r is chain first_chain + r's U(lo, hi) draw at step (sampler_rule.hpp).
+struct UniformRows {
+    struct Arguments {
+        float* out = nullptr;
+        std::int64_t rows = 0;
+        std::int64_t dim = 0;
+        float lo = 0.0f;
+        float hi = 1.0f;
+        std::uint64_t seed = 0;
+        std::uint32_t first_chain = 0;
+        std::uint32_t step = 0;
+    };
+    static Status can_implement(const Arguments&) { return {}; }
+    static std::size_t workspace_bytes(const Arguments&) { return 0; }
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
 
 // Each row's start out [batch, dim]: a fresh U(lo, hi) draw with probability reinit
 // (slots[b] = -1), else a copy of the slot it draws from the buffer (slots[b] = that slot).

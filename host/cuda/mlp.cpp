@@ -43,8 +43,9 @@ bool fused(const char* op, Context& ctx, const kernels::MlpLayers& layers, std::
 // The unfused forward pass; returns the workspace's scratch pointers.
 kernels::MlpScratch forward_cuda(Context& ctx, const kernels::MlpLayers& layers, ConstTensorView x) {
     const std::int64_t rows = x.dim(0);
-    auto* workspace = static_cast<float*>(ctx.workspace(sizeof(float) * kernels::mlp_workspace_floats(layers, rows)));
-    kernels::mlp_forward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows, workspace);
+    const kernels::MlpForward::Arguments a{ctx.cublas(), layers, x.data<float>(), rows};
+    void* workspace = ctx.workspace(kernels::MlpForward::workspace_bytes(a));
+    kernels::MlpForward::run(a, workspace, ctx.stream());
     return kernels::mlp_scratch(layers, rows, workspace);
 }
 
@@ -92,8 +93,8 @@ public:
                                                    ctx.stream());
         }
         forward_cuda(ctx, layers, x);
-        kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0),
-                              static_cast<float*>(ctx.workspace(0)), dlogits, nullptr, dw, db, accumulate);
+        kernels::MlpBackward::run({ctx.cublas(), layers, x.data<float>(), x.dim(0), dlogits, nullptr, dw, db, accumulate},
+                                  ctx.workspace(0), ctx.stream());
     }
 };
 
@@ -109,9 +110,8 @@ void mlp_energy_cuda(const char* op, Context& ctx, const MlpEnergy& model, Const
     const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
     kernels::energy_head(s.logits, labels, x.dim(0), model.num_outputs(), s.lse, s.dlogits, energy, ctx.stream());
     if (grad) {
-        auto* workspace = static_cast<float*>(ctx.workspace(0));
-        kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), x.dim(0), workspace, s.dlogits, grad,
-                              {}, {}, false);
+        kernels::MlpBackward::run({ctx.cublas(), layers, x.data<float>(), x.dim(0), s.dlogits, grad, {}, {}, false}, ctx.workspace(0),
+                                  ctx.stream());
     }
 }
 
@@ -129,8 +129,8 @@ void jem_param_grad_cuda(const char* op, Context& ctx, const MlpEnergy& model, C
     }
     const kernels::MlpScratch s = forward_cuda(ctx, layers, x);
     kernels::jem_head(s.logits, labels, rows, model.num_outputs(), w, s.dlogits, terms, ctx.stream());
-    kernels::mlp_backward(ctx.cublas(), ctx.stream(), layers, x.data<float>(), rows,
-                          static_cast<float*>(ctx.workspace(0)), s.dlogits, nullptr, dw, db, accumulate);
+    kernels::MlpBackward::run({ctx.cublas(), layers, x.data<float>(), rows, s.dlogits, nullptr, dw, db, accumulate},
+                              ctx.workspace(0), ctx.stream());
 }
 
 const MlpOps& cuda_mlp_ops() {

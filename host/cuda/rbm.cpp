@@ -30,10 +30,10 @@ void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, fl
     if (kernels::GibbsChain::can_implement(chain)) return kernels::GibbsChain::run(chain, nullptr, ctx.stream());
     for (std::uint32_t sweep = 0; sweep < steps.count; ++sweep) {
         const std::uint32_t step = steps.first + sweep;
-        kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream(),
-                            step_offset);
-        kernels::rbm_visible(dev, h, rows, v, kernels::RbmUnits::Samples, ctx.seed(), first_chain, step, ctx.stream(),
-                             step_offset);
+        using kernels::RbmHalfSweep;
+        constexpr auto samples = kernels::RbmUnits::Samples;
+        RbmHalfSweep::run({dev, false, v, rows, h, samples, ctx.seed(), first_chain, step, step_offset}, nullptr, ctx.stream());
+        RbmHalfSweep::run({dev, true, h, rows, v, samples, ctx.seed(), first_chain, step, step_offset}, nullptr, ctx.stream());
     }
 }
 
@@ -63,11 +63,11 @@ void gradient_statistics_cuda(Context& ctx, const Rbm& rbm, ConstTensorView data
     float* ph = scratch;
     float* h = scratch + n * m;
     float* partials = h + s * m;
-    kernels::rbm_hidden(dev, data.data<float>(), n, ph, kernels::RbmUnits::Probabilities, 0, 0, 0, ctx.stream());
+    kernels::RbmHalfSweep::run({dev, false, data.data<float>(), n, ph}, nullptr, ctx.stream());
     kernels::outer_product_sum(ctx.cublas(), data.data<float>(), ph, n, d, m, data_scale, false, ctx.precision(), grad.w().data<float>());
     kernels::scaled_column_sums(data.data<float>(), n, d, data_scale, false, grad.b().data<float>(), partials, ctx.stream());
     kernels::scaled_column_sums(ph, n, m, data_scale, false, grad.c().data<float>(), partials, ctx.stream());
-    kernels::rbm_hidden(dev, samples, s, h, kernels::RbmUnits::Probabilities, 0, 0, 0, ctx.stream());
+    kernels::RbmHalfSweep::run({dev, false, samples, s, h}, nullptr, ctx.stream());
     kernels::outer_product_sum(ctx.cublas(), samples, h, s, d, m, sample_scale, true, ctx.precision(), grad.w().data<float>());
     kernels::scaled_column_sums(samples, s, d, sample_scale, true, grad.b().data<float>(), partials, ctx.stream());
     kernels::scaled_column_sums(h, s, m, sample_scale, true, grad.c().data<float>(), partials, ctx.stream());
@@ -110,15 +110,16 @@ public:
     void conditional(Context& ctx, const Rbm& rbm, const float* in, std::int64_t rows, float* out,
                      bool to_hidden) const override {
         const NvtxRange range("ebmkit.rbm.conditional");
-        const auto launch = to_hidden ? kernels::rbm_hidden : kernels::rbm_visible;
-        launch(rbm_params(ctx, rbm), in, rows, out, kernels::RbmUnits::Probabilities, 0, 0, 0, ctx.stream(), nullptr);
+        kernels::RbmHalfSweep::run({rbm_params(ctx, rbm), !to_hidden, in, rows, out}, nullptr, ctx.stream());
     }
     void gibbs_step(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows,
                     std::uint32_t step) const override {
         const NvtxRange range("ebmkit.rbm.gibbs_step");
         const kernels::RbmParams dev = rbm_params(ctx, rbm);
-        kernels::rbm_hidden(dev, v, rows, h, kernels::RbmUnits::Samples, ctx.seed(), 0, step, ctx.stream());
-        kernels::rbm_visible(dev, h, rows, v, kernels::RbmUnits::Samples, ctx.seed(), 0, step, ctx.stream());
+        using kernels::RbmHalfSweep;
+        constexpr auto samples = kernels::RbmUnits::Samples;
+        RbmHalfSweep::run({dev, false, v, rows, h, samples, ctx.seed(), 0, step}, nullptr, ctx.stream());
+        RbmHalfSweep::run({dev, true, h, rows, v, samples, ctx.seed(), 0, step}, nullptr, ctx.stream());
     }
     void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, Steps steps) const override {
         const NvtxRange range("ebmkit.rbm.gibbs_chain");
@@ -146,13 +147,13 @@ public:
     std::vector<double> ais_log_weights(Context& ctx, const Rbm& rbm, const float* base_b, const float*,
                                         std::int64_t runs, const std::vector<double>& betas) const override {
         const NvtxRange range("ebmkit.rbm.ais_log_weights");
-        const std::int64_t d = rbm.visible(), m = rbm.hidden();
-        // Scratch: log weights (double) first, then v and h.
-        auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * runs + sizeof(float) * runs * (d + m)));
+        // Scratch: the log weights (double) first, then the operation's workspace.
+        kernels::RbmAis::Arguments a{rbm_params(ctx, rbm), base_b, runs, betas.data(),
+                                     static_cast<std::int64_t>(betas.size()), ctx.seed()};
+        auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * runs + kernels::RbmAis::workspace_bytes(a)));
         auto* log_w = reinterpret_cast<double*>(scratch);
-        auto* v = reinterpret_cast<float*>(scratch + sizeof(double) * runs);
-        kernels::rbm_ais(rbm_params(ctx, rbm), base_b, runs, betas.data(), static_cast<std::int64_t>(betas.size()),
-                         ctx.seed(), v, v + runs * d, log_w, ctx.stream());
+        a.log_w = log_w;
+        kernels::RbmAis::run(a, scratch + sizeof(double) * runs, ctx.stream());
         std::vector<double> out(static_cast<std::size_t>(runs));
         read_back(ctx, log_w, out.data(), sizeof(double) * runs);
         return out;
@@ -161,14 +162,14 @@ public:
                                           const float* v, std::int64_t rows, std::int64_t runs,
                                           const std::vector<double>& betas) const override {
         const NvtxRange range("ebmkit.rbm.raise_log_weights");
-        const std::int64_t d = rbm.visible(), m = rbm.hidden(), chains = rows * runs;
-        // Scratch: log weights (double) first, then v and h of every chain.
-        auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * chains + sizeof(float) * chains * (d + m)));
+        const std::int64_t chains = rows * runs;
+        // Scratch: the log weights (double) first, then the operation's workspace.
+        kernels::RbmRaise::Arguments a{rbm_params(ctx, rbm), base_b, v, rows, runs, betas.data(),
+                                       static_cast<std::int64_t>(betas.size()), ctx.seed()};
+        auto* scratch = static_cast<char*>(ctx.workspace(sizeof(double) * chains + kernels::RbmRaise::workspace_bytes(a)));
         auto* lw = reinterpret_cast<double*>(scratch);
-        auto* chain_v = reinterpret_cast<float*>(scratch + sizeof(double) * chains);
-        kernels::rbm_raise(rbm_params(ctx, rbm), base_b, v, rows, runs, betas.data(),
-                           static_cast<std::int64_t>(betas.size()), ctx.seed(), chain_v, chain_v + chains * d, lw,
-                           ctx.stream());
+        a.log_w = lw;
+        kernels::RbmRaise::run(a, scratch + sizeof(double) * chains, ctx.stream());
         std::vector<double> out(static_cast<std::size_t>(chains));
         read_back(ctx, lw, out.data(), sizeof(double) * chains);
         return out;

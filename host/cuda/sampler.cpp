@@ -12,7 +12,7 @@ public:
     void uniform_rows(Context& ctx, float* x, std::int64_t rows, std::int64_t dim, float lo, float hi,
                       std::uint32_t first_chain, std::uint32_t step) const override {
         const NvtxRange range("ebmkit.sampler.uniform_rows");
-        kernels::uniform_rows(x, rows, dim, lo, hi, ctx.seed(), first_chain, step, ctx.stream());
+        kernels::UniformRows::run({x, rows, dim, lo, hi, ctx.seed(), first_chain, step}, nullptr, ctx.stream());
     }
     void draw_classes(Context& ctx, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
                       std::uint32_t first_row) const override {
