@@ -5,6 +5,7 @@
 #include "ebmkit/communicator.hpp"
 #include "ebmkit/context.hpp"
 #include "ebmkit/data.hpp"
+#include "ebmkit/diagnostics.hpp"
 #include "ebmkit/error.hpp"
 #include "ebmkit/jem.hpp"
 #include "ebmkit/langevin.hpp"
