@@ -16,7 +16,7 @@
 #include <cstdint>
 
 #include "kernels/langevin.hpp"
-#include "kernels/langevin_rule.hpp"
+#include "ebmkit/detail/langevin_rule.hpp"
 #include "kernels/philox_device.cuh"
 #include "kernels/warp_reduce.cuh"
 

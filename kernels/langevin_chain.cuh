@@ -3,7 +3,7 @@
 #pragma once
 
 #include "kernels/langevin.hpp"
-#include "kernels/langevin_rule.hpp"
+#include "ebmkit/detail/langevin_rule.hpp"
 #include "kernels/mlp_block.cuh"
 #include "kernels/philox_device.cuh"
 

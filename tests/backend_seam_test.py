@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The backend is chosen in one place (docs/ARCHITECTURE.md §4): outside host/cpu/ and
-host/cuda/ (the two backends) and the Context (host/context.cpp's detail::ops, the one
-choice, and context.hpp's device()), no library, tool or binding source branches on the
+host/cuda/ (the two backends), the Context (host/context.cpp's detail::ops, the one
+choice, and context.hpp's device()) and the template families' seam
+(include/ebmkit/detail/template_seam.hpp, for operations on a user's functor), no library, tool or binding source branches on the
 backend or on whether CUDA was built: no `EBMKIT_WITH_CUDA`, no comparison with
 `Backend::Cpu` / `Backend::Cuda`, no `.backend() ==`, no `on_cuda(`; and host/*.cpp
 calls no `kernels::` launcher: its public functions reach the kernels through ops(ctx).
@@ -14,7 +15,8 @@ import re
 import sys
 
 root = pathlib.Path(sys.argv[1])
-allowed = {pathlib.Path("host/context.cpp"), pathlib.Path("include/ebmkit/context.hpp")}
+allowed = {pathlib.Path("host/context.cpp"), pathlib.Path("include/ebmkit/context.hpp"),
+           pathlib.Path("include/ebmkit/detail/template_seam.hpp")}
 branch = re.compile(r"EBMKIT_WITH_CUDA|[=!]=\s*(?:ebmkit::)?Backend::(?:Cpu|Cuda)|"
                     r"(?:ebmkit::)?Backend::(?:Cpu|Cuda)\s*[=!]=|\.backend\(\)\s*[=!]=|\bon_cuda\(")
 # host/*.cpp may use the kernels' plain types (kernels/*_rule.hpp, jem_head.hpp) but call

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "ebmkit/philox.hpp"
-#include "kernels/langevin_rule.hpp"
+#include "ebmkit/detail/langevin_rule.hpp"
 
 namespace ebmkit::cpu {
 

@@ -27,6 +27,8 @@ enum class RngPurpose : std::uint32_t {
     TemperingSwap = 16,
     RaiseHidden = 17,
     RaiseVisible = 18,
+    HmcMomentum = 19,
+    HmcAccept = 20,
 };
 
 }  // namespace ebmkit

@@ -1,6 +1,7 @@
 // The Langevin update and the MALA log-ratio (docs/ARCHITECTURE.md §1), written once for
-// the CUDA kernels (kernels/langevin.cuh, kernels/langevin_chain.cuh) and the CPU path
-// (host/cpu/langevin.cpp). T is the arithmetic: float on the device, double on the CPU.
+// the CUDA kernels (kernels/langevin.cuh, kernels/langevin_chain.cuh), the CPU path
+// (host/cpu/langevin.cpp) and the samplers for any energy (ebmkit/detail/sample_chain.hpp).
+// T is the arithmetic: float on the device, double on the CPU.
 //   propose: x' = x - alpha g + sigma eps, then clamped to [lo, hi] when the chain has a box
 //   MALA:    log a = E(x) - E(x') + (|x' - x + alpha g|^2 - |x - x' + alpha g'|^2) / (2 sigma^2)
 //            (log q(x | x') - log q(x' | x) for the Gaussian proposal of mean x - alpha g

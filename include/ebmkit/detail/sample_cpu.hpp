@@ -1,0 +1,36 @@
+// The CPU backend of the samplers for any energy (ebmkit/sample.hpp): each chain in turn,
+// its steps by detail/sample_chain.hpp. Included by sample.hpp; arguments already checked.
+#pragma once
+
+#include <algorithm>
+#include <vector>
+
+#include "ebmkit/detail/sample_chain.hpp"
+
+namespace ebmkit::detail {
+
+template <class E>
+SampleStats sample_cpu(Context& ctx, const E& energy, TensorView x, const SampleParams& p, Steps steps, bool trace) {
+    const int d = energy.dim();
+    const std::int64_t rows = x.dim(0);
+    const ChainRule rule = chain_rule(ctx, p, p.mass.empty() ? nullptr : p.mass.data());
+    std::vector<float> scratch(static_cast<std::size_t>(chain_scratch_floats(d)));
+    const auto traced = static_cast<std::size_t>(trace ? steps.count : 0);
+    std::vector<float> states(traced * static_cast<std::size_t>(rows * d)), energies(traced * static_cast<std::size_t>(rows));
+    std::int64_t accepted = 0;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        float* chain = x.data<float>() + r * d;
+        float e = energy(chain, scratch.data());
+        for (std::uint32_t s = 0; s < steps.count; ++s) {
+            accepted += chain_step(energy, chain, e, scratch.data(), rule, p.first_chain + static_cast<std::uint32_t>(r),
+                                   steps.first + s);
+            if (trace) {
+                std::copy(chain, chain + d, states.begin() + (static_cast<std::int64_t>(s) * rows + r) * d);
+                energies[static_cast<std::size_t>(s) * rows + r] = e;
+            }
+        }
+    }
+    return sample_stats(rows, d, steps.count, accepted, std::move(states), energies);
+}
+
+}  // namespace ebmkit::detail

@@ -1,0 +1,102 @@
+// Samplers for any energy (the concept: ebmkit/energy.hpp; shipped energies:
+// ebmkit/energies.hpp): unadjusted Langevin (ULA), MALA and HMC, every row of x [N, D]
+// a chain, all steps in one call, the target exp(-E(x) / T).
+//
+// The convention, one for every sampler in ebmkit:
+//   x' = x - alpha grad E(x) + sigma eps,   sigma = sqrt(2 alpha T),   eps ~ N(0, I)
+// is Langevin dynamics at temperature T discretised with step alpha. ULA takes x' as it is
+// and so samples a distribution a step's bias away from exp(-E / T) (for a Gaussian
+// E = x^T P x / 2 the chain's covariance is T (P - alpha P^2 / 2)^-1, not T P^-1; the
+// test SampleConventions.UlaReachesTheDiscretisedChainsCovariance holds both); MALA
+// corrects the bias with a Metropolis test; HMC (step eps = `step`, `leapfrog` steps,
+// per-dimension `mass`) proposes by Hamiltonian dynamics and corrects the same way.
+// The steps of detail/sample_chain.hpp, keyed by Philox exactly as the MLP chains are
+// (ebmkit/langevin.hpp), so a batch split into parts with matching first_chain gives
+// the same samples as the whole.
+//
+// On a CPU context the chains run on the host; on a CUDA context the call must be
+// compiled by nvcc (a .cu file including this header), which runs a thread per chain on
+// the context's stream (detail/sample_cuda.cuh); a host-only build of the call throws.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "ebmkit/context.hpp"
+#include "ebmkit/detail/sample_chain.hpp"
+#include "ebmkit/diagnostics.hpp"
+#include "ebmkit/energy.hpp"
+#include "ebmkit/steps.hpp"
+#include "ebmkit/tensor.hpp"
+
+namespace ebmkit {
+
+struct SampleParams {
+    SamplerKind kind = SamplerKind::Mala;
+    float step = 0.01f;            // alpha (ULA, MALA) or eps (HMC), > 0
+    float temperature = 1.0f;      // T > 0: the chains sample exp(-E / T)
+    std::uint32_t leapfrog = 10;   // HMC: leapfrog steps per iteration, >= 1
+    std::vector<float> mass;       // HMC: per-dimension mass [D], each > 0 (empty: all 1)
+    std::uint32_t first_chain = 0; // chain index of row 0
+
+    static SampleParams ula(float alpha, float temperature = 1.0f);
+    static SampleParams mala(float alpha, float temperature = 1.0f);
+    static SampleParams hmc(float eps, std::uint32_t leapfrog, float temperature = 1.0f);
+    // sigma = sqrt(2 alpha T) of the Langevin samplers.
+    float sigma() const;
+};
+
+struct SampleStats {
+    std::int64_t proposals = 0;  // chain-steps taken
+    std::int64_t accepted = 0;   // of them accepted (all of them for ULA)
+    double acceptance_rate() const { return proposals ? static_cast<double>(accepted) / proposals : 1.0; }
+    // With trace: the mean energy after each step [steps], the states [steps, N, D], and
+    // their diagnostics (ESS and split R-hat per dimension, with at least 4 steps).
+    std::vector<double> mean_energy;
+    std::vector<float> trace;
+    ChainDiagnostics diagnostics;
+};
+
+namespace detail {
+// The checks of sample(): the step, temperature, leapfrog count and mass, and x's shape,
+// dtype and device; an Error naming the argument, before any chain moves (host/sample.cpp).
+void check_sample(const char* op, const Context& ctx, int dim, ConstTensorView x, const SampleParams& p);
+ChainRule chain_rule(const Context& ctx, const SampleParams& p, const float* mass);
+// The statistics and diagnostics of a trace [steps, rows, dim] with its energies [steps, rows].
+SampleStats sample_stats(std::int64_t rows, std::int64_t dim, std::uint32_t steps, std::int64_t accepted,
+                         std::vector<float> trace, const std::vector<float>& energies);
+}  // namespace detail
+
+template <class E>
+SampleStats sample(Context& ctx, const E& energy, TensorView x, const SampleParams& params, Steps steps,
+                   bool trace = false);
+
+}  // namespace ebmkit
+
+#include "ebmkit/detail/sample_cpu.hpp"
+#include "ebmkit/detail/template_seam.hpp"
+
+#if defined(__CUDACC__)
+#include "ebmkit/detail/sample_cuda.cuh"
+#endif
+
+namespace ebmkit {
+
+template <class E>
+SampleStats sample(Context& ctx, const E& energy, TensorView x, const SampleParams& params, Steps steps, bool trace) {
+    static_assert(is_energy_v<E>, "sample: E must model the energy concept (ebmkit/energy.hpp)");
+    constexpr const char* op = "sample";
+    detail::check_sample(op, ctx, energy.dim(), x, params);
+    return detail::on_backend(
+        ctx, [&] { return detail::sample_cpu(ctx, energy, x, params, steps, trace); },
+        [&]() -> SampleStats {
+#if defined(__CUDACC__)
+            return detail::sample_cuda(ctx, energy, x, params, steps, trace);
+#else
+            detail::fail_uncompiled_cuda(op);
+#endif
+        });
+}
+
+}  // namespace ebmkit
