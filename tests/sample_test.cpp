@@ -317,5 +317,13 @@ TEST(Sample, BadArgumentsChangeNothing) {
     EXPECT_THROW(sample(cpu, g, wide, SampleParams::mala(0.1f), Steps{0, 1}), Error);
 }
 
+// This file is compiled for the host only: on a CUDA context the call says how to build it.
+TEST(Sample, AHostOnlyBuildRefusesACudaContext) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
+    Context gpu(Backend::Cuda, 1);
+    Tensor x = Tensor::zeros({2, 3}, DType::F32, gpu);
+    EXPECT_THROW(sample(gpu, correlated_gaussian(), x, SampleParams::mala(0.1f), Steps{0, 1}), Error);
+}
+
 }  // namespace
 }  // namespace ebmkit

@@ -1,0 +1,72 @@
+// The samplers for any energy on a GPU (compiled by nvcc, as a user's call is: the CUDA
+// backend of include/ebmkit/sample.hpp): the chains against the CPU backend's (the device
+// takes its accept tests in float and may contract products into FMAs, so a proposal within
+// rounding of the test may go the other way: at most 1% of the chains may differ), and
+// MALA and HMC on the correlated Gaussian reach its mean within 5 standard errors.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "ebmkit/energies.hpp"
+#include "ebmkit/sample.hpp"
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+class SampleGpu : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!cuda_available()) GTEST_SKIP() << "no CUDA device: the CUDA samplers need one";
+    }
+};
+
+GaussianEnergy gaussian() {
+    return GaussianEnergy::from_covariance({1.0, -1.0, 0.5}, {1.0, 0.6, 0.2, 0.6, 2.0, -0.4, 0.2, -0.4, 0.5});
+}
+
+TEST_F(SampleGpu, ChainsFollowTheCpu) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    SampleParams hmc = SampleParams::hmc(0.2f, 6);
+    hmc.mass = {1.0f, 2.0f, 0.5f};
+    for (const SampleParams& p : {SampleParams::ula(0.1f), SampleParams::mala(0.15f), hmc}) {
+        const Tensor start = test::uniform_tensor(rng, {1000, 3}, -1, 1);
+        Context cpu(Backend::Cpu, seed), gpu(Backend::Cuda, seed);
+        Tensor host = start.clone(), device = start.to(Device::Cuda);
+        const SampleStats a = sample(cpu, gaussian(), host, p, Steps{0, 30}, true);
+        const SampleStats b = sample(gpu, gaussian(), device, p, Steps{0, 30}, true);
+        const std::vector<float> x = host.to_vector<float>(), y = device.to_vector<float>();
+        int differ = 0;
+        for (int r = 0; r < 1000; ++r) {
+            bool same = true;
+            for (int i = 0; i < 3; ++i) same &= std::abs(x[r * 3 + i] - y[r * 3 + i]) <= 1e-3f * (1 + std::abs(x[r * 3 + i]));
+            differ += !same;
+        }
+        EXPECT_LE(differ, 10);
+        EXPECT_NEAR(b.acceptance_rate(), a.acceptance_rate(), 0.01);
+        ASSERT_EQ(b.trace.size(), a.trace.size());
+        ASSERT_EQ(b.mean_energy.size(), 30u);
+    }
+}
+
+TEST_F(SampleGpu, MalaAndHmcReachTheGaussiansMean) {
+    auto rng = test::fresh_rng();
+    Context gpu(Backend::Cuda, rng());
+    const std::vector<double> mean = {1.0, -1.0, 0.5}, var = {1.0, 2.0, 0.5};
+    for (const SampleParams& p : {SampleParams::mala(0.15f), SampleParams::hmc(0.2f, 8)}) {
+        Tensor x = Tensor::zeros({4096, 3}, DType::F32, gpu);
+        sample(gpu, gaussian(), x, p, Steps{0, 300});
+        const SampleStats s = sample(gpu, gaussian(), x, p, Steps{300, 200}, true);
+        const std::size_t n = s.trace.size() / 3;
+        for (int i = 0; i < 3; ++i) {
+            double m = 0;
+            for (std::size_t k = 0; k < n; ++k) m += s.trace[k * 3 + i] / double(n);
+            EXPECT_NEAR(m, mean[i], 5 * std::sqrt(var[i] / s.diagnostics.effective_sample_size[i])) << i;
+        }
+    }
+}
+
+}  // namespace
+}  // namespace ebmkit
