@@ -4,8 +4,9 @@
 //            (seed, LangevinNoise, chain, step, element), four normals per Philox call;
 //            a thread per (row, block of four elements).
 //   clip:    g <- g * min(1, limit / |g|) per row; a warp per row.
-//   accept:  MALA, accept with probability min(1, exp(E(x) - E(x') + (|x' - x + alpha g|^2 -
-//            |x - x' + alpha g'|^2) / (2 sigma^2))), uniform keyed (seed, MalaAccept, chain,
+//   accept:  MALA, accept with probability min(1, exp((E(x) - E(x')) / T + (|x' - x + alpha g|^2 -
+//            |x - x' + alpha g'|^2) / (2 sigma^2))), T = sigma^2 / (2 alpha) (langevin_rule.hpp),
+//            uniform keyed (seed, MalaAccept, chain,
 //            step, 0); a proposal that left the clamp box is rejected; a warp per row, which
 //            also copies the accepted row.
 #pragma once
@@ -73,7 +74,7 @@ __device__ void accept(float* __restrict__ x, float* __restrict__ grad, float* _
     }
     forward = warp_sum(forward);
     backward = warp_sum(backward);
-    const float log_ratio = mala_log_ratio(e_current, e_proposal, forward, backward, s.sigma);
+    const float log_ratio = mala_log_ratio(e_current, e_proposal, forward, backward, s.alpha, s.sigma);
     float u[4];
     uniform4(philox_block(s.seed, RngPurpose::MalaAccept, s.first_chain + static_cast<std::uint32_t>(r), s.step, 0), u);
     if (!(logf(u[0]) <= log_ratio)) return;

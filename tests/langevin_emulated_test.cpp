@@ -121,7 +121,9 @@ TEST(EmulatedLangevinStep, MalaAcceptsByTheMetropolisHastingsRatio) {
             forward += a * a;
             backward += b * b;
         }
-        const double log_ratio = double(e0[r]) - pe[r] + (forward - backward) / (2.0 * s.sigma * s.sigma);
+        // The target exp(-E / T), T = sigma^2 / (2 alpha).
+        const double temperature = double(s.sigma) * s.sigma / (2.0 * s.alpha);
+        const double log_ratio = (double(e0[r]) - pe[r]) / temperature + (forward - backward) / (2.0 * s.sigma * s.sigma);
         const double log_u = std::log(double(philox_uniform(s.seed, RngPurpose::MalaAccept, s.first_chain + std::uint32_t(r), s.step, 0)));
         if (std::abs(log_u - log_ratio) < 1e-4) continue;  // within float rounding of the threshold: either is right
         ++decided;

@@ -106,7 +106,8 @@ std::vector<double> grad_of(Context& ctx, const MlpEnergy& model, const std::vec
 }
 
 // One MALA step recomputed from the public energy and gradient: the proposal, the
-// Metropolis-Hastings ratio with both Gaussian proposal densities, the keyed uniform.
+// Metropolis-Hastings ratio for exp(-E / T), T = sigma^2 / (2 alpha) = 1.2 here, with
+// both Gaussian proposal densities, the keyed uniform.
 TEST(Mala, StepAcceptsExactlyByTheMetropolisHastingsRatio) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
@@ -137,7 +138,7 @@ TEST(Mala, StepAcceptsExactlyByTheMetropolisHastingsRatio) {
             fwd += std::pow(prop[i] - a[i] + 0.6 * ga[i], 2);
             bwd += std::pow(a[i] - prop[i] + 0.6 * gb[i], 2);
         }
-        const double log_ratio = energy_of(ctx, model, a) - energy_of(ctx, model, prop) + (fwd - bwd) / (2 * 1.44);
+        const double log_ratio = (energy_of(ctx, model, a) - energy_of(ctx, model, prop)) / 1.2 + (fwd - bwd) / (2 * 1.44);
         const double u = philox_uniform(seed, RngPurpose::MalaAccept, static_cast<std::uint32_t>(r), 7, 0);
         if (std::abs(std::log(u) - log_ratio) < 1e-4) continue;  // too close to call in float
         const bool accept = std::log(u) <= log_ratio;

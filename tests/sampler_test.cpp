@@ -231,6 +231,18 @@ TEST_F(TwoDimensionalEnergy, MalaReachesTheNormalisedDensity) {
     EXPECT_LT(total_variation(Backend::Cpu, p, 200, 20), 0.045);
 }
 
+// MALA with the step and noise of temperature 2 samples exp(-E / 2), the warmer density:
+// close to it, and far from exp(-E), which a test of E(x) - E(x') alone would sample.
+TEST_F(TwoDimensionalEnergy, MalaAtATemperatureReachesExpOfMinusEOverT) {
+    LangevinParams p = LangevinParams::with_temperature(0.4f, 2.0f);
+    p.mala = true;
+    const std::vector<double> warm = exact(2.0);
+    double apart = 0;
+    for (std::size_t k = 0; k < warm.size(); ++k) apart += std::abs(warm[k] - exact_[k]) / 2;
+    ASSERT_GT(apart, 0.15) << "the two temperatures' densities must be told apart";
+    EXPECT_LT(total_variation(Backend::Cpu, p, 200, 20, warm), 0.045);
+}
+
 TEST_F(TwoDimensionalEnergy, SmallStepLangevinReachesTheNormalisedDensity) {
     // Unadjusted: a bias of order alpha on top of the sampling noise.
     EXPECT_LT(total_variation(Backend::Cpu, LangevinParams::with_temperature(0.01f, 1.0f), 600, 20), 0.06);

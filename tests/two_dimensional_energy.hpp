@@ -44,16 +44,23 @@ protected:
                 pts.data<float>()[(i * g + j) * 2 + 1] = static_cast<float>(lo + (j + 0.5) * step);
             }
         }
-        Tensor e({g * g});
-        energy(ctx, *model_, pts, e);
-        exact_.assign(bins * bins + 1, 0.0);
+        grid_energy_ = Tensor({g * g});
+        energy(ctx, *model_, pts, grid_energy_);
+        grid_ = std::move(pts);
+        exact_ = exact(1.0);
+    }
+
+    // The bin probabilities of exp(-E / temperature), normalised on the grid.
+    std::vector<double> exact(double temperature) const {
+        std::vector<double> p(bins * bins + 1, 0.0);
         double z = 0;
-        for (int k = 0; k < g * g; ++k) {
-            const double p = std::exp(-static_cast<double>(e.data<float>()[k]));
-            z += p;
-            exact_[bin(pts.data<float>()[2 * k], pts.data<float>()[2 * k + 1])] += p;
+        for (std::int64_t k = 0; k < grid_energy_.numel(); ++k) {
+            const double w = std::exp(-static_cast<double>(grid_energy_.data<float>()[k]) / temperature);
+            z += w;
+            p[bin(grid_.data<float>()[2 * k], grid_.data<float>()[2 * k + 1])] += w;
         }
-        for (double& p : exact_) p /= z;
+        for (double& v : p) v /= z;
+        return p;
     }
 
     static constexpr int bins = 20;
@@ -62,8 +69,11 @@ protected:
         return static_cast<int>((x + 3) / 6 * bins) * bins + static_cast<int>((y + 3) / 6 * bins);
     }
 
-    // Chains on the given backend, from the origin; TV of their histogram to the grid.
-    double total_variation(Backend backend, const LangevinParams& p, std::uint32_t burn_in, std::uint32_t record) {
+    // Chains on the given backend, from the origin; TV of their histogram to `target`
+    // (the grid's exp(-E) when empty).
+    double total_variation(Backend backend, const LangevinParams& p, std::uint32_t burn_in, std::uint32_t record,
+                           const std::vector<double>& target = {}) {
+        const std::vector<double>& want = target.empty() ? exact_ : target;
         Context ctx(backend, seed_, Precision::Fp32);
         const MlpEnergy model = model_->to(ctx.device());
         const std::int64_t chains = 4096;
@@ -76,12 +86,13 @@ protected:
             for (std::int64_t c = 0; c < chains; ++c) count[bin(h[2 * c], h[2 * c + 1])] += 1.0 / (chains * record);
         }
         double tv = 0;
-        for (std::size_t k = 0; k < count.size(); ++k) tv += std::abs(count[k] - exact_[k]) / 2;
+        for (std::size_t k = 0; k < count.size(); ++k) tv += std::abs(count[k] - want[k]) / 2;
         return tv;
     }
 
     std::uint64_t seed_ = 0;
     std::unique_ptr<MlpEnergy> model_;
+    Tensor grid_, grid_energy_;  // the grid's points [g * g, 2] and energies
     std::vector<double> exact_;
 };
 

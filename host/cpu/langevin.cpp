@@ -82,7 +82,8 @@ LangevinStats langevin_chain(const MlpParams<const float>& p, float* x, const st
                             kernels::add_mala_terms<double>(xr[i], proposal[i], grad[i], grad_new[i], params.alpha,
                                                             forward, backward);
                         }
-                        const double log_ratio = kernels::mala_log_ratio<double>(e, e_new, forward, backward, params.sigma);
+                        const double log_ratio = kernels::mala_log_ratio<double>(e, e_new, forward, backward, params.alpha,
+                                                                                 params.sigma);
                         const float u = philox_uniform(seed, RngPurpose::MalaAccept, chain, step, 0);
                         accept = std::log(static_cast<double>(u)) <= log_ratio;
                     }

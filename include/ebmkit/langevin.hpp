@@ -2,9 +2,9 @@
 //   x' = x - alpha * g(x) + sigma * eps,  eps ~ N(0, I),  g = grad_x E (optionally clipped)
 // then either x <- clamp(x') (unadjusted Langevin, SGLD as JEM uses it), or, with
 // MALA, x <- x' with probability
-//   min(1, exp(E(x) - E(x')) q(x | x') / q(x' | x)),  log q(b | a) = -|b - a + alpha g(a)|^2 / (2 sigma^2),
-// which leaves exp(-E) exactly invariant (restricted to the clamp box when clamping:
-// a proposal outside the box is rejected).
+//   min(1, exp((E(x) - E(x')) / T) q(x | x') / q(x' | x)),  log q(b | a) = -|b - a + alpha g(a)|^2 / (2 sigma^2),
+// T = sigma^2 / (2 alpha), which leaves exp(-E / T) exactly invariant (restricted to the
+// clamp box when clamping: a proposal outside the box is rejected).
 // eps[r, i] is Philox's normal for (ctx.seed(), LangevinNoise, chain first_chain + r, step, i);
 // MALA's uniform is (ctx.seed(), MalaAccept, chain, step, 0). So a batch split into
 // parts with matching first_chain gives the same samples as the whole.

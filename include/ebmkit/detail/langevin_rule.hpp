@@ -3,7 +3,8 @@
 // (host/cpu/langevin.cpp) and the samplers for any energy (ebmkit/detail/sample_chain.hpp).
 // T is the arithmetic: float on the device, double on the CPU.
 //   propose: x' = x - alpha g + sigma eps, then clamped to [lo, hi] when the chain has a box
-//   MALA:    log a = E(x) - E(x') + (|x' - x + alpha g|^2 - |x - x' + alpha g'|^2) / (2 sigma^2)
+//   MALA:    log a = (E(x) - E(x')) / T + (|x' - x + alpha g|^2 - |x - x' + alpha g'|^2) / (2 sigma^2),
+//            T = sigma^2 / (2 alpha): the temperature the step and the noise sample at
 //            (log q(x | x') - log q(x' | x) for the Gaussian proposal of mean x - alpha g
 //            and variance sigma^2), accepted when log u <= log a
 #pragma once
@@ -41,10 +42,12 @@ EBMKIT_HOST_DEVICE void add_mala_terms(T x, T proposal, T grad, T proposal_grad,
     backward += b * b;
 }
 
-// log a from the energies and the summed terms.
+// log a from the energies and the summed terms, for the target exp(-E / T) whose
+// temperature the proposal's step and noise fix (sigma^2 = 2 alpha T, docs/ARCHITECTURE.md §1):
+//   (E(x) - E(x')) / T + (forward - backward) / (2 sigma^2) = (4 alpha (E(x) - E(x')) + forward - backward) / (2 sigma^2)
 template <class T>
-EBMKIT_HOST_DEVICE T mala_log_ratio(T energy, T proposal_energy, T forward, T backward, T sigma) {
-    return energy - proposal_energy + (forward - backward) / (T(2) * sigma * sigma);
+EBMKIT_HOST_DEVICE T mala_log_ratio(T energy, T proposal_energy, T forward, T backward, T alpha, T sigma) {
+    return (T(4) * alpha * (energy - proposal_energy) + forward - backward) / (T(2) * sigma * sigma);
 }
 
 }  // namespace ebmkit::kernels

@@ -77,8 +77,7 @@ EBMKIT_HOST_DEVICE bool chain_step(const E& energy, float* x, float& e, float* s
         for (int i = 0; i < d; ++i) {
             kernels::add_mala_terms<A>(x[i], proposal[i], grad[i], proposal_grad[i], r.step, forward, backward);
         }
-        log_ratio = kernels::mala_log_ratio<A>(A(e) / r.temperature, A(proposal_energy) / r.temperature, forward,
-                                               backward, r.sigma);
+        log_ratio = kernels::mala_log_ratio<A>(e, proposal_energy, forward, backward, r.step, r.sigma);
     } else {
         // Leapfrog from (x, p) to (proposal, momentum); the kinetic energies before and after.
         A kinetic = 0, proposal_kinetic = 0;
