@@ -90,7 +90,8 @@ TEST(EmulatedLangevinStep, ClippingScalesOnlyTheRowsAboveTheLimit) {
     }
 }
 
-// Accept when log u <= E(x) - E(x') + (|x' - x + alpha g|^2 - |x - x' + alpha g'|^2) / (2 sigma^2),
+// Accept when log u <= (E(x) - E(x')) / T + (|x' - x + alpha g|^2 - |x - x' + alpha g'|^2) / (2 sigma^2),
+// T = sigma^2 / (2 alpha),
 // u keyed (seed, MalaAccept, first_chain + r, step, 0); rows flagged outside are rejected.
 TEST(EmulatedLangevinStep, MalaAcceptsByTheMetropolisHastingsRatio) {
     auto rng = test::fresh_rng();
