@@ -43,6 +43,11 @@ struct Table<OptimizerKind> {
     static constexpr std::pair<OptimizerKind, const char*> entries[] = {
         {OptimizerKind::Sgd, "sgd"}, {OptimizerKind::Adam, "adam"}, {OptimizerKind::Adamax, "adamax"}};
 };
+template <>
+struct Table<SamplerKind> {
+    static constexpr std::pair<SamplerKind, const char*> entries[] = {
+        {SamplerKind::Ula, "ula"}, {SamplerKind::Mala, "mala"}, {SamplerKind::Hmc, "hmc"}};
+};
 
 template <class E>
 const char* name_of(E value) {
@@ -79,6 +84,7 @@ EBMKIT_ENUM_NAMES(MlpPath)
 EBMKIT_ENUM_NAMES(TilePlan)
 EBMKIT_ENUM_NAMES(ActivationKind)
 EBMKIT_ENUM_NAMES(OptimizerKind)
+EBMKIT_ENUM_NAMES(SamplerKind)
 #undef EBMKIT_ENUM_NAMES
 
 }  // namespace ebmkit

@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ebmkit/names.hpp"
+#include "ebmkit/sample.hpp"
 #include "ebmkit/checkpoint.hpp"
 #include "ebmkit/version.hpp"
 #include "png_read.hpp"
@@ -347,9 +348,35 @@ TEST_F(EbmCommand, ErrorsExitWithClearCodes) {
     EXPECT_EQ(run("rbm train --data " + dir_.string() + " --hidden 0 --out " + path("y")).status, 2);
 }
 
+// ebm sample: each sampler on its energy reports every dimension's mean within 5
+// standard errors (sqrt(variance / ESS)) of the exact one, its variance, ESS and split
+// R-hat, and the acceptance; bad values are usage errors.
+TEST_F(EbmCommand, SampleReportsDiagnosticsAgainstTheExactMoments) {
+    for (const std::string args : {"--energy banana --sampler hmc --step 0.15", "--energy gaussian --sampler mala --step 0.1",
+                                   "--energy mixture --sampler mala --step 0.2"}) {
+        const CommandResult r = run("sample " + args + " --chains 128 --steps 300 --burn-in 300 --backend cpu --json");
+        ASSERT_EQ(r.status, 0) << r.err;
+        const auto doc = nlohmann::json::parse(r.out);
+        EXPECT_GT(doc["acceptance"].get<double>(), 0.3) << args;
+        ASSERT_EQ(doc["dimensions"].size(), 2u) << args;
+        for (const auto& d : doc["dimensions"]) {
+            const double se = std::sqrt(d["exact_variance"].get<double>() / d["ess"].get<double>());
+            EXPECT_NEAR(d["mean"].get<double>(), d["exact_mean"].get<double>(), 5 * se) << args;
+            EXPECT_GT(d["split_r_hat"].get<double>(), 0.9) << args;
+        }
+    }
+    const CommandResult text = run("sample --energy double-well --chains 16 --steps 10 --burn-in 0 --backend cpu");
+    EXPECT_EQ(text.status, 0) << text.err;
+    EXPECT_NE(text.out.find("split R-hat"), std::string::npos) << text.out;
+    EXPECT_EQ(run("sample --step 0").status, 2);
+    EXPECT_EQ(run("sample --sampler gibbs").status, 2);
+    EXPECT_EQ(run("sample --energy cube").status, 2);
+    EXPECT_EQ(run("sample --steps 3").status, 2);
+}
+
 // --help at every level of the command tree: the level's own usage, on stdout, status 0.
 TEST_F(EbmCommand, HelpAtEveryLevelGoesToStdoutWithStatusZero) {
-    for (const std::string level : {"", "rbm", "rbm train", "rbm eval", "rbm sample", "jem", "jem train", "jem eval",
+    for (const std::string level : {"", "sample", "rbm", "rbm train", "rbm eval", "rbm sample", "jem", "jem train", "jem eval",
                                     "jem sample", "plot"}) {
         const CommandResult r = run(level + (level.empty() ? "" : " ") + "--help");
         EXPECT_EQ(r.status, 0) << level << ": " << r.err;
@@ -366,6 +393,7 @@ TEST_F(EbmCommand, HelpAtEveryLevelGoesToStdoutWithStatusZero) {
     EXPECT_NE(jem_help.find(choices(names_of<ActivationKind>())), std::string::npos) << jem_help;
     EXPECT_NE(jem_help.find(choices(names_of<OptimizerKind>())), std::string::npos) << jem_help;
     EXPECT_NE(jem_help.find(choices(names_of<Backend>())), std::string::npos) << jem_help;
+    EXPECT_NE(run("sample --help").out.find(choices(names_of<SamplerKind>())), std::string::npos);
     // Every option keeps its name: the train commands' help lists them all.
     const std::string rbm = run("rbm train --help").out, jem = run("jem train --help").out;
     for (const char* o : {"--data", "--hidden", "--cd", "--pcd", "--epochs", "--batch", "--lr", "--lr-decay", "--momentum",

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ebmkit/names.hpp"
+#include "ebmkit/sample.hpp"
 
 namespace ebmkit {
 namespace {
@@ -35,6 +36,7 @@ TEST(Names, EveryPublicEnumRoundTrips) {
     expect_round_trip<Precision>({Precision::Fp32, Precision::Tf32, Precision::Bf16});
     expect_round_trip<MlpPath>({MlpPath::Auto, MlpPath::Fused, MlpPath::Unfused});
     expect_round_trip<TilePlan>({TilePlan::Auto, TilePlan::RowTiles, TilePlan::Clusters});
+    expect_round_trip<SamplerKind>({SamplerKind::Ula, SamplerKind::Mala, SamplerKind::Hmc});
     expect_round_trip<ActivationKind>({ActivationKind::Relu, ActivationKind::LeakyRelu, ActivationKind::Elu,
                                        ActivationKind::Silu, ActivationKind::Tanh, ActivationKind::Softplus});
     expect_round_trip<OptimizerKind>({OptimizerKind::Sgd, OptimizerKind::Adam, OptimizerKind::Adamax});

@@ -10,13 +10,14 @@
 #include <vector>
 
 #include "ebmkit/context.hpp"
+#include "ebmkit/detail/sample_chain.hpp"
 #include "ebmkit/mlp.hpp"
 #include "ebmkit/optim.hpp"
 
 namespace ebmkit {
 
 // Every value's name, in the enum's declaration order. E is Backend, Precision,
-// MlpPath, TilePlan, ActivationKind or OptimizerKind.
+// MlpPath, TilePlan, ActivationKind, OptimizerKind or SamplerKind.
 template <class E>
 std::vector<std::string> names_of();
 

@@ -20,6 +20,7 @@ Cli::Cli() : app_("ebm: train, evaluate and sample energy-based models on real d
     jem->require_subcommand(1);
     add_jem_commands(*this, *jem);
     add_plot_command(*this);
+    add_sample_command(*this);
 }
 
 Run Cli::parse(std::vector<std::string> args) {

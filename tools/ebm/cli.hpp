@@ -42,6 +42,8 @@ private:
 void add_rbm_commands(Cli& cli, CLI::App& rbm);
 void add_jem_commands(Cli& cli, CLI::App& jem);
 void add_plot_command(Cli& cli);
+// ebm sample: the samplers for any energy on a shipped energy, with diagnostics.
+void add_sample_command(Cli& cli);
 
 // --backend cpu|cuda|auto (default auto) into name; backend_of reads it.
 void add_backend_option(CLI::App& command, std::string& name);

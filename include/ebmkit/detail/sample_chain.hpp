@@ -22,6 +22,7 @@
 namespace ebmkit {
 
 enum class SamplerKind { Ula, Mala, Hmc };
+const char* to_string(SamplerKind kind);  // "ula", "mala", "hmc" (ebmkit/names.hpp)
 
 namespace detail {
 
