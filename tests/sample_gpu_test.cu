@@ -68,5 +68,35 @@ TEST_F(SampleGpu, MalaAndHmcReachTheGaussiansMean) {
     }
 }
 
+// A user's energy, compiled here by nvcc: N(0, s^2 I) with s^2 = 1 / 0.5, by HMC on the GPU.
+struct UserIsotropic {
+    EBMKIT_HOST_DEVICE int dim() const { return 4; }
+    EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const {
+        float e = 0.0f;
+        for (int i = 0; i < 4; ++i) {
+            grad[i] = 0.5f * x[i];
+            e += 0.25f * x[i] * x[i];
+        }
+        return e;
+    }
+};
+
+TEST_F(SampleGpu, AUserEnergyCompiledByNvccRunsOnTheGpu) {
+    auto rng = test::fresh_rng();
+    Context gpu(Backend::Cuda, rng());
+    Tensor x = Tensor::zeros({2048, 4}, DType::F32, gpu);
+    sample(gpu, UserIsotropic{}, x, SampleParams::hmc(0.5f, 6), Steps{0, 100});
+    const SampleStats s = sample(gpu, UserIsotropic{}, x, SampleParams::hmc(0.5f, 6), Steps{100, 100}, true);
+    const std::size_t n = s.trace.size() / 4;
+    for (int i = 0; i < 4; ++i) {
+        double m = 0, v = 0;
+        for (std::size_t k = 0; k < n; ++k) m += s.trace[k * 4 + i] / double(n);
+        for (std::size_t k = 0; k < n; ++k) v += (s.trace[k * 4 + i] - m) * (s.trace[k * 4 + i] - m) / double(n - 1);
+        const double ess = s.diagnostics.effective_sample_size[i];
+        EXPECT_NEAR(m, 0.0, 5 * std::sqrt(2.0 / ess)) << i;
+        EXPECT_NEAR(v, 2.0, 5 * std::sqrt(2 * 4.0 / ess)) << i;
+    }
+}
+
 }  // namespace
 }  // namespace ebmkit

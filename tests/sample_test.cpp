@@ -317,12 +317,33 @@ TEST(Sample, BadArgumentsChangeNothing) {
     EXPECT_THROW(sample(cpu, g, wide, SampleParams::mala(0.1f), Steps{0, 1}), Error);
 }
 
-// This file is compiled for the host only: on a CUDA context the call says how to build it.
+// A user's energy in a file compiled for the host only: on a CUDA context the call says
+// how to build it. (The shipped energies' calls are compiled in the library and run there:
+// tests/sample_gpu_test.cu.)
+struct UserQuadratic {
+    int dim() const { return 2; }
+    float operator()(const float* x, float* grad) const {
+        grad[0] = x[0];
+        grad[1] = x[1];
+        return 0.5f * (x[0] * x[0] + x[1] * x[1]);
+    }
+};
+static_assert(is_energy_v<UserQuadratic>);
+static_assert(!is_energy_v<int>);
+
+TEST(Sample, AUserEnergyRunsOnTheCpu) {
+    Context cpu(Backend::Cpu, 3);
+    Tensor x = Tensor::zeros({64, 2});
+    const SampleStats s = sample(cpu, UserQuadratic{}, x, SampleParams::hmc(0.3f, 5), Steps{0, 50}, true);
+    EXPECT_GT(s.acceptance_rate(), 0.9);
+    EXPECT_EQ(s.trace.size(), 50u * 64 * 2);
+}
+
 TEST(Sample, AHostOnlyBuildRefusesACudaContext) {
     if (!cuda_available()) GTEST_SKIP() << "no CUDA device";
     Context gpu(Backend::Cuda, 1);
-    Tensor x = Tensor::zeros({2, 3}, DType::F32, gpu);
-    EXPECT_THROW(sample(gpu, correlated_gaussian(), x, SampleParams::mala(0.1f), Steps{0, 1}), Error);
+    Tensor x = Tensor::zeros({2, 2}, DType::F32, gpu);
+    EXPECT_THROW(sample(gpu, UserQuadratic{}, x, SampleParams::mala(0.1f), Steps{0, 1}), Error);
 }
 
 }  // namespace

@@ -18,6 +18,7 @@
 
 #include "ebmkit/detail/host_device.hpp"
 #include "ebmkit/error.hpp"
+#include "ebmkit/sample.hpp"
 
 namespace ebmkit {
 
@@ -214,5 +215,17 @@ inline GaussianMixtureEnergy GaussianMixtureEnergy::from(const std::vector<doubl
     }
     return m;
 }
+
+// sample() on the shipped energies is compiled once, in the library (host/sample_energies.cpp,
+// by nvcc where the build has CUDA): those calls run on either backend whatever compiles
+// the caller, the Python package and the ebm command included.
+#define EBMKIT_SHIPPED_ENERGY(E) \
+    extern template SampleStats sample<E>(Context&, const E&, TensorView, const SampleParams&, Steps, bool);
+EBMKIT_SHIPPED_ENERGY(GaussianEnergy)
+EBMKIT_SHIPPED_ENERGY(GaussianMixtureEnergy)
+EBMKIT_SHIPPED_ENERGY(DoubleWellEnergy)
+EBMKIT_SHIPPED_ENERGY(BananaEnergy)
+EBMKIT_SHIPPED_ENERGY(RidgeEnergy)
+#undef EBMKIT_SHIPPED_ENERGY
 
 }  // namespace ebmkit

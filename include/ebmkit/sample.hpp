@@ -14,9 +14,11 @@
 // (ebmkit/langevin.hpp), so a batch split into parts with matching first_chain gives
 // the same samples as the whole.
 //
-// On a CPU context the chains run on the host; on a CUDA context the call must be
-// compiled by nvcc (a .cu file including this header), which runs a thread per chain on
-// the context's stream (detail/sample_cuda.cuh); a host-only build of the call throws.
+// On a CPU context the chains run on the host; on a CUDA context a thread per chain runs
+// on the context's stream (detail/sample_cuda.cuh). The shipped energies' calls are
+// compiled in the library and run on either backend; a call on your own energy runs on
+// CUDA where nvcc compiles it (a .cu file including this header), and a host-only build
+// of it throws on a CUDA context, saying so.
 #pragma once
 
 #include <cstdint>

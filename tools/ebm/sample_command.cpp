@@ -1,8 +1,8 @@
 // ebm sample: the samplers for any energy (ebmkit/sample.hpp) on a shipped energy
 // (ebmkit/energies.hpp), with the chains' diagnostics against the energy's closed-form
 // moments: acceptance, each dimension's mean and variance beside the exact ones, its
-// effective sample size and split R-hat, and effective samples per second. Built by nvcc
-// where the build has CUDA (tools/CMakeLists.txt), so --backend cuda runs the CUDA chains.
+// effective sample size and split R-hat, and effective samples per second. The shipped
+// energies' samplers are compiled in the library, so --backend cuda runs the CUDA chains.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
