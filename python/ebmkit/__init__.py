@@ -6,9 +6,10 @@ array must be float32 (int32 for labels), C-contiguous, on the context's device;
 anything else raises TypeError or ValueError naming the argument.
 """
 from . import _ebmkit as _ext
-from ._ebmkit import (Context, JemTrainer, JemTrainOptions, LangevinParams, LangevinSampler, MlpEnergy, Optimizer,
-                      OptimizerOptions, ParallelTempering, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer,
-                      SamplerOptions, build_summary, cuda_available, geometric_betas)
+from ._ebmkit import (BananaEnergy, Context, DoubleWellEnergy, GaussianEnergy, GaussianMixtureEnergy, JemTrainer,
+                      JemTrainOptions, LangevinParams, LangevinSampler, MlpEnergy, Optimizer, OptimizerOptions,
+                      ParallelTempering, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer, SampleParams, SamplerOptions,
+                      build_summary, cuda_available, geometric_betas)
 
 __all__ = [
     "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions",
@@ -18,7 +19,8 @@ __all__ = [
     "energy_grad_x", "param_grad", "parameters", "rbm_hidden_probs", "rbm_visible_probs",
     "gibbs_chain", "free_energy", "cd_gradient", "rbm_gradient", "log_partition_exact",
     "log_partition_ais", "log_likelihood_raise", "pseudo_log_likelihood", "save_safetensors",
-    "load_safetensors",
+    "load_safetensors", "sample", "SampleParams", "GaussianEnergy", "GaussianMixtureEnergy", "DoubleWellEnergy",
+    "BananaEnergy",
 ]
 
 
@@ -159,6 +161,30 @@ def langevin_chain(ctx, model, x, params, first_step, steps, labels=None, trace=
     replayed as a CUDA graph; all steps in one fused kernel where ctx.mlp_path is
     "fused" and the model fits). Returns the acceptance statistics."""
     return _ext.langevin_chain(ctx, model, x, params, first_step, steps, labels, trace)
+
+
+_SHIPPED_ENERGIES = (GaussianEnergy, GaussianMixtureEnergy, DoubleWellEnergy, BananaEnergy)
+
+
+@_ordered
+def sample(ctx, energy, x, sampler="mala", step=0.01, steps=100, first_step=0, temperature=1.0, leapfrog=10,
+           mass=None, first_chain=0, trace=False):
+    """steps of ULA, MALA or HMC (``sampler``) on the chains x [N, D] in place, for the
+    density exp(-E(x) / temperature) of a shipped energy (GaussianEnergy,
+    GaussianMixtureEnergy, DoubleWellEnergy, BananaEnergy). The convention:
+    x' = x - step * grad E(x) + sqrt(2 step temperature) eps (MALA then accepts or rejects);
+    HMC takes ``leapfrog`` steps of size ``step`` with per-dimension ``mass``. Keys are
+    ebmkit's Philox draws (steps first_step, ...; chains first_chain, ...). Returns the
+    statistics; with trace, also the states [steps, N, D] (NumPy), the mean energy per
+    step, and each dimension's effective sample size and split R-hat."""
+    if not isinstance(energy, _SHIPPED_ENERGIES):
+        raise TypeError("sample: energy must be one of ebmkit's shipped energies (" +
+                        ", ".join(e.__name__ for e in _SHIPPED_ENERGIES) + "), got " + type(energy).__name__)
+    p = SampleParams()
+    p.sampler, p.step, p.temperature, p.leapfrog, p.first_chain = sampler, step, temperature, leapfrog, first_chain
+    if mass is not None:
+        p.mass = [float(m) for m in mass]
+    return _ext.sample(ctx, energy, x, p, first_step, steps, trace)
 
 
 @_ordered

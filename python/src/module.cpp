@@ -31,6 +31,7 @@ using ebmkit::python::parse;
 namespace ebmkit::python {
 void bind_trainers(nb::module_& m);
 void bind_sampling(nb::module_& m);
+void bind_energies(nb::module_& m);
 }
 
 namespace {
@@ -297,6 +298,7 @@ NB_MODULE(_ebmkit, m) {
 
     ebmkit::python::bind_trainers(m);
     ebmkit::python::bind_sampling(m);
+    ebmkit::python::bind_energies(m);
 
     m.def(
         "save_safetensors",

@@ -89,3 +89,15 @@ def test_calls_follow_torchs_current_stream_without_host_waits(rng):
     ref(xs).sum().backward()
     for a, b in zip(module.flat, ref.flat):
         assert torch.allclose(a.grad.cpu(), b.grad, atol=1e-4)
+
+
+def test_shipped_energies_sample_on_cuda_tensors():
+    gpu = ebmkit.Context("cuda", 5)
+    energy = ebmkit.BananaEnergy(1.0, 0.5)
+    x = torch.zeros(4096, 2, device="cuda")
+    ebmkit.sample(gpu, energy, x, sampler="hmc", step=0.15, leapfrog=10, steps=200)
+    stats = ebmkit.sample(gpu, energy, x, sampler="hmc", step=0.15, leapfrog=10, steps=200, first_step=200, trace=True)
+    assert x.is_cuda and stats["acceptance_rate"] > 0.8
+    mean = stats["trace"].reshape(-1, 2).mean(axis=0)
+    for i, var in enumerate((1.0, 1.5)):  # var x_1 = 1 + 2 b^2 s^4
+        assert abs(mean[i]) < 5 * np.sqrt(var / stats["ess"][i])

@@ -1,0 +1,98 @@
+// The samplers for any energy from Python (include/ebmkit/sample.hpp): the shipped
+// energies (include/ebmkit/energies.hpp), SampleParams and sample(), which runs on the
+// context's backend (the library compiles the shipped energies' chains for both).
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+
+#include <string>
+#include <vector>
+
+#include "arrays.hpp"
+#include "names.hpp"
+#include "ebmkit/ebmkit.hpp"
+
+namespace nb = nanobind;
+using namespace nb::literals;
+using namespace ebmkit;
+
+namespace ebmkit::python {
+
+namespace {
+
+// The statistics as a dict: proposals, accepted, acceptance_rate, and with a trace
+// mean_energy [steps], trace (a float32 NumPy array [steps, N, D]), ess and split_r_hat [D].
+nb::dict stats_of(SampleStats s, std::int64_t rows, std::int64_t d, std::uint32_t steps) {
+    nb::dict out;
+    out["proposals"] = s.proposals, out["accepted"] = s.accepted;
+    out["acceptance_rate"] = s.acceptance_rate();
+    if (!s.trace.empty()) {
+        out["mean_energy"] = s.mean_energy;
+        auto* held = new std::vector<float>(std::move(s.trace));
+        nb::capsule owner(held, [](void* p) noexcept { delete static_cast<std::vector<float>*>(p); });
+        const std::size_t shape[3] = {steps, static_cast<std::size_t>(rows), static_cast<std::size_t>(d)};
+        out["trace"] = nb::ndarray<nb::numpy, float>(held->data(), 3, shape, owner);
+        out["ess"] = s.diagnostics.effective_sample_size;
+        out["split_r_hat"] = s.diagnostics.split_r_hat;
+    }
+    return out;
+}
+
+template <class E>
+void bind_sample(nb::module_& m) {
+    m.def(
+        "sample",
+        [](Context& ctx, const E& energy, const Array& x, const SampleParams& p, std::uint32_t first_step,
+           std::uint32_t steps, bool trace) {
+            const TensorView chains = out(x, "x");
+            SampleStats s;
+            {
+                nb::gil_scoped_release release;
+                s = sample(ctx, energy, chains, p, Steps{first_step, steps}, trace);
+            }
+            return stats_of(std::move(s), chains.dim(0), energy.dim(), trace ? steps : 0);
+        },
+        "ctx"_a, "energy"_a, "x"_a, "params"_a, "first_step"_a, "steps"_a, "trace"_a = false);
+}
+
+}  // namespace
+
+void bind_energies(nb::module_& m) {
+    nb::class_<SampleParams>(m, "SampleParams",
+                             "A sampler (ula, mala, hmc), its step (alpha, or HMC's eps), temperature, HMC's "
+                             "leapfrog steps and mass, and the first chain's index")
+        .def(nb::init<>())
+        .def_prop_rw(
+            "sampler", [](const SampleParams& p) { return std::string(to_string(p.kind)); },
+            [](SampleParams& p, const std::string& name) { p.kind = parse<SamplerKind>(name, "sampler"); })
+        .def_rw("step", &SampleParams::step)
+        .def_rw("temperature", &SampleParams::temperature)
+        .def_rw("leapfrog", &SampleParams::leapfrog)
+        .def_rw("mass", &SampleParams::mass)
+        .def_rw("first_chain", &SampleParams::first_chain)
+        .def_prop_ro("sigma", &SampleParams::sigma);
+
+    nb::class_<GaussianEnergy>(m, "GaussianEnergy", "E = (x - m)^T P (x - m) / 2, N(m, C) with P = C^-1")
+        .def_static("from_covariance", &GaussianEnergy::from_covariance, "mean"_a, "covariance"_a)
+        .def_prop_ro("dim", &GaussianEnergy::dim);
+    nb::class_<GaussianMixtureEnergy>(m, "GaussianMixtureEnergy", "E = -log sum_k w_k N(x; m_k, s_k^2 I)")
+        .def_static("from_components", &GaussianMixtureEnergy::from, "weights"_a, "means"_a, "stds"_a, "dim"_a)
+        .def_prop_ro("dim", &GaussianMixtureEnergy::dim);
+    nb::class_<DoubleWellEnergy>(m, "DoubleWellEnergy", "E = a (x_0^2 - 1)^2 + sum_{i>0} x_i^2 / 2")
+        .def("__init__", [](DoubleWellEnergy* e, int dim, float a) {
+            if (dim < 1) throw nb::value_error("DoubleWellEnergy: dim must be >= 1");
+            new (e) DoubleWellEnergy{dim, a};
+        }, "dim"_a = 1, "a"_a = 1.0f)
+        .def_prop_ro("dim", &DoubleWellEnergy::dim);
+    nb::class_<BananaEnergy>(m, "BananaEnergy", "E = x_0^2 / (2 s^2) + (x_1 - b (x_0^2 - s^2))^2 / 2")
+        .def("__init__", [](BananaEnergy* e, float s, float b) { new (e) BananaEnergy{s, b}; }, "s"_a = 1.0f,
+             "b"_a = 1.0f)
+        .def_prop_ro("dim", &BananaEnergy::dim);
+
+    bind_sample<GaussianEnergy>(m);
+    bind_sample<GaussianMixtureEnergy>(m);
+    bind_sample<DoubleWellEnergy>(m);
+    bind_sample<BananaEnergy>(m);
+}
+
+}  // namespace ebmkit::python
