@@ -37,6 +37,7 @@ const std::vector<Workload>& workloads() {
         rbm_eval_workloads(w);
         langevin_workloads(w);
         sampler_workloads(w);
+        sample_workloads(w);
         mlp_workloads(w);
         optim_workloads(w);
         jem_workloads(w);
@@ -92,6 +93,11 @@ nlohmann::ordered_json to_json(const Record& r) {
 }
 
 void print(const Record& r) {
+    if (r.roofline.kind == "none") {  // no ceiling to measure against: the items per second
+        std::printf("%-20s %-34s %-14s %10.4f %10.4f %9.3g %s/s\n", r.workload.c_str(), r.shape.c_str(), r.variant.c_str(),
+                    r.stats.median_ms, r.stats.min_ms, r.items / (r.stats.median_ms * 1e-3), r.item_name.c_str());
+        return;
+    }
     const bool bandwidth = r.roofline.kind == "bandwidth";
     const std::string fraction =
         r.roofline.rate > 0 ? std::to_string(static_cast<int>(100.0 * r.fraction() + 0.5)) + "%" : "n/a";

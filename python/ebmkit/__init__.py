@@ -9,7 +9,7 @@ from . import _ebmkit as _ext
 from ._ebmkit import (BananaEnergy, Context, DoubleWellEnergy, GaussianEnergy, GaussianMixtureEnergy, JemTrainer,
                       JemTrainOptions, LangevinParams, LangevinSampler, MlpEnergy, Optimizer, OptimizerOptions,
                       ParallelTempering, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer, SampleParams, SamplerOptions,
-                      build_summary, cuda_available, geometric_betas)
+                      build_summary, cuda_available, effective_sample_size, geometric_betas, split_r_hat)
 
 __all__ = [
     "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions",
@@ -20,7 +20,7 @@ __all__ = [
     "gibbs_chain", "free_energy", "cd_gradient", "rbm_gradient", "log_partition_exact",
     "log_partition_ais", "log_likelihood_raise", "pseudo_log_likelihood", "save_safetensors",
     "load_safetensors", "sample", "SampleParams", "GaussianEnergy", "GaussianMixtureEnergy", "DoubleWellEnergy",
-    "BananaEnergy",
+    "BananaEnergy", "effective_sample_size", "split_r_hat",
 ]
 
 

@@ -89,6 +89,29 @@ void bind_energies(nb::module_& m) {
              "b"_a = 1.0f)
         .def_prop_ro("dim", &BananaEnergy::dim);
 
+    // Diagnostics of any chains' output (a peer's included): values [draws, chains].
+    auto series = [](const Array& values, const char* op) {
+        const ConstTensorView v = in(values, "values");
+        if (v.rank() != 2 || v.dtype() != DType::F32 || v.device() != Device::Host) {
+            throw nb::value_error((std::string(op) + ": values must be a float32 host array [draws, chains]").c_str());
+        }
+        return v;
+    };
+    m.def(
+        "effective_sample_size",
+        [series](const Array& values) {
+            const ConstTensorView v = series(values, "effective_sample_size");
+            return effective_sample_size(v.data<float>(), v.dim(0), v.dim(1), v.dim(1), 1);
+        },
+        "values"_a, "ESS of values [draws, chains] (Geyer's initial monotone sequence over the chains)");
+    m.def(
+        "split_r_hat",
+        [series](const Array& values) {
+            const ConstTensorView v = series(values, "split_r_hat");
+            return split_r_hat(v.data<float>(), v.dim(0), v.dim(1), v.dim(1), 1);
+        },
+        "values"_a, "split R-hat of values [draws, chains]");
+
     bind_sample<GaussianEnergy>(m);
     bind_sample<GaussianMixtureEnergy>(m);
     bind_sample<DoubleWellEnergy>(m);

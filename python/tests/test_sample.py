@@ -62,8 +62,11 @@ def test_mala_and_hmc_reach_the_gaussian(rng):
     hmc = chains(int(rng.integers(1 << 30)), "hmc", 0.25, leapfrog=6, mass=[1.0, 2.0])
     check_moments(hmc, MEAN, COV)
     assert hmc["trace"].shape == (300, 512, 2) and len(hmc["mean_energy"]) == 300
-    # The library's ESS of x is the NumPy rewrite's.
-    assert np.allclose(hmc["ess"][0], ess_of(hmc["trace"][:, :, 0].astype(np.float64)), rtol=1e-3)
+    # The library's ESS of x is the NumPy rewrite's, through the trace and alone.
+    x0 = np.ascontiguousarray(hmc["trace"][:, :, 0])
+    assert np.allclose(hmc["ess"][0], ess_of(x0.astype(np.float64)), rtol=1e-3)
+    assert np.isclose(ebmkit.effective_sample_size(x0), hmc["ess"][0])
+    assert np.isclose(ebmkit.split_r_hat(x0), hmc["split_r_hat"][0])
 
 
 def test_ula_samples_the_discretised_chain_and_the_temperature(rng):

@@ -37,6 +37,18 @@ struct ChainRule {
     std::uint64_t seed;
 };
 
+// f(i, n) for the chain's normals n_i, i < d, keyed (seed, purpose, chain, step, i): four
+// per Philox block, as philox_normal draws them one at a time.
+template <class F>
+EBMKIT_HOST_DEVICE void each_normal(std::uint64_t seed, RngPurpose purpose, std::uint32_t chain, std::uint32_t step,
+                                    int d, F f) {
+    for (int i0 = 0; i0 < d; i0 += 4) {
+        float n[4];
+        normal4(philox4x32_10(philox_counter(purpose, chain, step, static_cast<std::uint32_t>(i0 / 4)), philox_key(seed)), n);
+        for (int j = 0; j < 4 && i0 + j < d; ++j) f(i0 + j, n[j]);
+    }
+}
+
 // Floats of scratch a chain of dimension d takes: its gradient, the proposal and the
 // proposal's gradient, the momentum.
 EBMKIT_HOST_DEVICE std::int64_t chain_scratch_floats(std::int64_t d) { return 4 * d; }
@@ -60,20 +72,17 @@ EBMKIT_HOST_DEVICE bool chain_step(const E& energy, float* x, float& e, float* s
     float* proposal_grad = scratch + 2 * d;
     float* momentum = scratch + 3 * d;
     if (r.kind == SamplerKind::Ula) {
-        for (int i = 0; i < d; ++i) {
-            const float eps = philox_normal(r.seed, RngPurpose::LangevinNoise, chain, step, static_cast<std::uint32_t>(i));
-            x[i] = kernels::langevin_proposal(x[i], grad[i], r.step, r.sigma, eps);
-        }
+        each_normal(r.seed, RngPurpose::LangevinNoise, chain, step, d,
+                    [&](int i, float eps) { x[i] = kernels::langevin_proposal(x[i], grad[i], r.step, r.sigma, eps); });
         e = energy(x, grad);
         return true;
     }
     A forward = 0, backward = 0, log_ratio = 0;
     float proposal_energy = 0.0f;
     if (r.kind == SamplerKind::Mala) {
-        for (int i = 0; i < d; ++i) {
-            const float eps = philox_normal(r.seed, RngPurpose::LangevinNoise, chain, step, static_cast<std::uint32_t>(i));
+        each_normal(r.seed, RngPurpose::LangevinNoise, chain, step, d, [&](int i, float eps) {
             proposal[i] = kernels::langevin_proposal(x[i], grad[i], r.step, r.sigma, eps);
-        }
+        });
         proposal_energy = energy(proposal, proposal_grad);
         for (int i = 0; i < d; ++i) {
             kernels::add_mala_terms<A>(x[i], proposal[i], grad[i], proposal_grad[i], r.step, forward, backward);
@@ -83,14 +92,13 @@ EBMKIT_HOST_DEVICE bool chain_step(const E& energy, float* x, float& e, float* s
         // Leapfrog from (x, p) to (proposal, momentum); the kinetic energies before and after.
         A kinetic = 0, proposal_kinetic = 0;
         const float half = 0.5f * r.step / r.temperature, full = r.step / r.temperature;
-        for (int i = 0; i < d; ++i) {
+        each_normal(r.seed, RngPurpose::HmcMomentum, chain, step, d, [&](int i, float n) {
             const float m = r.mass ? r.mass[i] : 1.0f;
-            const float n = philox_normal(r.seed, RngPurpose::HmcMomentum, chain, step, static_cast<std::uint32_t>(i));
             const float p = sqrtf(m) * n;
             kinetic += A(p) * p / (2 * A(m));
             momentum[i] = p - half * grad[i];
             proposal[i] = x[i];
-        }
+        });
         for (std::uint32_t l = 0; l < r.leapfrog; ++l) {
             for (int i = 0; i < d; ++i) proposal[i] += r.step * momentum[i] / (r.mass ? r.mass[i] : 1.0f);
             proposal_energy = energy(proposal, proposal_grad);

@@ -14,15 +14,21 @@ SampleStats sample_cpu(Context& ctx, const E& energy, TensorView x, const Sample
     const int d = energy.dim();
     const std::int64_t rows = x.dim(0);
     const ChainRule rule = chain_rule(ctx, p, p.mass.empty() ? nullptr : p.mass.data());
-    std::vector<float> scratch(static_cast<std::size_t>(chain_scratch_floats(d)));
     const auto traced = static_cast<std::size_t>(trace ? steps.count : 0);
     std::vector<float> states(traced * static_cast<std::size_t>(rows * d)), energies(traced * static_cast<std::size_t>(rows));
+    std::vector<float> scratch(static_cast<std::size_t>(rows * chain_scratch_floats(d)));
     std::int64_t accepted = 0;
+    // The chains are independent: threads where the caller's build has OpenMP (the
+    // library's instantiations for the shipped energies do), the same bits either way.
+#if defined(_OPENMP)
+#pragma omp parallel for schedule(static) reduction(+ : accepted)
+#endif
     for (std::int64_t r = 0; r < rows; ++r) {
         float* chain = x.data<float>() + r * d;
-        float e = energy(chain, scratch.data());
+        float* own = scratch.data() + r * chain_scratch_floats(d);
+        float e = energy(chain, own);
         for (std::uint32_t s = 0; s < steps.count; ++s) {
-            accepted += chain_step(energy, chain, e, scratch.data(), rule, p.first_chain + static_cast<std::uint32_t>(r),
+            accepted += chain_step(energy, chain, e, own, rule, p.first_chain + static_cast<std::uint32_t>(r),
                                    steps.first + s);
             if (trace) {
                 std::copy(chain, chain + d, states.begin() + (static_cast<std::int64_t>(s) * rows + r) * d);
