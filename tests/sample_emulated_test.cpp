@@ -6,9 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <vector>
 
 #include "ebmkit/detail/sample_kernel.cuh"
+#include "host/cpu/sample_steps.hpp"
+#include "kernels/sample_steps.cuh"
+#include "kernels/sample_steps.hpp"
 #include "ebmkit/energies.hpp"
 #include "ebmkit/sample.hpp"
 #include "support.hpp"
@@ -50,6 +54,49 @@ TEST(EmulatedSample, ChainsAreTheCpuChainsBitForBit) {
         }
         EXPECT_EQ(means, want.mean_energy);
         if (p.kind != SamplerKind::Ula) EXPECT_LT(want.accepted, want.proposals);
+    }
+}
+
+// The step kernels (kernels/sample_steps.cuh) over their launch shape against the CPU
+// twin, bit for bit: proposals, momenta with a mass, and MALA's and HMC's tests on
+// proposals that some rows accept and others reject.
+TEST(EmulatedSampleSteps, KernelsAreTheCpuTwinBitForBit) {
+    auto rng = test::fresh_rng();
+    const std::int64_t rows = 300;
+    const int d = 3;
+    const std::vector<float> mass = {1.0f, 2.0f, 0.5f};
+    auto values = [&](std::size_t n, float lo, float hi) { return test::uniform_values(rng, n, lo, hi); };
+    const std::vector<float> x0 = values(rows * d, -1, 1), g0 = values(rows * d, -1, 1), px = values(rows * d, -1, 1),
+                             pg = values(rows * d, -1, 1), e0 = values(rows, 0, 2), pe = values(rows, 0, 2),
+                             m0 = values(rows * d, -1, 1), m1 = values(rows * d, -1, 1);
+    const kernels::LaunchShape shape = kernels::sample_steps_shape(rows, emulation::h100);
+    namespace body = kernels::sample_steps_body;
+    for (SamplerKind kind : {SamplerKind::Ula, SamplerKind::Mala, SamplerKind::Hmc}) {
+        const detail::ChainRule r{kind, 0.3f, 1.2f, std::sqrt(2 * 0.3f * 1.2f), 4, mass.data(), rng()};
+        std::vector<float> a(rows * d, -9.0f), b(rows * d, -7.0f);
+        emulation::run_grid(shape, [&](unsigned char*) { body::propose(x0.data(), g0.data(), rows, d, r, 5, 11, a.data()); });
+        cpu::sample_propose(x0.data(), g0.data(), rows, d, r, 5, 11, b.data());
+        EXPECT_EQ(a, b);
+        emulation::run_grid(shape, [&](unsigned char*) { body::momentum(a.data(), rows, d, r, 5, 11); });
+        cpu::sample_momentum(b.data(), rows, d, r, 5, 11);
+        EXPECT_EQ(a, b);
+        if (kind == SamplerKind::Ula) continue;
+        std::vector<float> xa = x0, xb = x0, ea = e0, eb = e0, ga = g0, gb = g0;
+        std::vector<std::int32_t> acc_a(rows, 9), acc_b(rows, 9);
+        const detail::StepAccept sa{xa.data(), ea.data(), ga.data(), px.data(), pe.data(), pg.data(), m0.data(), m1.data(),
+                                    acc_a.data(), rows, d};
+        detail::StepAccept sb = sa;
+        sb.x = xb.data(), sb.energy = eb.data(), sb.grad = gb.data(), sb.accepted = acc_b.data();
+        emulation::run_grid(shape, [&](unsigned char*) { body::accept(sa, r, 5, 11); });
+        cpu::sample_accept(sb, r, 5, 11);
+        EXPECT_EQ(xa, xb);
+        EXPECT_EQ(ea, eb);
+        EXPECT_EQ(ga, gb);
+        EXPECT_EQ(acc_a, acc_b);
+        int taken = 0;
+        for (std::int32_t v : acc_a) taken += v;
+        EXPECT_GT(taken, 0);
+        EXPECT_LT(taken, rows);
     }
 }
 

@@ -10,6 +10,7 @@
 #include "optim.hpp"
 #include "rbm.hpp"
 #include "rbm_eval.hpp"
+#include "sample_steps.hpp"
 #include "sampler.hpp"
 #include "tempering.hpp"
 
@@ -193,6 +194,22 @@ public:
     void advance(Context&, std::uint32_t* counter, std::uint32_t by) const override { *counter += by; }
 };
 
+class CpuSampleSteps final : public SampleStepOps {
+public:
+    void propose(Context&, const float* x, const float* grad, std::int64_t rows, int d, const ChainRule& r,
+                 std::uint32_t first_chain, std::uint32_t step, float* out) const override {
+        cpu::sample_propose(x, grad, rows, d, r, first_chain, step, out);
+    }
+    void momentum(Context&, float* p, std::int64_t rows, int d, const ChainRule& r, std::uint32_t first_chain,
+                  std::uint32_t step) const override {
+        cpu::sample_momentum(p, rows, d, r, first_chain, step);
+    }
+    void accept(Context&, const StepAccept& a, const ChainRule& r, std::uint32_t first_chain,
+                std::uint32_t step) const override {
+        cpu::sample_accept(a, r, first_chain, step);
+    }
+};
+
 const Ops& cpu_ops() {
     static const CpuLogsumexp logsumexp;
     static const CpuMlp mlp;
@@ -203,7 +220,8 @@ const Ops& cpu_ops() {
     static const CpuRbm rbm;
     static const CpuTempering tempering;
     static const CpuGraph graph;
-    static const Ops ops{logsumexp, mlp, langevin, sampler, jem, optim, rbm, tempering, graph};
+    static const CpuSampleSteps sample_steps;
+    static const Ops ops{logsumexp, mlp, langevin, sampler, jem, optim, rbm, tempering, graph, sample_steps};
     return ops;
 }
 

@@ -15,5 +15,6 @@ const OptimOps& cuda_optim_ops();
 const RbmOps& cuda_rbm_ops();
 const TemperingOps& cuda_tempering_ops();
 const GraphOps& cuda_graph_ops();
+const SampleStepOps& cuda_sample_step_ops();
 
 }  // namespace ebmkit::detail

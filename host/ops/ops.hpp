@@ -18,6 +18,7 @@
 #include "mlp.hpp"
 #include "optim.hpp"
 #include "rbm.hpp"
+#include "sample_steps.hpp"
 #include "sampler.hpp"
 #include "tempering.hpp"
 
@@ -34,6 +35,7 @@ struct Ops {
     const RbmOps& rbm;
     const TemperingOps& tempering;
     const GraphOps& graph;
+    const SampleStepOps& sample_steps;
 };
 
 // The operations of ctx's backend: the one place the backend is chosen (host/context.cpp).

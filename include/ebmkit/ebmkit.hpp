@@ -21,6 +21,7 @@
 #include "ebmkit/rbm_trainer.hpp"
 #include "ebmkit/safetensors.hpp"
 #include "ebmkit/sample.hpp"
+#include "ebmkit/sample_steps.hpp"
 #include "ebmkit/steps.hpp"
 #include "ebmkit/sampler.hpp"
 #include "ebmkit/tempering.hpp"

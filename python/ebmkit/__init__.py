@@ -9,7 +9,8 @@ from . import _ebmkit as _ext
 from ._ebmkit import (BananaEnergy, Context, DoubleWellEnergy, GaussianEnergy, GaussianMixtureEnergy, JemTrainer,
                       JemTrainOptions, LangevinParams, LangevinSampler, MlpEnergy, Optimizer, OptimizerOptions,
                       ParallelTempering, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer, SampleParams, SamplerOptions,
-                      build_summary, cuda_available, effective_sample_size, geometric_betas, split_r_hat)
+                      build_summary, cuda_available, effective_sample_size, geometric_betas, sample_accept,
+                      sample_momentum, sample_propose, split_r_hat)
 
 __all__ = [
     "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions",
@@ -20,7 +21,7 @@ __all__ = [
     "gibbs_chain", "free_energy", "cd_gradient", "rbm_gradient", "log_partition_exact",
     "log_partition_ais", "log_likelihood_raise", "pseudo_log_likelihood", "save_safetensors",
     "load_safetensors", "sample", "SampleParams", "GaussianEnergy", "GaussianMixtureEnergy", "DoubleWellEnergy",
-    "BananaEnergy", "effective_sample_size", "split_r_hat",
+    "BananaEnergy", "effective_sample_size", "split_r_hat", "sample_propose", "sample_momentum", "sample_accept",
 ]
 
 
@@ -166,25 +167,132 @@ def langevin_chain(ctx, model, x, params, first_step, steps, labels=None, trace=
 _SHIPPED_ENERGIES = (GaussianEnergy, GaussianMixtureEnergy, DoubleWellEnergy, BananaEnergy)
 
 
-@_ordered
 def sample(ctx, energy, x, sampler="mala", step=0.01, steps=100, first_step=0, temperature=1.0, leapfrog=10,
            mass=None, first_chain=0, trace=False):
     """steps of ULA, MALA or HMC (``sampler``) on the chains x [N, D] in place, for the
-    density exp(-E(x) / temperature) of a shipped energy (GaussianEnergy,
-    GaussianMixtureEnergy, DoubleWellEnergy, BananaEnergy). The convention:
+    density exp(-E(x) / temperature). The convention:
     x' = x - step * grad E(x) + sqrt(2 step temperature) eps (MALA then accepts or rejects);
     HMC takes ``leapfrog`` steps of size ``step`` with per-dimension ``mass``. Keys are
-    ebmkit's Philox draws (steps first_step, ...; chains first_chain, ...). Returns the
-    statistics; with trace, also the states [steps, N, D] (NumPy), the mean energy per
-    step, and each dimension's effective sample size and split R-hat."""
-    if not isinstance(energy, _SHIPPED_ENERGIES):
-        raise TypeError("sample: energy must be one of ebmkit's shipped energies (" +
-                        ", ".join(e.__name__ for e in _SHIPPED_ENERGIES) + "), got " + type(energy).__name__)
+    ebmkit's Philox draws (steps first_step, ...; chains first_chain, ...).
+
+    ``energy`` is a shipped energy (GaussianEnergy, GaussianMixtureEnergy, DoubleWellEnergy,
+    BananaEnergy: the whole chain runs in ebmkit), or a callable of x's framework: f(x)
+    returning E [N] (PyTorch: its gradient by autograd) or a pair (E [N], grad E [N, D]).
+    With a callable, ebmkit draws the noise and momenta, proposes and accepts or rejects
+    (sample_propose, sample_momentum, sample_accept), on the caller's CUDA stream where
+    x is a CUDA tensor, with no host wait until the end; the leapfrog's updates are x's
+    framework's. Same keys, same rules: a callable computing a shipped energy gives its
+    chains, up to the rounding of its own arithmetic.
+
+    Returns the statistics; with trace, also the states [steps, N, D] (NumPy), the mean
+    energy per step, and each dimension's effective sample size and split R-hat."""
     p = SampleParams()
     p.sampler, p.step, p.temperature, p.leapfrog, p.first_chain = sampler, step, temperature, leapfrog, first_chain
+    if isinstance(energy, _SHIPPED_ENERGIES):
+        if mass is not None:
+            p.mass = [float(m) for m in mass]
+        return _ordered(lambda ctx, *a: _ext.sample(ctx, energy, *a))(ctx, x, p, first_step, steps, trace)
+    if not callable(energy):
+        raise TypeError("sample: energy must be a shipped energy (" + ", ".join(e.__name__ for e in _SHIPPED_ENERGIES) +
+                        ") or a callable, got " + type(energy).__name__)
+    return _sample_callable(ctx, energy, x, p, first_step, steps, mass, trace)
+
+
+def _copy(a):
+    return a.clone() if _framework(a) == "torch" else a.copy()
+
+
+def _evaluate(fn, v):
+    """(E [N], grad E [N, D]) of the rows of v from the user's callable, checked."""
+    torch_input = _framework(v) == "torch"
+    if torch_input:
+        import torch
+        v = v.detach().requires_grad_(True)
+        with torch.enable_grad():
+            out = fn(v)
+            if isinstance(out, tuple):
+                e, g = out
+            else:
+                e = out
+                if not (hasattr(e, "requires_grad") and e.requires_grad):
+                    raise TypeError("sample: energy(x) must depend on x through autograd, or return (E, grad E)")
+                g = torch.autograd.grad(e.sum(), [v])[0]
+        e, g = e.detach(), g.detach()
+    else:
+        out = fn(v)
+        if not isinstance(out, tuple):
+            raise TypeError("sample: a callable on " + _framework(v) + " arrays must return (E, grad E)")
+        e, g = out
+    n, d = v.shape
+    for name, a, shape in (("E", e, (n,)), ("grad E", g, (n, d))):
+        if tuple(a.shape) != shape or str(a.dtype).split(".")[-1] != "float32" or _framework(a) != _framework(v):
+            raise ValueError(f"sample: energy(x) returned {name} of shape {tuple(a.shape)} and dtype {a.dtype}; "
+                             f"expected float32 {shape} of x's framework and device")
+    return (e.contiguous(), g.contiguous()) if torch_input else (e, g)
+
+
+def _sample_callable(ctx, fn, x, p, first_step, steps, mass, trace):
+    framework = _framework(x)
+    n, d = x.shape
+    propose, momentum, accept = (_ordered(_ext.sample_propose), _ordered(_ext.sample_momentum),
+                                 _ordered(_ext.sample_accept))
+    masses = None
     if mass is not None:
-        p.mass = [float(m) for m in mass]
-    return _ext.sample(ctx, energy, x, p, first_step, steps, trace)
+        import numpy
+        masses = numpy.asarray(mass, dtype="float32")
+        if framework == "torch":
+            import torch
+            masses = torch.from_numpy(masses).to(x.device)
+    e, g = _evaluate(fn, x)
+    e, g = _copy(e), _copy(g)  # ebmkit writes the accepted rows' values into them
+    proposal = _empty(x, (n, d))
+    accepted = _empty(x, (n,), "int32")
+    count = 0
+    p0 = p1 = None
+    if p.sampler == "hmc":
+        p0 = _empty(x, (n, d))
+    states, energies = [], []
+    for k in range(first_step, first_step + steps):
+        if p.sampler == "ula":
+            propose(ctx, x, g, p, k, x)
+            new_e, new_g = _evaluate(fn, x)
+            e[...], g[...] = new_e, new_g
+            count += n
+        else:
+            if p.sampler == "mala":
+                propose(ctx, x, g, p, k, proposal)
+            else:
+                momentum(ctx, p0, p, k, masses)
+                half, full = 0.5 * p.step / p.temperature, p.step / p.temperature
+                p1 = p0 - half * g
+                proposal[...] = x
+                for step_index in range(p.leapfrog):
+                    proposal += p.step * (p1 / masses if masses is not None else p1)
+                    _, pg = _evaluate(fn, proposal)
+                    p1 -= (full if step_index + 1 < p.leapfrog else half) * pg
+            pe, pg = _evaluate(fn, proposal)
+            accept(ctx, x, e, g, proposal, pe, pg, p, k, accepted, p0, p1, masses)
+            count = count + accepted.sum()
+        if trace:
+            states.append(_copy(x))
+            energies.append(_copy(e))
+    return _statistics(n, d, steps, count, states, energies)
+
+
+def _statistics(n, d, steps, count, states, energies):
+    import numpy
+    count = int(count.item()) if hasattr(count, "item") else int(count)
+    out = {"proposals": n * steps, "accepted": count, "acceptance_rate": count / (n * steps) if steps else 1.0}
+    if states:
+        def host(a):
+            return a.detach().cpu().numpy() if hasattr(a, "detach") else numpy.asarray(a)
+        tr = numpy.ascontiguousarray(numpy.stack([host(s) for s in states]), dtype=numpy.float32)
+        out["trace"] = tr
+        out["mean_energy"] = [float(host(e).astype(numpy.float64).mean()) for e in energies]
+        if steps >= 4:
+            out["ess"] = [effective_sample_size(numpy.ascontiguousarray(tr[:, :, i])) for i in range(d)]
+            out["split_r_hat"] = [split_r_hat(numpy.ascontiguousarray(tr[:, :, i])) for i in range(d)]
+    return out
 
 
 @_ordered

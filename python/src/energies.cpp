@@ -2,9 +2,11 @@
 // energies (include/ebmkit/energies.hpp), SampleParams and sample(), which runs on the
 // context's backend (the library compiles the shipped energies' chains for both).
 #include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/vector.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -111,6 +113,44 @@ void bind_energies(nb::module_& m) {
             return split_r_hat(v.data<float>(), v.dim(0), v.dim(1), v.dim(1), 1);
         },
         "values"_a, "split R-hat of values [draws, chains]");
+
+    // The steps on arrays (ebmkit/sample_steps.hpp), for energies computed in Python.
+    m.def(
+        "sample_propose",
+        [](Context& ctx, const Array& x, const Array& grad, const SampleParams& p, std::uint32_t step, const Array& proposal) {
+            const ConstTensorView xv = in(x, "x"), gv = in(grad, "grad");
+            const TensorView pv = out(proposal, "proposal");
+            nb::gil_scoped_release release;
+            sample_propose(ctx, xv, gv, p, step, pv);
+        },
+        "ctx"_a, "x"_a, "grad"_a, "params"_a, "step"_a, "proposal"_a);
+    m.def(
+        "sample_momentum",
+        [](Context& ctx, const Array& momentum, const SampleParams& p, std::uint32_t step, std::optional<Array> mass) {
+            const TensorView mv = out(momentum, "momentum");
+            const ConstTensorView masses = mass ? in(*mass, "mass") : ConstTensorView();
+            nb::gil_scoped_release release;
+            sample_momentum(ctx, mv, p, step, masses);
+        },
+        "ctx"_a, "momentum"_a, "params"_a, "step"_a, "mass"_a = nb::none());
+    m.def(
+        "sample_accept",
+        [](Context& ctx, const Array& x, const Array& energy, const Array& grad, const Array& proposal,
+           const Array& proposal_energy, const Array& proposal_grad, const SampleParams& p, std::uint32_t step,
+           const Array& accepted, std::optional<Array> momentum, std::optional<Array> proposal_momentum,
+           std::optional<Array> mass) {
+            const TensorView xv = out(x, "x"), ev = out(energy, "energy"), gv = out(grad, "grad"),
+                             av = out(accepted, "accepted");
+            const ConstTensorView pxv = in(proposal, "proposal"), pev = in(proposal_energy, "proposal_energy"),
+                                  pgv = in(proposal_grad, "proposal_grad");
+            const ConstTensorView m0 = momentum ? in(*momentum, "momentum") : ConstTensorView();
+            const ConstTensorView m1 = proposal_momentum ? in(*proposal_momentum, "proposal_momentum") : ConstTensorView();
+            const ConstTensorView masses = mass ? in(*mass, "mass") : ConstTensorView();
+            nb::gil_scoped_release release;
+            sample_accept(ctx, xv, ev, gv, pxv, pev, pgv, p, step, av, m0, m1, masses);
+        },
+        "ctx"_a, "x"_a, "energy"_a, "grad"_a, "proposal"_a, "proposal_energy"_a, "proposal_grad"_a, "params"_a, "step"_a,
+        "accepted"_a, "momentum"_a = nb::none(), "proposal_momentum"_a = nb::none(), "mass"_a = nb::none());
 
     bind_sample<GaussianEnergy>(m);
     bind_sample<GaussianMixtureEnergy>(m);

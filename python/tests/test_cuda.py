@@ -101,3 +101,24 @@ def test_shipped_energies_sample_on_cuda_tensors():
     mean = stats["trace"].reshape(-1, 2).mean(axis=0)
     for i, var in enumerate((1.0, 1.5)):  # var x_1 = 1 + 2 b^2 s^4
         assert abs(mean[i]) < 5 * np.sqrt(var / stats["ess"][i])
+
+
+def test_a_torch_callable_samples_on_the_callers_stream():
+    """A PyTorch energy on CUDA tensors: autograd gradients, ebmkit's noise and tests on
+    the caller's stream (a side stream here), the chains reaching the Gaussian's mean."""
+    gpu = ebmkit.Context("cuda", 9)
+    mean = torch.tensor([1.0, -1.0], device="cuda")
+    precision = torch.linalg.inv(torch.tensor([[1.0, 0.6], [0.6, 2.0]], device="cuda"))
+
+    def energy(v):
+        u = v - mean
+        return 0.5 * ((u @ precision) * u).sum(dim=1)
+
+    side = torch.cuda.Stream()
+    with torch.cuda.stream(side):
+        x = torch.zeros(4096, 2, device="cuda")
+        ebmkit.sample(gpu, energy, x, sampler="mala", step=0.2, steps=200)
+        stats = ebmkit.sample(gpu, energy, x, sampler="mala", step=0.2, steps=200, first_step=200, trace=True)
+    m = stats["trace"].reshape(-1, 2).mean(axis=0)
+    for i, var in enumerate((1.0, 2.0)):
+        assert abs(m[i] - (1.0, -1.0)[i]) < 5 * np.sqrt(var / stats["ess"][i])

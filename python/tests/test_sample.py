@@ -88,7 +88,82 @@ def test_bad_input_is_refused_and_changes_nothing(ctx):
         assert np.all(x == 0.5)
     with pytest.raises(ValueError, match="sampler"):
         ebmkit.sample(ctx, gaussian(), x, sampler="gibbs")
-    with pytest.raises(TypeError, match="shipped"):
-        ebmkit.sample(ctx, lambda v: v, x)
+    with pytest.raises(TypeError, match="shipped energy .* or a callable"):
+        ebmkit.sample(ctx, "gaussian", x)
     with pytest.raises(ValueError):
         ebmkit.sample(ctx, gaussian(), np.zeros((3, 5), np.float32))
+
+
+# A callable energy: the same Gaussian computed by the caller (NumPy returns E and its
+# gradient; PyTorch may return E alone, its gradient then by autograd), ebmkit drawing
+# the noise and momenta and taking the Metropolis tests.
+PRECISION = np.linalg.inv(COV).astype(np.float32)
+
+
+def numpy_gaussian(x):
+    u = x - MEAN.astype(np.float32)
+    g = (u @ PRECISION).astype(np.float32)
+    return (0.5 * (u * g).sum(axis=1)).astype(np.float32), g
+
+
+def callable_chains(seed, energy, x, sampler, step, temperature=1.0, burn_in=300, draws=300, **kw):
+    ctx = ebmkit.Context("cpu", seed)
+    ebmkit.sample(ctx, energy, x, sampler=sampler, step=step, steps=burn_in, temperature=temperature, **kw)
+    return ebmkit.sample(ctx, energy, x, sampler=sampler, step=step, steps=draws, first_step=burn_in,
+                         temperature=temperature, trace=True, **kw)
+
+
+def test_a_numpy_callable_reaches_the_closed_forms(rng):
+    x = np.zeros((512, 2), np.float32)
+    mala = callable_chains(int(rng.integers(1 << 30)), numpy_gaussian, x, "mala", 0.2)
+    assert 0.5 < mala["acceptance_rate"] < 1.0 and mala["trace"].shape == (300, 512, 2)
+    check_moments(mala, MEAN, COV)
+    hmc = callable_chains(int(rng.integers(1 << 30)), numpy_gaussian, np.zeros((512, 2), np.float32), "hmc", 0.25,
+                          leapfrog=6, mass=[1.0, 2.0])
+    check_moments(hmc, MEAN, COV)
+    alpha, temperature = 0.3, 1.5
+    p = np.linalg.inv(COV)
+    ula = callable_chains(int(rng.integers(1 << 30)), numpy_gaussian, np.zeros((512, 2), np.float32), "ula", alpha,
+                          temperature)
+    assert ula["acceptance_rate"] == 1.0
+    check_moments(ula, MEAN, temperature * np.linalg.inv(p - alpha / 2 * p @ p))
+
+
+def test_a_callable_follows_the_shipped_energys_chains(rng):
+    """The same energy, written by the caller: the same keys and rules, so the chains
+    agree with the shipped energy's but for the rounding of the caller's arithmetic."""
+    seed = int(rng.integers(1 << 30))
+    start = rng.uniform(-1, 1, (200, 2)).astype(np.float32)
+    for sampler in ("ula", "mala", "hmc"):
+        a, b = start.copy(), start.copy()
+        ebmkit.sample(ebmkit.Context("cpu", seed), gaussian(), a, sampler=sampler, step=0.1, steps=20)
+        ebmkit.sample(ebmkit.Context("cpu", seed), numpy_gaussian, b, sampler=sampler, step=0.1, steps=20)
+        close = np.all(np.abs(a - b) < 1e-3, axis=1)
+        assert close.mean() > 0.97, (sampler, close.mean())
+
+
+def test_a_callable_returning_the_wrong_thing_is_refused(ctx):
+    x = np.zeros((4, 2), np.float32)
+    with pytest.raises(TypeError, match="E, grad E"):
+        ebmkit.sample(ctx, lambda v: v.sum(axis=1), x, steps=1)
+    with pytest.raises(ValueError, match="grad E"):
+        ebmkit.sample(ctx, lambda v: (v.sum(axis=1), v[:, :1].copy()), x, steps=1)
+    with pytest.raises(ValueError, match="E of shape"):
+        ebmkit.sample(ctx, lambda v: (v.sum(axis=1).astype(np.float64), v), x, steps=1)
+    with pytest.raises(TypeError):
+        ebmkit.sample(ctx, 3.0, x)
+
+
+def test_a_torch_callable_takes_autograd_gradients(rng):
+    torch = pytest.importorskip("torch")
+    mean = torch.tensor(MEAN, dtype=torch.float32)
+    precision = torch.from_numpy(PRECISION)
+
+    def energy(v):
+        u = v - mean
+        return 0.5 * ((u @ precision) * u).sum(dim=1)
+
+    x = torch.zeros(512, 2)
+    stats = callable_chains(int(rng.integers(1 << 30)), energy, x, "mala", 0.2)
+    assert x.dtype == torch.float32 and stats["trace"].shape == (300, 512, 2)
+    check_moments(stats, MEAN, COV)

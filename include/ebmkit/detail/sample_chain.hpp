@@ -59,6 +59,55 @@ using AcceptArithmetic = float;
 using AcceptArithmetic = double;
 #endif
 
+// The pieces of a step, one row each, shared by chain_step and the step operations on
+// arrays (ebmkit/sample_steps.hpp).
+
+// out [d] = x - alpha g + sigma eps (the Langevin proposal, eps keyed LangevinNoise).
+EBMKIT_HOST_DEVICE void propose_row(const float* x, const float* grad, int d, const ChainRule& r, std::uint32_t chain,
+                                    std::uint32_t step, float* out) {
+    each_normal(r.seed, RngPurpose::LangevinNoise, chain, step, d,
+                [&](int i, float eps) { out[i] = kernels::langevin_proposal(x[i], grad[i], r.step, r.sigma, eps); });
+}
+
+// p [d] = sqrt(m) n (HMC's momentum, n keyed HmcMomentum).
+EBMKIT_HOST_DEVICE void momentum_row(int d, const ChainRule& r, std::uint32_t chain, std::uint32_t step, float* p) {
+    each_normal(r.seed, RngPurpose::HmcMomentum, chain, step, d,
+                [&](int i, float n) { p[i] = sqrtf(r.mass ? r.mass[i] : 1.0f) * n; });
+}
+
+// sum_i p_i^2 / (2 m_i).
+EBMKIT_HOST_DEVICE AcceptArithmetic kinetic_energy(const float* p, int d, const float* mass) {
+    using A = AcceptArithmetic;
+    A k = 0;
+    for (int i = 0; i < d; ++i) k += A(p[i]) * p[i] / (2 * A(mass ? mass[i] : 1.0f));
+    return k;
+}
+
+// MALA's log a for x -> proposal (langevin_rule.hpp's ratio at the rule's temperature).
+EBMKIT_HOST_DEVICE AcceptArithmetic mala_row_log_ratio(const float* x, const float* proposal, const float* grad,
+                                                        const float* proposal_grad, float e, float proposal_e, int d,
+                                                        const ChainRule& r) {
+    using A = AcceptArithmetic;
+    A forward = 0, backward = 0;
+    for (int i = 0; i < d; ++i) kernels::add_mala_terms<A>(x[i], proposal[i], grad[i], proposal_grad[i], r.step, forward, backward);
+    return kernels::mala_log_ratio<A>(e, proposal_e, forward, backward, r.step, r.sigma);
+}
+
+// HMC's log a = H(x, p) - H(x', p'), H = E / T + kinetic.
+EBMKIT_HOST_DEVICE AcceptArithmetic hmc_row_log_ratio(float e, float proposal_e, AcceptArithmetic kinetic,
+                                                       AcceptArithmetic proposal_kinetic, const ChainRule& r) {
+    using A = AcceptArithmetic;
+    return (A(e) - A(proposal_e)) / r.temperature + kinetic - proposal_kinetic;
+}
+
+// log u <= log a, u keyed (seed, MalaAccept or HmcAccept, chain, step, 0); log 0 = -inf,
+// and a NaN ratio (a diverged proposal) is rejected.
+EBMKIT_HOST_DEVICE bool accepts(AcceptArithmetic log_ratio, const ChainRule& r, std::uint32_t chain, std::uint32_t step) {
+    const RngPurpose purpose = r.kind == SamplerKind::Hmc ? RngPurpose::HmcAccept : RngPurpose::MalaAccept;
+    const float u = philox_uniform(r.seed, purpose, chain, step, 0);
+    return AcceptArithmetic(std::log(u)) <= log_ratio;
+}
+
 // One step of one chain at x [d], whose energy e and gradient (scratch[0 .. d)) are
 // current; afterwards they are the new state's. Returns whether a proposal was accepted
 // (always for ULA).
@@ -72,49 +121,34 @@ EBMKIT_HOST_DEVICE bool chain_step(const E& energy, float* x, float& e, float* s
     float* proposal_grad = scratch + 2 * d;
     float* momentum = scratch + 3 * d;
     if (r.kind == SamplerKind::Ula) {
-        each_normal(r.seed, RngPurpose::LangevinNoise, chain, step, d,
-                    [&](int i, float eps) { x[i] = kernels::langevin_proposal(x[i], grad[i], r.step, r.sigma, eps); });
+        propose_row(x, grad, d, r, chain, step, x);
         e = energy(x, grad);
         return true;
     }
-    A forward = 0, backward = 0, log_ratio = 0;
+    A log_ratio = 0;
     float proposal_energy = 0.0f;
     if (r.kind == SamplerKind::Mala) {
-        each_normal(r.seed, RngPurpose::LangevinNoise, chain, step, d, [&](int i, float eps) {
-            proposal[i] = kernels::langevin_proposal(x[i], grad[i], r.step, r.sigma, eps);
-        });
+        propose_row(x, grad, d, r, chain, step, proposal);
         proposal_energy = energy(proposal, proposal_grad);
-        for (int i = 0; i < d; ++i) {
-            kernels::add_mala_terms<A>(x[i], proposal[i], grad[i], proposal_grad[i], r.step, forward, backward);
-        }
-        log_ratio = kernels::mala_log_ratio<A>(e, proposal_energy, forward, backward, r.step, r.sigma);
+        log_ratio = mala_row_log_ratio(x, proposal, grad, proposal_grad, e, proposal_energy, d, r);
     } else {
-        // Leapfrog from (x, p) to (proposal, momentum); the kinetic energies before and after.
-        A kinetic = 0, proposal_kinetic = 0;
+        // Leapfrog from (x, p) to (proposal, momentum).
         const float half = 0.5f * r.step / r.temperature, full = r.step / r.temperature;
-        each_normal(r.seed, RngPurpose::HmcMomentum, chain, step, d, [&](int i, float n) {
-            const float m = r.mass ? r.mass[i] : 1.0f;
-            const float p = sqrtf(m) * n;
-            kinetic += A(p) * p / (2 * A(m));
-            momentum[i] = p - half * grad[i];
+        momentum_row(d, r, chain, step, momentum);
+        const A kinetic = kinetic_energy(momentum, d, r.mass);
+        for (int i = 0; i < d; ++i) {
+            momentum[i] -= half * grad[i];
             proposal[i] = x[i];
-        });
+        }
         for (std::uint32_t l = 0; l < r.leapfrog; ++l) {
             for (int i = 0; i < d; ++i) proposal[i] += r.step * momentum[i] / (r.mass ? r.mass[i] : 1.0f);
             proposal_energy = energy(proposal, proposal_grad);
             const float kick = l + 1 < r.leapfrog ? full : half;
             for (int i = 0; i < d; ++i) momentum[i] -= kick * proposal_grad[i];
         }
-        for (int i = 0; i < d; ++i) {
-            const float m = r.mass ? r.mass[i] : 1.0f;
-            proposal_kinetic += A(momentum[i]) * momentum[i] / (2 * A(m));
-        }
-        log_ratio = (A(e) - A(proposal_energy)) / r.temperature + kinetic - proposal_kinetic;
+        log_ratio = hmc_row_log_ratio(e, proposal_energy, kinetic, kinetic_energy(momentum, d, r.mass), r);
     }
-    const RngPurpose accept = r.kind == SamplerKind::Mala ? RngPurpose::MalaAccept : RngPurpose::HmcAccept;
-    const float u = philox_uniform(r.seed, accept, chain, step, 0);
-    // log u <= log a, with log 0 = -inf: a NaN ratio (a diverged proposal) is rejected.
-    if (!(A(std::log(u)) <= log_ratio)) return false;
+    if (!accepts(log_ratio, r, chain, step)) return false;
     for (int i = 0; i < d; ++i) {
         x[i] = proposal[i];
         grad[i] = proposal_grad[i];

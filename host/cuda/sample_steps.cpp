@@ -1,0 +1,36 @@
+// The CUDA sample-step operations (host/ops/sample_steps.hpp): kernels/sample_steps.cu.
+#include "families.hpp"
+#include "kernels/sample_steps.hpp"
+#include "nvtx.hpp"
+
+namespace ebmkit::detail {
+
+namespace {
+
+class CudaSampleSteps final : public SampleStepOps {
+public:
+    void propose(Context& ctx, const float* x, const float* grad, std::int64_t rows, int d, const ChainRule& r,
+                 std::uint32_t first_chain, std::uint32_t step, float* out) const override {
+        const NvtxRange range("ebmkit.sample_steps.propose");
+        kernels::sample_propose(x, grad, rows, d, r, first_chain, step, out, ctx.stream());
+    }
+    void momentum(Context& ctx, float* p, std::int64_t rows, int d, const ChainRule& r, std::uint32_t first_chain,
+                  std::uint32_t step) const override {
+        const NvtxRange range("ebmkit.sample_steps.momentum");
+        kernels::sample_momentum(p, rows, d, r, first_chain, step, ctx.stream());
+    }
+    void accept(Context& ctx, const StepAccept& a, const ChainRule& r, std::uint32_t first_chain,
+                std::uint32_t step) const override {
+        const NvtxRange range("ebmkit.sample_steps.accept");
+        kernels::sample_accept(a, r, first_chain, step, ctx.stream());
+    }
+};
+
+}  // namespace
+
+const SampleStepOps& cuda_sample_step_ops() {
+    static const CudaSampleSteps ops;
+    return ops;
+}
+
+}  // namespace ebmkit::detail

@@ -1,0 +1,56 @@
+// The samplers' steps on arrays (include/ebmkit/sample_steps.hpp): the Langevin proposal,
+// HMC's momentum draw and the Metropolis test, each a thread per row (kernels/sample_steps.cuh)
+// by the same per-row rules as the chains of sample() (include/ebmkit/detail/sample_chain.hpp).
+#include <cuda_runtime.h>
+
+#include "kernels/cuda_check.hpp"
+#include "kernels/sample_steps.cuh"
+#include "kernels/sample_steps.hpp"
+
+namespace ebmkit::kernels {
+
+namespace {
+
+__global__ void __launch_bounds__(128) propose_kernel(const float* x, const float* grad, std::int64_t rows, int d,
+                                                      detail::ChainRule r, std::uint32_t first_chain, std::uint32_t step,
+                                                      float* out) {
+    sample_steps_body::propose(x, grad, rows, d, r, first_chain, step, out);
+}
+
+__global__ void __launch_bounds__(128) momentum_kernel(float* p, std::int64_t rows, int d, detail::ChainRule r,
+                                                       std::uint32_t first_chain, std::uint32_t step) {
+    sample_steps_body::momentum(p, rows, d, r, first_chain, step);
+}
+
+__global__ void __launch_bounds__(128) accept_kernel(detail::StepAccept a, detail::ChainRule r, std::uint32_t first_chain,
+                                                     std::uint32_t step) {
+    sample_steps_body::accept(a, r, first_chain, step);
+}
+
+}  // namespace
+
+void sample_propose(const float* x, const float* grad, std::int64_t rows, int d, const detail::ChainRule& r,
+                    std::uint32_t first_chain, std::uint32_t step, float* out, CUstream_st* stream) {
+    if (rows == 0) return;
+    const LaunchShape s = sample_steps_shape(rows, device_limits());
+    propose_kernel<<<s.blocks, s.threads, 0, stream>>>(x, grad, rows, d, r, first_chain, step, out);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+void sample_momentum(float* p, std::int64_t rows, int d, const detail::ChainRule& r, std::uint32_t first_chain,
+                     std::uint32_t step, CUstream_st* stream) {
+    if (rows == 0) return;
+    const LaunchShape s = sample_steps_shape(rows, device_limits());
+    momentum_kernel<<<s.blocks, s.threads, 0, stream>>>(p, rows, d, r, first_chain, step);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+void sample_accept(const detail::StepAccept& a, const detail::ChainRule& r, std::uint32_t first_chain, std::uint32_t step,
+                   CUstream_st* stream) {
+    if (a.rows == 0) return;
+    const LaunchShape s = sample_steps_shape(a.rows, device_limits());
+    accept_kernel<<<s.blocks, s.threads, 0, stream>>>(a, r, first_chain, step);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
+
+}  // namespace ebmkit::kernels
