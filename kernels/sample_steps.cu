@@ -11,18 +11,18 @@ namespace ebmkit::kernels {
 
 namespace {
 
-__global__ void __launch_bounds__(128) propose_kernel(const float* x, const float* grad, std::int64_t rows, int d,
+__global__ void __launch_bounds__(128) sample_propose_kernel(const float* x, const float* grad, std::int64_t rows, int d,
                                                       detail::ChainRule r, std::uint32_t first_chain, std::uint32_t step,
                                                       float* out) {
     sample_steps_body::propose(x, grad, rows, d, r, first_chain, step, out);
 }
 
-__global__ void __launch_bounds__(128) momentum_kernel(float* p, std::int64_t rows, int d, detail::ChainRule r,
+__global__ void __launch_bounds__(128) sample_momentum_kernel(float* p, std::int64_t rows, int d, detail::ChainRule r,
                                                        std::uint32_t first_chain, std::uint32_t step) {
     sample_steps_body::momentum(p, rows, d, r, first_chain, step);
 }
 
-__global__ void __launch_bounds__(128) accept_kernel(detail::StepAccept a, detail::ChainRule r, std::uint32_t first_chain,
+__global__ void __launch_bounds__(128) sample_accept_kernel(detail::StepAccept a, detail::ChainRule r, std::uint32_t first_chain,
                                                      std::uint32_t step) {
     sample_steps_body::accept(a, r, first_chain, step);
 }
@@ -33,7 +33,7 @@ void sample_propose(const float* x, const float* grad, std::int64_t rows, int d,
                     std::uint32_t first_chain, std::uint32_t step, float* out, CUstream_st* stream) {
     if (rows == 0) return;
     const LaunchShape s = sample_steps_shape(rows, device_limits());
-    propose_kernel<<<s.blocks, s.threads, 0, stream>>>(x, grad, rows, d, r, first_chain, step, out);
+    sample_propose_kernel<<<s.blocks, s.threads, 0, stream>>>(x, grad, rows, d, r, first_chain, step, out);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -41,7 +41,7 @@ void sample_momentum(float* p, std::int64_t rows, int d, const detail::ChainRule
                      std::uint32_t step, CUstream_st* stream) {
     if (rows == 0) return;
     const LaunchShape s = sample_steps_shape(rows, device_limits());
-    momentum_kernel<<<s.blocks, s.threads, 0, stream>>>(p, rows, d, r, first_chain, step);
+    sample_momentum_kernel<<<s.blocks, s.threads, 0, stream>>>(p, rows, d, r, first_chain, step);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -49,7 +49,7 @@ void sample_accept(const detail::StepAccept& a, const detail::ChainRule& r, std:
                    CUstream_st* stream) {
     if (a.rows == 0) return;
     const LaunchShape s = sample_steps_shape(a.rows, device_limits());
-    accept_kernel<<<s.blocks, s.threads, 0, stream>>>(a, r, first_chain, step);
+    sample_accept_kernel<<<s.blocks, s.threads, 0, stream>>>(a, r, first_chain, step);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

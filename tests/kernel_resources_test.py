@@ -35,6 +35,8 @@ THREADS = {
     "draw_classes_kernel": 256, "tempering_swap_kernel": 256, "tempering_chain_kernel": 256,
     "centering_offsets_kernel": 256, "centering_weights_kernel": 256, "centering_visible_bias_kernel": 256,
     "centering_hidden_bias_kernel": 256,
+    "sample_propose_kernel": 128, "sample_momentum_kernel": 128, "sample_accept_kernel": 128,  # sample_steps.cu
+    "sample_chains_kernel": 128,  # include/ebmkit/detail/sample_cuda.cuh, instantiated by host/sample_energies.cpp
 }
 REGISTERS_PER_SM = 65536
 STATIC_SHARED_LIMIT = 48 * 1024
@@ -69,7 +71,8 @@ def split_arguments(text):
 
 def read_reports(build_dir):
     kernels = []  # dicts: mangled, file, registers, smem, spill
-    for report in sorted(pathlib.Path(build_dir).rglob("*.cu.o.resource-usage")):
+    # Every CUDA object: the kernels/ files, and the library sources nvcc compiles (host/sample_energies.cpp).
+    for report in sorted(pathlib.Path(build_dir).rglob("*.o.resource-usage")):
         current = None
         for line in report.read_text().splitlines():
             m = re.search(r"Compiling entry function '([^']+)' for 'sm_(\d+)'", line)

@@ -15,8 +15,11 @@
 
 namespace ebmkit::detail {
 
+// (128, 1): without the minimum of one block, ptxas held the Gaussian's and the double
+// well's chains to 64 registers and spilled 88 bytes (tests/kernel_resources_test.py);
+// a chain's state wants 72 to 92.
 template <class E>
-__global__ void __launch_bounds__(128) sample_chains_kernel(E energy, float* x, float* scratch, std::int64_t rows,
+__global__ void __launch_bounds__(128, 1) sample_chains_kernel(E energy, float* x, float* scratch, std::int64_t rows,
                                                             ChainRule rule, std::uint32_t first_chain, Steps steps,
                                                             float* states, float* energies,
                                                             unsigned long long* accepted) {
