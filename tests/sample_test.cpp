@@ -341,12 +341,53 @@ struct UserQuadratic {
 static_assert(is_energy_v<UserQuadratic>);
 static_assert(!is_energy_v<int>);
 
-TEST(Sample, AUserEnergyRunsOnTheCpu) {
-    Context cpu(Backend::Cpu, 3);
-    Tensor x = Tensor::zeros({64, 2});
-    const SampleStats s = sample(cpu, UserQuadratic{}, x, SampleParams::hmc(0.3f, 5), Steps{0, 50}, true);
-    EXPECT_GT(s.acceptance_rate(), 0.9);
-    EXPECT_EQ(s.trace.size(), 50u * 64 * 2);
+// The user's energy through every sampler: N(0, I) (ULA's chain: variance 1 / (1 - alpha / 2)).
+TEST(Sample, AUserEnergyRunsThroughEverySampler) {
+    auto rng = test::fresh_rng();
+    for (const SampleParams& p : {SampleParams::ula(0.2f), SampleParams::mala(0.5f), SampleParams::hmc(0.3f, 5)}) {
+        const SampleStats s = run(UserQuadratic{}, p, 512, 100, 200, rng());
+        const double var = p.kind == SamplerKind::Ula ? 1.0 / (1.0 - 0.1) : 1.0;
+        expect_moments(moments(s, 2), {0.0, 0.0}, {var, 0.0, 0.0, var}, to_string(p.kind));
+        if (p.kind != SamplerKind::Ula) EXPECT_LT(s.accepted, s.proposals);
+    }
+}
+
+// The shipped ridge energy, the 2-D test density of tests/two_dimensional_energy.hpp as a
+// functor: MALA's histogram on 20 x 20 bins of [-3, 3]^2 (and the outside) within total
+// variation 0.045 of exp(-E) normalised on a 400 x 400 grid over [-6, 6]^2.
+TEST(Sample, MalaReachesTheRidgeEnergysGridDensity) {
+    auto rng = test::fresh_rng();
+    std::uniform_real_distribution<float> u(0.0f, 1.0f);
+    RidgeEnergy ridge;
+    for (int j = 0; j < RidgeEnergy::ridges; ++j) {
+        ridge.u[j][0] = static_cast<float>(2 * std::cos(2 * M_PI * j / RidgeEnergy::ridges));
+        ridge.u[j][1] = static_cast<float>(2 * std::sin(2 * M_PI * j / RidgeEnergy::ridges));
+        ridge.c[j] = 2 * u(rng) - 1;
+        ridge.w[j] = 0.1f + 0.4f * u(rng);
+    }
+    constexpr int bins = 20, g = 400;
+    auto bin = [](double a, double b) {
+        if (std::abs(a) >= 3 || std::abs(b) >= 3) return bins * bins;
+        return static_cast<int>((a + 3) / 6 * bins) * bins + static_cast<int>((b + 3) / 6 * bins);
+    };
+    std::vector<double> exact(bins * bins + 1, 0.0);
+    double z = 0;
+    float grad[2];
+    for (int i = 0; i < g; ++i) {
+        for (int j = 0; j < g; ++j) {
+            const float x[2] = {static_cast<float>(-6 + (i + 0.5) * 12.0 / g), static_cast<float>(-6 + (j + 0.5) * 12.0 / g)};
+            const double w = std::exp(-double(ridge(x, grad)));
+            z += w;
+            exact[bin(x[0], x[1])] += w;
+        }
+    }
+    const SampleStats s = run(ridge, SampleParams::mala(0.4f), 4096, 200, 100, rng());
+    std::vector<double> count(bins * bins + 1, 0.0);
+    const std::size_t n = s.trace.size() / 2;
+    for (std::size_t k = 0; k < n; ++k) count[bin(s.trace[2 * k], s.trace[2 * k + 1])] += 1.0 / double(n);
+    double tv = 0;
+    for (std::size_t k = 0; k < count.size(); ++k) tv += std::abs(count[k] - exact[k] / z) / 2;
+    EXPECT_LT(tv, 0.045);
 }
 
 TEST(Sample, AHostOnlyBuildRefusesACudaContext) {
