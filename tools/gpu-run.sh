@@ -111,8 +111,8 @@ incomplete=0  # 1: something was not run for want of time
 # under racecheck would not fit the budget).
 declare -A SANITIZE_FILTERS=(
   [logsumexp_gpu_test]="LogSumExpGpu.SpecialValuesFollowTheContract:LogSumExpGpu.UnalignedRowsTakeTheScalarPath:LogSumExpGpu.BackwardMayWriteIntoItsInput"
-  [mlp_gpu_test]="MlpGpuTiles.FusedPathTakesTheDocumentedShapes:AllActivations/MlpGpu.EveryOperationMatchesCpu/elu"
-  [langevin_gpu_test]="LangevinGpu.TrajectoryFollowsTheCpuStepByStep:LangevinGpu.MalaAcceptsLikeTheCpu:LangevinGpu.GraphedStepsFollowTheCpu:LangevinGpu.ConditionalChainsFollowTheCpu"
+  [mlp_gpu_test]="MlpGpuTiles.FusedPathTakesTheDocumentedShapes:AllActivations/MlpGpu.EveryOperationMatchesCpu/elu:MlpGpuTiles.ClusterPlanGivesTheRowTileBits"
+  [langevin_gpu_test]="LangevinGpu.TrajectoryFollowsTheCpuStepByStep:LangevinGpu.MalaAcceptsLikeTheCpu:LangevinGpu.GraphedStepsFollowTheCpu:LangevinGpu.ConditionalChainsFollowTheCpu:LangevinGpu.ClusterPlanGivesTheRowTileChains"
   [rbm_gpu_test]="RbmGpu.ConditionalsAndFreeEnergyMatchCpu:RbmGpu.GibbsChainEqualsRepeatedStepsAtSanitizerSize:RbmGpu.CdGradientMatchesCpu"
   [rbm_eval_gpu_test]="RbmEvalGpu.ExactLogPartitionMatchesCpu:RbmEvalGpu.PseudoLikelihoodOnACudaContext:RbmEvalGpu.RaiseMatchesTheCpuRuns"
   [device_test]="Tensor.RoundTripsThroughTheDevice:Context.CudaResourcesAreCreatedOnDemand"
@@ -120,6 +120,7 @@ declare -A SANITIZE_FILTERS=(
   [jem_gpu_test]="JemGpu.LossAndGradientFollowTheCpu:JemGpu.IterationsFollowTheCpu"
   [sampler_gpu_test]="SamplerGpu.ReplayBufferFollowsTheCpuBitForBit:SamplerGpu.AShardFollowsTheCpuBitForBit"
   [philox_gpu_test]="PhiloxGpu.DeviceDrawsMatchTheCpuReference"
+  [sample_gpu_test]="SampleGpu.ChainsFollowTheCpu"
   [tempering_gpu_test]="TemperingGpu.SweepsMatchTheCpuTwinAtSanitizerSize:TemperingGpu.TheLaunchSequenceMatchesTheCpuTwinWhereReplicasDoNotFit"
 )
 
