@@ -282,7 +282,9 @@ TEST(EmulatedFusedMlp, ClusterPlanIsTheRowTilePlanBitForBit) {
     const Tensor x = test::uniform_tensor(rng, {n, d}, -1, 1), dl = test::uniform_tensor(rng, {n, k}, -1, 1);
     std::vector<std::int32_t> y(static_cast<std::size_t>(n));
     for (auto& v : y) v = static_cast<std::int32_t>(rng() % k);
-    y[19] = -3;  // a bad label for the JEM head
+    // The JEM head takes a bad label (it counts it); the energy modes take checked labels only.
+    std::vector<std::int32_t> y_bad = y;
+    y_bad[19] = -3;
     struct Out {
         Tensor logits, energy, grad, a1, a2, d1, d2, dlogits;
         std::vector<kernels::JemRowTerms> terms;
@@ -296,7 +298,7 @@ TEST(EmulatedFusedMlp, ClusterPlanIsTheRowTilePlanBitForBit) {
         body::Io io{};
         io.x = x.data<float>();
         io.rows = n;
-        io.labels = labelled ? y.data() : nullptr;
+        io.labels = !labelled ? nullptr : mode == body::Mode::JemGrad ? y_bad.data() : y.data();
         io.logits = o.logits.data<float>();
         io.energy = o.energy.data<float>();
         io.grad = o.grad.data<float>();
