@@ -5,13 +5,8 @@
 
 namespace ebmkit {
 
-#define EBMKIT_SHIPPED_ENERGY(E) \
-    template SampleStats sample<E>(Context&, const E&, TensorView, const SampleParams&, Steps, bool);
-EBMKIT_SHIPPED_ENERGY(GaussianEnergy)
-EBMKIT_SHIPPED_ENERGY(GaussianMixtureEnergy)
-EBMKIT_SHIPPED_ENERGY(DoubleWellEnergy)
-EBMKIT_SHIPPED_ENERGY(BananaEnergy)
-EBMKIT_SHIPPED_ENERGY(RidgeEnergy)
-#undef EBMKIT_SHIPPED_ENERGY
+#define EBMKIT_INSTANTIATE_SAMPLE(E) template EBMKIT_SAMPLE_OF(E)
+EBMKIT_SHIPPED_ENERGIES(EBMKIT_INSTANTIATE_SAMPLE)
+#undef EBMKIT_INSTANTIATE_SAMPLE
 
 }  // namespace ebmkit

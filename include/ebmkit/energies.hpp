@@ -218,14 +218,11 @@ inline GaussianMixtureEnergy GaussianMixtureEnergy::from(const std::vector<doubl
 
 // sample() on the shipped energies is compiled once, in the library (host/sample_energies.cpp,
 // by nvcc where the build has CUDA): those calls run on either backend whatever compiles
-// the caller, the Python package and the ebm command included.
-#define EBMKIT_SHIPPED_ENERGY(E) \
-    extern template SampleStats sample<E>(Context&, const E&, TensorView, const SampleParams&, Steps, bool);
-EBMKIT_SHIPPED_ENERGY(GaussianEnergy)
-EBMKIT_SHIPPED_ENERGY(GaussianMixtureEnergy)
-EBMKIT_SHIPPED_ENERGY(DoubleWellEnergy)
-EBMKIT_SHIPPED_ENERGY(BananaEnergy)
-EBMKIT_SHIPPED_ENERGY(RidgeEnergy)
-#undef EBMKIT_SHIPPED_ENERGY
+// the caller, the Python package and the ebm command included. The one list of them:
+#define EBMKIT_SHIPPED_ENERGIES(X) X(GaussianEnergy) X(GaussianMixtureEnergy) X(DoubleWellEnergy) X(BananaEnergy) X(RidgeEnergy)
+#define EBMKIT_SAMPLE_OF(E) SampleStats sample<E>(Context&, const E&, TensorView, const SampleParams&, Steps, bool);
+#define EBMKIT_EXTERN_SAMPLE(E) extern template EBMKIT_SAMPLE_OF(E)
+EBMKIT_SHIPPED_ENERGIES(EBMKIT_EXTERN_SAMPLE)
+#undef EBMKIT_EXTERN_SAMPLE
 
 }  // namespace ebmkit
