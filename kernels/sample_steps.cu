@@ -1,5 +1,5 @@
-// The samplers' steps on arrays (include/ebmkit/sample_steps.hpp): the Langevin proposal,
-// HMC's momentum draw and the Metropolis test, each a thread per row (kernels/sample_steps.cuh)
+// The samplers' steps on arrays (include/ebmkit/sample_steps.hpp): HMC's momentum draw and
+// the Metropolis test (the proposal is kernels/langevin.cu's), each a thread per row (kernels/sample_steps.cuh)
 // by the same per-row rules as the chains of sample() (include/ebmkit/detail/sample_chain.hpp).
 #include <cuda_runtime.h>
 
@@ -10,12 +10,6 @@
 namespace ebmkit::kernels {
 
 namespace {
-
-__global__ void __launch_bounds__(128) sample_propose_kernel(const float* x, const float* grad, std::int64_t rows, int d,
-                                                      detail::ChainRule r, std::uint32_t first_chain, std::uint32_t step,
-                                                      float* out) {
-    sample_steps_body::propose(x, grad, rows, d, r, first_chain, step, out);
-}
 
 __global__ void __launch_bounds__(128) sample_momentum_kernel(float* p, std::int64_t rows, int d, detail::ChainRule r,
                                                        std::uint32_t first_chain, std::uint32_t step) {
@@ -28,14 +22,6 @@ __global__ void __launch_bounds__(128) sample_accept_kernel(detail::StepAccept a
 }
 
 }  // namespace
-
-void sample_propose(const float* x, const float* grad, std::int64_t rows, int d, const detail::ChainRule& r,
-                    std::uint32_t first_chain, std::uint32_t step, float* out, CUstream_st* stream) {
-    if (rows == 0) return;
-    const LaunchShape s = sample_steps_shape(rows, device_limits());
-    sample_propose_kernel<<<s.blocks, s.threads, 0, stream>>>(x, grad, rows, d, r, first_chain, step, out);
-    EBMKIT_CUDA_CHECK(cudaGetLastError());
-}
 
 void sample_momentum(float* p, std::int64_t rows, int d, const detail::ChainRule& r, std::uint32_t first_chain,
                      std::uint32_t step, CUstream_st* stream) {

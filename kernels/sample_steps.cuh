@@ -13,14 +13,6 @@ namespace ebmkit::kernels::sample_steps_body {
 __device__ inline std::int64_t first_row() { return static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; }
 __device__ inline std::int64_t row_stride() { return static_cast<std::int64_t>(gridDim.x) * blockDim.x; }
 
-__device__ inline void propose(const float* x, const float* grad, std::int64_t rows, int d, const detail::ChainRule& r,
-                               std::uint32_t first_chain, std::uint32_t step, float* out) {
-    for (std::int64_t row = first_row(); row < rows; row += row_stride()) {
-        detail::propose_row(x + row * d, grad + row * d, d, r, first_chain + static_cast<std::uint32_t>(row), step,
-                            out + row * d);
-    }
-}
-
 __device__ inline void momentum(float* p, std::int64_t rows, int d, const detail::ChainRule& r, std::uint32_t first_chain,
                                 std::uint32_t step) {
     for (std::int64_t row = first_row(); row < rows; row += row_stride()) {

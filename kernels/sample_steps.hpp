@@ -15,8 +15,6 @@ inline LaunchShape sample_steps_shape(std::int64_t rows, const DeviceLimits& lim
     return grid_stride(rows, 128, 128, limits);
 }
 
-void sample_propose(const float* x, const float* grad, std::int64_t rows, int d, const detail::ChainRule& r,
-                    std::uint32_t first_chain, std::uint32_t step, float* out, CUstream_st* stream);
 void sample_momentum(float* p, std::int64_t rows, int d, const detail::ChainRule& r, std::uint32_t first_chain,
                      std::uint32_t step, CUstream_st* stream);
 void sample_accept(const detail::StepAccept& a, const detail::ChainRule& r, std::uint32_t first_chain, std::uint32_t step,

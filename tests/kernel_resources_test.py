@@ -35,7 +35,7 @@ THREADS = {
     "draw_classes_kernel": 256, "tempering_swap_kernel": 256, "tempering_chain_kernel": 256,
     "centering_offsets_kernel": 256, "centering_weights_kernel": 256, "centering_visible_bias_kernel": 256,
     "centering_hidden_bias_kernel": 256,
-    "sample_propose_kernel": 128, "sample_momentum_kernel": 128, "sample_accept_kernel": 128,  # sample_steps.cu
+    "sample_momentum_kernel": 128, "sample_accept_kernel": 128,  # sample_steps.cu
     "sample_chains_kernel": 128,  # include/ebmkit/detail/sample_cuda.cuh, instantiated by host/sample_energies.cpp
 }
 REGISTERS_PER_SM = 65536

@@ -11,6 +11,7 @@
 
 #include "ebmkit/detail/sample_kernel.cuh"
 #include "host/cpu/sample_steps.hpp"
+#include "kernels/langevin.cuh"
 #include "kernels/sample_steps.cuh"
 #include "kernels/sample_steps.hpp"
 #include "ebmkit/energies.hpp"
@@ -57,9 +58,10 @@ TEST(EmulatedSample, ChainsAreTheCpuChainsBitForBit) {
     }
 }
 
-// The step kernels (kernels/sample_steps.cuh) over their launch shape against the CPU
-// twin, bit for bit: proposals, momenta with a mass, and MALA's and HMC's tests on
-// proposals that some rows accept and others reject.
+// The step kernels over their launch shapes against the CPU twin, bit for bit: proposals
+// (the Langevin chains' kernel body, kernels/langevin.cuh, without a box), momenta with a
+// mass (kernels/sample_steps.cuh), and MALA's and HMC's tests on proposals that some rows
+// accept and others reject.
 TEST(EmulatedSampleSteps, KernelsAreTheCpuTwinBitForBit) {
     auto rng = test::fresh_rng();
     const std::int64_t rows = 300;
@@ -74,7 +76,10 @@ TEST(EmulatedSampleSteps, KernelsAreTheCpuTwinBitForBit) {
     for (SamplerKind kind : {SamplerKind::Ula, SamplerKind::Mala, SamplerKind::Hmc}) {
         const detail::ChainRule r{kind, 0.3f, 1.2f, std::sqrt(2 * 0.3f * 1.2f), 4, mass.data(), rng()};
         std::vector<float> a(rows * d, -9.0f), b(rows * d, -7.0f);
-        emulation::run_grid(shape, [&](unsigned char*) { body::propose(x0.data(), g0.data(), rows, d, r, 5, 11, a.data()); });
+        const kernels::LangevinStep s{r.step, r.sigma, false, 0.0f, 0.0f, r.seed, 5, 11};
+        emulation::run_grid(kernels::langevin_propose_shape(rows, d), [&](unsigned char*) {
+            kernels::langevin_body::propose(x0.data(), g0.data(), rows, d, s, a.data(), nullptr, nullptr);
+        });
         cpu::sample_propose(x0.data(), g0.data(), rows, d, r, 5, 11, b.data());
         EXPECT_EQ(a, b);
         emulation::run_grid(shape, [&](unsigned char*) { body::momentum(a.data(), rows, d, r, 5, 11); });

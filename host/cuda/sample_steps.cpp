@@ -1,5 +1,8 @@
-// The CUDA sample-step operations (host/ops/sample_steps.hpp): kernels/sample_steps.cu.
+// The CUDA sample-step operations (host/ops/sample_steps.hpp): the proposal is the Langevin
+// chains' own kernel (kernels/langevin.cu, without a box: the same keyed draw and float
+// update as detail::propose_row), the momentum and the test kernels/sample_steps.cu.
 #include "families.hpp"
+#include "kernels/langevin.hpp"
 #include "kernels/sample_steps.hpp"
 #include "nvtx.hpp"
 
@@ -12,7 +15,8 @@ public:
     void propose(Context& ctx, const float* x, const float* grad, std::int64_t rows, int d, const ChainRule& r,
                  std::uint32_t first_chain, std::uint32_t step, float* out) const override {
         const NvtxRange range("ebmkit.sample_steps.propose");
-        kernels::sample_propose(x, grad, rows, d, r, first_chain, step, out, ctx.stream());
+        const kernels::LangevinStep s{r.step, r.sigma, false, 0.0f, 0.0f, r.seed, first_chain, step};
+        kernels::LangevinPropose::run({x, grad, rows, d, s, out}, nullptr, ctx.stream());
     }
     void momentum(Context& ctx, float* p, std::int64_t rows, int d, const ChainRule& r, std::uint32_t first_chain,
                   std::uint32_t step) const override {

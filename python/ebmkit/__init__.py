@@ -244,7 +244,7 @@ def _sample_callable(ctx, fn, x, p, first_step, steps, mass, trace):
             import torch
             masses = torch.from_numpy(masses).to(x.device)
     e, g = _evaluate(fn, x)
-    e, g = _copy(e), _copy(g)  # ebmkit writes the accepted rows' values into them
+    e, g = _copy(e), _copy(g)  # sample_accept writes the accepted rows' values into them
     proposal = _empty(x, (n, d))
     accepted = _empty(x, (n,), "int32")
     count = 0
@@ -255,8 +255,7 @@ def _sample_callable(ctx, fn, x, p, first_step, steps, mass, trace):
     for k in range(first_step, first_step + steps):
         if p.sampler == "ula":
             propose(ctx, x, g, p, k, x)
-            new_e, new_g = _evaluate(fn, x)
-            e[...], g[...] = new_e, new_g
+            e, g = _evaluate(fn, x)  # no test: nothing of ebmkit's writes into them
             count += n
         else:
             if p.sampler == "mala":
