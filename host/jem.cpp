@@ -10,13 +10,14 @@
 #include "data_parallel.hpp"
 #include "device_memory.hpp"
 #include "ebmkit/checkpoint.hpp"
+#include "kernels/jem_head.hpp"
 #include "ops/ops.hpp"
 
 namespace ebmkit {
 
 struct JemTrainer::Snapshot {
     MlpEnergy model;
-    SafeTensors optimizer;
+    Tensor first, second;  // the optimizer's moments, flat (second empty for Sgd)
     std::int64_t optimizer_steps;
     Tensor buffer;
     std::uint32_t rounds;
@@ -58,19 +59,27 @@ JemTrainer::JemTrainer(Context& ctx, MlpEnergy& model, const JemTrainOptions& op
     if (options.snapshot_every < 1) detail::fail(std::string(op) + ": options.snapshot_every must be >= 1");
     // The counts of the iteration's reductions, agreed once (the gradient, the statistics, the stop flag).
     for (const std::int64_t count : {grad_.flat().numel(), std::int64_t{6}, std::int64_t{1}}) comm_.agree_count(count);
+    words_ = Tensor({3}, DType::I32, ctx);
+    iteration_ = std::make_shared<detail::Recording>();
     take_snapshot();
 }
 
 JemTrainer::~JemTrainer() = default;
 
-JemStepStats JemTrainer::terms_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,
-                                            MlpEnergy& grad, std::int64_t& first_bad_label) {
+detail::JemLoss JemTrainer::loss_of(std::int64_t n, std::int64_t m) const {
     // The gradient is of this rank's part of the global batch's mean (ranks * rows).
-    const std::int64_t ranks = comm_.size(), m = samples.empty() ? 0 : samples.dim(0);
-    const detail::JemLoss loss{options_.classifier_weight, options_.generative_weight, options_.energy_l2,
-                               x.dim(0) * ranks, m * ranks};
-    return detail::ops(ctx_).jem.terms_and_gradient(ctx_, model_, x, labels, samples, loss, grad, scratch_,
-                                                    first_bad_label);
+    const std::int64_t ranks = comm_.size();
+    return {options_.classifier_weight, options_.generative_weight, options_.energy_l2, n * ranks, m * ranks,
+            options_.max_energy_gap};
+}
+
+detail::JemReadout JemTrainer::terms_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,
+                                                  MlpEnergy& grad) {
+    const std::int64_t n = x.dim(0), m = samples.empty() ? 0 : samples.dim(0);
+    const detail::JemLoss loss = loss_of(n, m);
+    const detail::JemOps& jem = detail::ops(ctx_).jem;
+    jem.terms_and_gradient(ctx_, model_, x, labels, samples, loss, grad, scratch_);
+    return jem.read_stats(ctx_, scratch_, loss, n, m);
 }
 
 JemStepStats JemTrainer::loss_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,
@@ -84,8 +93,22 @@ JemStepStats JemTrainer::loss_and_gradient(ConstTensorView x, ConstTensorView la
     detail::check_model(op, ctx_, grad);
     if (grad.widths() != model_.widths()) detail::fail(std::string(op) + ": grad must have the model's widths");
     if (&grad == &model_) detail::fail(std::string(op) + ": grad must not be the model itself");
-    std::int64_t first_bad_label = -1;
-    return terms_and_gradient(x, labels, samples, grad, first_bad_label);
+    return terms_and_gradient(x, labels, samples, grad).stats;
+}
+
+// One rank, and chains whose keys a counter on the device can carry (uniform or replay
+// starts, a chain the backend can record): the iteration is one launch sequence,
+// recorded once per shape and replayed (on CUDA a graph), whose draws are keyed by the
+// words_ counters, whose store and optimizer step are gated on the guard's verdict
+// computed on the device with the statistics, and which the host meets once, to read
+// those statistics. The other configurations step through the same operations, the
+// host deciding between them.
+bool JemTrainer::replayable(std::int64_t n) const {
+    if (comm_.size() > 1) return false;
+    if (options_.generative_weight == 0) return true;
+    const SamplerOptions& s = sampler_.options_;
+    return (s.start == ChainStart::Uniform || s.start == ChainStart::ReplayBuffer) &&
+           detail::ops(ctx_).langevin.chain_replayable(ctx_, model_, n, s.step, s.trace);
 }
 
 JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
@@ -93,35 +116,96 @@ JemStepStats JemTrainer::step(ConstTensorView x, ConstTensorView labels) {
     detail::check_input(op, ctx_, model_, x);
     // The labels' values are checked on the device, with the iteration's statistics.
     detail::check_tensor(op, "labels", labels, {x.dim(0)}, DType::I32, ctx_.device());
+    if (replayable(x.dim(0))) return replayed_step(x, labels);
+    sampler_.use_counters(nullptr);
+    words_stale_ = true;
+    const bool generative = options_.generative_weight > 0;
     SampleRound round;
-    if (options_.generative_weight > 0) round = sampler_.draw_round(model_, x.dim(0));
-    std::int64_t first_bad_label = -1;
-    JemStepStats s = terms_and_gradient(x, labels, round.samples, grad_, first_bad_label);
-    const bool bad_label_elsewhere = comm_.size() > 1 && average_over_ranks(s, first_bad_label >= 0);
-    if (first_bad_label >= 0) {
-        // Nothing is kept: the round is not written back, the model not updated.
-        Tensor label({1}, DType::I32);
-        copy(ConstTensorView(labels.data<std::int32_t>() + first_bad_label, {1}, DType::I32, labels.device()), label);
-        detail::fail(std::string(op) + ": labels[" + std::to_string(first_bad_label) + "] = " +
-                     std::to_string(label.data<std::int32_t>()[0]) + " is outside [0, " +
-                     std::to_string(model_.num_outputs()) + ")");
-    }
+    if (generative) round = sampler_.draw_round(model_, x.dim(0));
+    detail::JemReadout r = terms_and_gradient(x, labels, round.samples, grad_);
+    JemStepStats& s = r.stats;
+    const bool bad_label_elsewhere = comm_.size() > 1 && average_over_ranks(s, r.first_bad_label >= 0);
+    // Nothing is kept after a bad label: the round is not written back, the model not updated.
+    if (r.first_bad_label >= 0) fail_bad_label(labels, r.first_bad_label);
     if (bad_label_elsewhere) {
         detail::fail(std::string(op) + ": a label on another rank is outside [0, " + std::to_string(model_.num_outputs()) +
                      "); nothing was updated");
     }
-    if (options_.generative_weight > 0) sampler_.keep_round(round);
-    const double gap = s.energy_data - s.energy_sample;
-    if (!std::isfinite(s.loss) || std::abs(gap) > options_.max_energy_gap) {
-        std::ostringstream why;
-        why << "iteration " << iterations_ << ": loss " << s.loss << ", energy gap " << gap;
-        roll_back(why.str());
-        s.rolled_back = true;
-        return s;
-    }
+    if (generative) sampler_.keep_round(round);
+    if (!kernels::jem_keeps(s.loss, s.energy_data, s.energy_sample, options_.max_energy_gap)) return rolled_back(s);
     // The one all-reduce of the flat gradient: every rank then holds the global batch's.
     if (comm_.size() > 1) comm_.allreduce_sum({grad_.flat()});
     optimizer_.step(ctx_, model_, grad_);
+    return kept(s);
+}
+
+JemStepStats JemTrainer::replayed_step(ConstTensorView x, ConstTensorView labels) {
+    const std::int64_t n = x.dim(0);
+    const bool generative = options_.generative_weight > 0;
+    const detail::Ops& ops = detail::ops(ctx_);
+    auto* words = reinterpret_cast<std::uint32_t*>(words_.data<std::int32_t>());
+    if (words_stale_) {
+        // The host's counts (after construction, a load, a roll back or an iteration that
+        // was not replayed): the one copy to the device outside the sequence.
+        const auto rounds = sampler_.rounds();
+        const Tensor host = Tensor::from(std::vector<std::int32_t>{static_cast<std::int32_t>(rounds),
+                                                                   static_cast<std::int32_t>(rounds * sampler_.options_.steps),
+                                                                   static_cast<std::int32_t>(optimizer_.steps())},
+                                         {3});
+        copy(host, words_);
+        words_stale_ = false;
+    }
+    sampler_.use_counters(words);
+    // The batch at the addresses the recording reads.
+    detail::ensure(ctx_, x_, x.shape(), DType::F32);
+    detail::ensure(ctx_, labels_, labels.shape(), DType::I32);
+    detail::copy_on_stream(ctx_, x, x_);
+    detail::copy_on_stream(ctx_, labels, labels_);
+    const std::int64_t m = generative ? n : 0;
+    const detail::JemLoss loss = loss_of(n, m);
+    const std::uint64_t buffer = sampler_.buffer() ? detail::address(sampler_.buffer()->samples()) : 0;
+    // Everything the sequence's launches read that the host may change: a change is a new recording.
+    const std::uint64_t signature = detail::signature_of(
+        {static_cast<std::uint64_t>(n), detail::bits_of(optimizer_.options().lr), detail::address(x_),
+         detail::address(labels_), detail::address(model_.flat()), detail::address(grad_.flat()),
+         detail::address(words_), detail::address(optimizer_.first_), detail::address(optimizer_.second_),
+         buffer});
+    ops.graph.replay(ctx_, *iteration_, signature, [&] {
+        SampleRound round;
+        if (generative) round = sampler_.draw_round(model_, n);
+        const std::int32_t* skip =
+            ops.jem.terms_and_gradient(ctx_, model_, x_, labels_, round.samples, loss, grad_, scratch_);
+        if (generative) sampler_.keep_counted_round(round, skip);
+        optimizer_.counted_step(ctx_, model_, grad_, words + 2, skip);
+        ops.graph.advance(ctx_, words + 2, 1, skip);
+    });
+    const detail::JemReadout r = ops.jem.read_stats(ctx_, scratch_, loss, n, m);
+    // The device kept nothing of a skipped iteration.
+    if (r.first_bad_label >= 0) fail_bad_label(labels, r.first_bad_label);
+    // A round is counted even when the guard trips, so that the retried iteration draws afresh.
+    if (generative) sampler_.count_round();
+    if (r.skip) return rolled_back(r.stats);  // (which marks the words stale)
+    optimizer_.count_step();
+    return kept(r.stats);
+}
+
+void JemTrainer::fail_bad_label(ConstTensorView labels, std::int64_t row) const {
+    Tensor label({1}, DType::I32);
+    copy(ConstTensorView(labels.data<std::int32_t>() + row, {1}, DType::I32, labels.device()), label);
+    detail::fail("JemTrainer::step: labels[" + std::to_string(row) + "] = " +
+                 std::to_string(label.data<std::int32_t>()[0]) + " is outside [0, " +
+                 std::to_string(model_.num_outputs()) + ")");
+}
+
+JemStepStats JemTrainer::rolled_back(JemStepStats s) {
+    std::ostringstream why;
+    why << "iteration " << iterations_ << ": loss " << s.loss << ", energy gap " << s.energy_data - s.energy_sample;
+    roll_back(why.str());
+    s.rolled_back = true;
+    return s;
+}
+
+JemStepStats JemTrainer::kept(const JemStepStats& s) {
     ++iterations_;
     if (++good_since_snapshot_ >= options_.snapshot_every) take_snapshot();
     return s;
@@ -149,15 +233,13 @@ void JemTrainer::take_snapshot() {
     // The first snapshot allocates its tensors; every later one copies into them on the
     // context's stream, so a snapshot iteration allocates nothing and waits for nothing.
     if (!snapshot_) {
-        snapshot_ = std::make_unique<Snapshot>(Snapshot{model_.zeros_like(), {}, 0, {}, 0});
-        for (const auto& [name, view] : optimizer_.state()) {
-            snapshot_->optimizer.tensors.emplace(name, Tensor(view.shape(), DType::F32, ctx_));
-        }
+        snapshot_ = std::make_unique<Snapshot>(Snapshot{model_.zeros_like(), optimizer_.first_.clone(),
+                                                        optimizer_.second_.empty() ? Tensor() : optimizer_.second_.clone(),
+                                                        0, {}, 0});
     }
     detail::copy_on_stream(ctx_, model_.flat(), snapshot_->model.flat());
-    for (const auto& [name, view] : optimizer_.state()) {
-        detail::copy_on_stream(ctx_, view, snapshot_->optimizer.tensors.at(name));
-    }
+    detail::copy_on_stream(ctx_, optimizer_.first_, snapshot_->first);
+    if (!optimizer_.second_.empty()) detail::copy_on_stream(ctx_, optimizer_.second_, snapshot_->second);
     snapshot_->optimizer_steps = optimizer_.steps();
     if (sampler_.buffer()) {
         const ConstTensorView samples = sampler_.buffer()->samples();
@@ -169,13 +251,13 @@ void JemTrainer::take_snapshot() {
 }
 
 void JemTrainer::roll_back(const std::string& why) {
-    for (int l = 0; l < model_.num_layers(); ++l) {
-        model_.weight(l).copy_from(snapshot_->model.weight(l));
-        model_.bias(l).copy_from(snapshot_->model.bias(l));
-    }
-    optimizer_.load_state(snapshot_->optimizer, snapshot_->optimizer_steps);
+    detail::copy_on_stream(ctx_, snapshot_->model.flat(), model_.flat());
+    detail::copy_on_stream(ctx_, snapshot_->first, optimizer_.first_);
+    if (!optimizer_.second_.empty()) detail::copy_on_stream(ctx_, snapshot_->second, optimizer_.second_);
+    optimizer_.steps_ = snapshot_->optimizer_steps;
     // The rounds keep counting so the retried iterations draw fresh noise.
     sampler_.restore(snapshot_->buffer, sampler_.rounds());
+    words_stale_ = true;
     const float lr = optimizer_.options().lr / 2;
     optimizer_.set_lr(lr);
     events_.push_back("diverged at " + why + "; rolled back to the last good state, learning rate now " +
@@ -325,6 +407,7 @@ void JemTrainer::load(const std::string& path) {
     iterations_ = iterations;
     epoch_ = epoch;
     batch_in_epoch_ = batch_in_epoch;
+    words_stale_ = true;
     take_snapshot();
 }
 

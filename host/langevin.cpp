@@ -51,7 +51,7 @@ LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorVi
     check_params(op, params);
     Tensor scratch;  // a call's own: a loop that must not allocate keeps one (LangevinSampler)
     return detail::ops(ctx).langevin.chain(ctx, model, labels.raw() ? labels.data<std::int32_t>() : nullptr, x, params,
-                                           steps, trace, scratch);
+                                           steps, nullptr, trace, scratch);
 }
 
 LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,

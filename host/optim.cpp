@@ -103,8 +103,8 @@ kernels::OptimizerStep rule_at(const OptimizerOptions& o, std::int64_t t) {
             o.beta2,
             o.eps,
             o.weight_decay,
-            static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta1), steps)),
-            static_cast<float>(1.0 - std::pow(static_cast<double>(o.beta2), steps))};
+            kernels::bias_correction(o.beta1, steps),
+            kernels::bias_correction(o.beta2, steps)};
 }
 
 }  // namespace
@@ -117,6 +117,16 @@ void Optimizer::step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad) {
     check_step(ctx, shapes_, model.parameters(), grad.parameters());  // (grad == model fails its alias check)
     // The shapes match, so the model's flat layout is the state's (param_layout.hpp).
     const kernels::OptimizerStep s = rule_at(options_, ++steps_);
+    detail::ops(ctx).optim.step(ctx, model.flat().data<float>(), first_.data<float>(),
+                                second_.empty() ? nullptr : second_.data<float>(), grad.flat().data<float>(),
+                                model.flat().numel(), s);
+}
+
+void Optimizer::counted_step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad, const std::uint32_t* steps_before,
+                             const std::int32_t* skip) {
+    kernels::OptimizerStep s = rule_at(options_, steps_ + 1);
+    s.steps_before = steps_before;
+    s.skip = skip;
     detail::ops(ctx).optim.step(ctx, model.flat().data<float>(), first_.data<float>(),
                                 second_.empty() ? nullptr : second_.data<float>(), grad.flat().data<float>(),
                                 model.flat().numel(), s);

@@ -76,14 +76,6 @@ void momentum_update(Context& ctx, TensorView param, TensorView velocity, ConstT
                                            param.numel(), lr, momentum, decay);
 }
 
-// A tensor's address and a float's bits, for a replay's signature.
-std::uint64_t address(ConstTensorView t) { return reinterpret_cast<std::uintptr_t>(t.raw()); }
-std::uint64_t bits_of(float x) {
-    std::uint32_t bits = 0;
-    std::memcpy(&bits, &x, sizeof bits);
-    return bits;
-}
-
 // b and c, with the zero gap between them (Rbm::flat): one launch updates both.
 TensorView biases_of(Rbm& rbm) {
     float* b = rbm.b().data<float>();
@@ -156,7 +148,7 @@ void RbmTrainer::update(ConstTensorView batch, Tensor& restart, std::int64_t off
     if (options_.centered) center(ctx_, grad_, visible_offset_, hidden_offset_);
     momentum_update(ctx_, rbm_.w(), velocity_.w(), grad_.w(), lr, options_.momentum, options_.weight_decay);
     momentum_update(ctx_, biases_of(rbm_), biases_of(velocity_), biases_of(grad_), lr, options_.momentum, 0.0f);
-    if (counter) detail::ops(ctx_).graph.advance(ctx_, counter, options_.k);
+    if (counter) detail::ops(ctx_).graph.advance(ctx_, counter, options_.k, nullptr);
 }
 
 RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<void(std::int64_t, std::int64_t)>& progress,
@@ -242,9 +234,9 @@ RbmEpochStats RbmTrainer::train_epoch(const Tensor& data, const std::function<vo
             // Everything the sequence's launches read: a change is a new recording.
             const Tensor& chains = options_.persistent ? chains_ : restart;
             const std::uint64_t signature = detail::signature_of(
-                {static_cast<std::uint64_t>(mine), bits_of(lr), options_.centered, address(chains), address(batch_),
-                 address(hidden_probs_), address(visible_offset_), address(hidden_offset_), address(rbm_.flat()),
-                 address(grad_.flat()), address(velocity_.flat()), address(step_counter_),
+                {static_cast<std::uint64_t>(mine), detail::bits_of(lr), options_.centered, detail::address(chains), detail::address(batch_),
+                 detail::address(hidden_probs_), detail::address(visible_offset_), detail::address(hidden_offset_), detail::address(rbm_.flat()),
+                 detail::address(grad_.flat()), detail::address(velocity_.flat()), detail::address(step_counter_),
                  static_cast<std::uint64_t>(offset), static_cast<std::uint64_t>(count)});
             detail::ops(ctx_).graph.replay(ctx_, *update_, signature,
                                            [&] { update(batch, restart, offset, count, lr, counter); });

@@ -13,7 +13,7 @@ namespace ebmkit {
 namespace {
 
 // U(lo, hi) rows keyed (ctx.seed(), ChainInit, chain = first_chain + r, step) into x [rows, dim] on ctx.device().
-void fill_uniform(Context& ctx, TensorView x, float lo, float hi, std::uint32_t first_chain, std::uint32_t step) {
+void fill_uniform(Context& ctx, TensorView x, float lo, float hi, std::uint32_t first_chain, detail::StepKey step) {
     detail::ops(ctx).sampler.uniform_rows(ctx, x.data<float>(), x.dim(0), x.dim(1), lo, hi, first_chain, step);
 }
 
@@ -43,7 +43,7 @@ ReplayBuffer::ReplayBuffer(Context& ctx, std::int64_t size, std::int64_t dim, fl
     detail::check_finite(op, "hi", hi);
     if (!(lo < hi)) detail::fail(std::string(op) + ": lo must be < hi");
     buffer_ = Tensor({size, dim}, DType::F32, ctx);
-    fill_uniform(ctx, buffer_, lo, hi, first_slot, 0);
+    fill_uniform(ctx, buffer_, lo, hi, first_slot, {0});
 }
 
 namespace {
@@ -69,18 +69,19 @@ void ReplayBuffer::check_classes(const char* op, std::int64_t batch, ConstTensor
     }
 }
 
-void ReplayBuffer::draw_rows(std::int64_t batch, float reinit, std::uint32_t round, const std::int32_t* row_classes,
+void ReplayBuffer::draw_rows(std::int64_t batch, float reinit, detail::StepKey round, const std::int32_t* row_classes,
                              float* out, std::int32_t* slots, std::uint32_t first_row) const {
     detail::ops(*ctx_).sampler.replay_draw(*ctx_, shape_of(buffer_, classes_, lo_, hi_, seed_, first_row),
                                            buffer_.data<float>(), batch, reinit, round, row_classes, out, slots);
 }
 
-void ReplayBuffer::store_rows(std::int64_t batch, std::uint32_t round, const std::int32_t* slots,
-                              const std::int32_t* row_classes, const float* samples, std::uint32_t first_row) {
+void ReplayBuffer::store_rows(std::int64_t batch, detail::StepKey round, const std::int32_t* slots,
+                              const std::int32_t* row_classes, const float* samples, std::uint32_t first_row,
+                              const std::int32_t* skip) {
     detail::ensure(*ctx_, store_scratch_, {size() + batch}, DType::I32);
     detail::ops(*ctx_).sampler.replay_store(*ctx_, shape_of(buffer_, classes_, lo_, hi_, seed_, first_row),
                                             buffer_.data<float>(), batch, round, slots, row_classes, samples,
-                                            store_scratch_.data<std::int32_t>());
+                                            store_scratch_.data<std::int32_t>(), skip);
 }
 
 Tensor ReplayBuffer::draw(std::int64_t batch, float reinit, std::uint32_t round, Tensor& slots,
@@ -91,7 +92,7 @@ Tensor ReplayBuffer::draw(std::int64_t batch, float reinit, std::uint32_t round,
     check_classes(op, batch, row_classes);
     Tensor out({batch, buffer_.dim(1)}, DType::F32, *ctx_);
     slots = Tensor({batch}, DType::I32, *ctx_);
-    draw_rows(batch, reinit, round, row_classes.raw() ? row_classes.data<std::int32_t>() : nullptr, out.data<float>(),
+    draw_rows(batch, reinit, {round}, row_classes.raw() ? row_classes.data<std::int32_t>() : nullptr, out.data<float>(),
               slots.data<std::int32_t>());
     return out;
 }
@@ -109,7 +110,7 @@ void ReplayBuffer::store(ConstTensorView slots, ConstTensorView samples, std::ui
                          " is neither -1 nor a slot of the buffer");
         }
     }
-    store_rows(batch, round, slots.data<std::int32_t>(), row_classes.raw() ? row_classes.data<std::int32_t>() : nullptr,
+    store_rows(batch, {round}, slots.data<std::int32_t>(), row_classes.raw() ? row_classes.data<std::int32_t>() : nullptr,
                samples.data<float>());
 }
 
@@ -166,7 +167,7 @@ void LangevinSampler::start(std::int64_t batch, ConstTensorView data, SampleRoun
     TensorView x = round.samples;
     switch (options_.start) {
         case ChainStart::Uniform:
-            fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, row0, round_ + 1);
+            fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, row0, round_key(1));
             break;
         case ChainStart::Normal: {
             // On the host: a start used by tests and demos, not by a training loop.
@@ -186,13 +187,13 @@ void LangevinSampler::start(std::int64_t batch, ConstTensorView data, SampleRoun
             detail::copy_on_stream(ctx_, data, x);
             break;
         case ChainStart::ReplayBuffer:
-            buffer_->draw_rows(batch, options_.reinit, round_,
+            buffer_->draw_rows(batch, options_.reinit, round_key(0),
                                round.labels.empty() || buffer_->classes() == 1 ? nullptr : round.labels.data<std::int32_t>(),
                                x.data<float>(), round.slots.data<std::int32_t>(), row0);
             break;
         case ChainStart::Persistent:
             if (chains_.empty()) {
-                fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, row0, 0);
+                fill_uniform(ctx_, x, options_.step.lo, options_.step.hi, row0, {0});
             } else if (chains_.dim(0) != batch) {
                 detail::fail(std::string(op) + ": persistent chains hold " + std::to_string(chains_.dim(0)) +
                              " rows; batch must stay " + std::to_string(chains_.dim(0)) + ", got " +
@@ -239,17 +240,18 @@ SampleRound LangevinSampler::draw_round(const MlpEnergy& model, std::int64_t bat
             detail::fail(std::string(op) + ": the sampler has " + std::to_string(options_.classes) +
                          " classes, the model only " + std::to_string(model.num_outputs()) + " outputs");
         }
-        detail::ops(ctx_).sampler.draw_classes(ctx_, options_.classes, round_, batch, round.labels.data<std::int32_t>(),
+        detail::ops(ctx_).sampler.draw_classes(ctx_, options_.classes, round_key(0), batch, round.labels.data<std::int32_t>(),
                                                first_row(batch));
     }
     start(batch, data, round);
     LangevinParams step = options_.step;
     step.first_chain += first_row(batch);
     // The chain without langevin_chain's checks: the labels are the caller's, checked
-    // above, or drawn here.
+    // above, or drawn here. Round t's steps are keyed t * steps, t * steps + 1, ...
+    const detail::StepKey first = counters_ ? detail::StepKey{0, counters_ + 1} : detail::StepKey{round_ * options_.steps};
     stats_ = detail::ops(ctx_).langevin.chain(ctx_, model,
                                               round.labels.empty() ? nullptr : round.labels.data<std::int32_t>(),
-                                              round.samples, step, Steps{round_ * options_.steps, options_.steps},
+                                              round.samples, step, Steps{first.base, options_.steps}, first.counter,
                                               options_.trace, chain_scratch_);
     return round;
 }
@@ -261,13 +263,27 @@ void LangevinSampler::keep_round(SampleRound& round) {
     }
     const std::int64_t batch = round.samples.dim(0);
     if (options_.start == ChainStart::ReplayBuffer) {
-        buffer_->store_rows(batch, round_, round.slots.data<std::int32_t>(),
+        buffer_->store_rows(batch, {round_}, round.slots.data<std::int32_t>(),
                             round.labels.empty() || buffer_->classes() == 1 ? nullptr : round.labels.data<std::int32_t>(),
                             round.samples.data<float>(), first_row(batch));
     }
     // The round's chains become the persistent ones; the old chains' storage is the spare.
     if (options_.start == ChainStart::Persistent) std::swap(chains_, round.samples);
     ++round_;
+    spare_ = std::move(round);
+    round = SampleRound();
+}
+
+void LangevinSampler::keep_counted_round(SampleRound& round, const std::int32_t* skip) {
+    const std::int64_t batch = round.samples.dim(0);
+    if (options_.start == ChainStart::ReplayBuffer) {
+        buffer_->store_rows(batch, round_key(0), round.slots.data<std::int32_t>(),
+                            round.labels.empty() || buffer_->classes() == 1 ? nullptr : round.labels.data<std::int32_t>(),
+                            round.samples.data<float>(), first_row(batch), skip);
+    }
+    const detail::GraphOps& graph = detail::ops(ctx_).graph;
+    graph.advance(ctx_, counters_, 1, skip);
+    graph.advance(ctx_, counters_ + 1, options_.steps, skip);
     spare_ = std::move(round);
     round = SampleRound();
 }

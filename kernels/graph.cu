@@ -32,7 +32,9 @@ void capture(Graph& g, cudaStream_t stream, const std::function<void()>& enqueue
     EBMKIT_CUDA_CHECK(cudaGraphInstantiate(&g.exec, g.graph, 0));
 }
 
-__global__ void __launch_bounds__(1) advance(std::uint32_t* counter, std::uint32_t by) { *counter += by; }
+__global__ void __launch_bounds__(1) advance(std::uint32_t* counter, std::uint32_t by, const std::int32_t* unless) {
+    if (!(unless && *unless)) *counter += by;
+}
 
 }  // namespace
 
@@ -53,8 +55,8 @@ void launch_graph(void* graph, CUstream_st* stream) {
     EBMKIT_CUDA_CHECK(cudaGraphLaunch(static_cast<Graph*>(graph)->exec, stream));
 }
 
-void advance_counter(std::uint32_t* counter, std::uint32_t by, CUstream_st* stream) {
-    advance<<<1, 1, 0, stream>>>(counter, by);
+void advance_counter(std::uint32_t* counter, std::uint32_t by, const std::int32_t* unless, CUstream_st* stream) {
+    advance<<<1, 1, 0, stream>>>(counter, by, unless);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

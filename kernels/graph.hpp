@@ -20,7 +20,8 @@ void repeat_as_graph(CUstream_st* stream, const std::function<void()>& enqueue, 
 std::shared_ptr<void> record_graph(CUstream_st* stream, const std::function<void()>& enqueue);
 void launch_graph(void* graph, CUstream_st* stream);
 
-// *counter += by on the device (the step counter of a replayed graph).
-void advance_counter(std::uint32_t* counter, std::uint32_t by, CUstream_st* stream);
+// *counter += by on the device (the step counter of a replayed graph), unless `unless`
+// (nullable) points to a nonzero word.
+void advance_counter(std::uint32_t* counter, std::uint32_t by, const std::int32_t* unless, CUstream_st* stream);
 
 }  // namespace ebmkit::kernels

@@ -21,8 +21,8 @@ __global__ void __launch_bounds__(jem_threads)
 
 __global__ void __launch_bounds__(jem_threads)
     jem_batch_sums_kernel(const JemRowTerms* data, std::int64_t n, const JemRowTerms* samples, std::int64_t m,
-                          JemBatchSums* out) {
-    jem_body::jem_batch_sums<jem_threads>(data, n, samples, m, out);
+                          JemBatchSums* out, JemGuard guard) {
+    jem_body::jem_batch_sums<jem_threads>(data, n, samples, m, out, guard);
 }
 
 }  // namespace
@@ -37,8 +37,8 @@ void jem_head(const float* logits, const std::int32_t* labels, std::int64_t rows
 }
 
 void jem_batch_sums(const JemRowTerms* data, std::int64_t n, const JemRowTerms* samples, std::int64_t m,
-                    JemBatchSums* out, CUstream_st* stream) {
-    jem_batch_sums_kernel<<<1, jem_threads, 0, stream>>>(data, n, samples, m, out);
+                    JemBatchSums* out, const JemGuard& guard, CUstream_st* stream) {
+    jem_batch_sums_kernel<<<1, jem_threads, 0, stream>>>(data, n, samples, m, out, guard);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

@@ -106,13 +106,16 @@ __device__ Sums block_sums(const JemRowTerms* __restrict__ terms, std::int64_t r
 // out = the sums of the batch's data terms [n] and sample terms [m] (m may be 0), by one block.
 template <int THREADS>
 __device__ void jem_batch_sums(const JemRowTerms* __restrict__ data, std::int64_t n,
-                               const JemRowTerms* __restrict__ samples, std::int64_t m, JemBatchSums* __restrict__ out) {
+                               const JemRowTerms* __restrict__ samples, std::int64_t m, JemBatchSums* __restrict__ out,
+                               const JemGuard& guard) {
     __shared__ typename BlockReduceSums<THREADS>::TempStorage storage;
     const Sums d = block_sums<THREADS>(data, n, storage);
     __syncthreads();  // the storage is reused
     const Sums s = block_sums<THREADS>(samples, m, storage);
     if (threadIdx.x == 0) {
-        *out = JemBatchSums{d.ce, d.e, d.e_sq, d.correct, s.e, s.e_sq, d.first_bad == INT64_MAX ? -1 : d.first_bad};
+        JemBatchSums b{d.ce, d.e, d.e_sq, d.correct, s.e, s.e_sq, d.first_bad == INT64_MAX ? -1 : d.first_bad, 0, 0};
+        b.skip = jem_skip(b, n, m, guard);
+        *out = b;
     }
 }
 

@@ -26,9 +26,10 @@ inline LaunchShape jem_head_shape(std::int64_t rows) { return one_per_thread(row
 void jem_head(const float* logits, const std::int32_t* labels, std::int64_t rows, std::int64_t k,
               const JemHeadWeights& w, float* dlogits, JemRowTerms* terms, CUstream_st* stream);
 
-// *out (device) = the sums of data terms [n] and sample terms [m], by one block.
+// *out (device) = the sums of data terms [n] and sample terms [m] and the guard's verdict,
+// by one block.
 void jem_batch_sums(const JemRowTerms* data, std::int64_t n, const JemRowTerms* samples, std::int64_t m,
-                    JemBatchSums* out, CUstream_st* stream);
+                    JemBatchSums* out, const JemGuard& guard, CUstream_st* stream);
 
 // One set's JEM terms [rows] and its parameter gradient, added to dweights / dbiases
 // (or overwriting them unless accumulate), from one fused kernel that runs the forward

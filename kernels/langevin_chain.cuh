@@ -18,6 +18,7 @@ struct Chains {
     LangevinStep step;           // step.step is the first step's key
     std::uint32_t steps;
     float* trace;  // nullable: [steps, rows] energies after each step
+    const std::uint32_t* step_offset;  // nullable: a device counter added to every step's key
 };
 
 // This block's tile of chains (a block's, or a cluster's: mlp_block::Split); smem is the
@@ -36,6 +37,7 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
     }
     mlp_block::tile_loaded(split);
     const LangevinStep& s = c.step;
+    const std::uint32_t first_key = s.step + (c.step_offset ? *c.step_offset : 0u);
     auto x_at = [&](int r, int k) { return xs[r * ld + k]; };
     auto no_hidden = [](int, int, int, const float*) {};
     auto no_delta = [](int, int, int, const float*) {};
@@ -48,7 +50,7 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
         };
         mlp_block::tile_energy_head<ROWS>(t, smem, labels, rows.valid, n < c.steps, on_energy);
         if (n == c.steps) break;
-        const std::uint32_t key = s.step + n;
+        const std::uint32_t key = first_key + n;
         auto update = [&](int r, int col, const float* g) {
             if (r >= rows.valid) return;
             float eps[4];

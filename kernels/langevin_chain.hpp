@@ -28,6 +28,7 @@ struct FusedLangevinChain {
         std::uint32_t steps = 0;
         float* trace = nullptr;
         TilePlan plan = TilePlan::Auto;
+        const std::uint32_t* step_offset = nullptr;  // a device counter added to every step's key
     };
     static Status can_implement(const Arguments& a);
     static std::size_t workspace_bytes(const Arguments&) { return 0; }

@@ -28,7 +28,9 @@ __device__ inline void momentum_ascent(float* __restrict__ param, float* __restr
 
 // second is null for Sgd (no second moment).
 __device__ inline void optimizer_rule(float* __restrict__ param, float* __restrict__ first, float* __restrict__ second,
-                                      const float* __restrict__ grad, std::int64_t n, const OptimizerStep& s) {
+                                      const float* __restrict__ grad, std::int64_t n, const OptimizerStep& step) {
+    if (skipped(step.skip)) return;
+    const OptimizerStep s = at_counted_step(step);
     const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
     for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
         float p = param[i], m = first[i], v = second ? second[i] : 0.0f;

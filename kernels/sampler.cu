@@ -12,34 +12,40 @@ namespace ebmkit::kernels {
 
 namespace {
 
+__device__ std::uint32_t plus(std::uint32_t v, const std::uint32_t* offset) { return offset ? v + *offset : v; }
+
 __global__ void __launch_bounds__(sampler_threads)
     uniform_rows_kernel(float* out, std::int64_t rows, std::int64_t dim, float lo, float hi, std::uint64_t seed,
-                        std::uint32_t first_chain, std::uint32_t step) {
-    sampler_body::uniform_rows(out, rows, dim, lo, hi, seed, first_chain, step);
+                        std::uint32_t first_chain, std::uint32_t step, const std::uint32_t* step_offset) {
+    sampler_body::uniform_rows(out, rows, dim, lo, hi, seed, first_chain, plus(step, step_offset));
 }
 
 __global__ void __launch_bounds__(sampler_threads)
     replay_draw_kernel(ReplayShape s, const float* buffer, std::int64_t batch, float reinit, std::uint32_t round,
-                       const std::int32_t* row_classes, float* out, std::int32_t* slots) {
-    sampler_body::replay_draw(s, buffer, batch, reinit, round, row_classes, out, slots);
+                       const std::uint32_t* round_offset, const std::int32_t* row_classes, float* out,
+                       std::int32_t* slots) {
+    sampler_body::replay_draw(s, buffer, batch, reinit, plus(round, round_offset), row_classes, out, slots);
 }
 
 __global__ void __launch_bounds__(sampler_threads)
-    replay_claim_kernel(ReplayShape s, std::int64_t batch, std::uint32_t round, const std::int32_t* slots,
-                        const std::int32_t* row_classes, std::int32_t* targets, int* winners) {
-    sampler_body::replay_claim(s, batch, round, slots, row_classes, targets, winners);
+    replay_claim_kernel(ReplayShape s, std::int64_t batch, std::uint32_t round, const std::uint32_t* round_offset,
+                        const std::int32_t* skip, const std::int32_t* slots, const std::int32_t* row_classes,
+                        std::int32_t* targets, int* winners) {
+    if (skip && *skip) return;
+    sampler_body::replay_claim(s, batch, plus(round, round_offset), slots, row_classes, targets, winners);
 }
 
 __global__ void __launch_bounds__(sampler_threads)
-    replay_write_kernel(ReplayShape s, float* buffer, std::int64_t batch, const std::int32_t* targets,
-                        const int* winners, const float* samples) {
+    replay_write_kernel(ReplayShape s, float* buffer, std::int64_t batch, const std::int32_t* skip,
+                        const std::int32_t* targets, const int* winners, const float* samples) {
+    if (skip && *skip) return;
     sampler_body::replay_write(s, buffer, batch, targets, winners, samples);
 }
 
 __global__ void __launch_bounds__(sampler_threads)
-    draw_classes_kernel(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows,
-                        std::int32_t* out, std::uint32_t first_row) {
-    sampler_body::draw_classes(seed, classes, round, rows, out, first_row);
+    draw_classes_kernel(std::uint64_t seed, std::int64_t classes, std::uint32_t round, const std::uint32_t* round_offset,
+                        std::int64_t rows, std::int32_t* out, std::uint32_t first_row) {
+    sampler_body::draw_classes(seed, classes, plus(round, round_offset), rows, out, first_row);
 }
 
 }  // namespace
@@ -48,7 +54,7 @@ void UniformRows::run(const Arguments& a, void*, CUstream_st* stream) {
     if (a.rows == 0) return;
     const LaunchShape shape = sampler_quad_shape(a.rows, a.dim);
     uniform_rows_kernel<<<shape.blocks, shape.threads, 0, stream>>>(a.out, a.rows, a.dim, a.lo, a.hi, a.seed,
-                                                                     a.first_chain, a.step);
+                                                                     a.first_chain, a.step, a.step_offset);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -56,7 +62,7 @@ void ReplayDraw::run(const Arguments& a, void*, CUstream_st* stream) {
     if (a.batch == 0) return;
     const LaunchShape shape = sampler_quad_shape(a.batch, a.shape.dim);
     replay_draw_kernel<<<shape.blocks, shape.threads, 0, stream>>>(a.shape, a.buffer, a.batch, a.reinit, a.round,
-                                                                    a.row_classes, a.out, a.slots);
+                                                                    a.round_offset, a.row_classes, a.out, a.slots);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
@@ -73,19 +79,20 @@ void ReplayStore::run(const Arguments& a, void* workspace, CUstream_st* stream) 
     // Every byte 0xff: every winner -1.
     EBMKIT_CUDA_CHECK(cudaMemsetAsync(winners, 0xff, sizeof(int) * static_cast<std::size_t>(s.size), stream));
     const LaunchShape claim = sampler_row_shape(batch);
-    replay_claim_kernel<<<claim.blocks, claim.threads, 0, stream>>>(s, batch, round, slots, row_classes, targets,
-                                                                     winners);
+    replay_claim_kernel<<<claim.blocks, claim.threads, 0, stream>>>(s, batch, round, a.round_offset, a.skip, slots,
+                                                                     row_classes, targets, winners);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
     const LaunchShape write = sampler_quad_shape(batch, s.dim);
-    replay_write_kernel<<<write.blocks, write.threads, 0, stream>>>(s, buffer, batch, targets, winners, samples);
+    replay_write_kernel<<<write.blocks, write.threads, 0, stream>>>(s, buffer, batch, a.skip, targets, winners, samples);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 
 void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
-                  std::uint32_t first_row, CUstream_st* stream) {
+                  std::uint32_t first_row, const std::uint32_t* round_offset, CUstream_st* stream) {
     if (rows == 0) return;
     const LaunchShape shape = sampler_row_shape(rows);
-    draw_classes_kernel<<<shape.blocks, shape.threads, 0, stream>>>(seed, classes, round, rows, out, first_row);
+    draw_classes_kernel<<<shape.blocks, shape.threads, 0, stream>>>(seed, classes, round, round_offset, rows, out,
+                                                                     first_row);
     EBMKIT_CUDA_CHECK(cudaGetLastError());
 }
 

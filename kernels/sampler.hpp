@@ -25,6 +25,10 @@ inline LaunchShape sampler_row_shape(std::int64_t rows) {
     return one_per_thread(rows, sampler_threads, "sampler kernels");
 }
 
+// The draws' rounds and steps below may add a counter on the device (nullable): a
+// replayed graph keys each replay by a counter it advances (host/ops/graph.hpp). A store
+// given `skip` does nothing when *skip is nonzero (the JEM guard's verdict, on the device).
+
 // out [rows, dim]: row r is chain first_chain + r's U(lo, hi) draw at step (sampler_rule.hpp).
 struct UniformRows {
     struct Arguments {
@@ -36,6 +40,7 @@ struct UniformRows {
         std::uint64_t seed = 0;
         std::uint32_t first_chain = 0;
         std::uint32_t step = 0;
+        const std::uint32_t* step_offset = nullptr;
     };
     static Status can_implement(const Arguments&) { return {}; }
     static std::size_t workspace_bytes(const Arguments&) { return 0; }
@@ -54,6 +59,7 @@ struct ReplayDraw {
         const std::int32_t* row_classes = nullptr;  // nullable: one class
         float* out = nullptr;
         std::int32_t* slots = nullptr;
+        const std::uint32_t* round_offset = nullptr;
     };
     static Status can_implement(const Arguments&) { return {}; }
     static std::size_t workspace_bytes(const Arguments&) { return 0; }
@@ -72,6 +78,8 @@ struct ReplayStore {
         const std::int32_t* slots = nullptr;
         const std::int32_t* row_classes = nullptr;  // nullable: one class
         const float* samples = nullptr;
+        const std::uint32_t* round_offset = nullptr;
+        const std::int32_t* skip = nullptr;
     };
     static Status can_implement(const Arguments&) { return {}; }
     static std::size_t workspace_bytes(const Arguments& a) {
@@ -82,6 +90,6 @@ struct ReplayStore {
 
 // Row r's class is global row first_row + r's.
 void draw_classes(std::uint64_t seed, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
-                  std::uint32_t first_row, CUstream_st* stream);
+                  std::uint32_t first_row, const std::uint32_t* round_offset, CUstream_st* stream);
 
 }  // namespace ebmkit::kernels

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -83,8 +84,9 @@ TEST(EmulatedJem, BatchSumsAreTheRowsSumsInDoubleWithTheFirstBadLabel) {
             first_bad = n / 3;
         }
         JemBatchSums out{};
+        const kernels::JemGuard guard{1.0, 1.0, 0.0, 1e30};
         emulation::run_grid(kernels::LaunchShape{1, kernels::jem_threads, 0}, [&](unsigned char*) {
-            kernels::jem_body::jem_batch_sums<kernels::jem_threads>(data.data(), n, samples.data(), m, &out);
+            kernels::jem_body::jem_batch_sums<kernels::jem_threads>(data.data(), n, samples.data(), m, &out, guard);
         });
         const std::string what = "n " + std::to_string(n);
         EXPECT_NEAR(out.cross_entropy, ce, 1e-9 * (1 + ce)) << what;
@@ -94,7 +96,41 @@ TEST(EmulatedJem, BatchSumsAreTheRowsSumsInDoubleWithTheFirstBadLabel) {
         EXPECT_NEAR(out.energy_sample, es, 1e-9 * (1 + std::abs(es)) + 1e-9) << what;
         EXPECT_NEAR(out.energy_sample_sq, es2, 1e-9 * (1 + es2)) << what;
         EXPECT_EQ(out.first_bad_label, first_bad) << what;
+        EXPECT_EQ(out.skip, first_bad >= 0 ? 1 : 0) << what;  // a bad label; the gap's bound is huge
     }
+}
+
+// The verdict a replayed JEM iteration gates its store and step on (host/jem.cpp): the
+// guard of JemTrainOptions, on the batch's means, computed where the sums are.
+TEST(EmulatedJem, BatchSumsSkipABadLabelANonFiniteLossAndAWideEnergyGap) {
+    auto rng = test::fresh_rng();
+    const std::int64_t n = 64, m = 48;
+    std::vector<JemRowTerms> data(n), samples(m);
+    double ed = 0, es = 0;
+    for (auto& r : data) {
+        r = {test::uniform_values(rng, 1, 0, 3)[0], test::uniform_values(rng, 1, -5, 5)[0], 0, 0};
+        ed += r.energy;
+    }
+    for (auto& r : samples) {
+        r = {0, test::uniform_values(rng, 1, 5, 10)[0], 0, 0};
+        es += r.energy;
+    }
+    const double gap = std::abs(ed / n - es / m);  // at least 5 less the data's spread
+    auto skip = [&](double max_gap) {
+        JemBatchSums out{};
+        emulation::run_grid(kernels::LaunchShape{1, kernels::jem_threads, 0}, [&](unsigned char*) {
+            kernels::jem_body::jem_batch_sums<kernels::jem_threads>(data.data(), n, samples.data(), m, &out,
+                                                                    kernels::JemGuard{1.0, 1.0, 0.1, max_gap});
+        });
+        return out.skip;
+    };
+    EXPECT_EQ(skip(gap * 1.001), 0);
+    EXPECT_EQ(skip(gap * 0.999), 1);
+    data[n / 2].bad_label = 1;
+    EXPECT_EQ(skip(gap * 1.001), 1);
+    data[n / 2].bad_label = 0;
+    samples[m / 3].energy = std::numeric_limits<float>::infinity();
+    EXPECT_EQ(skip(1e30), 1);
 }
 
 }  // namespace

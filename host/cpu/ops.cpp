@@ -2,6 +2,9 @@
 // in this folder, which accumulates in double (docs/ARCHITECTURE.md §4).
 #include "host/ops/ops.hpp"
 
+#include <cstring>
+#include <type_traits>
+
 #include "centering.hpp"
 #include "jem.hpp"
 #include "langevin.hpp"
@@ -13,6 +16,7 @@
 #include "sample_steps.hpp"
 #include "sampler.hpp"
 #include "tempering.hpp"
+#include "kernels/jem_head.hpp"
 
 namespace ebmkit::detail {
 
@@ -51,32 +55,36 @@ public:
     bool uses_fused_chain(Context&, const MlpEnergy&, std::int64_t, const LangevinParams&) const override {
         return false;
     }
+    bool chain_replayable(Context&, const MlpEnergy&, std::int64_t, const LangevinParams&, bool) const override {
+        return true;  // the CPU's replay runs the sequence
+    }
     LangevinStats chain(Context& ctx, const MlpEnergy& model, const std::int32_t* labels, TensorView x,
-                        const LangevinParams& params, Steps steps, bool trace, Tensor&) const override {
+                        const LangevinParams& params, Steps steps, const std::uint32_t* step_offset, bool trace,
+                        Tensor&) const override {
         return cpu::langevin_chain(cpu::params_of(model), x.data<float>(), labels, x.dim(0), params, ctx.seed(),
-                                   steps.first, steps.count, trace);
+                                   StepKey{steps.first, step_offset}.on_host(), steps.count, trace);
     }
 };
 
 class CpuSampler final : public SamplerOps {
 public:
     void uniform_rows(Context& ctx, float* x, std::int64_t rows, std::int64_t dim, float lo, float hi,
-                      std::uint32_t first_chain, std::uint32_t step) const override {
-        cpu::uniform_rows(x, rows, dim, lo, hi, ctx.seed(), first_chain, step);
+                      std::uint32_t first_chain, StepKey step) const override {
+        cpu::uniform_rows(x, rows, dim, lo, hi, ctx.seed(), first_chain, step.on_host());
     }
-    void draw_classes(Context& ctx, std::int64_t classes, std::uint32_t round, std::int64_t rows, std::int32_t* out,
+    void draw_classes(Context& ctx, std::int64_t classes, StepKey round, std::int64_t rows, std::int32_t* out,
                       std::uint32_t first_row) const override {
-        cpu::draw_classes(ctx.seed(), classes, round, rows, out, first_row);
+        cpu::draw_classes(ctx.seed(), classes, round.on_host(), rows, out, first_row);
     }
     void replay_draw(Context&, const kernels::ReplayShape& s, const float* buffer, std::int64_t batch, float reinit,
-                     std::uint32_t round, const std::int32_t* row_classes, float* out,
-                     std::int32_t* slots) const override {
-        cpu::replay_draw(s, buffer, batch, reinit, round, row_classes, out, slots);
+                     StepKey round, const std::int32_t* row_classes, float* out, std::int32_t* slots) const override {
+        cpu::replay_draw(s, buffer, batch, reinit, round.on_host(), row_classes, out, slots);
     }
-    void replay_store(Context&, const kernels::ReplayShape& s, float* buffer, std::int64_t batch, std::uint32_t round,
-                      const std::int32_t* slots, const std::int32_t* row_classes, const float* samples,
-                      std::int32_t*) const override {
-        cpu::replay_store(s, buffer, batch, round, slots, row_classes, samples);
+    void replay_store(Context&, const kernels::ReplayShape& s, float* buffer, std::int64_t batch, StepKey round,
+                      const std::int32_t* slots, const std::int32_t* row_classes, const float* samples, std::int32_t*,
+                      const std::int32_t* skip) const override {
+        if (skip && *skip) return;
+        cpu::replay_store(s, buffer, batch, round.on_host(), slots, row_classes, samples);
     }
 };
 
@@ -84,17 +92,19 @@ public:
 // order it always has, so the CPU path's numbers stay the same to the last bit.
 class CpuJem final : public JemOps {
 public:
-    JemStepStats terms_and_gradient(Context&, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
-                                    ConstTensorView samples, const JemLoss& loss, MlpEnergy& grad, Tensor&,
-                                    std::int64_t& first_bad_label) const override {
+    // scratch: the iteration's JemReadout, as bytes, then its verdict word.
+    const std::int32_t* terms_and_gradient(Context&, const MlpEnergy& model, ConstTensorView x, ConstTensorView labels,
+                                           ConstTensorView samples, const JemLoss& loss, MlpEnergy& grad,
+                                           Tensor& scratch) const override {
         const std::int64_t n = x.dim(0), m = samples.empty() ? 0 : samples.dim(0), k = model.num_outputs();
         const cpu::MlpParams<const float> p = cpu::params_of(model);
-        JemStepStats s;
+        JemReadout out;
+        JemStepStats& s = out.stats;
         Tensor logits({n, k}), dlogits({n, k});
         cpu::mlp_logits(p, x.data<float>(), n, logits.data<float>());
-        first_bad_label = cpu::jem_data_head(logits.data<float>(), labels.data<std::int32_t>(), n, loss.data_rows_total,
-                                             k, loss.classifier, loss.generative, loss.energy_l2,
-                                             dlogits.data<float>(), s);
+        out.first_bad_label = cpu::jem_data_head(logits.data<float>(), labels.data<std::int32_t>(), n,
+                                                 loss.data_rows_total, k, loss.classifier, loss.generative,
+                                                 loss.energy_l2, dlogits.data<float>(), s);
         cpu::param_grad(p, x.data<float>(), dlogits.data<float>(), n, cpu::params_of(grad), false);
         if (m > 0) {
             Tensor sample_logits({m, k}), sample_dlogits({m, k});
@@ -103,8 +113,22 @@ public:
                                  loss.energy_l2, sample_dlogits.data<float>(), s);
             cpu::param_grad(p, samples.data<float>(), sample_dlogits.data<float>(), m, cpu::params_of(grad), true);
         }
-        return s;
+        out.skip = !(out.first_bad_label < 0 &&
+                     kernels::jem_keeps(s.loss, s.energy_data, s.energy_sample, loss.max_energy_gap));
+        if (scratch.empty() || scratch.numel() < words + 1) scratch = Tensor({words + 1}, DType::I32);
+        std::memcpy(scratch.data<std::int32_t>(), &out, sizeof out);
+        scratch.data<std::int32_t>()[words] = out.skip ? 1 : 0;
+        return scratch.data<std::int32_t>() + words;
     }
+    JemReadout read_stats(Context&, const Tensor& scratch, const JemLoss&, std::int64_t, std::int64_t) const override {
+        JemReadout out;
+        std::memcpy(static_cast<void*>(&out), scratch.data<std::int32_t>(), sizeof out);
+        return out;
+    }
+
+private:
+    static_assert(std::is_trivially_copyable_v<JemReadout>);
+    static constexpr auto words = static_cast<std::int64_t>((sizeof(JemReadout) + 3) / 4);
 };
 
 class CpuOptim final : public OptimOps {
@@ -191,7 +215,9 @@ public:
     void replay(Context&, Recording&, std::uint64_t, const std::function<void()>& sequence) const override {
         sequence();
     }
-    void advance(Context&, std::uint32_t* counter, std::uint32_t by) const override { *counter += by; }
+    void advance(Context&, std::uint32_t* counter, std::uint32_t by, const std::int32_t* unless) const override {
+        if (!(unless && *unless)) *counter += by;
+    }
 };
 
 class CpuSampleSteps final : public SampleStepOps {

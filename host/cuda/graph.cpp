@@ -24,9 +24,9 @@ public:
         }
         kernels::launch_graph(recording.graph.get(), ctx.stream());
     }
-    void advance(Context& ctx, std::uint32_t* counter, std::uint32_t by) const override {
+    void advance(Context& ctx, std::uint32_t* counter, std::uint32_t by, const std::int32_t* unless) const override {
         const NvtxRange range("ebmkit.graph.advance");
-        kernels::advance_counter(counter, by, ctx.stream());
+        kernels::advance_counter(counter, by, unless, ctx.stream());
     }
 };
 

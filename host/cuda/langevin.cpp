@@ -24,16 +24,17 @@ bool fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows, const 
 // All steps in one launch of the fused chain kernel; the trace's per-step energies
 // come back in one copy.
 LangevinStats langevin_chain_fused(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* labels,
-                                   const LangevinParams& p, std::uint32_t first_step, std::uint32_t num_steps,
-                                   bool trace, Tensor& scratch) {
+                                   const LangevinParams& p, Steps steps, const std::uint32_t* step_offset, bool trace,
+                                   Tensor& scratch) {
     const std::int64_t rows = x.dim(0);
+    const std::uint32_t first_step = steps.first, num_steps = steps.count;
     const bool traced = trace && num_steps > 0;
     if (traced) ensure(ctx, scratch, {rows * num_steps}, DType::F32);
     float* energies = traced ? scratch.data<float>() : nullptr;
     const kernels::LangevinStep first{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step};
     kernels::FusedLangevinChain::run(
-        {mlp_layers(ctx, model), x.data<float>(), rows, labels, first, num_steps, energies, ctx.tile_plan()}, nullptr,
-        ctx.stream());
+        {mlp_layers(ctx, model), x.data<float>(), rows, labels, first, num_steps, energies, ctx.tile_plan(), step_offset},
+        nullptr, ctx.stream());
     LangevinStats stats;
     stats.proposals = stats.accepted = rows * static_cast<std::int64_t>(num_steps);
     if (traced) {
@@ -96,7 +97,7 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
                 kernels::LangevinPropose::run(
                     {x.data<float>(), grad, rows, d, step_of(0), x.data<float>(), nullptr, step_counter}, nullptr,
                     ctx.stream());
-                kernels::advance_counter(step_counter, 1, ctx.stream());
+                kernels::advance_counter(step_counter, 1, nullptr, ctx.stream());
                 evaluate(x, e, grad);
             },
             num_steps - 1);
@@ -144,12 +145,18 @@ public:
                           const LangevinParams& params) const override {
         return fused_chain(ctx, model, rows, params);
     }
+    bool chain_replayable(Context& ctx, const MlpEnergy& model, std::int64_t rows, const LangevinParams& params,
+                          bool trace) const override {
+        return fused_chain(ctx, model, rows, params) && !trace;
+    }
     LangevinStats chain(Context& ctx, const MlpEnergy& model, const std::int32_t* labels, TensorView x,
-                        const LangevinParams& params, Steps steps, bool trace, Tensor& scratch) const override {
+                        const LangevinParams& params, Steps steps, const std::uint32_t* step_offset, bool trace,
+                        Tensor& scratch) const override {
         const NvtxRange range("ebmkit.langevin.chain");
         if (fused_chain(ctx, model, x.dim(0), params)) {
-            return langevin_chain_fused(ctx, model, x, labels, params, steps.first, steps.count, trace, scratch);
+            return langevin_chain_fused(ctx, model, x, labels, params, steps, step_offset, trace, scratch);
         }
+        if (step_offset) throw Error("langevin chain: a step counter on the device needs the fused chain");
         return langevin_chain_cuda(ctx, model, x, labels, params, steps.first, steps.count, trace, scratch);
     }
 };

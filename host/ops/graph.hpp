@@ -6,11 +6,14 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <functional>
 #include <initializer_list>
 #include <memory>
 
 #include "ebmkit/context.hpp"
+#include "ebmkit/detail/step_key.hpp"
+#include "ebmkit/tensor.hpp"
 
 namespace ebmkit::detail {
 
@@ -21,6 +24,14 @@ struct Recording {
     std::uint64_t signature = 0;   // of the recorded graph
     int seen = 0;                  // calls with the current signature
 };
+
+// A tensor's address and a float's bits, for a replay's signature.
+inline std::uint64_t address(ConstTensorView t) { return reinterpret_cast<std::uintptr_t>(t.raw()); }
+inline std::uint64_t bits_of(float x) {
+    std::uint32_t bits = 0;
+    std::memcpy(&bits, &x, sizeof bits);
+    return bits;
+}
 
 // A replay's signature from the values its launches read (sizes, addresses, scalars' bits).
 inline std::uint64_t signature_of(std::initializer_list<std::uint64_t> values) {
@@ -42,8 +53,9 @@ public:
     // wait for the device or allocate after its warm-up.
     virtual void replay(Context& ctx, Recording& recording, std::uint64_t signature,
                         const std::function<void()>& sequence) const = 0;
-    // *counter += by, queued on ctx's stream (a device counter; a host one on the CPU).
-    virtual void advance(Context& ctx, std::uint32_t* counter, std::uint32_t by) const = 0;
+    // *counter += by, queued on ctx's stream (a device counter; a host one on the CPU);
+    // not when `unless` (nullable, a word beside it) is nonzero.
+    virtual void advance(Context& ctx, std::uint32_t* counter, std::uint32_t by, const std::int32_t* unless) const = 0;
 };
 
 }  // namespace ebmkit::detail

@@ -14,11 +14,17 @@ public:
     // Whether ctx runs chains of x [rows, D] with params in the fused chain kernel.
     virtual bool uses_fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows,
                                   const LangevinParams& params) const = 0;
-    // steps.count steps of x [rows, D] in place, keyed steps.first.. (labels nullable).
+    // Whether chain() with a step_offset can be recorded into a graph (host/ops/graph.hpp):
+    // it neither waits nor records a graph of its own.
+    virtual bool chain_replayable(Context& ctx, const MlpEnergy& model, std::int64_t rows,
+                                  const LangevinParams& params, bool trace) const = 0;
+    // steps.count steps of x [rows, D] in place, keyed steps.first.. plus *step_offset
+    // (nullable, a counter on ctx's device; only where chain_replayable) (labels nullable).
     // scratch: the chain's device buffers, sized by the operation and kept by the caller,
     // so that a loop of one shape allocates once (the CPU path needs none).
     virtual LangevinStats chain(Context& ctx, const MlpEnergy& model, const std::int32_t* labels, TensorView x,
-                                const LangevinParams& params, Steps steps, bool trace, Tensor& scratch) const = 0;
+                                const LangevinParams& params, Steps steps, const std::uint32_t* step_offset,
+                                bool trace, Tensor& scratch) const = 0;
 };
 
 }  // namespace ebmkit::detail

@@ -33,6 +33,12 @@
 
 namespace ebmkit {
 
+namespace detail {
+struct JemLoss;     // host/ops/jem.hpp
+struct JemReadout;  // host/ops/jem.hpp
+struct Recording;   // host/ops/graph.hpp
+}  // namespace detail
+
 struct JemTrainOptions {
     std::int64_t batch = 64;
     SamplerOptions sampler;        // JEM: 20 SGLD steps, alpha 1, sigma 0.01, clamp [-1, 1], buffer 10000, 5% reinit
@@ -112,10 +118,18 @@ public:
 private:
     void take_snapshot();
     void roll_back(const std::string& why);
-    // The loss's terms and its gradient into grad on ctx's backend, without checks;
-    // first_bad_label receives the first row of labels outside [0, K), or -1.
-    JemStepStats terms_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples, MlpEnergy& grad,
-                                    std::int64_t& first_bad_label);
+    // The loss's weights for n data rows and m samples on this rank.
+    detail::JemLoss loss_of(std::int64_t n, std::int64_t m) const;
+    // The loss's terms and its gradient into grad on ctx's backend, without checks, and
+    // what comes back (the statistics, the first bad label, the guard's verdict).
+    detail::JemReadout terms_and_gradient(ConstTensorView x, ConstTensorView labels, ConstTensorView samples,
+                                          MlpEnergy& grad);
+    // Whether an iteration on n rows is one replayed launch sequence (host/jem.cpp).
+    bool replayable(std::int64_t n) const;
+    JemStepStats replayed_step(ConstTensorView x, ConstTensorView labels);
+    JemStepStats rolled_back(JemStepStats s);
+    JemStepStats kept(const JemStepStats& s);
+    [[noreturn]] void fail_bad_label(ConstTensorView labels, std::int64_t row) const;
 
     // With several ranks: the statistics averaged over them; true when a rank other than
     // this one saw a bad label.
@@ -131,6 +145,12 @@ private:
     struct Snapshot;
     std::unique_ptr<Snapshot> snapshot_;
     Tensor scratch_;  // the backend's, kept between iterations (host/ops/jem.hpp)
+    // The replayed iteration's: words on ctx's device (rounds kept, their chain steps,
+    // optimizer steps; the host's counts copied there when stale), the batch at the
+    // addresses the recording reads, the recording.
+    Tensor words_, x_, labels_;
+    bool words_stale_ = true;
+    std::shared_ptr<detail::Recording> iteration_;
     std::int64_t iterations_ = 0, good_since_snapshot_ = 0, batch_in_epoch_ = 0;
     int epoch_ = 0;
     std::vector<std::string> events_;

@@ -55,6 +55,13 @@ public:
     void load_state(const SafeTensors& file, std::int64_t steps);
 
 private:
+    // JemTrainer's replayed iterations (host/jem.cpp): the flat step with t read from
+    // *steps_before and no change where *skip is nonzero (words on ctx's device); the
+    // trainer counts the step on the host (count_step) once it knows.
+    friend class JemTrainer;
+    void counted_step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad, const std::uint32_t* steps_before,
+                      const std::int32_t* skip);
+    void count_step() { ++steps_; }
     OptimizerOptions options_;
     std::vector<Shape> shapes_;
     std::vector<std::int64_t> offsets_;  // of each parameter's state in first_ and second_

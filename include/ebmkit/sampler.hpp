@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ebmkit/context.hpp"
+#include "ebmkit/detail/step_key.hpp"
 #include "ebmkit/langevin.hpp"
 #include "ebmkit/mlp.hpp"
 #include "ebmkit/tensor.hpp"
@@ -46,11 +47,13 @@ public:
 private:
     friend class LangevinSampler;
     void check_classes(const char* op, std::int64_t batch, ConstTensorView row_classes) const;
-    // first_row: the global index of the batch's row 0 (kernels/sampler_rule.hpp).
-    void draw_rows(std::int64_t batch, float reinit, std::uint32_t round, const std::int32_t* row_classes, float* out,
-                   std::int32_t* slots, std::uint32_t first_row = 0) const;
-    void store_rows(std::int64_t batch, std::uint32_t round, const std::int32_t* slots, const std::int32_t* row_classes,
-                    const float* samples, std::uint32_t first_row = 0);
+    // first_row: the global index of the batch's row 0 (kernels/sampler_rule.hpp); the
+    // store does nothing when skip (nullable, on the buffer's device) is nonzero.
+    void draw_rows(std::int64_t batch, float reinit, detail::StepKey round, const std::int32_t* row_classes,
+                   float* out, std::int32_t* slots, std::uint32_t first_row = 0) const;
+    void store_rows(std::int64_t batch, detail::StepKey round, const std::int32_t* slots,
+                    const std::int32_t* row_classes, const float* samples, std::uint32_t first_row = 0,
+                    const std::int32_t* skip = nullptr);
     Context* ctx_;
     std::int64_t classes_;
     float lo_, hi_;
@@ -125,6 +128,17 @@ public:
     void restore(ConstTensorView buffer_samples, std::uint32_t rounds);
 
 private:
+    // JemTrainer's replayed iterations (host/jem.cpp): with counters set ({rounds kept,
+    // their chain steps}, words on ctx's device), every round's keys are read from them;
+    // keep_counted_round queues the write-back and the counters' advance unless *skip,
+    // and the trainer counts the round on the host (count_round) once it knows.
+    friend class JemTrainer;
+    void use_counters(std::uint32_t* counters) { counters_ = counters; }
+    void keep_counted_round(SampleRound& round, const std::int32_t* skip);
+    void count_round() { ++round_; }
+    detail::StepKey round_key(std::uint32_t plus) const {
+        return counters_ ? detail::StepKey{plus, counters_} : detail::StepKey{round_ + plus, nullptr};
+    }
     void start(std::int64_t batch, ConstTensorView data, SampleRound& round);
     std::uint32_t first_row(std::int64_t batch) const;  // the global index of this shard's row 0
     Context& ctx_;
@@ -135,6 +149,7 @@ private:
     SampleRound spare_;                 // the last kept round's tensors, the next draw's storage
     Tensor chain_scratch_;              // the chains' device buffers (LangevinOps::chain)
     std::uint32_t round_ = 0;
+    std::uint32_t* counters_ = nullptr;
     LangevinStats stats_;
 };
 
