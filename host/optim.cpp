@@ -124,7 +124,9 @@ void Optimizer::step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad) {
 
 void Optimizer::counted_step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad, const std::uint32_t* steps_before,
                              const std::int32_t* skip) {
-    kernels::OptimizerStep s = rule_at(options_, steps_ + 1);
+    // The corrections come from the counter alone (at t = 0 they would divide by zero),
+    // so that a replay never reads the host's count of the step it was recorded at.
+    kernels::OptimizerStep s = rule_at(options_, 0);
     s.steps_before = steps_before;
     s.skip = skip;
     detail::ops(ctx).optim.step(ctx, model.flat().data<float>(), first_.data<float>(),

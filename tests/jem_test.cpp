@@ -151,6 +151,58 @@ TEST(Jem, AnInterruptedEpochResumesFromItsCheckpointBitForBit) {
     EXPECT_EQ(tr.sampler().buffer()->samples().to_vector<float>(), tw.sampler().buffer()->samples().to_vector<float>());
 }
 
+// An iteration on one rank is a launch sequence whose draws are keyed by counters it
+// keeps beside the model and whose store and optimizer step wait for the guard's
+// verdict there (host/jem.cpp): the same bits as the public operations composed with
+// the host's round and step counts (draw, loss and gradient, store, optimizer step).
+TEST(Jem, AReplayedIterationIsTheComposedOperationsBitForBit) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy initial = test::random_mlp(rng, {6, 8, 4}, Activation::elu());
+    for (bool conditional : {false, true}) {
+        for (ChainStart start : {ChainStart::ReplayBuffer, ChainStart::Uniform}) {
+            JemTrainOptions o = small_options();
+            o.class_conditional = conditional;
+            o.sampler.start = start;
+            o.sampler.buffer_size = 48;  // four classes divide it
+            o.optimizer.kind = OptimizerKind::Adam;  // its bias corrections read the step count
+            Context ctx(Backend::Cpu, seed), reference_ctx(Backend::Cpu, seed);
+            MlpEnergy model = initial.to(Device::Host), reference = initial.to(Device::Host);
+            MlpEnergy grad = initial.zeros_like();
+            JemTrainer trainer(ctx, model, o);
+            JemTrainer gradients(reference_ctx, reference, o);  // its loss_and_gradient only
+            SamplerOptions so = o.sampler;
+            if (conditional) so.classes = reference.num_outputs();
+            LangevinSampler sampler(reference_ctx, 6, so);
+            Optimizer optimizer(reference, o.optimizer);
+            for (int i = 0; i < 4; ++i) {
+                const Tensor x = test::uniform_tensor(rng, {8, 6}, -1, 1);
+                std::vector<std::int32_t> y(8);
+                for (auto& v : y) v = static_cast<std::int32_t>(rng() % 4);
+                const Tensor labels = Tensor::from(y, {8});
+                const JemStepStats s = trainer.step(x, labels);
+                SampleRound round = sampler.draw_round(reference, 8);
+                const JemStepStats r = gradients.loss_and_gradient(x, labels, round.samples, grad);
+                sampler.keep_round(round);
+                optimizer.step(reference_ctx, reference, grad);
+                const std::string what = std::string(conditional ? "class-conditional, " : "") +
+                                         (start == ChainStart::Uniform ? "uniform" : "replay") + ", iteration " +
+                                         std::to_string(i);
+                ASSERT_FALSE(s.rolled_back) << what;
+                EXPECT_EQ(s.loss, r.loss) << what;
+                EXPECT_EQ(model.flat().to_vector<float>(), reference.flat().to_vector<float>()) << what;
+                if (start == ChainStart::ReplayBuffer) {
+                    EXPECT_EQ(trainer.sampler().buffer()->samples().to_vector<float>(),
+                              sampler.buffer()->samples().to_vector<float>())
+                        << what;
+                }
+            }
+            EXPECT_EQ(trainer.sampler().rounds(), 4u);
+            EXPECT_EQ(trainer.optimizer().steps(), 4);
+        }
+    }
+}
+
 TEST(Jem, DivergenceGuardRollsBackAPlantedBlowUp) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());
@@ -175,7 +227,11 @@ TEST(Jem, DivergenceGuardRollsBackAPlantedBlowUp) {
     ASSERT_EQ(trainer.events().size(), 1u);
     EXPECT_NE(trainer.events()[0].find("rolled back"), std::string::npos);
     EXPECT_EQ(trainer.iterations(), 2);
+    EXPECT_EQ(trainer.optimizer().steps(), 2);
+    EXPECT_EQ(trainer.sampler().rounds(), 3u);  // the retried iteration draws afresh
     EXPECT_FALSE(trainer.step(x, y).rolled_back);  // training goes on
+    EXPECT_EQ(trainer.optimizer().steps(), 3);
+    EXPECT_EQ(trainer.sampler().rounds(), 4u);
 }
 
 TEST(Jem, ClassifierTrainingLearnsASeparableProblem) {
