@@ -40,6 +40,13 @@ __global__ void __launch_bounds__(1) advance(std::uint32_t* counter, std::uint32
 
 void repeat_as_graph(CUstream_st* stream, const std::function<void()>& enqueue, std::uint32_t times) {
     if (times == 0) return;
+    cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
+    EBMKIT_CUDA_CHECK(cudaStreamIsCapturing(stream, &status));
+    if (status == cudaStreamCaptureStatusActive) {
+        // Inside a recording already (a replayed JEM iteration): the repetitions become part of it.
+        for (std::uint32_t i = 0; i < times; ++i) enqueue();
+        return;
+    }
     Graph g;
     capture(g, stream, enqueue);
     for (std::uint32_t i = 0; i < times; ++i) EBMKIT_CUDA_CHECK(cudaGraphLaunch(g.exec, stream));

@@ -12,7 +12,8 @@ namespace ebmkit::kernels {
 // Captures the work `enqueue` queues on `stream` into a CUDA graph and launches the
 // graph `times` times: one launch per repetition instead of one per kernel. The
 // work must be identical each time (a device counter can tell repetitions apart)
-// and must not synchronise or allocate.
+// and must not synchronise or allocate. On a stream that is being captured already the
+// work is queued `times` times into that capture instead.
 void repeat_as_graph(CUstream_st* stream, const std::function<void()>& enqueue, std::uint32_t times);
 
 // The same capture, kept: an executable graph of the work `enqueue` queues on stream,

@@ -238,7 +238,7 @@ TEST(EmulatedFusedChain, StepsAndTraceMatchTheCpuReference) {
     namespace chain = kernels::langevin_chain_body;
     const chain::Chains c{x.data<float>(), n, nullptr,
                           kernels::LangevinStep{p.alpha, p.sigma, p.clamp, p.lo, p.hi, seed, p.first_chain, first_step},
-                          steps, trace.data<float>()};
+                          steps, trace.data<float>(), nullptr};
     const Tile t = kernels::mlp_block::plan(layers_of(model, Precision::Fp32), 16, Precision::Fp32, true);
     run_grid(t, n, 16, [&](float* smem) { chain::langevin_chain_tile<16, Precision::Fp32>(t, c, smem); });
     Tensor ref = start.clone();
@@ -249,6 +249,29 @@ TEST(EmulatedFusedChain, StepsAndTraceMatchTheCpuReference) {
         for (std::int64_t r = 0; r < n; ++r) mean += trace.data<float>()[s * n + r] / double(n);
         EXPECT_NEAR(mean, stats.mean_energy[s], 1e-5 * (1 + std::abs(stats.mean_energy[s]))) << "step " << s;
     }
+}
+
+// A replayed JEM iteration keys its chain by a counter on the device (host/jem.cpp): the
+// chain with first step s and a counter holding k is the chain with first step s + k.
+TEST(EmulatedFusedChain, AStepCounterOnTheDeviceAddsToTheFirstStep) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy model = test::random_mlp(rng, {30, 40, 6}, Activation::tanh(), 1.5f);
+    const std::int64_t n = 21, d = 30;
+    const std::uint32_t counter = 1000 + static_cast<std::uint32_t>(rng() % 1000);
+    const Tensor start = test::uniform_tensor(rng, {n, d}, -1, 1);
+    namespace chain = kernels::langevin_chain_body;
+    const Tile t = kernels::mlp_block::plan(layers_of(model, Precision::Fp32), 16, Precision::Fp32, true);
+    auto run = [&](std::uint32_t first_step, const std::uint32_t* offset) {
+        Tensor x = start.clone();
+        const chain::Chains c{x.data<float>(), n, nullptr,
+                              kernels::LangevinStep{0.1f, 0.05f, true, -1.0f, 1.0f, seed, 5, first_step},
+                              3, nullptr, offset};
+        run_grid(t, n, 16, [&](float* smem) { chain::langevin_chain_tile<16, Precision::Fp32>(t, c, smem); });
+        return x.to_vector<float>();
+    };
+    EXPECT_EQ(run(7, &counter), run(7 + counter, nullptr));
+    EXPECT_NE(run(7, &counter), run(7, nullptr));
 }
 
 // Runs tile(smem) for every block of a plan's launch: row tiles block by block, a
@@ -371,7 +394,7 @@ TEST(EmulatedFusedChain, ClusterPlanIsTheRowTilePlanBitForBit) {
             std::pair<Tensor, Tensor> out{start.clone(), test::poisoned({steps, n}, Device::Host)};
             const chain::Chains c{out.first.data<float>(), n, labelled ? y.data() : nullptr,
                                   kernels::LangevinStep{0.05f, 0.02f, true, -1.0f, 1.0f, seed, 3, 11}, steps,
-                                  out.second.data<float>()};
+                                  out.second.data<float>(), nullptr};
             run_plan(plan, [&](float* smem) {
                 kernels::block::with_precision(precision, [&](auto p) {
                     chain::langevin_chain_tile<16, decltype(p)::value>(t, c, smem);

@@ -1,9 +1,12 @@
 // JEM on the GPU: an iteration stays on the device (after a warm-up no allocation, one
-// statistics copy and its one wait, a snapshot iteration included), follows the CPU path's loss and gradient, and leaves everything as it was
-// when a label is bad, through the fused (head as the kernel's epilogue) and the
+// statistics copy and its one wait, a snapshot iteration included), follows the CPU
+// path's loss and gradient, and leaves everything as it was when a label is bad, through
+// the fused (head as the kernel's epilogue, the iteration a replayed CUDA graph) and the
 // unfused (head kernel between forward and backward) paths.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
 #include <string>
 
 #include "support.hpp"
@@ -167,6 +170,59 @@ TEST_F(JemGpu, ABadLabelChangesNothing) {
         EXPECT_EQ(trainer.iterations(), 1);
         EXPECT_EQ(trainer.optimizer().steps(), 1);
     }
+}
+
+// The guard's verdict is computed on the device with the batch sums, and a replayed
+// iteration's store and optimizer step wait for it there: a planted NaN met by a replay
+// rolls back exactly as on the CPU, and the replays after it go on from the restored
+// counters.
+TEST_F(JemGpu, AReplayedIterationRollsBackOnTheDevicesVerdictAsTheCpuDoes) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy start = test::random_mlp(rng, {20, 32, 32, 4}, Activation::elu());
+    const Tensor x = test::uniform_tensor(rng, {16, 20}, -1, 1);
+    std::vector<std::int32_t> y(16);
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 4);
+    const Tensor labels = Tensor::from(y, {16});
+    const Tensor dx = x.to(Device::Cuda), dlabels = labels.to(Device::Cuda);
+    JemTrainOptions o;
+    o.batch = 16;
+    o.sampler.buffer_size = 64;
+    o.sampler.steps = 5;
+    o.sampler.step.alpha = 0.05f;
+    o.optimizer.kind = OptimizerKind::Sgd;
+    o.optimizer.lr = 0.05f;
+    Context gpu(Backend::Cuda, seed), cpu(Backend::Cpu, seed);
+    gpu.set_mlp_path(MlpPath::Fused);
+    MlpEnergy on_gpu = start.to(Device::Cuda), on_cpu = start.to(Device::Host);
+    JemTrainer tg(gpu, on_gpu, o), tc(cpu, on_cpu, o);
+    for (int i = 0; i < 3; ++i) {  // a warm-up, the recording, a replay
+        tg.step(dx, dlabels);
+        tc.step(x, labels);
+    }
+    std::vector<float> w = on_cpu.weight(1).to_vector<float>();
+    w[0] = std::numeric_limits<float>::quiet_NaN();
+    on_cpu.weight(1).copy_from(Tensor::from(w, on_cpu.weight(1).shape()));
+    on_gpu.weight(1).copy_from(Tensor::from(w, on_gpu.weight(1).shape()));
+    EXPECT_TRUE(tc.step(x, labels).rolled_back);
+    EXPECT_TRUE(tg.step(dx, dlabels).rolled_back);
+    EXPECT_EQ(tg.sampler().rounds(), tc.sampler().rounds());
+    EXPECT_EQ(tg.optimizer().steps(), 3);
+    EXPECT_EQ(tg.events().size(), 1u);
+    for (int i = 0; i < 3; ++i) {
+        const JemStepStats sg = tg.step(dx, dlabels), sc = tc.step(x, labels);
+        EXPECT_FALSE(sg.rolled_back) << "iteration " << i;
+        EXPECT_NEAR(sg.loss, sc.loss, 1e-4 * (1 + std::abs(sc.loss))) << "iteration " << i;
+    }
+    EXPECT_EQ(tg.optimizer().steps(), 6);
+    EXPECT_EQ(tg.sampler().rounds(), tc.sampler().rounds());
+    for (int l = 0; l < start.num_layers(); ++l) {
+        EXPECT_LT(test::relative_error(on_gpu.weight(l).to_vector<float>(), on_cpu.weight(l).to_vector<float>()), 1e-4)
+            << "layer " << l;
+    }
+    EXPECT_LT(test::relative_error(tg.sampler().buffer()->samples().to_vector<float>(),
+                                   tc.sampler().buffer()->samples().to_vector<float>()),
+              1e-3);
 }
 
 }  // namespace

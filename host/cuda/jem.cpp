@@ -40,6 +40,7 @@ public:
     }
     JemReadout read_stats(Context& ctx, const Tensor& scratch, const JemLoss& loss, std::int64_t n,
                           std::int64_t m) const override {
+        const NvtxRange range("ebmkit.jem.read_stats");
         // The iteration's one copy to the host, and its one wait.
         kernels::JemBatchSums sums{};
         read_back(ctx, sums_of(scratch, n, m), &sums, sizeof sums);

@@ -52,11 +52,14 @@ LangevinStats langevin_chain_fused(Context& ctx, const MlpEnergy& model, TensorV
 
 // Every step: E and grad_x E through the MLP's CUDA path, then the proposal kernel;
 // with MALA the proposal's E and gradient and the accept kernel. A plain chain without
-// a trace is one step recorded as a CUDA graph and launched num_steps - 1 times, a
-// device counter keying each repetition's noise, then the last proposal.
+// a trace is one step recorded as a CUDA graph and launched num_steps - 1 times (inside
+// a recording of the caller's, queued that many times into it), a device counter
+// keying each repetition's noise, then the last proposal; the counter starts at
+// *step_offset where the caller keys the chain by a counter of its own (plain chains only).
 LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorView x, const std::int32_t* y,
-                                  const LangevinParams& p, std::uint32_t first_step, std::uint32_t num_steps, bool trace,
+                                  const LangevinParams& p, Steps steps, const std::uint32_t* step_offset, bool trace,
                                   Tensor& scratch) {
+    const std::uint32_t first_step = steps.first, num_steps = steps.count;
     constexpr const char* op = "langevin_chain";
     const std::int64_t rows = x.dim(0), d = x.dim(1);
     // The scratch: a 64-bit device counter of accepted proposals and the step counter,
@@ -72,6 +75,11 @@ LangevinStats langevin_chain_cuda(Context& ctx, const MlpEnergy& model, TensorVi
     device_zero(base + at[0], 4 * sizeof(float), ctx.stream());
     auto* accepted = reinterpret_cast<unsigned long long*>(base + at[0]);
     auto* step_counter = reinterpret_cast<std::uint32_t*>(base + at[0] + 2);
+    if (step_offset) {
+        if (p.mala || trace) throw Error("langevin chain: a step counter on the device keys plain chains only");
+        copy_on_stream(ctx, ConstTensorView(step_offset, {1}, DType::I32, Device::Cuda),
+                       TensorView(step_counter, {1}, DType::I32, Device::Cuda));
+    }
     float* grad = base + at[1];
     float* e = base + at[2];
     const TensorView proposal(base + at[3], {rows, d}, DType::F32, Device::Cuda);
@@ -147,7 +155,7 @@ public:
     }
     bool chain_replayable(Context& ctx, const MlpEnergy& model, std::int64_t rows, const LangevinParams& params,
                           bool trace) const override {
-        return fused_chain(ctx, model, rows, params) && !trace;
+        return !trace && (fused_chain(ctx, model, rows, params) || !params.mala);
     }
     LangevinStats chain(Context& ctx, const MlpEnergy& model, const std::int32_t* labels, TensorView x,
                         const LangevinParams& params, Steps steps, const std::uint32_t* step_offset, bool trace,
@@ -156,8 +164,7 @@ public:
         if (fused_chain(ctx, model, x.dim(0), params)) {
             return langevin_chain_fused(ctx, model, x, labels, params, steps, step_offset, trace, scratch);
         }
-        if (step_offset) throw Error("langevin chain: a step counter on the device needs the fused chain");
-        return langevin_chain_cuda(ctx, model, x, labels, params, steps.first, steps.count, trace, scratch);
+        return langevin_chain_cuda(ctx, model, x, labels, params, steps, step_offset, trace, scratch);
     }
 };
 
