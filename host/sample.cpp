@@ -52,6 +52,13 @@ void check_sample(const char* op, const Context& ctx, int dim, ConstTensorView x
     }
 }
 
+void check_energy_device(const char* op, const Context& ctx, Device device) {
+    if (device != ctx.device()) {
+        fail(std::string(op) + ": the energy's parameters are on " + to_string(device) + ", the context runs on " +
+             to_string(ctx.device()));
+    }
+}
+
 ChainRule chain_rule(const Context& ctx, const SampleParams& p, const float* mass) {
     return {p.kind, p.step, p.temperature, p.sigma(), p.leapfrog, mass, ctx.seed()};
 }

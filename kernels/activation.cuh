@@ -1,39 +1,13 @@
-// The MLP's hidden activations and their derivatives, on the device (the CPU twin is
-// host/cpu/mlp.cpp). ELU has alpha = 1; leaky ReLU takes its slope.
+// The MLP's hidden activations and their derivatives on the device: the shared float
+// rule (include/ebmkit/detail/activation_rule.hpp; the CPU twin is host/cpu/mlp.cpp).
 #pragma once
 
+#include "ebmkit/detail/activation_rule.hpp"
 #include "kernels/mlp.hpp"
 
 namespace ebmkit::kernels {
 
-__device__ __forceinline__ float activate(ActivationKind act, float slope, float z) {
-    switch (act) {
-        case ActivationKind::Relu: return fmaxf(z, 0.0f);
-        case ActivationKind::LeakyRelu: return z > 0.0f ? z : slope * z;
-        case ActivationKind::Elu: return z > 0.0f ? z : expm1f(z);
-        case ActivationKind::Silu: return z / (1.0f + expf(-z));
-        case ActivationKind::Tanh: return tanhf(z);
-        case ActivationKind::Softplus: return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z)));
-    }
-    return z;
-}
-
-__device__ __forceinline__ float activate_grad(ActivationKind act, float slope, float z) {
-    switch (act) {
-        case ActivationKind::Relu: return z > 0.0f ? 1.0f : 0.0f;
-        case ActivationKind::LeakyRelu: return z > 0.0f ? 1.0f : slope;
-        case ActivationKind::Elu: return z > 0.0f ? 1.0f : expf(z);
-        case ActivationKind::Silu: {
-            const float s = 1.0f / (1.0f + expf(-z));
-            return s * (1.0f + z * (1.0f - s));
-        }
-        case ActivationKind::Tanh: {
-            const float t = tanhf(z);
-            return 1.0f - t * t;
-        }
-        case ActivationKind::Softplus: return 1.0f / (1.0f + expf(-z));
-    }
-    return 1.0f;
-}
+using detail::activate;
+using detail::activate_grad;
 
 }  // namespace ebmkit::kernels

@@ -249,6 +249,19 @@ TEST_F(EbmCommand, JemTrainEvalSampleAndResume) {
     EXPECT_GT(fs::file_size(path("jem.png")), 50u);
     ASSERT_EQ(run("jem sample --model " + model + " --per-class --steps 10 --out " + path("per-class.png")).status, 0);
     EXPECT_GT(fs::file_size(path("per-class.png")), 50u);
+    // The trained model's energy through the samplers for any energy (HMC on a JEM model).
+    for (const std::string args : {"--sampler hmc --leapfrog 3", "--sampler mala --label 1"}) {
+        const CommandResult r = run("sample --model " + model + " " + args +
+                                    " --step 0.001 --chains 8 --steps 6 --burn-in 2 --backend cpu --json");
+        ASSERT_EQ(r.status, 0) << args << ": " << r.err;
+        const auto doc = nlohmann::json::parse(r.out);
+        EXPECT_GT(doc["acceptance"].get<double>(), 0.0) << args;
+        EXPECT_EQ(doc["dimensions"].size(), 16u) << args;
+        EXPECT_FALSE(doc["dimensions"][0].contains("exact_mean")) << args;
+    }
+    EXPECT_EQ(run("sample --model " + model + " --energy banana").status, 2);
+    EXPECT_EQ(run("sample --label 1").status, 2);
+    EXPECT_EQ(run("sample --model " + model + " --label 99 --backend cpu").status, 1);  // K is smaller
     EXPECT_EQ(run("jem train --widths 16,x").status, 2);
     EXPECT_EQ(run("jem train --data " + dir_.string() + " --widths 15,8,2 --epochs 1 --out " + path("bad")).status, 1);
 }

@@ -15,6 +15,7 @@
 #include "kernels/sample_steps.cuh"
 #include "kernels/sample_steps.hpp"
 #include "ebmkit/energies.hpp"
+#include "ebmkit/mlp_energy_view.hpp"
 #include "ebmkit/sample.hpp"
 #include "support.hpp"
 
@@ -35,7 +36,7 @@ TEST(EmulatedSample, ChainsAreTheCpuChainsBitForBit) {
         Context cpu(Backend::Cpu, seed);
         const SampleStats want = sample(cpu, mix, cpu_x, p, steps, true);
 
-        std::vector<float> x = start.to_vector<float>(), scratch(rows * detail::chain_scratch_floats(2), -9.0f);
+        std::vector<float> x = start.to_vector<float>(), scratch(rows * detail::chain_scratch_floats(mix), -9.0f);
         std::vector<float> states(steps.count * rows * 2, -9.0f), energies(steps.count * rows, -9.0f);
         unsigned long long accepted = 0;
         const detail::ChainRule rule = detail::chain_rule(cpu, p, p.mass.empty() ? nullptr : p.mass.data());
@@ -55,6 +56,32 @@ TEST(EmulatedSample, ChainsAreTheCpuChainsBitForBit) {
         }
         EXPECT_EQ(means, want.mean_energy);
         if (p.kind != SamplerKind::Ula) EXPECT_LT(want.accepted, want.proposals);
+    }
+}
+
+// The MLP energy as an instance (ebmkit/mlp_energy_view.hpp): each chain's activations
+// in its own scratch, HMC through the thread-per-chain body against the CPU backend.
+TEST(EmulatedSample, AnMlpEnergysChainsAreTheCpuChainsBitForBit) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy model = test::random_mlp(rng, {5, 12, 7, 3}, Activation::elu());
+    const MlpEnergyView view = MlpEnergyView::of(model, 1);
+    const std::int64_t rows = 150;
+    const Steps steps{2, 4};
+    for (const SampleParams& p : {SampleParams::mala(0.05f), SampleParams::hmc(0.05f, 3)}) {
+        const Tensor start = test::uniform_tensor(rng, {rows, 5}, -1, 1);
+        Tensor cpu_x = start.clone();
+        Context cpu(Backend::Cpu, seed);
+        const SampleStats want = sample(cpu, view, cpu_x, p, steps);
+        std::vector<float> x = start.to_vector<float>(), scratch(rows * detail::chain_scratch_floats(view), -9.0f);
+        unsigned long long accepted = 0;
+        const detail::ChainRule rule = detail::chain_rule(cpu, p, nullptr);
+        emulation::run_grid(kernels::LaunchShape{1, 128}, [&](unsigned char*) {
+            detail::sample_chains(view, x.data(), scratch.data(), rows, rule, p.first_chain, steps, nullptr, nullptr,
+                                  &accepted);
+        });
+        EXPECT_EQ(x, cpu_x.to_vector<float>()) << to_string(p.kind);
+        EXPECT_EQ(static_cast<std::int64_t>(accepted), want.accepted) << to_string(p.kind);
     }
 }
 

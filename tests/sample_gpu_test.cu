@@ -102,5 +102,33 @@ TEST_F(SampleGpu, AUserEnergyCompiledByNvccRunsThroughEverySampler) {
     }
 }
 
+// The MLP energy as an instance (ebmkit/mlp_energy_view.hpp) of a model on the GPU, through
+// every sampler, against the same view of the model on the CPU.
+TEST_F(SampleGpu, AnMlpEnergyViewFollowsTheCpu) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy model = test::random_mlp(rng, {12, 32, 16, 4}, Activation::silu());
+    const MlpEnergy on_gpu = model.to(Device::Cuda);
+    for (const SampleParams& p : {SampleParams::ula(0.01f), SampleParams::mala(0.02f), SampleParams::hmc(0.02f, 4)}) {
+        const Tensor start = test::uniform_tensor(rng, {512, 12}, -1, 1);
+        Context cpu(Backend::Cpu, seed), gpu(Backend::Cuda, seed);
+        Tensor host = start.clone(), device = start.to(Device::Cuda);
+        const SampleStats a = sample(cpu, MlpEnergyView::of(model), host, p, Steps{0, 10});
+        const SampleStats b = sample(gpu, MlpEnergyView::of(on_gpu), device, p, Steps{0, 10});
+        const std::vector<float> x = host.to_vector<float>(), y = device.to_vector<float>();
+        int differ = 0;
+        for (int r = 0; r < 512; ++r) {
+            bool same = true;
+            for (int i = 0; i < 12; ++i) same &= std::abs(x[r * 12 + i] - y[r * 12 + i]) <= 1e-3f * (1 + std::abs(x[r * 12 + i]));
+            differ += !same;
+        }
+        EXPECT_LE(differ, 5) << to_string(p.kind);
+        EXPECT_NEAR(b.acceptance_rate(), a.acceptance_rate(), 0.02) << to_string(p.kind);
+    }
+    Context gpu(Backend::Cuda, seed);
+    Tensor x = Tensor::zeros({4, 12}, DType::F32, gpu);
+    EXPECT_THROW(sample(gpu, MlpEnergyView::of(model), x, SampleParams::mala(0.1f), Steps{0, 1}), Error);  // a host model
+}
+
 }  // namespace
 }  // namespace ebmkit

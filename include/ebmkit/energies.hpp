@@ -18,6 +18,7 @@
 
 #include "ebmkit/detail/host_device.hpp"
 #include "ebmkit/error.hpp"
+#include "ebmkit/mlp_energy_view.hpp"
 #include "ebmkit/sample.hpp"
 
 namespace ebmkit {
@@ -219,7 +220,8 @@ inline GaussianMixtureEnergy GaussianMixtureEnergy::from(const std::vector<doubl
 // sample() on the shipped energies is compiled once, in the library (host/sample_energies.cpp,
 // by nvcc where the build has CUDA): those calls run on either backend whatever compiles
 // the caller, the Python package and the ebm command included. The one list of them:
-#define EBMKIT_SHIPPED_ENERGIES(X) X(GaussianEnergy) X(GaussianMixtureEnergy) X(DoubleWellEnergy) X(BananaEnergy) X(RidgeEnergy)
+#define EBMKIT_SHIPPED_ENERGIES(X) \
+    X(GaussianEnergy) X(GaussianMixtureEnergy) X(DoubleWellEnergy) X(BananaEnergy) X(RidgeEnergy) X(MlpEnergyView)
 #define EBMKIT_SAMPLE_OF(E) SampleStats sample<E>(Context&, const E&, TensorView, const SampleParams&, Steps, bool);
 #define EBMKIT_EXTERN_SAMPLE(E) extern template EBMKIT_SAMPLE_OF(E)
 EBMKIT_SHIPPED_ENERGIES(EBMKIT_EXTERN_SAMPLE)

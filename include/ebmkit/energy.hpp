@@ -11,6 +11,17 @@
 // functor (by value, as the shipped energies of ebmkit/energies.hpp keep theirs) or
 // behind pointers into the memory of the device it runs on. The density sampled is
 // proportional to exp(-E(x) / T) at the sampler's temperature T.
+//
+// Two optional members:
+//
+//   EBMKIT_HOST_DEVICE int scratch_floats() const;                        // S
+//   EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad, float* scratch) const;
+//       // an energy that needs working memory (an MLP's activations: MlpEnergyView,
+//       // ebmkit/mlp_energy_view.hpp) takes this form instead; each chain passes it S
+//       // floats of its own, whose contents need not survive between calls
+//   Device device() const;
+//       // an energy whose parameters live in one device's memory says which; sample()
+//       // refuses a context on another device
 #pragma once
 
 #include <type_traits>
@@ -21,13 +32,48 @@
 namespace ebmkit {
 
 template <class E, class = void>
+struct energy_has_scratch : std::false_type {};
+template <class E>
+struct energy_has_scratch<E, std::void_t<decltype(static_cast<int>(std::declval<const E&>().scratch_floats())),
+                                         decltype(static_cast<float>(std::declval<const E&>()(
+                                             std::declval<const float*>(), std::declval<float*>(),
+                                             std::declval<float*>())))>> : std::true_type {};
+
+template <class E, class = void>
+struct energy_has_plain_call : std::false_type {};
+template <class E>
+struct energy_has_plain_call<E, std::void_t<decltype(static_cast<float>(std::declval<const E&>()(
+                                    std::declval<const float*>(), std::declval<float*>())))>> : std::true_type {};
+
+template <class E, class = void>
+struct energy_has_device : std::false_type {};
+template <class E>
+struct energy_has_device<E, std::void_t<decltype(std::declval<const E&>().device())>> : std::true_type {};
+
+template <class E, class = void>
 struct is_energy : std::false_type {};
 template <class E>
-struct is_energy<E, std::void_t<decltype(static_cast<int>(std::declval<const E&>().dim())),
-                                decltype(static_cast<float>(std::declval<const E&>()(
-                                    std::declval<const float*>(), std::declval<float*>())))>>
-    : std::is_copy_constructible<E> {};
+struct is_energy<E, std::void_t<decltype(static_cast<int>(std::declval<const E&>().dim()))>>
+    : std::bool_constant<std::is_copy_constructible_v<E> &&
+                         (energy_has_plain_call<E>::value || energy_has_scratch<E>::value)> {};
 template <class E>
 inline constexpr bool is_energy_v = is_energy<E>::value;
 
+namespace detail {
+
+// The floats of scratch each chain gives e (0 for the plain form).
+template <class E>
+EBMKIT_HOST_DEVICE int energy_scratch_floats(const E& e) {
+    if constexpr (energy_has_scratch<E>::value) return e.scratch_floats();
+    else return 0;
+}
+
+// E(x) and grad = dE/dx through whichever form e has.
+template <class E>
+EBMKIT_HOST_DEVICE float evaluate_energy(const E& e, const float* x, float* grad, float* scratch) {
+    if constexpr (energy_has_scratch<E>::value) return e(x, grad, scratch);
+    else return e(x, grad);
+}
+
+}  // namespace detail
 }  // namespace ebmkit

@@ -64,6 +64,8 @@ namespace detail {
 // The checks of sample(): the step, temperature, leapfrog count and mass, and x's shape,
 // dtype and device; an Error naming the argument, before any chain moves (host/sample.cpp).
 void check_sample(const char* op, const Context& ctx, int dim, ConstTensorView x, const SampleParams& p);
+// An energy whose parameters live on `device` (ebmkit/energy.hpp's device()) runs on that device's contexts only.
+void check_energy_device(const char* op, const Context& ctx, Device device);
 ChainRule chain_rule(const Context& ctx, const SampleParams& p, const float* mass);
 // The statistics and diagnostics of a trace [steps, rows, dim] with its energies [steps, rows].
 SampleStats sample_stats(std::int64_t rows, std::int64_t dim, std::uint32_t steps, std::int64_t accepted,
@@ -90,6 +92,7 @@ SampleStats sample(Context& ctx, const E& energy, TensorView x, const SamplePara
     static_assert(is_energy_v<E>, "sample: E must model the energy concept (ebmkit/energy.hpp)");
     constexpr const char* op = "sample";
     detail::check_sample(op, ctx, energy.dim(), x, params);
+    if constexpr (energy_has_device<E>::value) detail::check_energy_device(op, ctx, energy.device());
     return detail::on_backend(
         ctx, [&] { return detail::sample_cpu(ctx, energy, x, params, steps, trace); },
         [&]() -> SampleStats {

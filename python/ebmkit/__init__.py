@@ -168,7 +168,7 @@ _SHIPPED_ENERGIES = (GaussianEnergy, GaussianMixtureEnergy, DoubleWellEnergy, Ba
 
 
 def sample(ctx, energy, x, sampler="mala", step=0.01, steps=100, first_step=0, temperature=1.0, leapfrog=10,
-           mass=None, first_chain=0, trace=False):
+           mass=None, first_chain=0, trace=False, label=None):
     """steps of ULA, MALA or HMC (``sampler``) on the chains x [N, D] in place, for the
     density exp(-E(x) / temperature). The convention:
     x' = x - step * grad E(x) + sqrt(2 step temperature) eps (MALA then accepts or rejects);
@@ -176,7 +176,9 @@ def sample(ctx, energy, x, sampler="mala", step=0.01, steps=100, first_step=0, t
     ebmkit's Philox draws (steps first_step, ...; chains first_chain, ...).
 
     ``energy`` is a shipped energy (GaussianEnergy, GaussianMixtureEnergy, DoubleWellEnergy,
-    BananaEnergy: the whole chain runs in ebmkit), or a callable of x's framework: f(x)
+    BananaEnergy: the whole chain runs in ebmkit), an MlpEnergy (its E(x), or E(x | label)
+    with ``label``; the model on the context's device, the whole chain in ebmkit: HMC on
+    a JEM model), or a callable of x's framework: f(x)
     returning E [N] (PyTorch: its gradient by autograd) or a pair (E [N], grad E [N, D]).
     With a callable, ebmkit draws the noise and momenta, proposes and accepts or rejects
     (sample_propose, sample_momentum, sample_accept), on the caller's CUDA stream where
@@ -188,10 +190,16 @@ def sample(ctx, energy, x, sampler="mala", step=0.01, steps=100, first_step=0, t
     energy per step, and each dimension's effective sample size and split R-hat."""
     p = SampleParams()
     p.sampler, p.step, p.temperature, p.leapfrog, p.first_chain = sampler, step, temperature, leapfrog, first_chain
-    if isinstance(energy, _SHIPPED_ENERGIES):
+    if isinstance(energy, _SHIPPED_ENERGIES + (MlpEnergy,)):
         if mass is not None:
             p.mass = [float(m) for m in mass]
-        return _ordered(lambda ctx, *a: _ext.sample(ctx, energy, *a))(ctx, x, p, first_step, steps, trace)
+        if isinstance(energy, MlpEnergy):
+            run = lambda ctx, *a: _ext.sample_mlp(ctx, energy, -1 if label is None else int(label), *a)
+        else:
+            if label is not None:
+                raise TypeError("sample: label is for an MlpEnergy, not a " + type(energy).__name__)
+            run = lambda ctx, *a: _ext.sample(ctx, energy, *a)
+        return _ordered(run)(ctx, x, p, first_step, steps, trace)
     if not callable(energy):
         raise TypeError("sample: energy must be a shipped energy (" + ", ".join(e.__name__ for e in _SHIPPED_ENERGIES) +
                         ") or a callable, got " + type(energy).__name__)

@@ -152,6 +152,21 @@ void bind_energies(nb::module_& m) {
         "ctx"_a, "x"_a, "energy"_a, "grad"_a, "proposal"_a, "proposal_energy"_a, "proposal_grad"_a, "params"_a, "step"_a,
         "accepted"_a, "momentum"_a = nb::none(), "proposal_momentum"_a = nb::none(), "mass"_a = nb::none());
 
+    m.def(
+        "sample_mlp",
+        [](Context& ctx, const MlpEnergy& model, int label, const Array& x, const SampleParams& p,
+           std::uint32_t first_step, std::uint32_t steps, bool trace) {
+            const TensorView chains = out(x, "x");
+            const MlpEnergyView view = MlpEnergyView::of(model, label);
+            SampleStats s;
+            {
+                nb::gil_scoped_release release;
+                s = sample(ctx, view, chains, p, Steps{first_step, steps}, trace);
+            }
+            return stats_of(std::move(s), chains.dim(0), view.dim(), trace ? steps : 0);
+        },
+        "ctx"_a, "model"_a, "label"_a, "x"_a, "params"_a, "first_step"_a, "steps"_a, "trace"_a = false,
+        "The samplers on an MLP's energy (ebmkit/mlp_energy_view.hpp), E(x) or E(x | label) for label >= 0");
     bind_sample<GaussianEnergy>(m);
     bind_sample<GaussianMixtureEnergy>(m);
     bind_sample<DoubleWellEnergy>(m);

@@ -1,5 +1,6 @@
 """The samplers for any energy from Python (ebmkit.sample) against closed forms: MALA and
-HMC on a correlated Gaussian reach its mean and covariance, ULA reaches the discretised
+HMC on a correlated Gaussian reach its mean and covariance, and on an MLP whose density
+is a mixture of asymmetric Laplace densities (also conditioned on a class) its mean, ULA reaches the discretised
 chain's covariance T (P - alpha P^2 / 2)^-1, temperature T samples exp(-E / T); the trace,
 its diagnostics and bad input. Tolerances: 5 standard errors from the effective sample
 size of each estimate's own series (computed by ebmkit's diagnostics on the trace)."""
@@ -167,3 +168,41 @@ def test_a_torch_callable_takes_autograd_gradients(rng):
     stats = callable_chains(int(rng.integers(1 << 30)), energy, x, "mala", 0.2)
     assert x.dtype == torch.float32 and stats["trace"].shape == (300, 512, 2)
     check_moments(stats, MEAN, COV)
+
+
+def laplace_mlp(a, b, c):
+    """The MLP {1, 2, K} (ReLU) whose exp(-E) is a mixture of asymmetric Laplace densities:
+    h = relu(x, -x), f_k = c_k - a_k relu(x) - b_k relu(-x), and the exact E[x], Var x
+    of exp(-E) and of exp(-E(x | y)) = exp(f_y) for each class y."""
+    model = ebmkit.MlpEnergy([1, 2, len(a)], "relu")
+    model.weight(0)[:, 0] = [1.0, -1.0]
+    model.weight(1)[:, 0] = -np.asarray(a)
+    model.weight(1)[:, 1] = -np.asarray(b)
+    model.bias(1)[:] = c
+    ia, ib = 1 / np.asarray(a), 1 / np.asarray(b)
+    m1 = (ia ** 2 - ib ** 2) / (ia + ib)
+    m2 = 2 * (ia ** 3 + ib ** 3) / (ia + ib)
+    w = np.exp(c) * (ia + ib)
+    w = w / w.sum()
+    mixture = ((w * m1).sum(), (w * m2).sum() - (w * m1).sum() ** 2)
+    return model, mixture, list(zip(m1, m2 - m1 ** 2))
+
+
+def test_an_mlp_energy_runs_in_every_sampler_to_its_closed_moments(rng):
+    model, (mean, var), per_class = laplace_mlp([1.0, 2.0, 0.7], [1.5, 0.8, 2.5], [0.0, 0.5, -0.3])
+    for sampler, step, label, (want_mean, want_var) in (("mala", 0.4, None, (mean, var)),
+                                                        ("hmc", 0.4, None, (mean, var)),
+                                                        ("mala", 0.4, 1, per_class[1])):
+        ctx = ebmkit.Context("cpu", int(rng.integers(1 << 30)))
+        x = np.zeros((256, 1), np.float32)
+        kw = dict(sampler=sampler, step=step, leapfrog=5, label=label)
+        ebmkit.sample(ctx, model, x, steps=200, **kw)
+        stats = ebmkit.sample(ctx, model, x, steps=600, first_step=200, trace=True, **kw)
+        assert 0.3 < stats["acceptance_rate"] < 1.0, (sampler, stats["acceptance_rate"])
+        got = stats["trace"].mean()
+        se = np.sqrt(want_var / stats["ess"][0])
+        assert abs(got - want_mean) < 5 * se, (sampler, label, got, want_mean, se)
+    with pytest.raises(ValueError, match="label 3 is outside"):
+        ebmkit.sample(ebmkit.Context("cpu", 1), model, np.zeros((4, 1), np.float32), label=3)  # K = 3
+    with pytest.raises(TypeError):
+        ebmkit.sample(ebmkit.Context("cpu", 1), gaussian(), np.zeros((4, 2), np.float32), label=0)

@@ -1,8 +1,10 @@
 // ebm sample: the samplers for any energy (ebmkit/sample.hpp) on a shipped energy
 // (ebmkit/energies.hpp), with the chains' diagnostics against the energy's closed-form
 // moments: acceptance, each dimension's mean and variance beside the exact ones, its
-// effective sample size and split R-hat, and effective samples per second. The shipped
-// energies' samplers are compiled in the library, so --backend cuda runs the CUDA chains.
+// effective sample size and split R-hat, and effective samples per second; or on a
+// trained MLP's energy (--model, e.g. `ebm jem train`'s checkpoint, through
+// ebmkit/mlp_energy_view.hpp), whose moments are not known. The shipped energies'
+// samplers are compiled in the library, so --backend cuda runs the CUDA chains.
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli.hpp"
+#include "ebmkit/checkpoint.hpp"
 #include "ebmkit/energies.hpp"
 #include "ebmkit/names.hpp"
 #include "ebmkit/sample.hpp"
@@ -22,7 +25,8 @@ namespace ebm {
 namespace {
 
 struct SampleOptions {
-    std::string energy = "banana", sampler = "mala", backend = "auto";
+    std::string energy = "banana", sampler = "mala", backend = "auto", model;
+    int label = -1;
     std::int64_t chains = 1024;
     std::uint32_t steps = 1000, burn_in = 500, leapfrog = 10;
     float step = 0.1f, temperature = 1.0f;
@@ -30,7 +34,7 @@ struct SampleOptions {
     bool json = false;
 };
 
-// An energy and its exact per-dimension mean and variance at temperature 1.
+// An energy and its exact per-dimension mean and variance at temperature 1 (none for a model).
 struct Preset {
     std::string what;
     std::vector<double> mean, variance;
@@ -52,8 +56,7 @@ void moments_of(const std::vector<float>& trace, int d, std::vector<double>& mea
 }
 
 template <class E>
-int run_chains(const SampleOptions& a, const E& energy, const Preset& preset) {
-    ebmkit::Context ctx(backend_of(a.backend), a.seed);
+int run_chains(ebmkit::Context& ctx, const SampleOptions& a, const E& energy, const Preset& preset) {
     ebmkit::SampleParams p;
     p.kind = *ebmkit::value_named<ebmkit::SamplerKind>(a.sampler);  // IsMember checked it
     p.step = a.step;
@@ -71,7 +74,7 @@ int run_chains(const SampleOptions& a, const E& energy, const Preset& preset) {
     double least = ess.empty() ? 0.0 : ess[0];
     for (double e : ess) least = std::min(least, e);
     // The exact moments hold at temperature 1 only.
-    const bool exact = a.temperature == 1.0f;
+    const bool exact = a.temperature == 1.0f && !preset.mean.empty();
     if (a.json) {
         nlohmann::ordered_json dims = nlohmann::ordered_json::array();
         for (int i = 0; i < d; ++i) {
@@ -85,7 +88,7 @@ int run_chains(const SampleOptions& a, const E& energy, const Preset& preset) {
             dims.push_back(dim);
         }
         const nlohmann::ordered_json summary = {{"command", "sample"},
-                                                {"energy", a.energy},
+                                                {"energy", a.model.empty() ? a.energy : a.model},
                                                 {"sampler", a.sampler},
                                                 {"backend", ebmkit::to_string(ctx.backend())},
                                                 {"chains", a.chains},
@@ -99,7 +102,7 @@ int run_chains(const SampleOptions& a, const E& energy, const Preset& preset) {
         return 0;
     }
     std::printf("ebm sample: %s on %s (%s), %lld chains x %u steps after %u of burn-in, %s: %.2f s\n",
-                a.sampler.c_str(), a.energy.c_str(), preset.what.c_str(), static_cast<long long>(a.chains), a.steps,
+                a.sampler.c_str(), a.model.empty() ? a.energy.c_str() : a.model.c_str(), preset.what.c_str(), static_cast<long long>(a.chains), a.steps,
                 a.burn_in, ebmkit::to_string(ctx.backend()), seconds);
     std::printf("  acceptance %.3f\n", s.acceptance_rate());
     std::printf("  %-4s %-22s %-22s %10s %12s\n", "dim", exact ? "mean (exact)" : "mean", exact ? "variance (exact)" : "variance",
@@ -120,8 +123,15 @@ int run_chains(const SampleOptions& a, const E& energy, const Preset& preset) {
 }
 
 int run(const SampleOptions& a) {
+    ebmkit::Context ctx(backend_of(a.backend), a.seed);
+    if (!a.model.empty()) {
+        const ebmkit::MlpEnergy model = ebmkit::read_mlp(ebmkit::load_safetensors(a.model), ctx.device());
+        const ebmkit::MlpEnergyView view = ebmkit::MlpEnergyView::of(model, a.label);
+        const std::string what = a.label >= 0 ? "E(x | y = " + std::to_string(a.label) + ") = -f_y(x)" : "E(x) = -LSE f(x)";
+        return run_chains(ctx, a, view, {what, {}, {}});
+    }
     if (a.energy == "gaussian") {
-        return run_chains(a, ebmkit::GaussianEnergy::from_covariance({1.0, -1.0}, {1.0, 0.9, 0.9, 1.0}),
+        return run_chains(ctx, a, ebmkit::GaussianEnergy::from_covariance({1.0, -1.0}, {1.0, 0.9, 0.9, 1.0}),
                           {"N((1, -1), [[1, 0.9], [0.9, 1]])", {1.0, -1.0}, {1.0, 1.0}});
     }
     if (a.energy == "mixture") {
@@ -136,7 +146,7 @@ int run(const SampleOptions& a) {
             p.variance[1] += w[k] * (sd[k] * sd[k] + m1[k] * m1[k]);
         }
         for (int i = 0; i < 2; ++i) p.variance[i] -= p.mean[i] * p.mean[i];
-        return run_chains(a, ebmkit::GaussianMixtureEnergy::from({0.3, 0.7}, {-1.5, 0.0, 1.5, 0.5}, {0.8, 0.6}, 2), p);
+        return run_chains(ctx, a, ebmkit::GaussianMixtureEnergy::from({0.3, 0.7}, {-1.5, 0.0, 1.5, 0.5}, {0.8, 0.6}, 2), p);
     }
     if (a.energy == "double-well") {
         // x_0 ~ exp(-2 (x^2 - 1)^2) (its variance by quadrature), x_1 ~ N(0, 1).
@@ -146,10 +156,10 @@ int run(const SampleOptions& a) {
             z += q;
             second += q * t * t;
         }
-        return run_chains(a, ebmkit::DoubleWellEnergy{2, 2.0f},
+        return run_chains(ctx, a, ebmkit::DoubleWellEnergy{2, 2.0f},
                           {"2 (x0^2 - 1)^2 + x1^2 / 2", {0.0, 0.0}, {second / z, 1.0}});
     }
-    return run_chains(a, ebmkit::BananaEnergy{1.0f, 1.0f},
+    return run_chains(ctx, a, ebmkit::BananaEnergy{1.0f, 1.0f},
                       {"x0 ~ N(0, 1), x1 | x0 ~ N(x0^2 - 1, 1)", {0.0, 0.0}, {1.0, 3.0}});
 }
 
@@ -159,8 +169,14 @@ void add_sample_command(Cli& cli) {
     auto a = std::make_shared<SampleOptions>();
     const CLI::Validator positive = at_least(1), at_least_zero = at_least(0);
     CLI::App* c = cli.app().add_subcommand(
-        "sample", "ULA, MALA or HMC on a shipped energy, with diagnostics against its exact moments");
-    c->add_option("--energy", a->energy, "gaussian, mixture, double-well or banana")->check(CLI::IsMember(energy_names));
+        "sample", "ULA, MALA or HMC on a shipped energy, with diagnostics against its exact moments, or on a model's");
+    CLI::Option* energy =
+        c->add_option("--energy", a->energy, "gaussian, mixture, double-well or banana")->check(CLI::IsMember(energy_names));
+    CLI::Option* model =
+        c->add_option("--model", a->model, "An MLP checkpoint (ebm jem train's) whose energy -LSE f(x) to sample instead")
+            ->check(CLI::ExistingFile)
+            ->excludes(energy);
+    c->add_option("--label", a->label, "With --model: sample E(x | label) = -f_label(x)")->check(at_least(0))->needs(model);
     c->add_option("--sampler", a->sampler, "Unadjusted Langevin, MALA or HMC")
         ->check(CLI::IsMember(ebmkit::names_of<ebmkit::SamplerKind>()));
     c->add_option("--chains", a->chains, "Chains, each a row")->check(positive);

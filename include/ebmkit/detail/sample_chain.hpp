@@ -17,6 +17,7 @@
 
 #include "ebmkit/detail/host_device.hpp"
 #include "ebmkit/detail/langevin_rule.hpp"
+#include "ebmkit/energy.hpp"
 #include "ebmkit/philox.hpp"
 
 namespace ebmkit {
@@ -49,9 +50,12 @@ EBMKIT_HOST_DEVICE void each_normal(std::uint64_t seed, RngPurpose purpose, std:
     }
 }
 
-// Floats of scratch a chain of dimension d takes: its gradient, the proposal and the
-// proposal's gradient, the momentum.
-EBMKIT_HOST_DEVICE std::int64_t chain_scratch_floats(std::int64_t d) { return 4 * d; }
+// Floats of scratch a chain takes: its gradient, the proposal and the proposal's
+// gradient, the momentum (D each), then the energy's own (ebmkit/energy.hpp).
+template <class E>
+EBMKIT_HOST_DEVICE std::int64_t chain_scratch_floats(const E& energy) {
+    return 4 * static_cast<std::int64_t>(energy.dim()) + energy_scratch_floats(energy);
+}
 
 #if defined(__CUDA_ARCH__)
 using AcceptArithmetic = float;
@@ -109,7 +113,7 @@ EBMKIT_HOST_DEVICE bool accepts(AcceptArithmetic log_ratio, const ChainRule& r, 
 }
 
 // One step of one chain at x [d], whose energy e and gradient (scratch[0 .. d)) are
-// current; afterwards they are the new state's. Returns whether a proposal was accepted
+// current (scratch: chain_scratch_floats); afterwards they are the new state's. Returns whether a proposal was accepted
 // (always for ULA).
 template <class E>
 EBMKIT_HOST_DEVICE bool chain_step(const E& energy, float* x, float& e, float* scratch, const ChainRule& r,
@@ -120,16 +124,17 @@ EBMKIT_HOST_DEVICE bool chain_step(const E& energy, float* x, float& e, float* s
     float* proposal = scratch + d;
     float* proposal_grad = scratch + 2 * d;
     float* momentum = scratch + 3 * d;
+    float* own = scratch + 4 * d;
     if (r.kind == SamplerKind::Ula) {
         propose_row(x, grad, d, r, chain, step, x);
-        e = energy(x, grad);
+        e = evaluate_energy(energy, x, grad, own);
         return true;
     }
     A log_ratio = 0;
     float proposal_energy = 0.0f;
     if (r.kind == SamplerKind::Mala) {
         propose_row(x, grad, d, r, chain, step, proposal);
-        proposal_energy = energy(proposal, proposal_grad);
+        proposal_energy = evaluate_energy(energy, proposal, proposal_grad, own);
         log_ratio = mala_row_log_ratio(x, proposal, grad, proposal_grad, e, proposal_energy, d, r);
     } else {
         // Leapfrog from (x, p) to (proposal, momentum).
@@ -142,7 +147,7 @@ EBMKIT_HOST_DEVICE bool chain_step(const E& energy, float* x, float& e, float* s
         }
         for (std::uint32_t l = 0; l < r.leapfrog; ++l) {
             for (int i = 0; i < d; ++i) proposal[i] += r.step * momentum[i] / (r.mass ? r.mass[i] : 1.0f);
-            proposal_energy = energy(proposal, proposal_grad);
+            proposal_energy = evaluate_energy(energy, proposal, proposal_grad, own);
             const float kick = l + 1 < r.leapfrog ? full : half;
             for (int i = 0; i < d; ++i) momentum[i] -= kick * proposal_grad[i];
         }

@@ -16,7 +16,8 @@ SampleStats sample_cpu(Context& ctx, const E& energy, TensorView x, const Sample
     const ChainRule rule = chain_rule(ctx, p, p.mass.empty() ? nullptr : p.mass.data());
     const auto traced = static_cast<std::size_t>(trace ? steps.count : 0);
     std::vector<float> states(traced * static_cast<std::size_t>(rows * d)), energies(traced * static_cast<std::size_t>(rows));
-    std::vector<float> scratch(static_cast<std::size_t>(rows * chain_scratch_floats(d)));
+    const std::int64_t per_chain = chain_scratch_floats(energy);
+    std::vector<float> scratch(static_cast<std::size_t>(rows * per_chain));
     std::int64_t accepted = 0;
     // The chains are independent: threads where the caller's build has OpenMP (the
     // library's instantiations for the shipped energies do), the same bits either way.
@@ -25,8 +26,8 @@ SampleStats sample_cpu(Context& ctx, const E& energy, TensorView x, const Sample
 #endif
     for (std::int64_t r = 0; r < rows; ++r) {
         float* chain = x.data<float>() + r * d;
-        float* own = scratch.data() + r * chain_scratch_floats(d);
-        float e = energy(chain, own);
+        float* own = scratch.data() + r * per_chain;
+        float e = evaluate_energy(energy, chain, own, own + 4 * d);
         for (std::uint32_t s = 0; s < steps.count; ++s) {
             accepted += chain_step(energy, chain, e, own, rule, p.first_chain + static_cast<std::uint32_t>(r),
                                    steps.first + s);

@@ -37,7 +37,7 @@ SampleStats sample_cuda(Context& ctx, const E& energy, TensorView x, const Sampl
         mass.copy_from(Tensor::from(p.mass, {d}));
     }
     const ChainRule rule = chain_rule(ctx, p, mass.empty() ? nullptr : mass.data<float>());
-    Tensor scratch({rows * chain_scratch_floats(d)}, DType::F32, ctx);
+    Tensor scratch({rows * chain_scratch_floats(energy)}, DType::F32, ctx);
     Tensor accepted = Tensor::zeros({2}, DType::I32, ctx);  // one 64-bit count
     Tensor states, energies;
     if (trace) {

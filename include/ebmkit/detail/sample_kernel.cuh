@@ -11,7 +11,7 @@
 
 namespace ebmkit::detail {
 
-// Chains r = thread, thread + threads, ... of x [rows, D]: scratch [rows, chain_scratch_floats(D)];
+// Chains r = thread, thread + threads, ... of x [rows, D]: scratch [rows, chain_scratch_floats(energy)];
 // states [steps, rows, D] and energies [steps, rows] (both nullable) receive the trace;
 // accepted (a device counter) is increased by the accepted proposals.
 template <class E>
@@ -19,12 +19,13 @@ __device__ void sample_chains(const E& energy, float* x, float* scratch, std::in
                               std::uint32_t first_chain, Steps steps, float* states, float* energies,
                               unsigned long long* accepted) {
     const int d = energy.dim();
+    const std::int64_t per_chain = chain_scratch_floats(energy);
     const std::int64_t threads = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
     unsigned long long count = 0;
     for (std::int64_t r = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; r < rows; r += threads) {
         float* chain = x + r * d;
-        float* own = scratch + r * chain_scratch_floats(d);
-        float e = energy(chain, own);
+        float* own = scratch + r * per_chain;
+        float e = evaluate_energy(energy, chain, own, own + 4 * d);
         for (std::uint32_t s = 0; s < steps.count; ++s) {
             count += chain_step(energy, chain, e, own, rule, first_chain + static_cast<std::uint32_t>(r), steps.first + s);
             if (states) {

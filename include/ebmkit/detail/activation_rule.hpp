@@ -1,0 +1,45 @@
+// Internal: the MLP's hidden activations and their derivatives in float, written once
+// for the kernels (kernels/activation.cuh) and the energies of the concept
+// (ebmkit/mlp_energy_view.hpp), on the host and the device. The CPU twin of the MLP
+// computes the same functions in double (host/cpu/mlp.cpp). ELU has alpha = 1; leaky
+// ReLU takes its slope.
+#pragma once
+
+#include <math.h>
+
+#include "ebmkit/detail/host_device.hpp"
+#include "ebmkit/mlp.hpp"
+
+namespace ebmkit::detail {
+
+EBMKIT_HOST_DEVICE float activate(ActivationKind act, float slope, float z) {
+    switch (act) {
+        case ActivationKind::Relu: return fmaxf(z, 0.0f);
+        case ActivationKind::LeakyRelu: return z > 0.0f ? z : slope * z;
+        case ActivationKind::Elu: return z > 0.0f ? z : expm1f(z);
+        case ActivationKind::Silu: return z / (1.0f + expf(-z));
+        case ActivationKind::Tanh: return tanhf(z);
+        case ActivationKind::Softplus: return fmaxf(z, 0.0f) + log1pf(expf(-fabsf(z)));
+    }
+    return z;
+}
+
+EBMKIT_HOST_DEVICE float activate_grad(ActivationKind act, float slope, float z) {
+    switch (act) {
+        case ActivationKind::Relu: return z > 0.0f ? 1.0f : 0.0f;
+        case ActivationKind::LeakyRelu: return z > 0.0f ? 1.0f : slope;
+        case ActivationKind::Elu: return z > 0.0f ? 1.0f : expf(z);
+        case ActivationKind::Silu: {
+            const float s = 1.0f / (1.0f + expf(-z));
+            return s * (1.0f + z * (1.0f - s));
+        }
+        case ActivationKind::Tanh: {
+            const float t = tanhf(z);
+            return 1.0f - t * t;
+        }
+        case ActivationKind::Softplus: return 1.0f / (1.0f + expf(-z));
+    }
+    return 1.0f;
+}
+
+}  // namespace ebmkit::detail

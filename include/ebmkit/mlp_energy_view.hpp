@@ -1,0 +1,110 @@
+// The MLP energy as an instance of the energy concept (ebmkit/energy.hpp), so that every
+// sampler for any energy (ebmkit/sample.hpp: ULA, MALA, HMC) runs on it:
+//   E(x) = -LSE_k f_k(x)   or, conditioned on a class y, E(x | y) = -f_y(x)
+// (the MlpEnergy's own definition, ebmkit/mlp.hpp), its gradient by backpropagation,
+// one row at a time in float, in the scratch each chain passes it:
+//   [z_1 | a_1 | ... | z_{L-1} | a_{L-1} | f]   (pre-activations z_l, activations
+//   a_l = act(z_l), the logits f; the backward pass writes delta_l over a_l)
+// A view keeps pointers to the model's parameters, on the model's device: the model must
+// outlive it and a CUDA context needs a model on the GPU (sample() checks device()). On
+// the GPU a thread carries a chain through whole rows of products (the weights are read
+// by every thread of a warp at once, a broadcast); the fused chain kernels of
+// ebmkit/langevin.hpp, which tile rows through shared memory, stay the fast path for
+// unadjusted Langevin on an MLP.
+#pragma once
+
+#include <math.h>
+
+#include "ebmkit/detail/activation_rule.hpp"
+#include "ebmkit/energy.hpp"
+#include "ebmkit/mlp.hpp"
+
+namespace ebmkit {
+
+inline constexpr int max_view_layers = 8;
+
+struct MlpEnergyView {
+    int layers = 0;
+    int widths[max_view_layers + 1] = {};
+    const float* weights[max_view_layers] = {};  // layer l: [widths[l + 1], widths[l]], row-major
+    const float* biases[max_view_layers] = {};
+    ActivationKind activation = ActivationKind::Relu;
+    float slope = 0.0f;
+    int label = -1;  // >= 0: E(x | label)
+    Device on = Device::Host;
+
+    // A view of model (at most max_view_layers layers), conditioned on label when it is
+    // >= 0 (then < K); an Error names what is wrong.
+    static MlpEnergyView of(const MlpEnergy& model, int label = -1);
+
+    EBMKIT_HOST_DEVICE int dim() const { return widths[0]; }
+    Device device() const { return on; }
+    EBMKIT_HOST_DEVICE int scratch_floats() const {
+        int n = widths[layers];
+        for (int l = 1; l < layers; ++l) n += 2 * widths[l];
+        return n;
+    }
+
+    EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad, float* scratch) const {
+        // Forward: z_{l+1} = W_l a_l + b_l (a_0 = x), a = act(z) for the hidden layers.
+        const float* in = x;
+        float* at = scratch;
+        for (int l = 0; l < layers; ++l) {
+            const int n = widths[l + 1], k = widths[l];
+            float* z = at;
+            for (int i = 0; i < n; ++i) {
+                const float* w = weights[l] + static_cast<long long>(i) * k;
+                float s = biases[l][i];
+                for (int j = 0; j < k; ++j) s += w[j] * in[j];
+                z[i] = s;
+            }
+            if (l + 1 == layers) break;
+            float* a = z + n;
+            for (int i = 0; i < n; ++i) a[i] = detail::activate(activation, slope, z[i]);
+            in = a;
+            at = a + n;
+        }
+        // The head: E and dE/df over the logits, in place.
+        float* f = at;
+        const int classes = widths[layers];
+        float e;
+        if (label >= 0) {
+            e = -f[label];
+            for (int i = 0; i < classes; ++i) f[i] = i == label ? -1.0f : 0.0f;
+        } else {
+            float top = -INFINITY;
+            for (int i = 0; i < classes; ++i) top = f[i] > top ? f[i] : top;
+            float sum = 0.0f;
+            for (int i = 0; i < classes; ++i) sum += expf(f[i] - top);
+            const float lse = top + logf(sum);
+            e = -lse;
+            for (int i = 0; i < classes; ++i) f[i] = lse == -INFINITY ? 0.0f : -expf(f[i] - lse);
+        }
+        // Backward: delta_l = (W_l^T delta_{l+1}) * act'(z_l), over a_l; then grad = W_0^T delta_1.
+        const float* delta = f;
+        for (int l = layers - 1; l >= 1; --l) {
+            const int n = widths[l + 1], k = widths[l];
+            float* z = at - 2 * k;  // z_l, then a_l
+            float* out = z + k;
+            for (int j = 0; j < k; ++j) out[j] = 0.0f;
+            for (int i = 0; i < n; ++i) {
+                const float* w = weights[l] + static_cast<long long>(i) * k;
+                const float d = delta[i];
+                for (int j = 0; j < k; ++j) out[j] += d * w[j];
+            }
+            for (int j = 0; j < k; ++j) out[j] *= detail::activate_grad(activation, slope, z[j]);
+            delta = out;
+            at = z;
+        }
+        const int d = widths[0], n = widths[1];
+        for (int j = 0; j < d; ++j) grad[j] = 0.0f;
+        for (int i = 0; i < n; ++i) {
+            const float* w = weights[0] + static_cast<long long>(i) * d;
+            const float di = delta[i];
+            for (int j = 0; j < d; ++j) grad[j] += di * w[j];
+        }
+        return e;
+    }
+};
+
+}  // namespace ebmkit
