@@ -3,6 +3,10 @@
 // calls carry the CUDA backend for callers that g++ compiles.
 #include "ebmkit/energies.hpp"
 
+#if defined(__CUDACC__)
+#include "kernels/mlp_energy_view_block.cuh"  // MlpEnergyView's block-cooperative form
+#endif
+
 namespace ebmkit {
 
 #define EBMKIT_INSTANTIATE_SAMPLE(E) template EBMKIT_SAMPLE_OF(E)

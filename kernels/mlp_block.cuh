@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "ebmkit/detail/host_device.hpp"
 #include "kernels/activation.cuh"
 #include "kernels/block_gemm.cuh"
 #include "kernels/cluster.cuh"
@@ -48,26 +49,37 @@ struct Tile {
     float slope;
 };
 
+// The buffers' strides and offsets and the staging's offset of t (its layers and widths
+// set) for `rows` rows per block; with_input also keeps x [rows, widths[0]] on chip. On
+// the host for plan, on the device where a tile is laid out from an energy's own values
+// (kernels/mlp_energy_view_block.cuh). Returns the floats of the buffers.
+EBMKIT_HOST_DEVICE long long lay_out(Tile& t, int rows, bool with_input) {
+    long long floats = 0;
+    for (int l = 0; l <= t.layers; ++l) {
+        t.ld[l] = (t.widths[l] + 3) / 4 * 4;
+        t.offset[l] = static_cast<int>(floats);
+        if (l > 0 || with_input) floats += static_cast<long long>(rows) * t.ld[l];
+    }
+    const long long staging = (floats * 4 + 31) / 32 * 32;
+    t.staging = static_cast<int>(staging < (1 << 30) ? staging : (1 << 30));
+    return floats;
+}
+
 // The plan for `rows` rows per block; with_input also keeps x [rows, widths[0]] on chip.
 inline Tile plan(const MlpLayers& mlp, int rows, Precision precision, bool with_input) {
     Tile t{};
     t.layers = static_cast<int>(mlp.weights.size());
     t.act = mlp.activation;
     t.slope = mlp.leaky_slope;
-    long long floats = 0;
     for (int l = 0; l <= t.layers; ++l) {
         t.widths[l] = static_cast<int>(mlp.widths[l]);
-        t.ld[l] = block::round_up(t.widths[l], 4);
-        t.offset[l] = static_cast<int>(floats);
-        if (l > 0 || with_input) floats += static_cast<long long>(rows) * t.ld[l];
         if (l < t.layers) {
             t.w[l] = mlp.weights[l];
             t.b[l] = mlp.biases[l];
         }
     }
-    const long long staging = (floats * 4 + 31) / 32 * 32;
-    const long long bytes = staging + block::staging_bytes(precision, rows);
-    t.staging = static_cast<int>(std::min<long long>(staging, 1 << 30));
+    const long long floats = lay_out(t, rows, with_input);
+    const long long bytes = (floats * 4 + 31) / 32 * 32 + block::staging_bytes(precision, rows);
     t.bytes = static_cast<int>(std::min<long long>(bytes, 1 << 30));
     return t;
 }

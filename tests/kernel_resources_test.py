@@ -37,6 +37,7 @@ THREADS = {
     "centering_hidden_bias_kernel": 256,
     "sample_momentum_kernel": 128, "sample_accept_kernel": 128,  # sample_steps.cu
     "sample_chains_kernel": 128,  # include/ebmkit/detail/sample_cuda.cuh, instantiated by host/sample_energies.cpp
+    "sample_block_chains_kernel": 256,  # detail::block_threads, the same
 }
 REGISTERS_PER_SM = 65536
 STATIC_SHARED_LIMIT = 48 * 1024

@@ -1,7 +1,8 @@
 // The CUDA body of the samplers for any energy (include/ebmkit/detail/sample_kernel.cuh)
 // on host threads (tests/emulation/), over a launch of 128-thread blocks whose threads
 // stride over more chains than the grid has threads, against the CPU backend bit for bit:
-// every state, the trace and the accepted count, for ULA, MALA and HMC (with a mass).
+// every state, the trace and the accepted count, for ULA, MALA and HMC (with a mass); and
+// the block path of an energy with a block-cooperative form (the MLP's).
 #include "emulation/block_emulation.hpp"
 
 #include <gtest/gtest.h>
@@ -9,9 +10,12 @@
 #include <cmath>
 #include <vector>
 
+#include "ebmkit/detail/sample_block.cuh"
 #include "ebmkit/detail/sample_kernel.cuh"
 #include "host/cpu/sample_steps.hpp"
 #include "kernels/langevin.cuh"
+#include "kernels/langevin_chain.cuh"
+#include "kernels/mlp_energy_view_block.cuh"
 #include "kernels/sample_steps.cuh"
 #include "kernels/sample_steps.hpp"
 #include "ebmkit/energies.hpp"
@@ -82,6 +86,111 @@ TEST(EmulatedSample, AnMlpEnergysChainsAreTheCpuChainsBitForBit) {
         });
         EXPECT_EQ(x, cpu_x.to_vector<float>()) << to_string(p.kind);
         EXPECT_EQ(static_cast<std::int64_t>(accepted), want.accepted) << to_string(p.kind);
+    }
+}
+
+// A user's energy with both forms: a block of it evaluates its rows a thread each, with
+// the row form's arithmetic, so the block path must give the CPU chains bit for bit.
+struct TwoForms {
+    GaussianMixtureEnergy mix;
+    static constexpr int block_rows = 5;  // not a divisor of the chains: the last tile is partial
+    EBMKIT_HOST_DEVICE int dim() const { return mix.dim(); }
+    EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const { return mix(x, grad); }
+    std::size_t block_shared_bytes() const { return 0; }
+    void block_evaluate(const float* x, int rows, float* energy, float* grad, unsigned char*) const {
+        const int d = dim();
+        for (int r = static_cast<int>(threadIdx.x); r < rows; r += static_cast<int>(blockDim.x)) {
+            energy[r] = mix(x + r * d, grad + r * d);
+        }
+    }
+};
+
+TEST(EmulatedSample, AUsersBlockFormIsTheCpuChainsBitForBit) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    static_assert(energy_has_block_form<TwoForms>::value && is_energy_v<TwoForms>);
+    const TwoForms energy{GaussianMixtureEnergy::from({0.4, 0.6}, {-1.0, 0.5, 1.0, -0.5}, {0.7, 0.9}, 2)};
+    const std::int64_t rows = 23;
+    const Steps steps{4, 6};
+    for (const SampleParams& p : {SampleParams::ula(0.2f), SampleParams::mala(0.4f), SampleParams::hmc(0.3f, 4)}) {
+        const Tensor start = test::uniform_tensor(rng, {rows, 2}, -2, 2);
+        Tensor cpu_x = start.clone();
+        Context cpu(Backend::Cpu, seed);
+        const SampleStats want = sample(cpu, energy, cpu_x, p, steps, true);
+        std::vector<float> x = start.to_vector<float>(), scratch(detail::BlockScratch::floats(rows, 2), -9.0f);
+        std::vector<float> states(steps.count * rows * 2, -9.0f), energies(steps.count * rows, -9.0f);
+        unsigned long long accepted = 0;
+        const detail::ChainRule rule = detail::chain_rule(cpu, p, nullptr);
+        emulation::run_grid(kernels::LaunchShape{5, detail::block_threads, 0}, [&](unsigned char* smem) {
+            detail::sample_block_chains(energy, x.data(), scratch.data(), rows, rule, p.first_chain, steps,
+                                        states.data(), energies.data(), &accepted, smem);
+        });
+        EXPECT_EQ(x, cpu_x.to_vector<float>()) << to_string(p.kind);
+        EXPECT_EQ(states, want.trace) << to_string(p.kind);
+        EXPECT_EQ(static_cast<std::int64_t>(accepted), want.accepted) << to_string(p.kind);
+    }
+}
+
+// MlpEnergyView's block-cooperative form (kernels/mlp_energy_view_block.cuh) on the block
+// path (detail/sample_block.cuh), a block per 16 chains, the last tile partial: ULA is the
+// fused Langevin chain kernel's body bit for bit (the same tile products and head, the same
+// noise and update); MALA and HMC follow the CPU backend's per-row chains (the same keys
+// and tests on energies summed in another order: a row may part at a test within rounding).
+TEST(EmulatedSample, AnMlpEnergysBlockFormIsTheFusedChainAndFollowsTheCpu) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    const MlpEnergy model = test::random_mlp(rng, {20, 32, 16, 4}, Activation::elu());
+    const MlpEnergyView view = MlpEnergyView::of(model);
+    const std::int64_t rows = 21, d = 20;
+    const int bytes = kernels::mlp_block::plan(detail::layers_of(view), 16, Precision::Fp32, false).bytes;
+    const kernels::LaunchShape shape{2, detail::block_threads, bytes};
+    Context cpu(Backend::Cpu, seed);
+    auto by_block = [&](const SampleParams& p, Steps steps, std::vector<float> x, std::int64_t& accepted) {
+        std::vector<float> scratch(detail::BlockScratch::floats(rows, d), -9.0f);
+        const detail::ChainRule rule = detail::chain_rule(cpu, p, nullptr);
+        unsigned long long count = 0;
+        emulation::run_grid(shape, [&](unsigned char* smem) {
+            detail::sample_block_chains(view, x.data(), scratch.data(), rows, rule, p.first_chain, steps, nullptr,
+                                        nullptr, &count, smem);
+        });
+        accepted = static_cast<std::int64_t>(count);
+        return x;
+    };
+    const Tensor start = test::uniform_tensor(rng, {rows, d}, -1, 1);
+    const Steps steps{3, 3};
+    std::int64_t accepted = 0;
+    SampleParams ula = SampleParams::ula(0.01f);
+    ula.first_chain = 9;
+    const std::vector<float> block_ula = by_block(ula, steps, start.to_vector<float>(), accepted);
+    EXPECT_EQ(accepted, rows * steps.count);
+    // The fused chain's body on the same chains.
+    namespace chain = kernels::langevin_chain_body;
+    const kernels::mlp_block::Tile t =
+        kernels::mlp_block::plan(detail::layers_of(view), 16, Precision::Fp32, true);
+    Tensor fused = start.clone();
+    const chain::Chains c{fused.data<float>(), rows, nullptr,
+                          kernels::LangevinStep{0.01f, ula.sigma(), false, 0.0f, 0.0f, seed, 9, steps.first},
+                          steps.count, nullptr, nullptr};
+    emulation::run_grid(kernels::row_tiles(rows, 16, kernels::block::threads, t.bytes, "test"), [&](unsigned char* smem) {
+        chain::langevin_chain_tile<16, Precision::Fp32>(t, c, reinterpret_cast<float*>(smem));
+    });
+    EXPECT_EQ(block_ula, fused.to_vector<float>());
+    for (const SampleParams& p : {SampleParams::mala(0.02f), SampleParams::hmc(0.05f, 3)}) {
+        const std::vector<float> x = by_block(p, steps, start.to_vector<float>(), accepted);
+        Tensor want = start.clone();
+        const SampleStats s = sample(cpu, view, want, p, steps);
+        int differ = 0;
+        for (std::int64_t r = 0; r < rows; ++r) {
+            bool same = true;
+            for (std::int64_t i = 0; i < d; ++i) {
+                const float w = want.data<float>()[r * d + i];
+                same &= std::abs(x[r * d + i] - w) <= 1e-4f * (1 + std::abs(w));
+            }
+            differ += !same;
+        }
+        EXPECT_LE(differ, 1) << to_string(p.kind);
+        EXPECT_NEAR(accepted, s.accepted, 1) << to_string(p.kind);
+        EXPECT_GT(s.accepted, 0) << to_string(p.kind);
     }
 }
 

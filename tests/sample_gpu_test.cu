@@ -102,6 +102,44 @@ TEST_F(SampleGpu, AUserEnergyCompiledByNvccRunsThroughEverySampler) {
     }
 }
 
+// The same energy with a block-cooperative form (ebmkit/energy.hpp): a block of 8 chains,
+// each thread of the first 8 evaluating one row, staged through shared memory. The block
+// path's chains are the thread-per-chain path's (the same functions in another kernel,
+// where the compiler may contract other products: at most 1% of the chains may differ).
+struct UserIsotropicBlocks : UserIsotropic {
+    static constexpr int block_rows = 8;
+    std::size_t block_shared_bytes() const { return block_rows * 4 * sizeof(float); }
+    __device__ void block_evaluate(const float* x, int rows, float* energy, float* grad, unsigned char* shared) const {
+        float* staged = reinterpret_cast<float*>(shared);
+        const int r = static_cast<int>(threadIdx.x);
+        if (r < rows) {
+            for (int i = 0; i < 4; ++i) staged[r * 4 + i] = x[r * 4 + i];
+            energy[r] = (*this)(staged + r * 4, grad + r * 4);
+        }
+    }
+};
+
+TEST_F(SampleGpu, AUsersBlockFormIsItsThreadPerChainPath) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    for (const SampleParams& p : {SampleParams::ula(0.2f), SampleParams::mala(0.5f), SampleParams::hmc(0.5f, 6)}) {
+        const Tensor start = test::uniform_tensor(rng, {1001, 4}, -2, 2).to(Device::Cuda);
+        Context gpu(Backend::Cuda, seed);
+        Tensor a = start.clone(), b = start.clone();
+        const SampleStats sa = sample(gpu, UserIsotropic{}, a, p, Steps{0, 20});
+        const SampleStats sb = sample(gpu, UserIsotropicBlocks{}, b, p, Steps{0, 20});
+        const std::vector<float> x = a.to_vector<float>(), y = b.to_vector<float>();
+        int differ = 0;
+        for (int r = 0; r < 1001; ++r) {
+            bool same = true;
+            for (int i = 0; i < 4; ++i) same &= std::abs(x[r * 4 + i] - y[r * 4 + i]) <= 1e-4f * (1 + std::abs(x[r * 4 + i]));
+            differ += !same;
+        }
+        EXPECT_LE(differ, 10) << to_string(p.kind);
+        EXPECT_NEAR(static_cast<double>(sa.accepted), static_cast<double>(sb.accepted), 10) << to_string(p.kind);
+    }
+}
+
 // The MLP energy as an instance (ebmkit/mlp_energy_view.hpp) of a model on the GPU, through
 // every sampler, against the same view of the model on the CPU.
 TEST_F(SampleGpu, AnMlpEnergyViewFollowsTheCpu) {

@@ -22,7 +22,22 @@
 //   Device device() const;
 //       // an energy whose parameters live in one device's memory says which; sample()
 //       // refuses a context on another device
+//
+// and a block-cooperative form, for an energy that evaluates several chains at once
+// with a thread block and its shared memory (an MLP's products as tiles: the library's
+// MlpEnergyView on CUDA); on a CUDA context sample() then runs a block per tile of
+// chains (detail/sample_block.cuh) instead of a thread per chain:
+//
+//   static constexpr int block_rows = R;               // chains a block evaluates, <= 256
+//   std::size_t block_shared_bytes() const;             // its dynamic shared memory, or
+//       // block_form_unavailable where this energy's form does not fit (a thread per chain then)
+//   __device__ void block_evaluate(const float* x, int rows, float* energy, float* grad,
+//                                  unsigned char* shared) const;
+//       // called by all 256 threads of a block: E and dE/dx of x [rows <= R, D] (row
+//       // stride D, global memory) into energy [rows] and grad [rows, D]
 #pragma once
+
+#include <cstddef>
 
 #include <type_traits>
 #include <utility>
@@ -49,6 +64,15 @@ template <class E, class = void>
 struct energy_has_device : std::false_type {};
 template <class E>
 struct energy_has_device<E, std::void_t<decltype(std::declval<const E&>().device())>> : std::true_type {};
+
+inline constexpr std::size_t block_form_unavailable = static_cast<std::size_t>(-1);
+
+template <class E, class = void>
+struct energy_has_block_form : std::false_type {};
+template <class E>
+struct energy_has_block_form<E, std::void_t<decltype(static_cast<int>(E::block_rows)),
+                                            decltype(static_cast<std::size_t>(
+                                                std::declval<const E&>().block_shared_bytes()))>> : std::true_type {};
 
 template <class E, class = void>
 struct is_energy : std::false_type {};

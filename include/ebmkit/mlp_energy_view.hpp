@@ -8,12 +8,14 @@
 // A view keeps pointers to the model's parameters, on the model's device: the model must
 // outlive it and a CUDA context needs a model on the GPU (sample() checks device()). On
 // the GPU a thread carries a chain through whole rows of products (the weights are read
-// by every thread of a warp at once, a broadcast); the fused chain kernels of
-// ebmkit/langevin.hpp, which tile rows through shared memory, stay the fast path for
-// unadjusted Langevin on an MLP.
+// by every thread of a warp at once, a broadcast) only where the model's tile does not fit
+// a block: otherwise a block evaluates 16 chains together through the block-cooperative
+// form below.
 #pragma once
 
 #include <math.h>
+
+#include <cstddef>
 
 #include "ebmkit/detail/activation_rule.hpp"
 #include "ebmkit/energy.hpp"
@@ -39,6 +41,16 @@ struct MlpEnergyView {
 
     EBMKIT_HOST_DEVICE int dim() const { return widths[0]; }
     Device device() const { return on; }
+
+    // The block-cooperative form (ebmkit/energy.hpp), which sample() takes on CUDA: 16
+    // chains a block, every layer's activations on chip (kernels/mlp_block.cuh's tile, FP32
+    // products), defined where the library compiles sample() on a view
+    // (kernels/mlp_energy_view_block.cuh). For a model whose tile does not fit a block's
+    // shared memory block_shared_bytes() is block_form_unavailable: a thread carries each chain.
+    static constexpr int block_rows = 16;
+    inline std::size_t block_shared_bytes() const;
+    inline EBMKIT_DEVICE void block_evaluate(const float* x, int rows, float* energy, float* grad,
+                                             unsigned char* shared) const;
     EBMKIT_HOST_DEVICE int scratch_floats() const {
         int n = widths[layers];
         for (int l = 1; l < layers; ++l) n += 2 * widths[l];

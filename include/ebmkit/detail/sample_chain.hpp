@@ -112,54 +112,83 @@ EBMKIT_HOST_DEVICE bool accepts(AcceptArithmetic log_ratio, const ChainRule& r, 
     return AcceptArithmetic(std::log(u)) <= log_ratio;
 }
 
-// One step of one chain at x [d], whose energy e and gradient (scratch[0 .. d)) are
-// current (scratch: chain_scratch_floats); afterwards they are the new state's. Returns whether a proposal was accepted
-// (always for ULA).
-template <class E>
-EBMKIT_HOST_DEVICE bool chain_step(const E& energy, float* x, float& e, float* scratch, const ChainRule& r,
-                                   std::uint32_t chain, std::uint32_t step) {
+// A chain's state and working rows, each [d]: x with its gradient, the proposal with
+// its gradient, the momentum.
+struct ChainRows {
+    float* x;
+    float* grad;
+    float* proposal;
+    float* proposal_grad;
+    float* momentum;
+};
+
+// One step of one chain, whose energy e and gradient are current; afterwards they are
+// the new state's. evaluate(at_proposal) returns E at the proposal into proposal_grad
+// (true) or at x into grad (false). Where a thread block evaluates its chains together
+// (sample_block.cuh), every thread calls this, `mine` false for threads without a chain:
+// they skip the rows' work and take part in each evaluation at the same points. Returns
+// whether a proposal was accepted (always for ULA; never without a chain).
+template <class Evaluate>
+EBMKIT_HOST_DEVICE bool chain_step_by(Evaluate evaluate, bool mine, int d, const ChainRows& c, float& e,
+                                      const ChainRule& r, std::uint32_t chain, std::uint32_t step) {
     using A = AcceptArithmetic;
-    const int d = energy.dim();
-    float* grad = scratch;
-    float* proposal = scratch + d;
-    float* proposal_grad = scratch + 2 * d;
-    float* momentum = scratch + 3 * d;
-    float* own = scratch + 4 * d;
     if (r.kind == SamplerKind::Ula) {
-        propose_row(x, grad, d, r, chain, step, x);
-        e = evaluate_energy(energy, x, grad, own);
-        return true;
+        if (mine) propose_row(c.x, c.grad, d, r, chain, step, c.x);
+        e = evaluate(false);
+        return mine;
     }
     A log_ratio = 0;
     float proposal_energy = 0.0f;
     if (r.kind == SamplerKind::Mala) {
-        propose_row(x, grad, d, r, chain, step, proposal);
-        proposal_energy = evaluate_energy(energy, proposal, proposal_grad, own);
-        log_ratio = mala_row_log_ratio(x, proposal, grad, proposal_grad, e, proposal_energy, d, r);
+        if (mine) propose_row(c.x, c.grad, d, r, chain, step, c.proposal);
+        proposal_energy = evaluate(true);
+        if (mine) log_ratio = mala_row_log_ratio(c.x, c.proposal, c.grad, c.proposal_grad, e, proposal_energy, d, r);
     } else {
         // Leapfrog from (x, p) to (proposal, momentum).
         const float half = 0.5f * r.step / r.temperature, full = r.step / r.temperature;
-        momentum_row(d, r, chain, step, momentum);
-        const A kinetic = kinetic_energy(momentum, d, r.mass);
-        for (int i = 0; i < d; ++i) {
-            momentum[i] -= half * grad[i];
-            proposal[i] = x[i];
+        A kinetic = 0;
+        if (mine) {
+            momentum_row(d, r, chain, step, c.momentum);
+            kinetic = kinetic_energy(c.momentum, d, r.mass);
+            for (int i = 0; i < d; ++i) {
+                c.momentum[i] -= half * c.grad[i];
+                c.proposal[i] = c.x[i];
+            }
         }
         for (std::uint32_t l = 0; l < r.leapfrog; ++l) {
-            for (int i = 0; i < d; ++i) proposal[i] += r.step * momentum[i] / (r.mass ? r.mass[i] : 1.0f);
-            proposal_energy = evaluate_energy(energy, proposal, proposal_grad, own);
+            if (mine) {
+                for (int i = 0; i < d; ++i) c.proposal[i] += r.step * c.momentum[i] / (r.mass ? r.mass[i] : 1.0f);
+            }
+            proposal_energy = evaluate(true);
             const float kick = l + 1 < r.leapfrog ? full : half;
-            for (int i = 0; i < d; ++i) momentum[i] -= kick * proposal_grad[i];
+            if (mine) {
+                for (int i = 0; i < d; ++i) c.momentum[i] -= kick * c.proposal_grad[i];
+            }
         }
-        log_ratio = hmc_row_log_ratio(e, proposal_energy, kinetic, kinetic_energy(momentum, d, r.mass), r);
+        if (mine) log_ratio = hmc_row_log_ratio(e, proposal_energy, kinetic, kinetic_energy(c.momentum, d, r.mass), r);
     }
-    if (!accepts(log_ratio, r, chain, step)) return false;
+    if (!mine || !accepts(log_ratio, r, chain, step)) return false;
     for (int i = 0; i < d; ++i) {
-        x[i] = proposal[i];
-        grad[i] = proposal_grad[i];
+        c.x[i] = c.proposal[i];
+        c.grad[i] = c.proposal_grad[i];
     }
     e = proposal_energy;
     return true;
+}
+
+// One step of one chain at x [d] on its own (a thread per chain, or the CPU): scratch
+// (chain_scratch_floats) holds its gradient, which is current with e, and its working rows.
+template <class E>
+EBMKIT_HOST_DEVICE bool chain_step(const E& energy, float* x, float& e, float* scratch, const ChainRule& r,
+                                   std::uint32_t chain, std::uint32_t step) {
+    const int d = energy.dim();
+    const ChainRows c{x, scratch, scratch + d, scratch + 2 * d, scratch + 3 * d};
+    float* own = scratch + 4 * d;
+    auto evaluate = [&](bool at_proposal) {
+        return at_proposal ? evaluate_energy(energy, c.proposal, c.proposal_grad, own)
+                           : evaluate_energy(energy, c.x, c.grad, own);
+    };
+    return chain_step_by(evaluate, true, d, c, e, r, chain, step);
 }
 
 }  // namespace detail

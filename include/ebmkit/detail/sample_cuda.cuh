@@ -1,6 +1,7 @@
 // The CUDA backend of the samplers for any energy (ebmkit/sample.hpp), compiled in the
 // caller's translation unit by nvcc: one launch of a thread per chain for all steps on
-// the context's stream (128 threads a block), then one copy back of the accepted count
+// the context's stream (128 threads a block; a block per tile of chains for an energy
+// with a block-cooperative form, detail/sample_block.cuh), then one copy back of the accepted count
 // (and of the trace, when asked), the call's one host wait.
 #pragma once
 
@@ -10,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ebmkit/detail/sample_block.cuh"
 #include "ebmkit/detail/sample_kernel.cuh"
 #include "ebmkit/error.hpp"
 
@@ -26,6 +28,17 @@ __global__ void __launch_bounds__(128, 1) sample_chains_kernel(E energy, float* 
     sample_chains(energy, x, scratch, rows, rule, first_chain, steps, states, energies, accepted);
 }
 
+// A block per tile of E::block_rows chains, for an energy with a block-cooperative form.
+template <class E>
+__global__ void __launch_bounds__(block_threads) sample_block_chains_kernel(E energy, float* x, float* scratch,
+                                                                           std::int64_t rows, ChainRule rule,
+                                                                           std::uint32_t first_chain, Steps steps,
+                                                                           float* states, float* energies,
+                                                                           unsigned long long* accepted) {
+    extern __shared__ __align__(128) unsigned char shared[];
+    sample_block_chains(energy, x, scratch, rows, rule, first_chain, steps, states, energies, accepted, shared);
+}
+
 template <class E>
 SampleStats sample_cuda(Context& ctx, const E& energy, TensorView x, const SampleParams& p, Steps steps, bool trace) {
     const int d = energy.dim();
@@ -37,19 +50,54 @@ SampleStats sample_cuda(Context& ctx, const E& energy, TensorView x, const Sampl
         mass.copy_from(Tensor::from(p.mass, {d}));
     }
     const ChainRule rule = chain_rule(ctx, p, mass.empty() ? nullptr : mass.data<float>());
-    Tensor scratch({rows * chain_scratch_floats(energy)}, DType::F32, ctx);
+    // A block per tile where the energy has a block-cooperative form that fits, else a
+    // thread per chain.
+    constexpr bool row_form = energy_has_plain_call<E>::value || energy_has_scratch<E>::value;
+    std::size_t bytes = block_form_unavailable;
+    if constexpr (energy_has_block_form<E>::value) bytes = energy.block_shared_bytes();
+    const bool by_block = bytes != block_form_unavailable;
+    std::int64_t scratch_floats = 0;
+    if (by_block) {
+        scratch_floats = BlockScratch::floats(rows, d);
+    } else if constexpr (row_form) {
+        scratch_floats = rows * chain_scratch_floats(energy);
+    } else {
+        throw Error("sample: the energy's block form does not fit a block's shared memory, and it has no per-row form");
+    }
+    Tensor scratch({scratch_floats}, DType::F32, ctx);
     Tensor accepted = Tensor::zeros({2}, DType::I32, ctx);  // one 64-bit count
     Tensor states, energies;
     if (trace) {
         states = Tensor({steps.count * rows * d}, DType::F32, ctx);
         energies = Tensor({steps.count * rows}, DType::F32, ctx);
     }
-    constexpr int threads = 128;
-    const auto blocks = static_cast<unsigned>((rows + threads - 1) / threads);
-    sample_chains_kernel<<<blocks, threads, 0, ctx.stream()>>>(
-        energy, x.data<float>(), scratch.data<float>(), rows, rule, p.first_chain, steps,
-        trace ? states.data<float>() : nullptr, trace ? energies.data<float>() : nullptr,
-        reinterpret_cast<unsigned long long*>(accepted.data<std::int32_t>()));
+    float* trace_states = trace ? states.data<float>() : nullptr;
+    float* trace_energies = trace ? energies.data<float>() : nullptr;
+    auto* count_on_device = reinterpret_cast<unsigned long long*>(accepted.data<std::int32_t>());
+    if constexpr (energy_has_block_form<E>::value) {
+        if (by_block) {
+            const auto blocks = static_cast<unsigned>((rows + E::block_rows - 1) / E::block_rows);
+            if (const cudaError_t e = cudaFuncSetAttribute(sample_block_chains_kernel<E>,
+                                                           cudaFuncAttributeMaxDynamicSharedMemorySize,
+                                                           static_cast<int>(bytes));
+                e != cudaSuccess) {
+                throw Error(std::string("sample: the energy's ") + std::to_string(bytes) +
+                            " bytes of shared memory a block: " + cudaGetErrorString(e));
+            }
+            sample_block_chains_kernel<<<blocks, block_threads, bytes, ctx.stream()>>>(
+                energy, x.data<float>(), scratch.data<float>(), rows, rule, p.first_chain, steps, trace_states,
+                trace_energies, count_on_device);
+        }
+    }
+    if constexpr (row_form) {
+        if (!by_block) {
+            constexpr int threads = 128;
+            const auto blocks = static_cast<unsigned>((rows + threads - 1) / threads);
+            sample_chains_kernel<<<blocks, threads, 0, ctx.stream()>>>(energy, x.data<float>(), scratch.data<float>(),
+                                                                       rows, rule, p.first_chain, steps, trace_states,
+                                                                       trace_energies, count_on_device);
+        }
+    }
     if (const cudaError_t e = cudaGetLastError(); e != cudaSuccess) {
         throw Error(std::string("sample: the chains' launch failed: ") + cudaGetErrorString(e));
     }
