@@ -7,7 +7,9 @@
 
 #include <cmath>
 #include <limits>
+#include <random>
 #include <string>
+#include <utility>
 
 #include "support.hpp"
 
@@ -28,6 +30,33 @@ JemTrainOptions small_options(bool class_conditional) {
     o.sampler.buffer_size = 60;  // a multiple of K = 10
     o.class_conditional = class_conditional;
     return o;
+}
+
+// Options under which GPU iterations follow the CPU's closely: short chains at a small
+// step, and SGD (Adamax's sign-like first steps would amplify float noise).
+JemTrainOptions following_options(bool class_conditional) {
+    JemTrainOptions o;
+    o.batch = 16;
+    o.class_conditional = class_conditional;
+    o.sampler.buffer_size = 64;
+    o.sampler.steps = 5;
+    o.sampler.step.alpha = 0.05f;
+    o.optimizer.kind = OptimizerKind::Sgd;
+    o.optimizer.lr = 0.05f;
+    return o;
+}
+
+// A model, a batch of 16 rows and their labels in [0, 4), on the host.
+struct FollowCase {
+    MlpEnergy start;
+    Tensor x, labels;
+};
+FollowCase follow_case(std::mt19937_64& rng) {
+    MlpEnergy start = test::random_mlp(rng, {20, 32, 32, 4}, Activation::elu());
+    Tensor x = test::uniform_tensor(rng, {16, 20}, -1, 1);
+    std::vector<std::int32_t> y(16);
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 4);
+    return {std::move(start), std::move(x), Tensor::from(y, {16})};
 }
 
 std::string name(MlpPath path, bool class_conditional) {
@@ -108,20 +137,11 @@ TEST_F(JemGpu, LossAndGradientFollowTheCpu) {
 TEST_F(JemGpu, IterationsFollowTheCpu) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
-    const MlpEnergy start = test::random_mlp(rng, {20, 32, 32, 4}, Activation::elu());
-    const Tensor x = test::uniform_tensor(rng, {16, 20}, -1, 1);
-    std::vector<std::int32_t> y(16);
-    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 4);
-    const Tensor labels = Tensor::from(y, {16});
+    const FollowCase f = follow_case(rng);
+    const MlpEnergy& start = f.start;
+    const Tensor &x = f.x, &labels = f.labels;
     for (bool conditional : {false, true}) {
-        JemTrainOptions o;
-        o.batch = 16;
-        o.class_conditional = conditional;
-        o.sampler.buffer_size = 64;
-        o.sampler.steps = 5;
-        o.sampler.step.alpha = 0.05f;
-        o.optimizer.kind = OptimizerKind::Sgd;  // Adamax's sign-like first steps would amplify float noise
-        o.optimizer.lr = 0.05f;
+        const JemTrainOptions o = following_options(conditional);
         Context gpu(Backend::Cuda, seed), cpu(Backend::Cpu, seed);
         MlpEnergy on_gpu = start.to(Device::Cuda), on_cpu = start.to(Device::Host);
         JemTrainer tg(gpu, on_gpu, o), tc(cpu, on_cpu, o);
@@ -179,19 +199,11 @@ TEST_F(JemGpu, ABadLabelChangesNothing) {
 TEST_F(JemGpu, AReplayedIterationRollsBackOnTheDevicesVerdictAsTheCpuDoes) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
-    const MlpEnergy start = test::random_mlp(rng, {20, 32, 32, 4}, Activation::elu());
-    const Tensor x = test::uniform_tensor(rng, {16, 20}, -1, 1);
-    std::vector<std::int32_t> y(16);
-    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 4);
-    const Tensor labels = Tensor::from(y, {16});
+    const FollowCase f = follow_case(rng);
+    const MlpEnergy& start = f.start;
+    const Tensor &x = f.x, &labels = f.labels;
     const Tensor dx = x.to(Device::Cuda), dlabels = labels.to(Device::Cuda);
-    JemTrainOptions o;
-    o.batch = 16;
-    o.sampler.buffer_size = 64;
-    o.sampler.steps = 5;
-    o.sampler.step.alpha = 0.05f;
-    o.optimizer.kind = OptimizerKind::Sgd;
-    o.optimizer.lr = 0.05f;
+    const JemTrainOptions o = following_options(false);
     Context gpu(Backend::Cuda, seed), cpu(Backend::Cpu, seed);
     gpu.set_mlp_path(MlpPath::Fused);
     MlpEnergy on_gpu = start.to(Device::Cuda), on_cpu = start.to(Device::Host);

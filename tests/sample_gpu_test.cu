@@ -22,6 +22,22 @@ protected:
     }
 };
 
+// Rows of two chain states [rows, d] (a's and b's) that differ anywhere by more than
+// tolerance (1 + |a|).
+int rows_apart(const Tensor& a, const Tensor& b, float tolerance) {
+    const std::vector<float> x = a.to_vector<float>(), y = b.to_vector<float>();
+    const std::int64_t rows = a.dim(0), d = a.dim(1);
+    int apart = 0;
+    for (std::int64_t r = 0; r < rows; ++r) {
+        bool same = true;
+        for (std::int64_t i = 0; i < d; ++i) {
+            same &= std::abs(x[r * d + i] - y[r * d + i]) <= tolerance * (1 + std::abs(x[r * d + i]));
+        }
+        apart += !same;
+    }
+    return apart;
+}
+
 GaussianEnergy gaussian() {
     return GaussianEnergy::from_covariance({1.0, -1.0, 0.5}, {1.0, 0.6, 0.2, 0.6, 2.0, -0.4, 0.2, -0.4, 0.5});
 }
@@ -37,14 +53,7 @@ TEST_F(SampleGpu, ChainsFollowTheCpu) {
         Tensor host = start.clone(), device = start.to(Device::Cuda);
         const SampleStats a = sample(cpu, gaussian(), host, p, Steps{0, 30}, true);
         const SampleStats b = sample(gpu, gaussian(), device, p, Steps{0, 30}, true);
-        const std::vector<float> x = host.to_vector<float>(), y = device.to_vector<float>();
-        int differ = 0;
-        for (int r = 0; r < 1000; ++r) {
-            bool same = true;
-            for (int i = 0; i < 3; ++i) same &= std::abs(x[r * 3 + i] - y[r * 3 + i]) <= 1e-3f * (1 + std::abs(x[r * 3 + i]));
-            differ += !same;
-        }
-        EXPECT_LE(differ, 10);
+        EXPECT_LE(rows_apart(host, device, 1e-3f), 10);
         EXPECT_NEAR(b.acceptance_rate(), a.acceptance_rate(), 0.01);
         ASSERT_EQ(b.trace.size(), a.trace.size());
         ASSERT_EQ(b.mean_energy.size(), 30u);
@@ -128,14 +137,7 @@ TEST_F(SampleGpu, AUsersBlockFormIsItsThreadPerChainPath) {
         Tensor a = start.clone(), b = start.clone();
         const SampleStats sa = sample(gpu, UserIsotropic{}, a, p, Steps{0, 20});
         const SampleStats sb = sample(gpu, UserIsotropicBlocks{}, b, p, Steps{0, 20});
-        const std::vector<float> x = a.to_vector<float>(), y = b.to_vector<float>();
-        int differ = 0;
-        for (int r = 0; r < 1001; ++r) {
-            bool same = true;
-            for (int i = 0; i < 4; ++i) same &= std::abs(x[r * 4 + i] - y[r * 4 + i]) <= 1e-4f * (1 + std::abs(x[r * 4 + i]));
-            differ += !same;
-        }
-        EXPECT_LE(differ, 10) << to_string(p.kind);
+        EXPECT_LE(rows_apart(a, b, 1e-4f), 10) << to_string(p.kind);
         EXPECT_NEAR(static_cast<double>(sa.accepted), static_cast<double>(sb.accepted), 10) << to_string(p.kind);
     }
 }
@@ -153,14 +155,7 @@ TEST_F(SampleGpu, AnMlpEnergyViewFollowsTheCpu) {
         Tensor host = start.clone(), device = start.to(Device::Cuda);
         const SampleStats a = sample(cpu, MlpEnergyView::of(model), host, p, Steps{0, 10});
         const SampleStats b = sample(gpu, MlpEnergyView::of(on_gpu), device, p, Steps{0, 10});
-        const std::vector<float> x = host.to_vector<float>(), y = device.to_vector<float>();
-        int differ = 0;
-        for (int r = 0; r < 512; ++r) {
-            bool same = true;
-            for (int i = 0; i < 12; ++i) same &= std::abs(x[r * 12 + i] - y[r * 12 + i]) <= 1e-3f * (1 + std::abs(x[r * 12 + i]));
-            differ += !same;
-        }
-        EXPECT_LE(differ, 5) << to_string(p.kind);
+        EXPECT_LE(rows_apart(host, device, 1e-3f), 5) << to_string(p.kind);
         EXPECT_NEAR(b.acceptance_rate(), a.acceptance_rate(), 0.02) << to_string(p.kind);
     }
     Context gpu(Backend::Cuda, seed);
