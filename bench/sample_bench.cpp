@@ -74,7 +74,7 @@ void sample_workloads(std::vector<Workload>& out) {
                        UserGaussian user{};
                        for (int i = 0; i < gaussian_dim; ++i) {
                            for (int j = 0; j < gaussian_dim; ++j) {
-                               user.precision[i * gaussian_dim + j] = gaussian.precision[i * max_analytic_dim + j];
+                               user.precision[i * gaussian_dim + j] = gaussian.precision[i * gaussian_dim + j];
                            }
                        }
                        const GaussianMixtureEnergy mixture =

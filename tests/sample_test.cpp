@@ -72,7 +72,7 @@ TEST(Energies, GradientsAreTheEnergiesDerivatives) {
     for (int i = 0; i < 3; ++i) {
         for (int j = 0; j < 3; ++j) {
             double pc = 0;
-            for (int q = 0; q < 3; ++q) pc += g.precision[i * max_analytic_dim + q] * gaussian_cov[q * 3 + j];
+            for (int q = 0; q < 3; ++q) pc += g.precision[i * 3 + q] * gaussian_cov[q * 3 + j];
             EXPECT_NEAR(pc, i == j ? 1.0 : 0.0, 1e-6);
         }
     }
@@ -181,7 +181,7 @@ TEST(SampleConventions, UlaReachesTheDiscretisedChainsCovariance) {
     const int d = 3;
     std::vector<double> p(9), a(9);
     for (int i = 0; i < d; ++i) {
-        for (int j = 0; j < d; ++j) p[i * d + j] = g.precision[i * max_analytic_dim + j];
+        for (int j = 0; j < d; ++j) p[i * d + j] = g.precision[i * d + j];
     }
     for (int i = 0; i < d; ++i) {
         for (int j = 0; j < d; ++j) {

@@ -29,7 +29,7 @@ inline constexpr int max_mixture_components = 8;
 struct GaussianEnergy {
     int d = 0;
     float mean[max_analytic_dim] = {};
-    float precision[max_analytic_dim * max_analytic_dim] = {};  // P, row-major, symmetric
+    float precision[max_analytic_dim * max_analytic_dim] = {};  // P [d, d], row-major (row stride d), symmetric
 
     // From mean [d] and covariance [d, d] (row-major), which must be symmetric positive
     // definite: P = covariance^-1 through its Cholesky factor, in double.
@@ -40,7 +40,7 @@ struct GaussianEnergy {
         float e = 0.0f;
         for (int i = 0; i < d; ++i) {
             float g = 0.0f;
-            for (int j = 0; j < d; ++j) g += precision[i * max_analytic_dim + j] * (x[j] - mean[j]);
+            for (int j = 0; j < d; ++j) g += precision[i * d + j] * (x[j] - mean[j]);
             grad[i] = g;
             e += 0.5f * (x[i] - mean[i]) * g;
         }
@@ -181,7 +181,7 @@ inline GaussianEnergy GaussianEnergy::from_covariance(const std::vector<double>&
             for (int q = i + 1; q < n; ++q) v -= l[q * n + i] * z[q];
             z[i] = v / l[i * n + i];
         }
-        for (int i = 0; i < n; ++i) g.precision[i * max_analytic_dim + col] = static_cast<float>(z[i]);
+        for (int i = 0; i < n; ++i) g.precision[i * n + col] = static_cast<float>(z[i]);
     }
     for (int i = 0; i < n; ++i) g.mean[i] = static_cast<float>(mean[i]);
     return g;
