@@ -287,19 +287,18 @@ def _sample_callable(ctx, fn, x, p, first_step, steps, mass, trace):
 
 
 def _statistics(n, d, steps, count, states, energies):
+    """The library's statistics (proposals, acceptance, and with a trace its mean energies,
+    ESS and split R-hat) of a callable's chains, from the states and energies per step."""
     import numpy
     count = int(count.item()) if hasattr(count, "item") else int(count)
-    out = {"proposals": n * steps, "accepted": count, "acceptance_rate": count / (n * steps) if steps else 1.0}
-    if states:
-        def host(a):
-            return a.detach().cpu().numpy() if hasattr(a, "detach") else numpy.asarray(a)
-        tr = numpy.ascontiguousarray(numpy.stack([host(s) for s in states]), dtype=numpy.float32)
-        out["trace"] = tr
-        out["mean_energy"] = [float(host(e).astype(numpy.float64).mean()) for e in energies]
-        if steps >= 4:
-            out["ess"] = [effective_sample_size(numpy.ascontiguousarray(tr[:, :, i])) for i in range(d)]
-            out["split_r_hat"] = [split_r_hat(numpy.ascontiguousarray(tr[:, :, i])) for i in range(d)]
-    return out
+    if not states:
+        return _ext.sample_statistics(n, d, steps, count)
+
+    def host(a):
+        return a.detach().cpu().numpy() if hasattr(a, "detach") else numpy.asarray(a)
+    trace = numpy.ascontiguousarray(numpy.stack([host(s) for s in states]), dtype=numpy.float32)
+    values = numpy.ascontiguousarray(numpy.stack([host(e) for e in energies]), dtype=numpy.float32)
+    return _ext.sample_statistics(n, d, steps, count, trace, values)
 
 
 @_ordered

@@ -167,6 +167,22 @@ void bind_energies(nb::module_& m) {
         },
         "ctx"_a, "model"_a, "label"_a, "x"_a, "params"_a, "first_step"_a, "steps"_a, "trace"_a = false,
         "The samplers on an MLP's energy (ebmkit/mlp_energy_view.hpp), E(x) or E(x | label) for label >= 0");
+    m.def(
+        "sample_statistics",
+        [](std::int64_t rows, std::int64_t dim, std::uint32_t steps, std::int64_t accepted, std::optional<Array> trace,
+           std::optional<Array> energies) {
+            // A Python callable's chains (ebmkit.sample): the statistics sample() returns.
+            std::vector<float> states, values;
+            if (trace && energies) {
+                const ConstTensorView t = in(*trace, "trace"), e = in(*energies, "energies");
+                states.assign(t.data<float>(), t.data<float>() + t.numel());
+                values.assign(e.data<float>(), e.data<float>() + e.numel());
+            }
+            return stats_of(detail::sample_stats(rows, dim, steps, accepted, std::move(states), values), rows, dim,
+                            trace ? steps : 0);
+        },
+        "rows"_a, "dim"_a, "steps"_a, "accepted"_a, "trace"_a = nb::none(), "energies"_a = nb::none(),
+        "The statistics and diagnostics of chains traced as [steps, rows, dim] with energies [steps, rows]");
     bind_sample<GaussianEnergy>(m);
     bind_sample<GaussianMixtureEnergy>(m);
     bind_sample<DoubleWellEnergy>(m);
