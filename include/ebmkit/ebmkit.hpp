@@ -14,6 +14,7 @@
 #include "ebmkit/logsumexp.hpp"
 #include "ebmkit/mlp.hpp"
 #include "ebmkit/names.hpp"
+#include "ebmkit/ood.hpp"
 #include "ebmkit/optim.hpp"
 #include "ebmkit/philox.hpp"
 #include "ebmkit/png.hpp"

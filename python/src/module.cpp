@@ -32,6 +32,7 @@ namespace ebmkit::python {
 void bind_trainers(nb::module_& m);
 void bind_sampling(nb::module_& m);
 void bind_energies(nb::module_& m);
+void bind_ood(nb::module_& m);
 }
 
 namespace {
@@ -299,6 +300,7 @@ NB_MODULE(_ebmkit, m) {
     ebmkit::python::bind_trainers(m);
     ebmkit::python::bind_sampling(m);
     ebmkit::python::bind_energies(m);
+    ebmkit::python::bind_ood(m);
 
     m.def(
         "save_safetensors",

@@ -29,6 +29,7 @@ enum class RngPurpose : std::uint32_t {
     RaiseVisible = 18,
     HmcMomentum = 19,
     HmcAccept = 20,
+    Bootstrap = 21,
 };
 
 }  // namespace ebmkit

@@ -1,0 +1,120 @@
+#include "ebmkit/ood.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "check.hpp"
+#include "ebmkit/philox.hpp"
+
+namespace ebmkit {
+
+namespace {
+
+// The four metrics of one pair of sets, by one walk over the scores in descending order,
+// a group of equal scores at a time.
+struct Point {
+    double auroc, aupr_in, aupr_out, fpr;
+};
+
+Point point_of(std::vector<std::pair<float, bool>>& scored, double positives, double negatives) {
+    // (score, in?) by descending score.
+    std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    Point p{0, 0, 0, 1};
+    double tp = 0, fp = 0;
+    bool fpr_found = false;
+    std::vector<std::pair<double, double>> groups;  // (in, out) per group, descending
+    for (std::size_t i = 0; i < scored.size();) {
+        double in = 0, out = 0;
+        std::size_t j = i;
+        for (; j < scored.size() && scored[j].first == scored[i].first; ++j) (scored[j].second ? in : out) += 1;
+        groups.emplace_back(in, out);
+        p.auroc += out * (tp + in / 2);
+        tp += in;
+        fp += out;
+        if (in > 0) p.aupr_in += in / positives * tp / (tp + fp);
+        if (!fpr_found && tp >= 0.95 * positives) {
+            p.fpr = fp / negatives;
+            fpr_found = true;
+        }
+        i = j;
+    }
+    p.auroc /= positives * negatives;
+    // The out set positive on the negated scores: the same groups, ascending.
+    double tp_out = 0, fp_out = 0;
+    for (auto g = groups.rbegin(); g != groups.rend(); ++g) {
+        tp_out += g->second;
+        fp_out += g->first;
+        if (g->second > 0) p.aupr_out += g->second / negatives * tp_out / (tp_out + fp_out);
+    }
+    return p;
+}
+
+Point point_of(const std::vector<float>& in, const std::vector<float>& out) {
+    std::vector<std::pair<float, bool>> scored;
+    scored.reserve(in.size() + out.size());
+    for (float s : in) scored.emplace_back(s, true);
+    for (float s : out) scored.emplace_back(s, false);
+    return point_of(scored, static_cast<double>(in.size()), static_cast<double>(out.size()));
+}
+
+// The q-quantile of sorted values, linearly interpolated between order statistics.
+double quantile(const std::vector<double>& sorted, double q) {
+    const double at = q * static_cast<double>(sorted.size() - 1);
+    const auto lo = static_cast<std::size_t>(std::floor(at));
+    const std::size_t hi = std::min(lo + 1, sorted.size() - 1);
+    return sorted[lo] + (at - static_cast<double>(lo)) * (sorted[hi] - sorted[lo]);
+}
+
+std::vector<float> resample(const std::vector<float>& set, std::uint64_t seed, std::uint32_t rep, std::uint32_t which) {
+    std::vector<float> out(set.size());
+    for (std::size_t i = 0; i < set.size(); ++i) {
+        const float u = philox_uniform(seed, RngPurpose::Bootstrap, rep, which, static_cast<std::uint32_t>(i));
+        const auto k = std::min(set.size() - 1, static_cast<std::size_t>(static_cast<double>(u) * set.size()));
+        out[i] = set[k];
+    }
+    return out;
+}
+
+}  // namespace
+
+OodMetrics ood_metrics(const std::vector<float>& in_scores, const std::vector<float>& out_scores, int reps,
+                       std::uint64_t seed) {
+    constexpr const char* op = "ood_metrics";
+    for (const auto* set : {&in_scores, &out_scores}) {
+        const char* name = set == &in_scores ? "in_scores" : "out_scores";
+        if (set->empty()) detail::fail(std::string(op) + ": " + name + " is empty");
+        if (set->size() > (std::size_t{1} << 31)) detail::fail(std::string(op) + ": " + name + " has too many scores");
+        for (std::size_t i = 0; i < set->size(); ++i) {
+            if (!std::isfinite((*set)[i])) {
+                detail::fail(std::string(op) + ": " + name + "[" + std::to_string(i) + "] is not finite");
+            }
+        }
+    }
+    if (reps < 0) detail::fail(std::string(op) + ": reps must be >= 0, got " + std::to_string(reps));
+    const Point p = point_of(in_scores, out_scores);
+    OodMetrics m;
+    m.auroc = {p.auroc, p.auroc, p.auroc};
+    m.aupr_in = {p.aupr_in, p.aupr_in, p.aupr_in};
+    m.aupr_out = {p.aupr_out, p.aupr_out, p.aupr_out};
+    m.fpr_at_95_tpr = {p.fpr, p.fpr, p.fpr};
+    if (reps == 0) return m;
+    std::vector<double> auroc, aupr_in, aupr_out, fpr;
+    for (int r = 0; r < reps; ++r) {
+        const auto rep = static_cast<std::uint32_t>(r);
+        const Point b = point_of(resample(in_scores, seed, rep, 0), resample(out_scores, seed, rep, 1));
+        auroc.push_back(b.auroc);
+        aupr_in.push_back(b.aupr_in);
+        aupr_out.push_back(b.aupr_out);
+        fpr.push_back(b.fpr);
+    }
+    for (auto [values, metric] : {std::pair{&auroc, &m.auroc}, std::pair{&aupr_in, &m.aupr_in},
+                                  std::pair{&aupr_out, &m.aupr_out}, std::pair{&fpr, &m.fpr_at_95_tpr}}) {
+        std::sort(values->begin(), values->end());
+        metric->low = quantile(*values, 0.025);
+        metric->high = quantile(*values, 0.975);
+    }
+    return m;
+}
+
+}  // namespace ebmkit

@@ -1,0 +1,37 @@
+"""Out-of-distribution metrics from Python (ebmkit.ood_metrics) against scikit-learn's
+roc_auc_score, average_precision_score and roc_curve on random scores with ties (skipped
+where scikit-learn is not installed), and the bootstrap interval around the estimate."""
+import numpy as np
+import pytest
+
+import ebmkit
+
+
+def test_the_metrics_are_scikit_learns(rng):
+    metrics = pytest.importorskip("sklearn.metrics")
+    for _ in range(10):
+        a = np.round(rng.normal(1.0, 1.0, int(rng.integers(50, 300))), 1).astype(np.float32)
+        b = np.round(rng.normal(0.0, 1.0, int(rng.integers(50, 300))), 1).astype(np.float32)
+        m = ebmkit.ood_metrics(a, b, reps=0)
+        scores = np.concatenate([a, b]).astype(np.float64)
+        is_in = np.concatenate([np.ones(len(a)), np.zeros(len(b))])
+        assert abs(m["auroc"][0] - metrics.roc_auc_score(is_in, scores)) < 1e-12
+        assert abs(m["aupr_in"][0] - metrics.average_precision_score(is_in, scores)) < 1e-12
+        assert abs(m["aupr_out"][0] - metrics.average_precision_score(1 - is_in, -scores)) < 1e-12
+        fpr, tpr, _ = metrics.roc_curve(is_in, scores, drop_intermediate=False)
+        assert abs(m["fpr_at_95_tpr"][0] - fpr[tpr >= 0.95].min()) < 1e-12
+
+
+def test_intervals_cover_the_estimate_and_bad_input_is_refused(rng):
+    a = rng.normal(1.0, 1.0, 400).astype(np.float32)
+    b = rng.normal(0.0, 1.0, 400).astype(np.float32)
+    m = ebmkit.ood_metrics(a, b, reps=200, seed=3)
+    for value, low, high in m.values():
+        assert low <= value <= high and low < high
+    assert m == ebmkit.ood_metrics(a, b, reps=200, seed=3)
+    with pytest.raises(ValueError, match="in_scores is empty"):
+        ebmkit.ood_metrics(np.zeros(0, np.float32), b)
+    with pytest.raises(TypeError, match="in_scores"):
+        ebmkit.ood_metrics(a.astype(np.float64), b)
+    with pytest.raises(ValueError, match="1-D float32"):
+        ebmkit.ood_metrics(a.reshape(20, 20), b)

@@ -1,0 +1,116 @@
+// Out-of-distribution metrics (include/ebmkit/ood.hpp) against hand-computed cases with
+// ties and against their definitions by brute force on random scores with ties: AUROC as
+// the fraction of (in, out) pairs ordered right (ties a half), average precision over the
+// distinct thresholds, the FPR at 95% TPR as the least FPR over the thresholds that keep
+// 95% of the in set; the bootstrap intervals' determinism, coverage of the estimate and
+// narrowing with size; bad input. (python/tests/test_ood.py compares with scikit-learn.)
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <set>
+#include <vector>
+
+#include "ebmkit/error.hpp"
+#include "ebmkit/ood.hpp"
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+TEST(OodMetrics, HandComputedWithTies) {
+    // Pairs: in > out for (3,2) (3,0) (2,0) (2,0) (1,0), ties (2,2) twice: (5 + 1) / 8.
+    const OodMetrics m = ood_metrics({3, 2, 2, 1}, {2, 0}, 0);
+    EXPECT_DOUBLE_EQ(m.auroc.value, 0.75);
+    // Thresholds 3, 2, 1: recall steps 1/4, 2/4, 1/4 at precisions 1, 3/4, 4/5.
+    EXPECT_DOUBLE_EQ(m.aupr_in.value, 0.25 + 0.5 * 0.75 + 0.25 * 0.8);
+    // The out set positive on -score: thresholds -0, -2: recall 1/2 at precision 1, 1/2 at 2/5.
+    EXPECT_DOUBLE_EQ(m.aupr_out.value, 0.5 + 0.5 * 0.4);
+    // TPR reaches 95% only at threshold 1, where one of the two out scores is at or above it.
+    EXPECT_DOUBLE_EQ(m.fpr_at_95_tpr.value, 0.5);
+    EXPECT_EQ(m.auroc.low, m.auroc.value);  // no resamples, no interval
+    const OodMetrics perfect = ood_metrics({5, 6, 7}, {1, 2}, 0), reversed = ood_metrics({1, 2}, {5, 6, 7}, 0);
+    EXPECT_EQ(perfect.auroc.value, 1.0);
+    EXPECT_EQ(perfect.aupr_in.value, 1.0);
+    EXPECT_EQ(perfect.aupr_out.value, 1.0);
+    EXPECT_EQ(perfect.fpr_at_95_tpr.value, 0.0);
+    EXPECT_EQ(reversed.auroc.value, 0.0);
+    EXPECT_EQ(reversed.fpr_at_95_tpr.value, 1.0);
+    EXPECT_DOUBLE_EQ(ood_metrics({1, 1}, {1, 1, 1}, 0).auroc.value, 0.5);  // all tied
+}
+
+// The definitions, by brute force over every threshold.
+TEST(OodMetrics, AreTheirDefinitionsOnRandomScoresWithTies) {
+    auto rng = test::fresh_rng();
+    for (int trial = 0; trial < 20; ++trial) {
+        std::vector<float> in = test::uniform_values(rng, 30 + rng() % 40, 0, 10);
+        std::vector<float> out = test::uniform_values(rng, 20 + rng() % 40, -3, 7);
+        for (auto* set : {&in, &out}) {
+            for (float& s : *set) s = std::round(s);  // ties within and across the sets
+        }
+        const OodMetrics m = ood_metrics(in, out, 0);
+        double pairs = 0;
+        for (float a : in) {
+            for (float b : out) pairs += a > b ? 1.0 : a == b ? 0.5 : 0.0;
+        }
+        EXPECT_NEAR(m.auroc.value, pairs / (in.size() * out.size()), 1e-12);
+        std::set<float> thresholds(in.begin(), in.end());
+        thresholds.insert(out.begin(), out.end());
+        auto count_at_or_above = [](const std::vector<float>& set, float t) {
+            return static_cast<double>(std::count_if(set.begin(), set.end(), [&](float s) { return s >= t; }));
+        };
+        double ap_in = 0, ap_out = 0, previous_recall = 0, fpr = 1;
+        for (auto t = thresholds.rbegin(); t != thresholds.rend(); ++t) {
+            const double tp = count_at_or_above(in, *t), fp = count_at_or_above(out, *t);
+            ap_in += (tp / in.size() - previous_recall) * tp / (tp + fp);
+            previous_recall = tp / in.size();
+            if (tp >= 0.95 * in.size()) fpr = std::min(fpr, fp / out.size());
+        }
+        previous_recall = 0;
+        for (float t : thresholds) {  // the out set positive on -score: ascending scores
+            const double tp = static_cast<double>(std::count_if(out.begin(), out.end(), [&](float s) { return s <= t; }));
+            const double fp = static_cast<double>(std::count_if(in.begin(), in.end(), [&](float s) { return s <= t; }));
+            ap_out += (tp / out.size() - previous_recall) * tp / (tp + fp);
+            previous_recall = tp / out.size();
+        }
+        EXPECT_NEAR(m.aupr_in.value, ap_in, 1e-12);
+        EXPECT_NEAR(m.aupr_out.value, ap_out, 1e-12);
+        EXPECT_NEAR(m.fpr_at_95_tpr.value, fpr, 1e-12);
+    }
+}
+
+TEST(OodMetrics, BootstrapIntervalsAreKeyedCoverTheEstimateAndNarrowWithSize) {
+    auto rng = test::fresh_rng();
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    auto draw = [&](std::size_t n, float shift) {
+        std::vector<float> v(n);
+        for (float& s : v) s = normal(rng) + shift;
+        return v;
+    };
+    const std::vector<float> in = draw(200, 1.0f), out = draw(200, 0.0f);
+    const OodMetrics a = ood_metrics(in, out, 300, 7), b = ood_metrics(in, out, 300, 7), c = ood_metrics(in, out, 300, 8);
+    EXPECT_EQ(a.auroc.low, b.auroc.low);
+    EXPECT_EQ(a.fpr_at_95_tpr.high, b.fpr_at_95_tpr.high);
+    EXPECT_NE(a.auroc.low, c.auroc.low);
+    for (const RankMetric& r : {a.auroc, a.aupr_in, a.aupr_out, a.fpr_at_95_tpr}) {
+        EXPECT_LE(r.low, r.value);
+        EXPECT_GE(r.high, r.value);
+        EXPECT_LT(r.low, r.high);
+    }
+    // AUROC of N(1, 1) against N(0, 1) is Phi(1 / sqrt 2) = 0.760; its interval narrows as 1 / sqrt n.
+    const OodMetrics big = ood_metrics(draw(3200, 1.0f), draw(3200, 0.0f), 300, 7);
+    EXPECT_LT(big.auroc.high - big.auroc.low, 0.5 * (a.auroc.high - a.auroc.low));
+    EXPECT_NEAR(big.auroc.value, 0.7602499, 4 * 0.006);  // 4 standard errors at n = 3200 (Hanley-McNeil)
+}
+
+TEST(OodMetrics, BadInputIsRefused) {
+    EXPECT_THROW(ood_metrics({}, {1.0f}), Error);
+    EXPECT_THROW(ood_metrics({1.0f}, {}), Error);
+    EXPECT_THROW(ood_metrics({1.0f, std::numeric_limits<float>::quiet_NaN()}, {0.0f}), Error);
+    EXPECT_THROW(ood_metrics({1.0f}, {std::numeric_limits<float>::infinity()}), Error);
+    EXPECT_THROW(ood_metrics({1.0f}, {0.0f}, -1), Error);
+}
+
+}  // namespace
+}  // namespace ebmkit
