@@ -5,6 +5,8 @@
 #include <string>
 
 #include "check.hpp"
+#include "ebmkit/mlp.hpp"
+#include "ebmkit/rbm.hpp"
 #include "ebmkit/philox.hpp"
 
 namespace ebmkit {
@@ -115,6 +117,65 @@ OodMetrics ood_metrics(const std::vector<float>& in_scores, const std::vector<fl
         metric->high = quantile(*values, 0.975);
     }
     return m;
+}
+
+namespace {
+
+constexpr std::int64_t chunk_rows = 1024;
+
+// The rows [start, start + rows) of x on ctx's device.
+Tensor chunk_of(Context& ctx, ConstTensorView x, std::int64_t start, std::int64_t rows) {
+    const std::int64_t d = x.dim(1);
+    Tensor out({rows, d}, DType::F32, ctx);
+    copy(ConstTensorView(x.data<float>() + start * d, {rows, d}, DType::F32, x.device()), out);
+    return out;
+}
+
+}  // namespace
+
+JemOodScores jem_ood_scores(Context& ctx, const MlpEnergy& model, ConstTensorView x) {
+    constexpr const char* op = "jem_ood_scores";
+    detail::check_model(op, ctx, model);
+    detail::check_tensor(op, "x", x, {detail::any_dim, model.input_dim()}, DType::F32, x.device());
+    const std::int64_t n = x.dim(0), k = model.num_outputs(), d = model.input_dim();
+    JemOodScores s;
+    for (std::int64_t start = 0; start < n; start += chunk_rows) {
+        const std::int64_t rows = std::min(chunk_rows, n - start);
+        const Tensor at = chunk_of(ctx, x, start, rows);
+        Tensor logits({rows, k}, DType::F32, ctx), e({rows}, DType::F32, ctx), g({rows, d}, DType::F32, ctx);
+        mlp_logits(ctx, model, at, logits);
+        energy_and_grad_x(ctx, model, at, e, g);
+        const std::vector<float> f = logits.to_vector<float>(), energies = e.to_vector<float>(),
+                                 grads = g.to_vector<float>();
+        for (std::int64_t r = 0; r < rows; ++r) {
+            // max_y p(y | x) = 1 / sum_k exp(f_k - max f).
+            const float* row = f.data() + r * k;
+            const double top = *std::max_element(row, row + k);
+            double sum = 0;
+            for (std::int64_t j = 0; j < k; ++j) sum += std::exp(double(row[j]) - top);
+            double sq = 0;
+            for (std::int64_t j = 0; j < d; ++j) sq += double(grads[r * d + j]) * grads[r * d + j];
+            s.log_density.push_back(-energies[r]);
+            s.max_softmax.push_back(static_cast<float>(1.0 / sum));
+            s.neg_grad_norm.push_back(static_cast<float>(-std::sqrt(sq)));
+        }
+    }
+    return s;
+}
+
+std::vector<float> rbm_ood_scores(Context& ctx, const Rbm& rbm, ConstTensorView v) {
+    constexpr const char* op = "rbm_ood_scores";
+    detail::check_model(op, ctx, rbm);
+    detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, v.device());
+    std::vector<float> out;
+    for (std::int64_t start = 0; start < v.dim(0); start += chunk_rows) {
+        const std::int64_t rows = std::min(chunk_rows, v.dim(0) - start);
+        const Tensor at = chunk_of(ctx, v, start, rows);
+        Tensor f({rows}, DType::F32, ctx);
+        free_energy(ctx, rbm, at, f);
+        for (float value : f.to_vector<float>()) out.push_back(-value);
+    }
+    return out;
 }
 
 }  // namespace ebmkit

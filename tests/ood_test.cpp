@@ -3,7 +3,8 @@
 // the fraction of (in, out) pairs ordered right (ties a half), average precision over the
 // distinct thresholds, the FPR at 95% TPR as the least FPR over the thresholds that keep
 // 95% of the in set; the bootstrap intervals' determinism, coverage of the estimate and
-// narrowing with size; bad input. (python/tests/test_ood.py compares with scikit-learn.)
+// narrowing with size; bad input; the JEM's and the RBM's scores against their
+// definitions in double. (python/tests/test_ood.py compares the metrics with scikit-learn.)
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 
 #include "ebmkit/error.hpp"
 #include "ebmkit/ood.hpp"
+#include "host/cpu/mlp.hpp"
 #include "support.hpp"
 
 namespace ebmkit {
@@ -102,6 +104,55 @@ TEST(OodMetrics, BootstrapIntervalsAreKeyedCoverTheEstimateAndNarrowWithSize) {
     const OodMetrics big = ood_metrics(draw(3200, 1.0f), draw(3200, 0.0f), 300, 7);
     EXPECT_LT(big.auroc.high - big.auroc.low, 0.5 * (a.auroc.high - a.auroc.low));
     EXPECT_NEAR(big.auroc.value, 0.7602499, 4 * 0.006);  // 4 standard errors at n = 3200 (Hanley-McNeil)
+}
+
+// The scores against double computations of their definitions (MlpRow's passes; the free
+// energy's formula), over more rows than one chunk.
+TEST(OodScores, AreTheirDefinitionsOverChunks) {
+    auto rng = test::fresh_rng();
+    Context cpu(Backend::Cpu, 1);
+    const MlpEnergy model = test::random_mlp(rng, {6, 9, 4}, Activation::silu(), 1.5f);
+    const std::int64_t n = 1100;
+    const Tensor x = test::uniform_tensor(rng, {n, 6}, -2, 2);
+    const JemOodScores s = jem_ood_scores(cpu, model, x);
+    ASSERT_EQ(s.log_density.size(), std::size_t(n));
+    const cpu::MlpParams<const float> p = cpu::params_of(model);
+    cpu::MlpRow row(p);
+    for (std::int64_t r = 0; r < n; r += 37) {
+        row.forward(x.data<float>() + r * 6);
+        std::vector<double> dlogits;
+        row.energy_dlogits(-1, dlogits);
+        row.backward(dlogits.data());
+        const std::vector<double>& f = row.logits();
+        double top = *std::max_element(f.begin(), f.end()), sum = 0, sq = 0;
+        for (double v : f) sum += std::exp(v - top);
+        for (double g : row.input_grad()) sq += g * g;
+        EXPECT_NEAR(s.log_density[r], -row.energy(-1), 1e-5 * (1 + std::abs(row.energy(-1)))) << r;
+        EXPECT_NEAR(s.max_softmax[r], 1 / sum, 1e-6) << r;
+        EXPECT_NEAR(s.neg_grad_norm[r], -std::sqrt(sq), 1e-5 * (1 + std::sqrt(sq))) << r;
+    }
+    Rbm rbm(5, 3);
+    rbm.init_normal(rng(), 0.5f);
+    const std::vector<float> b = test::uniform_values(rng, 5, -1, 1), c = test::uniform_values(rng, 3, -1, 1);
+    std::copy(b.begin(), b.end(), rbm.b().data<float>());
+    std::copy(c.begin(), c.end(), rbm.c().data<float>());
+    const Tensor v = test::uniform_tensor(rng, {n, 5}, 0, 1);
+    const std::vector<float> scores = rbm_ood_scores(cpu, rbm, v);
+    ASSERT_EQ(scores.size(), std::size_t(n));
+    for (std::int64_t r = 0; r < n; r += 37) {
+        // -F(v) = b . v + sum_j softplus(c_j + v . W_:j), W [visible, hidden].
+        double want = 0;
+        for (int i = 0; i < 5; ++i) want += double(b[i]) * v.data<float>()[r * 5 + i];
+        for (int j = 0; j < 3; ++j) {
+            double a = c[j];
+            for (int i = 0; i < 5; ++i) a += double(rbm.w().data<float>()[i * 3 + j]) * v.data<float>()[r * 5 + i];
+            want += std::log1p(std::exp(a));
+        }
+        EXPECT_NEAR(scores[r], want, 1e-5 * (1 + std::abs(want))) << r;
+    }
+    const Tensor narrow = Tensor::zeros({3, 5}, DType::F32), four = Tensor::zeros({3, 4}, DType::F32);
+    EXPECT_THROW(jem_ood_scores(cpu, model, narrow), Error);  // width 5 for D = 6
+    EXPECT_THROW(rbm_ood_scores(cpu, rbm, four), Error);
 }
 
 TEST(OodMetrics, BadInputIsRefused) {

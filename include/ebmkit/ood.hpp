@@ -16,6 +16,11 @@
 #include <cstdint>
 #include <vector>
 
+#include "ebmkit/context.hpp"
+#include "ebmkit/mlp.hpp"
+#include "ebmkit/rbm.hpp"
+#include "ebmkit/tensor.hpp"
+
 namespace ebmkit {
 
 struct RankMetric {
@@ -30,5 +35,18 @@ struct OodMetrics {
 // in_scores and out_scores non-empty and finite; reps >= 0 (0: no intervals).
 OodMetrics ood_metrics(const std::vector<float>& in_scores, const std::vector<float>& out_scores, int reps = 1000,
                        std::uint64_t seed = 0);
+
+// The scores a JEM gives each row (Grathwohl et al. 2020), each higher for rows more like
+// its training data:
+//   log_density    -E(x) = LSE f(x), log p(x) up to log Z
+//   max_softmax    max_y p(y | x)
+//   neg_grad_norm  -|grad_x log p(x)| = -|grad_x E(x)|
+struct JemOodScores {
+    std::vector<float> log_density, max_softmax, neg_grad_norm;
+};
+// x [N, D] float32 on any device (moved to ctx's in chunks of 1024 rows); the model on ctx's.
+JemOodScores jem_ood_scores(Context& ctx, const MlpEnergy& model, ConstTensorView x);
+// An RBM's score of each row of v [N, visible]: -F(v), log p(v) up to log Z.
+std::vector<float> rbm_ood_scores(Context& ctx, const Rbm& rbm, ConstTensorView v);
 
 }  // namespace ebmkit
