@@ -9,7 +9,8 @@ from . import _ebmkit as _ext
 from ._ebmkit import (BananaEnergy, Context, DoubleWellEnergy, GaussianEnergy, GaussianMixtureEnergy, JemTrainer,
                       JemTrainOptions, LangevinParams, LangevinSampler, MlpEnergy, Optimizer, OptimizerOptions,
                       ParallelTempering, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer, SampleParams, SamplerOptions,
-                      build_summary, cuda_available, effective_sample_size, geometric_betas, ood_metrics, sample_accept,
+                      build_summary, cuda_available, effective_sample_size, geometric_betas, jem_ood_scores, ood_metrics,
+                      rbm_ood_scores, sample_accept,
                       sample_momentum, sample_propose, split_r_hat)
 
 __all__ = [
@@ -22,7 +23,7 @@ __all__ = [
     "log_partition_ais", "log_likelihood_raise", "pseudo_log_likelihood", "save_safetensors",
     "load_safetensors", "sample", "SampleParams", "GaussianEnergy", "GaussianMixtureEnergy", "DoubleWellEnergy",
     "BananaEnergy", "effective_sample_size", "split_r_hat", "sample_propose", "sample_momentum", "sample_accept",
-    "ood_metrics",
+    "ood_metrics", "jem_ood_scores", "rbm_ood_scores",
 ]
 
 

@@ -35,3 +35,20 @@ def test_intervals_cover_the_estimate_and_bad_input_is_refused(rng):
         ebmkit.ood_metrics(a.astype(np.float64), b)
     with pytest.raises(ValueError, match="1-D float32"):
         ebmkit.ood_metrics(a.reshape(20, 20), b)
+
+
+def test_jem_and_rbm_scores_are_their_definitions(rng):
+    """-E(x) and max_y p(y | x) against NumPy computations of the model's logits; -F(v) of a zero RBM."""
+    ctx = ebmkit.Context("cpu", 1)
+    model = ebmkit.MlpEnergy([5, 8, 3], "tanh")
+    model.init_uniform(2)
+    x = rng.uniform(-1, 1, (40, 5)).astype(np.float32)
+    s = ebmkit.jem_ood_scores(ctx, model, x)
+    h = np.tanh(x.astype(np.float64) @ model.weight(0).T.astype(np.float64) + model.bias(0))
+    f = h @ model.weight(1).T.astype(np.float64) + model.bias(1)
+    lse = np.log(np.exp(f).sum(axis=1))
+    assert np.allclose(s["log_density"], lse, rtol=1e-5, atol=1e-5)
+    assert np.allclose(s["max_softmax"], np.exp(f.max(axis=1) - lse), rtol=1e-5, atol=1e-6)
+    assert all(g <= 0 for g in s["neg_grad_norm"])
+    rbm = ebmkit.Rbm(4, 3)
+    assert np.allclose(ebmkit.rbm_ood_scores(ctx, rbm, np.ones((2, 4), np.float32)), 3 * np.log(2.0))
