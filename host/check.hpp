@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string>
+#include <vector>
 
 #include "ebmkit/context.hpp"
 #include "ebmkit/error.hpp"
@@ -44,6 +45,9 @@ void check_labels(const char* op, const Context& ctx, const MlpEnergy& model, Co
 
 // The rbm lives where ctx computes. (host/rbm.cpp)
 void check_model(const char* op, const Context& ctx, const Rbm& rbm);
+
+// A noise ladder: non-empty, every level positive and finite, strictly decreasing. (host/score.cpp)
+void check_noise_ladder(const char* op, const std::vector<float>& sigmas);
 
 [[noreturn]] void fail(const std::string& message);
 

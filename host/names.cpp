@@ -48,6 +48,21 @@ struct Table<SamplerKind> {
     static constexpr std::pair<SamplerKind, const char*> entries[] = {
         {SamplerKind::Ula, "ula"}, {SamplerKind::Mala, "mala"}, {SamplerKind::Hmc, "hmc"}};
 };
+template <>
+struct Table<NoiseConditioning> {
+    static constexpr std::pair<NoiseConditioning, const char*> entries[] = {
+        {NoiseConditioning::None, "none"}, {NoiseConditioning::ScaledByNoise, "scaled_by_noise"}};
+};
+template <>
+struct Table<ScoreLoss> {
+    static constexpr std::pair<ScoreLoss, const char*> entries[] = {
+        {ScoreLoss::Denoising, "dsm"}, {ScoreLoss::Sliced, "ssm"}, {ScoreLoss::SlicedVarianceReduced, "ssm_vr"}};
+};
+template <>
+struct Table<Projection> {
+    static constexpr std::pair<Projection, const char*> entries[] = {
+        {Projection::Rademacher, "rademacher"}, {Projection::Gaussian, "gaussian"}};
+};
 
 template <class E>
 const char* name_of(E value) {
@@ -85,6 +100,9 @@ EBMKIT_ENUM_NAMES(TilePlan)
 EBMKIT_ENUM_NAMES(ActivationKind)
 EBMKIT_ENUM_NAMES(OptimizerKind)
 EBMKIT_ENUM_NAMES(SamplerKind)
+EBMKIT_ENUM_NAMES(NoiseConditioning)
+EBMKIT_ENUM_NAMES(ScoreLoss)
+EBMKIT_ENUM_NAMES(Projection)
 #undef EBMKIT_ENUM_NAMES
 
 }  // namespace ebmkit

@@ -15,6 +15,7 @@
 #include "rbm_eval.hpp"
 #include "sample_steps.hpp"
 #include "sampler.hpp"
+#include "score.hpp"
 #include "tempering.hpp"
 #include "kernels/jem_head.hpp"
 
@@ -236,6 +237,56 @@ public:
     }
 };
 
+namespace {
+
+// The losses' doubles (means over the rows) into the float loss and gradient, times factor.
+void write_score(const cpu::ScoreGradient& g, double factor, float* loss, MlpEnergy* grad) {
+    *loss = static_cast<float>(g.loss * factor);
+    if (!grad) return;
+    const cpu::MlpParams<float> out = cpu::params_of(*grad);
+    for (std::size_t l = 0; l < g.weight.size(); ++l) {
+        for (std::size_t k = 0; k < g.weight[l].size(); ++k) out.weights[l][k] = static_cast<float>(g.weight[l][k] * factor);
+        for (std::size_t k = 0; k < g.bias[l].size(); ++k) out.biases[l][k] = static_cast<float>(g.bias[l][k] * factor);
+    }
+}
+
+class CpuScore final : public ScoreOps {
+public:
+    void draw_perturbation(Context& ctx, const float* sigmas, int levels, std::int64_t rows, std::int64_t d,
+                           ScoreDrawKey key, float* sigma, float* noise) const override {
+        cpu::draw_perturbation(ctx.seed(), sigmas, levels, rows, d, key.step, key.first_row, sigma, noise);
+    }
+    void draw_projections(Context& ctx, Projection kind, std::int64_t rows, std::int64_t d, ScoreDrawKey key,
+                          float* v) const override {
+        cpu::draw_projections(ctx.seed(), kind == Projection::Gaussian, rows, d, key.step, key.first_row, v);
+    }
+    void denoising(const char*, Context&, const MlpEnergy& model, ConstTensorView x, const float* noise,
+                   const float* sigma, const DenoisingScoreOptions& o, double scale, float* loss,
+                   MlpEnergy* grad) const override {
+        const cpu::DenoisingOptions options{o.conditioning == NoiseConditioning::ScaledByNoise, o.sigma_squared_weight};
+        const std::int64_t rows = x.dim(0);
+        write_score(cpu::denoising_gradient(cpu::params_of(model), x.data<float>(), noise, sigma, rows, options,
+                                            grad != nullptr),
+                    scale * static_cast<double>(rows), loss, grad);
+    }
+    void sliced(const char*, Context&, const MlpEnergy& model, ConstTensorView x, const float* v, bool variance_reduced,
+                double scale, float* loss, MlpEnergy* grad) const override {
+        const std::int64_t rows = x.dim(0);
+        write_score(cpu::sliced_gradient(cpu::params_of(model), x.data<float>(), v, rows, variance_reduced,
+                                         grad != nullptr),
+                    scale * static_cast<double>(rows), loss, grad);
+    }
+    void tweedie(const char*, Context&, const MlpEnergy& model, TensorView x, float k) const override {
+        const std::int64_t rows = x.dim(0), d = x.dim(1);
+        std::vector<float> g(static_cast<std::size_t>(rows * d));
+        cpu::energy_grad_x(cpu::params_of(model), x.data<float>(), nullptr, rows, g.data());
+        float* out = x.data<float>();
+        for (std::size_t i = 0; i < g.size(); ++i) out[i] -= k * g[i];
+    }
+};
+
+}  // namespace
+
 const Ops& cpu_ops() {
     static const CpuLogsumexp logsumexp;
     static const CpuMlp mlp;
@@ -247,7 +298,8 @@ const Ops& cpu_ops() {
     static const CpuTempering tempering;
     static const CpuGraph graph;
     static const CpuSampleSteps sample_steps;
-    static const Ops ops{logsumexp, mlp, langevin, sampler, jem, optim, rbm, tempering, graph, sample_steps};
+    static const CpuScore score;
+    static const Ops ops{logsumexp, mlp, langevin, sampler, jem, optim, rbm, tempering, graph, sample_steps, score};
     return ops;
 }
 

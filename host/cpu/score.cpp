@@ -1,6 +1,9 @@
 #include "score.hpp"
 
+#include <algorithm>
 #include <cmath>
+
+#include "ebmkit/philox.hpp"
 
 namespace ebmkit::cpu {
 
@@ -81,14 +84,9 @@ JetPass jet_pass(const MlpParams<const float>& p, const float* x, const double* 
     std::vector<Jet> delta(f.size());
     for (std::size_t k = 0; k < f.size(); ++k) delta[k] = -exp(f[k] - lse);
     // Backward.
-    out.weight.resize(layers);
-    out.bias.resize(layers);
+    out.delta.resize(layers);
     for (int l = layers - 1; l >= 0; --l) {
-        out.weight[l].assign(width(l + 1) * width(l), Jet());
-        out.bias[l] = delta;
-        for (std::size_t i = 0; i < width(l + 1); ++i) {
-            for (std::size_t j = 0; j < width(l); ++j) out.weight[l][i * width(l) + j] = delta[i] * a[l][j];
-        }
+        out.delta[l] = delta;
         std::vector<Jet> back(width(l), Jet());
         for (std::size_t i = 0; i < width(l + 1); ++i) {
             for (std::size_t j = 0; j < width(l); ++j) back[j] += Jet(p.weights[l][i * width(l) + j]) * delta[i];
@@ -99,6 +97,7 @@ JetPass jet_pass(const MlpParams<const float>& p, const float* x, const double* 
         delta = std::move(back);
     }
     out.input_grad = std::move(delta);
+    out.input = std::move(a);
     return out;
 }
 
@@ -113,20 +112,31 @@ ScoreGradient zero_gradient(const MlpParams<const float>& p) {
     return g;
 }
 
-// g += scale * the t^order coefficient of the pass's parameter gradient.
+// g += scale * the t^order coefficient of the pass's parameter gradient: of dE/dW_l[i][j]
+// = delta_i a_j, sum_{p + q = order} delta_i.c[p] a_j.c[q].
 void add_coefficient(ScoreGradient& g, const JetPass& pass, int order, double scale) {
     for (std::size_t l = 0; l < g.weight.size(); ++l) {
-        for (std::size_t k = 0; k < g.weight[l].size(); ++k) g.weight[l][k] += scale * pass.weight[l][k].c[order];
-        for (std::size_t k = 0; k < g.bias[l].size(); ++k) g.bias[l][k] += scale * pass.bias[l][k].c[order];
+        const std::vector<Jet>& delta = pass.delta[l];
+        const std::vector<Jet>& a = pass.input[l];
+        const std::size_t in = a.size();
+        for (std::size_t i = 0; i < delta.size(); ++i) {
+            g.bias[l][i] += scale * delta[i].c[order];
+            double* row = g.weight[l].data() + i * in;
+            for (int p = 0; p <= order; ++p) {
+                const double f = scale * delta[i].c[p];
+                if (f == 0.0) continue;
+                for (std::size_t j = 0; j < in; ++j) row[j] += f * a[j].c[order - p];
+            }
+        }
     }
 }
 
 }  // namespace
 
 ScoreGradient denoising_gradient(const MlpParams<const float>& p, const float* x, const float* noise,
-                                 const float* sigma, std::int64_t rows, const DenoisingOptions& o) {
+                                 const float* sigma, std::int64_t rows, const DenoisingOptions& o, bool gradient) {
     const auto d = static_cast<std::size_t>(p.widths[0]);
-    ScoreGradient g = zero_gradient(p);
+    ScoreGradient g = gradient ? zero_gradient(p) : ScoreGradient{};
     std::vector<float> noisy(d);
     std::vector<double> residual(d);
     for (std::int64_t r = 0; r < rows; ++r) {
@@ -141,7 +151,9 @@ ScoreGradient denoising_gradient(const MlpParams<const float>& p, const float* x
             sq += residual[j] * residual[j];
         }
         g.loss += w / 2 * sq / static_cast<double>(rows);
-        add_coefficient(g, jet_pass(p, noisy.data(), residual.data()), 1, -w / c / static_cast<double>(rows));
+        if (gradient) {
+            add_coefficient(g, jet_pass(p, noisy.data(), residual.data()), 1, -w / c / static_cast<double>(rows));
+        }
     }
     return g;
 }
@@ -170,10 +182,10 @@ double denoising_loss(const MlpParams<const float>& p, const float* x, const flo
 }
 
 ScoreGradient sliced_gradient(const MlpParams<const float>& p, const float* x, const float* v, std::int64_t rows,
-                              bool variance_reduced) {
+                              bool variance_reduced, bool gradient) {
     const auto d = static_cast<std::size_t>(p.widths[0]);
     const double n = static_cast<double>(rows);
-    ScoreGradient g = zero_gradient(p);
+    ScoreGradient g = gradient ? zero_gradient(p) : ScoreGradient{};
     std::vector<double> dir(d), grad(d);
     for (std::int64_t r = 0; r < rows; ++r) {
         for (std::size_t j = 0; j < d; ++j) dir[j] = v[r * d + j];
@@ -187,6 +199,7 @@ ScoreGradient sliced_gradient(const MlpParams<const float>& p, const float* x, c
         }
         // v^T grad_x s v = -v^T H v, whose gradient is -2 (t^2 coefficient).
         g.loss += (-vhv + (variance_reduced ? gg : vg * vg) / 2) / n;
+        if (!gradient) continue;
         add_coefficient(g, along, 2, -2.0 / n);
         if (variance_reduced) {
             // 1/2 |g|^2: its gradient is d/dt grad_theta E(x + t g).
@@ -198,6 +211,62 @@ ScoreGradient sliced_gradient(const MlpParams<const float>& p, const float* x, c
         }
     }
     return g;
+}
+
+}  // namespace ebmkit::cpu
+
+namespace ebmkit::cpu {
+
+namespace {
+
+// Row r's values i = 0 .. d - 1 from the counter blocks (purpose, first_row + r, step, i / 4).
+template <class Fill>
+void keyed_rows(std::uint64_t seed, RngPurpose purpose, std::int64_t rows, std::int64_t d, std::uint32_t step,
+                std::uint32_t first_row, Fill fill) {
+    const PhiloxKey key = philox_key(seed);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const auto chain = static_cast<std::uint32_t>(first_row + r);
+        for (std::int64_t i = 0; i < d; i += 4) {
+            fill(r, i, std::min<std::int64_t>(4, d - i),
+                 philox4x32_10(philox_counter(purpose, chain, step, static_cast<std::uint32_t>(i / 4)), key));
+        }
+    }
+}
+
+}  // namespace
+
+void draw_perturbation(std::uint64_t seed, const float* sigmas, int levels, std::int64_t rows, std::int64_t d,
+                       std::uint32_t step, std::uint32_t first_row, float* sigma, float* noise) {
+    const PhiloxKey key = philox_key(seed);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        float u[4];
+        uniform4(philox4x32_10(philox_counter(RngPurpose::ScoreLevel, static_cast<std::uint32_t>(first_row + r), step, 0),
+                               key),
+                 u);
+        // u in (0, 1]: level floor(u L), the top clamped.
+        sigma[r] = sigmas[std::min(levels - 1, static_cast<int>(u[0] * static_cast<float>(levels)))];
+    }
+    keyed_rows(seed, RngPurpose::ScoreNoise, rows, d, step, first_row,
+               [&](std::int64_t r, std::int64_t i, std::int64_t n, const Philox4& bits) {
+                   float z[4];
+                   normal4(bits, z);
+                   for (std::int64_t j = 0; j < n; ++j) noise[r * d + i + j] = z[j];
+               });
+}
+
+void draw_projections(std::uint64_t seed, bool gaussian, std::int64_t rows, std::int64_t d, std::uint32_t step,
+                      std::uint32_t first_row, float* v) {
+    keyed_rows(seed, RngPurpose::ScoreProjection, rows, d, step, first_row,
+               [&](std::int64_t r, std::int64_t i, std::int64_t n, const Philox4& bits) {
+                   float z[4];
+                   if (gaussian) {
+                       normal4(bits, z);
+                   } else {
+                       uniform4(bits, z);
+                       for (float& e : z) e = e > 0.5f ? 1.0f : -1.0f;
+                   }
+                   for (std::int64_t j = 0; j < n; ++j) v[r * d + i + j] = z[j];
+               });
 }
 
 }  // namespace ebmkit::cpu

@@ -32,24 +32,38 @@ struct DenoisingOptions {
     bool sigma_squared_weight = false;
 };
 
-// x, noise [rows, D]; sigma [rows].
+// x, noise [rows, D]; sigma [rows]. Without `gradient` only the loss (weight and bias empty).
 ScoreGradient denoising_gradient(const MlpParams<const float>& p, const float* x, const float* noise,
-                                 const float* sigma, std::int64_t rows, const DenoisingOptions& o);
+                                 const float* sigma, std::int64_t rows, const DenoisingOptions& o,
+                                 bool gradient = true);
 // The loss alone, from the double passes of MlpRow (an evaluation independent of the jets).
 double denoising_loss(const MlpParams<const float>& p, const float* x, const float* noise, const float* sigma,
                       std::int64_t rows, const DenoisingOptions& o);
 
 // x, v [rows, D].
 ScoreGradient sliced_gradient(const MlpParams<const float>& p, const float* x, const float* v, std::int64_t rows,
-                              bool variance_reduced);
+                              bool variance_reduced, bool gradient = true);
 
-// One row's E, grad_x E and grad_theta E at x + t v, as jets (the passes the gradients use).
+// One row's E, grad_x E and grad_theta E at x + t v, as jets (the passes the gradients
+// use). grad_theta E is kept as its factors: dE/dW_l = delta[l] (x) input[l] (outer
+// product), dE/db_l = delta[l].
 struct JetPass {
     std::vector<std::vector<Jet>> hidden;  // the pre-activations z_1 .. z_{L-1}
     Jet energy;
     std::vector<Jet> input_grad;
-    std::vector<std::vector<Jet>> weight, bias;
+    std::vector<std::vector<Jet>> input;   // a_l: layer l's input (a_0 = x + t v)
+    std::vector<std::vector<Jet>> delta;   // dE/dz_{l+1}: layer l's output gradient
 };
 JetPass jet_pass(const MlpParams<const float>& p, const float* x, const double* v);
+
+}  // namespace ebmkit::cpu
+
+namespace ebmkit::cpu {
+
+// The score family's draws (host/ops/score.hpp states their keys).
+void draw_perturbation(std::uint64_t seed, const float* sigmas, int levels, std::int64_t rows, std::int64_t d,
+                       std::uint32_t step, std::uint32_t first_row, float* sigma, float* noise);
+void draw_projections(std::uint64_t seed, bool gaussian, std::int64_t rows, std::int64_t d, std::uint32_t step,
+                      std::uint32_t first_row, float* v);
 
 }  // namespace ebmkit::cpu

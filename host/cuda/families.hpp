@@ -16,5 +16,6 @@ const RbmOps& cuda_rbm_ops();
 const TemperingOps& cuda_tempering_ops();
 const GraphOps& cuda_graph_ops();
 const SampleStepOps& cuda_sample_step_ops();
+const ScoreOps& cuda_score_ops();
 
 }  // namespace ebmkit::detail

@@ -20,6 +20,7 @@
 #include "rbm.hpp"
 #include "sample_steps.hpp"
 #include "sampler.hpp"
+#include "score.hpp"
 #include "tempering.hpp"
 
 namespace ebmkit::detail {
@@ -36,6 +37,7 @@ struct Ops {
     const TemperingOps& tempering;
     const GraphOps& graph;
     const SampleStepOps& sample_steps;
+    const ScoreOps& score;
 };
 
 // The operations of ctx's backend: the one place the backend is chosen (host/context.cpp).

@@ -25,6 +25,8 @@
 #include "ebmkit/sample_steps.hpp"
 #include "ebmkit/steps.hpp"
 #include "ebmkit/sampler.hpp"
+#include "ebmkit/score.hpp"
+#include "ebmkit/score_trainer.hpp"
 #include "ebmkit/tempering.hpp"
 #include "ebmkit/tensor.hpp"
 #include "ebmkit/version.hpp"

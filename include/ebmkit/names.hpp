@@ -13,11 +13,13 @@
 #include "ebmkit/detail/sample_chain.hpp"
 #include "ebmkit/mlp.hpp"
 #include "ebmkit/optim.hpp"
+#include "ebmkit/score.hpp"
 
 namespace ebmkit {
 
 // Every value's name, in the enum's declaration order. E is Backend, Precision,
-// MlpPath, TilePlan, ActivationKind, OptimizerKind or SamplerKind.
+// MlpPath, TilePlan, ActivationKind, OptimizerKind, SamplerKind, NoiseConditioning,
+// ScoreLoss or Projection.
 template <class E>
 std::vector<std::string> names_of();
 

@@ -59,6 +59,7 @@ private:
     // *steps_before and no change where *skip is nonzero (words on ctx's device); the
     // trainer counts the step on the host (count_step) once it knows.
     friend class JemTrainer;
+    friend class ScoreTrainer;  // its snapshots, as JemTrainer's
     void counted_step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad, const std::uint32_t* steps_before,
                       const std::int32_t* skip);
     void count_step() { ++steps_; }

@@ -30,6 +30,9 @@ enum class RngPurpose : std::uint32_t {
     HmcMomentum = 19,
     HmcAccept = 20,
     Bootstrap = 21,
+    ScoreLevel = 22,
+    ScoreNoise = 23,
+    ScoreProjection = 24,
 };
 
 }  // namespace ebmkit
