@@ -11,7 +11,7 @@ from ._ebmkit import (BananaEnergy, Context, DoubleWellEnergy, GaussianEnergy, G
                       ParallelTempering, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer, SampleParams, SamplerOptions,
                       build_summary, cuda_available, effective_sample_size, geometric_betas, jem_ood_scores, ood_metrics,
                       rbm_ood_scores, sample_accept,
-                      sample_momentum, sample_propose, split_r_hat)
+                      sample_momentum, sample_propose, split_r_hat, ScoreTrainer, ScoreTrainOptions, geometric_ladder)
 
 __all__ = [
     "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions",
@@ -23,7 +23,9 @@ __all__ = [
     "log_partition_ais", "log_likelihood_raise", "pseudo_log_likelihood", "save_safetensors",
     "load_safetensors", "sample", "SampleParams", "GaussianEnergy", "GaussianMixtureEnergy", "DoubleWellEnergy",
     "BananaEnergy", "effective_sample_size", "split_r_hat", "sample_propose", "sample_momentum", "sample_accept",
-    "ood_metrics", "jem_ood_scores", "rbm_ood_scores",
+    "ood_metrics", "jem_ood_scores", "rbm_ood_scores", "denoising_score_gradient", "denoising_score_loss",
+    "sliced_score_gradient", "sliced_score_loss", "annealed_langevin", "tweedie_denoise", "geometric_ladder",
+    "ScoreTrainer", "ScoreTrainOptions",
 ]
 
 
@@ -146,6 +148,58 @@ def param_grad(ctx, model, x, dlogits, grad=None, accumulate=False):
     grad = model.zeros_like() if grad is None else grad
     _ext.param_grad(ctx, model, x, dlogits, grad, accumulate)
     return grad
+
+
+@_ordered
+def denoising_score_gradient(ctx, model, x, noise, sigma, conditioning="none", sigma_squared_weight=False, grad=None):
+    """Denoising score matching's mean loss over the rows of x [N, D], each perturbed by its
+    noise level sigma [N] times its normal draw noise [N, D], and its parameter gradient
+    (grad, an MlpEnergy of the model's shapes, overwritten): (loss, grad).
+    l = w / 2 |s(x + sigma eps, sigma) + eps / sigma|^2, s = -grad_x E, s(x, sigma) = s(x) / sigma
+    with conditioning "scaled_by_noise", w = sigma^2 with sigma_squared_weight."""
+    grad = model.zeros_like() if grad is None else grad
+    loss = _ext.denoising_score_gradient(ctx, model, x, noise, sigma, conditioning, sigma_squared_weight, grad)
+    return loss, grad
+
+
+@_ordered
+def denoising_score_loss(ctx, model, x, noise, sigma, conditioning="none", sigma_squared_weight=False):
+    """denoising_score_gradient's loss alone."""
+    return _ext.denoising_score_loss(ctx, model, x, noise, sigma, conditioning, sigma_squared_weight)
+
+
+@_ordered
+def sliced_score_gradient(ctx, model, x, projections, variance_reduced=False, grad=None):
+    """Sliced score matching's mean loss over the rows of x [N, D] with a projection v [N, D]
+    per row, l = v^T grad_x s v + 1/2 (v . s)^2 (variance-reduced: + 1/2 |s|^2), and its
+    parameter gradient: (loss, grad)."""
+    grad = model.zeros_like() if grad is None else grad
+    loss = _ext.sliced_score_gradient(ctx, model, x, projections, variance_reduced, grad)
+    return loss, grad
+
+
+@_ordered
+def sliced_score_loss(ctx, model, x, projections, variance_reduced=False):
+    """sliced_score_gradient's loss alone."""
+    return _ext.sliced_score_loss(ctx, model, x, projections, variance_reduced)
+
+
+@_ordered
+def annealed_langevin(ctx, model, x, sigmas, epsilon=2e-5, steps_per_level=100, denoise=True,
+                      conditioning="scaled_by_noise", first_chain=0, first_step=0):
+    """Song & Ermon's annealed Langevin dynamics on the rows of x [N, D] in place: at each
+    level sigma_i, steps_per_level steps x <- x + a_i / 2 s(x, sigma_i) + sqrt(a_i) z with
+    a_i = epsilon sigma_i^2 / sigma_L^2, then (denoise) Tweedie's x + sigma_L^2 s(x, sigma_L)."""
+    _ext.annealed_langevin(ctx, model, x, list(sigmas), epsilon, steps_per_level, denoise, conditioning, first_chain,
+                           first_step)
+    return x
+
+
+@_ordered
+def tweedie_denoise(ctx, model, x, sigma, conditioning="scaled_by_noise"):
+    """Tweedie's step x <- x + sigma^2 s(x, sigma) on the rows of x [N, D] in place."""
+    _ext.tweedie_denoise(ctx, model, x, sigma, conditioning)
+    return x
 
 
 def parameters(model, like=None):

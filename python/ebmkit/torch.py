@@ -11,7 +11,7 @@ import torch
 
 import ebmkit
 
-__all__ = ["logsumexp", "MlpEnergy", "langevin"]
+__all__ = ["logsumexp", "MlpEnergy", "langevin", "denoising_score_loss", "sliced_score_loss"]
 
 
 def _clones(ctx, grad, like):
@@ -106,6 +106,40 @@ class _Logits(torch.autograd.Function):
         module = ctx_.module
         grad = ebmkit.param_grad(module.ctx, module.model, x, dlogits.contiguous())
         return (None, None, *_clones(module.ctx, grad, x))
+
+
+class _ScoreLoss(torch.autograd.Function):
+    """A score-matching loss (a scalar) whose gradient reaches the module's parameters:
+    ebmkit computes the loss and its exact second-order parameter gradient in one call;
+    the inputs are data (no gradient to them)."""
+
+    @staticmethod
+    def forward(ctx_, compute, module, *params):
+        loss, grad = compute(module.ctx, module.model)
+        ctx_.grads = _clones(module.ctx, grad, params[0])
+        return torch.tensor(loss, dtype=torch.float32, device=params[0].device)
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx_, dloss):
+        return (None, None, *[g * dloss for g in ctx_.grads])
+
+
+def denoising_score_loss(module, x, noise, sigma, conditioning="none", sigma_squared_weight=False):
+    """Denoising score matching's mean loss on module's energy (ebmkit.denoising_score_gradient),
+    differentiable in the module's parameters."""
+    x, noise, sigma = x.detach().contiguous(), noise.detach().contiguous(), sigma.detach().contiguous()
+    return _ScoreLoss.apply(
+        lambda c, m: ebmkit.denoising_score_gradient(c, m, x, noise, sigma, conditioning, sigma_squared_weight),
+        module, *module.flat)
+
+
+def sliced_score_loss(module, x, projections, variance_reduced=False):
+    """Sliced score matching's mean loss on module's energy (ebmkit.sliced_score_gradient),
+    differentiable in the module's parameters."""
+    x, v = x.detach().contiguous(), projections.detach().contiguous()
+    return _ScoreLoss.apply(lambda c, m: ebmkit.sliced_score_gradient(c, m, x, v, variance_reduced), module,
+                            *module.flat)
 
 
 class MlpEnergy(torch.nn.Module):

@@ -33,6 +33,7 @@ void bind_trainers(nb::module_& m);
 void bind_sampling(nb::module_& m);
 void bind_energies(nb::module_& m);
 void bind_ood(nb::module_& m);
+void bind_score(nb::module_& m);
 }
 
 namespace {
@@ -301,6 +302,7 @@ NB_MODULE(_ebmkit, m) {
     ebmkit::python::bind_sampling(m);
     ebmkit::python::bind_energies(m);
     ebmkit::python::bind_ood(m);
+    ebmkit::python::bind_score(m);
 
     m.def(
         "save_safetensors",

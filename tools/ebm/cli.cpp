@@ -19,6 +19,9 @@ Cli::Cli() : app_("ebm: train, evaluate and sample energy-based models on real d
     CLI::App* jem = app_.add_subcommand("jem", "JEM: a classifier that is also an energy-based model");
     jem->require_subcommand(1);
     add_jem_commands(*this, *jem);
+    CLI::App* score = app_.add_subcommand("score", "Score-based EBMs: denoising or sliced score matching, annealed Langevin");
+    score->require_subcommand(1);
+    add_score_commands(*this, *score);
     add_plot_command(*this);
     add_sample_command(*this);
 }

@@ -13,6 +13,7 @@
 #include "ebmkit/ebmkit.hpp"
 #include "epoch_log.hpp"
 #include "interrupt.hpp"
+#include "mlp_options.hpp"
 #include "ranks.hpp"
 #include "plot/curves.hpp"
 #include "report.hpp"
@@ -23,46 +24,6 @@ namespace {
 
 using namespace ebmkit;
 
-Activation activation_of(const std::string& name) {
-    const std::optional<ActivationKind> kind = value_named<ActivationKind>(name);
-    if (!kind) throw UsageError{"--activation: unknown activation '" + name + "'"};  // IsMember checked it
-    return {*kind};  // the library's default leaky slope (0.01, as PyTorch)
-}
-
-// "784,256,256,10": at least two positive widths.
-std::vector<std::int64_t> widths_of(const std::string& text) {
-    std::vector<std::int64_t> w;
-    std::stringstream in(text);
-    for (std::string item; std::getline(in, item, ',');) {
-        std::size_t end = 0;
-        long long v = 0;
-        try {
-            v = std::stoll(item, &end);
-        } catch (const std::exception&) {
-            end = 0;
-        }
-        if (end == 0 || end != item.size() || v < 1) return {};
-        w.push_back(v);
-    }
-    return w.size() >= 2 ? w : std::vector<std::int64_t>{};
-}
-
-const CLI::Validator& widths_check() {
-    static const CLI::Validator check(
-        [](std::string& text) -> std::string {
-            return widths_of(text).empty() ? "needs two or more comma-separated positive integers, got '" + text + "'"
-                                           : "";
-        },
-        "W1,W2,...");
-    return check;
-}
-
-OptimizerKind optimizer_of(const std::string& name) {
-    const std::optional<OptimizerKind> kind = value_named<OptimizerKind>(name);
-    if (!kind) throw UsageError{"--optimizer: unknown optimizer '" + name + "'"};  // IsMember checked it
-    return *kind;
-}
-
 // Images scaled to [-1, 1] (the first `limit` when limit > 0) and their labels.
 std::pair<Tensor, Tensor> scaled(const ImageSet& set, std::int64_t limit) {
     const std::int64_t n = limit > 0 ? std::min(limit, set.size()) : set.size(), d = set.images.dim(1);
@@ -72,9 +33,6 @@ std::pair<Tensor, Tensor> scaled(const ImageSet& set, std::int64_t limit) {
     std::copy_n(set.labels.data<std::int32_t>(), n, labels.data<std::int32_t>());
     return {std::move(images), std::move(labels)};
 }
-
-// The checkpoint's model (its widths and activation from the metadata), for eval and sample.
-MlpEnergy model_from(const std::string& path, Device device) { return read_mlp(load_safetensors(path), device); }
 
 // count chains from uniform noise, `steps` SGLD steps each; with per_class, row r of
 // the grid (8 columns) samples class r from E(x, y).
