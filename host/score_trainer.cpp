@@ -40,6 +40,7 @@ ScoreTrainer::ScoreTrainer(Context& ctx, MlpEnergy& model, const ScoreTrainOptio
     // The counts of a step's reductions, agreed once (the gradient with the loss, the stop flag).
     for (const std::int64_t count : {grad_.flat().numel() + 1, std::int64_t{1}}) comm_.agree_count(count);
     loss_ = Tensor({1}, DType::F32, ctx.device());
+    ladder_ = Tensor::from(options_.sigmas, {static_cast<std::int64_t>(options_.sigmas.size())}).to(ctx.device());
     take_snapshot();
 }
 
@@ -53,7 +54,7 @@ void ScoreTrainer::loss_of(const char* op, ConstTensorView x, std::uint32_t step
     detail::ensure(ctx_, noise_, {rows, d}, DType::F32);
     if (options_.loss == ScoreLoss::Denoising) {
         detail::ensure(ctx_, sigma_, {rows}, DType::F32);
-        score.draw_perturbation(ctx_, options_.sigmas.data(), static_cast<int>(options_.sigmas.size()), rows, d, key,
+        score.draw_perturbation(ctx_, ladder_.data<float>(), static_cast<int>(options_.sigmas.size()), rows, d, key,
                                 sigma_.data<float>(), noise_.data<float>());
         score.denoising(op, ctx_, model_, x, noise_.data<float>(), sigma_.data<float>(),
                         {options_.conditioning, options_.sigma_squared_weight}, scale, loss_.data<float>(), grad);

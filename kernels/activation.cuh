@@ -9,5 +9,6 @@ namespace ebmkit::kernels {
 
 using detail::activate;
 using detail::activate_grad;
+using detail::activate_grad2;
 
 }  // namespace ebmkit::kernels

@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 suites=(emulated_block_test logsumexp_emulated_test langevin_emulated_test optim_emulated_test columns_emulated_test
         rbm_eval_emulated_test jem_emulated_test sampler_emulated_test tempering_emulated_test
-        centering_emulated_test mlp_emulated_test sample_emulated_test determinism_test)
+        centering_emulated_test mlp_emulated_test sample_emulated_test score_emulated_test determinism_test)
 cmake -S . -B build-tsan -G Ninja -DEBMKIT_CUDA=OFF -DEBMKIT_MPI=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo -DEBMKIT_BUILD_BENCH=OFF \
   -DCMAKE_CXX_FLAGS=-fsanitize=thread -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread \
   -DCMAKE_SHARED_LINKER_FLAGS=-fsanitize=thread > /dev/null

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "ebmkit/philox.hpp"
+#include "kernels/score_rule.hpp"
 
 namespace ebmkit::cpu {
 
@@ -217,56 +218,31 @@ ScoreGradient sliced_gradient(const MlpParams<const float>& p, const float* x, c
 
 namespace ebmkit::cpu {
 
-namespace {
-
-// Row r's values i = 0 .. d - 1 from the counter blocks (purpose, first_row + r, step, i / 4).
-template <class Fill>
-void keyed_rows(std::uint64_t seed, RngPurpose purpose, std::int64_t rows, std::int64_t d, std::uint32_t step,
-                std::uint32_t first_row, Fill fill) {
-    const PhiloxKey key = philox_key(seed);
-    for (std::int64_t r = 0; r < rows; ++r) {
-        const auto chain = static_cast<std::uint32_t>(first_row + r);
-        for (std::int64_t i = 0; i < d; i += 4) {
-            fill(r, i, std::min<std::int64_t>(4, d - i),
-                 philox4x32_10(philox_counter(purpose, chain, step, static_cast<std::uint32_t>(i / 4)), key));
-        }
-    }
-}
-
-}  // namespace
-
 void draw_perturbation(std::uint64_t seed, const float* sigmas, int levels, std::int64_t rows, std::int64_t d,
                        std::uint32_t step, std::uint32_t first_row, float* sigma, float* noise) {
     const PhiloxKey key = philox_key(seed);
     for (std::int64_t r = 0; r < rows; ++r) {
-        float u[4];
-        uniform4(philox4x32_10(philox_counter(RngPurpose::ScoreLevel, static_cast<std::uint32_t>(first_row + r), step, 0),
-                               key),
-                 u);
-        // u in (0, 1]: level floor(u L), the top clamped.
-        sigma[r] = sigmas[std::min(levels - 1, static_cast<int>(u[0] * static_cast<float>(levels)))];
+        const auto chain = static_cast<std::uint32_t>(first_row + r);
+        sigma[r] = sigmas[kernels::score_level(key, levels, chain, step)];
+        for (std::int64_t i = 0; i < d; i += 4) {
+            float z[4];
+            kernels::score_noise4(key, chain, step, static_cast<std::uint32_t>(i / 4), z);
+            for (std::int64_t j = 0; j < std::min<std::int64_t>(4, d - i); ++j) noise[r * d + i + j] = z[j];
+        }
     }
-    keyed_rows(seed, RngPurpose::ScoreNoise, rows, d, step, first_row,
-               [&](std::int64_t r, std::int64_t i, std::int64_t n, const Philox4& bits) {
-                   float z[4];
-                   normal4(bits, z);
-                   for (std::int64_t j = 0; j < n; ++j) noise[r * d + i + j] = z[j];
-               });
 }
 
 void draw_projections(std::uint64_t seed, bool gaussian, std::int64_t rows, std::int64_t d, std::uint32_t step,
                       std::uint32_t first_row, float* v) {
-    keyed_rows(seed, RngPurpose::ScoreProjection, rows, d, step, first_row,
-               [&](std::int64_t r, std::int64_t i, std::int64_t n, const Philox4& bits) {
-                   float z[4];
-                   if (gaussian) {
-                       normal4(bits, z);
-                   } else {
-                       uniform4(bits, z);
-                       for (float& e : z) e = e > 0.5f ? 1.0f : -1.0f;
-                   }
-                   for (std::int64_t j = 0; j < n; ++j) v[r * d + i + j] = z[j];
-               });
+    const PhiloxKey key = philox_key(seed);
+    for (std::int64_t r = 0; r < rows; ++r) {
+        for (std::int64_t i = 0; i < d; i += 4) {
+            float z[4];
+            kernels::score_projection4(key, gaussian, static_cast<std::uint32_t>(first_row + r), step,
+                                       static_cast<std::uint32_t>(i / 4), z);
+            for (std::int64_t j = 0; j < std::min<std::int64_t>(4, d - i); ++j) v[r * d + i + j] = z[j];
+        }
+    }
 }
 
 }  // namespace ebmkit::cpu

@@ -1,38 +1,74 @@
-// The score family on CUDA (host/ops/score.hpp): its second-order kernels (issue 29's
-// fused forward / backward / backward-of-backward) are not written yet, so every
-// operation refuses with the fallback named.
+// The score family on CUDA (host/ops/score.hpp): the draws and Tweedie's step
+// (kernels/score.cu), denoising score matching by the fused second-order kernel
+// (kernels/score_fused.cu). Not written yet, and refused with the CPU fallback named:
+// the sliced losses, and denoising for a model the fused kernel cannot hold.
 #include <string>
+#include <vector>
 
 #include "ebmkit/error.hpp"
 #include "families.hpp"
+#include "host/check.hpp"
+#include "kernels/score.hpp"
+#include "kernels/score_fused.hpp"
+#include "mlp_layers.hpp"
+#include "nvtx.hpp"
 
 namespace ebmkit::detail {
 
 namespace {
 
-[[noreturn]] void refuse(const char* op) {
-    throw Error(std::string(op) +
-                ": score matching has no CUDA kernels yet; run it on a CPU context (Context(Device::Host))");
-}
-
 class CudaScore final : public ScoreOps {
 public:
-    void draw_perturbation(Context&, const float*, int, std::int64_t, std::int64_t, ScoreDrawKey, float*,
-                           float*) const override {
-        refuse("score draws");
+    void draw_perturbation(Context& ctx, const float* sigmas, int levels, std::int64_t rows, std::int64_t d,
+                           ScoreDrawKey key, float* sigma, float* noise) const override {
+        const NvtxRange range("ebmkit.score.draw_perturbation");
+        kernels::score_perturbation(ctx.seed(), sigmas, levels, rows, d, key.step, key.first_row, sigma, noise,
+                                    ctx.stream());
     }
-    void draw_projections(Context&, Projection, std::int64_t, std::int64_t, ScoreDrawKey, float*) const override {
-        refuse("score draws");
+    void draw_projections(Context& ctx, Projection kind, std::int64_t rows, std::int64_t d, ScoreDrawKey key,
+                          float* v) const override {
+        const NvtxRange range("ebmkit.score.draw_projections");
+        kernels::score_projections(ctx.seed(), kind == Projection::Gaussian, rows, d, key.step, key.first_row, v,
+                                   ctx.stream());
     }
-    void denoising(const char* op, Context&, const MlpEnergy&, ConstTensorView, const float*, const float*,
-                   const DenoisingScoreOptions&, double, float*, MlpEnergy*) const override {
-        refuse(op);
+    void denoising(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const float* noise,
+                   const float* sigma, const DenoisingScoreOptions& o, double scale, float* loss,
+                   MlpEnergy* grad) const override {
+        const NvtxRange range("ebmkit.score.denoising");
+        kernels::FusedDenoisingScore::Arguments a;
+        a.cublas = ctx.cublas();
+        a.mlp = mlp_layers(ctx, model);
+        a.x = x.data<float>();
+        a.noise = noise;
+        a.sigma = sigma;
+        a.rows = x.dim(0);
+        a.scaled_by_noise = o.conditioning == NoiseConditioning::ScaledByNoise;
+        a.sigma_squared_weight = o.sigma_squared_weight;
+        a.scale = static_cast<float>(scale);
+        a.loss = loss;
+        if (grad) {
+            for (int l = 0; l < grad->num_layers(); ++l) {
+                a.dweights.push_back(grad->weight(l).data<float>());
+                a.dbiases.push_back(grad->bias(l).data<float>());
+            }
+        }
+        if (const kernels::Status s = kernels::FusedDenoisingScore::can_implement(a); !s) {
+            fail(std::string(op) + ": " + s.why + "; the unfused CUDA path is not written yet: use a CPU context");
+        }
+        kernels::FusedDenoisingScore::run(a, ctx.workspace(kernels::FusedDenoisingScore::workspace_bytes(a)),
+                                          ctx.stream());
     }
     void sliced(const char* op, Context&, const MlpEnergy&, ConstTensorView, const float*, bool, double, float*,
                 MlpEnergy*) const override {
-        refuse(op);
+        fail(std::string(op) + ": sliced score matching has no CUDA kernel yet; use a CPU context");
     }
-    void tweedie(const char* op, Context&, const MlpEnergy&, TensorView, float) const override { refuse(op); }
+    void tweedie(const char* op, Context& ctx, const MlpEnergy& model, TensorView x, float k) const override {
+        const NvtxRange range("ebmkit.score.tweedie");
+        // The gradient in a tensor of its own (the MLP passes use the context's workspace).
+        Tensor g(x.shape(), DType::F32, ctx);
+        mlp_energy_cuda(op, ctx, model, x, nullptr, nullptr, g.data<float>());
+        kernels::scaled_subtract(x.data<float>(), g.data<float>(), x.numel(), k, ctx.stream());
+    }
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // The score family's operations (host/ops/ops.hpp): the draws of score matching's
 // training (noise levels, noise, projections), its losses with their parameter gradients
-// (ebmkit/score.hpp states the math) and Tweedie's step.
+// (ebmkit/score.hpp states the math) and Tweedie's step. The draws' rule:
+// kernels/score_rule.hpp.
 #pragma once
 
 #include <cstdint>
@@ -21,7 +22,7 @@ class ScoreOps {
 public:
     virtual ~ScoreOps() = default;
     // sigma [rows] = sigmas[level_r], level_r uniform over the `levels` levels of sigmas
-    // (host values), keyed (ctx.seed(), ScoreLevel, chain, step); noise [rows, d] ~ N(0, I)
+    // (on ctx's device), keyed (ctx.seed(), ScoreLevel, chain, step); noise [rows, d] ~ N(0, I)
     // keyed (ctx.seed(), ScoreNoise, chain, step, i / 4).
     virtual void draw_perturbation(Context& ctx, const float* sigmas, int levels, std::int64_t rows, std::int64_t d,
                                    ScoreDrawKey key, float* sigma, float* noise) const = 0;

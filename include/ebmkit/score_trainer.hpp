@@ -105,6 +105,7 @@ private:
     MlpEnergy grad_;
     struct Snapshot;
     std::unique_ptr<Snapshot> snapshot_;
+    Tensor ladder_;                // options_.sigmas on ctx's device
     Tensor noise_, sigma_, loss_;  // the step's draws and loss, kept between steps
     std::int64_t iterations_ = 0, good_since_snapshot_ = 0, batch_in_epoch_ = 0;
     std::uint32_t draws_ = 0;  // steps drawn, kept or rolled back: the draws' key

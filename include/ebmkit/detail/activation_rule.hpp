@@ -42,4 +42,28 @@ EBMKIT_HOST_DEVICE float activate_grad(ActivationKind act, float slope, float z)
     return 1.0f;
 }
 
+// The second derivative, for the score family's second-order passes (kernels/score_fused.cuh);
+// zero for the piecewise-linear activations (their kinks aside).
+EBMKIT_HOST_DEVICE float activate_grad2(ActivationKind act, float, float z) {
+    switch (act) {
+        case ActivationKind::Relu:
+        case ActivationKind::LeakyRelu: return 0.0f;
+        case ActivationKind::Elu: return z > 0.0f ? 0.0f : expf(z);
+        case ActivationKind::Silu: {
+            // silu = z s, s = sigmoid z: silu'' = s (1 - s) (2 + z (1 - 2 s)).
+            const float s = 1.0f / (1.0f + expf(-z));
+            return s * (1.0f - s) * (2.0f + z * (1.0f - 2.0f * s));
+        }
+        case ActivationKind::Tanh: {
+            const float t = tanhf(z);
+            return -2.0f * t * (1.0f - t * t);
+        }
+        case ActivationKind::Softplus: {
+            const float s = 1.0f / (1.0f + expf(-z));
+            return s * (1.0f - s);
+        }
+    }
+    return 0.0f;
+}
+
 }  // namespace ebmkit::detail

@@ -1,0 +1,197 @@
+// The fused denoising-score-matching kernel (kernels/score_fused.cuh) on the host, block
+// by block (tests/emulation/), against the CPU twin's Taylor-mode passes in double
+// (host/cpu/score.hpp): per row the residual and the loss, and per layer the factors
+// a, ad, delta, deltad whose row sums make the weight gradient; then those factors
+// combined as the launcher combines them (dW = deltad^T a + delta^T ad, db = sum
+// deltad) against the twin's gradient. Every activation, FP32 at tile heights 16 and
+// 32 over 37 rows (the last tile partial); TF32 at 16 over 21 rows.
+#include "emulation/block_emulation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "host/cpu/score.hpp"
+#include "kernels/score_fused.cuh"
+#include "support.hpp"
+
+namespace ebmkit {
+namespace {
+
+namespace sf = kernels::score_fused;
+
+kernels::MlpLayers layers_of(const MlpEnergy& model, Precision precision) {
+    kernels::MlpLayers l{model.widths(), model.activation().kind, model.activation().leaky_slope, {}, {}, precision};
+    for (int i = 0; i < model.num_layers(); ++i) {
+        l.weights.push_back(model.weight(i).data<float>());
+        l.biases.push_back(model.bias(i).data<float>());
+    }
+    return l;
+}
+
+struct Outputs {
+    std::vector<float> residual, row_loss;
+    std::vector<std::vector<float>> a, ad, delta, deltad;
+};
+
+Outputs run_kernel(const MlpEnergy& model, Precision precision, int tile_rows, const Tensor& x, const Tensor& noise,
+                   const Tensor& sigma, bool scaled, bool weighted, float scale) {
+    const std::int64_t n = x.dim(0), d = x.dim(1);
+    const int layers = model.num_layers();
+    Outputs o;
+    const float poison = std::nanf("");
+    o.residual.assign(static_cast<std::size_t>(n * d), poison);
+    o.row_loss.assign(static_cast<std::size_t>(n), poison);
+    sf::DenoisingIo io{};
+    io.x = x.data<float>();
+    io.noise = noise.data<float>();
+    io.sigma = sigma.data<float>();
+    io.rows = n;
+    io.scaled_by_noise = scaled;
+    io.sigma_squared_weight = weighted;
+    io.scale = scale;
+    io.residual = o.residual.data();
+    io.row_loss = o.row_loss.data();
+    o.a.resize(layers), o.ad.resize(layers), o.delta.resize(layers), o.deltad.resize(layers);
+    for (int l = 0; l < layers; ++l) {
+        const auto in = static_cast<std::size_t>(n * model.widths()[l]), out = static_cast<std::size_t>(n * model.widths()[l + 1]);
+        o.a[l].assign(in, poison), o.ad[l].assign(in, poison), o.delta[l].assign(out, poison), o.deltad[l].assign(out, poison);
+        io.a[l] = o.a[l].data(), io.ad[l] = o.ad[l].data(), io.delta[l] = o.delta[l].data(), io.deltad[l] = o.deltad[l].data();
+    }
+    const sf::Tile t = sf::plan(layers_of(model, precision), tile_rows, precision);
+    const kernels::LaunchShape shape = kernels::row_tiles(n, tile_rows, kernels::block::threads, t.bytes, "test");
+    kernels::block::with_precision(precision, [&](auto p) {
+        kernels::block::with_rows(tile_rows, [&](auto rows) {
+            emulation::run_grid(shape, [&](unsigned char* smem) {
+                sf::denoising_tile<decltype(rows)::value, decltype(p)::value>(t, io, reinterpret_cast<float*>(smem));
+            });
+        });
+    });
+    return o;
+}
+
+void expect_close(const std::vector<float>& got, const std::vector<double>& want, double limit, const std::string& what) {
+    EXPECT_LT(test::relative_error(got, want), limit) << what;
+}
+
+struct Case {
+    Precision precision;
+    int tile_rows;
+    std::int64_t rows;
+};
+
+class EmulatedDenoisingScore : public ::testing::TestWithParam<Case> {};
+
+TEST_P(EmulatedDenoisingScore, FactorsAndGradientAreTheTwins) {
+    const Case c = GetParam();
+    // TF32 rounds every product's operands to 10 bits (2^-11 relative); the tangent
+    // factors add cancelling terms of several such products: measured up to 2%. A
+    // wrong index or sign is an O(1) error.
+    const double limit = c.precision == Precision::Fp32 ? 2e-5 : 6e-2;
+    auto rng = test::fresh_rng();
+    const std::vector<Activation> activations = {Activation::relu(), Activation::leaky_relu(0.1f), Activation::elu(),
+                                                 Activation::silu(), Activation::tanh(), Activation::softplus()};
+    for (std::size_t which = 0; which < activations.size(); ++which) {
+        const Activation act = activations[which];
+        const std::int64_t n = c.rows, d = 11;
+        const MlpEnergy model = test::random_mlp(rng, {d, 70, 45, 3}, act, 1.5f);
+        const cpu::MlpParams<const float> p = cpu::params_of(model);
+        const Tensor x = test::uniform_tensor(rng, {n, d}, -1, 1), noise = test::uniform_tensor(rng, {n, d}, -2, 2);
+        const Tensor sigma = test::uniform_tensor(rng, {n}, 0.05f, 1.0f);
+        // Plain and noise-conditional weighted DSM on alternate activations (the emulation is slow).
+        {
+            const bool scaled = which % 2 == 1, weighted = scaled;
+            const float scale = 1.0f / static_cast<float>(n);
+            const std::string what = std::string(to_string(act.kind)) + (scaled ? " scaled" : "") + " " +
+                                     to_string(c.precision) + " tile " + std::to_string(c.tile_rows);
+            const Outputs o = run_kernel(model, c.precision, c.tile_rows, x, noise, sigma, scaled, weighted, scale);
+
+            // The twin, row by row: the residual and loss from the value pass, the factors
+            // from the pass along u = kappa res.
+            const int layers = model.num_layers();
+            std::vector<double> residual, row_loss;
+            std::vector<std::vector<double>> a(layers), ad(layers), delta(layers), deltad(layers);
+            cpu::ScoreGradient combined;
+            for (int l = 0; l < layers; ++l) {
+                combined.weight.emplace_back(static_cast<std::size_t>(model.widths()[l + 1] * model.widths()[l]), 0.0);
+                combined.bias.emplace_back(static_cast<std::size_t>(model.widths()[l + 1]), 0.0);
+            }
+            for (std::int64_t r = 0; r < n; ++r) {
+                const double s = sigma.data<float>()[r], cr = scaled ? s : 1.0, w = weighted ? s * s : 1.0;
+                std::vector<float> noisy(d);
+                for (std::int64_t i = 0; i < d; ++i) {
+                    noisy[i] = static_cast<float>(x.data<float>()[r * d + i] + s * noise.data<float>()[r * d + i]);
+                }
+                const cpu::JetPass at = cpu::jet_pass(p, noisy.data(), nullptr);
+                std::vector<double> u(d);
+                double sq = 0;
+                for (std::int64_t i = 0; i < d; ++i) {
+                    const double res = -at.input_grad[i].value() / cr + noise.data<float>()[r * d + i] / s;
+                    residual.push_back(res);
+                    sq += res * res;
+                    u[i] = -w / cr * scale * res;
+                }
+                row_loss.push_back(w / 2 * sq);
+                const cpu::JetPass along = cpu::jet_pass(p, noisy.data(), u.data());
+                for (int l = 0; l < layers; ++l) {
+                    for (const cpu::Jet& j : along.input[l]) a[l].push_back(j.c[0]), ad[l].push_back(j.c[1]);
+                    for (const cpu::Jet& j : along.delta[l]) delta[l].push_back(j.c[0]), deltad[l].push_back(j.c[1]);
+                }
+            }
+            expect_close(o.residual, residual, limit, what + ": residual");
+            expect_close(o.row_loss, row_loss, limit, what + ": row loss");
+            for (int l = 0; l < layers; ++l) {
+                const std::string at = what + ": layer " + std::to_string(l);
+                expect_close(o.a[l], a[l], limit, at + " a");
+                expect_close(o.ad[l], ad[l], limit, at + " ad");
+                expect_close(o.delta[l], delta[l], limit, at + " delta");
+                expect_close(o.deltad[l], deltad[l], limit, at + " deltad");
+            }
+            // The launcher's combination of the kernel's factors is the twin's gradient.
+            const cpu::ScoreGradient want = cpu::denoising_gradient(p, x.data<float>(), noise.data<float>(),
+                                                                    sigma.data<float>(), n, {scaled, weighted});
+            for (int l = 0; l < layers; ++l) {
+                const std::int64_t in = model.widths()[l], out = model.widths()[l + 1];
+                std::vector<double> dw(static_cast<std::size_t>(in * out), 0.0), db(static_cast<std::size_t>(out), 0.0);
+                for (std::int64_t r = 0; r < n; ++r) {
+                    for (std::int64_t i = 0; i < out; ++i) {
+                        const double dd = o.deltad[l][r * out + i], dv = o.delta[l][r * out + i];
+                        db[i] += dd;
+                        for (std::int64_t j = 0; j < in; ++j) {
+                            dw[i * in + j] += dd * o.a[l][r * in + j] + dv * o.ad[l][r * in + j];
+                        }
+                    }
+                }
+                std::vector<float> dwf(dw.begin(), dw.end()), dbf(db.begin(), db.end());
+                expect_close(dwf, want.weight[l], c.precision == Precision::Fp32 ? 10 * limit : limit, what + ": dW" + std::to_string(l));
+                expect_close(dbf, want.bias[l], c.precision == Precision::Fp32 ? 10 * limit : limit, what + ": db" + std::to_string(l));
+            }
+        }
+    }
+}
+
+INSTANTIATE_TEST_SUITE_P(TileHeightsAndPrecisions, EmulatedDenoisingScore,
+                         ::testing::Values(Case{Precision::Fp32, 16, 37}, Case{Precision::Fp32, 32, 37},
+                                           Case{Precision::Tf32, 16, 21}),
+                         [](const auto& info) {
+                             return std::string(to_string(info.param.precision)) + "_" +
+                                    std::to_string(info.param.tile_rows) + "_rows" + std::to_string(info.param.rows);
+                         });
+
+// The plan: three buffers per hidden layer and two for the output fit a 784-256-256-1
+// model on an H100 at 32 rows per block (taken once the rows fill every SM at 32) but
+// not at 64; a far wider model does not fit at all.
+TEST(EmulatedDenoisingScore, PlanFitsTheIssuesModel) {
+    MlpEnergy model({784, 256, 256, 1}, Activation::silu());
+    const kernels::MlpLayers l = layers_of(model, Precision::Fp32);
+    EXPECT_LE(sf::plan(l, 32, Precision::Fp32).bytes, emulation::h100.shared_bytes);
+    EXPECT_GT(sf::plan(l, 64, Precision::Fp32).bytes, emulation::h100.shared_bytes);
+    EXPECT_EQ(sf::rows_per_block(l, 128, emulation::h100), 16);
+    EXPECT_EQ(sf::rows_per_block(l, 132 * 32, emulation::h100), 32);
+    MlpEnergy wide({784, 2048, 2048, 1}, Activation::silu());
+    EXPECT_EQ(sf::rows_per_block(layers_of(wide, Precision::Fp32), 128, emulation::h100), 0);
+}
+
+}  // namespace
+}  // namespace ebmkit
