@@ -41,6 +41,7 @@ const std::vector<Workload>& workloads() {
         mlp_workloads(w);
         optim_workloads(w);
         jem_workloads(w);
+        score_workloads(w);
         return w;
     }();
     return all;

@@ -1,6 +1,6 @@
 // The benchmark runner's workloads (ebm-bench, docs/ARCHITECTURE.md §11): one registry,
 // one file per kernel family (<family>_bench.cpp: logsumexp, rbm, rbm_eval, mlp,
-// langevin, sampler, sample, optim, jem), and what every record carries (record.cpp).
+// langevin, sampler, sample, optim, jem, score), and what every record carries (record.cpp).
 #pragma once
 
 #include <cstdint>
@@ -88,6 +88,7 @@ void optim_workloads(std::vector<Workload>& out);
 void sampler_workloads(std::vector<Workload>& out);
 void rbm_eval_workloads(std::vector<Workload>& out);
 void sample_workloads(std::vector<Workload>& out);
+void score_workloads(std::vector<Workload>& out);
 
 // record.cpp: the device's name; a record as a table line and as JSON.
 std::string device_name(Context& ctx);

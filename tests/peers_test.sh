@@ -29,6 +29,8 @@ run langevin torch_langevin.py --widths 64-32-10 --chains 4 --steps 2 --reps 1
 run rbm_gibbs torch_rbm.py --chains 4 --steps 2 --reps 1
 run rbm_pcd torch_rbm.py --pcd-epoch --images 200 --reps 1
 run jem torch_jem.py --batches 8 --reps 1
+run score torch_score.py --batch 4 --reps 1
+run score_quality torch_score.py --quality ring8 --loss dsm --epochs 1
 run sklearn sklearn_rbm.py --hidden 4 --epochs 1 --out "$out/sk.safetensors"
 ((fail)) && { echo "peers: FAILED"; exit 1; }
 echo "peers: all ran"

@@ -71,7 +71,7 @@ struct TrainOptions {
 struct SampleOptions {
     std::string model, backend = "auto", out = "score-samples.png", csv;
     std::int64_t count = 64;
-    std::uint32_t steps_per_level = 100;
+    std::uint32_t steps_per_level = 0;
     double epsilon = 0;
     std::uint64_t seed = 0;
     bool no_denoise = false, json = false;
@@ -101,6 +101,12 @@ int train(CLI::App& command, TrainOptions& a) {
     const double top = a.sigma_max > 0 ? a.sigma_max : (images ? 1.0 : 2.0);
     const double bottom = a.sigma_min > 0 ? a.sigma_min : (images ? 0.01 : 0.05);
     o.sigmas = geometric_ladder(static_cast<float>(top), static_cast<float>(a.levels == 1 ? top : bottom), a.levels);
+    if (o.loss != ScoreLoss::Denoising) {
+        // The sliced losses fit the data's own score s(x): no noise, one level (the
+        // smallest, which sampling anneals to), no conditioning.
+        o.sigmas = {static_cast<float>(bottom)};
+        o.conditioning = NoiseConditioning::None;
+    }
     o.optimizer.kind = optimizer_of(a.optimizer);
     o.optimizer.lr = static_cast<float>(a.lr);
 
@@ -213,6 +219,7 @@ struct ScoreModel {
     std::vector<float> sigmas;
     NoiseConditioning conditioning;
     std::string dataset;
+    bool denoising;  // trained by DSM (else by a sliced loss: the score of the data itself)
 };
 
 ScoreModel score_model_from(const std::string& path, Device device) {
@@ -224,7 +231,8 @@ ScoreModel score_model_from(const std::string& path, Device device) {
     for (std::string item; std::getline(in, item, ',');) sigmas.push_back(std::stof(item));
     const auto conditioning = value_named<NoiseConditioning>(metadata_at(file, "conditioning", what));
     if (!conditioning) throw Error(what + ": unknown conditioning");
-    return {read_mlp(file, device), sigmas, *conditioning, metadata_at(file, "dataset", what)};
+    return {read_mlp(file, device), sigmas, *conditioning, metadata_at(file, "dataset", what),
+            metadata_at(file, "loss", what) == to_string(ScoreLoss::Denoising)};
 }
 
 int sample(const SampleOptions& a) {
@@ -234,9 +242,12 @@ int sample(const SampleOptions& a) {
     AnnealedLangevinParams p;
     p.sigmas = m.sigmas;
     p.conditioning = m.conditioning;
-    p.steps_per_level = a.steps_per_level;
-    p.epsilon = static_cast<float>(a.epsilon > 0 ? a.epsilon : (images ? 2e-5 : 1e-3));
-    p.denoise = !a.no_denoise;
+    // Defaults: Song & Ermon's for a DSM ladder (images 2e-5, 2-D 1e-3, 100 steps a level,
+    // Tweedie's step at the end); a sliced model's one level is plain Langevin on s(x),
+    // 1000 steps of 1e-2 (stable while a / 2 |grad s| < 1).
+    p.steps_per_level = a.steps_per_level > 0 ? a.steps_per_level : (m.denoising ? 100 : 1000);
+    p.epsilon = static_cast<float>(a.epsilon > 0 ? a.epsilon : (!m.denoising ? 1e-2 : images ? 2e-5 : 1e-3));
+    p.denoise = !a.no_denoise && m.denoising;
     const auto [lo, hi] = start_box(m.dataset);
     const std::int64_t d = m.model.input_dim();
     Tensor x({a.count, d});
@@ -408,10 +419,11 @@ void add_score_commands(Cli& cli, CLI::App& score) {
         CLI::App* c = score.add_subcommand("sample", "Annealed Langevin samples of a trained score model");
         c->add_option("--model", a->model, "Score checkpoint")->required()->check(CLI::ExistingFile);
         c->add_option("--count", a->count, "Samples")->check(positive);
-        c->add_option("--steps-per-level", a->steps_per_level, "Langevin steps at each noise level")->check(positive);
-        c->add_option("--epsilon", a->epsilon, "Step at the smallest level (default 2e-5 for images, 1e-3 for 2-D)")
+        c->add_option("--steps-per-level", a->steps_per_level, "Langevin steps at each noise level (default 100; 1000 for a sliced model)")
+            ->check(positive);
+        c->add_option("--epsilon", a->epsilon, "Step at the smallest level (default 2e-5 for images, 1e-3 for 2-D; 1e-2 for a sliced model)")
             ->check(CLI::PositiveNumber);
-        c->add_flag("--no-denoise", a->no_denoise, "Skip the final Tweedie step");
+        c->add_flag("--no-denoise", a->no_denoise, "Skip the final Tweedie step (a sliced model takes none)");
         c->add_option("--seed", a->seed, "Seed of the starts and the chains")->check(at_least_zero);
         add_backend_option(*c, a->backend);
         c->add_option("--out", a->out, "PNG to write: an image grid, or a 2-D density's histogram");

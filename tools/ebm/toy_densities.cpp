@@ -113,7 +113,7 @@ ToyScore score_toy(Toy toy, const ebmkit::Tensor& samples, int bins, double lim)
     const double width = 2 * lim / bins;
     for (std::int64_t r = 0; r < n; ++r) {
         const double x = s[2 * r], y = s[2 * r + 1];
-        out.mean_log_density += toy_log_density(toy, x, y) / static_cast<double>(n);
+        out.mean_log_density += std::max(log_density_floor, toy_log_density(toy, x, y)) / static_cast<double>(n);
         const int i = static_cast<int>(std::floor((x + lim) / width)), j = static_cast<int>(std::floor((y + lim) / width));
         const bool inside = i >= 0 && i < bins && j >= 0 && j < bins;
         hist[inside ? static_cast<std::size_t>(i * bins + j) : hist.size() - 1] += 1.0 / static_cast<double>(n);

@@ -26,10 +26,13 @@ const char* toy_name(Toy toy);
 ebmkit::Tensor draw_toy(Toy toy, std::int64_t n, std::uint64_t seed);
 double toy_log_density(Toy toy, double x, double y);
 
-// How samples [n, 2] compare with the toy's density: their mean log density, and the
+// How samples [n, 2] compare with the toy's density: their mean log density (each
+// floored at log_density_floor, so that a few strays far from the support, where the
+// checkerboard's density underflows, do not make the mean -inf), and the
 // total variation between their histogram and the density's bin masses on `bins` x
 // `bins` squares of [-lim, lim]^2 (plus the outside as one bin), the masses integrated
 // by the midpoint rule on 8 x 8 points per bin.
+inline constexpr double log_density_floor = -50.0;
 struct ToyScore {
     double mean_log_density;
     double total_variation;
