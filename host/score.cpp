@@ -7,7 +7,6 @@
 #include <string>
 
 #include "check.hpp"
-#include "ebmkit/langevin.hpp"
 #include "ops/ops.hpp"
 
 namespace ebmkit {
@@ -135,18 +134,21 @@ void annealed_langevin(Context& ctx, const MlpEnergy& model, TensorView x, const
     check_ladder(op, params.sigmas);
     detail::check_positive(op, "params.epsilon", params.epsilon);
     if (params.steps_per_level < 1) detail::fail(std::string(op) + ": params.steps_per_level must be >= 1, got 0");
+    // Level i: a_i = epsilon sigma_i^2 / sigma_L^2, x + a_i / 2 s(x) / c_i + sqrt(a_i) z, i.e.
+    // alpha = a_i / (2 c_i), sigma = sqrt(a_i); Tweedie's step a deterministic one more,
+    // x - (sigma_L^2 / c_L) grad_x E: one schedule (on CUDA's fused path one launch).
     const double last = params.sigmas.back();
-    for (std::size_t i = 0; i < params.sigmas.size(); ++i) {
-        // a_i = epsilon sigma_i^2 / sigma_L^2; x + a_i / 2 s(x) / c_i + sqrt(a_i) z.
-        const double s = params.sigmas[i], a = params.epsilon * (s / last) * (s / last);
-        LangevinParams level;
-        level.alpha = static_cast<float>(a / (2.0 * conditioning_scale(params.conditioning, params.sigmas[i])));
-        level.sigma = static_cast<float>(std::sqrt(a));
-        level.first_chain = params.first_chain;
-        langevin_chain(ctx, model, x, level,
-                       Steps{first_step + static_cast<std::uint32_t>(i) * params.steps_per_level, params.steps_per_level});
+    std::vector<kernels::ChainSegment> segments;
+    for (const float level : params.sigmas) {
+        const double a = params.epsilon * (level / last) * (level / last);
+        segments.push_back({static_cast<float>(a / (2.0 * conditioning_scale(params.conditioning, level))),
+                            static_cast<float>(std::sqrt(a)), params.steps_per_level});
     }
-    if (params.denoise) tweedie_denoise(ctx, model, x, params.sigmas.back(), params.conditioning);
+    if (params.denoise) {
+        segments.push_back({static_cast<float>(last * last / conditioning_scale(params.conditioning, params.sigmas.back())),
+                            0.0f, 1});
+    }
+    detail::ops(ctx).langevin.scheduled_chain(ctx, model, x, segments, first_step, params.first_chain);
 }
 
 void tweedie_denoise(Context& ctx, const MlpEnergy& model, TensorView x, float sigma, NoiseConditioning conditioning) {

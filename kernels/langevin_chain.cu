@@ -46,7 +46,7 @@ void FusedLangevinChain::run(const Arguments& a, void*, CUstream_st* stream) {
     if (chosen.rows_per_block == 0) throw Error(std::string("langevin fused chain: ") + can_implement(a).why);
     const MlpLayers& mlp = a.mlp;
     const Tile t = mlp_block::plan(mlp, chosen.rows_per_block, mlp.precision, true);
-    const Chains c{a.x, a.rows, a.labels, a.first, a.steps, a.trace, a.step_offset};
+    const Chains c{a.x, a.rows, a.labels, a.first, a.steps, a.trace, a.step_offset, a.segments, a.segment_count};
     block::with_precision(mlp.precision, [&](auto p) {
         block::with_rows(chosen.rows_per_block, [&](auto tile) {
             launch_planned(langevin_chain_fused<decltype(tile)::value, decltype(p)::value>, chosen.shape, stream, t, c);

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "kernels/langevin.hpp"
+#include "kernels/langevin_chain.hpp"
 #include "ebmkit/detail/langevin_rule.hpp"
 #include "kernels/mlp_block.cuh"
 #include "kernels/philox_device.cuh"
@@ -19,6 +20,8 @@ struct Chains {
     std::uint32_t steps;
     float* trace;  // nullable: [steps, rows] energies after each step
     const std::uint32_t* step_offset;  // nullable: a device counter added to every step's key
+    const ChainSegment* segments = nullptr;  // nullable: a schedule of (alpha, sigma, steps), step's replaced
+    int segment_count = 0;
 };
 
 // This block's tile of chains (a block's, or a cluster's: mlp_block::Split); smem is the
@@ -42,8 +45,18 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
     auto no_hidden = [](int, int, int, const float*) {};
     auto no_delta = [](int, int, int, const float*) {};
     const std::int32_t* labels = c.labels ? c.labels + rows.first : nullptr;
+    // The schedule's segment (every thread reads the same values, so all take the same branch).
+    int segment = -1;
+    std::uint32_t left = c.segments ? 0u : c.steps;
+    float alpha = s.alpha, sigma = s.sigma;
     for (std::uint32_t n = 0; n <= c.steps; ++n) {
         if (n == c.steps && !c.trace) break;
+        while (n < c.steps && left == 0 && segment + 1 < c.segment_count) {
+            ++segment;
+            left = c.segments[segment].steps;
+            alpha = c.segments[segment].alpha;
+            sigma = c.segments[segment].sigma;
+        }
         mlp_block::forward<ROWS, P>(t, split, smem, x_at, no_hidden);
         auto on_energy = [&](int r, float e) {
             if (n > 0 && c.trace && split.rank == 0) c.trace[static_cast<std::int64_t>(n - 1) * c.rows + rows.first + r] = e;
@@ -61,12 +74,13 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
 #pragma unroll
             for (int j = 0; j < 4; ++j) {
                 if (col + j >= d) break;
-                const float v = langevin_proposal(xs[r * ld + col + j], g[j], s.alpha, s.sigma, eps[j]);
+                const float v = langevin_proposal(xs[r * ld + col + j], g[j], alpha, sigma, eps[j]);
                 xs[r * ld + col + j] = s.clamp ? clamp_to_box(v, s.lo, s.hi) : v;  // no MALA here: no rejection
                 split.share(&xs[r * ld + col + j], xs[r * ld + col + j]);
             }
         };
         mlp_block::backward<ROWS, P>(t, split, smem, no_delta, true, update);
+        --left;
     }
     for (int e = threadIdx.x; e < rows.valid * d; e += block::threads) {
         if (split.owns(e % d)) x[e] = xs[e / d * ld + e % d];

@@ -12,6 +12,14 @@ struct CUstream_st;
 
 namespace ebmkit::kernels {
 
+// A stretch of a scheduled chain (annealed Langevin's levels, score.hpp): `steps` steps
+// at this alpha and sigma (sigma 0: a deterministic step, such as Tweedie's).
+struct ChainSegment {
+    float alpha;
+    float sigma;
+    std::uint32_t steps;
+};
+
 // `steps` unadjusted Langevin steps of x [rows, widths[0]] in place in one launch,
 // keyed first.step, first.step + 1, ...; labels (nullable) make row r sample
 // E(x, labels[r]); trace (nullable) [steps, rows] receives the energy after each step.
@@ -29,6 +37,10 @@ struct FusedLangevinChain {
         float* trace = nullptr;
         TilePlan plan = TilePlan::Auto;
         const std::uint32_t* step_offset = nullptr;  // a device counter added to every step's key
+        // A schedule on the device (nullable): the segments' alpha and sigma replace
+        // first's, in order, for their steps (steps = the segments' sum; no trace).
+        const ChainSegment* segments = nullptr;
+        int segment_count = 0;
     };
     static Status can_implement(const Arguments& a);
     static std::size_t workspace_bytes(const Arguments&) { return 0; }

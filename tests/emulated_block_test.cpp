@@ -274,6 +274,42 @@ TEST(EmulatedFusedChain, AStepCounterOnTheDeviceAddsToTheFirstStep) {
     EXPECT_NE(run(7, &counter), run(7, nullptr));
 }
 
+// Annealed Langevin's schedule (score.hpp): segments of (alpha, sigma, steps), the last
+// a deterministic step (sigma 0, Tweedie's), run in one launch, are the CPU's chains of
+// the segments one after another, keyed on from the first step.
+TEST(EmulatedFusedChain, AScheduleIsItsSegmentsChainsInOneLaunch) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    Context cpu(Backend::Cpu, seed);
+    const MlpEnergy model = test::random_mlp(rng, {30, 40, 1}, Activation::softplus(), 1.5f);
+    const std::int64_t n = 21, d = 30;
+    const std::vector<kernels::ChainSegment> segments = {{0.2f, 0.3f, 2}, {0.05f, 0.1f, 0}, {0.02f, 0.05f, 3},
+                                                         {0.01f, 0.0f, 1}};
+    const std::uint32_t first_step = 11, first_chain = 3;
+    const Tensor start = test::uniform_tensor(rng, {n, d}, -1, 1);
+    Tensor x = start.clone();
+    namespace chain = kernels::langevin_chain_body;
+    chain::Chains c{x.data<float>(), n, nullptr,
+                    kernels::LangevinStep{0.0f, 0.0f, false, -1.0f, 1.0f, seed, first_chain, first_step}, 6, nullptr,
+                    nullptr};
+    c.segments = segments.data();
+    c.segment_count = static_cast<int>(segments.size());
+    const Tile t = kernels::mlp_block::plan(layers_of(model, Precision::Fp32), 16, Precision::Fp32, true);
+    run_grid(t, n, 16, [&](float* smem) { chain::langevin_chain_tile<16, Precision::Fp32>(t, c, smem); });
+    Tensor ref = start.clone();
+    std::uint32_t step = first_step;
+    for (const kernels::ChainSegment& s : segments) {
+        LangevinParams p;
+        p.alpha = s.alpha;
+        p.sigma = s.sigma;
+        p.first_chain = first_chain;
+        langevin_chain(cpu, model, ref, p, Steps{step, s.steps});
+        step += s.steps;
+    }
+    EXPECT_LT(test::relative_error(x.to_vector<float>(), ref.to_vector<float>()), 1e-5);
+    EXPECT_GT(test::relative_error(x.to_vector<float>(), start.to_vector<float>()), 1e-2) << "the chains moved";
+}
+
 // Runs tile(smem) for every block of a plan's launch: row tiles block by block, a
 // cluster's blocks together.
 void run_plan(const kernels::TileLaunch& plan, const std::function<void(float*)>& tile) {

@@ -65,6 +65,19 @@ public:
         return cpu::langevin_chain(cpu::params_of(model), x.data<float>(), labels, x.dim(0), params, ctx.seed(),
                                    StepKey{steps.first, step_offset}.on_host(), steps.count, trace);
     }
+    void scheduled_chain(Context& ctx, const MlpEnergy& model, TensorView x,
+                         const std::vector<kernels::ChainSegment>& segments, std::uint32_t first_step,
+                         std::uint32_t first_chain) const override {
+        for (const kernels::ChainSegment& s : segments) {
+            LangevinParams p;
+            p.alpha = s.alpha;
+            p.sigma = s.sigma;
+            p.first_chain = first_chain;
+            cpu::langevin_chain(cpu::params_of(model), x.data<float>(), nullptr, x.dim(0), p, ctx.seed(), first_step,
+                                s.steps, false);
+            first_step += s.steps;
+        }
+    }
 };
 
 class CpuSampler final : public SamplerOps {

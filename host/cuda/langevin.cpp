@@ -1,6 +1,7 @@
 // The CUDA Langevin operations (host/ops/langevin.hpp): the fused chain kernel
 // (kernels/langevin_chain.cu) when the context asks for the fused path and the chain
 // fits, else a step at a time through the MLP's CUDA path and kernels/langevin.cu.
+#include <cstring>
 #include <vector>
 
 #include "families.hpp"
@@ -165,6 +166,45 @@ public:
             return langevin_chain_fused(ctx, model, x, labels, params, steps, step_offset, trace, scratch);
         }
         return langevin_chain_cuda(ctx, model, x, labels, params, steps, step_offset, trace, scratch);
+    }
+    void scheduled_chain(Context& ctx, const MlpEnergy& model, TensorView x,
+                         const std::vector<kernels::ChainSegment>& segments, std::uint32_t first_step,
+                         std::uint32_t first_chain) const override {
+        const NvtxRange range("ebmkit.langevin.scheduled_chain");
+        LangevinParams plain;
+        plain.first_chain = first_chain;
+        Tensor scratch;
+        if (!fused_chain(ctx, model, x.dim(0), plain)) {
+            // A chain per segment, step by step.
+            for (const kernels::ChainSegment& s : segments) {
+                LangevinParams p = plain;
+                p.alpha = s.alpha;
+                p.sigma = s.sigma;
+                langevin_chain_cuda(ctx, model, x, nullptr, p, Steps{first_step, s.steps}, nullptr, false, scratch);
+                first_step += s.steps;
+            }
+            return;
+        }
+        // Every segment in one launch, the schedule read from the device.
+        std::uint32_t total = 0;
+        std::vector<float> packed;
+        for (const kernels::ChainSegment& s : segments) {
+            total += s.steps;
+            float steps_bits;
+            static_assert(sizeof(kernels::ChainSegment) == 3 * sizeof(float), "ChainSegment packs into three words");
+            std::memcpy(&steps_bits, &s.steps, sizeof steps_bits);
+            packed.insert(packed.end(), {s.alpha, s.sigma, steps_bits});
+        }
+        Tensor schedule({static_cast<std::int64_t>(packed.size())}, DType::F32, ctx);
+        copy_on_stream(ctx, ConstTensorView(packed.data(), {static_cast<std::int64_t>(packed.size())}, DType::F32,
+                                            Device::Host),
+                       schedule);
+        const kernels::LangevinStep first{0.0f, 0.0f, false, -1.0f, 1.0f, ctx.seed(), first_chain, first_step};
+        kernels::FusedLangevinChain::Arguments a{mlp_layers(ctx, model), x.data<float>(), x.dim(0), nullptr, first,
+                                                 total, nullptr, ctx.tile_plan(), nullptr};
+        a.segments = reinterpret_cast<const kernels::ChainSegment*>(schedule.data<float>());
+        a.segment_count = static_cast<int>(segments.size());
+        kernels::FusedLangevinChain::run(a, nullptr, ctx.stream());
     }
 };
 

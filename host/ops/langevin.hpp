@@ -4,7 +4,10 @@
 
 #include <cstdint>
 
+#include <vector>
+
 #include "ebmkit/langevin.hpp"
+#include "kernels/langevin_chain.hpp"
 
 namespace ebmkit::detail {
 
@@ -25,6 +28,13 @@ public:
     virtual LangevinStats chain(Context& ctx, const MlpEnergy& model, const std::int32_t* labels, TensorView x,
                                 const LangevinParams& params, Steps steps, const std::uint32_t* step_offset,
                                 bool trace, Tensor& scratch) const = 0;
+    // A scheduled chain (annealed Langevin): x [rows, D] in place through each segment's
+    // steps at its alpha and sigma (no clamp, no MALA), keyed first_step, first_step + 1,
+    // ... across the segments, row r as chain first_chain + r: the segments' chains one
+    // after another (on CUDA's fused path, all of them in one launch).
+    virtual void scheduled_chain(Context& ctx, const MlpEnergy& model, TensorView x,
+                                 const std::vector<kernels::ChainSegment>& segments, std::uint32_t first_step,
+                                 std::uint32_t first_chain) const = 0;
 };
 
 }  // namespace ebmkit::detail

@@ -26,7 +26,9 @@
 // the posterior mean E[x | x~] for x~ = x + sigma_L z). In langevin.hpp's convention
 // (x' = x - alpha grad_x E + sigma z) level i is alpha = a_i / (2 c_i), sigma = sqrt(a_i)
 // with c_i = sigma_i (ScaledByNoise) or 1, its steps keyed first + i T ... as
-// langevin_chain keys them.
+// langevin_chain keys them, and Tweedie's step a deterministic step after them (on a
+// CUDA context whose mlp_path() is Fused, every level and that step in one launch of
+// the fused chain kernel).
 #pragma once
 
 #include <cstdint>
