@@ -119,6 +119,7 @@ declare -A SANITIZE_FILTERS=(
   [optim_gpu_test]="OptimizerGpu.EveryElementFollowsTheRuleInDouble"
   [jem_gpu_test]="JemGpu.LossAndGradientFollowTheCpu:JemGpu.IterationsFollowTheCpu"
   [sampler_gpu_test]="SamplerGpu.ReplayBufferFollowsTheCpuBitForBit:SamplerGpu.AShardFollowsTheCpuBitForBit"
+  [score_gpu_test]="ScoreGpu.DrawsAreTheCpus:ScoreGpu.DenoisingLossAndGradientAreTheCpus"
   [philox_gpu_test]="PhiloxGpu.DeviceDrawsMatchTheCpuReference"
   [sample_gpu_test]="SampleGpu.ChainsFollowTheCpu"
   [tempering_gpu_test]="TemperingGpu.SweepsMatchTheCpuTwinAtSanitizerSize:TemperingGpu.TheLaunchSequenceMatchesTheCpuTwinWhereReplicasDoNotFit"
@@ -315,6 +316,7 @@ phase_bench() {
   bench_run ebm-bench-langevin --workload langevin --chains 256 --chains 4096 --chains 65536 --steps 60
   bench_run ebm-bench-gibbs-1000 --workload rbm_gibbs --chains 1024 --steps 1000 --reps 5
   bench_run ebm-bench-jem --workload jem
+  bench_run ebm-bench-score --workload score_dsm
   bench_run ebm-bench-sampler --workload sampler
   bench_run ebm-bench-optim --workload optim
   bench_run ebm-bench-rbm-eval --workload rbm_eval
@@ -347,6 +349,7 @@ phase_peers() {
   peer_run torch_langevin torch_langevin.py --widths 784-256-256-10 --chains 4096 --steps 60
   peer_run torch_rbm_1000 torch_rbm.py --chains 1024 --steps 1000 --reps 3
   peer_run torch_jem torch_jem.py --batches 64
+  peer_run torch_score torch_score.py --batch 128 --reps 20
 }
 
 phase_python() {
