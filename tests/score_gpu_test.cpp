@@ -52,10 +52,11 @@ TEST(ScoreGpu, DenoisingLossAndGradientAreTheCpus) {
                                                   DenoisingScoreOptions{NoiseConditioning::ScaledByNoise, true}}) {
                 const std::string what = std::string(to_string(act.kind)) + " " + std::to_string(rows) + " rows " +
                                          to_string(o.conditioning);
-                MlpEnergy want = model.zeros_like(), got = model.to(Device::Cuda).zeros_like();
+                const MlpEnergy on_device = model.to(Device::Cuda);
+                MlpEnergy want = model.zeros_like(), got = on_device.zeros_like();
+                const Tensor dx = x.to(Device::Cuda), dn = noise.to(Device::Cuda), ds = sigma.to(Device::Cuda);
                 const double l_cpu = denoising_score_gradient(cpu, model, x, noise, sigma, o, want);
-                const double l_gpu = denoising_score_gradient(gpu, model.to(Device::Cuda), x.to(Device::Cuda),
-                                                              noise.to(Device::Cuda), sigma.to(Device::Cuda), o, got);
+                const double l_gpu = denoising_score_gradient(gpu, on_device, dx, dn, ds, o, got);
                 EXPECT_NEAR(l_gpu, l_cpu, 1e-5 * (1 + l_cpu)) << what;
                 EXPECT_LT(test::relative_error(got.flat().to_vector<float>(), want.flat().to_vector<float>()), 1e-4)
                     << what;
