@@ -38,6 +38,8 @@ THREADS = {
     "sample_momentum_kernel": 128, "sample_accept_kernel": 128,  # sample_steps.cu
     "sample_chains_kernel": 128,  # include/ebmkit/detail/sample_cuda.cuh, instantiated by host/sample_energies.cpp
     "sample_block_chains_kernel": 256,  # detail::block_threads, the same
+    "denoising_score": 256,  # score_fused.cu: block::threads
+    "perturbation": 256, "projections": 256, "subtract": 256,  # score.cu: score_threads
 }
 REGISTERS_PER_SM = 65536
 STATIC_SHARED_LIMIT = 48 * 1024

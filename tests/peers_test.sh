@@ -10,14 +10,15 @@ $py -c "import torch, sklearn" 2>/dev/null || { echo "no torch or sklearn for $p
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 fail=0
-run() {  # NAME SCRIPT ARGS...: the script writes at least one record with a median time
-  local name=$1 script=$2
+run() {  # NAME SCRIPT ARGS...: the script writes at least one record with a median time (KEY: another key)
+  local name=$1 script=$2 key=median_ms
   shift 2
+  [[ $name == *quality ]] && key=total_variation
   if ! (cd bench/peers && $py "$script" "$@" --json "$out/$name.json") > "$out/$name.log" 2>&1; then
     echo "FAIL: $name exited non-zero"; tail -5 "$out/$name.log"; fail=1; return
   fi
-  if $py -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(not (r and all(x["median_ms"] > 0 for x in r)))' \
-      "$out/$name.json"; then
+  if $py -c 'import json, sys; r = json.load(open(sys.argv[1])); sys.exit(not (r and all(x[sys.argv[2]] > 0 for x in r)))' \
+      "$out/$name.json" "$key"; then
     echo "ok: $name"
   else
     echo "FAIL: $name wrote no records with a time"; fail=1

@@ -60,6 +60,7 @@ public:
     }
     void sliced(const char* op, Context&, const MlpEnergy&, ConstTensorView, const float*, bool, double, float*,
                 MlpEnergy*) const override {
+        const NvtxRange range("ebmkit.score.sliced");
         fail(std::string(op) + ": sliced score matching has no CUDA kernel yet; use a CPU context");
     }
     void tweedie(const char* op, Context& ctx, const MlpEnergy& model, TensorView x, float k) const override {
