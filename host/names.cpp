@@ -63,6 +63,12 @@ struct Table<Projection> {
     static constexpr std::pair<Projection, const char*> entries[] = {
         {Projection::Rademacher, "rademacher"}, {Projection::Gaussian, "gaussian"}};
 };
+template <>
+struct Table<OodSet> {
+    static constexpr std::pair<OodSet, const char*> entries[] = {
+        {OodSet::Uniform, "uniform"}, {OodSet::Gaussian, "gaussian"}, {OodSet::Constant, "constant"},
+        {OodSet::Flip, "flip"},       {OodSet::Invert, "invert"},     {OodSet::Permute, "permute"}};
+};
 
 template <class E>
 const char* name_of(E value) {
@@ -103,6 +109,7 @@ EBMKIT_ENUM_NAMES(SamplerKind)
 EBMKIT_ENUM_NAMES(NoiseConditioning)
 EBMKIT_ENUM_NAMES(ScoreLoss)
 EBMKIT_ENUM_NAMES(Projection)
+EBMKIT_ENUM_NAMES(OodSet)
 #undef EBMKIT_ENUM_NAMES
 
 }  // namespace ebmkit

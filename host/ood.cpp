@@ -42,6 +42,7 @@ Point point_of(std::vector<std::pair<float, bool>>& scored, double positives, do
         i = j;
     }
     p.auroc /= positives * negatives;
+    p.aupr_in = std::min(p.aupr_in, 1.0);  // a sum of fractions of 1: rounding may pass it
     // The out set positive on the negated scores: the same groups, ascending.
     double tp_out = 0, fp_out = 0;
     for (auto g = groups.rbegin(); g != groups.rend(); ++g) {
@@ -49,6 +50,7 @@ Point point_of(std::vector<std::pair<float, bool>>& scored, double positives, do
         fp_out += g->first;
         if (g->second > 0) p.aupr_out += g->second / negatives * tp_out / (tp_out + fp_out);
     }
+    p.aupr_out = std::min(p.aupr_out, 1.0);
     return p;
 }
 
@@ -80,9 +82,9 @@ std::vector<float> resample(const std::vector<float>& set, std::uint64_t seed, s
 
 }  // namespace
 
-OodMetrics ood_metrics(const std::vector<float>& in_scores, const std::vector<float>& out_scores, int reps,
-                       std::uint64_t seed) {
-    constexpr const char* op = "ood_metrics";
+namespace {
+
+void check_scores(const char* op, const std::vector<float>& in_scores, const std::vector<float>& out_scores) {
     for (const auto* set : {&in_scores, &out_scores}) {
         const char* name = set == &in_scores ? "in_scores" : "out_scores";
         if (set->empty()) detail::fail(std::string(op) + ": " + name + " is empty");
@@ -93,6 +95,32 @@ OodMetrics ood_metrics(const std::vector<float>& in_scores, const std::vector<fl
             }
         }
     }
+}
+
+}  // namespace
+
+std::vector<RocPoint> roc_curve(const std::vector<float>& in_scores, const std::vector<float>& out_scores) {
+    check_scores("roc_curve", in_scores, out_scores);
+    std::vector<std::pair<float, bool>> scored;
+    for (float s : in_scores) scored.emplace_back(s, true);
+    for (float s : out_scores) scored.emplace_back(s, false);
+    std::sort(scored.begin(), scored.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    const double positives = static_cast<double>(in_scores.size()), negatives = static_cast<double>(out_scores.size());
+    std::vector<RocPoint> curve = {{0.0, 0.0}};
+    double tp = 0, fp = 0;
+    for (std::size_t i = 0; i < scored.size();) {
+        std::size_t j = i;
+        for (; j < scored.size() && scored[j].first == scored[i].first; ++j) (scored[j].second ? tp : fp) += 1;
+        curve.push_back({fp / negatives, tp / positives});
+        i = j;
+    }
+    return curve;
+}
+
+OodMetrics ood_metrics(const std::vector<float>& in_scores, const std::vector<float>& out_scores, int reps,
+                       std::uint64_t seed) {
+    constexpr const char* op = "ood_metrics";
+    check_scores(op, in_scores, out_scores);
     if (reps < 0) detail::fail(std::string(op) + ": reps must be >= 0, got " + std::to_string(reps));
     const Point p = point_of(in_scores, out_scores);
     OodMetrics m;

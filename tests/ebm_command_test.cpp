@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <array>
+#include <tuple>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -269,6 +270,76 @@ TEST_F(EbmCommand, JemTrainEvalSampleAndResume) {
 // SIGINT or SIGTERM during `ebm jem train` and `ebm rbm train`: the batch finishes, a
 // resumable checkpoint is written and named, the exit status is 130 or 143, and
 // resuming from the checkpoint finishes the interrupted epoch.
+// jem ood and rbm ood on tiny trained models: a record per (set, score) with the metrics
+// inside [0, 1] and their intervals around them; the stripes' inversion (dark stripes on
+// light) is told apart from the test images; the ROC plot is drawn.
+TEST_F(EbmCommand, OodScoresEverySetWithIntervals) {
+    const std::string jem = path("jem.safetensors"), rbm = path("rbm.safetensors");
+    ASSERT_EQ(run("jem train --data " + dir_.string() + " --widths 16,8,2 --batch 20 --lr 0.01 --sgld-steps 3 --buffer 50 "
+                  "--seed 2 --valid 100 --epochs 2 --out " + jem).status, 0);
+    ASSERT_EQ(run("rbm train --data " + dir_.string() + " --hidden 8 --epochs 3 --batch 20 --lr 0.1 --seed 3 --out " + rbm)
+                  .status, 0);
+    for (const auto& [family, model, scores] : {std::tuple{std::string("jem"), jem, 3}, std::tuple{std::string("rbm"), rbm, 1}}) {
+        const CommandResult r = run(family + " ood --data " + dir_.string() + " --model " + model +
+                                    " --count 60 --reps 40 --json --roc " + path(family + "-roc.png"));
+        ASSERT_EQ(r.status, 0) << r.err;
+        const auto records = nlohmann::json::parse(r.out);
+        ASSERT_EQ(records.size(), 6u * scores) << r.out;
+        for (const auto& rec : records) {
+            for (const char* metric : {"auroc", "aupr_in", "aupr_out", "fpr_at_95_tpr"}) {
+                const double v = rec[metric]["value"], lo = rec[metric]["low"], hi = rec[metric]["high"];
+                EXPECT_TRUE(v >= 0 && v <= 1 && lo <= v + 1e-12 && v <= hi + 1e-12) << family << " " << rec.dump();
+            }
+            if (rec["set"] == "invert" && (rec["score"] == "log_density" || rec["score"] == "neg_free_energy")) {
+                EXPECT_GT(rec["auroc"]["value"].get<double>(), 0.8) << family << " " << rec.dump();
+            }
+        }
+        EXPECT_EQ(test::read_png(path(family + "-roc.png")).width, 700);
+    }
+    EXPECT_EQ(run("jem ood --model " + jem + " --ood sideways").status, 2);
+}
+
+// ebm score on the tiny images and on a 2-D density: train (DSM over a ladder and SSM),
+// resume, sample (a grid; the density's scores), denoise (PSNR of every method).
+TEST_F(EbmCommand, ScoreTrainsSamplesAndDenoises) {
+    const std::string model = path("score.safetensors");
+    const std::string common = "score train --data " + dir_.string() + " --widths 16,12,1 --batch 20 --lr 0.01 --valid 50 "
+                               "--sigma-max 0.5 --sigma-min 0.05 --levels 3 --seed 4";
+    const CommandResult train = run(common + " --epochs 2 --out " + model + " --json");
+    ASSERT_EQ(train.status, 0) << train.err;
+    EXPECT_EQ(json_number(train.out, "iterations"), 30);  // 300 images in batches of 20, two epochs
+    EXPECT_TRUE(std::isfinite(json_number(train.out, "valid_loss")));
+    const CommandResult resumed = run(common + " --epochs 1 --resume " + model + " --out " + path("s2.safetensors") + " --json");
+    ASSERT_EQ(resumed.status, 0) << resumed.err;
+    EXPECT_EQ(json_number(resumed.out, "iterations"), 45);
+    ASSERT_EQ(run("score sample --model " + model + " --count 8 --steps-per-level 5 --out " + path("s.png")).status, 0);
+    EXPECT_EQ(test::read_png(path("s.png")).width, 8 * 5 + 1);  // 8 columns of 4 pixels and borders
+    const CommandResult denoised = run("score denoise --data " + dir_.string() + " --model " + model +
+                                       " --sigma 0.2 --count 40 --json --out " + path("d.png"));
+    ASSERT_EQ(denoised.status, 0) << denoised.err;
+    for (const char* key : {"psnr_noisy", "psnr_denoised", "psnr_median", "psnr_gaussian"}) {
+        EXPECT_TRUE(std::isfinite(json_number(denoised.out, key))) << key << ": " << denoised.out;
+    }
+    EXPECT_EQ(test::read_png(path("d.png")).height, 3 * 5 + 1);  // noisy | denoised | clean rows
+
+    for (const std::string loss : {"dsm", "ssm_vr"}) {
+        const std::string toy = path("toy-" + loss + ".safetensors");
+        ASSERT_EQ(run("score train --dataset ring8 --samples 256 --batch 64 --epochs 2 --widths 2,16,1 --loss " + loss +
+                      " --out " + toy).status, 0);
+        const CommandResult s = run("score sample --model " + toy + " --count 64 --steps-per-level 5 --json --csv " +
+                                    path("toy.csv") + " --out " + path("toy.png"));
+        ASSERT_EQ(s.status, 0) << s.err;
+        EXPECT_TRUE(std::isfinite(json_number(s.out, "mean_log_density"))) << s.out;
+        const double tv = json_number(s.out, "total_variation");
+        EXPECT_TRUE(tv >= 0 && tv <= 1) << s.out;
+        EXPECT_EQ(json_number(s.out, "levels"), loss == "dsm" ? 10 : 1);
+    }
+    // Bad input: a ladder that does not decrease, a noise level of zero.
+    EXPECT_NE(run(common + " --sigma-max 0.05 --sigma-min 0.5 --out " + path("no")).status, 0);
+    EXPECT_EQ(run("score denoise --data " + dir_.string() + " --model " + model + " --sigma 0").status, 2);
+    EXPECT_FALSE(fs::exists(path("no")));
+}
+
 TEST_F(EbmCommand, TrainingStopsOnASignalWithAResumableCheckpoint) {
     const std::string jem = "jem train --data " + dir_.string() +
                             " --widths 16,8,2 --batch 20 --lr 0.01 --sgld-steps 3 --buffer 50 --seed 2 --valid 100";
@@ -389,8 +460,9 @@ TEST_F(EbmCommand, SampleReportsDiagnosticsAgainstTheExactMoments) {
 
 // --help at every level of the command tree: the level's own usage, on stdout, status 0.
 TEST_F(EbmCommand, HelpAtEveryLevelGoesToStdoutWithStatusZero) {
-    for (const std::string level : {"", "sample", "rbm", "rbm train", "rbm eval", "rbm sample", "jem", "jem train", "jem eval",
-                                    "jem sample", "plot"}) {
+    for (const std::string level : {"", "sample", "rbm", "rbm train", "rbm eval", "rbm sample", "rbm ood", "jem",
+                                    "jem train", "jem eval", "jem sample", "jem ood", "score", "score train",
+                                    "score sample", "score denoise", "plot"}) {
         const CommandResult r = run(level + (level.empty() ? "" : " ") + "--help");
         EXPECT_EQ(r.status, 0) << level << ": " << r.err;
         EXPECT_NE(r.out.find("Usage: ebm" + (level.empty() ? "" : " " + level)), std::string::npos) << level << r.out;

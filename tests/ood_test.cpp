@@ -165,3 +165,93 @@ TEST(OodMetrics, BadInputIsRefused) {
 
 }  // namespace
 }  // namespace ebmkit
+
+namespace ebmkit {
+namespace {
+
+// The ROC curve by hand (ties in one step), and on random scores with ties its trapezoid
+// area is the AUROC.
+TEST(OodRoc, HandComputedAndItsAreaIsTheAuroc) {
+    const std::vector<RocPoint> c = roc_curve({3, 2, 2}, {2, 1});
+    ASSERT_EQ(c.size(), 4u);
+    const double want[4][2] = {{0, 0}, {0, 1.0 / 3}, {0.5, 1}, {1, 1}};
+    for (int i = 0; i < 4; ++i) {
+        EXPECT_DOUBLE_EQ(c[i].fpr, want[i][0]) << i;
+        EXPECT_DOUBLE_EQ(c[i].tpr, want[i][1]) << i;
+    }
+    auto rng = test::fresh_rng();
+    std::vector<float> in, out;
+    for (int i = 0; i < 300; ++i) in.push_back(static_cast<float>(rng() % 40));
+    for (int i = 0; i < 200; ++i) out.push_back(static_cast<float>(rng() % 30));
+    const std::vector<RocPoint> r = roc_curve(in, out);
+    double area = 0;
+    for (std::size_t i = 1; i < r.size(); ++i) area += (r[i].fpr - r[i - 1].fpr) * (r[i].tpr + r[i - 1].tpr) / 2;
+    EXPECT_NEAR(area, ood_metrics(in, out, 0).auroc.value, 1e-12);
+    EXPECT_THROW(roc_curve({}, {1.0f}), Error);
+    // Perfectly separated sets of sizes whose fractions do not sum to 1 exactly in
+    // floating point: the precisions are all 1, and the average precision is no more.
+    std::vector<float> high(60), low(60);
+    for (int i = 0; i < 60; ++i) high[i] = 10.0f + static_cast<float>(i), low[i] = -static_cast<float>(i);
+    const OodMetrics m = ood_metrics(high, low, 20);
+    for (const RankMetric* r : {&m.aupr_in, &m.aupr_out, &m.auroc}) {
+        EXPECT_LE(r->value, 1.0);
+        EXPECT_LE(r->high, 1.0);
+        EXPECT_LE(r->low, r->value);
+    }
+}
+
+// Each OOD set's defining property on random images.
+TEST(OodSets, EachTransformHasItsDefiningProperty) {
+    auto rng = test::fresh_rng();
+    const std::int64_t n = 300, h = 5, w = 7, d = h * w;
+    const Tensor images = test::uniform_tensor(rng, {n, d}, 0, 1);
+    const std::uint64_t seed = rng();
+    const float* x = images.data<float>();
+    auto values = [&](OodSet s) { return make_ood_set(s, images, h, w, seed).to_vector<float>(); };
+    for (const OodSet s : {OodSet::Uniform, OodSet::Gaussian, OodSet::Constant, OodSet::Flip, OodSet::Invert,
+                           OodSet::Permute}) {
+        const std::vector<float> y = values(s);
+        ASSERT_EQ(y.size(), static_cast<std::size_t>(n * d)) << to_string(s);
+        for (float v : y) ASSERT_TRUE(v >= 0.0f && v <= 1.0f) << to_string(s) << ": " << v;
+        EXPECT_EQ(y, values(s)) << to_string(s) << ": keyed by the seed";
+    }
+    // uniform: mean 1/2, variance 1/12 within 5 standard errors.
+    const std::vector<float> u = values(OodSet::Uniform);
+    double mean = 0;
+    for (float v : u) mean += v / static_cast<double>(u.size());
+    EXPECT_NEAR(mean, 0.5, 5 * std::sqrt(1.0 / 12 / static_cast<double>(u.size())));
+    // constant: every image one value; flip: row i is row h - 1 - i; invert: 1 - x.
+    const std::vector<float> c = values(OodSet::Constant), f = values(OodSet::Flip), v = values(OodSet::Invert);
+    for (std::int64_t r = 0; r < n; ++r) {
+        for (std::int64_t i = 0; i < d; ++i) {
+            ASSERT_EQ(c[r * d + i], c[r * d]);
+            ASSERT_EQ(f[r * d + i], x[r * d + (h - 1 - i / w) * w + i % w]);
+            ASSERT_EQ(v[r * d + i], 1.0f - x[r * d + i]);
+        }
+    }
+    // permute: one permutation for every image (each image's sorted values unchanged, and
+    // pixel i of every image comes from the same source pixel).
+    const std::vector<float> p = values(OodSet::Permute);
+    std::vector<std::int64_t> source(d, -1);
+    for (std::int64_t i = 0; i < d; ++i) {
+        for (std::int64_t k = 0; k < d; ++k) {
+            if (p[i] == x[k]) source[i] = k;
+        }
+        ASSERT_GE(source[i], 0);
+        for (std::int64_t r = 1; r < n; ++r) ASSERT_EQ(p[r * d + i], x[r * d + source[i]]);
+    }
+    EXPECT_NE(p, images.to_vector<float>()) << "a permutation other than the identity";
+    // gaussian: the data's mean and spread (before clipping, so within a margin).
+    const std::vector<float> g = values(OodSet::Gaussian);
+    double gm = 0;
+    for (float e : g) gm += e / static_cast<double>(g.size());
+    EXPECT_NEAR(gm, 0.5, 0.02);
+    // Bad input.
+    EXPECT_THROW(make_ood_set(OodSet::Flip, images, 5, 6, seed), Error);
+    Tensor bad = images.clone();
+    bad.data<float>()[17] = 1.5f;
+    EXPECT_THROW(make_ood_set(OodSet::Flip, bad, h, w, seed), Error);
+}
+
+}  // namespace
+}  // namespace ebmkit

@@ -15,6 +15,7 @@
 #include "ebmkit/mlp.hpp"
 #include "ebmkit/names.hpp"
 #include "ebmkit/ood.hpp"
+#include "ebmkit/ood_sets.hpp"
 #include "ebmkit/optim.hpp"
 #include "ebmkit/philox.hpp"
 #include "ebmkit/png.hpp"

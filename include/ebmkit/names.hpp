@@ -12,6 +12,7 @@
 #include "ebmkit/context.hpp"
 #include "ebmkit/detail/sample_chain.hpp"
 #include "ebmkit/mlp.hpp"
+#include "ebmkit/ood_sets.hpp"
 #include "ebmkit/optim.hpp"
 #include "ebmkit/score.hpp"
 
@@ -19,7 +20,7 @@ namespace ebmkit {
 
 // Every value's name, in the enum's declaration order. E is Backend, Precision,
 // MlpPath, TilePlan, ActivationKind, OptimizerKind, SamplerKind, NoiseConditioning,
-// ScoreLoss or Projection.
+// ScoreLoss, Projection or OodSet.
 template <class E>
 std::vector<std::string> names_of();
 

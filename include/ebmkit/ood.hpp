@@ -36,6 +36,14 @@ struct OodMetrics {
 OodMetrics ood_metrics(const std::vector<float>& in_scores, const std::vector<float>& out_scores, int reps = 1000,
                        std::uint64_t seed = 0);
 
+// The ROC curve of the same scores: (false-positive rate, true-positive rate) with each
+// distinct score as the threshold (at or above it counts as in), descending, from (0, 0)
+// to (1, 1); the area under it by the trapezoid rule is the AUROC.
+struct RocPoint {
+    double fpr, tpr;
+};
+std::vector<RocPoint> roc_curve(const std::vector<float>& in_scores, const std::vector<float>& out_scores);
+
 // The scores a JEM gives each row (Grathwohl et al. 2020), each higher for rows more like
 // its training data:
 //   log_density    -E(x) = LSE f(x), log p(x) up to log Z

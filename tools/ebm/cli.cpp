@@ -16,9 +16,11 @@ Cli::Cli() : app_("ebm: train, evaluate and sample energy-based models on real d
     CLI::App* rbm = app_.add_subcommand("rbm", "Bernoulli RBMs trained with CD-k or PCD-k");
     rbm->require_subcommand(1);
     add_rbm_commands(*this, *rbm);
+    add_rbm_ood_command(*this, *rbm);
     CLI::App* jem = app_.add_subcommand("jem", "JEM: a classifier that is also an energy-based model");
     jem->require_subcommand(1);
     add_jem_commands(*this, *jem);
+    add_jem_ood_command(*this, *jem);
     CLI::App* score = app_.add_subcommand("score", "Score-based EBMs: denoising or sliced score matching, annealed Langevin");
     score->require_subcommand(1);
     add_score_commands(*this, *score);

@@ -42,6 +42,9 @@ private:
 void add_rbm_commands(Cli& cli, CLI::App& rbm);
 void add_jem_commands(Cli& cli, CLI::App& jem);
 void add_score_commands(Cli& cli, CLI::App& score);
+// ebm jem ood, ebm rbm ood (ood_command.cpp).
+void add_jem_ood_command(Cli& cli, CLI::App& jem);
+void add_rbm_ood_command(Cli& cli, CLI::App& rbm);
 void add_plot_command(Cli& cli);
 // ebm sample: the samplers for any energy on a shipped energy, with diagnostics.
 void add_sample_command(Cli& cli);

@@ -25,7 +25,8 @@ struct Panel {
 const std::vector<Panel>& panels() {
     static const std::vector<Panel> all = {
         {"Loss and its terms", "nats per example",
-         {{"loss", "loss"}, {"cross_entropy", "cross-entropy"}, {"generative", "E(data) - E(sample)"}}},
+         {{"loss", "loss"}, {"valid_loss", "validation loss"}, {"cross_entropy", "cross-entropy"},
+          {"generative", "E(data) - E(sample)"}}},
         {"Accuracy", "fraction correct", {{"train_accuracy", "train"}, {"valid_accuracy", "validation"}}},
         {"Energies", "mean energy (nats)", {{"energy_data", "data"}, {"energy_sample", "samples"}}},
         {"Pseudo-log-likelihood", "nats per image", {{"pseudo_log_likelihood", "500 training images"}}},

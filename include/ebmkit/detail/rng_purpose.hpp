@@ -33,6 +33,7 @@ enum class RngPurpose : std::uint32_t {
     ScoreLevel = 22,
     ScoreNoise = 23,
     ScoreProjection = 24,
+    OodSet = 25,
 };
 
 }  // namespace ebmkit

@@ -1,0 +1,129 @@
+// ebm jem ood | ebm rbm ood: how well a trained model's scores tell Fashion-MNIST's test
+// images from out-of-distribution sets made from them (ebmkit/ood_sets.hpp), by AUROC,
+// AUPR (in and out) and the false-positive rate at 95% true-positive rate, each with a
+// bootstrap interval (ebmkit/ood.hpp), and the ROC curves as a PNG.
+#include <cstdio>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli.hpp"
+#include "ebmkit/ebmkit.hpp"
+#include "mlp_options.hpp"
+#include "plot/roc.hpp"
+#include "report.hpp"
+
+namespace ebm {
+
+namespace {
+
+using namespace ebmkit;
+
+struct OodOptions {
+    std::string model, data = default_fashion_mnist_dir(), backend = "auto", roc;
+    std::vector<std::string> sets = names_of<OodSet>();
+    std::int64_t count = 2000;
+    int reps = 200;
+    std::uint64_t seed = 0;
+    bool json = false;
+};
+
+// A model's named scores (higher: more like its data) of images [N, D] in [0, 1].
+using Scores = std::vector<std::pair<std::string, std::vector<float>>>;
+using Scorer = std::function<Scores(const Tensor& images)>;
+
+int run_ood(const OodOptions& a, const std::string& family, const Scorer& score) {
+    const ImageSet test = load_fashion_mnist(a.data, "test");
+    const std::int64_t n = std::min(a.count, test.size()), d = test.images.dim(1);
+    Tensor images({n, d});
+    copy(ConstTensorView(test.images.data<float>(), {n, d}, DType::F32, Device::Host), images);
+    Progress bar(family + " ood");
+    const Scores in = score(images);
+    nlohmann::ordered_json records = nlohmann::ordered_json::array();
+    std::vector<std::pair<std::string, std::vector<RocPoint>>> curves;
+    std::vector<std::string> lines;
+    for (std::size_t s = 0; s < a.sets.size(); ++s) {
+        const OodSet set = *value_named<OodSet>(a.sets[s]);  // IsMember checked it
+        const Scores out = score(make_ood_set(set, images, test.height, test.width, a.seed));
+        for (std::size_t k = 0; k < in.size(); ++k) {
+            const OodMetrics m = ood_metrics(in[k].second, out[k].second, a.reps, a.seed);
+            char line[240];
+            std::snprintf(line, sizeof line, "%-9s %-15s AUROC %.3f [%.3f, %.3f]  AUPR-in %.3f  AUPR-out %.3f  FPR@95 %.3f",
+                          a.sets[s].c_str(), in[k].first.c_str(), m.auroc.value, m.auroc.low, m.auroc.high,
+                          m.aupr_in.value, m.aupr_out.value, m.fpr_at_95_tpr.value);
+            lines.emplace_back(line);
+            auto metric = [](const RankMetric& r) { return nlohmann::ordered_json{{"value", r.value}, {"low", r.low}, {"high", r.high}}; };
+            records.push_back({{"command", family + " ood"}, {"model", a.model}, {"set", a.sets[s]},
+                               {"score", in[k].first}, {"images", n}, {"auroc", metric(m.auroc)},
+                               {"aupr_in", metric(m.aupr_in)}, {"aupr_out", metric(m.aupr_out)},
+                               {"fpr_at_95_tpr", metric(m.fpr_at_95_tpr)}});
+            if (k == 0) curves.emplace_back(a.sets[s], roc_curve(in[k].second, out[k].second));
+        }
+        bar.update(static_cast<std::int64_t>(s + 1), static_cast<std::int64_t>(a.sets.size()));
+    }
+    bar.finish(std::to_string(n) + " test images against " + std::to_string(a.sets.size()) + " sets");
+    for (const std::string& line : lines) std::fprintf(stderr, "%s\n", line.c_str());
+    if (!a.roc.empty()) {
+        plot::plot_roc(curves, family + ": " + in.front().first + " of Fashion-MNIST's test images against each set",
+                       a.roc);
+        std::fprintf(stderr, "%s ood: wrote %s\n", family.c_str(), a.roc.c_str());
+    }
+    if (a.json) std::printf("%s\n", records.dump().c_str());
+    return 0;
+}
+
+void add_options(CLI::App* c, OodOptions& a) {
+    c->add_option("--model", a.model, "Checkpoint")->required()->check(CLI::ExistingFile);
+    c->add_option("--data", a.data, "Fashion-MNIST folder (its test images are the in-distribution set)");
+    c->add_option("--ood", a.sets, "Out-of-distribution sets made from the test images")
+        ->check(CLI::IsMember(names_of<OodSet>()));
+    c->add_option("--count", a.count, "Test images (and images per set)")->check(at_least(1));
+    c->add_option("--reps", a.reps, "Bootstrap resamples of each interval (0: none)")->check(at_least(0));
+    c->add_option("--seed", a.seed, "Seed of the sets and the bootstrap")->check(at_least(0));
+    add_backend_option(*c, a.backend);
+    c->add_option("--roc", a.roc, "ROC curves of the first score, one per set, to PNG");
+    c->add_flag("--json", a.json, "Print a JSON array of the metrics on stdout");
+}
+
+}  // namespace
+
+void add_jem_ood_command(Cli& cli, CLI::App& jem) {
+    auto a = std::make_shared<OodOptions>();
+    CLI::App* c = jem.add_subcommand("ood", "Out-of-distribution detection by a trained JEM: -E(x), max p(y|x), -|grad log p(x)|");
+    add_options(c, *a);
+    cli.add(c, [a] {
+        Context ctx(backend_of(a->backend), a->seed);
+        const MlpEnergy model = model_from(a->model, ctx.device());
+        return run_ood(*a, "jem", [&](const Tensor& images) {
+            // JEM's inputs are images scaled to [-1, 1].
+            Tensor x = images.clone();
+            for (std::int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = 2.0f * x.data<float>()[i] - 1.0f;
+            const JemOodScores s = jem_ood_scores(ctx, model, x);
+            return Scores{{"log_density", s.log_density}, {"max_softmax", s.max_softmax},
+                          {"neg_grad_norm", s.neg_grad_norm}};
+        });
+    });
+}
+
+void add_rbm_ood_command(Cli& cli, CLI::App& rbm) {
+    auto a = std::make_shared<OodOptions>();
+    CLI::App* c = rbm.add_subcommand("ood", "Out-of-distribution detection by a trained RBM: -F(v)");
+    add_options(c, *a);
+    cli.add(c, [a] {
+        Context ctx(backend_of(a->backend), a->seed);
+        const SafeTensors file = load_safetensors(a->model);
+        const Rbm rbm = read_rbm(file, ctx.device());
+        const auto how = file.metadata.find("binarize");
+        const bool sample = how != file.metadata.end() && how->second == "sample";
+        return run_ood(*a, "rbm", [&](const Tensor& images) {
+            // Binarised as the RBM's training data was (the checkpoint says how).
+            const Tensor v = sample ? binarize_sample(images, a->seed) : binarize_threshold(images, 0.5f);
+            return Scores{{"neg_free_energy", rbm_ood_scores(ctx, rbm, v)}};
+        });
+    });
+}
+
+}  // namespace ebm
