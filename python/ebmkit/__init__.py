@@ -11,7 +11,8 @@ from ._ebmkit import (BananaEnergy, Context, DoubleWellEnergy, GaussianEnergy, G
                       ParallelTempering, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer, SampleParams, SamplerOptions,
                       build_summary, cuda_available, effective_sample_size, geometric_betas, jem_ood_scores, ood_metrics,
                       rbm_ood_scores, sample_accept,
-                      sample_momentum, sample_propose, split_r_hat, ScoreTrainer, ScoreTrainOptions, geometric_ladder)
+                      sample_momentum, sample_propose, split_r_hat, ScoreTrainer, ScoreTrainOptions, geometric_ladder,
+                      make_ood_set, roc_curve)
 
 __all__ = [
     "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions",
@@ -25,7 +26,7 @@ __all__ = [
     "BananaEnergy", "effective_sample_size", "split_r_hat", "sample_propose", "sample_momentum", "sample_accept",
     "ood_metrics", "jem_ood_scores", "rbm_ood_scores", "denoising_score_gradient", "denoising_score_loss",
     "sliced_score_gradient", "sliced_score_loss", "annealed_langevin", "tweedie_denoise", "geometric_ladder",
-    "ScoreTrainer", "ScoreTrainOptions",
+    "ScoreTrainer", "ScoreTrainOptions", "make_ood_set", "roc_curve",
 ]
 
 

@@ -2,9 +2,14 @@
 // arrays of scores in, a dict of (value, low, high) per metric out.
 #include <nanobind/nanobind.h>
 
+#include <string>
 #include <vector>
 
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/string.h>
+
 #include "arrays.hpp"
+#include "names.hpp"
 #include "ebmkit/ebmkit.hpp"
 
 namespace nb = nanobind;
@@ -83,6 +88,30 @@ void bind_ood(nb::module_& m) {
             return list_of(s);
         },
         "ctx"_a, "rbm"_a, "v"_a, "An RBM's score -F(v) per row of v");
+    m.def(
+        "roc_curve",
+        [](const Array& in_scores, const Array& out_scores) {
+            const std::vector<RocPoint> c =
+                roc_curve(scores_of(in_scores, "in_scores"), scores_of(out_scores, "out_scores"));
+            nb::list fpr, tpr;
+            for (const RocPoint& p : c) fpr.append(p.fpr), tpr.append(p.tpr);
+            return nb::make_tuple(fpr, tpr);
+        },
+        "in_scores"_a, "out_scores"_a,
+        "(false-positive rates, true-positive rates) with each distinct score as the threshold, from (0, 0) to (1, 1)");
+    m.def(
+        "make_ood_set",
+        [](const std::string& set, const Array& images, std::int64_t height, std::int64_t width, std::uint64_t seed) {
+            const OodSet which = parse<OodSet>(set, "set");
+            const Tensor host = Tensor::copy_of(in(images, "images"), Device::Host);
+            auto* held = new Tensor(make_ood_set(which, host, height, width, seed));
+            nb::capsule owner(held, [](void* p) noexcept { delete static_cast<Tensor*>(p); });
+            const std::size_t shape[2] = {static_cast<std::size_t>(held->dim(0)), static_cast<std::size_t>(held->dim(1))};
+            return nb::ndarray<nb::numpy, float>(held->data<float>(), 2, shape, owner);
+        },
+        "set"_a, "images"_a, "height"_a, "width"_a, "seed"_a = 0,
+        "An out-of-distribution set made from images [N, height * width] in [0, 1]: uniform, gaussian, constant, "
+        "flip, invert or permute (a float32 NumPy array of the same shape)");
 }
 
 }  // namespace ebmkit::python

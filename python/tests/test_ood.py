@@ -52,3 +52,24 @@ def test_jem_and_rbm_scores_are_their_definitions(rng):
     assert all(g <= 0 for g in s["neg_grad_norm"])
     rbm = ebmkit.Rbm(4, 3)
     assert np.allclose(ebmkit.rbm_ood_scores(ctx, rbm, np.ones((2, 4), np.float32)), 3 * np.log(2.0))
+
+
+def test_roc_curve_area_is_sklearns_auroc(rng):
+    from sklearn.metrics import roc_auc_score
+    a = rng.integers(0, 30, 200).astype(np.float32)
+    b = rng.integers(0, 25, 150).astype(np.float32)
+    fpr, tpr = ebmkit.roc_curve(a, b)
+    assert (fpr[0], tpr[0], fpr[-1], tpr[-1]) == (0.0, 0.0, 1.0, 1.0)
+    area = np.trapz(tpr, fpr)
+    assert area == pytest.approx(roc_auc_score(np.r_[np.ones(200), np.zeros(150)], np.r_[a, b]), abs=1e-12)
+
+
+def test_ood_sets_from_python(rng):
+    images = rng.uniform(0, 1, (20, 12)).astype(np.float32)
+    np.testing.assert_array_equal(ebmkit.make_ood_set("invert", images, 3, 4), 1 - images)
+    flipped = ebmkit.make_ood_set("flip", images, 3, 4)
+    np.testing.assert_array_equal(flipped.reshape(20, 3, 4), images.reshape(20, 3, 4)[:, ::-1])
+    assert np.array_equal(ebmkit.make_ood_set("uniform", images, 3, 4, seed=5),
+                          ebmkit.make_ood_set("uniform", images, 3, 4, seed=5))
+    with pytest.raises(ValueError, match="none of"):
+        ebmkit.make_ood_set("sideways", images, 3, 4)
