@@ -101,4 +101,37 @@ Tensor make_ood_set(OodSet set, const Tensor& images, std::int64_t height, std::
     return out;
 }
 
+LabelledRows rows_of_classes(const Tensor& images, const Tensor& labels, const std::vector<int>& classes, bool inside) {
+    constexpr const char* op = "rows_of_classes";
+    detail::check_tensor(op, "images", images, {detail::any_dim, detail::any_dim}, DType::F32, Device::Host);
+    detail::check_tensor(op, "labels", labels, {images.dim(0)}, DType::I32, Device::Host);
+    if (classes.empty()) detail::fail(std::string(op) + ": classes is empty");
+    const std::int64_t n = images.dim(0), d = images.dim(1);
+    const std::int32_t* y = labels.data<std::int32_t>();
+    for (std::size_t i = 0; i < classes.size(); ++i) {
+        if (std::find(classes.begin(), classes.begin() + static_cast<std::ptrdiff_t>(i), classes[i]) !=
+            classes.begin() + static_cast<std::ptrdiff_t>(i)) {
+            detail::fail(std::string(op) + ": class " + std::to_string(classes[i]) + " is listed twice");
+        }
+        if (std::find(y, y + n, classes[i]) == y + n) {
+            detail::fail(std::string(op) + ": class " + std::to_string(classes[i]) + " has no row in the labels");
+        }
+    }
+    std::vector<std::int64_t> rows;
+    std::vector<std::int32_t> kept;
+    for (std::int64_t r = 0; r < n; ++r) {
+        const auto at = std::find(classes.begin(), classes.end(), y[r]);
+        if ((at != classes.end()) != inside) continue;
+        rows.push_back(r);
+        kept.push_back(inside ? static_cast<std::int32_t>(at - classes.begin()) : y[r]);
+    }
+    const auto count = static_cast<std::int64_t>(rows.size());
+    LabelledRows out{Tensor({count, d}), Tensor({count}, DType::I32)};
+    for (std::int64_t i = 0; i < count; ++i) {
+        std::copy_n(images.data<float>() + rows[i] * d, d, out.images.data<float>() + i * d);
+        out.labels.data<std::int32_t>()[i] = kept[i];
+    }
+    return out;
+}
+
 }  // namespace ebmkit

@@ -297,6 +297,20 @@ TEST_F(EbmCommand, OodScoresEverySetWithIntervals) {
         EXPECT_EQ(test::read_png(path(family + "-roc.png")).width, 700);
     }
     EXPECT_EQ(run("jem ood --model " + jem + " --ood sideways").status, 2);
+    EXPECT_EQ(run("jem ood --data " + dir_.string() + " --model " + jem + " --ood heldout").status, 2);  // every class seen
+
+    // Held-out classes: a JEM of class 0 alone (one output), scored on its class's test
+    // images against class 1's (the other stripes), besides the transforms.
+    const std::string one = path("jem-class0.safetensors");
+    EXPECT_EQ(run("jem train --data " + dir_.string() + " --widths 16,8,2 --classes 0 --out " + one).status, 2);
+    ASSERT_EQ(run("jem train --data " + dir_.string() + " --widths 16,8,1 --classes 0 --batch 20 --lr 0.01 --sgld-steps 3 "
+                  "--buffer 40 --seed 2 --valid 50 --epochs 2 --out " + one).status, 0);
+    const CommandResult held = run("jem ood --data " + dir_.string() + " --model " + one + " --reps 20 --json");
+    ASSERT_EQ(held.status, 0) << held.err;
+    const auto records = nlohmann::json::parse(held.out);
+    ASSERT_EQ(records.size(), 7u * 3) << held.out;
+    EXPECT_EQ(records.back()["set"], "heldout");
+    EXPECT_EQ(records.back()["images"], 50);  // class 0's test images: every other of 100
 }
 
 // ebm score on the tiny images and on a 2-D density: train (DSM over a ladder and SSM),

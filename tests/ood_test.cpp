@@ -248,6 +248,29 @@ TEST(OodSets, EachTransformHasItsDefiningProperty) {
     EXPECT_NEAR(gm, 0.5, 0.02);
     // Bad input.
     EXPECT_THROW(make_ood_set(OodSet::Flip, images, 5, 6, seed), Error);
+    // Held-out classes: inside, the rows of the listed classes relabelled by their index;
+    // outside, the other rows with their labels; together every row once.
+    std::vector<std::int32_t> y(static_cast<std::size_t>(n));
+    for (auto& label : y) label = static_cast<std::int32_t>(rng() % 6);
+    const Tensor labels = Tensor::from(y, {n});
+    const LabelledRows kept = rows_of_classes(images, labels, {4, 1}, true);
+    const LabelledRows held = rows_of_classes(images, labels, {4, 1}, false);
+    EXPECT_EQ(kept.images.dim(0) + held.images.dim(0), n);
+    std::int64_t a = 0, b = 0;
+    for (std::int64_t r = 0; r < n; ++r) {
+        if (y[r] == 4 || y[r] == 1) {
+            ASSERT_EQ(kept.labels.data<std::int32_t>()[a], y[r] == 4 ? 0 : 1);
+            ASSERT_EQ(kept.images.data<float>()[a * d + 3], x[r * d + 3]);
+            ++a;
+        } else {
+            ASSERT_EQ(held.labels.data<std::int32_t>()[b], y[r]);
+            ASSERT_EQ(held.images.data<float>()[b * d + 3], x[r * d + 3]);
+            ++b;
+        }
+    }
+    EXPECT_THROW(rows_of_classes(images, labels, {}, true), Error);
+    EXPECT_THROW(rows_of_classes(images, labels, {2, 2}, true), Error);
+    EXPECT_THROW(rows_of_classes(images, labels, {9}, true), Error);
     Tensor bad = images.clone();
     bad.data<float>()[17] = 1.5f;
     EXPECT_THROW(make_ood_set(OodSet::Flip, bad, h, w, seed), Error);

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "ebmkit/tensor.hpp"
 
@@ -24,5 +25,15 @@ const char* to_string(OodSet set);
 // Error naming the argument for images that are not a non-empty [N, height * width]
 // float32 host tensor with values in [0, 1].
 Tensor make_ood_set(OodSet set, const Tensor& images, std::int64_t height, std::int64_t width, std::uint64_t seed);
+
+// Held-out classes: the rows of a labelled set (images [N, D] float32, labels [N] int32,
+// host) whose label is among `classes` (inside) or is not (outside), in order, with their
+// labels; inside, each label replaced by its index in `classes` (a model trained on
+// classes {5, 7} sees labels 0 and 1). Error naming the argument for an empty or
+// repeated class list, or a class no row has.
+struct LabelledRows {
+    Tensor images, labels;
+};
+LabelledRows rows_of_classes(const Tensor& images, const Tensor& labels, const std::vector<int>& classes, bool inside);
 
 }  // namespace ebmkit

@@ -34,6 +34,22 @@ std::pair<Tensor, Tensor> scaled(const ImageSet& set, std::int64_t limit) {
     return {std::move(images), std::move(labels)};
 }
 
+// The rows of the given classes, relabelled by their index (all rows when classes is empty).
+std::pair<Tensor, Tensor> of_classes(std::pair<Tensor, Tensor> set, const std::vector<int>& classes) {
+    if (classes.empty()) return set;
+    LabelledRows r = rows_of_classes(set.first, set.second, classes, true);
+    return {std::move(r.images), std::move(r.labels)};
+}
+
+// The classes a checkpoint was trained on ("classes" metadata), empty for all.
+std::vector<int> classes_of(const std::string& path) {
+    const SafeTensors file = load_safetensors(path);
+    const auto it = file.metadata.find("classes");
+    if (it == file.metadata.end()) return {};
+    const std::vector<std::int64_t> v = split_integers(it->second, path + " (classes)");
+    return {v.begin(), v.end()};
+}
+
 // count chains from uniform noise, `steps` SGLD steps each; with per_class, row r of
 // the grid (8 columns) samples class r from E(x, y).
 void write_sample_grid(Context& ctx, const MlpEnergy& model, std::int64_t count, std::uint32_t steps, bool per_class,
@@ -67,6 +83,7 @@ struct TrainOptions {
     double clf_weight = 1.0, gen_weight = 1.0, energy_l2 = 0.0;
     std::uint64_t seed = 0;
     bool class_conditional = false, json = false;
+    std::vector<int> classes;  // empty: every class
 };
 
 struct EvalOptions {
@@ -102,9 +119,13 @@ int train(CLI::App& command, TrainOptions& a) {
     o.energy_l2 = static_cast<float>(a.energy_l2);
     o.class_conditional = a.class_conditional;
 
+    if (!a.classes.empty() && static_cast<std::size_t>(widths.back()) != a.classes.size()) {
+        throw UsageError{"--classes: " + std::to_string(a.classes.size()) + " classes need " +
+                         std::to_string(a.classes.size()) + " outputs, but --widths ends in " + std::to_string(widths.back())};
+    }
     const auto start = std::chrono::steady_clock::now();
     // The last `valid` training images are held out for validation and early stopping.
-    const auto [all_images, all_labels] = scaled(load_fashion_mnist(a.data, "train"), a.train_limit);
+    const auto [all_images, all_labels] = of_classes(scaled(load_fashion_mnist(a.data, "train"), a.train_limit), a.classes);
     const std::int64_t held = std::min(a.valid, all_images.dim(0) / 2), kept = all_images.dim(0) - held;
     const std::int64_t d = all_images.dim(1);
     auto rows = [&](const Tensor& t, std::int64_t from, std::int64_t count) {
@@ -117,7 +138,7 @@ int train(CLI::App& command, TrainOptions& a) {
     const Tensor images = rows(all_images, 0, kept), labels = rows(all_labels, 0, kept);
     const Tensor valid_images = held ? rows(all_images, kept, held) : Tensor();
     const Tensor valid_labels = held ? rows(all_labels, kept, held) : Tensor();
-    const auto [test_images, test_labels] = scaled(load_fashion_mnist(a.data, "test"), 0);
+    const auto [test_images, test_labels] = of_classes(scaled(load_fashion_mnist(a.data, "test"), 0), a.classes);
     Context ctx(backend_of(a.backend), a.seed);
     const Ranks ranks(ctx);  // mpirun -np N: data parallel, rank 0 writes
     ranks.check_split("jem train", "--batch", o.batch);
@@ -127,7 +148,8 @@ int train(CLI::App& command, TrainOptions& a) {
     model = model.to(ctx.device());
     JemTrainer trainer(ctx, model, o, ranks.comm());
     if (!a.resume.empty()) trainer.load(a.resume);
-    const std::map<std::string, std::string> metadata = {{config_key, recorded_config(command)}};
+    std::map<std::string, std::string> metadata = {{config_key, recorded_config(command)}};
+    if (!a.classes.empty()) metadata["classes"] = join_integers({a.classes.begin(), a.classes.end()});
     std::ofstream csv;
     if (!a.curves.empty() && ranks.lead()) {
         csv.open(a.curves);
@@ -222,7 +244,7 @@ int train(CLI::App& command, TrainOptions& a) {
 int eval(const EvalOptions& a) {
     Context ctx(backend_of(a.backend));
     MlpEnergy model = model_from(a.model, ctx.device());
-    const auto [images, labels] = scaled(load_fashion_mnist(a.data, "test"), 0);
+    const auto [images, labels] = of_classes(scaled(load_fashion_mnist(a.data, "test"), 0), classes_of(a.model));
     JemTrainOptions o;
     o.generative_weight = 0;  // evaluation only: no sampler buffer
     JemTrainer trainer(ctx, model, o);
@@ -275,6 +297,10 @@ void add_jem_commands(Cli& cli, CLI::App& jem) {
         c->add_option("--gen-weight", a->gen_weight, "Weight of the generative term E(data) - E(sample)")->check(finite());
         c->add_option("--energy-l2", a->energy_l2, "Weight of the energy-magnitude penalty")->check(finite());
         c->add_flag("--class-conditional", a->class_conditional, "Sample each chain from E(x, y) of a random class y");
+        c->add_option("--classes", a->classes,
+                      "Train on these classes only (labels relabelled 0 ..; `jem ood` holds the others out)")
+            ->delimiter(',')
+            ->check(CLI::Range(0, 255));
         c->add_option("--train-limit", a->train_limit, "Train on the first N images (0: all)")->check(at_least_zero);
         c->add_option("--valid", a->valid, "Training images held out for validation and early stopping")
             ->check(at_least_zero);

@@ -2,6 +2,7 @@
 // images from out-of-distribution sets made from them (ebmkit/ood_sets.hpp), by AUROC,
 // AUPR (in and out) and the false-positive rate at 95% true-positive rate, each with a
 // bootstrap interval (ebmkit/ood.hpp), and the ROC curves as a PNG.
+#include <algorithm>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -22,9 +23,17 @@ namespace {
 
 using namespace ebmkit;
 
+constexpr const char* heldout = "heldout";
+
+std::vector<std::string> set_names() {
+    std::vector<std::string> names = names_of<OodSet>();
+    names.emplace_back(heldout);
+    return names;
+}
+
 struct OodOptions {
     std::string model, data = default_fashion_mnist_dir(), backend = "auto", roc;
-    std::vector<std::string> sets = names_of<OodSet>();
+    std::vector<std::string> sets;  // empty: every set the model has
     std::int64_t count = 2000;
     int reps = 200;
     std::uint64_t seed = 0;
@@ -35,19 +44,38 @@ struct OodOptions {
 using Scores = std::vector<std::pair<std::string, std::vector<float>>>;
 using Scorer = std::function<Scores(const Tensor& images)>;
 
-int run_ood(const OodOptions& a, const std::string& family, const Scorer& score) {
+// The first count rows of t [N, D].
+Tensor head(const Tensor& t, std::int64_t count) {
+    const std::int64_t n = std::min(count, t.dim(0)), d = t.dim(1);
+    Tensor out({n, d});
+    copy(ConstTensorView(t.data<float>(), {n, d}, DType::F32, Device::Host), out);
+    return out;
+}
+
+// classes (a model trained on some classes only): its classes' test images are the in
+// set, the others the held-out set.
+int run_ood(OodOptions a, const std::string& family, const std::vector<int>& classes, const Scorer& score) {
     const ImageSet test = load_fashion_mnist(a.data, "test");
-    const std::int64_t n = std::min(a.count, test.size()), d = test.images.dim(1);
-    Tensor images({n, d});
-    copy(ConstTensorView(test.images.data<float>(), {n, d}, DType::F32, Device::Host), images);
+    const Tensor images = classes.empty() ? head(test.images, a.count)
+                                          : head(rows_of_classes(test.images, test.labels, classes, true).images, a.count);
+    const std::int64_t n = images.dim(0);
+    if (a.sets.empty()) {
+        a.sets = names_of<OodSet>();
+        if (!classes.empty()) a.sets.emplace_back(heldout);
+    }
+    if (classes.empty() && std::find(a.sets.begin(), a.sets.end(), heldout) != a.sets.end()) {
+        throw UsageError{"--ood heldout: the model was trained on every class (jem train --classes holds some out)"};
+    }
     Progress bar(family + " ood");
     const Scores in = score(images);
     nlohmann::ordered_json records = nlohmann::ordered_json::array();
     std::vector<std::pair<std::string, std::vector<RocPoint>>> curves;
     std::vector<std::string> lines;
     for (std::size_t s = 0; s < a.sets.size(); ++s) {
-        const OodSet set = *value_named<OodSet>(a.sets[s]);  // IsMember checked it
-        const Scores out = score(make_ood_set(set, images, test.height, test.width, a.seed));
+        const Scores out = score(a.sets[s] == heldout
+                                     ? head(rows_of_classes(test.images, test.labels, classes, false).images, a.count)
+                                     : make_ood_set(*value_named<OodSet>(a.sets[s]), images, test.height, test.width,
+                                                    a.seed));  // IsMember checked the name
         for (std::size_t k = 0; k < in.size(); ++k) {
             const OodMetrics m = ood_metrics(in[k].second, out[k].second, a.reps, a.seed);
             char line[240];
@@ -78,8 +106,10 @@ int run_ood(const OodOptions& a, const std::string& family, const Scorer& score)
 void add_options(CLI::App* c, OodOptions& a) {
     c->add_option("--model", a.model, "Checkpoint")->required()->check(CLI::ExistingFile);
     c->add_option("--data", a.data, "Fashion-MNIST folder (its test images are the in-distribution set)");
-    c->add_option("--ood", a.sets, "Out-of-distribution sets made from the test images")
-        ->check(CLI::IsMember(names_of<OodSet>()));
+    c->add_option("--ood", a.sets,
+                  "Out-of-distribution sets made from the test images, and heldout: the classes a model trained with "
+                  "--classes never saw (default: every set it has)")
+        ->check(CLI::IsMember(set_names()));
     c->add_option("--count", a.count, "Test images (and images per set)")->check(at_least(1));
     c->add_option("--reps", a.reps, "Bootstrap resamples of each interval (0: none)")->check(at_least(0));
     c->add_option("--seed", a.seed, "Seed of the sets and the bootstrap")->check(at_least(0));
@@ -96,8 +126,14 @@ void add_jem_ood_command(Cli& cli, CLI::App& jem) {
     add_options(c, *a);
     cli.add(c, [a] {
         Context ctx(backend_of(a->backend), a->seed);
-        const MlpEnergy model = model_from(a->model, ctx.device());
-        return run_ood(*a, "jem", [&](const Tensor& images) {
+        const SafeTensors file = load_safetensors(a->model);
+        const MlpEnergy model = read_mlp(file, ctx.device());
+        const auto listed = file.metadata.find("classes");
+        std::vector<int> classes;
+        if (listed != file.metadata.end()) {
+            for (const std::int64_t c : split_integers(listed->second, a->model + " (classes)")) classes.push_back(static_cast<int>(c));
+        }
+        return run_ood(*a, "jem", classes, [&](const Tensor& images) {
             // JEM's inputs are images scaled to [-1, 1].
             Tensor x = images.clone();
             for (std::int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = 2.0f * x.data<float>()[i] - 1.0f;
@@ -118,7 +154,7 @@ void add_rbm_ood_command(Cli& cli, CLI::App& rbm) {
         const Rbm rbm = read_rbm(file, ctx.device());
         const auto how = file.metadata.find("binarize");
         const bool sample = how != file.metadata.end() && how->second == "sample";
-        return run_ood(*a, "rbm", [&](const Tensor& images) {
+        return run_ood(*a, "rbm", {}, [&](const Tensor& images) {
             // Binarised as the RBM's training data was (the checkpoint says how).
             const Tensor v = sample ? binarize_sample(images, a->seed) : binarize_threshold(images, 0.5f);
             return Scores{{"neg_free_energy", rbm_ood_scores(ctx, rbm, v)}};
