@@ -7,8 +7,8 @@
 #include "kernels/columns.hpp"
 #include "kernels/gemm.hpp"
 #include "kernels/launch.cuh"
+#include "kernels/score.hpp"
 #include "kernels/score_fused.cuh"
-#include "kernels/score_fused.hpp"
 
 namespace ebmkit::kernels {
 

@@ -9,11 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "host/cpu/score.hpp"
 #include "kernels/score_fused.cuh"
+#include "kernels/score_unfused.cuh"
 #include "support.hpp"
 
 namespace ebmkit {
@@ -178,6 +180,61 @@ INSTANTIATE_TEST_SUITE_P(TileHeightsAndPrecisions, EmulatedDenoisingScore,
                              return std::string(to_string(info.param.precision)) + "_" +
                                     std::to_string(info.param.tile_rows) + "_rows" + std::to_string(info.param.rows);
                          });
+
+// The unfused path's own kernels (kernels/score_unfused.cuh) over a small grid (several
+// grid-stride passes), each against its formula in double.
+TEST(EmulatedUnfusedDenoisingScore, ElementwiseAndRowKernelsAreTheirFormulas) {
+    namespace ub = kernels::score_unfused_body;
+    auto rng = test::fresh_rng();
+    const std::int64_t rows = 37, d = 11, k = 3, n = rows * d;
+    const kernels::LaunchShape shape = kernels::grid_stride(n, 64, 64, emulation::small_gpu);
+    auto run = [&](const std::function<void()>& f) { emulation::run_grid(shape, [&](unsigned char*) { f(); }); };
+    const std::vector<float> x = test::uniform_values(rng, n, -1, 1), eps = test::uniform_values(rng, n, -2, 2);
+    const std::vector<float> g = test::uniform_values(rng, n, -1, 1), z = test::uniform_values(rng, n, -2, 2);
+    const std::vector<float> zd = test::uniform_values(rng, n, -1, 1), sigma = test::uniform_values(rng, rows, 0.05f, 1);
+    std::vector<float> out(n), residual(n), u(n), loss(rows);
+    run([&] { ub::perturb(x.data(), eps.data(), sigma.data(), rows, d, out.data()); });
+    for (std::int64_t i = 0; i < n; ++i) ASSERT_NEAR(out[i], x[i] + double(sigma[i / d]) * eps[i], 1e-6);
+    run([&] {
+        ub::residual_rows(g.data(), eps.data(), sigma.data(), rows, d, true, true, 0.25f, residual.data(), u.data(),
+                          loss.data());
+    });
+    for (std::int64_t r = 0; r < rows; ++r) {
+        const double s = sigma[r];
+        double sq = 0;
+        for (std::int64_t i = r * d; i < (r + 1) * d; ++i) {
+            const double res = -g[i] / s + eps[i] / s;
+            ASSERT_NEAR(residual[i], res, 1e-5 * (1 + std::abs(res)));
+            ASSERT_NEAR(u[i], -s * s / s * 0.25 * res, 1e-5 * (1 + std::abs(res)));
+            sq += res * res;
+        }
+        ASSERT_NEAR(loss[r], s * s / 2 * sq, 1e-5 * (1 + s * s * sq));
+    }
+    for (const Activation act : {Activation::elu(), Activation::silu(), Activation::tanh(), Activation::softplus()}) {
+        std::vector<float> gd = test::uniform_values(rng, n, -1, 1), before = gd, t(n);
+        run([&] { ub::times_act_grad(g.data(), z.data(), n, act.kind, act.leaky_slope, t.data()); });
+        run([&] { ub::tangent_delta(gd.data(), g.data(), z.data(), zd.data(), n, act.kind, act.leaky_slope); });
+        for (std::int64_t i = 0; i < n; ++i) {
+            // act' and act'' by central differences of the (float) activation, a step of
+            // 1e-2 (rounding over h^2 stays near 1e-3), away from ELU's kink at 0.
+            const double h = 1e-2, zi = z[i];
+            if (act.kind == ActivationKind::Elu && std::abs(zi) < 2 * h) continue;
+            auto f = [&](double v) { return double(detail::activate(act.kind, act.leaky_slope, float(v))); };
+            const double d1 = (f(zi + h) - f(zi - h)) / (2 * h), d2 = (f(zi + h) - 2 * f(zi) + f(zi - h)) / (h * h);
+            ASSERT_NEAR(t[i], g[i] * d1, 2e-3) << to_string(act.kind);
+            ASSERT_NEAR(gd[i], before[i] * d1 + g[i] * d2 * zd[i], 5e-3) << to_string(act.kind);
+        }
+    }
+    // The tangent head: deltad = delta (fd - p . fd), p = -delta.
+    const std::vector<float> delta = test::uniform_values(rng, rows * k, -1, 0), fd = test::uniform_values(rng, rows * k, -1, 1);
+    std::vector<float> dd(rows * k);
+    run([&] { ub::tangent_head_rows(delta.data(), fd.data(), rows, k, dd.data()); });
+    for (std::int64_t r = 0; r < rows; ++r) {
+        double dot = 0;
+        for (std::int64_t j = r * k; j < (r + 1) * k; ++j) dot += -double(delta[j]) * fd[j];
+        for (std::int64_t j = r * k; j < (r + 1) * k; ++j) ASSERT_NEAR(dd[j], delta[j] * (fd[j] - dot), 1e-6);
+    }
+}
 
 // The plan: three buffers per hidden layer and two for the output fit a 784-256-256-1
 // model on an H100 at 32 rows per block (taken once the rows fill every SM at 32) but

@@ -1,7 +1,7 @@
 // The score family on the device, against the CPU twin: the draws bit for bit (uniform
 // levels and signs) and within a few ulps (normals); denoising score matching's loss and
-// gradient through the fused second-order kernel and cuBLAS (both conditionings, a
-// partial last tile, FP32); annealed Langevin through the fused chain's one-launch
+// gradient through the fused second-order kernel and through the unfused cuBLAS path
+// (both conditionings, a partial last tile, FP32); annealed Langevin through the fused chain's one-launch
 // schedule and step by step; Tweedie's step. Skipped, saying why, without a device.
 #include <gtest/gtest.h>
 
@@ -50,8 +50,10 @@ TEST(ScoreGpu, DenoisingLossAndGradientAreTheCpus) {
             const Tensor sigma = test::uniform_tensor(rng, {rows}, 0.05f, 1.0f);
             for (const DenoisingScoreOptions o : {DenoisingScoreOptions{NoiseConditioning::None, false},
                                                   DenoisingScoreOptions{NoiseConditioning::ScaledByNoise, true}}) {
+              for (const MlpPath path : {MlpPath::Auto, MlpPath::Unfused}) {  // the fused kernel, and cuBLAS's
+                gpu.set_mlp_path(path);
                 const std::string what = std::string(to_string(act.kind)) + " " + std::to_string(rows) + " rows " +
-                                         to_string(o.conditioning);
+                                         to_string(o.conditioning) + " " + to_string(path);
                 const MlpEnergy on_device = model.to(Device::Cuda);
                 MlpEnergy want = model.zeros_like(), got = on_device.zeros_like();
                 const Tensor dx = x.to(Device::Cuda), dn = noise.to(Device::Cuda), ds = sigma.to(Device::Cuda);
@@ -60,6 +62,7 @@ TEST(ScoreGpu, DenoisingLossAndGradientAreTheCpus) {
                 EXPECT_NEAR(l_gpu, l_cpu, 1e-5 * (1 + l_cpu)) << what;
                 EXPECT_LT(test::relative_error(got.flat().to_vector<float>(), want.flat().to_vector<float>()), 1e-4)
                     << what;
+              }
             }
         }
     }

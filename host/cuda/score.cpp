@@ -1,7 +1,8 @@
 // The score family on CUDA (host/ops/score.hpp): the draws and Tweedie's step
 // (kernels/score.cu), denoising score matching by the fused second-order kernel
-// (kernels/score_fused.cu). Not written yet, and refused with the CPU fallback named:
-// the sliced losses, and denoising for a model the fused kernel cannot hold.
+// (kernels/score_fused.cu) or, for models it cannot hold and where the context asks
+// for the unfused path, by cuBLAS and elementwise kernels (kernels/score_unfused.cu).
+// Not written yet, and refused with the CPU fallback named: the sliced losses.
 #include <string>
 #include <vector>
 
@@ -9,7 +10,6 @@
 #include "families.hpp"
 #include "host/check.hpp"
 #include "kernels/score.hpp"
-#include "kernels/score_fused.hpp"
 #include "mlp_layers.hpp"
 #include "nvtx.hpp"
 
@@ -31,7 +31,7 @@ public:
         kernels::score_projections(ctx.seed(), kind == Projection::Gaussian, rows, d, key.step, key.first_row, v,
                                    ctx.stream());
     }
-    void denoising(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const float* noise,
+    void denoising(const char*, Context& ctx, const MlpEnergy& model, ConstTensorView x, const float* noise,
                    const float* sigma, const DenoisingScoreOptions& o, double scale, float* loss,
                    MlpEnergy* grad) const override {
         const NvtxRange range("ebmkit.score.denoising");
@@ -52,11 +52,14 @@ public:
                 a.dbiases.push_back(grad->bias(l).data<float>());
             }
         }
-        if (const kernels::Status s = kernels::FusedDenoisingScore::can_implement(a); !s) {
-            fail(std::string(op) + ": " + s.why + "; the unfused CUDA path is not written yet: use a CPU context");
+        // The fused kernel where the model fits it and the context does not ask for the
+        // unfused path; else cuBLAS and elementwise kernels.
+        if (ctx.mlp_path() != MlpPath::Unfused && kernels::FusedDenoisingScore::can_implement(a)) {
+            return kernels::FusedDenoisingScore::run(a, ctx.workspace(kernels::FusedDenoisingScore::workspace_bytes(a)),
+                                                     ctx.stream());
         }
-        kernels::FusedDenoisingScore::run(a, ctx.workspace(kernels::FusedDenoisingScore::workspace_bytes(a)),
-                                          ctx.stream());
+        kernels::UnfusedDenoisingScore::run(a, ctx.workspace(kernels::UnfusedDenoisingScore::workspace_bytes(a)),
+                                            ctx.stream());
     }
     void sliced(const char* op, Context&, const MlpEnergy&, ConstTensorView, const float*, bool, double, float*,
                 MlpEnergy*) const override {
