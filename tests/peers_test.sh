@@ -14,6 +14,7 @@ run() {  # NAME SCRIPT ARGS...: the script writes at least one record with a med
   local name=$1 script=$2 key=median_ms
   shift 2
   [[ $name == *quality ]] && key=total_variation
+  [[ $name == *ood ]] && key=images
   if ! (cd bench/peers && $py "$script" "$@" --json "$out/$name.json") > "$out/$name.log" 2>&1; then
     echo "FAIL: $name exited non-zero"; tail -5 "$out/$name.log"; fail=1; return
   fi
@@ -33,5 +34,11 @@ run jem torch_jem.py --batches 8 --reps 1
 run score torch_score.py --batch 4 --reps 1
 run score_quality torch_score.py --quality ring8 --loss dsm --epochs 1
 run sklearn sklearn_rbm.py --hidden 4 --epochs 1 --out "$out/sk.safetensors"
+if [ -n "${EBMKIT_PYTHON_PATH:-}" ] && [ -d "$EBMKIT_PYTHON_PATH/ebmkit" ]; then
+  # The OOD baseline scores ebmkit's sets: the built package (ctest sets the path).
+  PYTHONPATH=$EBMKIT_PYTHON_PATH run sklearn_ood sklearn_ood.py --train-limit 500 --epochs 1 --count 50 --reps 5
+else
+  echo "skip: sklearn_ood (no built ebmkit package: EBMKIT_PYTHON_PATH)"
+fi
 ((fail)) && { echo "peers: FAILED"; exit 1; }
 echo "peers: all ran"
