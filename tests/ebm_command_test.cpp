@@ -297,6 +297,17 @@ TEST_F(EbmCommand, OodScoresEverySetWithIntervals) {
         EXPECT_EQ(test::read_png(path(family + "-roc.png")).width, 700);
     }
     EXPECT_EQ(run("jem ood --model " + jem + " --ood sideways").status, 2);
+    // --digits: a folder of IDX files as tools/digits_to_idx.py writes them, one set more.
+    auto rng = test::fresh_rng();
+    write_split("digits", 30, rng);  // beside the data set's files: dir_ is the folder
+    const CommandResult with_digits = run("rbm ood --data " + dir_.string() + " --model " + rbm + " --ood invert --digits " +
+                                          dir_.string() + " --reps 5 --json");
+    ASSERT_EQ(with_digits.status, 0) << with_digits.err;
+    const auto two = nlohmann::json::parse(with_digits.out);
+    ASSERT_EQ(two.size(), 2u);
+    EXPECT_EQ(two[1]["set"], "digits");
+    EXPECT_EQ(two[1]["images"], 100);
+    EXPECT_EQ(two[1]["out_images"], 30);
     EXPECT_EQ(run("jem ood --data " + dir_.string() + " --model " + jem + " --ood heldout").status, 2);  // every class seen
 
     // Held-out classes: a JEM of class 0 alone (one output), scored on its class's test
@@ -311,6 +322,7 @@ TEST_F(EbmCommand, OodScoresEverySetWithIntervals) {
     ASSERT_EQ(records.size(), 7u * 3) << held.out;
     EXPECT_EQ(records.back()["set"], "heldout");
     EXPECT_EQ(records.back()["images"], 50);  // class 0's test images: every other of 100
+    EXPECT_EQ(records.back()["out_images"], 50);
 }
 
 // ebm score on the tiny images and on a 2-D density: train (DSM over a ladder and SSM),

@@ -32,7 +32,7 @@ std::vector<std::string> set_names() {
 }
 
 struct OodOptions {
-    std::string model, data = default_fashion_mnist_dir(), backend = "auto", roc;
+    std::string model, data = default_fashion_mnist_dir(), backend = "auto", roc, digits;
     std::vector<std::string> sets;  // empty: every set the model has
     std::int64_t count = 2000;
     int reps = 200;
@@ -63,6 +63,17 @@ int run_ood(OodOptions a, const std::string& family, const std::vector<int>& cla
         a.sets = names_of<OodSet>();
         if (!classes.empty()) a.sets.emplace_back(heldout);
     }
+    // --digits: scikit-learn's digits as IDX (tools/digits_to_idx.py), a proxy for MNIST.
+    Tensor digits;
+    if (!a.digits.empty()) {
+        const ImageSet set = load_idx(a.digits + "/digits-images-idx3-ubyte.gz", a.digits + "/digits-labels-idx1-ubyte.gz");
+        if (set.height != test.height || set.width != test.width) {
+            throw UsageError{"--digits: " + std::to_string(set.height) + "x" + std::to_string(set.width) +
+                             " images, the test images are " + std::to_string(test.height) + "x" + std::to_string(test.width)};
+        }
+        digits = head(set.images, a.count);
+        a.sets.emplace_back("digits");
+    }
     if (classes.empty() && std::find(a.sets.begin(), a.sets.end(), heldout) != a.sets.end()) {
         throw UsageError{"--ood heldout: the model was trained on every class (jem train --classes holds some out)"};
     }
@@ -72,7 +83,8 @@ int run_ood(OodOptions a, const std::string& family, const std::vector<int>& cla
     std::vector<std::pair<std::string, std::vector<RocPoint>>> curves;
     std::vector<std::string> lines;
     for (std::size_t s = 0; s < a.sets.size(); ++s) {
-        const Scores out = score(a.sets[s] == heldout
+        const Scores out = score(a.sets[s] == "digits" ? digits.clone()
+                                 : a.sets[s] == heldout
                                      ? head(rows_of_classes(test.images, test.labels, classes, false).images, a.count)
                                      : make_ood_set(*value_named<OodSet>(a.sets[s]), images, test.height, test.width,
                                                     a.seed));  // IsMember checked the name
@@ -85,7 +97,8 @@ int run_ood(OodOptions a, const std::string& family, const std::vector<int>& cla
             lines.emplace_back(line);
             auto metric = [](const RankMetric& r) { return nlohmann::ordered_json{{"value", r.value}, {"low", r.low}, {"high", r.high}}; };
             records.push_back({{"command", family + " ood"}, {"model", a.model}, {"set", a.sets[s]},
-                               {"score", in[k].first}, {"images", n}, {"auroc", metric(m.auroc)},
+                               {"score", in[k].first}, {"images", n},
+                               {"out_images", static_cast<std::int64_t>(out[k].second.size())}, {"auroc", metric(m.auroc)},
                                {"aupr_in", metric(m.aupr_in)}, {"aupr_out", metric(m.aupr_out)},
                                {"fpr_at_95_tpr", metric(m.fpr_at_95_tpr)}});
             if (k == 0) curves.emplace_back(a.sets[s], roc_curve(in[k].second, out[k].second));
@@ -110,6 +123,9 @@ void add_options(CLI::App* c, OodOptions& a) {
                   "Out-of-distribution sets made from the test images, and heldout: the classes a model trained with "
                   "--classes never saw (default: every set it has)")
         ->check(CLI::IsMember(set_names()));
+    c->add_option("--digits", a.digits,
+                  "A folder of scikit-learn's digits as IDX (tools/digits_to_idx.py): a proxy for MNIST, one set more")
+        ->check(CLI::ExistingDirectory);
     c->add_option("--count", a.count, "Test images (and images per set)")->check(at_least(1));
     c->add_option("--reps", a.reps, "Bootstrap resamples of each interval (0: none)")->check(at_least(0));
     c->add_option("--seed", a.seed, "Seed of the sets and the bootstrap")->check(at_least(0));
