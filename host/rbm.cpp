@@ -123,7 +123,18 @@ void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "h", h);
-    detail::ops(ctx).rbm.gibbs_chain(ctx, rbm, v.data<float>(), h.data<float>(), v.dim(0), steps);
+    detail::ops(ctx).rbm.gibbs_chain(ctx, rbm, v.data<float>(), h.data<float>(), v.dim(0), steps, nullptr);
+}
+
+void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps, ConstTensorView clamp) {
+    constexpr const char* op = "gibbs_chain";
+    detail::check_model(op, ctx, rbm);
+    detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
+    detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
+    detail::check_tensor(op, "clamp", clamp, {v.dim(0), rbm.visible()}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "v", v, "h", h);
+    detail::check_no_alias(op, "v", v, "clamp", clamp);
+    detail::ops(ctx).rbm.gibbs_chain(ctx, rbm, v.data<float>(), h.data<float>(), v.dim(0), steps, clamp.data<float>());
 }
 
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) {

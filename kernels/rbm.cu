@@ -47,18 +47,28 @@ template <int ROWS, Precision P>
 __global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmParams rbm, float* v, float* h, std::int64_t rows,
                                                            std::uint64_t seed, std::uint32_t first_chain,
                                                            std::uint32_t first_step, std::uint32_t sweeps, int ld_v, int ld_h,
-                                                           const std::uint32_t* step_offset) {
+                                                           const std::uint32_t* step_offset, const float* clamp) {
     extern __shared__ __align__(128) unsigned char shared[];
-    rbm_gibbs_chain_tile<ROWS, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared, step_offset);
+    rbm_gibbs_chain_tile<ROWS, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared, step_offset,
+                                  clamp);
 }
 
 template <Precision P>
 __global__ void __launch_bounds__(threads) rbm_gibbs_cluster(RbmParams rbm, float* v, float* h, std::int64_t rows,
                                                              std::uint64_t seed, std::uint32_t first_chain,
                                                              std::uint32_t first_step, std::uint32_t sweeps, int ld_v,
-                                                             int ld_h, const std::uint32_t* step_offset) {
+                                                             int ld_h, const std::uint32_t* step_offset,
+                                                             const float* clamp) {
     extern __shared__ __align__(128) unsigned char shared[];
-    rbm_gibbs_cluster_tile<P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared, step_offset);
+    rbm_gibbs_cluster_tile<P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared, step_offset,
+                              clamp);
+}
+
+__global__ void restore_clamped_kernel(float* v, const float* kept, const float* clamp, std::int64_t n) {
+    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+         i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+        if (clamp[i] != 0.0f) v[i] = kept[i];
+    }
 }
 
 template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
@@ -134,13 +144,18 @@ void GibbsChain::run(const Arguments& a, void*, CUstream_st* stream) {
         constexpr Precision P = decltype(p)::value;
         if (chosen.cluster > 1) {
             return launch_planned(rbm_gibbs_cluster<P>, chosen.shape, stream, rbm, v, h, rows, seed, first_chain,
-                                  first_step, sweeps, ld_v, ld_h, step_offset);
+                                  first_step, sweeps, ld_v, ld_h, step_offset, a.clamp);
         }
         block::with_rows(chosen.rows_per_block, [&](auto tile) {
             launch_planned(rbm_gibbs_chain<decltype(tile)::value, P>, chosen.shape, stream, rbm, v, h, rows, seed,
-                           first_chain, first_step, sweeps, ld_v, ld_h, step_offset);
+                           first_chain, first_step, sweeps, ld_v, ld_h, step_offset, a.clamp);
         });
     });
+}
+
+void restore_clamped(float* v, const float* kept, const float* clamp, std::int64_t n, CUstream_st* stream) {
+    if (n == 0) return;
+    launch_planned(restore_clamped_kernel, grid_stride(n, threads, threads, device_limits()), stream, v, kept, clamp, n);
 }
 
 void outer_product_sum(cublasContext* cublas, const float* v, const float* ph, std::int64_t rows, std::int64_t d,

@@ -194,6 +194,26 @@ __device__ ChainTile load_chain_tile(const RbmParams& rbm, const float* v, std::
     return t;
 }
 
+// The visible half-sweep's epilogue: v ~ p(v | h) for columns col .. col + 3 of row r,
+// except where clamp (nullable, [rows, D]) is nonzero: those units keep their value
+// (inpainting: the observed pixels), and their draws are made and discarded, so the
+// other units' draws are the unclamped chain's.
+__device__ inline void sample_visible(ChainTile& t, int r, int col, const float* acc, int d, int ld_v,
+                                      const float* clamp) {
+    float* out = t.vs + r * ld_v;
+    const float* fixed = clamp && r < t.valid ? clamp + (t.row0 + r) * d : nullptr;
+    float keep[4];
+    if (fixed) {
+        for (int j = 0; j < 4; ++j) keep[j] = col + j < d ? out[col + j] : 0.0f;
+    }
+    finish<Epilogue::Sample>(t.vp, t.row0 + r, col, acc, out);
+    if (fixed) {
+        for (int j = 0; j < 4; ++j) {
+            if (col + j < d && fixed[col + j] != 0.0f) out[col + j] = keep[j];
+        }
+    }
+}
+
 // k sweeps of block Gibbs sampling, the block's chains in shared memory throughout:
 // h ~ p(h | v) keyed (seed, GibbsHidden, first_chain + row, step), v ~ p(v | h) keyed GibbsVisible,
 // step = first_step + sweep (+ *step_offset where given).
@@ -201,7 +221,8 @@ __device__ ChainTile load_chain_tile(const RbmParams& rbm, const float* v, std::
 template <int ROWS, Precision P>
 __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                                      std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, int ld_v, int ld_h,
-                                     unsigned char* shared, const std::uint32_t* step_offset = nullptr) {
+                                     unsigned char* shared, const std::uint32_t* step_offset = nullptr,
+                                     const float* clamp = nullptr) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     ChainTile t = load_chain_tile<ROWS>(rbm, v, rows, blockIdx.x, seed, first_chain, step_offset, ld_v, ld_h, shared);
     auto v_at = [&](int r, int k) { return t.vs[r * ld_v + k]; };
@@ -212,7 +233,7 @@ __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, s
             finish<Epilogue::Sample>(t.hp, t.row0 + r, col, acc, t.hs + r * ld_h);
         });
         block::gemm<ROWS, P, true>(t.staging, rbm.w, m, 0, d, m, h_at, [&](int r, int col, const float* acc) {
-            finish<Epilogue::Sample>(t.vp, t.row0 + r, col, acc, t.vs + r * ld_v);
+            sample_visible(t, r, col, acc, d, ld_v, clamp);
         });
     }
     for (int e = threadIdx.x; e < t.valid * d; e += threads) v[t.row0 * d + e] = t.vs[e / d * ld_v + e % d];
@@ -231,7 +252,7 @@ template <Precision P>
 __device__ void rbm_gibbs_cluster_tile(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                                        std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
                                        int ld_v, int ld_h, unsigned char* shared,
-                                       const std::uint32_t* step_offset = nullptr) {
+                                       const std::uint32_t* step_offset = nullptr, const float* clamp = nullptr) {
     constexpr int ROWS = 16, tile = block::tile_cols;
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     const int rank = static_cast<int>(cluster::rank()), size = static_cast<int>(cluster::size());
@@ -260,7 +281,7 @@ __device__ void rbm_gibbs_cluster_tile(const RbmParams& rbm, float* v, float* h,
         for (int c0 = rank * tile; c0 < d; c0 += size * tile) {
             block::gemm<ROWS, P, true>(t.staging, rbm.w, m, c0, c0 + tile < d ? c0 + tile : d, m, h_at,
                                        [&](int r, int col, const float* acc) {
-                                           finish<Epilogue::Sample>(t.vp, t.row0 + r, col, acc, t.vs + r * ld_v);
+                                           sample_visible(t, r, col, acc, d, ld_v, clamp);
                                        });
         }
         gather(t.vs, d, ld_v);

@@ -545,6 +545,22 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
     gibbs_chain(cpu, rbm, rv, rh, Steps{4, 5});
     EXPECT_LE(mismatch_fraction(cv.to_vector<float>(), rv.to_vector<float>()), 5e-3);
     EXPECT_LE(mismatch_fraction(ch.to_vector<float>(), rh.to_vector<float>()), 5e-3);
+
+    // Clamped (inpainting): random units of each chain keep their start values, the rest
+    // follow the CPU's clamped chain.
+    const Tensor clamp = test::random_bits(rng, chains, d, 0.3f);
+    Tensor kv = start.clone(), kh = test::poisoned({chains, m}, Device::Host);
+    emulation::run_grid(kernels::row_tiles(chains, 16, kernels::block::threads, int(bytes), "test"), [&](unsigned char* shared) {
+        rbm_body::rbm_gibbs_chain_tile<16, Precision::Fp32>(dev, kv.data<float>(), kh.data<float>(), chains, seed, 0, 4, 5,
+                                                            ld_v, ld_h, shared, nullptr, clamp.data<float>());
+    });
+    for (std::int64_t e = 0; e < chains * d; ++e) {
+        if (clamp.data<float>()[e] != 0.0f) ASSERT_EQ(kv.data<float>()[e], start.data<float>()[e]) << e;
+    }
+    Tensor kr = start.clone(), khr({chains, m});
+    gibbs_chain(cpu, rbm, kr, khr, Steps{4, 5}, clamp);
+    EXPECT_LE(mismatch_fraction(kv.to_vector<float>(), kr.to_vector<float>()), 5e-3);
+    EXPECT_GT(mismatch_fraction(kv.to_vector<float>(), cv.to_vector<float>()), 0.0) << "the clamp changed the chains";
 }
 
 // The cluster plan (issue 27 item 6): two 16-chain tiles, each across a cluster of four

@@ -179,6 +179,56 @@ TEST(RbmStatistics, GibbsChainsReachTheExactDistribution) {
     EXPECT_LT(tv, 0.02);
 }
 
+// Clamped chains (inpainting): units 0 and 2 of a 5-unit RBM held at (1, 0) never change,
+// and the free units' states after 30 sweeps follow p(v_free | v_0 = 1, v_2 = 0) from
+// joint enumeration (a chi-square test on the 8 states, 7 degrees of freedom, at the
+// 1e-4 level: 29.9); a clamp of zeros is the unclamped chain bit for bit.
+TEST(RbmStatistics, ClampedChainsSampleTheConditionalAndKeepTheirUnits) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    Rbm rbm = test::random_rbm(rng, 5, 3, 1.0f);
+    const Exact exact = enumerate(rbm);
+    // p(free | clamped): the joint over masks with bit 0 set and bit 2 clear, renormalised.
+    std::vector<double> want(8, 0.0);
+    double norm = 0;
+    for (unsigned free = 0; free < 8; ++free) {
+        const unsigned mask = 1u | (free & 1u) << 1 | (free >> 1 & 1u) << 3 | (free >> 2 & 1u) << 4;
+        want[free] = exact.p_v[mask];
+        norm += want[free];
+    }
+    const std::int64_t chains = 20000;
+    std::vector<float> start(chains * 5), clamp(chains * 5, 0.0f);
+    for (std::int64_t c = 0; c < chains; ++c) {
+        for (int i = 0; i < 5; ++i) start[c * 5 + i] = static_cast<float>(rng() % 2);
+        start[c * 5] = 1.0f, start[c * 5 + 2] = 0.0f;
+        clamp[c * 5] = clamp[c * 5 + 2] = 1.0f;
+    }
+    Tensor v = Tensor::from(start, {chains, 5}), h = Tensor::zeros({chains, 3});
+    const Tensor clamped = Tensor::from(clamp, {chains, 5});
+    gibbs_chain(ctx, rbm, v, h, Steps{0, 30}, clamped);
+    std::vector<double> count(8, 0.0);
+    for (std::int64_t c = 0; c < chains; ++c) {
+        const float* row = v.data<float>() + c * 5;
+        ASSERT_EQ(row[0], 1.0f);
+        ASSERT_EQ(row[2], 0.0f);
+        count[(row[1] > 0.5f) | (row[3] > 0.5f) << 1 | (row[4] > 0.5f) << 2] += 1;
+    }
+    double chi2 = 0;
+    for (int k = 0; k < 8; ++k) {
+        const double expected = chains * want[k] / norm;
+        chi2 += (count[k] - expected) * (count[k] - expected) / expected;
+    }
+    EXPECT_LT(chi2, 29.9);
+    // A clamp of zeros changes nothing.
+    Tensor a = Tensor::from(start, {chains, 5}), b = Tensor::from(start, {chains, 5});
+    Tensor ha = Tensor::zeros({chains, 3}), hb = Tensor::zeros({chains, 3});
+    const Tensor none = Tensor::zeros({chains, 5}), narrow = Tensor::zeros({chains, 4});
+    gibbs_chain(ctx, rbm, a, ha, Steps{3, 4}, none);
+    gibbs_chain(ctx, rbm, b, hb, Steps{3, 4});
+    EXPECT_EQ(a.to_vector<float>(), b.to_vector<float>());
+    EXPECT_THROW(gibbs_chain(ctx, rbm, a, ha, Steps{0, 1}, narrow), Error);
+}
+
 TEST(Rbm, CdGradientChainsAreGibbsStepsWithConsecutiveKeys) {
     auto rng = test::fresh_rng();
     Context ctx(Backend::Cpu, rng());

@@ -116,11 +116,12 @@ void rbm_visible_probs(const RbmParams<const float>& p, const float* h, std::int
 }
 
 void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                std::uint32_t step, std::uint32_t first_chain) {
+                std::uint32_t step, std::uint32_t first_chain, const float* clamp) {
     const PhiloxKey key = philox_key(seed);
 #pragma omp parallel
     {
         std::vector<double> pre;
+        std::vector<float> keep;
 #pragma omp for schedule(static)
         for (std::int64_t r = 0; r < rows; ++r) {
             float* vr = v + r * p.visible;
@@ -129,8 +130,15 @@ void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_
             hidden_preactivation(p, vr, pre);
             bernoulli_units([&](std::int64_t j) { return sigmoid(pre[j]); }, p.hidden, hr, key, RngPurpose::GibbsHidden,
                          chain, step);
+            if (clamp) keep.assign(vr, vr + p.visible);
             bernoulli_units([&](std::int64_t i) { return sigmoid(visible_preactivation(p, hr, i)); }, p.visible, vr,
                          key, RngPurpose::GibbsVisible, chain, step);
+            // Clamped units keep their value; their draws were made and are discarded.
+            if (clamp) {
+                for (std::int64_t i = 0; i < p.visible; ++i) {
+                    if (clamp[r * p.visible + i] != 0.0f) vr[i] = keep[i];
+                }
+            }
         }
     }
 }

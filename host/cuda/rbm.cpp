@@ -24,16 +24,25 @@ namespace {
 // steps.count sweeps of the chains v [rows, D] (h [rows, M] the last hidden sample): one on-chip
 // launch where the chains fit, else a launch per half-sweep; the same draws either way.
 void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, float* h, std::int64_t rows, Steps steps,
-                       std::uint32_t first_chain = 0, const std::uint32_t* step_offset = nullptr) {
-    const kernels::GibbsChain::Arguments chain{dev,   v,     h,           rows,           ctx.seed(), first_chain,
-                                               steps, step_offset, ctx.tile_plan()};
+                       std::uint32_t first_chain = 0, const std::uint32_t* step_offset = nullptr,
+                       const float* clamp = nullptr) {
+    kernels::GibbsChain::Arguments chain{dev,   v,     h,           rows,           ctx.seed(), first_chain,
+                                         steps, step_offset, ctx.tile_plan()};
+    chain.clamp = clamp;
     if (kernels::GibbsChain::can_implement(chain)) return kernels::GibbsChain::run(chain, nullptr, ctx.stream());
+    // Clamped: the units' starting values, restored after every visible half-sweep.
+    Tensor kept;
+    if (clamp) {
+        kept = Tensor({rows * dev.visible}, DType::F32, ctx);
+        copy_on_stream(ctx, ConstTensorView(v, {rows * dev.visible}, DType::F32, Device::Cuda), kept);
+    }
     for (std::uint32_t sweep = 0; sweep < steps.count; ++sweep) {
         const std::uint32_t step = steps.first + sweep;
         using kernels::RbmHalfSweep;
         constexpr auto samples = kernels::RbmUnits::Samples;
         RbmHalfSweep::run({dev, false, v, rows, h, samples, ctx.seed(), first_chain, step, step_offset}, nullptr, ctx.stream());
         RbmHalfSweep::run({dev, true, h, rows, v, samples, ctx.seed(), first_chain, step, step_offset}, nullptr, ctx.stream());
+        if (clamp) kernels::restore_clamped(v, kept.data<float>(), clamp, rows * dev.visible, ctx.stream());
     }
 }
 
@@ -121,9 +130,10 @@ public:
         RbmHalfSweep::run({dev, false, v, rows, h, samples, ctx.seed(), 0, step}, nullptr, ctx.stream());
         RbmHalfSweep::run({dev, true, h, rows, v, samples, ctx.seed(), 0, step}, nullptr, ctx.stream());
     }
-    void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, Steps steps) const override {
+    void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, Steps steps,
+                     const float* clamp) const override {
         const NvtxRange range("ebmkit.rbm.gibbs_chain");
-        gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), v, h, rows, steps);
+        gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), v, h, rows, steps, 0, nullptr, clamp);
     }
     void free_energy(Context& ctx, const Rbm& rbm, const float* v, std::int64_t rows, float* f) const override {
         const NvtxRange range("ebmkit.rbm.free_energy");

@@ -61,6 +61,11 @@ void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::u
 // units); the products run at the context's precision (Fp32 exact; Tf32 / Bf16 round
 // the weights, the 0/1 states are exact).
 void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps);
+// The same chains with units clamped (inpainting): where clamp [N, D] is nonzero the
+// visible unit keeps the value it has in v (an observed pixel), the others are sampled
+// from p(v | h) as the unclamped chain samples them (the same keys: the clamped units'
+// draws are made and discarded). The chains sample p(v_free | v_clamped).
+void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps, ConstTensorView clamp);
 
 // F(v) per row: [N].
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f);
