@@ -69,6 +69,11 @@ struct Table<OodSet> {
         {OodSet::Uniform, "uniform"}, {OodSet::Gaussian, "gaussian"}, {OodSet::Constant, "constant"},
         {OodSet::Flip, "flip"},       {OodSet::Invert, "invert"},     {OodSet::Permute, "permute"}};
 };
+template <>
+struct Table<MaskKind> {
+    static constexpr std::pair<MaskKind, const char*> entries[] = {
+        {MaskKind::Top, "top"}, {MaskKind::Left, "left"}, {MaskKind::Box, "box"}, {MaskKind::Random, "random"}};
+};
 
 template <class E>
 const char* name_of(E value) {
@@ -110,6 +115,7 @@ EBMKIT_ENUM_NAMES(NoiseConditioning)
 EBMKIT_ENUM_NAMES(ScoreLoss)
 EBMKIT_ENUM_NAMES(Projection)
 EBMKIT_ENUM_NAMES(OodSet)
+EBMKIT_ENUM_NAMES(MaskKind)
 #undef EBMKIT_ENUM_NAMES
 
 }  // namespace ebmkit

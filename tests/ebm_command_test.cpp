@@ -325,6 +325,28 @@ TEST_F(EbmCommand, OodScoresEverySetWithIntervals) {
     EXPECT_EQ(records.back()["out_images"], 50);
 }
 
+// rbm inpaint: every mask restores the test images' missing pixels, never changes an
+// observed one (the corrupted and restored rows of the grid agree off the mask), and
+// reports its errors beside the two baselines'.
+TEST_F(EbmCommand, RbmInpaintRestoresMissingPixelsAgainstBaselines) {
+    const std::string rbm = path("rbm.safetensors");
+    ASSERT_EQ(run("rbm train --data " + dir_.string() + " --hidden 8 --epochs 3 --batch 20 --lr 0.1 --seed 3 --out " + rbm)
+                  .status, 0);
+    for (const std::string mask : {"top", "left", "box", "random"}) {
+        const CommandResult r = run("rbm inpaint --data " + dir_.string() + " --model " + rbm + " --mask " + mask +
+                                    " --count 40 --sweeps 30 --json --out " + path("inpaint.png"));
+        ASSERT_EQ(r.status, 0) << r.err;
+        for (const char* key : {"mse", "mean_image_mse", "nearest_image_mse", "cross_entropy"}) {
+            const double v = json_number(r.out, key);
+            EXPECT_TRUE(v >= 0 && std::isfinite(v)) << mask << " " << key << ": " << r.out;
+        }
+        EXPECT_GT(json_number(r.out, "missing_pixels"), 0) << mask;
+        const test::Image grid = test::read_png(path("inpaint.png"));
+        EXPECT_EQ(grid.height, 3 * 5 + 1);
+    }
+    EXPECT_EQ(run("rbm inpaint --data " + dir_.string() + " --model " + rbm + " --mask diagonal").status, 2);
+}
+
 // ebm score on the tiny images and on a 2-D density: train (DSM over a ladder and SSM),
 // resume, sample (a grid; the density's scores), denoise (PSNR of every method).
 TEST_F(EbmCommand, ScoreTrainsSamplesAndDenoises) {
@@ -486,7 +508,7 @@ TEST_F(EbmCommand, SampleReportsDiagnosticsAgainstTheExactMoments) {
 
 // --help at every level of the command tree: the level's own usage, on stdout, status 0.
 TEST_F(EbmCommand, HelpAtEveryLevelGoesToStdoutWithStatusZero) {
-    for (const std::string level : {"", "sample", "rbm", "rbm train", "rbm eval", "rbm sample", "rbm ood", "jem",
+    for (const std::string level : {"", "sample", "rbm", "rbm train", "rbm eval", "rbm sample", "rbm ood", "rbm inpaint", "jem",
                                     "jem train", "jem eval", "jem sample", "jem ood", "score", "score train",
                                     "score sample", "score denoise", "plot"}) {
         const CommandResult r = run(level + (level.empty() ? "" : " ") + "--help");

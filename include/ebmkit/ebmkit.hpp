@@ -21,6 +21,7 @@
 #include "ebmkit/png.hpp"
 #include "ebmkit/rbm.hpp"
 #include "ebmkit/rbm_trainer.hpp"
+#include "ebmkit/restoration.hpp"
 #include "ebmkit/safetensors.hpp"
 #include "ebmkit/sample.hpp"
 #include "ebmkit/sample_steps.hpp"

@@ -14,13 +14,14 @@
 #include "ebmkit/mlp.hpp"
 #include "ebmkit/ood_sets.hpp"
 #include "ebmkit/optim.hpp"
+#include "ebmkit/restoration.hpp"
 #include "ebmkit/score.hpp"
 
 namespace ebmkit {
 
 // Every value's name, in the enum's declaration order. E is Backend, Precision,
 // MlpPath, TilePlan, ActivationKind, OptimizerKind, SamplerKind, NoiseConditioning,
-// ScoreLoss, Projection or OodSet.
+// ScoreLoss, Projection, OodSet or MaskKind.
 template <class E>
 std::vector<std::string> names_of();
 

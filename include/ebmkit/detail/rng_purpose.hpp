@@ -34,6 +34,7 @@ enum class RngPurpose : std::uint32_t {
     ScoreNoise = 23,
     ScoreProjection = 24,
     OodSet = 25,
+    InpaintMask = 26,
 };
 
 }  // namespace ebmkit
