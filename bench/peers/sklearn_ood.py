@@ -42,6 +42,7 @@ def main():
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--train-limit", type=int, default=0)
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--digits", default="", help="a folder of tools/digits_to_idx.py's IDX files: one set more")
     p.add_argument("--json", default="")
     a = p.parse_args()
     x = load_images(f"{a.data}/train-images-idx3-ubyte.gz") / 255.0
@@ -62,8 +63,13 @@ def main():
 
     inside = scores(images)
     records = []
-    for name in ["uniform", "gaussian", "constant", "flip", "invert", "permute"]:
-        outside = scores(ebmkit.make_ood_set(name, images, 28, 28, a.seed))
+    sets = ["uniform", "gaussian", "constant", "flip", "invert", "permute"] + (["digits"] if a.digits else [])
+    for name in sets:
+        if name == "digits":
+            digits = (load_images(f"{a.digits}/digits-images-idx3-ubyte.gz") / 255.0).astype(np.float32)
+            outside = scores(digits[:a.count])
+        else:
+            outside = scores(ebmkit.make_ood_set(name, images, 28, 28, a.seed))
         for score in inside:
             m = ebmkit.ood_metrics(inside[score], outside[score], a.reps, a.seed)
             rec = {"command": "sklearn ood", "model": "MLPClassifier 784-256-256-10", "test_accuracy": accuracy,

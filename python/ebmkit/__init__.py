@@ -12,7 +12,7 @@ from ._ebmkit import (BananaEnergy, Context, DoubleWellEnergy, GaussianEnergy, G
                       build_summary, cuda_available, effective_sample_size, geometric_betas, jem_ood_scores, ood_metrics,
                       rbm_ood_scores, sample_accept,
                       sample_momentum, sample_propose, split_r_hat, ScoreTrainer, ScoreTrainOptions, geometric_ladder,
-                      make_ood_set, roc_curve)
+                      make_ood_set, roc_curve, make_mask, restoration_error)
 
 __all__ = [
     "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions",
@@ -26,7 +26,7 @@ __all__ = [
     "BananaEnergy", "effective_sample_size", "split_r_hat", "sample_propose", "sample_momentum", "sample_accept",
     "ood_metrics", "jem_ood_scores", "rbm_ood_scores", "denoising_score_gradient", "denoising_score_loss",
     "sliced_score_gradient", "sliced_score_loss", "annealed_langevin", "tweedie_denoise", "geometric_ladder",
-    "ScoreTrainer", "ScoreTrainOptions", "make_ood_set", "roc_curve",
+    "ScoreTrainer", "ScoreTrainOptions", "make_ood_set", "roc_curve", "make_mask", "restoration_error",
 ]
 
 
@@ -373,10 +373,14 @@ def rbm_visible_probs(ctx, rbm, h, out=None):
 
 
 @_ordered
-def gibbs_chain(ctx, rbm, v, h, first_step, k):
+def gibbs_chain(ctx, rbm, v, h, first_step, k, clamp=None):
     """k block-Gibbs sweeps of chains v [S, D] (and h [S, M]) in place, keyed first_step,
-    first_step + 1, ... (every chain call takes first_step, then the count)."""
-    _ext.gibbs_chain(ctx, rbm, v, h, first_step, k)
+    first_step + 1, ... (every chain call takes first_step, then the count). clamp [S, D]
+    (float32, optional): where nonzero the visible unit keeps its value (inpainting)."""
+    if clamp is None:
+        _ext.gibbs_chain(ctx, rbm, v, h, first_step, k)
+    else:
+        _ext.gibbs_chain_clamped(ctx, rbm, v, h, first_step, k, clamp)
     return v, h
 
 

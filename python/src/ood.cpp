@@ -112,6 +112,28 @@ void bind_ood(nb::module_& m) {
         "set"_a, "images"_a, "height"_a, "width"_a, "seed"_a = 0,
         "An out-of-distribution set made from images [N, height * width] in [0, 1]: uniform, gaussian, constant, "
         "flip, invert or permute (a float32 NumPy array of the same shape)");
+    m.def(
+        "make_mask",
+        [](const std::string& kind, std::int64_t rows, std::int64_t height, std::int64_t width, double rate,
+           std::uint64_t seed) {
+            auto* held = new Tensor(make_mask(parse<MaskKind>(kind, "kind"), rows, height, width, rate, seed));
+            nb::capsule owner(held, [](void* p) noexcept { delete static_cast<Tensor*>(p); });
+            const std::size_t shape[2] = {static_cast<std::size_t>(held->dim(0)), static_cast<std::size_t>(held->dim(1))};
+            return nb::ndarray<nb::numpy, float>(held->data<float>(), 2, shape, owner);
+        },
+        "kind"_a, "rows"_a, "height"_a, "width"_a, "rate"_a = 0.5, "seed"_a = 0,
+        "An inpainting mask [rows, height * width], 1 where a pixel is observed: top, left, box or random");
+    m.def(
+        "restoration_error",
+        [](const Array& restored, const Array& truth, const Array& mask) {
+            const RestorationError e =
+                restoration_error(Tensor::copy_of(in(restored, "restored"), Device::Host),
+                                  Tensor::copy_of(in(truth, "truth"), Device::Host), Tensor::copy_of(in(mask, "mask"), Device::Host));
+            nb::dict out;
+            out["mse"] = e.mse, out["cross_entropy"] = e.cross_entropy, out["missing"] = e.missing;
+            return out;
+        },
+        "restored"_a, "truth"_a, "mask"_a, "Mean squared error and cross-entropy over the missing pixels");
 }
 
 }  // namespace ebmkit::python

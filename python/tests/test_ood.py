@@ -73,3 +73,18 @@ def test_ood_sets_from_python(rng):
                           ebmkit.make_ood_set("uniform", images, 3, 4, seed=5))
     with pytest.raises(ValueError, match="none of"):
         ebmkit.make_ood_set("sideways", images, 3, 4)
+
+
+def test_inpainting_from_python(rng, ctx):
+    """A clamped Gibbs chain never changes an observed pixel; the metrics over the missing ones."""
+    mask = ebmkit.make_mask("box", 10, 4, 4)
+    assert mask.shape == (10, 16) and (mask.reshape(10, 4, 4)[:, 1:3, 1:3] == 0).all() and mask.sum() == 10 * 12
+    rbm = ebmkit.Rbm(16, 5)
+    rbm.init_normal(3, 1.0)
+    v = rng.integers(0, 2, (10, 16)).astype(np.float32)
+    start = v.copy()
+    h = np.zeros((10, 5), dtype=np.float32)
+    ebmkit.gibbs_chain(ctx, rbm, v, h, 0, 20, clamp=mask)
+    np.testing.assert_array_equal(v[mask == 1], start[mask == 1])
+    e = ebmkit.restoration_error(v, start, mask)
+    assert e["missing"] == 40 and e["mse"] == pytest.approx(((v - start)[mask == 0] ** 2).mean())
