@@ -323,6 +323,10 @@ TEST_F(EbmCommand, OodScoresEverySetWithIntervals) {
     EXPECT_EQ(records.back()["set"], "heldout");
     EXPECT_EQ(records.back()["images"], 50);  // class 0's test images: every other of 100
     EXPECT_EQ(records.back()["out_images"], 50);
+    // --classes is recorded with the run's configuration and repeats with --config-from.
+    const std::string again = path("jem-class0-again.safetensors");
+    ASSERT_EQ(run("jem train --config-from " + one + " --out " + again).status, 0);
+    EXPECT_EQ(load_safetensors(again).metadata.at("classes"), "0");
 }
 
 // rbm inpaint: every mask restores the test images' missing pixels, never changes an

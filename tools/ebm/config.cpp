@@ -99,9 +99,14 @@ std::string recorded_config(const CLI::App& command) {
             continue;
         }
         std::string text;
-        if (option->count()) text = option->results().front();
-        else if (!option->get_default_str().empty()) text = option->get_default_str();
-        else continue;  // an optional value not given (e.g. --cd when --pcd is)
+        if (option->count()) {
+            // A list option's values as given, comma-separated (--classes 0,1,2).
+            for (const std::string& value : option->results()) text += (text.empty() ? "" : ",") + value;
+        } else if (!option->get_default_str().empty() && option->get_default_str() != "[]") {
+            text = option->get_default_str();
+        } else {
+            continue;  // an optional value not given (e.g. --cd when --pcd is), an empty list
+        }
         // Numbers stay numbers, so the file reads as one a person would write.
         const std::string type = option->get_type_name();
         if (type.rfind("INT", 0) == 0 || type.rfind("UINT", 0) == 0 || type.rfind("FLOAT", 0) == 0) {

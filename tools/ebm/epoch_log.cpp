@@ -1,6 +1,9 @@
 #include "epoch_log.hpp"
 
+#include <cstdio>
+
 #include "ebmkit/error.hpp"
+#include "plot/curves.hpp"
 
 namespace ebm {
 
@@ -34,6 +37,32 @@ std::vector<nlohmann::json> read_epoch_log(const std::string& path) {
     }
     if (epochs.empty()) throw ebmkit::Error("plot: " + path + " holds no epoch");
     return epochs;
+}
+
+CurvesFile::CurvesFile(const std::string& path, std::vector<std::string> keys, std::string command)
+    : path_(path), command_(std::move(command)), keys_(std::move(keys)) {
+    if (path_.empty()) return;
+    out_.open(path_);
+    if (!out_) throw ebmkit::Error("cannot write " + path_);
+    for (std::size_t k = 0; k < keys_.size(); ++k) out_ << (k ? "," : "") << keys_[k];
+    out_ << "\n";
+}
+
+void CurvesFile::write(const nlohmann::ordered_json& epoch) {
+    if (path_.empty()) return;
+    for (std::size_t k = 0; k < keys_.size(); ++k) {
+        out_ << (k ? "," : "");
+        const auto& v = epoch.at(keys_[k]);
+        if (v.is_number_integer()) out_ << v.get<long long>();
+        else out_ << v.get<double>();
+    }
+    out_ << std::endl;
+    epochs_.push_back(epoch);
+    try {
+        plot::plot_curves(epochs_, path_ + ".png");
+    } catch (const ebmkit::Error& failed) {  // the CSV still holds the curves
+        std::fprintf(stderr, "%s: %s\n", command_.c_str(), failed.what());
+    }
 }
 
 }  // namespace ebm

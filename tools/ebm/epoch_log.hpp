@@ -21,6 +21,22 @@ private:
     std::ofstream out_;
 };
 
+// --curves FILE: the chosen keys of each epoch as a CSV line (the header first), and the
+// run's epochs so far redrawn to FILE.png (plot::plot_curves) after every line; a
+// drawing that fails is reported, the CSV kept. An empty path writes nothing; only
+// the lead rank writes.
+class CurvesFile {
+public:
+    CurvesFile(const std::string& path, std::vector<std::string> keys, std::string command);
+    void write(const nlohmann::ordered_json& epoch);
+
+private:
+    std::string path_, command_;
+    std::vector<std::string> keys_;
+    std::ofstream out_;
+    std::vector<nlohmann::json> epochs_;
+};
+
 // The epochs of a log; a line that is not a JSON object is an ebmkit::Error naming it.
 std::vector<nlohmann::json> read_epoch_log(const std::string& path);
 

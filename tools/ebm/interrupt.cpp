@@ -1,6 +1,9 @@
 #include "interrupt.hpp"
 
 #include <csignal>
+#include <cstdio>
+
+#include "report.hpp"
 
 namespace ebm {
 
@@ -42,6 +45,16 @@ std::string interrupted_path(const std::string& out) {
         return out.substr(0, out.size() - ext.size()) + ".interrupted" + ext;
     }
     return out + ".interrupted";
+}
+
+int stop_for_signal(const StopOnSignal& stop, Progress& bar, const std::string& command, const std::string& where,
+                    const std::string& out, const std::function<void(const std::string&)>& save) {
+    const std::string resumable = interrupted_path(out);
+    save(resumable);
+    bar.finish("interrupted");
+    std::fprintf(stderr, "%s: %s %s; wrote %s; continue with --resume %s\n", command.c_str(), stop.signal_name(),
+                 where.c_str(), resumable.c_str(), resumable.c_str());
+    return stop.exit_status();
 }
 
 }  // namespace ebm

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <string>
 
 namespace ebm {
@@ -23,5 +24,13 @@ public:
 // Where an interrupted run of `out` writes its resumable checkpoint: out with
 // ".interrupted" before the extension (jem.safetensors -> jem.interrupted.safetensors).
 std::string interrupted_path(const std::string& out);
+
+class Progress;
+
+// What a train command does when a signal stopped its epoch: save(interrupted_path(out)),
+// the bar finished "interrupted", a line "COMMAND: SIGNAL WHERE; wrote FILE; continue with
+// --resume FILE" on stderr; returns the exit status (128 + the signal).
+int stop_for_signal(const StopOnSignal& stop, Progress& bar, const std::string& command, const std::string& where,
+                    const std::string& out, const std::function<void(const std::string&)>& save);
 
 }  // namespace ebm

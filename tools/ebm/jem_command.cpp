@@ -150,19 +150,15 @@ int train(CLI::App& command, TrainOptions& a) {
     if (!a.resume.empty()) trainer.load(a.resume);
     std::map<std::string, std::string> metadata = {{config_key, recorded_config(command)}};
     if (!a.classes.empty()) metadata["classes"] = join_integers({a.classes.begin(), a.classes.end()});
-    std::ofstream csv;
-    if (!a.curves.empty() && ranks.lead()) {
-        csv.open(a.curves);
-        if (!csv) throw Error("cannot write " + a.curves);
-        csv << "epoch,loss,cross_entropy,energy_data,energy_sample,train_accuracy,valid_accuracy\n";
-    }
+    CurvesFile curves(ranks.lead() ? a.curves : "",
+                      {"epoch", "loss", "cross_entropy", "energy_data", "energy_sample", "train_accuracy", "valid_accuracy"},
+                      "jem");
     EpochLog log(ranks.lead() ? a.log : "", !a.resume.empty());
     std::fprintf(stderr, "jem: %s %s, %lld images, batch %lld, %u SGLD steps, backend %s%s\n", a.widths.c_str(),
                  to_string(act.kind), static_cast<long long>(images.dim(0)), static_cast<long long>(o.batch),
                  o.sampler.steps, to_string(ctx.backend()), ranks.batch_split(o.batch).c_str());
     double best = -1.0;
     std::int64_t since_best = 0;
-    std::vector<nlohmann::json> epochs;  // this run's, for the --curves plot
     const StopOnSignal stop;  // SIGINT / SIGTERM: finish the batch, write a resumable checkpoint
     for (std::int64_t e = 0; e < a.epochs; ++e) {
         Progress bar("epoch " + std::to_string(trainer.epoch() + 1));
@@ -170,14 +166,11 @@ int train(CLI::App& command, TrainOptions& a) {
         const JemStepStats s = trainer.train_epoch(
             images, labels, [&](std::int64_t d, std::int64_t t, const JemStepStats&) { bar.update(d, t); }, &stop.flag());
         if (s.interrupted) {
-            const std::string resumable = interrupted_path(a.out);
-            trainer.save(resumable, metadata);
-            bar.finish("interrupted");
-            std::fprintf(stderr,
-                         "jem: %s after %lld iterations (epoch %d, batch %lld); wrote %s; continue with --resume %s\n",
-                         stop.signal_name(), static_cast<long long>(trainer.iterations()), trainer.epoch() + 1,
-                         static_cast<long long>(trainer.batch_in_epoch()), resumable.c_str(), resumable.c_str());
-            return stop.exit_status();
+            return stop_for_signal(stop, bar, "jem",
+                                   "after " + std::to_string(trainer.iterations()) + " iterations (epoch " +
+                                       std::to_string(trainer.epoch() + 1) + ", batch " +
+                                       std::to_string(trainer.batch_in_epoch()) + ")",
+                                   a.out, [&](const std::string& path) { trainer.save(path, metadata); });
         }
         for (std::size_t i = events_before; i < trainer.events().size(); ++i) {
             std::fprintf(stderr, "jem: %s\n", trainer.events()[i].c_str());
@@ -198,16 +191,7 @@ int train(CLI::App& command, TrainOptions& a) {
                                               {"valid_accuracy", accuracy},
                                               {"seconds", seconds_since(start)}};
         log.write(epoch);
-        if (csv.is_open()) {  // (a stream never opened tests true)
-            csv << trainer.epoch() << ',' << s.loss << ',' << s.cross_entropy << ',' << s.energy_data << ','
-                << s.energy_sample << ',' << s.accuracy << ',' << accuracy << std::endl;
-            epochs.push_back(epoch);
-            try {
-                plot::plot_curves(epochs, a.curves + ".png");
-            } catch (const Error& failed) {  // the CSV still holds the curves
-                std::fprintf(stderr, "jem: %s\n", failed.what());
-            }
-        }
+        curves.write(epoch);
         // The checkpoint keeps the best validation accuracy; patience epochs without a gain stop training.
         if (accuracy > best) {
             best = accuracy;

@@ -150,13 +150,10 @@ int train(CLI::App& command, TrainOptions& a) {
         const RbmEpochStats s =
             trainer.train_epoch(data, [&](std::int64_t d, std::int64_t t) { bar.update(d, t); }, &stop.flag());
         if (s.interrupted) {
-            const std::string resumable = interrupted_path(a.out);
-            trainer.save(resumable, metadata);
-            bar.finish("interrupted");
-            std::fprintf(stderr, "rbm: %s in epoch %d, after batch %lld; wrote %s; continue with --resume %s\n",
-                         stop.signal_name(), trainer.epoch() + 1, static_cast<long long>(trainer.batch_in_epoch()),
-                         resumable.c_str(), resumable.c_str());
-            return stop.exit_status();
+            return stop_for_signal(stop, bar, "rbm",
+                                   "in epoch " + std::to_string(trainer.epoch() + 1) + ", after batch " +
+                                       std::to_string(trainer.batch_in_epoch()),
+                                   a.out, [&](const std::string& path) { trainer.save(path, metadata); });
         }
         pl = ranks.lead() ? mean_pseudo_likelihood(ctx, rbm, data, 500) : 0.0;
         char line[128];

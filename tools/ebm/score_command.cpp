@@ -139,19 +139,13 @@ int train(CLI::App& command, TrainOptions& a) {
     if (!a.resume.empty()) trainer.load(a.resume);
     const std::map<std::string, std::string> metadata = {{config_key, recorded_config(command)},
                                                          {"dataset", a.dataset}};
-    std::ofstream csv;
-    if (!a.curves.empty() && ranks.lead()) {
-        csv.open(a.curves);
-        if (!csv) throw Error("cannot write " + a.curves);
-        csv << "epoch,loss,valid_loss\n";
-    }
+    CurvesFile curves(ranks.lead() ? a.curves : "", {"epoch", "loss", "valid_loss"}, "score");
     EpochLog log(ranks.lead() ? a.log : "", !a.resume.empty());
     std::fprintf(stderr, "score: %s %s on %s, %lld rows, batch %lld, %s, %d levels %g .. %g, backend %s%s\n",
                  widths_text.c_str(), a.activation.c_str(), a.dataset.c_str(), static_cast<long long>(data.dim(0)),
                  static_cast<long long>(o.batch), a.loss.c_str(), a.levels, o.sigmas.front(), o.sigmas.back(),
                  to_string(ctx.backend()), ranks.batch_split(o.batch).c_str());
     double best = INFINITY;
-    std::vector<nlohmann::json> epochs;
     const StopOnSignal stop;
     for (std::int64_t e = 0; e < a.epochs; ++e) {
         Progress bar("epoch " + std::to_string(trainer.epoch() + 1));
@@ -159,13 +153,11 @@ int train(CLI::App& command, TrainOptions& a) {
         const ScoreStepStats s = trainer.train_epoch(
             data, [&](std::int64_t d, std::int64_t t, const ScoreStepStats&) { bar.update(d, t); }, &stop.flag());
         if (s.interrupted) {
-            const std::string resumable = interrupted_path(a.out);
-            trainer.save(resumable, metadata);
-            bar.finish("interrupted");
-            std::fprintf(stderr, "score: %s after %lld steps (epoch %d, batch %lld); wrote %s; continue with --resume %s\n",
-                         stop.signal_name(), static_cast<long long>(trainer.iterations()), trainer.epoch() + 1,
-                         static_cast<long long>(trainer.batch_in_epoch()), resumable.c_str(), resumable.c_str());
-            return stop.exit_status();
+            return stop_for_signal(stop, bar, "score",
+                                   "after " + std::to_string(trainer.iterations()) + " steps (epoch " +
+                                       std::to_string(trainer.epoch() + 1) + ", batch " +
+                                       std::to_string(trainer.batch_in_epoch()) + ")",
+                                   a.out, [&](const std::string& path) { trainer.save(path, metadata); });
         }
         for (std::size_t i = events_before; i < trainer.events().size(); ++i) {
             std::fprintf(stderr, "score: %s\n", trainer.events()[i].c_str());
@@ -180,15 +172,7 @@ int train(CLI::App& command, TrainOptions& a) {
                                               {"valid_loss", valid_loss},
                                               {"seconds", seconds_since(start)}};
         log.write(epoch);
-        if (csv.is_open()) {
-            csv << trainer.epoch() << ',' << s.loss << ',' << valid_loss << std::endl;
-            epochs.push_back(epoch);
-            try {
-                plot::plot_curves(epochs, a.curves + ".png");
-            } catch (const Error& failed) {
-                std::fprintf(stderr, "score: %s\n", failed.what());
-            }
-        }
+        curves.write(epoch);
         if (valid_loss < best) {  // the checkpoint keeps the best validation loss
             best = valid_loss;
             trainer.save(a.out, metadata);
