@@ -4,6 +4,7 @@
 #include <string>
 
 #include "check.hpp"
+#include "device_memory.hpp"
 #include "ops/ops.hpp"
 
 namespace ebmkit {
@@ -52,6 +53,31 @@ LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorVi
     Tensor scratch;  // a call's own: a loop that must not allocate keeps one (LangevinSampler)
     return detail::ops(ctx).langevin.chain(ctx, model, labels.raw() ? labels.data<std::int32_t>() : nullptr, x, params,
                                            steps, nullptr, trace, scratch);
+}
+
+LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorView labels, TensorView x,
+                             const LangevinParams& params, Steps steps, ConstTensorView clamp) {
+    constexpr const char* op = "langevin_chain";
+    detail::check_input(op, ctx, model, x);
+    if (labels.raw()) detail::check_labels(op, ctx, model, labels, x.dim(0));
+    check_params(op, params);
+    detail::check_tensor(op, "clamp", clamp, {x.dim(0), x.dim(1)}, DType::F32, ctx.device());
+    detail::check_no_alias(op, "x", x, "clamp", clamp);
+    if (params.mala) detail::fail(std::string(op) + ": clamped chains are unadjusted Langevin (params.mala must be false)");
+    // Every step a chain of one step, then the clamped coordinates put back.
+    const detail::Ops& ops = detail::ops(ctx);
+    Tensor kept(x.shape(), DType::F32, ctx), scratch;
+    detail::copy_on_stream(ctx, x, kept);
+    const std::int32_t* y = labels.raw() ? labels.data<std::int32_t>() : nullptr;
+    LangevinStats stats;
+    for (std::uint32_t s = 0; s < steps.count; ++s) {
+        const LangevinStats one = ops.langevin.chain(ctx, model, y, x, params, Steps{steps.first + s, 1}, nullptr, false,
+                                                     scratch);
+        stats.proposals += one.proposals;
+        stats.accepted += one.accepted;
+        ops.sample_steps.restore_clamped(ctx, x.data<float>(), kept.data<float>(), clamp.data<float>(), x.numel());
+    }
+    return stats;
 }
 
 LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x, const LangevinParams& params,

@@ -64,13 +64,6 @@ __global__ void __launch_bounds__(threads) rbm_gibbs_cluster(RbmParams rbm, floa
                               clamp);
 }
 
-__global__ void restore_clamped_kernel(float* v, const float* kept, const float* clamp, std::int64_t n) {
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-         i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
-        if (clamp[i] != 0.0f) v[i] = kept[i];
-    }
-}
-
 template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
 void launch_at(const GemmParams& p, cudaStream_t stream) {
     const LaunchShape s = product_shape(EPILOGUE, p.rows, p.cols);
@@ -151,11 +144,6 @@ void GibbsChain::run(const Arguments& a, void*, CUstream_st* stream) {
                            first_chain, first_step, sweeps, ld_v, ld_h, step_offset, a.clamp);
         });
     });
-}
-
-void restore_clamped(float* v, const float* kept, const float* clamp, std::int64_t n, CUstream_st* stream) {
-    if (n == 0) return;
-    launch_planned(restore_clamped_kernel, grid_stride(n, threads, threads, device_limits()), stream, v, kept, clamp, n);
 }
 
 void outer_product_sum(cublasContext* cublas, const float* v, const float* ph, std::int64_t rows, std::int64_t d,

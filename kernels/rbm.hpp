@@ -75,10 +75,6 @@ struct GibbsChain {
     static void run(const Arguments& a, void* workspace, CUstream_st* stream);
 };
 
-// v = clamp ? kept : v over n elements: the clamped units of a chain stepped by
-// RbmHalfSweep, restored from kept (their values when the chain started).
-void restore_clamped(float* v, const float* kept, const float* clamp, std::int64_t n, CUstream_st* stream);
-
 // The product kernels (RbmHalfSweep and the evaluation products): a block
 // of 256 threads per 64-row x 64-column output tile; rows beyond the grid's y limit
 // are an error.

@@ -21,7 +21,20 @@ __global__ void __launch_bounds__(128) sample_accept_kernel(detail::StepAccept a
     sample_steps_body::accept(a, r, first_chain, step);
 }
 
+__global__ void restore_clamped_kernel(float* x, const float* kept, const float* clamp, std::int64_t n) {
+    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
+         i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+        if (clamp[i] != 0.0f) x[i] = kept[i];
+    }
+}
+
 }  // namespace
+
+void restore_clamped(float* x, const float* kept, const float* clamp, std::int64_t n, CUstream_st* stream) {
+    if (n == 0) return;
+    restore_clamped_kernel<<<grid_stride(n, 256, 256, device_limits()).blocks, 256, 0, stream>>>(x, kept, clamp, n);
+    EBMKIT_CUDA_CHECK(cudaGetLastError());
+}
 
 void sample_momentum(float* p, std::int64_t rows, int d, const detail::ChainRule& r, std::uint32_t first_chain,
                      std::uint32_t step, CUstream_st* stream) {

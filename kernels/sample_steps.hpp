@@ -19,5 +19,7 @@ void sample_momentum(float* p, std::int64_t rows, int d, const detail::ChainRule
                      std::uint32_t step, CUstream_st* stream);
 void sample_accept(const detail::StepAccept& a, const detail::ChainRule& r, std::uint32_t first_chain, std::uint32_t step,
                    CUstream_st* stream);
+// x = clamp ? kept : x over n elements (grid-stride, 256 threads a block).
+void restore_clamped(float* x, const float* kept, const float* clamp, std::int64_t n, CUstream_st* stream);
 
 }  // namespace ebmkit::kernels

@@ -349,6 +349,20 @@ TEST_F(EbmCommand, RbmInpaintRestoresMissingPixelsAgainstBaselines) {
         EXPECT_EQ(grid.height, 3 * 5 + 1);
     }
     EXPECT_EQ(run("rbm inpaint --data " + dir_.string() + " --model " + rbm + " --mask diagonal").status, 2);
+
+    // jem inpaint: SGLD on the missing pixels, plain and class-conditional.
+    const std::string jem = path("jem.safetensors");
+    ASSERT_EQ(run("jem train --data " + dir_.string() + " --widths 16,8,2 --batch 20 --lr 0.01 --sgld-steps 3 --buffer 50 "
+                  "--seed 2 --valid 100 --epochs 1 --out " + jem).status, 0);
+    for (const std::string extra : {"", " --conditional"}) {
+        const CommandResult r = run("jem inpaint --data " + dir_.string() + " --model " + jem + " --mask box --count 30 "
+                                    "--steps 20 --json --out " + path("jem-inpaint.png") + extra);
+        ASSERT_EQ(r.status, 0) << r.err;
+        for (const char* key : {"mse", "mean_image_mse", "nearest_image_mse"}) {
+            EXPECT_TRUE(json_number(r.out, key) >= 0) << key << ": " << r.out;
+        }
+        EXPECT_EQ(test::read_png(path("jem-inpaint.png")).height, 3 * 5 + 1);
+    }
 }
 
 // ebm score on the tiny images and on a 2-D density: train (DSM over a ladder and SSM),
@@ -513,7 +527,7 @@ TEST_F(EbmCommand, SampleReportsDiagnosticsAgainstTheExactMoments) {
 // --help at every level of the command tree: the level's own usage, on stdout, status 0.
 TEST_F(EbmCommand, HelpAtEveryLevelGoesToStdoutWithStatusZero) {
     for (const std::string level : {"", "sample", "rbm", "rbm train", "rbm eval", "rbm sample", "rbm ood", "rbm inpaint", "jem",
-                                    "jem train", "jem eval", "jem sample", "jem ood", "score", "score train",
+                                    "jem train", "jem eval", "jem sample", "jem ood", "jem inpaint", "score", "score train",
                                     "score sample", "score denoise", "plot"}) {
         const CommandResult r = run(level + (level.empty() ? "" : " ") + "--help");
         EXPECT_EQ(r.status, 0) << level << ": " << r.err;

@@ -275,3 +275,45 @@ TEST(Langevin, TraceRecordsEveryStep) {
 
 }  // namespace
 }  // namespace ebmkit
+
+namespace ebmkit {
+namespace {
+
+// Clamped chains (inpainting): the clamped coordinates never move; a clamp of zeros is
+// the unclamped chain bit for bit (the same keys); with labels the chain runs on E(x, y);
+// MALA and a clamp of the wrong shape are refused.
+TEST(LangevinClamped, ClampedCoordinatesStayAndTheRestStepAsTheChain) {
+    auto rng = test::fresh_rng();
+    Context ctx(Backend::Cpu, rng());
+    const MlpEnergy model = test::random_mlp(rng, {6, 10, 3}, Activation::tanh(), 1.5f);
+    const Tensor start = test::uniform_tensor(rng, {9, 6}, -1, 1);
+    LangevinParams p;
+    p.alpha = 0.05f;
+    p.sigma = 0.1f;
+    Tensor clamp = test::random_bits(rng, 9, 6, 0.4f), x = start.clone();
+    langevin_chain(ctx, model, ConstTensorView(), x, p, Steps{3, 7}, clamp);
+    int moved = 0;
+    for (std::int64_t e = 0; e < 54; ++e) {
+        if (clamp.data<float>()[e] != 0.0f) ASSERT_EQ(x.data<float>()[e], start.data<float>()[e]) << e;
+        else moved += x.data<float>()[e] != start.data<float>()[e];
+    }
+    EXPECT_GT(moved, 0);
+    const Tensor none = Tensor::zeros({9, 6});
+    Tensor a = start.clone(), b = start.clone();
+    langevin_chain(ctx, model, ConstTensorView(), a, p, Steps{3, 7}, none);
+    langevin_chain(ctx, model, b, p, Steps{3, 7});
+    EXPECT_EQ(a.to_vector<float>(), b.to_vector<float>());
+    const Tensor labels = Tensor::from(std::vector<std::int32_t>{0, 1, 2, 0, 1, 2, 0, 1, 2}, {9});
+    Tensor c = start.clone(), d = start.clone();
+    langevin_chain(ctx, model, labels, c, p, Steps{3, 7}, none);
+    langevin_chain(ctx, model, labels, d, p, Steps{3, 7});
+    EXPECT_EQ(c.to_vector<float>(), d.to_vector<float>());
+    p.mala = true;
+    EXPECT_THROW(langevin_chain(ctx, model, ConstTensorView(), a, p, Steps{0, 1}, none), Error);
+    p.mala = false;
+    const Tensor narrow = Tensor::zeros({9, 5});
+    EXPECT_THROW(langevin_chain(ctx, model, ConstTensorView(), a, p, Steps{0, 1}, narrow), Error);
+}
+
+}  // namespace
+}  // namespace ebmkit

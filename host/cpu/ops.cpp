@@ -249,6 +249,11 @@ public:
                 std::uint32_t step) const override {
         cpu::sample_accept(a, r, first_chain, step);
     }
+    void restore_clamped(Context&, float* x, const float* kept, const float* clamp, std::int64_t n) const override {
+        for (std::int64_t i = 0; i < n; ++i) {
+            if (clamp[i] != 0.0f) x[i] = kept[i];
+        }
+    }
 };
 
 namespace {

@@ -13,6 +13,7 @@
 #include "kernels/columns.hpp"
 #include "kernels/logsumexp.hpp"
 #include "kernels/rbm.hpp"
+#include "kernels/sample_steps.hpp"
 #include "kernels/rbm_eval.hpp"
 #include "rbm_params.hpp"
 #include "nvtx.hpp"

@@ -28,6 +28,10 @@ public:
         const NvtxRange range("ebmkit.sample_steps.accept");
         kernels::sample_accept(a, r, first_chain, step, ctx.stream());
     }
+    void restore_clamped(Context& ctx, float* x, const float* kept, const float* clamp, std::int64_t n) const override {
+        const NvtxRange range("ebmkit.sample_steps.restore_clamped");
+        kernels::restore_clamped(x, kept, clamp, n, ctx.stream());
+    }
 };
 
 }  // namespace

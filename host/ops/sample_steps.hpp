@@ -58,6 +58,8 @@ public:
                           std::uint32_t step) const = 0;
     virtual void accept(Context& ctx, const StepAccept& a, const ChainRule& r, std::uint32_t first_chain,
                         std::uint32_t step) const = 0;
+    // x [n] = clamp ? kept : x: a clamped chain's fixed coordinates put back after a step.
+    virtual void restore_clamped(Context& ctx, float* x, const float* kept, const float* clamp, std::int64_t n) const = 0;
 };
 
 }  // namespace ebmkit::detail

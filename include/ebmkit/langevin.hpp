@@ -62,5 +62,11 @@ LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, TensorView x,
 // Class-conditional chains on E(x, y) = -f(x)[y]: row r samples exp(-E(x, labels[r])).
 LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorView labels, TensorView x,
                              const LangevinParams& params, Steps steps, bool trace = false);
+// Clamped chains (inpainting): where clamp [N, D] is nonzero a coordinate keeps the value
+// it has in x, the others take the chains' steps (labels may be empty: E(x)); the draws
+// are keyed as the unclamped chain's. Unadjusted only (no MALA): a step at a time, the
+// clamped coordinates put back after each.
+LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorView labels, TensorView x,
+                             const LangevinParams& params, Steps steps, ConstTensorView clamp);
 
 }  // namespace ebmkit
