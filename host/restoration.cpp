@@ -126,4 +126,61 @@ Tensor nearest_image_restoration(const Tensor& images, const Tensor& mask, const
     return out;
 }
 
+double psnr(const Tensor& images, const Tensor& clean) {
+    constexpr const char* op = "psnr";
+    detail::check_tensor(op, "clean", clean, {detail::any_dim, detail::any_dim}, DType::F32, Device::Host);
+    check_images(op, "images", images, clean.dim(0), clean.dim(1));
+    double se = 0;
+    for (std::int64_t i = 0; i < clean.numel(); ++i) {
+        const double e = std::clamp(images.data<float>()[i], 0.0f, 1.0f) - std::clamp(clean.data<float>()[i], 0.0f, 1.0f);
+        se += e * e;
+    }
+    return 10 * std::log10(static_cast<double>(clean.numel()) / se);
+}
+
+namespace {
+
+// Each pixel from its 3 x 3 neighbourhood (edges clamped): the median, or the mean
+// weighted by exp(-(dy^2 + dx^2) / 2).
+Tensor filtered(const char* op, const Tensor& images, std::int64_t height, std::int64_t width, bool median) {
+    detail::check_tensor(op, "images", images, {detail::any_dim, height * width}, DType::F32, Device::Host);
+    Tensor out(images.shape(), DType::F32);
+    const float* x = images.data<float>();
+    float* y = out.data<float>();
+    const double w1 = std::exp(-0.5), w2 = std::exp(-1.0);
+    const std::int64_t d = height * width;
+    for (std::int64_t base = 0; base < images.numel(); base += d) {
+        for (std::int64_t i = 0; i < height; ++i) {
+            for (std::int64_t j = 0; j < width; ++j) {
+                float v[9];
+                int k = 0;
+                double sum = 0, weight = 0;
+                for (int di = -1; di <= 1; ++di) {
+                    for (int dj = -1; dj <= 1; ++dj) {
+                        const std::int64_t a = std::clamp<std::int64_t>(i + di, 0, height - 1);
+                        const std::int64_t b = std::clamp<std::int64_t>(j + dj, 0, width - 1);
+                        v[k++] = x[base + a * width + b];
+                        const double w = (di == 0 && dj == 0) ? 1.0 : (di == 0 || dj == 0) ? w1 : w2;
+                        sum += w * v[k - 1];
+                        weight += w;
+                    }
+                }
+                std::nth_element(v, v + 4, v + 9);
+                y[base + i * width + j] = median ? v[4] : static_cast<float>(sum / weight);
+            }
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+Tensor median_filter_3x3(const Tensor& images, std::int64_t height, std::int64_t width) {
+    return filtered("median_filter_3x3", images, height, width, true);
+}
+
+Tensor gaussian_filter_3x3(const Tensor& images, std::int64_t height, std::int64_t width) {
+    return filtered("gaussian_filter_3x3", images, height, width, false);
+}
+
 }  // namespace ebmkit

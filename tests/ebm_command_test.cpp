@@ -354,6 +354,12 @@ TEST_F(EbmCommand, RbmInpaintRestoresMissingPixelsAgainstBaselines) {
     const std::string jem = path("jem.safetensors");
     ASSERT_EQ(run("jem train --data " + dir_.string() + " --widths 16,8,2 --batch 20 --lr 0.01 --sgld-steps 3 --buffer 50 "
                   "--seed 2 --valid 100 --epochs 1 --out " + jem).status, 0);
+    const CommandResult denoised = run("jem denoise --data " + dir_.string() + " --model " + jem +
+                                       " --sigma 0.2 --steps 3 --count 30 --json --out " + path("jem-denoise.png"));
+    ASSERT_EQ(denoised.status, 0) << denoised.err;
+    for (const char* key : {"psnr_noisy", "psnr_denoised", "psnr_median", "psnr_gaussian"}) {
+        EXPECT_TRUE(std::isfinite(json_number(denoised.out, key))) << key << ": " << denoised.out;
+    }
     for (const std::string extra : {"", " --conditional"}) {
         const CommandResult r = run("jem inpaint --data " + dir_.string() + " --model " + jem + " --mask box --count 30 "
                                     "--steps 20 --json --out " + path("jem-inpaint.png") + extra);
@@ -527,7 +533,7 @@ TEST_F(EbmCommand, SampleReportsDiagnosticsAgainstTheExactMoments) {
 // --help at every level of the command tree: the level's own usage, on stdout, status 0.
 TEST_F(EbmCommand, HelpAtEveryLevelGoesToStdoutWithStatusZero) {
     for (const std::string level : {"", "sample", "rbm", "rbm train", "rbm eval", "rbm sample", "rbm ood", "rbm inpaint", "jem",
-                                    "jem train", "jem eval", "jem sample", "jem ood", "jem inpaint", "score", "score train",
+                                    "jem train", "jem eval", "jem sample", "jem ood", "jem inpaint", "jem denoise", "score", "score train",
                                     "score sample", "score denoise", "plot"}) {
         const CommandResult r = run(level + (level.empty() ? "" : " ") + "--help");
         EXPECT_EQ(r.status, 0) << level << ": " << r.err;

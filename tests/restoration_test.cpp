@@ -58,3 +58,26 @@ TEST(Restoration, MetricsAndBaselinesByHand) {
 
 }  // namespace
 }  // namespace ebmkit
+
+namespace ebmkit {
+namespace {
+
+// PSNR by hand; the 3 x 3 median removes a lone outlier and keeps a constant image; the
+// Gaussian filter keeps a constant and spreads an impulse with the weights 1, e^-1/2, e^-1.
+TEST(Restoration, PsnrAndTheClassicFilters) {
+    const Tensor clean = Tensor::from({0, 0.5f, 1, 1}, {1, 4}), noisy = Tensor::from({0.1f, 0.5f, 1.2f, 0.9f}, {1, 4});
+    EXPECT_NEAR(psnr(noisy, clean), 10 * std::log10(4 / (0.01 + 0 + 0 + 0.01)), 1e-4);  // 1.2 clipped to 1
+    Tensor image = Tensor::from(std::vector<float>(25, 0.3f), {1, 25});
+    EXPECT_EQ(median_filter_3x3(image, 5, 5).to_vector<float>(), image.to_vector<float>());
+    for (float v : gaussian_filter_3x3(image, 5, 5).to_vector<float>()) EXPECT_NEAR(v, 0.3f, 1e-6);
+    image.data<float>()[12] = 1.0f;  // the centre
+    EXPECT_EQ(median_filter_3x3(image, 5, 5).to_vector<float>(), std::vector<float>(25, 0.3f));
+    const std::vector<float> g = gaussian_filter_3x3(image, 5, 5).to_vector<float>();
+    const double total = 1 + 4 * std::exp(-0.5) + 4 * std::exp(-1.0);
+    EXPECT_NEAR(g[12], 0.3 + 0.7 / total, 1e-6);
+    EXPECT_NEAR(g[7], 0.3 + 0.7 * std::exp(-0.5) / total, 1e-6);
+    EXPECT_NEAR(g[6], 0.3 + 0.7 * std::exp(-1.0) / total, 1e-6);
+}
+
+}  // namespace
+}  // namespace ebmkit

@@ -33,6 +33,13 @@ struct RestorationError {
 };
 RestorationError restoration_error(const Tensor& restored, const Tensor& truth, const Tensor& mask);
 
+// Denoising's measures: the PSNR (peak 1) of images against clean ones, both clipped to
+// [0, 1]; and the classic filters of each height x width image, the 3 x 3 median and the
+// 3 x 3 mean weighted by a Gaussian of sd 1 pixel (edges clamped).
+double psnr(const Tensor& images, const Tensor& clean);
+Tensor median_filter_3x3(const Tensor& images, std::int64_t height, std::int64_t width);
+Tensor gaussian_filter_3x3(const Tensor& images, std::int64_t height, std::int64_t width);
+
 // Each image's missing pixels from the mean of training [M, D] (observed pixels as given).
 Tensor mean_image_restoration(const Tensor& images, const Tensor& mask, const Tensor& training);
 // Each image's missing pixels from the training image nearest on its observed pixels.

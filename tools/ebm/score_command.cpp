@@ -280,45 +280,6 @@ int sample(const SampleOptions& a) {
     return 0;
 }
 
-// PSNR of images against clean ones, both clipped to [0, 1] (peak 1).
-double psnr(const std::vector<float>& images, const std::vector<float>& clean) {
-    double se = 0;
-    for (std::size_t i = 0; i < clean.size(); ++i) {
-        const double e = std::clamp(images[i], 0.0f, 1.0f) - std::clamp(clean[i], 0.0f, 1.0f);
-        se += e * e;
-    }
-    return 10 * std::log10(static_cast<double>(clean.size()) / se);
-}
-
-// Each side x side image of images filtered by its 3 x 3 neighbourhoods (edges clamped):
-// their median, or their mean weighted by a Gaussian of sd 1 pixel.
-std::vector<float> filtered(const std::vector<float>& images, std::int64_t side, bool median) {
-    std::vector<float> out(images.size());
-    const double w1 = std::exp(-0.5), w2 = std::exp(-1.0);
-    for (std::size_t base = 0; base < images.size(); base += static_cast<std::size_t>(side * side)) {
-        for (std::int64_t i = 0; i < side; ++i) {
-            for (std::int64_t j = 0; j < side; ++j) {
-                std::vector<float> v;
-                double sum = 0, weight = 0;
-                for (int di = -1; di <= 1; ++di) {
-                    for (int dj = -1; dj <= 1; ++dj) {
-                        const std::int64_t a = std::clamp<std::int64_t>(i + di, 0, side - 1);
-                        const std::int64_t b = std::clamp<std::int64_t>(j + dj, 0, side - 1);
-                        const float e = images[base + static_cast<std::size_t>(a * side + b)];
-                        v.push_back(e);
-                        const double w = (di == 0 && dj == 0) ? 1.0 : (di == 0 || dj == 0) ? w1 : w2;
-                        sum += w * e;
-                        weight += w;
-                    }
-                }
-                std::nth_element(v.begin(), v.begin() + 4, v.end());
-                out[base + static_cast<std::size_t>(i * side + j)] = median ? v[4] : static_cast<float>(sum / weight);
-            }
-        }
-    }
-    return out;
-}
-
 int denoise(const DenoiseOptions& a) {
     Context ctx(score_backend(a.backend), a.seed);
     const ScoreModel m = score_model_from(a.model, ctx.device());
@@ -333,9 +294,11 @@ int denoise(const DenoiseOptions& a) {
     Tensor x = noisy.to(ctx.device());
     Progress bar("denoising");
     tweedie_denoise(ctx, m.model, x, static_cast<float>(a.sigma), m.conditioning);
-    const std::vector<float> c = clean.to_vector<float>(), y = noisy.to_vector<float>(), t = x.to_vector<float>();
-    const double noisy_psnr = psnr(y, c), denoised_psnr = psnr(t, c);
-    const double median_psnr = psnr(filtered(y, side, true), c), gaussian_psnr = psnr(filtered(y, side, false), c);
+    const Tensor denoised = x.to(Device::Host);
+    const double noisy_psnr = psnr(noisy, clean), denoised_psnr = psnr(denoised, clean);
+    const double median_psnr = psnr(median_filter_3x3(noisy, side, side), clean);
+    const double gaussian_psnr = psnr(gaussian_filter_3x3(noisy, side, side), clean);
+    const std::vector<float> c = clean.to_vector<float>(), y = noisy.to_vector<float>(), t = denoised.to_vector<float>();
     // The grid: 8 noisy images, their denoised versions, the clean ones.
     Tensor grid({24, d});
     for (int row = 0; row < 3; ++row) {
