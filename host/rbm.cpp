@@ -123,18 +123,23 @@ void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "h", h);
-    detail::ops(ctx).rbm.gibbs_chain(ctx, rbm, v.data<float>(), h.data<float>(), v.dim(0), steps, nullptr);
+    detail::ops(ctx).rbm.gibbs_chain(ctx, rbm, v.data<float>(), h.data<float>(), v.dim(0), steps, nullptr, nullptr);
 }
 
-void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps, ConstTensorView clamp) {
+void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps, const VisibleEvidence& evidence) {
     constexpr const char* op = "gibbs_chain";
     detail::check_model(op, ctx, rbm);
     detail::check_tensor(op, "v", v, {detail::any_dim, rbm.visible()}, DType::F32, ctx.device());
     detail::check_tensor(op, "h", h, {v.dim(0), rbm.hidden()}, DType::F32, ctx.device());
-    detail::check_tensor(op, "clamp", clamp, {v.dim(0), rbm.visible()}, DType::F32, ctx.device());
     detail::check_no_alias(op, "v", v, "h", h);
-    detail::check_no_alias(op, "v", v, "clamp", clamp);
-    detail::ops(ctx).rbm.gibbs_chain(ctx, rbm, v.data<float>(), h.data<float>(), v.dim(0), steps, clamp.data<float>());
+    for (const auto& [name, part] : {std::pair{"evidence.clamp", evidence.clamp}, std::pair{"evidence.field", evidence.field}}) {
+        if (!part.raw()) continue;
+        detail::check_tensor(op, name, part, {v.dim(0), rbm.visible()}, DType::F32, ctx.device());
+        detail::check_no_alias(op, "v", v, name, part);
+    }
+    detail::ops(ctx).rbm.gibbs_chain(ctx, rbm, v.data<float>(), h.data<float>(), v.dim(0), steps,
+                                     evidence.clamp.raw() ? evidence.clamp.data<float>() : nullptr,
+                                     evidence.field.raw() ? evidence.field.data<float>() : nullptr);
 }
 
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f) {

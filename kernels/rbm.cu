@@ -47,10 +47,11 @@ template <int ROWS, Precision P>
 __global__ void __launch_bounds__(threads) rbm_gibbs_chain(RbmParams rbm, float* v, float* h, std::int64_t rows,
                                                            std::uint64_t seed, std::uint32_t first_chain,
                                                            std::uint32_t first_step, std::uint32_t sweeps, int ld_v, int ld_h,
-                                                           const std::uint32_t* step_offset, const float* clamp) {
+                                                           const std::uint32_t* step_offset, const float* clamp,
+                                                           const float* field) {
     extern __shared__ __align__(128) unsigned char shared[];
     rbm_gibbs_chain_tile<ROWS, P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared, step_offset,
-                                  clamp);
+                                  clamp, field);
 }
 
 template <Precision P>
@@ -58,10 +59,10 @@ __global__ void __launch_bounds__(threads) rbm_gibbs_cluster(RbmParams rbm, floa
                                                              std::uint64_t seed, std::uint32_t first_chain,
                                                              std::uint32_t first_step, std::uint32_t sweeps, int ld_v,
                                                              int ld_h, const std::uint32_t* step_offset,
-                                                             const float* clamp) {
+                                                             const float* clamp, const float* field) {
     extern __shared__ __align__(128) unsigned char shared[];
     rbm_gibbs_cluster_tile<P>(rbm, v, h, rows, seed, first_chain, first_step, sweeps, ld_v, ld_h, shared, step_offset,
-                              clamp);
+                              clamp, field);
 }
 
 template <Precision P, bool TRANSPOSED, Epilogue EPILOGUE>
@@ -109,6 +110,7 @@ void RbmHalfSweep::run(const Arguments& a, void*, CUstream_st* stream) {
                  a.to_visible ? RngPurpose::GibbsVisible : RngPurpose::GibbsHidden};
     p.first_chain = a.first_chain;
     p.step_offset = a.step_offset;
+    p.row_field = a.field;
     rbm_product(p, a.to_visible, a.units == RbmUnits::Samples ? Epilogue::Sample : Epilogue::Probability, rbm.precision,
                 stream);
 }
@@ -137,11 +139,11 @@ void GibbsChain::run(const Arguments& a, void*, CUstream_st* stream) {
         constexpr Precision P = decltype(p)::value;
         if (chosen.cluster > 1) {
             return launch_planned(rbm_gibbs_cluster<P>, chosen.shape, stream, rbm, v, h, rows, seed, first_chain,
-                                  first_step, sweeps, ld_v, ld_h, step_offset, a.clamp);
+                                  first_step, sweeps, ld_v, ld_h, step_offset, a.clamp, a.field);
         }
         block::with_rows(chosen.rows_per_block, [&](auto tile) {
             launch_planned(rbm_gibbs_chain<decltype(tile)::value, P>, chosen.shape, stream, rbm, v, h, rows, seed,
-                           first_chain, first_step, sweeps, ld_v, ld_h, step_offset, a.clamp);
+                           first_chain, first_step, sweeps, ld_v, ld_h, step_offset, a.clamp, a.field);
         });
     });
 }

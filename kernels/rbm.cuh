@@ -40,6 +40,9 @@ struct GemmParams {
     // A device counter added to step when non-null: a graph replayed once per update
     // keys each replay's draws by a counter it advances (RbmTrainer, host/ops/graph.hpp).
     const std::uint32_t* step_offset = nullptr;
+    // A per-row field [rows, cols] added to each unit's input (nullable): the evidence of
+    // a noisy observation (denoising's flip likelihood on the visible units).
+    const float* row_field = nullptr;
 };
 
 
@@ -68,7 +71,7 @@ __device__ void finish(const GemmParams& p, std::int64_t row, int col, const flo
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
         if (col + j >= p.cols) break;
-        const float x = acc[j] + p.bias[col + j];
+        const float x = acc[j] + p.bias[col + j] + (p.row_field ? p.row_field[row * p.cols + col + j] : 0.0f);
         const float z = pre_activation(p, scale, x, col + j);
         if constexpr (EPILOGUE == Epilogue::Probability) out_row[col + j] = sigmoid(z);
         if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
@@ -222,9 +225,10 @@ template <int ROWS, Precision P>
 __device__ void rbm_gibbs_chain_tile(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                                      std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps, int ld_v, int ld_h,
                                      unsigned char* shared, const std::uint32_t* step_offset = nullptr,
-                                     const float* clamp = nullptr) {
+                                     const float* clamp = nullptr, const float* field = nullptr) {
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     ChainTile t = load_chain_tile<ROWS>(rbm, v, rows, blockIdx.x, seed, first_chain, step_offset, ld_v, ld_h, shared);
+    t.vp.row_field = field;
     auto v_at = [&](int r, int k) { return t.vs[r * ld_v + k]; };
     auto h_at = [&](int r, int k) { return t.hs[r * ld_h + k]; };
     for (std::uint32_t s = 0; s < sweeps; ++s) {
@@ -252,12 +256,14 @@ template <Precision P>
 __device__ void rbm_gibbs_cluster_tile(const RbmParams& rbm, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                                        std::uint32_t first_chain, std::uint32_t first_step, std::uint32_t sweeps,
                                        int ld_v, int ld_h, unsigned char* shared,
-                                       const std::uint32_t* step_offset = nullptr, const float* clamp = nullptr) {
+                                       const std::uint32_t* step_offset = nullptr, const float* clamp = nullptr,
+                                       const float* field = nullptr) {
     constexpr int ROWS = 16, tile = block::tile_cols;
     const int d = static_cast<int>(rbm.visible), m = static_cast<int>(rbm.hidden);
     const int rank = static_cast<int>(cluster::rank()), size = static_cast<int>(cluster::size());
     ChainTile t =
         load_chain_tile<ROWS>(rbm, v, rows, blockIdx.x / size, seed, first_chain, step_offset, ld_v, ld_h, shared);
+    t.vp.row_field = field;
     auto v_at = [&](int r, int k) { return t.vs[r * ld_v + k]; };
     auto h_at = [&](int r, int k) { return t.hs[r * ld_h + k]; };
     // The units of column tiles owned by other blocks, from their copies.

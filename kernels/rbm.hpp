@@ -46,6 +46,7 @@ struct RbmHalfSweep {
         std::uint32_t first_chain = 0;
         std::uint32_t step = 0;
         const std::uint32_t* step_offset = nullptr;
+        const float* field = nullptr;  // [rows, out's width] (nullable): added to each unit's input
     };
     static Status can_implement(const Arguments& a);
     static std::size_t workspace_bytes(const Arguments&) { return 0; }
@@ -69,6 +70,7 @@ struct GibbsChain {
         const std::uint32_t* step_offset = nullptr;
         TilePlan plan = TilePlan::Auto;
         const float* clamp = nullptr;  // [rows, D] (nullable): nonzero where a visible unit keeps its value
+        const float* field = nullptr;  // [rows, D] (nullable): added to every visible unit's input
     };
     static Status can_implement(const Arguments& a);
     static std::size_t workspace_bytes(const Arguments&) { return 0; }

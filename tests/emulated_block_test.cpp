@@ -558,9 +558,21 @@ TEST(EmulatedRbm, ProductsAndChainMatchTheCpuReference) {
         if (clamp.data<float>()[e] != 0.0f) ASSERT_EQ(kv.data<float>()[e], start.data<float>()[e]) << e;
     }
     Tensor kr = start.clone(), khr({chains, m});
-    gibbs_chain(cpu, rbm, kr, khr, Steps{4, 5}, clamp);
+    gibbs_chain(cpu, rbm, kr, khr, Steps{4, 5}, VisibleEvidence{clamp, {}});
     EXPECT_LE(mismatch_fraction(kv.to_vector<float>(), kr.to_vector<float>()), 5e-3);
     EXPECT_GT(mismatch_fraction(kv.to_vector<float>(), cv.to_vector<float>()), 0.0) << "the clamp changed the chains";
+
+    // A visible field (denoising's evidence): the CPU's chains with the same field.
+    const Tensor field = test::uniform_tensor(rng, {chains, d}, -2, 2);
+    Tensor fv = start.clone(), fh = test::poisoned({chains, m}, Device::Host);
+    emulation::run_grid(kernels::row_tiles(chains, 16, kernels::block::threads, int(bytes), "test"), [&](unsigned char* shared) {
+        rbm_body::rbm_gibbs_chain_tile<16, Precision::Fp32>(dev, fv.data<float>(), fh.data<float>(), chains, seed, 0, 4, 5,
+                                                            ld_v, ld_h, shared, nullptr, nullptr, field.data<float>());
+    });
+    Tensor fr = start.clone(), fhr({chains, m});
+    gibbs_chain(cpu, rbm, fr, fhr, Steps{4, 5}, VisibleEvidence{{}, field});
+    EXPECT_LE(mismatch_fraction(fv.to_vector<float>(), fr.to_vector<float>()), 5e-3);
+    EXPECT_GT(mismatch_fraction(fv.to_vector<float>(), cv.to_vector<float>()), 0.0) << "the field changed the chains";
 }
 
 // The cluster plan (issue 27 item 6): two 16-chain tiles, each across a cluster of four

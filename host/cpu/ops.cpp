@@ -169,9 +169,9 @@ public:
         cpu::gibbs_step(cpu::params_of(rbm), v, h, rows, ctx.seed(), step);
     }
     void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, Steps steps,
-                     const float* clamp) const override {
+                     const float* clamp, const float* field) const override {
         for (std::uint32_t s = 0; s < steps.count; ++s) {
-            cpu::gibbs_step(cpu::params_of(rbm), v, h, rows, ctx.seed(), steps.first + s, 0, clamp);
+            cpu::gibbs_step(cpu::params_of(rbm), v, h, rows, ctx.seed(), steps.first + s, 0, clamp, field);
         }
     }
     void free_energy(Context&, const Rbm& rbm, const float* v, std::int64_t rows, float* f) const override {

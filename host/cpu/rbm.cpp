@@ -116,7 +116,7 @@ void rbm_visible_probs(const RbmParams<const float>& p, const float* h, std::int
 }
 
 void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_t rows, std::uint64_t seed,
-                std::uint32_t step, std::uint32_t first_chain, const float* clamp) {
+                std::uint32_t step, std::uint32_t first_chain, const float* clamp, const float* field) {
     const PhiloxKey key = philox_key(seed);
 #pragma omp parallel
     {
@@ -131,8 +131,9 @@ void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_
             bernoulli_units([&](std::int64_t j) { return sigmoid(pre[j]); }, p.hidden, hr, key, RngPurpose::GibbsHidden,
                          chain, step);
             if (clamp) keep.assign(vr, vr + p.visible);
-            bernoulli_units([&](std::int64_t i) { return sigmoid(visible_preactivation(p, hr, i)); }, p.visible, vr,
-                         key, RngPurpose::GibbsVisible, chain, step);
+            const float* f = field ? field + r * p.visible : nullptr;
+            bernoulli_units([&](std::int64_t i) { return sigmoid(visible_preactivation(p, hr, i) + (f ? f[i] : 0.0)); },
+                            p.visible, vr, key, RngPurpose::GibbsVisible, chain, step);
             // Clamped units keep their value; their draws were made and are discarded.
             if (clamp) {
                 for (std::int64_t i = 0; i < p.visible; ++i) {

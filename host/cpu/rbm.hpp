@@ -46,7 +46,7 @@ void rbm_visible_probs(const RbmParams<const float>& p, const float* h, std::int
 // Row r is chain first_chain + r.
 void gibbs_step(const RbmParams<const float>& p, float* v, float* h, std::int64_t rows, std::uint64_t seed,
                 std::uint32_t step, std::uint32_t first_chain = 0,
-                const float* clamp = nullptr);
+                const float* clamp = nullptr, const float* field = nullptr);
 void free_energy(const RbmParams<const float>& p, const float* v, std::int64_t rows, float* f);
 // The statistics are divided by shard's global row counts (RbmShard, ebmkit/rbm.hpp).
 void cd_gradient(const RbmParams<const float>& p, const float* data, std::int64_t data_rows, float* chains,

@@ -26,10 +26,11 @@ namespace {
 // launch where the chains fit, else a launch per half-sweep; the same draws either way.
 void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, float* h, std::int64_t rows, Steps steps,
                        std::uint32_t first_chain = 0, const std::uint32_t* step_offset = nullptr,
-                       const float* clamp = nullptr) {
+                       const float* clamp = nullptr, const float* field = nullptr) {
     kernels::GibbsChain::Arguments chain{dev,   v,     h,           rows,           ctx.seed(), first_chain,
                                          steps, step_offset, ctx.tile_plan()};
     chain.clamp = clamp;
+    chain.field = field;
     if (kernels::GibbsChain::can_implement(chain)) return kernels::GibbsChain::run(chain, nullptr, ctx.stream());
     // Clamped: the units' starting values, restored after every visible half-sweep.
     Tensor kept;
@@ -42,7 +43,8 @@ void gibbs_sweeps_cuda(Context& ctx, const kernels::RbmParams& dev, float* v, fl
         using kernels::RbmHalfSweep;
         constexpr auto samples = kernels::RbmUnits::Samples;
         RbmHalfSweep::run({dev, false, v, rows, h, samples, ctx.seed(), first_chain, step, step_offset}, nullptr, ctx.stream());
-        RbmHalfSweep::run({dev, true, h, rows, v, samples, ctx.seed(), first_chain, step, step_offset}, nullptr, ctx.stream());
+        RbmHalfSweep::run({dev, true, h, rows, v, samples, ctx.seed(), first_chain, step, step_offset, field}, nullptr,
+                          ctx.stream());
         if (clamp) kernels::restore_clamped(v, kept.data<float>(), clamp, rows * dev.visible, ctx.stream());
     }
 }
@@ -132,9 +134,9 @@ public:
         RbmHalfSweep::run({dev, true, h, rows, v, samples, ctx.seed(), 0, step}, nullptr, ctx.stream());
     }
     void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, Steps steps,
-                     const float* clamp) const override {
+                     const float* clamp, const float* field) const override {
         const NvtxRange range("ebmkit.rbm.gibbs_chain");
-        gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), v, h, rows, steps, 0, nullptr, clamp);
+        gibbs_sweeps_cuda(ctx, rbm_params(ctx, rbm), v, h, rows, steps, 0, nullptr, clamp, field);
     }
     void free_energy(Context& ctx, const Rbm& rbm, const float* v, std::int64_t rows, float* f) const override {
         const NvtxRange range("ebmkit.rbm.free_energy");

@@ -18,10 +18,11 @@ public:
     // One sweep h ~ p(h | v), v ~ p(v | h) of the chains v [rows, D], h [rows, M].
     virtual void gibbs_step(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows,
                             std::uint32_t step) const = 0;
-    // steps.count sweeps, keyed steps.first.. ; clamp (nullable, [rows, D] on ctx's device):
-    // where nonzero a visible unit keeps its value (its draw made and discarded).
+    // steps.count sweeps, keyed steps.first.. ; the evidence (each nullable, [rows, D] on
+    // ctx's device, ebmkit/rbm.hpp's VisibleEvidence): clamp, nonzero where a visible unit
+    // keeps its value (its draw made and discarded); field, added to each visible input.
     virtual void gibbs_chain(Context& ctx, const Rbm& rbm, float* v, float* h, std::int64_t rows, Steps steps,
-                             const float* clamp) const = 0;
+                             const float* clamp, const float* field) const = 0;
     // f [rows] = F(v).
     virtual void free_energy(Context& ctx, const Rbm& rbm, const float* v, std::int64_t rows, float* f) const = 0;
     // steps.count sweeps of chains [s, D] (chains of the shard), then grad = the CD

@@ -61,11 +61,19 @@ void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::u
 // units); the products run at the context's precision (Fp32 exact; Tf32 / Bf16 round
 // the weights, the 0/1 states are exact).
 void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps);
-// The same chains with units clamped (inpainting): where clamp [N, D] is nonzero the
-// visible unit keeps the value it has in v (an observed pixel), the others are sampled
-// from p(v | h) as the unclamped chain samples them (the same keys: the clamped units'
-// draws are made and discarded). The chains sample p(v_free | v_clamped).
-void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps, ConstTensorView clamp);
+// The same chains conditioned on evidence about the visible units (each part optional):
+//   clamp [N, D]: where nonzero the unit keeps the value it has in v (inpainting's
+//                 observed pixels; its draw is made and discarded, so the other units'
+//                 keys are the unconditioned chain's): the chains sample p(v_free | v_clamped);
+//   field [N, D]: added to each visible unit's input, p(v_i = 1 | h) = sigm(b_i + W_i: h +
+//                 field_ri): the log-likelihood ratio of a noisy observation (denoising:
+//                 bits flipped at rate r give field = (2 v~ - 1) log((1 - r) / r)), so the
+//                 chains sample the posterior p(v | v~).
+struct VisibleEvidence {
+    ConstTensorView clamp;
+    ConstTensorView field;
+};
+void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps, const VisibleEvidence& evidence);
 
 // F(v) per row: [N].
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f);

@@ -249,7 +249,7 @@ NB_MODULE(_ebmkit, m) {
         "gibbs_chain_clamped",
         [](Context& ctx, const Rbm& rbm, const Array& v, const Array& h, std::uint32_t first_step, std::uint32_t k,
            const Array& clamp) {
-            gibbs_chain(ctx, rbm, out(v, "v"), out(h, "h"), Steps{first_step, k}, in(clamp, "clamp"));
+            gibbs_chain(ctx, rbm, out(v, "v"), out(h, "h"), Steps{first_step, k}, VisibleEvidence{in(clamp, "clamp"), {}});
         },
         "ctx"_a, "rbm"_a, "v"_a, "h"_a, "first_step"_a, "k"_a, "clamp"_a, Release());
     m.def(

@@ -328,12 +328,12 @@ int inpaint(const InpaintOptions& a) {
     const Tensor clamp = mask.to(ctx.device());
     Progress bar("rbm inpaint");
     const auto burn = static_cast<std::uint32_t>(std::max<std::int64_t>(a.sweeps - 20, 0));
-    gibbs_chain(ctx, rbm, v, h, Steps{0, burn}, clamp);
+    gibbs_chain(ctx, rbm, v, h, Steps{0, burn}, VisibleEvidence{clamp, {}});
     std::vector<double> sum(static_cast<std::size_t>(n * d), 0.0);
     Tensor pv({n, d}, DType::F32, ctx.device());
     const std::uint32_t averaged = static_cast<std::uint32_t>(a.sweeps) - burn;
     for (std::uint32_t s = 0; s < averaged; ++s) {
-        gibbs_chain(ctx, rbm, v, h, Steps{burn + s, 1}, clamp);
+        gibbs_chain(ctx, rbm, v, h, Steps{burn + s, 1}, VisibleEvidence{clamp, {}});
         rbm_visible_probs(ctx, rbm, h, pv);
         const std::vector<float> p = pv.to_vector<float>();
         for (std::size_t i = 0; i < sum.size(); ++i) sum[i] += p[i];
