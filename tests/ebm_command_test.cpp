@@ -349,6 +349,14 @@ TEST_F(EbmCommand, RbmInpaintRestoresMissingPixelsAgainstBaselines) {
         EXPECT_EQ(grid.height, 3 * 5 + 1);
     }
     EXPECT_EQ(run("rbm inpaint --data " + dir_.string() + " --model " + rbm + " --mask diagonal").status, 2);
+    // rbm denoise: the posterior under the flip model.
+    const CommandResult cleaned = run("rbm denoise --data " + dir_.string() + " --model " + rbm +
+                                      " --rate 0.1 --count 30 --sweeps 25 --json --out " + path("rbm-denoise.png"));
+    ASSERT_EQ(cleaned.status, 0) << cleaned.err;
+    for (const char* key : {"psnr_noisy", "psnr_denoised", "psnr_median"}) {
+        EXPECT_TRUE(std::isfinite(json_number(cleaned.out, key))) << key << ": " << cleaned.out;
+    }
+    EXPECT_EQ(run("rbm denoise --data " + dir_.string() + " --model " + rbm + " --rate 0.7").status, 2);
 
     // jem inpaint: SGLD on the missing pixels, plain and class-conditional.
     const std::string jem = path("jem.safetensors");
@@ -532,7 +540,7 @@ TEST_F(EbmCommand, SampleReportsDiagnosticsAgainstTheExactMoments) {
 
 // --help at every level of the command tree: the level's own usage, on stdout, status 0.
 TEST_F(EbmCommand, HelpAtEveryLevelGoesToStdoutWithStatusZero) {
-    for (const std::string level : {"", "sample", "rbm", "rbm train", "rbm eval", "rbm sample", "rbm ood", "rbm inpaint", "jem",
+    for (const std::string level : {"", "sample", "rbm", "rbm train", "rbm eval", "rbm sample", "rbm ood", "rbm inpaint", "rbm denoise", "jem",
                                     "jem train", "jem eval", "jem sample", "jem ood", "jem inpaint", "jem denoise", "score", "score train",
                                     "score sample", "score denoise", "plot"}) {
         const CommandResult r = run(level + (level.empty() ? "" : " ") + "--help");
