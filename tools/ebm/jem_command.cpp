@@ -18,6 +18,7 @@
 #include "ranks.hpp"
 #include "plot/curves.hpp"
 #include "report.hpp"
+#include "restore_report.hpp"
 
 namespace ebm {
 
@@ -93,11 +94,10 @@ struct EvalOptions {
 };
 
 struct InpaintOptions {
-    std::string model, data = default_fashion_mnist_dir(), backend = "auto", mask = "top", out = "jem-inpaint.png";
-    double rate = 0.5, alpha = 1.0, sigma = 0.01;
-    std::int64_t count = 500, steps = 200, neighbours = 10000;
-    std::uint64_t seed = 0;
-    bool conditional = false, json = false;
+    InpaintRun run;
+    double alpha = 1.0, sigma = 0.01;
+    std::int64_t steps = 200;
+    bool conditional = false;
 };
 
 struct DenoiseOptions {
@@ -267,7 +267,8 @@ int eval(const EvalOptions& a) {
 // SGLD on the missing pixels only (langevin_chain's clamp), from uniform noise there, on
 // E(x) or, with --conditional, on E(x, y) of each image's true class; scored in [0, 1]
 // on the missing pixels beside the mean and the nearest training image.
-int inpaint(const InpaintOptions& a) {
+int inpaint(const InpaintOptions& options) {
+    const InpaintRun& a = options.run;
     Context ctx(backend_of(a.backend), a.seed);
     const MlpEnergy model = model_from(a.model, ctx.device());
     const std::vector<int> classes = classes_of(a.model);
@@ -286,18 +287,18 @@ int inpaint(const InpaintOptions& a) {
     Tensor xs = x.to(ctx.device());
     const Tensor clamp = mask.to(ctx.device());
     Tensor y;
-    if (a.conditional) {
+    if (options.conditional) {
         y = Tensor({n}, DType::I32);
         std::copy_n(labels.data<std::int32_t>(), n, y.data<std::int32_t>());
         y = y.to(ctx.device());
     }
     LangevinParams p;
-    p.alpha = static_cast<float>(a.alpha);
-    p.sigma = static_cast<float>(a.sigma);
+    p.alpha = static_cast<float>(options.alpha);
+    p.sigma = static_cast<float>(options.sigma);
     p.clamp = true;  // JEM's box, [-1, 1]
     Progress bar("jem inpaint");
-    langevin_chain(ctx, model, a.conditional ? ConstTensorView(y) : ConstTensorView(), xs, p,
-                   Steps{0, static_cast<std::uint32_t>(a.steps)}, clamp);
+    langevin_chain(ctx, model, options.conditional ? ConstTensorView(y) : ConstTensorView(), xs, p,
+                   Steps{0, static_cast<std::uint32_t>(options.steps)}, clamp);
     Tensor restored({n, d});
     copy(xs, restored);
     for (std::int64_t e = 0; e < n * d; ++e) restored.data<float>()[e] = (restored.data<float>()[e] + 1.0f) / 2.0f;
@@ -305,29 +306,19 @@ int inpaint(const InpaintOptions& a) {
     const std::int64_t m = std::min(a.neighbours, train_set.size());
     Tensor training({m, d});
     copy(ConstTensorView(train_set.images.data<float>(), {m, d}, DType::F32, Device::Host), training);
-    const RestorationError mine = restoration_error(restored, truth, mask);
-    const RestorationError mean = restoration_error(mean_image_restoration(truth, mask, training), truth, mask);
-    const RestorationError near = restoration_error(nearest_image_restoration(truth, mask, training), truth, mask);
-    const std::int64_t shown = std::min<std::int64_t>(8, n);
-    Tensor grid({3 * shown, d});
-    for (std::int64_t r = 0; r < shown; ++r) {
-        for (std::int64_t i = 0; i < d; ++i) {
-            const std::int64_t e = r * d + i;
-            grid.data<float>()[e] = mask.data<float>()[e] != 0.0f ? truth.data<float>()[e] : 0.5f;
-            grid.data<float>()[(shown + r) * d + i] = restored.data<float>()[e];
-            grid.data<float>()[(2 * shown + r) * d + i] = truth.data<float>()[e];
-        }
-    }
-    write_png_grid(a.out, grid, test_set.height, test_set.width, shown);
+    const InpaintScores scores = score_inpainting(restored, truth, mask, training);
+    write_three_rows(a.out, corrupted_view(truth, mask), restored, truth, test_set.height, test_set.width);
     char line[200];
     std::snprintf(line, sizeof line, "%s mask, %lld images: MSE %.4f (mean image %.4f, nearest image %.4f)",
-                  a.mask.c_str(), static_cast<long long>(n), mine.mse, mean.mse, near.mse);
+                  a.mask.c_str(), static_cast<long long>(n), scores.model.mse, scores.mean_image.mse,
+                  scores.nearest_image.mse);
     bar.finish(line);
     if (a.json) {
         const nlohmann::ordered_json summary = {
             {"command", "jem inpaint"}, {"model", a.model}, {"mask", a.mask}, {"rate", a.rate}, {"images", n},
-            {"steps", a.steps}, {"conditional", a.conditional}, {"missing_pixels", mine.missing}, {"mse", mine.mse},
-            {"mean_image_mse", mean.mse}, {"nearest_image_mse", near.mse}, {"neighbours", m}};
+            {"steps", options.steps}, {"conditional", options.conditional}, {"missing_pixels", scores.model.missing},
+            {"mse", scores.model.mse}, {"mean_image_mse", scores.mean_image.mse},
+            {"nearest_image_mse", scores.nearest_image.mse}, {"neighbours", m}};
         std::printf("%s\n", summary.dump().c_str());
     }
     return 0;
@@ -363,13 +354,7 @@ int denoise(const DenoiseOptions& a) {
     const double noisy_psnr = psnr(noisy, clean), denoised_psnr = psnr(denoised, clean);
     const double median_psnr = psnr(median_filter_3x3(noisy, test.height, test.width), clean);
     const double gaussian_psnr = psnr(gaussian_filter_3x3(noisy, test.height, test.width), clean);
-    const std::int64_t shown = std::min<std::int64_t>(8, n);
-    Tensor grid({3 * shown, d});
-    for (int row = 0; row < 3; ++row) {
-        const Tensor& source = row == 0 ? noisy : row == 1 ? denoised : clean;
-        std::copy_n(source.data<float>(), shown * d, grid.data<float>() + row * shown * d);
-    }
-    write_png_grid(a.out, grid, test.height, test.width, shown);
+    write_three_rows(a.out, noisy, denoised, clean, test.height, test.width);
     char line[200];
     std::snprintf(line, sizeof line, "PSNR at sigma %g: noisy %.2f dB, %lld steps %.2f dB, median 3x3 %.2f dB, Gaussian 3x3 %.2f dB",
                   a.sigma, noisy_psnr, static_cast<long long>(a.steps), denoised_psnr, median_psnr, gaussian_psnr);
@@ -462,21 +447,11 @@ void add_jem_commands(Cli& cli, CLI::App& jem) {
     {
         auto in = std::make_shared<InpaintOptions>();
         CLI::App* c = jem.add_subcommand("inpaint", "Restore masked test images by SGLD on the missing pixels only");
-        c->add_option("--model", in->model, "JEM checkpoint")->required()->check(CLI::ExistingFile);
-        c->add_option("--data", in->data, "Fashion-MNIST folder (test images restored, training images the baselines')");
-        c->add_option("--mask", in->mask, "Missing pixels: the top half, the left half, a centred box, or random ones")
-            ->check(CLI::IsMember(names_of<MaskKind>()));
-        c->add_option("--rate", in->rate, "Fraction of pixels missing (--mask random)")->check(CLI::Range(0.0, 1.0));
-        c->add_option("--count", in->count, "Test images")->check(positive);
+        add_inpaint_options(*c, in->run, "JEM", "jem-inpaint.png");
         c->add_option("--steps", in->steps, "SGLD steps")->check(positive);
         c->add_option("--alpha", in->alpha, "SGLD step size on the energy gradient")->check(CLI::PositiveNumber);
         c->add_option("--sigma", in->sigma, "SGLD noise standard deviation")->check(CLI::NonNegativeNumber);
         c->add_flag("--conditional", in->conditional, "Sample from E(x, y) of each image's true class");
-        c->add_option("--neighbours", in->neighbours, "Training images the nearest-image baseline searches")->check(positive);
-        c->add_option("--seed", in->seed, "Seed of the mask and the chains")->check(at_least_zero);
-        add_backend_option(*c, in->backend);
-        c->add_option("--out", in->out, "PNG grid: corrupted | restored | truth rows");
-        c->add_flag("--json", in->json, "Print a JSON summary on stdout");
         cli.add(c, [in] { return inpaint(*in); });
     }
     {

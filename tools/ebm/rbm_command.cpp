@@ -19,6 +19,7 @@
 #include "interrupt.hpp"
 #include "ranks.hpp"
 #include "report.hpp"
+#include "restore_report.hpp"
 
 namespace ebm {
 
@@ -86,11 +87,8 @@ struct SampleOptions {
 };
 
 struct InpaintOptions {
-    std::string model, data = default_fashion_mnist_dir(), backend = "auto", mask = "top", out = "rbm-inpaint.png";
-    double rate = 0.5;
-    std::int64_t count = 500, sweeps = 200, neighbours = 10000;
-    std::uint64_t seed = 0;
-    bool json = false;
+    InpaintRun run;
+    std::int64_t sweeps = 200;
 };
 
 struct DenoiseOptions {
@@ -316,7 +314,8 @@ std::int64_t classes_shown(const Tensor& samples, const Tensor& images, const Te
 // Block Gibbs with the observed pixels clamped (gibbs_chain's clamp), from the missing
 // pixels at random: the restoration is p(v | h) on them, averaged over the last 20
 // sweeps; scored, with the two baselines, on the missing pixels of every test image.
-int inpaint(const InpaintOptions& a) {
+int inpaint(const InpaintOptions& options) {
+    const InpaintRun& a = options.run;
     Context ctx(backend_of(a.backend), a.seed);
     SafeTensors file;
     const Rbm rbm = load_rbm(a.model, file, ctx.device());
@@ -335,11 +334,11 @@ int inpaint(const InpaintOptions& a) {
     Tensor v = start.to(ctx.device()), h({n, m}, DType::F32, ctx.device());
     const Tensor clamp = mask.to(ctx.device());
     Progress bar("rbm inpaint");
-    const auto burn = static_cast<std::uint32_t>(std::max<std::int64_t>(a.sweeps - 20, 0));
+    const auto burn = static_cast<std::uint32_t>(std::max<std::int64_t>(options.sweeps - 20, 0));
     gibbs_chain(ctx, rbm, v, h, Steps{0, burn}, VisibleEvidence{clamp, {}});
     std::vector<double> sum(static_cast<std::size_t>(n * d), 0.0);
     Tensor pv({n, d}, DType::F32, ctx.device());
-    const std::uint32_t averaged = static_cast<std::uint32_t>(a.sweeps) - burn;
+    const std::uint32_t averaged = static_cast<std::uint32_t>(options.sweeps) - burn;
     for (std::uint32_t s = 0; s < averaged; ++s) {
         gibbs_chain(ctx, rbm, v, h, Steps{burn + s, 1}, VisibleEvidence{clamp, {}});
         rbm_visible_probs(ctx, rbm, h, pv);
@@ -351,35 +350,23 @@ int inpaint(const InpaintOptions& a) {
         if (mask.data<float>()[e] == 0.0f) restored.data<float>()[e] = static_cast<float>(sum[e] / averaged);
     }
     const Tensor training = binarized(load_fashion_mnist(a.data, "train"), how, a.seed, a.neighbours);
-    const RestorationError mine = restoration_error(restored, truth, mask);
-    const RestorationError mean = restoration_error(mean_image_restoration(truth, mask, training), truth, mask);
-    const RestorationError near = restoration_error(nearest_image_restoration(truth, mask, training), truth, mask);
-    // The grid: 8 corrupted images (missing pixels grey), their restorations, the truth.
-    const std::int64_t shown = std::min<std::int64_t>(8, n);
-    Tensor grid({3 * shown, d});
-    for (std::int64_t r = 0; r < shown; ++r) {
-        for (std::int64_t i = 0; i < d; ++i) {
-            const std::int64_t e = r * d + i;
-            grid.data<float>()[r * d + i] = mask.data<float>()[e] != 0.0f ? truth.data<float>()[e] : 0.5f;
-            grid.data<float>()[(shown + r) * d + i] = restored.data<float>()[e];
-            grid.data<float>()[(2 * shown + r) * d + i] = truth.data<float>()[e];
-        }
-    }
-    write_png_grid(a.out, grid, test_set.height, test_set.width, shown);
+    const InpaintScores scores = score_inpainting(restored, truth, mask, training);
+    write_three_rows(a.out, corrupted_view(truth, mask), restored, truth, test_set.height, test_set.width);
     char line[240];
     std::snprintf(line, sizeof line,
                   "%s mask, %lld images: MSE %.4f (mean image %.4f, nearest image %.4f), cross-entropy %.4f (%.4f, %.4f)",
-                  a.mask.c_str(), static_cast<long long>(n), mine.mse, mean.mse, near.mse, mine.cross_entropy,
-                  mean.cross_entropy, near.cross_entropy);
+                  a.mask.c_str(), static_cast<long long>(n), scores.model.mse, scores.mean_image.mse,
+                  scores.nearest_image.mse, scores.model.cross_entropy, scores.mean_image.cross_entropy,
+                  scores.nearest_image.cross_entropy);
     bar.finish(line);
     if (a.json) {
         const nlohmann::ordered_json summary = {
             {"command", "rbm inpaint"}, {"model", a.model}, {"mask", a.mask}, {"rate", a.rate}, {"images", n},
-            {"sweeps", a.sweeps}, {"missing_pixels", mine.missing},
-            {"mse", mine.mse}, {"cross_entropy", mine.cross_entropy},
-            {"mean_image_mse", mean.mse}, {"mean_image_cross_entropy", mean.cross_entropy},
-            {"nearest_image_mse", near.mse}, {"nearest_image_cross_entropy", near.cross_entropy},
-            {"neighbours", training.dim(0)}};
+            {"sweeps", options.sweeps}, {"missing_pixels", scores.model.missing},
+            {"mse", scores.model.mse}, {"cross_entropy", scores.model.cross_entropy},
+            {"mean_image_mse", scores.mean_image.mse}, {"mean_image_cross_entropy", scores.mean_image.cross_entropy},
+            {"nearest_image_mse", scores.nearest_image.mse},
+            {"nearest_image_cross_entropy", scores.nearest_image.cross_entropy}, {"neighbours", training.dim(0)}};
         std::printf("%s\n", summary.dump().c_str());
     }
     return 0;
@@ -423,13 +410,7 @@ int denoise(const DenoiseOptions& a) {
     for (std::int64_t e = 0; e < n * d; ++e) denoised.data<float>()[e] = static_cast<float>(sum[e] / averaged);
     const double noisy_psnr = psnr(noisy, clean), denoised_psnr = psnr(denoised, clean);
     const double median_psnr = psnr(median_filter_3x3(noisy, test_set.height, test_set.width), clean);
-    const std::int64_t shown = std::min<std::int64_t>(8, n);
-    Tensor grid({3 * shown, d});
-    for (int row = 0; row < 3; ++row) {
-        const Tensor& source = row == 0 ? noisy : row == 1 ? denoised : clean;
-        std::copy_n(source.data<float>(), shown * d, grid.data<float>() + row * shown * d);
-    }
-    write_png_grid(a.out, grid, test_set.height, test_set.width, shown);
+    write_three_rows(a.out, noisy, denoised, clean, test_set.height, test_set.width);
     char line[200];
     std::snprintf(line, sizeof line, "PSNR at flip rate %g: noisy %.2f dB, posterior mean %.2f dB, median 3x3 %.2f dB",
                   a.rate, noisy_psnr, denoised_psnr, median_psnr);
@@ -587,19 +568,8 @@ void add_rbm_commands(Cli& cli, CLI::App& rbm) {
     {
         auto in = std::make_shared<InpaintOptions>();
         CLI::App* ip = rbm.add_subcommand("inpaint", "Restore masked test images by Gibbs sampling with the observed pixels clamped");
-        ip->add_option("--model", in->model, "RBM checkpoint")->required()->check(CLI::ExistingFile);
-        ip->add_option("--data", in->data, "Fashion-MNIST folder (test images restored, training images the baselines')");
-        ip->add_option("--mask", in->mask, "Missing pixels: the top half, the left half, a centred box, or random ones")
-            ->check(CLI::IsMember(names_of<MaskKind>()));
-        ip->add_option("--rate", in->rate, "Fraction of pixels missing (--mask random)")->check(CLI::Range(0.0, 1.0));
-        ip->add_option("--count", in->count, "Test images")->check(positive);
+        add_inpaint_options(*ip, in->run, "RBM", "rbm-inpaint.png");
         ip->add_option("--sweeps", in->sweeps, "Gibbs sweeps (p(v | h) averaged over the last 20)")->check(at_least(1));
-        ip->add_option("--neighbours", in->neighbours, "Training images the nearest-image baseline searches")
-            ->check(positive);
-        ip->add_option("--seed", in->seed, "Seed of the mask and the chains")->check(at_least_zero);
-        add_backend_option(*ip, in->backend);
-        ip->add_option("--out", in->out, "PNG grid: corrupted | restored | truth rows");
-        ip->add_flag("--json", in->json, "Print a JSON summary on stdout");
         cli.add(ip, [in] { return inpaint(*in); });
     }
     {

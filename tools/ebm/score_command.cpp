@@ -22,6 +22,7 @@
 #include "plot/curves.hpp"
 #include "ranks.hpp"
 #include "report.hpp"
+#include "restore_report.hpp"
 #include "toy_densities.hpp"
 
 namespace ebm {
@@ -298,14 +299,7 @@ int denoise(const DenoiseOptions& a) {
     const double noisy_psnr = psnr(noisy, clean), denoised_psnr = psnr(denoised, clean);
     const double median_psnr = psnr(median_filter_3x3(noisy, side, side), clean);
     const double gaussian_psnr = psnr(gaussian_filter_3x3(noisy, side, side), clean);
-    const std::vector<float> c = clean.to_vector<float>(), y = noisy.to_vector<float>(), t = denoised.to_vector<float>();
-    // The grid: 8 noisy images, their denoised versions, the clean ones.
-    Tensor grid({24, d});
-    for (int row = 0; row < 3; ++row) {
-        const std::vector<float>& source = row == 0 ? y : row == 1 ? t : c;
-        std::copy_n(source.begin(), 8 * d, grid.data<float>() + row * 8 * d);
-    }
-    write_png_grid(a.out, grid, side, d / side, 8);
+    write_three_rows(a.out, noisy, denoised, clean, side, d / side);
     char line[200];
     std::snprintf(line, sizeof line, "PSNR at sigma %g: noisy %.2f dB, Tweedie %.2f dB, median 3x3 %.2f dB, Gaussian 3x3 %.2f dB",
                   a.sigma, noisy_psnr, denoised_psnr, median_psnr, gaussian_psnr);
