@@ -44,12 +44,21 @@ LangevinParams LangevinParams::with_temperature(float alpha, float temperature) 
     return p;
 }
 
-LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorView labels, TensorView x,
-                             const LangevinParams& params, Steps steps, bool trace) {
-    constexpr const char* op = "langevin_chain";
+namespace {
+
+// A chain's inputs: x [N, D], labels (optional) [N], the parameters.
+void check_chain(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView labels, ConstTensorView x,
+                 const LangevinParams& params) {
     detail::check_input(op, ctx, model, x);
     if (labels.raw()) detail::check_labels(op, ctx, model, labels, x.dim(0));
     check_params(op, params);
+}
+
+}  // namespace
+
+LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorView labels, TensorView x,
+                             const LangevinParams& params, Steps steps, bool trace) {
+    check_chain("langevin_chain", ctx, model, labels, x, params);
     Tensor scratch;  // a call's own: a loop that must not allocate keeps one (LangevinSampler)
     return detail::ops(ctx).langevin.chain(ctx, model, labels.raw() ? labels.data<std::int32_t>() : nullptr, x, params,
                                            steps, nullptr, trace, scratch);
@@ -58,9 +67,7 @@ LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorVi
 LangevinStats langevin_chain(Context& ctx, const MlpEnergy& model, ConstTensorView labels, TensorView x,
                              const LangevinParams& params, Steps steps, ConstTensorView clamp) {
     constexpr const char* op = "langevin_chain";
-    detail::check_input(op, ctx, model, x);
-    if (labels.raw()) detail::check_labels(op, ctx, model, labels, x.dim(0));
-    check_params(op, params);
+    check_chain(op, ctx, model, labels, x, params);
     detail::check_tensor(op, "clamp", clamp, {x.dim(0), x.dim(1)}, DType::F32, ctx.device());
     detail::check_no_alias(op, "x", x, "clamp", clamp);
     if (params.mala) detail::fail(std::string(op) + ": clamped chains are unadjusted Langevin (params.mala must be false)");
