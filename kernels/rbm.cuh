@@ -71,7 +71,9 @@ __device__ void finish(const GemmParams& p, std::int64_t row, int col, const flo
 #pragma unroll
     for (int j = 0; j < 4; ++j) {
         if (col + j >= p.cols) break;
-        const float x = acc[j] + p.bias[col + j] + (p.row_field ? p.row_field[row * p.cols + col + j] : 0.0f);
+        // (A chain tile's rows past the last chain compute on zeros: no field to read there.)
+        const float field = p.row_field && row < p.rows ? p.row_field[row * p.cols + col + j] : 0.0f;
+        const float x = acc[j] + p.bias[col + j] + field;
         const float z = pre_activation(p, scale, x, col + j);
         if constexpr (EPILOGUE == Epilogue::Probability) out_row[col + j] = sigmoid(z);
         if constexpr (EPILOGUE == Epilogue::Sample || EPILOGUE == Epilogue::AisHidden) {
