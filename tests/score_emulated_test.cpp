@@ -87,15 +87,22 @@ class EmulatedDenoisingScore : public ::testing::TestWithParam<Case> {};
 
 TEST_P(EmulatedDenoisingScore, FactorsAndGradientAreTheTwins) {
     const Case c = GetParam();
-    // TF32 rounds every product's operands to 10 bits (2^-11 relative); the tangent
-    // factors add cancelling terms of several such products: measured up to 2%. A
-    // wrong index or sign is an O(1) error.
-    const double limit = c.precision == Precision::Fp32 ? 2e-5 : 6e-2;
+    // TF32 rounds every product's operands to 10 bits (2^-11 relative); over the smooth
+    // activations the worst factor of eight seeds was 1.7e-3. A wrong index or sign is
+    // an O(1) error.
+    const double limit = c.precision == Precision::Fp32 ? 2e-5 : 1e-2;
     auto rng = test::fresh_rng();
     const std::vector<Activation> activations = {Activation::relu(), Activation::leaky_relu(0.1f), Activation::elu(),
                                                  Activation::silu(), Activation::tanh(), Activation::softplus()};
     for (std::size_t which = 0; which < activations.size(); ++which) {
         const Activation act = activations[which];
+        // TF32 rounds the pre-activations (about 1e-3 relative), which moves a unit near
+        // ReLU's, leaky ReLU's or ELU's kink across it against the exact twin: an O(1)
+        // change of act' or act'' there. The piecewise activations are checked in FP32.
+        if (c.precision != Precision::Fp32 && (act.kind == ActivationKind::Relu || act.kind == ActivationKind::LeakyRelu ||
+                                               act.kind == ActivationKind::Elu)) {
+            continue;
+        }
         const std::int64_t n = c.rows, d = 11;
         const MlpEnergy model = test::random_mlp(rng, {d, 70, 45, 3}, act, 1.5f);
         const cpu::MlpParams<const float> p = cpu::params_of(model);
