@@ -115,6 +115,7 @@ TEST_F(EbmCommand, TrainEvalSampleRoundTrip) {
     EXPECT_EQ(file.at("b").shape(), (Shape{16}));
     EXPECT_EQ(file.at("c").shape(), (Shape{8}));
     EXPECT_EQ(file.metadata.at("binarize"), "threshold");
+    EXPECT_EQ(file.metadata.at("centered"), "true");  // the default recipe: centred PCD-1
 
     // eval --exact agrees with the library on the same test images.
     const CommandResult exact = run("rbm eval --data " + dir_.string() + " --model " + model + " --exact --json");
@@ -605,10 +606,36 @@ TEST_F(EbmCommand, UnknownOptionsAndBadValuesNameThemselves) {
              {"rbm eval", {"--model"}},
              {"jem sample --model " + path("absent"), {"--model", "absent"}},
              {"rbm frobnicate", {"frobnicate"}},
+             {"rbm frobnicate --help", {"ebm rbm frobnicate"}},
+             {"frobnicate --help", {"ebm frobnicate", "rbm, jem, score"}},
          }) {
         const CommandResult r = run(args + " --data " + dir_.string() + " --out " + out);
         EXPECT_EQ(r.status, 2) << args << ": " << r.err;
         for (const std::string& word : named) EXPECT_NE(r.err.find(word), std::string::npos) << args << ": " << r.err;
+        EXPECT_FALSE(fs::exists(out)) << args;
+    }
+}
+
+// --plain trains the textbook RBM; a checkpoint given to the other family's command
+// is named for what it holds, status 1, nothing written.
+TEST_F(EbmCommand, ACheckpointOfTheWrongKindIsNamed) {
+    const std::string rbm = path("rbm.safetensors"), jem = path("jem.safetensors"), out = path("never.png");
+    ASSERT_EQ(run("rbm train --data " + dir_.string() + " --hidden 4 --epochs 1 --batch 50 --plain --out " + rbm).status, 0);
+    EXPECT_EQ(load_safetensors(rbm).metadata.at("centered"), "false");
+    ASSERT_EQ(run("jem train --data " + dir_.string() + " --widths 16,4,2 --epochs 1 --batch 50 --sgld-steps 1 --out " + jem).status, 0);
+    for (const auto& [args, holds] : std::vector<std::pair<std::string, std::string>>{
+             {"jem eval --data " + dir_.string() + " --model " + rbm, "holds an RBM (use ebm rbm), not a JEM"},
+             {"jem sample --out " + out + " --model " + rbm, "holds an RBM"},
+             {"jem ood --data " + dir_.string() + " --model " + rbm, "holds an RBM"},
+             {"score sample --out " + out + " --model " + rbm, "holds an RBM (use ebm rbm), not a score model"},
+             {"sample --model " + rbm, "not a JEM or a score model"},
+             {"rbm eval --data " + dir_.string() + " --model " + jem, "holds a JEM (use ebm jem), not an RBM"},
+             {"rbm sample --out " + out + " --model " + jem, "holds a JEM"},
+             {"rbm ood --data " + dir_.string() + " --model " + jem, "holds a JEM"},
+         }) {
+        const CommandResult r = run(args + " --backend cpu");
+        EXPECT_EQ(r.status, 1) << args << ": " << r.err;
+        EXPECT_NE(r.err.find(holds), std::string::npos) << args << ": " << r.err;
         EXPECT_FALSE(fs::exists(out)) << args;
     }
 }

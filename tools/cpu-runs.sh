@@ -26,11 +26,11 @@ run jem-train-cond jem train --widths 784,16,16,10 --activation silu --train-lim
   --sgld-steps 2 --buffer 0 --class-conditional --optimizer adam --seed 3 --out jem-cond.safetensors --log jem-cond.log --json
 run jem-eval jem eval --model jem.safetensors --json
 run jem-sample jem sample --model jem.safetensors --count 8 --steps 5 --out jem-samples.png
-run rbm-cd rbm train --hidden 24 --cd 1 --epochs 1 --batch 50 --train-limit 300 --seed 5 --out rbm-cd.safetensors \
+run rbm-cd rbm train --hidden 24 --cd 1 --epochs 1 --batch 50 --train-limit 300 --plain --seed 5 --out rbm-cd.safetensors \
   --log rbm-cd.log --json
 run rbm-pcd rbm train --hidden 16 --pcd 2 --epochs 2 --batch 40 --train-limit 200 --centered --momentum 0.5 \
   --lr-decay 0.1 --weight-decay 0.001 --binarize sample --seed 9 --out rbm-pcd.safetensors --log rbm-pcd.log --json
-run rbm-pt rbm train --hidden 12 --pt 3 --pcd 1 --epochs 1 --batch 50 --train-limit 150 --seed 4 \
+run rbm-pt rbm train --hidden 12 --pt 3 --pcd 1 --epochs 1 --batch 50 --train-limit 150 --plain --seed 4 \
   --out rbm-pt.safetensors --log rbm-pt.log --json
 run rbm-eval rbm eval --model rbm-cd.safetensors --ais-runs 8 --ais-steps 200 --raise 4 --test-limit 50 --json
 run rbm-eval-exact rbm eval --model rbm-pt.safetensors --exact --test-limit 50 --json

@@ -31,7 +31,7 @@ if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
 else
   epochs=5 ais_steps=3000 ais_runs=100 jem_epochs=2
 fi
-"$ebm" rbm train --data "$data" --hidden 500 --pcd 1 --centered --epochs "$epochs" --batch 100 --lr 0.05 --momentum 0 \
+"$ebm" rbm train --data "$data" --hidden 500 --pcd 1 --epochs "$epochs" --batch 100 --lr 0.05 --momentum 0 \
   --weight-decay 0 --seed 1 --out "$out/rbm.safetensors" --json | tee "$out/train.json"
 "$ebm" rbm eval --data "$data" --model "$out/rbm.safetensors" --ais --ais-runs "$ais_runs" --ais-steps "$ais_steps" --json |
   tee "$out/eval.json"

@@ -6,6 +6,7 @@ array must be float32 (int32 for labels), C-contiguous, on the context's device;
 anything else raises TypeError or ValueError naming the argument.
 """
 from . import _ebmkit as _ext
+from ._ebmkit import __version__
 from ._ebmkit import (BananaEnergy, Context, DoubleWellEnergy, GaussianEnergy, GaussianMixtureEnergy, JemTrainer,
                       JemTrainOptions, LangevinParams, LangevinSampler, MlpEnergy, Optimizer, OptimizerOptions,
                       ParallelTempering, Rbm, RbmTrainer, RbmTrainOptions, ReplayBuffer, SampleParams, SamplerOptions,
@@ -15,6 +16,7 @@ from ._ebmkit import (BananaEnergy, Context, DoubleWellEnergy, GaussianEnergy, G
                       make_ood_set, roc_curve, make_mask, restoration_error)
 
 __all__ = [
+    "__version__",
     "Context", "MlpEnergy", "Rbm", "LangevinParams", "LangevinSampler", "SamplerOptions",
     "ReplayBuffer", "ParallelTempering", "geometric_betas", "Optimizer", "OptimizerOptions",
     "langevin_chain", "RbmTrainer", "RbmTrainOptions", "JemTrainer", "JemTrainOptions",

@@ -68,6 +68,7 @@ NB_MODULE(_ebmkit, m) {
     });
     // Arrays handed to PyTorch may outlive the module at interpreter exit; that is no leak.
     nb::set_leak_warnings(false);
+    m.attr("__version__") = build_info().version;  // the same string as ebm --version
     m.def("build_summary", &build_summary);
     m.def("cuda_available", &cuda_available);
 

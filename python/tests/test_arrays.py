@@ -72,3 +72,13 @@ def test_torch_arrays_come_back_as_torch(rng, ctx):
     assert ebmkit.logsumexp(ctx, x, out=out).data_ptr() == out.data_ptr()
     with pytest.raises(ValueError, match="C-contiguous"):
         ebmkit.logsumexp(ctx, x.t())
+
+
+def test_version_is_the_builds_and_the_packages():
+    import pathlib
+    import re
+    assert re.fullmatch(r"\d+\.\d+\.\d+", ebmkit.__version__)
+    assert ebmkit.build_summary().startswith(f"ebmkit {ebmkit.__version__} ")  # what ebm --version prints
+    pyproject = pathlib.Path(__file__).resolve().parents[2] / "pyproject.toml"
+    if pyproject.exists():  # the wheel's version is the library's
+        assert f'\nversion = "{ebmkit.__version__}"\n' in pyproject.read_text()

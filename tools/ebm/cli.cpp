@@ -1,6 +1,9 @@
 #include "cli.hpp"
 
 #include <algorithm>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "config.hpp"
 #include "ebmkit/names.hpp"
@@ -28,33 +31,46 @@ Cli::Cli() : app_("ebm: train, evaluate and sample energy-based models on real d
     add_sample_command(*this);
 }
 
+namespace {
+
+std::string names_of_commands(const CLI::App& level) {
+    std::string names;
+    for (const CLI::App* a : level.get_subcommands([](const CLI::App*) { return true; }))
+        names += (names.empty() ? "" : ", ") + a->get_name();
+    return names;
+}
+
+// Walks the leading words through the command tree. A word that names no command
+// where one is expected is a usage error naming it, checked before CLI11 parses:
+// otherwise "ebm foo --help" would print the top-level help and succeed. Returns
+// the deepest command named, with its path ("ebm rbm").
+std::pair<const CLI::App*, std::string> command_path(const CLI::App& app, const std::vector<std::string>& given) {
+    const CLI::App* level = &app;
+    std::string path = "ebm";
+    for (const std::string& word : given) {
+        if (word.empty() || word[0] == '-') break;
+        const auto subs = level->get_subcommands([](const CLI::App*) { return true; });
+        if (subs.empty()) break;  // a leaf command's positional arguments
+        const auto it = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* a) { return a->get_name() == word; });
+        if (it == subs.end())
+            throw UsageError{"unknown command '" + path + " " + word + "'; " + path + " has " + names_of_commands(*level)};
+        level = *it;
+        path += " " + word;
+    }
+    return {level, path};
+}
+
+}  // namespace
+
 Run Cli::parse(std::vector<std::string> args) {
-    const std::vector<std::string> given = args;
+    const auto [level, path] = command_path(app_, args);
     std::reverse(args.begin(), args.end());  // CLI11 takes a vector in reverse order
     try {
         app_.parse(args);
     } catch (const CLI::RequiredError&) {
-        // "A subcommand is required" also answers a misspelt one: name it instead.
-        CLI::App* level = &app_;
-        std::string path = "ebm";
-        for (const std::string& word : given) {
-            if (word.empty() || word[0] == '-') break;
-            const auto subs = level->get_subcommands([](const CLI::App*) { return true; });
-            const auto it = std::find_if(subs.begin(), subs.end(), [&](const CLI::App* a) { return a->get_name() == word; });
-            if (it == subs.end()) {
-                std::string names;
-                for (const CLI::App* a : subs) names += (names.empty() ? "" : ", ") + a->get_name();
-                throw UsageError{"unknown command '" + path + " " + word + "'; " + path + " has " + names};
-            }
-            level = *it;
-            path += " " + word;
-        }
-        const auto subs = level->get_subcommands([](const CLI::App*) { return true; });
-        if (!subs.empty()) {
-            std::string names;
-            for (const CLI::App* a : subs) names += (names.empty() ? "" : ", ") + a->get_name();
-            throw UsageError{path + " needs a command: " + names + " (" + path + " --help)"};
-        }
+        // "A subcommand is required": say which ones there are.
+        if (!level->get_subcommands([](const CLI::App*) { return true; }).empty())
+            throw UsageError{path + " needs a command: " + names_of_commands(*level) + " (" + path + " --help)"};
         throw;
     }
     for (auto& [command, run] : commands_) {

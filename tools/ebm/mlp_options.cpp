@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli.hpp"
+#include "model_file.hpp"
 
 namespace ebm {
 
@@ -49,6 +50,8 @@ OptimizerKind optimizer_of(const std::string& name) {
     return *kind;
 }
 
-MlpEnergy model_from(const std::string& path, Device device) { return read_mlp(load_safetensors(path), device); }
+MlpEnergy model_from(const std::string& path, Device device) {
+    return read_mlp(load_model_file(path, {ModelKind::Jem}), device);
+}
 
 }  // namespace ebm

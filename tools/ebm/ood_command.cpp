@@ -16,6 +16,7 @@
 #include "mlp_options.hpp"
 #include "plot/roc.hpp"
 #include "report.hpp"
+#include "model_file.hpp"
 
 namespace ebm {
 
@@ -142,7 +143,7 @@ void add_jem_ood_command(Cli& cli, CLI::App& jem) {
     add_options(c, *a);
     cli.add(c, [a] {
         Context ctx(backend_of(a->backend), a->seed);
-        const SafeTensors file = load_safetensors(a->model);
+        const SafeTensors file = load_model_file(a->model, {ModelKind::Jem});
         const MlpEnergy model = read_mlp(file, ctx.device());
         const auto listed = file.metadata.find("classes");
         std::vector<int> classes;
@@ -166,7 +167,7 @@ void add_rbm_ood_command(Cli& cli, CLI::App& rbm) {
     add_options(c, *a);
     cli.add(c, [a] {
         Context ctx(backend_of(a->backend), a->seed);
-        const SafeTensors file = load_safetensors(a->model);
+        const SafeTensors file = load_model_file(a->model, {ModelKind::Rbm});
         const Rbm rbm = read_rbm(file, ctx.device());
         const auto how = file.metadata.find("binarize");
         const bool sample = how != file.metadata.end() && how->second == "sample";

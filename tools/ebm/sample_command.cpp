@@ -19,6 +19,7 @@
 #include "ebmkit/names.hpp"
 #include "ebmkit/sample.hpp"
 #include "report.hpp"
+#include "model_file.hpp"
 
 namespace ebm {
 
@@ -125,7 +126,7 @@ int run_chains(ebmkit::Context& ctx, const SampleOptions& a, const E& energy, co
 int run(const SampleOptions& a) {
     ebmkit::Context ctx(backend_of(a.backend), a.seed);
     if (!a.model.empty()) {
-        const ebmkit::MlpEnergy model = ebmkit::read_mlp(ebmkit::load_safetensors(a.model), ctx.device());
+        const ebmkit::MlpEnergy model = ebmkit::read_mlp(load_model_file(a.model, {ModelKind::Jem, ModelKind::Score}), ctx.device());
         const ebmkit::MlpEnergyView view = ebmkit::MlpEnergyView::of(model, a.label);
         const std::string what = a.label >= 0 ? "E(x | y = " + std::to_string(a.label) + ") = -f_y(x)" : "E(x) = -LSE f(x)";
         return run_chains(ctx, a, view, {what, {}, {}});

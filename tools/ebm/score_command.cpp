@@ -24,6 +24,7 @@
 #include "report.hpp"
 #include "restore_report.hpp"
 #include "toy_densities.hpp"
+#include "model_file.hpp"
 
 namespace ebm {
 
@@ -208,7 +209,7 @@ struct ScoreModel {
 };
 
 ScoreModel score_model_from(const std::string& path, Device device) {
-    const SafeTensors file = load_safetensors(path);
+    const SafeTensors file = load_model_file(path, {ModelKind::Score});
     const std::string what = "score checkpoint " + path;
     if (metadata_at(file, "format", what) != "ebmkit-score") throw Error(what + ": not written by ebm score train");
     std::vector<float> sigmas;
