@@ -1,4 +1,5 @@
-// Context: where and how ebmkit computes. Every operation takes a Context&.
+/// @file
+/// Context: where and how ebmkit computes. Every operation takes a Context&.
 #pragma once
 
 #include <cstddef>
@@ -7,28 +8,30 @@
 
 #include "ebmkit/tensor.hpp"
 
-// Opaque CUDA handle types, declared exactly as the CUDA headers declare them so
-// this header stays free of CUDA includes.
+/// @{
+/// Opaque CUDA handle types, declared exactly as the CUDA headers declare them so
+/// this header stays free of CUDA includes.
 struct CUstream_st;
 struct cublasContext;
+/// @}
 
 namespace ebmkit {
 
 enum class Backend { Cpu, Cuda, Auto };
-// Compute precision of the GPU matrix products; storage is always float32.
+/// Compute precision of the GPU matrix products; storage is always float32.
 enum class Precision { Fp32, Tf32, Bf16 };
-// Which CUDA implementation computes MLP energies and Langevin chains: Unfused is
-// cuBLAS + elementwise kernels, Fused the one-kernel-per-call fused kernels (an Error
-// where the model does not fit on chip; see uses_fused_mlp in mlp.hpp), Auto the one
-// measured faster: the unfused path, which beat the fused kernels in each of the 126
-// MLP and chain workloads timed on an H200 (1.2 to 14.5 times; bench/RESULTS.md, 2026-12-04).
+/// Which CUDA implementation computes MLP energies and Langevin chains: Unfused is
+/// cuBLAS + elementwise kernels, Fused the one-kernel-per-call fused kernels (an Error
+/// where the model does not fit on chip; see uses_fused_mlp in mlp.hpp), Auto the one
+/// measured faster: the unfused path, which beat the fused kernels in each of the 126
+/// MLP and chain workloads timed on an H200 (1.2 to 14.5 times; bench/RESULTS.md, 2026-12-04).
 enum class MlpPath { Auto, Fused, Unfused };
-// How the on-chip kernels (the RBM Gibbs chain, the fused MLP kernels and the fused
-// Langevin chain) spread a few rows over the GPU: RowTiles, a block per tile of rows;
-// Clusters, each 16-row tile's columns split across a thread-block cluster (Hopper's
-// distributed shared memory), so that a small batch reaches more multiprocessors; Auto, clusters where row
-// tiles would leave multiprocessors idle and the device has clusters. Both give the same
-// draws; the choice is there so that a benchmark can compare them.
+/// How the on-chip kernels (the RBM Gibbs chain, the fused MLP kernels and the fused
+/// Langevin chain) spread a few rows over the GPU: RowTiles, a block per tile of rows;
+/// Clusters, each 16-row tile's columns split across a thread-block cluster (Hopper's
+/// distributed shared memory), so that a small batch reaches more multiprocessors; Auto, clusters where row
+/// tiles would leave multiprocessors idle and the device has clusters. Both give the same
+/// draws; the choice is there so that a benchmark can compare them.
 enum class TilePlan { Auto, RowTiles, Clusters };
 
 const char* to_string(Backend backend);
@@ -36,29 +39,32 @@ const char* to_string(Precision precision);
 const char* to_string(MlpPath path);
 const char* to_string(TilePlan plan);
 
-// True when this build has the CUDA backend and a CUDA device is visible.
+/// True when this build has the CUDA backend and a CUDA device is visible.
 bool cuda_available();
 
-// Host-device traffic: what a training iteration should keep to its one statistics copy.
+/// Host-device traffic: what a training iteration should keep to its one statistics copy.
 struct TransferCounts {
-    std::int64_t copies = 0;           // copies between host and device memory (either way)
-    std::int64_t synchronizations = 0; // waits of the host for the device, a synchronous copy's included
-    std::int64_t allocations = 0;      // device allocations (Tensors, workspaces, scratch)
+    std::int64_t copies = 0;           ///< copies between host and device memory (either way)
+    std::int64_t synchronizations = 0; ///< waits of the host for the device, a synchronous copy's included
+    std::int64_t allocations = 0;      ///< device allocations (Tensors, workspaces, scratch)
 };
 
 class Context;
 namespace detail {
-// The context's stream, shared with the tensors allocated on it (which free on it, so
-// it lives as long as the last of them), and its pinned host staging of at least bytes
-// (host/cuda/context_resources.cpp).
+/// @{
+/// The context's stream, shared with the tensors allocated on it (which free on it, so
+/// it lives as long as the last of them), and its pinned host staging of at least bytes
+/// (host/cuda/context_resources.cpp).
 std::shared_ptr<CUstream_st> shared_stream(Context& ctx);
 void* host_staging(Context& ctx, std::size_t bytes);
 }  // namespace detail
+/// @}
 
 class Context {
 public:
-    // Auto resolves to Cuda when cuda_available(), else Cpu. Asking for Cuda
-    // without a device throws Error. seed keys every random draw (docs/ARCHITECTURE.md §6).
+    /// @{
+    /// Auto resolves to Cuda when cuda_available(), else Cpu. Asking for Cuda
+    /// without a device throws Error. seed keys every random draw (docs/ARCHITECTURE.md §6).
     explicit Context(Backend backend = Backend::Auto, std::uint64_t seed = 0,
                      Precision precision = Precision::Fp32);
     ~Context() = default;
@@ -66,9 +72,11 @@ public:
     Context& operator=(Context&&) noexcept = default;
     Context(const Context&) = delete;
     Context& operator=(const Context&) = delete;
+    /// @}
 
     Backend backend() const { return backend_; }
-    // Where this context's tensors live: Host for Cpu, Cuda for Cuda.
+    /// @{
+    /// Where this context's tensors live: Host for Cpu, Cuda for Cuda.
     Device device() const { return backend_ == Backend::Cuda ? Device::Cuda : Device::Host; }
     std::uint64_t seed() const { return seed_; }
     void set_seed(std::uint64_t seed) { seed_ = seed; }
@@ -78,33 +86,40 @@ public:
     void set_mlp_path(MlpPath path) { mlp_path_ = path; }
     TilePlan tile_plan() const { return tile_plan_; }
     void set_tile_plan(TilePlan plan) { tile_plan_ = plan; }
+    /// @}
 
-    // CUDA resources, created on first use; Error on a Cpu context.
+    /// @{
+    /// CUDA resources, created on first use; Error on a Cpu context.
     CUstream_st* stream();
     cublasContext* cublas();
-    // Device scratch of at least bytes, reused across calls (grows, never shrinks).
+    /// @}
+    /// Device scratch of at least bytes, reused across calls (grows, never shrinks).
     void* workspace(std::size_t bytes);
-    // Waits for all work queued on the stream (no-op on Cpu).
+    /// Waits for all work queued on the stream (no-op on Cpu).
     void synchronize();
-    // Ordering with a stream of the caller's (a framework's current stream, e.g.
-    // torch.cuda.current_stream().cuda_stream; nullptr is the legacy default stream)
-    // without a host wait. ebmkit's work, its allocations, copies and memsets stay on the
-    // context's stream (docs/ARCHITECTURE.md §5); an event at each end of a call fences
-    // the two:
-    //   ctx.wait_for_stream(s); energy(ctx, model, x, e); ctx.make_stream_wait(s);
-    // wait_for_stream queues on the context's stream a wait for everything queued on
-    // caller so far; make_stream_wait queues on caller a wait for everything queued on
-    // the context's stream so far. Error on a Cpu context.
+    /// @{
+    /// Ordering with a stream of the caller's (a framework's current stream, e.g.
+    /// torch.cuda.current_stream().cuda_stream; nullptr is the legacy default stream)
+    /// without a host wait. ebmkit's work, its allocations, copies and memsets stay on the
+    /// context's stream (docs/ARCHITECTURE.md §5); an event at each end of a call fences
+    /// the two:
+    ///   ctx.wait_for_stream(s); energy(ctx, model, x, e); ctx.make_stream_wait(s);
+    /// wait_for_stream queues on the context's stream a wait for everything queued on
+    /// caller so far; make_stream_wait queues on caller a wait for everything queued on
+    /// the context's stream so far. Error on a Cpu context.
     void wait_for_stream(CUstream_st* caller);
     void make_stream_wait(CUstream_st* caller);
+    /// @}
 
-    // The host-device copies, host waits and device allocations ebmkit made on the
-    // calling thread since this context was made or since reset_transfers(). They are
-    // counted at the one door to the CUDA runtime's memory calls (host/cuda/device_memory.cpp),
-    // so work of another context on the same thread shows too; a CPU context counts none
-    // of its own.
+    /// @{
+    /// The host-device copies, host waits and device allocations ebmkit made on the
+    /// calling thread since this context was made or since reset_transfers(). They are
+    /// counted at the one door to the CUDA runtime's memory calls (host/cuda/device_memory.cpp),
+    /// so work of another context on the same thread shows too; a CPU context counts none
+    /// of its own.
     TransferCounts transfers() const;
     void reset_transfers();
+    /// @}
 
 private:
     friend std::shared_ptr<CUstream_st> detail::shared_stream(Context& ctx);
@@ -123,8 +138,8 @@ private:
     std::unique_ptr<CudaResources, CudaResourcesDeleter> cuda_;
 };
 
-// A precision for the calls made within a scope, the context's own restored after:
-//   { ScopedPrecision bf16(ctx, Precision::Bf16); energy_grad_x(ctx, model, x, g); }
+/// A precision for the calls made within a scope, the context's own restored after:
+///   { ScopedPrecision bf16(ctx, Precision::Bf16); energy_grad_x(ctx, model, x, g); }
 class ScopedPrecision {
 public:
     ScopedPrecision(Context& ctx, Precision precision) : ctx_(ctx), saved_(ctx.precision()) {

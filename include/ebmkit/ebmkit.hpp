@@ -1,4 +1,5 @@
-// The whole public API.
+/// @file
+/// The whole public API.
 #pragma once
 
 #include "ebmkit/checkpoint.hpp"

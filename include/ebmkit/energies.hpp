@@ -1,15 +1,16 @@
-// Energies shipped with ebmkit (the concept: ebmkit/energy.hpp), each with its exact
-// moments or density so that the samplers can be checked against closed forms. Their
-// parameters are kept by value (at most max_analytic_dim dimensions and, for the mixture,
-// max_mixture_components components), so one object serves the host and the device.
-//   GaussianEnergy:        E = 1/2 (x - m)^T P (x - m),  N(m, P^-1)
-//   GaussianMixtureEnergy: E = -log sum_k w_k N(x; m_k, s_k^2 I)  (normalised: exp(-E) is the density)
-//   DoubleWellEnergy:      E = a (x_0^2 - 1)^2 + 1/2 sum_{i>0} x_i^2  (two modes at x_0 = +-1)
-//   BananaEnergy:          E = x_0^2 / (2 s^2) + (x_1 - b (x_0^2 - s^2))^2 / 2
-//                          (x_0 ~ N(0, s^2), x_1 | x_0 ~ N(b (x_0^2 - s^2), 1): mean 0,
-//                          var x_0 = s^2, var x_1 = 1 + 2 b^2 s^4, uncorrelated)
-//   RidgeEnergy:           E = sum_j a_j softplus(u_j . x + c_j) in 2-D, a_j > 0, around the
-//                          circle: a skewed density decaying like exp(-|x|)
+/// @file
+/// Energies shipped with ebmkit (the concept: ebmkit/energy.hpp), each with its exact
+/// moments or density so that the samplers can be checked against closed forms. Their
+/// parameters are kept by value (at most max_analytic_dim dimensions and, for the mixture,
+/// max_mixture_components components), so one object serves the host and the device.
+///   GaussianEnergy:        E = 1/2 (x - m)^T P (x - m),  N(m, P^-1)
+///   GaussianMixtureEnergy: E = -log sum_k w_k N(x; m_k, s_k^2 I)  (normalised: exp(-E) is the density)
+///   DoubleWellEnergy:      E = a (x_0^2 - 1)^2 + 1/2 sum_{i>0} x_i^2  (two modes at x_0 = +-1)
+///   BananaEnergy:          E = x_0^2 / (2 s^2) + (x_1 - b (x_0^2 - s^2))^2 / 2
+///                          (x_0 ~ N(0, s^2), x_1 | x_0 ~ N(b (x_0^2 - s^2), 1): mean 0,
+///                          var x_0 = s^2, var x_1 = 1 + 2 b^2 s^4, uncorrelated)
+///   RidgeEnergy:           E = sum_j a_j softplus(u_j . x + c_j) in 2-D, a_j > 0, around the
+///                          circle: a skewed density decaying like exp(-|x|)
 #pragma once
 
 #include <cmath>
@@ -29,10 +30,10 @@ inline constexpr int max_mixture_components = 8;
 struct GaussianEnergy {
     int d = 0;
     float mean[max_analytic_dim] = {};
-    float precision[max_analytic_dim * max_analytic_dim] = {};  // P [d, d], row-major (row stride d), symmetric
+    float precision[max_analytic_dim * max_analytic_dim] = {};  ///< P [d, d], row-major (row stride d), symmetric
 
-    // From mean [d] and covariance [d, d] (row-major), which must be symmetric positive
-    // definite: P = covariance^-1 through its Cholesky factor, in double.
+    /// From mean [d] and covariance [d, d] (row-major), which must be symmetric positive
+    /// definite: P = covariance^-1 through its Cholesky factor, in double.
     static GaussianEnergy from_covariance(const std::vector<double>& mean, const std::vector<double>& covariance);
 
     EBMKIT_HOST_DEVICE int dim() const { return d; }
@@ -50,17 +51,18 @@ struct GaussianEnergy {
 
 struct GaussianMixtureEnergy {
     int d = 0, k = 0;
-    float mean[max_mixture_components * max_analytic_dim] = {};  // [k, d] at stride max_analytic_dim
-    float inv_var[max_mixture_components] = {};                  // 1 / s_k^2
-    float log_norm[max_mixture_components] = {};                 // log w_k - d/2 log(2 pi s_k^2)
+    float mean[max_mixture_components * max_analytic_dim] = {};  ///< [k, d] at stride max_analytic_dim
+    float inv_var[max_mixture_components] = {};                  ///< 1 / s_k^2
+    float log_norm[max_mixture_components] = {};                 ///< log w_k - d/2 log(2 pi s_k^2)
 
-    // weights [k] (positive, normalised here), means [k, d], standard deviations [k] (positive).
+    /// weights [k] (positive, normalised here), means [k, d], standard deviations [k] (positive).
     static GaussianMixtureEnergy from(const std::vector<double>& weights, const std::vector<double>& means,
                                       const std::vector<double>& stds, int d);
 
     EBMKIT_HOST_DEVICE int dim() const { return d; }
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const {
-        // a_k = log w_k N(x; m_k, s_k^2 I); E = -LSE(a); dE/dx = sum_k r_k (x - m_k) / s_k^2, r = softmax(a).
+        /// @{
+        /// a_k = log w_k N(x; m_k, s_k^2 I); E = -LSE(a); dE/dx = sum_k r_k (x - m_k) / s_k^2, r = softmax(a).
         float a[max_mixture_components];
         float top = -INFINITY;
         for (int c = 0; c < k; ++c) {
@@ -83,12 +85,13 @@ struct GaussianMixtureEnergy {
             for (int i = 0; i < d; ++i) grad[i] += r * inv_var[c] * (x[i] - mean[c * max_analytic_dim + i]);
         }
         return -(top + logf(sum));
+        /// @}
     }
 };
 
 struct DoubleWellEnergy {
     int d = 1;
-    float a = 1.0f;  // the barrier's height at x_0 = 0
+    float a = 1.0f;  ///< the barrier's height at x_0 = 0
 
     EBMKIT_HOST_DEVICE int dim() const { return d; }
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const {
@@ -104,8 +107,8 @@ struct DoubleWellEnergy {
 };
 
 struct BananaEnergy {
-    float s = 1.0f;  // the standard deviation of x_0
-    float b = 1.0f;  // the curvature
+    float s = 1.0f;  ///< the standard deviation of x_0
+    float b = 1.0f;  ///< the curvature
 
     EBMKIT_HOST_DEVICE int dim() const { return 2; }
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const {
@@ -118,9 +121,9 @@ struct BananaEnergy {
 
 struct RidgeEnergy {
     static constexpr int ridges = 16;
-    float u[ridges][2] = {};  // directions
-    float c[ridges] = {};     // offsets
-    float w[ridges] = {};     // weights a_j > 0
+    float u[ridges][2] = {};  ///< directions
+    float c[ridges] = {};     ///< offsets
+    float w[ridges] = {};     ///< weights a_j > 0
 
     EBMKIT_HOST_DEVICE int dim() const { return 2; }
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const {
@@ -128,12 +131,14 @@ struct RidgeEnergy {
         grad[0] = grad[1] = 0.0f;
         for (int j = 0; j < ridges; ++j) {
             const float z = u[j][0] * x[0] + u[j][1] * x[1] + c[j];
-            // softplus(z) and its derivative sigmoid(z), stable for either sign.
+            /// @{
+            /// softplus(z) and its derivative sigmoid(z), stable for either sign.
             const float soft = z > 0.0f ? z + log1pf(expf(-z)) : log1pf(expf(z));
             const float sig = z > 0.0f ? 1.0f / (1.0f + expf(-z)) : expf(z) / (1.0f + expf(z));
             e += w[j] * soft;
             grad[0] += w[j] * sig * u[j][0];
             grad[1] += w[j] * sig * u[j][1];
+            /// @}
         }
         return e;
     }
@@ -149,7 +154,8 @@ inline GaussianEnergy GaussianEnergy::from_covariance(const std::vector<double>&
     if (covariance.size() != static_cast<std::size_t>(n * n)) {
         throw Error("GaussianEnergy: the covariance must be " + std::to_string(n) + " x " + std::to_string(n));
     }
-    // Cholesky C = L L^T, then P = L^-T L^-1 column by column.
+    /// @{
+    /// Cholesky C = L L^T, then P = L^-T L^-1 column by column.
     std::vector<double> l(static_cast<std::size_t>(n * n), 0.0);
     for (int i = 0; i < n; ++i) {
         for (int j = 0; j <= i; ++j) {
@@ -169,7 +175,9 @@ inline GaussianEnergy GaussianEnergy::from_covariance(const std::vector<double>&
     GaussianEnergy g;
     g.d = n;
     for (int col = 0; col < n; ++col) {
-        // Solve L y = e_col, then L^T z = y: z is column col of C^-1.
+    /// @}
+        /// @{
+        /// Solve L y = e_col, then L^T z = y: z is column col of C^-1.
         std::vector<double> y(static_cast<std::size_t>(n), 0.0), z(static_cast<std::size_t>(n), 0.0);
         for (int i = 0; i < n; ++i) {
             double v = i == col ? 1.0 : 0.0;
@@ -182,6 +190,7 @@ inline GaussianEnergy GaussianEnergy::from_covariance(const std::vector<double>&
             z[i] = v / l[i * n + i];
         }
         for (int i = 0; i < n; ++i) g.precision[i * n + col] = static_cast<float>(z[i]);
+        /// @}
     }
     for (int i = 0; i < n; ++i) g.mean[i] = static_cast<float>(mean[i]);
     return g;
@@ -217,9 +226,9 @@ inline GaussianMixtureEnergy GaussianMixtureEnergy::from(const std::vector<doubl
     return m;
 }
 
-// sample() on the shipped energies is compiled once, in the library (host/sample_energies.cpp,
-// by nvcc where the build has CUDA): those calls run on either backend whatever compiles
-// the caller, the Python package and the ebm command included. The one list of them:
+/// sample() on the shipped energies is compiled once, in the library (host/sample_energies.cpp,
+/// by nvcc where the build has CUDA): those calls run on either backend whatever compiles
+/// the caller, the Python package and the ebm command included. The one list of them:
 #define EBMKIT_SHIPPED_ENERGIES(X) \
     X(GaussianEnergy) X(GaussianMixtureEnergy) X(DoubleWellEnergy) X(BananaEnergy) X(RidgeEnergy) X(MlpEnergyView)
 #define EBMKIT_SAMPLE_OF(E) SampleStats sample<E>(Context&, const E&, TensorView, const SampleParams&, Steps, bool);

@@ -1,40 +1,41 @@
-// The energy concept: what the samplers for any energy (ebmkit/sample.hpp) are templated
-// on, as CUB and Thrust take their functors. An energy is a copyable type E with
-//
-//   EBMKIT_HOST_DEVICE int dim() const;                                   // D
-//   EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const;
-//       // one chain's state x [D]: returns E(x) and writes grad [D] = dE/dx
-//
-// callable on the host and, for a CUDA context, on the device (compile the call with
-// nvcc through ebmkit/sample.cuh). It is a pure function of x: the same x gives the same
-// values, and calls for different chains run concurrently. Parameters live in the
-// functor (by value, as the shipped energies of ebmkit/energies.hpp keep theirs) or
-// behind pointers into the memory of the device it runs on. The density sampled is
-// proportional to exp(-E(x) / T) at the sampler's temperature T.
-//
-// Two optional members:
-//
-//   EBMKIT_HOST_DEVICE int scratch_floats() const;                        // S
-//   EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad, float* scratch) const;
-//       // an energy that needs working memory (an MLP's activations: MlpEnergyView,
-//       // ebmkit/mlp_energy_view.hpp) takes this form instead; each chain passes it S
-//       // floats of its own, whose contents need not survive between calls
-//   Device device() const;
-//       // an energy whose parameters live in one device's memory says which; sample()
-//       // refuses a context on another device
-//
-// and a block-cooperative form, for an energy that evaluates several chains at once
-// with a thread block and its shared memory (an MLP's products as tiles: the library's
-// MlpEnergyView on CUDA); on a CUDA context sample() then runs a block per tile of
-// chains (detail/sample_block.cuh) instead of a thread per chain:
-//
-//   static constexpr int block_rows = R;               // chains a block evaluates, <= 256
-//   std::size_t block_shared_bytes() const;             // its dynamic shared memory, or
-//       // block_form_unavailable where this energy's form does not fit (a thread per chain then)
-//   __device__ void block_evaluate(const float* x, int rows, float* energy, float* grad,
-//                                  unsigned char* shared) const;
-//       // called by all 256 threads of a block: E and dE/dx of x [rows <= R, D] (row
-//       // stride D, global memory) into energy [rows] and grad [rows, D]
+/// @file
+/// The energy concept: what the samplers for any energy (ebmkit/sample.hpp) are templated
+/// on, as CUB and Thrust take their functors. An energy is a copyable type E with
+///
+///   EBMKIT_HOST_DEVICE int dim() const;                                   // D
+///   EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const;
+///       // one chain's state x [D]: returns E(x) and writes grad [D] = dE/dx
+///
+/// callable on the host and, for a CUDA context, on the device (compile the call with
+/// nvcc through ebmkit/sample.cuh). It is a pure function of x: the same x gives the same
+/// values, and calls for different chains run concurrently. Parameters live in the
+/// functor (by value, as the shipped energies of ebmkit/energies.hpp keep theirs) or
+/// behind pointers into the memory of the device it runs on. The density sampled is
+/// proportional to exp(-E(x) / T) at the sampler's temperature T.
+///
+/// Two optional members:
+///
+///   EBMKIT_HOST_DEVICE int scratch_floats() const;                        // S
+///   EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad, float* scratch) const;
+///       // an energy that needs working memory (an MLP's activations: MlpEnergyView,
+///       // ebmkit/mlp_energy_view.hpp) takes this form instead; each chain passes it S
+///       // floats of its own, whose contents need not survive between calls
+///   Device device() const;
+///       // an energy whose parameters live in one device's memory says which; sample()
+///       // refuses a context on another device
+///
+/// and a block-cooperative form, for an energy that evaluates several chains at once
+/// with a thread block and its shared memory (an MLP's products as tiles: the library's
+/// MlpEnergyView on CUDA); on a CUDA context sample() then runs a block per tile of
+/// chains (detail/sample_block.cuh) instead of a thread per chain:
+///
+///   static constexpr int block_rows = R;               // chains a block evaluates, <= 256
+///   std::size_t block_shared_bytes() const;             // its dynamic shared memory, or
+///       // block_form_unavailable where this energy's form does not fit (a thread per chain then)
+///   __device__ void block_evaluate(const float* x, int rows, float* energy, float* grad,
+///                                  unsigned char* shared) const;
+///       // called by all 256 threads of a block: E and dE/dx of x [rows <= R, D] (row
+///       // stride D, global memory) into energy [rows] and grad [rows, D]
 #pragma once
 
 #include <cstddef>
@@ -85,14 +86,14 @@ inline constexpr bool is_energy_v = is_energy<E>::value;
 
 namespace detail {
 
-// The floats of scratch each chain gives e (0 for the plain form).
+/// The floats of scratch each chain gives e (0 for the plain form).
 template <class E>
 EBMKIT_HOST_DEVICE int energy_scratch_floats(const E& e) {
     if constexpr (energy_has_scratch<E>::value) return e.scratch_floats();
     else return 0;
 }
 
-// E(x) and grad = dE/dx through whichever form e has.
+/// E(x) and grad = dE/dx through whichever form e has.
 template <class E>
 EBMKIT_HOST_DEVICE float evaluate_energy(const E& e, const float* x, float* grad, float* scratch) {
     if constexpr (energy_has_scratch<E>::value) return e(x, grad, scratch);

@@ -1,6 +1,7 @@
-// ebmkit::Error: every failure the library reports, from a rejected argument to a
-// CUDA error. Messages name the argument and the offending value or shape, and hold
-// only printable text: bytes that came from a file or an argument are escaped.
+/// @file
+/// ebmkit::Error: every failure the library reports, from a rejected argument to a
+/// CUDA error. Messages name the argument and the offending value or shape, and hold
+/// only printable text: bytes that came from a file or an argument are escaped.
 #pragma once
 
 #include <cstdio>
@@ -9,7 +10,7 @@
 
 namespace ebmkit {
 
-// text with every byte outside printable ASCII (newlines and tabs aside) written as \xNN.
+/// text with every byte outside printable ASCII (newlines and tabs aside) written as \xNN.
 inline std::string printable(const std::string& text) {
     std::string out;
     out.reserve(text.size());

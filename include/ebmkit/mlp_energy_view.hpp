@@ -1,16 +1,17 @@
-// The MLP energy as an instance of the energy concept (ebmkit/energy.hpp), so that every
-// sampler for any energy (ebmkit/sample.hpp: ULA, MALA, HMC) runs on it:
-//   E(x) = -LSE_k f_k(x)   or, conditioned on a class y, E(x | y) = -f_y(x)
-// (the MlpEnergy's own definition, ebmkit/mlp.hpp), its gradient by backpropagation,
-// one row at a time in float, in the scratch each chain passes it:
-//   [z_1 | a_1 | ... | z_{L-1} | a_{L-1} | f]   (pre-activations z_l, activations
-//   a_l = act(z_l), the logits f; the backward pass writes delta_l over a_l)
-// A view keeps pointers to the model's parameters, on the model's device: the model must
-// outlive it and a CUDA context needs a model on the GPU (sample() checks device()). On
-// the GPU a thread carries a chain through whole rows of products (the weights are read
-// by every thread of a warp at once, a broadcast) only where the model's tile does not fit
-// a block: otherwise a block evaluates 16 chains together through the block-cooperative
-// form below.
+/// @file
+/// The MLP energy as an instance of the energy concept (ebmkit/energy.hpp), so that every
+/// sampler for any energy (ebmkit/sample.hpp: ULA, MALA, HMC) runs on it:
+///   E(x) = -LSE_k f_k(x)   or, conditioned on a class y, E(x | y) = -f_y(x)
+/// (the MlpEnergy's own definition, ebmkit/mlp.hpp), its gradient by backpropagation,
+/// one row at a time in float, in the scratch each chain passes it:
+///   [z_1 | a_1 | ... | z_{L-1} | a_{L-1} | f]   (pre-activations z_l, activations
+///   a_l = act(z_l), the logits f; the backward pass writes delta_l over a_l)
+/// A view keeps pointers to the model's parameters, on the model's device: the model must
+/// outlive it and a CUDA context needs a model on the GPU (sample() checks device()). On
+/// the GPU a thread carries a chain through whole rows of products (the weights are read
+/// by every thread of a warp at once, a broadcast) only where the model's tile does not fit
+/// a block: otherwise a block evaluates 16 chains together through the block-cooperative
+/// form below.
 #pragma once
 
 #include <math.h>
@@ -28,25 +29,26 @@ inline constexpr int max_view_layers = 8;
 struct MlpEnergyView {
     int layers = 0;
     int widths[max_view_layers + 1] = {};
-    const float* weights[max_view_layers] = {};  // layer l: [widths[l + 1], widths[l]], row-major
+    const float* weights[max_view_layers] = {};  ///< layer l: [widths[l + 1], widths[l]], row-major
     const float* biases[max_view_layers] = {};
     ActivationKind activation = ActivationKind::Relu;
     float slope = 0.0f;
-    int label = -1;  // >= 0: E(x | label)
+    int label = -1;  ///< >= 0: E(x | label)
     Device on = Device::Host;
 
-    // A view of model (at most max_view_layers layers), conditioned on label when it is
-    // >= 0 (then < K); an Error names what is wrong.
+    /// A view of model (at most max_view_layers layers), conditioned on label when it is
+    /// >= 0 (then < K); an Error names what is wrong.
     static MlpEnergyView of(const MlpEnergy& model, int label = -1);
 
     EBMKIT_HOST_DEVICE int dim() const { return widths[0]; }
     Device device() const { return on; }
 
-    // The block-cooperative form (ebmkit/energy.hpp), which sample() takes on CUDA: 16
-    // chains a block, every layer's activations on chip (kernels/mlp_block.cuh's tile, FP32
-    // products), defined where the library compiles sample() on a view
-    // (kernels/mlp_energy_view_block.cuh). For a model whose tile does not fit a block's
-    // shared memory block_shared_bytes() is block_form_unavailable: a thread carries each chain.
+    /// @{
+    /// The block-cooperative form (ebmkit/energy.hpp), which sample() takes on CUDA: 16
+    /// chains a block, every layer's activations on chip (kernels/mlp_block.cuh's tile, FP32
+    /// products), defined where the library compiles sample() on a view
+    /// (kernels/mlp_energy_view_block.cuh). For a model whose tile does not fit a block's
+    /// shared memory block_shared_bytes() is block_form_unavailable: a thread carries each chain.
     static constexpr int block_rows = 16;
     inline std::size_t block_shared_bytes() const;
     inline EBMKIT_DEVICE void block_evaluate(const float* x, int rows, float* energy, float* grad,
@@ -56,9 +58,11 @@ struct MlpEnergyView {
         for (int l = 1; l < layers; ++l) n += 2 * widths[l];
         return n;
     }
+    /// @}
 
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad, float* scratch) const {
-        // Forward: z_{l+1} = W_l a_l + b_l (a_0 = x), a = act(z) for the hidden layers.
+        /// @{
+        /// Forward: z_{l+1} = W_l a_l + b_l (a_0 = x), a = act(z) for the hidden layers.
         const float* in = x;
         float* at = scratch;
         for (int l = 0; l < layers; ++l) {
@@ -76,7 +80,9 @@ struct MlpEnergyView {
             in = a;
             at = a + n;
         }
-        // The head: E and dE/df over the logits, in place.
+        /// @}
+        /// @{
+        /// The head: E and dE/df over the logits, in place.
         float* f = at;
         const int classes = widths[layers];
         float e;
@@ -92,11 +98,13 @@ struct MlpEnergyView {
             e = -lse;
             for (int i = 0; i < classes; ++i) f[i] = lse == -INFINITY ? 0.0f : -expf(f[i] - lse);
         }
-        // Backward: delta_l = (W_l^T delta_{l+1}) * act'(z_l), over a_l; then grad = W_0^T delta_1.
+        /// @}
+        /// @{
+        /// Backward: delta_l = (W_l^T delta_{l+1}) * act'(z_l), over a_l; then grad = W_0^T delta_1.
         const float* delta = f;
         for (int l = layers - 1; l >= 1; --l) {
             const int n = widths[l + 1], k = widths[l];
-            float* z = at - 2 * k;  // z_l, then a_l
+            float* z = at - 2 * k;  ///< z_l, then a_l
             float* out = z + k;
             for (int j = 0; j < k; ++j) out[j] = 0.0f;
             for (int i = 0; i < n; ++i) {
@@ -116,6 +124,7 @@ struct MlpEnergyView {
             for (int j = 0; j < d; ++j) grad[j] += di * w[j];
         }
         return e;
+        /// @}
     }
 };
 

@@ -1,20 +1,21 @@
-// Counter-based randomness (docs/ARCHITECTURE.md §6).
-//
-// Philox4x32-10 (Salmon et al., SC'11) exactly as cuRAND's curand_Philox4x32_10
-// computes it, and the uint32 -> float conversions exactly as cuRAND's
-// curand_uniform4 / curand_normal4 do:
-//   uniform u = x * 2^-32 + 2^-33, in (0, 1];
-//   normal pair from (x, y): u = uniform(x), v = y * 2pi*2^-32 + pi*2^-32,
-//   (sin v, cos v) * sqrt(-2 log u).
-//
-// A draw is a pure function of (seed, purpose, chain, step, element):
-//   key     = (seed low 32 bits, seed high 32 bits)
-//   counter = (element / 4, step, chain, purpose)
-// and element % 4 picks the lane of the 128-bit block. So draws do not depend on
-// thread or block layout, and the CPU reference and the GPU kernels (which call
-// cuRAND's curand_Philox4x32_10 with the same counter and key) agree bit for bit.
-//
-// Host and device code share this header; nvcc sees __host__ __device__.
+/// @file
+/// Counter-based randomness (docs/ARCHITECTURE.md §6).
+///
+/// Philox4x32-10 (Salmon et al., SC'11) exactly as cuRAND's curand_Philox4x32_10
+/// computes it, and the uint32 -> float conversions exactly as cuRAND's
+/// curand_uniform4 / curand_normal4 do:
+///   uniform u = x * 2^-32 + 2^-33, in (0, 1];
+///   normal pair from (x, y): u = uniform(x), v = y * 2pi*2^-32 + pi*2^-32,
+///   (sin v, cos v) * sqrt(-2 log u).
+///
+/// A draw is a pure function of (seed, purpose, chain, step, element):
+///   key     = (seed low 32 bits, seed high 32 bits)
+///   counter = (element / 4, step, chain, purpose)
+/// and element % 4 picks the lane of the 128-bit block. So draws do not depend on
+/// thread or block layout, and the CPU reference and the GPU kernels (which call
+/// cuRAND's curand_Philox4x32_10 with the same counter and key) agree bit for bit.
+///
+/// Host and device code share this header; nvcc sees __host__ __device__.
 #pragma once
 
 #include <math.h>
@@ -67,7 +68,7 @@ EBMKIT_HOST_DEVICE void philox_round(std::uint32_t c[4], const std::uint32_t k[2
 }
 }  // namespace detail
 
-// Philox4x32 with 10 rounds.
+/// Philox4x32 with 10 rounds.
 EBMKIT_HOST_DEVICE Philox4 philox4x32_10(PhiloxCounter counter, PhiloxKey key) {
     std::uint32_t c[4] = {counter.c[0], counter.c[1], counter.c[2], counter.c[3]};
     std::uint32_t k[2] = {key.k[0], key.k[1]};
@@ -81,15 +82,15 @@ EBMKIT_HOST_DEVICE Philox4 philox4x32_10(PhiloxCounter counter, PhiloxKey key) {
     return {{c[0], c[1], c[2], c[3]}};
 }
 
-// cuRAND's float uniform in (0, 1]. 2^-32 is exact in float, so an FMA and a
-// separate multiply-add round identically.
+/// cuRAND's float uniform in (0, 1]. 2^-32 is exact in float, so an FMA and a
+/// separate multiply-add round identically.
 EBMKIT_HOST_DEVICE float uniform_from_bits(std::uint32_t x) {
     constexpr float two_pow_m32 = 2.3283064e-10f;
     return static_cast<float>(x) * two_pow_m32 + two_pow_m32 / 2.0f;
 }
 
-// cuRAND's Box-Muller: the pair (sin v, cos v) * sqrt(-2 log u). On the device
-// cuRAND uses __sincosf; so do we, hence "normals to a few ulps" across devices.
+/// cuRAND's Box-Muller: the pair (sin v, cos v) * sqrt(-2 log u). On the device
+/// cuRAND uses __sincosf; so do we, hence "normals to a few ulps" across devices.
 EBMKIT_HOST_DEVICE void normal_pair_from_bits(std::uint32_t x, std::uint32_t y, float& first,
                                               float& second) {
     constexpr float two_pow_m32 = 2.3283064e-10f;
@@ -107,19 +108,19 @@ EBMKIT_HOST_DEVICE void normal_pair_from_bits(std::uint32_t x, std::uint32_t y, 
     second *= s;
 }
 
-// The four uniforms of one counter block: elements 4*block .. 4*block+3.
+/// The four uniforms of one counter block: elements 4*block .. 4*block+3.
 EBMKIT_HOST_DEVICE void uniform4(const Philox4& bits, float out[4]) {
     for (int i = 0; i < 4; ++i) out[i] = uniform_from_bits(bits.v[i]);
 }
 
-// The four normals of one counter block, in curand_normal4's order.
+/// The four normals of one counter block, in curand_normal4's order.
 EBMKIT_HOST_DEVICE void normal4(const Philox4& bits, float out[4]) {
     normal_pair_from_bits(bits.v[0], bits.v[1], out[0], out[1]);
     normal_pair_from_bits(bits.v[2], bits.v[3], out[2], out[3]);
 }
 
-// One element's draw; convenient for reference code, wasteful in hot loops
-// (three of the four values are thrown away).
+/// One element's draw; convenient for reference code, wasteful in hot loops
+/// (three of the four values are thrown away).
 EBMKIT_HOST_DEVICE float philox_uniform(std::uint64_t seed, RngPurpose purpose, std::uint32_t chain,
                                         std::uint32_t step, std::uint32_t element) {
     const Philox4 bits = philox4x32_10(philox_counter(purpose, chain, step, element / 4), philox_key(seed));

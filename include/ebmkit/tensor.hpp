@@ -1,5 +1,6 @@
-// Tensor (owning) and TensorView / ConstTensorView (non-owning): row-major,
-// dense, on the host or on a CUDA device. Copies between devices are explicit.
+/// @file
+/// Tensor (owning) and TensorView / ConstTensorView (non-owning): row-major,
+/// dense, on the host or on a CUDA device. Copies between devices are explicit.
 #pragma once
 
 #include <array>
@@ -11,7 +12,7 @@
 #include <type_traits>
 #include <vector>
 
-struct CUstream_st;  // the CUDA stream, declared as the CUDA headers declare it
+struct CUstream_st;  ///< the CUDA stream, declared as the CUDA headers declare it
 
 namespace ebmkit {
 
@@ -23,7 +24,7 @@ const char* to_string(Device device);
 const char* to_string(DType dtype);
 std::size_t element_size(DType dtype);
 
-// A shape of rank 0 to 4. Rank 0 is the empty tensor (no data), not a scalar.
+/// A shape of rank 0 to 4. Rank 0 is the empty tensor (no data), not a scalar.
 class Shape {
 public:
     static constexpr int max_rank = 4;
@@ -33,7 +34,7 @@ public:
     std::int64_t operator[](int i) const { return dims_[i]; }
     std::int64_t numel() const;
     bool operator==(const Shape& other) const;
-    std::string str() const;  // "[4, 784]"
+    std::string str() const;  ///< "[4, 784]"
 
 private:
     std::array<std::int64_t, max_rank> dims_{};
@@ -53,19 +54,19 @@ class Tensor;
 using TensorView = BasicTensorView<void>;
 using ConstTensorView = BasicTensorView<const void>;
 
-// Copy between any two views of equal shape and dtype (host<->device included).
+/// Copy between any two views of equal shape and dtype (host<->device included).
 void copy(ConstTensorView source, TensorView destination);
 
-// A typed-erased view. T is void (mutable) or const void (read-only). A view never
-// owns: models hand out views of their parameters, so a caller can change values but
-// not a parameter's shape or device.
+/// A typed-erased view. T is void (mutable) or const void (read-only). A view never
+/// owns: models hand out views of their parameters, so a caller can change values but
+/// not a parameter's shape or device.
 template <typename T>
 class BasicTensorView {
 public:
     BasicTensorView() = default;
     BasicTensorView(T* data, Shape shape, DType dtype, Device device)
         : data_(data), shape_(shape), dtype_(dtype), device_(device) {}
-    // A mutable view converts to a read-only one.
+    /// A mutable view converts to a read-only one.
     template <typename U, typename = std::enable_if_t<!std::is_same_v<T, U> && std::is_const_v<T>>>
     BasicTensorView(const BasicTensorView<U>& other)
         : data_(other.raw()), shape_(other.shape()), dtype_(other.dtype()), device_(other.device()) {}
@@ -79,21 +80,21 @@ public:
     Device device() const { return device_; }
     bool empty() const { return data_ == nullptr || shape_.numel() == 0; }
 
-    // Typed access; throws Error when E does not match the dtype.
+    /// Typed access; throws Error when E does not match the dtype.
     template <typename E>
     auto data() const -> std::conditional_t<std::is_const_v<T>, const E*, E*> {
         check_dtype(DTypeOf<std::remove_const_t<E>>::value);
         return static_cast<std::conditional_t<std::is_const_v<T>, const E*, E*>>(data_);
     }
-    // A host copy of the elements.
+    /// A host copy of the elements.
     template <typename E>
     std::vector<E> to_vector() const;
-    // Overwrites the viewed elements (a mutable view only) with source's: same shape and dtype, any devices.
+    /// Overwrites the viewed elements (a mutable view only) with source's: same shape and dtype, any devices.
     template <typename U = T, typename = std::enable_if_t<!std::is_const_v<U>>>
     void copy_from(BasicTensorView<const void> source) const {
         copy(source, *this);
     }
-    // The same from a tensor, a temporary one included (it lives through the call).
+    /// The same from a tensor, a temporary one included (it lives through the call).
     template <typename U = T, typename = std::enable_if_t<!std::is_const_v<U>>>
     void copy_from(const Tensor& source) const;
 
@@ -107,39 +108,44 @@ private:
 
 class Tensor {
 public:
-    Tensor() = default;  // empty: rank 0, no data
-    // Uninitialised storage. On Device::Cuda it is allocated and freed in order on the
-    // legacy default stream, which every Context's stream waits for.
+    Tensor() = default;  ///< empty: rank 0, no data
+    /// Uninitialised storage. On Device::Cuda it is allocated and freed in order on the
+    /// legacy default stream, which every Context's stream waits for.
     Tensor(Shape shape, DType dtype = DType::F32, Device device = Device::Host);
-    // Uninitialised storage where ctx computes; on a CUDA context allocated and freed in
-    // order on its stream, without a host wait (the stream lives as long as the tensor).
+    /// @{
+    /// Uninitialised storage where ctx computes; on a CUDA context allocated and freed in
+    /// order on its stream, without a host wait (the stream lives as long as the tensor).
     Tensor(Shape shape, DType dtype, Context& ctx);
     static Tensor zeros(Shape shape, DType dtype = DType::F32, Device device = Device::Host);
-    static Tensor zeros(Shape shape, DType dtype, Context& ctx);  // zeroed on ctx's stream
-    // Host tensor holding a copy of values; values.size() must equal shape.numel().
+    static Tensor zeros(Shape shape, DType dtype, Context& ctx);  ///< zeroed on ctx's stream
+    /// @}
+    /// @{
+    /// Host tensor holding a copy of values; values.size() must equal shape.numel().
     static Tensor from(const std::vector<float>& values, Shape shape);
     static Tensor from(const std::vector<std::int32_t>& values, Shape shape);
     static Tensor from(std::initializer_list<float> values, Shape shape) {
         return from(std::vector<float>(values), shape);
     }
+    /// @}
 
     Tensor(Tensor&&) noexcept = default;
     Tensor& operator=(Tensor&&) noexcept = default;
-    Tensor(const Tensor&) = delete;             // copies are explicit: clone() / to()
+    Tensor(const Tensor&) = delete;             ///< copies are explicit: clone() / to()
     Tensor& operator=(const Tensor&) = delete;
 
-    Tensor clone() const;                       // same device
-    Tensor to(Device device) const;             // copy to device (a copy even if already there)
-    void copy_from(ConstTensorView source);     // same shape and dtype, any devices
+    Tensor clone() const;                       ///< same device
+    Tensor to(Device device) const;             ///< copy to device (a copy even if already there)
+    void copy_from(ConstTensorView source);     ///< same shape and dtype, any devices
     void copy_from(const Tensor& source) { copy_from(source.view()); }  // a temporary included
     template <typename E>
-    std::vector<E> to_vector() const;           // host copy of the elements
+    std::vector<E> to_vector() const;           ///< host copy of the elements
 
-    // A new tensor on device holding a copy of the view's elements.
+    /// A new tensor on device holding a copy of the view's elements.
     static Tensor copy_of(ConstTensorView source, Device device);
 
-    // Views of a tensor that outlives them. A temporary has none: a view of it would
-    // dangle once the full expression ends (name the tensor first).
+    /// @{
+    /// Views of a tensor that outlives them. A temporary has none: a view of it would
+    /// dangle once the full expression ends (name the tensor first).
     TensorView view() & { return {data_.get(), shape_, dtype_, device_}; }
     ConstTensorView view() const& { return {data_.get(), shape_, dtype_, device_}; }
     TensorView view() && = delete;
@@ -148,6 +154,7 @@ public:
     operator ConstTensorView() const& { return view(); }
     operator TensorView() && = delete;
     operator ConstTensorView() const&& = delete;
+    /// @}
 
     template <typename E>
     E* data() { return view().data<E>(); }
@@ -167,7 +174,7 @@ private:
     Tensor(Shape shape, DType dtype, Device device, std::shared_ptr<CUstream_st> stream);
     struct Deleter {
         Device device;
-        std::shared_ptr<CUstream_st> stream;  // where device memory is freed; null: the legacy stream
+        std::shared_ptr<CUstream_st> stream;  ///< where device memory is freed; null: the legacy stream
         void operator()(void* p) const;
     };
     std::unique_ptr<void, Deleter> data_{nullptr, Deleter{Device::Host, nullptr}};
