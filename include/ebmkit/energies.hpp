@@ -231,9 +231,11 @@ inline GaussianMixtureEnergy GaussianMixtureEnergy::from(const std::vector<doubl
 /// the caller, the Python package and the ebm command included. The one list of them:
 #define EBMKIT_SHIPPED_ENERGIES(X) \
     X(GaussianEnergy) X(GaussianMixtureEnergy) X(DoubleWellEnergy) X(BananaEnergy) X(RidgeEnergy) X(MlpEnergyView)
+/// @cond
 #define EBMKIT_SAMPLE_OF(E) SampleStats sample<E>(Context&, const E&, TensorView, const SampleParams&, Steps, bool);
 #define EBMKIT_EXTERN_SAMPLE(E) extern template EBMKIT_SAMPLE_OF(E)
 EBMKIT_SHIPPED_ENERGIES(EBMKIT_EXTERN_SAMPLE)
 #undef EBMKIT_EXTERN_SAMPLE
+/// @endcond
 
 }  // namespace ebmkit

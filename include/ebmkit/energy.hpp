@@ -47,40 +47,57 @@
 
 namespace ebmkit {
 
+/// Whether E has the scratch form: `scratch_floats()` and `E(x, grad, scratch)`.
 template <class E, class = void>
 struct energy_has_scratch : std::false_type {};
+/// @cond
 template <class E>
 struct energy_has_scratch<E, std::void_t<decltype(static_cast<int>(std::declval<const E&>().scratch_floats())),
                                          decltype(static_cast<float>(std::declval<const E&>()(
                                              std::declval<const float*>(), std::declval<float*>(),
                                              std::declval<float*>())))>> : std::true_type {};
+/// @endcond
 
+/// Whether E has the plain form `E(x, grad)`.
 template <class E, class = void>
 struct energy_has_plain_call : std::false_type {};
+/// @cond
 template <class E>
 struct energy_has_plain_call<E, std::void_t<decltype(static_cast<float>(std::declval<const E&>()(
                                     std::declval<const float*>(), std::declval<float*>())))>> : std::true_type {};
+/// @endcond
 
+/// Whether E says which device its data lives on (`device()`).
 template <class E, class = void>
 struct energy_has_device : std::false_type {};
+/// @cond
 template <class E>
 struct energy_has_device<E, std::void_t<decltype(std::declval<const E&>().device())>> : std::true_type {};
+/// @endcond
 
+/// What a block-cooperative energy's `block_shared_bytes()` returns when it cannot take the block form.
 inline constexpr std::size_t block_form_unavailable = static_cast<std::size_t>(-1);
 
+/// Whether E has the block-cooperative form (`block_rows`, `block_shared_bytes()`, `block_evaluate`).
 template <class E, class = void>
 struct energy_has_block_form : std::false_type {};
+/// @cond
 template <class E>
 struct energy_has_block_form<E, std::void_t<decltype(static_cast<int>(E::block_rows)),
                                             decltype(static_cast<std::size_t>(
                                                 std::declval<const E&>().block_shared_bytes()))>> : std::true_type {};
+/// @endcond
 
+/// Whether E is an energy: copyable, with `dim()` and the plain or the scratch form.
 template <class E, class = void>
 struct is_energy : std::false_type {};
+/// @cond
 template <class E>
 struct is_energy<E, std::void_t<decltype(static_cast<int>(std::declval<const E&>().dim()))>>
     : std::bool_constant<std::is_copy_constructible_v<E> &&
                          (energy_has_plain_call<E>::value || energy_has_scratch<E>::value)> {};
+/// @endcond
+/// is_energy<E>::value.
 template <class E>
 inline constexpr bool is_energy_v = is_energy<E>::value;
 

@@ -41,12 +41,15 @@ private:
     int rank_ = 0;
 };
 
+/// The DType of a C++ element type: `DTypeOf<float>::value` is F32, `DTypeOf<std::int32_t>::value` I32.
 template <typename T>
 struct DTypeOf;
+/// @cond
 template <>
 struct DTypeOf<float> { static constexpr DType value = DType::F32; };
 template <>
 struct DTypeOf<std::int32_t> { static constexpr DType value = DType::I32; };
+/// @endcond
 
 template <typename T>
 class BasicTensorView;
