@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds (tools/setup.sh), runs the emulated kernel suites under ThreadSanitizer
+# Builds (tools/setup.sh) and the documentation site (tools/docs.sh, every Doxygen and
+# Sphinx warning an error), runs the emulated kernel suites under ThreadSanitizer
 # (tools/emulated-racecheck.sh, where the CUDA headers are present), the CPU suite under
 # AddressSanitizer and UBSan (tools/sanitized-tests.sh), the fuzzers (tools/fuzz.sh),
 # then the whole CTest suite and the Python suite (pytest, python/tests).
@@ -16,6 +17,7 @@ if ! dpkg -s python3-torch python3-sklearn >/dev/null 2>&1; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq python3-torch python3-sklearn
 fi
+tools/docs.sh
 reasons=$(ctest --test-dir build -L gpu --verbose 2>&1 | grep -E '^[0-9]+: no CUDA device' | sed 's/^[0-9]*: /  /' |
           sort | uniq -c || true)
 if [ -n "$reasons" ]; then

@@ -1,7 +1,7 @@
 /// @file
 /// One checkpoint reader and writer per model, shared by the trainers and the `ebm`
 /// command, over safetensors files (safetensors.hpp):
-///   MlpEnergy: tensors layers.<l>.weight [widths[l+1], widths[l]] and layers.<l>.bias,
+///   MlpEnergy: tensors layers.L.weight [widths[L+1], widths[L]] and layers.L.bias for layer L,
 ///              metadata widths ("784,256,256,10"), activation, leaky_slope
 ///   Rbm:       tensors W [D, M], b [D], c [M]
 /// A trainer adds its own state (optimizer, replay buffer, counters) beside the model's.
@@ -21,9 +21,9 @@ namespace ebmkit {
 
 /// What save_safetensors writes: named views (host or device) and metadata.
 struct CheckpointContents {
-    std::vector<std::pair<std::string, ConstTensorView>> tensors;
-    std::map<std::string, std::string> metadata;
-    void write(const std::string& path) const { save_safetensors(path, tensors, metadata); }
+    std::vector<std::pair<std::string, ConstTensorView>> tensors;  ///< named views, host or device
+    std::map<std::string, std::string> metadata;  ///< string metadata
+    void write(const std::string& path) const { save_safetensors(path, tensors, metadata); }  ///< writes them (save_safetensors: atomically, beside the target then renamed)
 };
 
 /// @{

@@ -15,6 +15,7 @@
 
 namespace ebmkit {
 
+/// The ranks of a data-parallel job and their one collective, a sum over a list of float32 views (MPI between CPU processes, NCCL between GPUs); a default-constructed one is a single rank.
 class Communicator {
 public:
     /// One rank: rank 0 of 1; allreduce_sum leaves every tensor as it is.
@@ -31,7 +32,9 @@ public:
     static bool nccl_built();
     /// @}
 
+    /// This process's rank, 0 .. size() - 1.
     int rank() const;
+    /// The number of ranks.
     int size() const;
     /// Sums each tensor (F32, on the communicator's device: the host for MPI, the
     /// context's GPU for NCCL; or all on the host, through MPI, whatever the context) over

@@ -8,15 +8,15 @@
 
 #include "ebmkit/tensor.hpp"
 
-/// @{
 /// Opaque CUDA handle types, declared exactly as the CUDA headers declare them so
 /// this header stays free of CUDA includes.
 struct CUstream_st;
 struct cublasContext;
-/// @}
 
 namespace ebmkit {
 
+/// Where a Context computes: the CPU reference path, a CUDA device, or Auto (the GPU when
+/// one is present, else the CPU).
 enum class Backend { Cpu, Cuda, Auto };
 /// Compute precision of the GPU matrix products; storage is always float32.
 enum class Precision { Fp32, Tf32, Bf16 };
@@ -34,10 +34,14 @@ enum class MlpPath { Auto, Fused, Unfused };
 /// draws; the choice is there so that a benchmark can compare them.
 enum class TilePlan { Auto, RowTiles, Clusters };
 
+/// @{
+/// The name of a setting as the ebm command and the Python package spell it ("cpu",
+/// "tf32", "unfused", "row_tiles", ...; names.hpp lists them all).
 const char* to_string(Backend backend);
 const char* to_string(Precision precision);
 const char* to_string(MlpPath path);
 const char* to_string(TilePlan plan);
+/// @}
 
 /// True when this build has the CUDA backend and a CUDA device is visible.
 bool cuda_available();
@@ -51,33 +55,39 @@ struct TransferCounts {
 
 class Context;
 namespace detail {
-/// @{
 /// The context's stream, shared with the tensors allocated on it (which free on it, so
 /// it lives as long as the last of them), and its pinned host staging of at least bytes
 /// (host/cuda/context_resources.cpp).
 std::shared_ptr<CUstream_st> shared_stream(Context& ctx);
 void* host_staging(Context& ctx, std::size_t bytes);
 }  // namespace detail
-/// @}
 
+/// Where work runs: a backend (and, on CUDA, a stream, a cuBLAS handle and a workspace),
+/// the seed that keys every random draw, the precision of the matrix products, the MLP
+/// path and the tile plan. Every operation takes one; a context belongs to one thread at
+/// a time.
 class Context {
 public:
-    /// @{
     /// Auto resolves to Cuda when cuda_available(), else Cpu. Asking for Cuda
     /// without a device throws Error. seed keys every random draw (docs/ARCHITECTURE.md §6).
     explicit Context(Backend backend = Backend::Auto, std::uint64_t seed = 0,
                      Precision precision = Precision::Fp32);
     ~Context() = default;
+    /// @{
+    /// Moves the context's resources; copies are not allowed.
     Context(Context&&) noexcept = default;
     Context& operator=(Context&&) noexcept = default;
+    /// @}
     Context(const Context&) = delete;
     Context& operator=(const Context&) = delete;
-    /// @}
 
+    /// The backend, Cpu or Cuda (Auto is resolved at construction).
     Backend backend() const { return backend_; }
-    /// @{
     /// Where this context's tensors live: Host for Cpu, Cuda for Cuda.
     Device device() const { return backend_ == Backend::Cuda ? Device::Cuda : Device::Host; }
+    /// @{
+    /// The seed, the precision of the matrix products, the MLP path and the tile plan,
+    /// and their setters (they apply to the calls made after).
     std::uint64_t seed() const { return seed_; }
     void set_seed(std::uint64_t seed) { seed_ = seed; }
     Precision precision() const { return precision_; }
@@ -97,7 +107,6 @@ public:
     void* workspace(std::size_t bytes);
     /// Waits for all work queued on the stream (no-op on Cpu).
     void synchronize();
-    /// @{
     /// Ordering with a stream of the caller's (a framework's current stream, e.g.
     /// torch.cuda.current_stream().cuda_stream; nullptr is the legacy default stream)
     /// without a host wait. ebmkit's work, its allocations, copies and memsets stay on the
@@ -108,18 +117,15 @@ public:
     /// caller so far; make_stream_wait queues on caller a wait for everything queued on
     /// the context's stream so far. Error on a Cpu context.
     void wait_for_stream(CUstream_st* caller);
-    void make_stream_wait(CUstream_st* caller);
-    /// @}
+    void make_stream_wait(CUstream_st* caller);  ///< the other direction (see wait_for_stream)
 
-    /// @{
     /// The host-device copies, host waits and device allocations ebmkit made on the
     /// calling thread since this context was made or since reset_transfers(). They are
     /// counted at the one door to the CUDA runtime's memory calls (host/cuda/device_memory.cpp),
     /// so work of another context on the same thread shows too; a CPU context counts none
     /// of its own.
     TransferCounts transfers() const;
-    void reset_transfers();
-    /// @}
+    void reset_transfers();  ///< starts the counts of transfers() afresh
 
 private:
     friend std::shared_ptr<CUstream_st> detail::shared_stream(Context& ctx);
@@ -142,6 +148,7 @@ private:
 ///   { ScopedPrecision bf16(ctx, Precision::Bf16); energy_grad_x(ctx, model, x, g); }
 class ScopedPrecision {
 public:
+    /// Sets ctx's precision until the end of the scope.
     ScopedPrecision(Context& ctx, Precision precision) : ctx_(ctx), saved_(ctx.precision()) {
         ctx.set_precision(precision);
     }

@@ -10,10 +10,13 @@
 
 namespace ebmkit {
 
+/// An IDX image set in memory (load_fashion_mnist, load_idx).
 struct ImageSet {
     Tensor images;  ///< [N, height * width] float32 in [0, 1] (grey level / 255)
     Tensor labels;  ///< [N] int32
-    std::int64_t height = 0, width = 0;
+    std::int64_t height = 0;  ///< the images' height in pixels
+    std::int64_t width = 0;   ///< and their width
+    /// The number of images.
     std::int64_t size() const { return images.dim(0); }
 };
 

@@ -17,15 +17,14 @@
 
 namespace ebmkit {
 
-/// @{
-/// trace [draws, chains, dim] (row-major, a chain's state at each draw); per dimension.
+/// The effective sample size and split R-hat of each dimension of a chain trace.
 struct ChainDiagnostics {
     std::vector<double> effective_sample_size;  ///< [dim]
     std::vector<double> split_r_hat;            ///< [dim]
 };
+/// The diagnostics of trace [draws, chains, dim] (row-major, a chain's state at each draw), per dimension.
 ChainDiagnostics chain_diagnostics(const std::vector<float>& trace, std::int64_t draws, std::int64_t chains,
                                    std::int64_t dim);
-/// @}
 
 /// @{
 /// One scalar: values [draws, chains] with the given strides (in elements) between draws

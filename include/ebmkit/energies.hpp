@@ -24,18 +24,23 @@
 
 namespace ebmkit {
 
+/// The largest dimension of the shipped analytic energies (their parameters live in the functor, copied to the device by value).
 inline constexpr int max_analytic_dim = 16;
+/// The most components of a GaussianMixtureEnergy.
 inline constexpr int max_mixture_components = 8;
 
+/// A Gaussian N(mean, P^-1) in d dimensions: E(x) = (x - mean)^T P (x - mean) / 2.
 struct GaussianEnergy {
-    int d = 0;
-    float mean[max_analytic_dim] = {};
+    int d = 0;  ///< the dimension, 1 .. max_analytic_dim
+    float mean[max_analytic_dim] = {};  ///< the mean [d]
     float precision[max_analytic_dim * max_analytic_dim] = {};  ///< P [d, d], row-major (row stride d), symmetric
 
     /// From mean [d] and covariance [d, d] (row-major), which must be symmetric positive
     /// definite: P = covariance^-1 through its Cholesky factor, in double.
     static GaussianEnergy from_covariance(const std::vector<double>& mean, const std::vector<double>& covariance);
 
+    /// @{
+    /// The energy concept: the dimension, and E(x) with its gradient written to grad.
     EBMKIT_HOST_DEVICE int dim() const { return d; }
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const {
         float e = 0.0f;
@@ -47,10 +52,13 @@ struct GaussianEnergy {
         }
         return e;
     }
+    /// @}
 };
 
+/// An isotropic Gaussian mixture: E(x) = -log sum_k w_k N(x; m_k, s_k^2 I).
 struct GaussianMixtureEnergy {
-    int d = 0, k = 0;
+    int d = 0;  ///< the dimension
+    int k = 0;  ///< the number of components
     float mean[max_mixture_components * max_analytic_dim] = {};  ///< [k, d] at stride max_analytic_dim
     float inv_var[max_mixture_components] = {};                  ///< 1 / s_k^2
     float log_norm[max_mixture_components] = {};                 ///< log w_k - d/2 log(2 pi s_k^2)
@@ -59,10 +67,11 @@ struct GaussianMixtureEnergy {
     static GaussianMixtureEnergy from(const std::vector<double>& weights, const std::vector<double>& means,
                                       const std::vector<double>& stds, int d);
 
+    /// @{
+    /// The energy concept: the dimension, and E(x) with its gradient written to grad.
     EBMKIT_HOST_DEVICE int dim() const { return d; }
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const {
-        /// @{
-        /// a_k = log w_k N(x; m_k, s_k^2 I); E = -LSE(a); dE/dx = sum_k r_k (x - m_k) / s_k^2, r = softmax(a).
+        // a_k = log w_k N(x; m_k, s_k^2 I); E = -LSE(a); dE/dx = sum_k r_k (x - m_k) / s_k^2, r = softmax(a).
         float a[max_mixture_components];
         float top = -INFINITY;
         for (int c = 0; c < k; ++c) {
@@ -85,14 +94,17 @@ struct GaussianMixtureEnergy {
             for (int i = 0; i < d; ++i) grad[i] += r * inv_var[c] * (x[i] - mean[c * max_analytic_dim + i]);
         }
         return -(top + logf(sum));
-        /// @}
     }
+    /// @}
 };
 
+/// A double well: E(x) = a (x_0^2 - 1)^2 + sum_{i>0} x_i^2 / 2, modes at x_0 = -1 and 1.
 struct DoubleWellEnergy {
-    int d = 1;
+    int d = 1;  ///< the dimension
     float a = 1.0f;  ///< the barrier's height at x_0 = 0
 
+    /// @{
+    /// The energy concept: the dimension, and E(x) with its gradient written to grad.
     EBMKIT_HOST_DEVICE int dim() const { return d; }
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const {
         const float u = x[0] * x[0] - 1.0f;
@@ -104,12 +116,16 @@ struct DoubleWellEnergy {
         }
         return e;
     }
+    /// @}
 };
 
+/// A banana (a twisted Gaussian): x_0 ~ N(0, s^2), x_1 | x_0 ~ N(b (x_0^2 - s^2), 1).
 struct BananaEnergy {
     float s = 1.0f;  ///< the standard deviation of x_0
     float b = 1.0f;  ///< the curvature
 
+    /// @{
+    /// The energy concept: the dimension, and E(x) with its gradient written to grad.
     EBMKIT_HOST_DEVICE int dim() const { return 2; }
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const {
         const float r = x[1] - b * (x[0] * x[0] - s * s);
@@ -117,31 +133,34 @@ struct BananaEnergy {
         grad[1] = r;
         return 0.5f * x[0] * x[0] / (s * s) + 0.5f * r * r;
     }
+    /// @}
 };
 
+/// A sum of softplus ridges in 2-D: E(x) = sum_j w_j softplus(u_j . x + c_j) (the 2-D test energy).
 struct RidgeEnergy {
-    static constexpr int ridges = 16;
+    static constexpr int ridges = 16;  ///< how many ridges
     float u[ridges][2] = {};  ///< directions
     float c[ridges] = {};     ///< offsets
     float w[ridges] = {};     ///< weights a_j > 0
 
+    /// @{
+    /// The energy concept: the dimension, and E(x) with its gradient written to grad.
     EBMKIT_HOST_DEVICE int dim() const { return 2; }
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const {
         float e = 0.0f;
         grad[0] = grad[1] = 0.0f;
         for (int j = 0; j < ridges; ++j) {
             const float z = u[j][0] * x[0] + u[j][1] * x[1] + c[j];
-            /// @{
-            /// softplus(z) and its derivative sigmoid(z), stable for either sign.
+            // softplus(z) and its derivative sigmoid(z), stable for either sign.
             const float soft = z > 0.0f ? z + log1pf(expf(-z)) : log1pf(expf(z));
             const float sig = z > 0.0f ? 1.0f / (1.0f + expf(-z)) : expf(z) / (1.0f + expf(z));
             e += w[j] * soft;
             grad[0] += w[j] * sig * u[j][0];
             grad[1] += w[j] * sig * u[j][1];
-            /// @}
         }
         return e;
     }
+    /// @}
 };
 
 inline GaussianEnergy GaussianEnergy::from_covariance(const std::vector<double>& mean,
@@ -154,8 +173,7 @@ inline GaussianEnergy GaussianEnergy::from_covariance(const std::vector<double>&
     if (covariance.size() != static_cast<std::size_t>(n * n)) {
         throw Error("GaussianEnergy: the covariance must be " + std::to_string(n) + " x " + std::to_string(n));
     }
-    /// @{
-    /// Cholesky C = L L^T, then P = L^-T L^-1 column by column.
+    // Cholesky C = L L^T, then P = L^-T L^-1 column by column.
     std::vector<double> l(static_cast<std::size_t>(n * n), 0.0);
     for (int i = 0; i < n; ++i) {
         for (int j = 0; j <= i; ++j) {
@@ -175,9 +193,7 @@ inline GaussianEnergy GaussianEnergy::from_covariance(const std::vector<double>&
     GaussianEnergy g;
     g.d = n;
     for (int col = 0; col < n; ++col) {
-    /// @}
-        /// @{
-        /// Solve L y = e_col, then L^T z = y: z is column col of C^-1.
+        // Solve L y = e_col, then L^T z = y: z is column col of C^-1.
         std::vector<double> y(static_cast<std::size_t>(n), 0.0), z(static_cast<std::size_t>(n), 0.0);
         for (int i = 0; i < n; ++i) {
             double v = i == col ? 1.0 : 0.0;
@@ -190,7 +206,6 @@ inline GaussianEnergy GaussianEnergy::from_covariance(const std::vector<double>&
             z[i] = v / l[i * n + i];
         }
         for (int i = 0; i < n; ++i) g.precision[i * n + col] = static_cast<float>(z[i]);
-        /// @}
     }
     for (int i = 0; i < n; ++i) g.mean[i] = static_cast<float>(mean[i]);
     return g;

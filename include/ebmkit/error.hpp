@@ -10,7 +10,8 @@
 
 namespace ebmkit {
 
-/// text with every byte outside printable ASCII (newlines and tabs aside) written as \xNN.
+/// text with every byte outside printable ASCII (newlines and tabs aside) written as a
+/// hexadecimal escape, backslash x and two digits.
 inline std::string printable(const std::string& text) {
     std::string out;
     out.reserve(text.size());
@@ -27,8 +28,10 @@ inline std::string printable(const std::string& text) {
     return out;
 }
 
+/// What every rejected call throws: its message names the argument and the offending shape or value (printable text only).
 class Error : public std::runtime_error {
 public:
+    /// The message, with unprintable bytes escaped (printable()).
     explicit Error(const std::string& what) : std::runtime_error(printable(what)) {}
 };
 

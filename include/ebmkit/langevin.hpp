@@ -22,12 +22,14 @@
 
 namespace ebmkit {
 
+/// One Langevin step x' = x - alpha grad_x E(x) + sigma eps (optionally clamped, clipped
+/// or Metropolis-adjusted), the settings of langevin_chain and of LangevinSampler.
 struct LangevinParams {
     float alpha = 1.0f;   ///< step size on the gradient, > 0
     float sigma = 0.01f;  ///< noise scale, >= 0 (> 0 with MALA)
     bool clamp = false;   ///< keep every coordinate in [lo, hi]
-    float lo = -1.0f;
-    float hi = 1.0f;
+    float lo = -1.0f;     ///< the clamp box's lower bound
+    float hi = 1.0f;      ///< and its upper bound
     bool mala = false;         ///< Metropolis-adjusted: accept or reject every proposal
     float grad_clip = 0.0f;    ///< > 0: scale each chain's gradient to at most this L2 norm
     std::uint32_t first_chain = 0;  ///< chain index of row 0
@@ -36,11 +38,13 @@ struct LangevinParams {
     static LangevinParams with_temperature(float alpha, float temperature);
 };
 
+/// What a chain call reports: the proposals and acceptances, and per step when traced.
 struct LangevinStats {
     std::int64_t proposals = 0;  ///< chain-steps taken
     std::int64_t accepted = 0;   ///< of them accepted (all of them without MALA)
     std::vector<double> mean_energy;  ///< per step, after it (when traced)
     std::vector<double> acceptance;   ///< per step (when traced)
+    /// accepted / proposals (1 before any proposal).
     double acceptance_rate() const { return proposals ? static_cast<double>(accepted) / proposals : 1.0; }
 };
 

@@ -13,20 +13,26 @@
 
 namespace ebmkit {
 
+/// The hidden layers' activation function.
 enum class ActivationKind { Relu, LeakyRelu, Elu, Silu, Tanh, Softplus };
 
+/// An activation and its parameter (leaky ReLU's slope; ELU's alpha is 1).
 struct Activation {
-    ActivationKind kind = ActivationKind::Relu;
+    ActivationKind kind = ActivationKind::Relu;  ///< which function
     float leaky_slope = 0.01f;  ///< used by LeakyRelu only
 
+    /// @{
+    /// The activation of that kind.
     static Activation relu() { return {ActivationKind::Relu}; }
     static Activation leaky_relu(float slope) { return {ActivationKind::LeakyRelu, slope}; }
     static Activation elu() { return {ActivationKind::Elu}; }  // alpha = 1
     static Activation silu() { return {ActivationKind::Silu}; }
     static Activation tanh() { return {ActivationKind::Tanh}; }
     static Activation softplus() { return {ActivationKind::Softplus}; }
+    /// @}
 };
 
+/// The activation's name as the ebm command and checkpoints write it ("relu", "leaky_relu", ...).
 const char* to_string(ActivationKind kind);
 
 /// Parameter holder; also the type of a parameter gradient (same shapes).
@@ -39,18 +45,21 @@ public:
     /// PyTorch's nn.Linear default: W and b ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
     /// drawn from Philox (purpose ParamInit, chain = layer), so a seed fixes the model.
     void init_uniform(std::uint64_t seed);
-    /// @{
     /// Same widths, activation and device, zero parameters (e.g. for gradients).
     MlpEnergy zeros_like() const;
+    /// A copy on device.
     MlpEnergy to(Device device) const;
-    /// @}
 
+    /// @{
+    /// The widths {input, hidden..., K}, the activation, the device, the number of layers
+    /// (widths().size() - 1), the input dimension D and the number of outputs K.
     const std::vector<std::int64_t>& widths() const { return widths_; }
     const Activation& activation() const { return activation_; }
     Device device() const { return device_; }
     int num_layers() const { return static_cast<int>(widths_.size()) - 1; }
     std::int64_t input_dim() const { return widths_.front(); }
     std::int64_t num_outputs() const { return widths_.back(); }
+    /// @}
     /// @{
     /// Views of the parameters: their values can change, their shapes and device cannot.
     TensorView weight(int layer);

@@ -24,45 +24,52 @@
 
 namespace ebmkit {
 
+/// The most layers an MlpEnergyView takes.
 inline constexpr int max_view_layers = 8;
 
+/// An MlpEnergy as an instance of the energy concept: E(x) = -LSE f(x), or -f_label(x),
+/// with its gradient by backpropagation in the chain's scratch. It points at the model's
+/// parameters (the model must outlive it) and is copied by value to the device.
 struct MlpEnergyView {
-    int layers = 0;
-    int widths[max_view_layers + 1] = {};
+    int layers = 0;                            ///< the model's layers
+    int widths[max_view_layers + 1] = {};      ///< the model's widths
     const float* weights[max_view_layers] = {};  ///< layer l: [widths[l + 1], widths[l]], row-major
-    const float* biases[max_view_layers] = {};
-    ActivationKind activation = ActivationKind::Relu;
-    float slope = 0.0f;
+    const float* biases[max_view_layers] = {};   ///< layer l: [widths[l + 1]]
+    ActivationKind activation = ActivationKind::Relu;  ///< the hidden layers' activation
+    float slope = 0.0f;                                ///< leaky ReLU's slope
     int label = -1;  ///< >= 0: E(x | label)
-    Device on = Device::Host;
+    Device on = Device::Host;  ///< where the parameters live
 
     /// A view of model (at most max_view_layers layers), conditioned on label when it is
     /// >= 0 (then < K); an Error names what is wrong.
     static MlpEnergyView of(const MlpEnergy& model, int label = -1);
 
+    /// The energy concept: the dimension D.
     EBMKIT_HOST_DEVICE int dim() const { return widths[0]; }
+    /// The device of the parameters (sample() runs there).
     Device device() const { return on; }
 
-    /// @{
     /// The block-cooperative form (ebmkit/energy.hpp), which sample() takes on CUDA: 16
     /// chains a block, every layer's activations on chip (kernels/mlp_block.cuh's tile, FP32
     /// products), defined where the library compiles sample() on a view
     /// (kernels/mlp_energy_view_block.cuh). For a model whose tile does not fit a block's
     /// shared memory block_shared_bytes() is block_form_unavailable: a thread carries each chain.
     static constexpr int block_rows = 16;
+    /// The shared memory a block needs for block_rows chains, or block_form_unavailable.
     inline std::size_t block_shared_bytes() const;
+    /// E and grad of rows (<= block_rows) chains x [rows, D] by the whole block.
     inline EBMKIT_DEVICE void block_evaluate(const float* x, int rows, float* energy, float* grad,
                                              unsigned char* shared) const;
+    /// The scratch form: floats of working memory per chain (the activations and deltas).
     EBMKIT_HOST_DEVICE int scratch_floats() const {
         int n = widths[layers];
         for (int l = 1; l < layers; ++l) n += 2 * widths[l];
         return n;
     }
-    /// @}
 
+    /// E(x) with its gradient written to grad, working in scratch (scratch_floats() floats).
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad, float* scratch) const {
-        /// @{
-        /// Forward: z_{l+1} = W_l a_l + b_l (a_0 = x), a = act(z) for the hidden layers.
+        // Forward: z_{l+1} = W_l a_l + b_l (a_0 = x), a = act(z) for the hidden layers.
         const float* in = x;
         float* at = scratch;
         for (int l = 0; l < layers; ++l) {
@@ -80,9 +87,7 @@ struct MlpEnergyView {
             in = a;
             at = a + n;
         }
-        /// @}
-        /// @{
-        /// The head: E and dE/df over the logits, in place.
+        // The head: E and dE/df over the logits, in place.
         float* f = at;
         const int classes = widths[layers];
         float e;
@@ -98,13 +103,11 @@ struct MlpEnergyView {
             e = -lse;
             for (int i = 0; i < classes; ++i) f[i] = lse == -INFINITY ? 0.0f : -expf(f[i] - lse);
         }
-        /// @}
-        /// @{
-        /// Backward: delta_l = (W_l^T delta_{l+1}) * act'(z_l), over a_l; then grad = W_0^T delta_1.
+        // Backward: delta_l = (W_l^T delta_{l+1}) * act'(z_l), over a_l; then grad = W_0^T delta_1.
         const float* delta = f;
         for (int l = layers - 1; l >= 1; --l) {
             const int n = widths[l + 1], k = widths[l];
-            float* z = at - 2 * k;  ///< z_l, then a_l
+            float* z = at - 2 * k;  // z_l, then a_l
             float* out = z + k;
             for (int j = 0; j < k; ++j) out[j] = 0.0f;
             for (int i = 0; i < n; ++i) {
@@ -124,7 +127,6 @@ struct MlpEnergyView {
             for (int j = 0; j < d; ++j) grad[j] += di * w[j];
         }
         return e;
-        /// @}
     }
 };
 

@@ -27,22 +27,27 @@
 namespace ebmkit {
 
 
+/// Philox4x32-10's output: four 32-bit words.
 struct Philox4 {
-    std::uint32_t v[4];
+    std::uint32_t v[4];  ///< the words
 };
 
+/// Philox's 128-bit counter: (element / 4, step, chain, purpose).
 struct PhiloxCounter {
-    std::uint32_t c[4];
+    std::uint32_t c[4];  ///< the words, low first
 };
 
+/// Philox's 64-bit key: the seed.
 struct PhiloxKey {
-    std::uint32_t k[2];
+    std::uint32_t k[2];  ///< the seed's low and high words
 };
 
+/// The key of a seed.
 EBMKIT_HOST_DEVICE PhiloxKey philox_key(std::uint64_t seed) {
     return {{static_cast<std::uint32_t>(seed), static_cast<std::uint32_t>(seed >> 32)}};
 }
 
+/// The counter of a draw: block is the element index / 4 (each call gives four values).
 EBMKIT_HOST_DEVICE PhiloxCounter philox_counter(RngPurpose purpose, std::uint32_t chain,
                                                 std::uint32_t step, std::uint32_t block) {
     return {{block, step, chain, static_cast<std::uint32_t>(purpose)}};
@@ -127,6 +132,7 @@ EBMKIT_HOST_DEVICE float philox_uniform(std::uint64_t seed, RngPurpose purpose, 
     return uniform_from_bits(bits.v[element % 4]);
 }
 
+/// One element's standard normal draw (cuRAND's Box-Muller pairs); as wasteful.
 EBMKIT_HOST_DEVICE float philox_normal(std::uint64_t seed, RngPurpose purpose, std::uint32_t chain,
                                        std::uint32_t step, std::uint32_t element) {
     const Philox4 bits = philox4x32_10(philox_counter(purpose, chain, step, element / 4), philox_key(seed));

@@ -19,18 +19,22 @@ namespace ebmkit {
 class Rbm {
 public:
     Rbm(std::int64_t visible, std::int64_t hidden, Device device = Device::Host);  ///< zeros
-    /// @{
     /// W ~ N(0, scale^2) from Philox (purpose ParamInit), b = c = 0.
     void init_normal(std::uint64_t seed, float scale = 0.01f);
+    /// Same shape and device, zero parameters (e.g. for gradients).
     Rbm zeros_like() const;
+    /// A copy on device.
     Rbm to(Device device) const;
-    /// @}
 
+    /// @{
+    /// The visible units D, the hidden units M, and the parameters' device.
     std::int64_t visible() const { return visible_; }
     std::int64_t hidden() const { return hidden_; }
     Device device() const { return flat_.device(); }
+    /// @}
     /// @{
-    /// Views of the parameters: their values can change, their shapes and device cannot.
+    /// Views of the parameters W [D, M], b [D] and c [M]: their values can change, their
+    /// shapes and device cannot.
     TensorView w();
     ConstTensorView w() const;
     TensorView b();
@@ -56,11 +60,10 @@ private:
     std::vector<std::int64_t> offsets_;  ///< of W, b, c in flat_
 };
 
-/// @{
-/// v: [N, D] -> ph: [N, M];  h: [N, M] -> pv: [N, D].
+/// p(h = 1 | v) for v: [N, D] into ph: [N, M].
 void rbm_hidden_probs(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView ph);
+/// p(v = 1 | h) for h: [N, M] into pv: [N, D].
 void rbm_visible_probs(Context& ctx, const Rbm& rbm, ConstTensorView h, TensorView pv);
-/// @}
 
 /// One block-Gibbs sweep per row: h ~ p(h | v), then v ~ p(v | h). v: [N, D] in/out,
 /// h: [N, M] receives the hidden sample. step keys both half-sweeps.
@@ -72,8 +75,7 @@ void gibbs_step(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, std::u
 /// units); the products run at the context's precision (Fp32 exact; Tf32 / Bf16 round
 /// the weights, the 0/1 states are exact).
 void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps);
-/// @{
-/// The same chains conditioned on evidence about the visible units (each part optional):
+/// Evidence about the visible units for gibbs_chain (each part optional, empty for none):
 ///   clamp [N, D]: where nonzero the unit keeps the value it has in v (inpainting's
 ///                 observed pixels; its draw is made and discarded, so the other units'
 ///                 keys are the unconditioned chain's): the chains sample p(v_free | v_clamped);
@@ -82,11 +84,11 @@ void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps
 ///                 bits flipped at rate r give field = (2 v~ - 1) log((1 - r) / r)), so the
 ///                 chains sample the posterior p(v | v~).
 struct VisibleEvidence {
-    ConstTensorView clamp;
-    ConstTensorView field;
+    ConstTensorView clamp;  ///< [N, D] float32: nonzero where the unit is observed and kept
+    ConstTensorView field;  ///< [N, D] float32: added to each visible unit's input
 };
+/// The chains of gibbs_chain conditioned on evidence about the visible units (VisibleEvidence).
 void gibbs_chain(Context& ctx, const Rbm& rbm, TensorView v, TensorView h, Steps steps, const VisibleEvidence& evidence);
-/// @}
 
 /// F(v) per row: [N].
 void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f);
@@ -96,14 +98,14 @@ void free_energy(Context& ctx, const Rbm& rbm, ConstTensorView v, TensorView f);
 /// statistics are divided by the global batch's row counts, so that the ranks' parts sum
 /// to the global batch's gradient. The default is the whole batch on one rank.
 struct RbmShard {
-    std::uint32_t first_chain = 0;
+    std::uint32_t first_chain = 0;  ///< the global index of this call's chain 0
     std::int64_t data_rows = 0;    ///< rows of data over all ranks; 0: this call's
     std::int64_t sample_rows = 0;  ///< rows of chains or samples over all ranks; 0: this call's
 };
 
 /// Log-likelihood gradient estimate (ascent direction), written into grad:
-///   dW = <v p(h|v)^T>_data - <v p(h|v)^T>_model, db = <v>_data - <v>_model,
-///   dc = <p(h|v)>_data - <p(h|v)>_model   (means over rows).
+///   dW = E_data[v p(h|v)^T] - E_model[v p(h|v)^T], db = E_data[v] - E_model[v],
+///   dc = E_data[p(h|v)] - E_model[p(h|v)]   (means over rows).
 /// chains: [S, D], advanced steps.count sweeps (keyed steps.first ...) in place, then used
 /// as the model sample. CD-k: set chains to the data first; PCD: keep them across calls.
 void cd_gradient(Context& ctx, const Rbm& rbm, ConstTensorView data, TensorView chains, Rbm& grad, Steps steps,
@@ -130,15 +132,24 @@ std::vector<double> standard_ais_schedule();
 /// A schedule of `steps` evenly spaced betas from 0 to 1 (steps >= 1), for quick runs.
 std::vector<double> linear_ais_schedule(std::int64_t steps);
 
+/// AIS's estimate of log Z with its +-3 standard error band and every run's weight.
 struct AisResult {
     double log_z;                  ///< log of the mean importance weight, plus log Z_A
-    double log_z_low, log_z_high;  ///< log(mean w -/+ 3 std(w) / sqrt(runs)) + log Z_A (low: -inf when <= 0)
+    double log_z_low;              ///< log(mean w - 3 std(w) / sqrt(runs)) + log Z_A (-inf when <= 0)
+    double log_z_high;             ///< log(mean w + 3 std(w) / sqrt(runs)) + log Z_A
     double log_z_base;             ///< log Z_A
-    std::vector<double> log_weights;
+    std::vector<double> log_weights;  ///< [runs] each run's log importance weight
 };
+/// AIS from the base-rate model with visible biases base_visible_bias [D] (typically the
+/// training data's logit means) to rbm, options.runs runs on options.betas.
 AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_visible_bias, const AisOptions& options);
 
-/// @{
+/// RAISE's estimate of log p(v) for each row, and their mean with its standard error.
+struct RaiseResult {
+    std::vector<double> log_likelihoods;  ///< [N]: log of the mean weight of each row's runs
+    double mean;       ///< mean over the rows
+    double std_error;  ///< standard error of that mean over the rows (0 when N = 1)
+};
 /// Reverse AIS (RAISE; Burda, Grosse & Salakhutdinov 2015): a conservative estimate of
 /// log p(v) for each row of v [N, D], the counterpart of AIS's optimistic one. AIS's path
 /// run backwards from the data: v_K = v, then for k = K .. 1 a Gibbs sweep of p_k gives
@@ -150,14 +161,8 @@ AisResult log_partition_ais(Context& ctx, const Rbm& rbm, ConstTensorView base_v
 /// dense; so log of the mean of w is a stochastic lower bound of log p_ann(v). Each row
 /// runs options.runs reverse chains, keyed (seed, RaiseHidden / RaiseVisible,
 /// chain n * runs + r, step k, unit).
-struct RaiseResult {
-    std::vector<double> log_likelihoods;  ///< [N]: log of the mean weight of each row's runs
-    double mean;       ///< mean over the rows
-    double std_error;  ///< standard error of that mean over the rows (0 when N = 1)
-};
 RaiseResult log_likelihood_raise(Context& ctx, const Rbm& rbm, ConstTensorView base_visible_bias, ConstTensorView v,
                                  const AisOptions& options);
-/// @}
 
 /// b_A = log(p / (1 - p)), p the per-pixel mean of binary data [N, D] smoothed
 /// towards 1/2 by `smoothing` pseudo-counts (host tensor in, host tensor out).

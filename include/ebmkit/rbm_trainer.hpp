@@ -35,34 +35,32 @@
 
 namespace ebmkit {
 
+/// An RBM's training recipe: CD-k, PCD-k or PT-k, optionally centred.
 struct RbmTrainOptions {
     std::uint32_t k = 1;        ///< Gibbs sweeps per update
     bool persistent = true;     ///< PCD: chains survive across batches; CD: restart at the batch
     std::int64_t chains = 0;    ///< PCD chain count; 0: the batch size
-    std::int64_t batch = 100;
-    float lr = 0.05f;
-    float lr_decay = 0.0f;
-    /// @{
+    std::int64_t batch = 100;   ///< rows per update (the global batch with several ranks)
+    float lr = 0.05f;           ///< the learning rate on the batch-mean gradient
+    float lr_decay = 0.0f;      ///< lr / (1 + lr_decay * epoch) in each epoch
     /// No momentum or decay by default: on Fashion-MNIST, PCD-1 at lr 0.05 with momentum
     /// 0.5 gave a far worse model (AIS test LL about -336 against -184 without).
     float momentum = 0.0f;
-    float weight_decay = 0.0f;
-    /// @}
-    /// @{
+    float weight_decay = 0.0f;  ///< L2 on W
     /// >= 2: PT-k with this many replicas per chain on geometric_betas(tempering_replicas,
     /// tempering_beta_min), k sweeps (with their swaps) per update; every replica of a
     /// chain starts at the same training row. Needs persistent; 0: PCD or CD.
     int tempering_replicas = 0;
-    float tempering_beta_min = 0.1f;
-    /// @}
+    float tempering_beta_min = 0.1f;  ///< the hottest replica's beta
     /// A centred RBM (Melchior, Fischer & Wiskott, JMLR 2016): the gradient step taken in
     /// the parametrisation centred at offsets mu (visible) and lambda (hidden), moving
-    /// averages of the data's <v> and <p(h | v)> at rate 0.01 per batch (mu starts at the
+    /// averages of the data's means of v and p(h | v) at rate 0.01 per batch (mu starts at the
     /// training mean, lambda at 1/2). The RBM itself stays plain (W, b, c), as do its
     /// checkpoints; the offsets are trainer state (kernels/centering.cuh has the math).
     bool centered = false;
 };
 
+/// One epoch's statistics.
 struct RbmEpochStats {
     int epoch;              ///< 1-based, after the epoch
     float lr;               ///< the rate used in it
@@ -75,13 +73,13 @@ namespace detail {
 struct Recording;
 }  // namespace detail
 
+/// Trains an RBM by CD-k, PCD-k or PT-k (optionally centred) with momentum, weight decay and a decaying learning rate, its epochs' divergence guard undoing a diverged epoch, and checkpoints that resume bit for bit.
 class RbmTrainer {
 public:
     /// Trains rbm in place on the context's backend; ctx.seed() keys shuffling and sampling.
     /// With a communicator of N ranks, options.batch and the persistent chain count must be
     /// multiples of N (every rank constructs its trainer with the same options).
     RbmTrainer(Context& ctx, Rbm& rbm, const RbmTrainOptions& options, Communicator comm = Communicator());
-    /// @{
     /// One pass over data [N, D] (binary, host), shuffled with (seed, epoch); a last
     /// partial batch is used too. Mini-batches are gathered on the host and copied to
     /// the context's device.
@@ -96,6 +94,8 @@ public:
     RbmEpochStats train_epoch(const Tensor& data,
                               const std::function<void(std::int64_t, std::int64_t)>& progress = {},
                               const std::atomic<bool>* stop = nullptr);
+    /// @{
+    /// Epochs finished, and the batches of the current epoch already trained (nonzero after an interruption).
     int epoch() const { return epoch_; }
     std::int64_t batch_in_epoch() const { return batch_in_epoch_; }
     /// @}
@@ -110,6 +110,9 @@ public:
     /// resumes the same run at any rank count that splits the chains.
     void save(const std::string& path, const std::map<std::string, std::string>& metadata = {}) const;
     void load(const std::string& path);
+    /// @}
+    /// @{
+    /// The options and the communicator.
     const RbmTrainOptions& options() const { return options_; }
     const Communicator& communicator() const { return comm_; }
     /// @}
@@ -118,7 +121,6 @@ public:
     const Tensor& chains() const { return chains_; }
 
 private:
-    /// @{
     /// Why the current RBM counts as diverged, or empty.
     std::string divergence(ConstTensorView shuffled);
     void update(ConstTensorView batch, Tensor& restart, std::int64_t offset, std::int64_t count, float lr,
@@ -131,9 +133,7 @@ private:
     Tensor chains_;
     std::optional<ParallelTempering> tempering_;
     Tensor visible_offset_, hidden_offset_, hidden_probs_;  ///< centred training
-    Tensor batch_means_;  ///< several ranks, centred: the global batch's <v> and <p(h | v)>
-    /// @}
-    /// @{
+    Tensor batch_means_;  ///< several ranks, centred: the global batch's means of v and p(h | v)
     /// One rank, CD or PCD: the update is a recorded launch sequence replayed per batch
     /// (a CUDA graph; host/ops/graph.hpp), reading the batch from batch_ and keying its
     /// draws by step_counter_ (step_, on ctx's device), which it advances.
@@ -142,7 +142,6 @@ private:
     int epoch_ = 0;
     std::int64_t batch_in_epoch_ = 0;
     std::uint32_t step_ = 0;
-    /// @}
 };
 
 }  // namespace ebmkit

@@ -21,23 +21,30 @@
 
 namespace ebmkit {
 
+/// Which pixels a mask hides (see the file's description).
 enum class MaskKind { Top, Left, Box, Random };
+/// The name as the ebm command spells it ("top", "left", "box", "random").
 const char* to_string(MaskKind kind);
 
+/// Masks [rows, height * width] float32 on the host, 1 where observed and 0 where missing;
+/// rate is the Random mask's missing fraction in [0, 1], seed keys its draws.
 Tensor make_mask(MaskKind kind, std::int64_t rows, std::int64_t height, std::int64_t width, double rate,
                  std::uint64_t seed);
 
+/// A restoration's error over the missing pixels.
 struct RestorationError {
-    double mse = 0;
+    double mse = 0;            ///< mean squared error
     double cross_entropy = 0;  ///< NaN unless the truth is binary
     std::int64_t missing = 0;  ///< pixels scored
 };
+/// The error of restored [N, D] against truth [N, D] where mask [N, D] is 0 (host tensors
+/// of the same shape; Error naming the argument otherwise, or when no pixel is missing).
 RestorationError restoration_error(const Tensor& restored, const Tensor& truth, const Tensor& mask);
 
-/// @{
 /// Denoising's measures: the PSNR (peak 1) of images against clean ones, both clipped to
 /// [0, 1]; and the classic filters of each height x width image, the 3 x 3 median and the
 /// 3 x 3 mean weighted by a Gaussian of sd 1 pixel (edges clamped).
+/// @{
 double psnr(const Tensor& images, const Tensor& clean);
 Tensor median_filter_3x3(const Tensor& images, std::int64_t height, std::int64_t width);
 Tensor gaussian_filter_3x3(const Tensor& images, std::int64_t height, std::int64_t width);

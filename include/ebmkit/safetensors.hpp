@@ -14,9 +14,10 @@
 
 namespace ebmkit {
 
+/// A safetensors file read whole: its tensors (host, float32 or int32) and its string metadata.
 struct SafeTensors {
     std::map<std::string, Tensor> tensors;              ///< host tensors
-    std::map<std::string, std::string> metadata;
+    std::map<std::string, std::string> metadata;  ///< the file's __metadata__
     /// @{
     /// The named tensor; Error when absent or of another shape (any_shape skips that check).
     const Tensor& at(const std::string& name) const;

@@ -36,21 +36,22 @@ public:
     /// row_classes' and slots' values on the host (LangevinSampler's own draws do not).
     Tensor draw(std::int64_t batch, float reinit, std::uint32_t round, Tensor& slots,
                 ConstTensorView row_classes = {}) const;
-    /// @{
     /// Writes row b of samples to slots[b] (a row with slot -1 goes to a random slot of
     /// the same round and class, as JEM pushes every sample back; of two rows bound for
     /// one slot the later one stays).
     void store(ConstTensorView slots, ConstTensorView samples, std::uint32_t round, ConstTensorView row_classes = {});
+    /// @{
+    /// The buffer's contents [size, dim], its number of slots, and its classes (1: one
+    /// segment for all).
     const Tensor& samples() const { return buffer_; }
     std::int64_t size() const { return buffer_.dim(0); }
     std::int64_t classes() const { return classes_; }
-    void assign(ConstTensorView samples);  ///< same shape
     /// @}
+    void assign(ConstTensorView samples);  ///< same shape
 
 private:
     friend class LangevinSampler;
     void check_classes(const char* op, std::int64_t batch, ConstTensorView row_classes) const;
-    /// @{
     /// first_row: the global index of the batch's row 0 (kernels/sampler_rule.hpp); the
     /// store does nothing when skip (nullable, on the buffer's device) is nonzero.
     void draw_rows(std::int64_t batch, float reinit, detail::StepKey round, const std::int32_t* row_classes,
@@ -64,32 +65,35 @@ private:
     std::uint64_t seed_;
     Tensor buffer_;
     Tensor store_scratch_;  ///< the store's: the last row bound for each slot, then each row's target
-    /// @}
 };
 
+/// Where a LangevinSampler's chains start each round: uniform noise in the clamp box,
+/// N(0, I), the data given, a replay buffer (with a fraction restarted from noise), or
+/// where the previous round's chains ended.
 enum class ChainStart { Uniform, Normal, Data, ReplayBuffer, Persistent };
 
+/// A LangevinSampler's settings; the defaults are JEM's.
 struct SamplerOptions {
     LangevinParams step = jem_step();  ///< JEM: alpha 1, sigma 0.01, clamp to [-1, 1]
-    std::uint32_t steps = 20;
-    ChainStart start = ChainStart::ReplayBuffer;
-    std::int64_t buffer_size = 10000;
+    std::uint32_t steps = 20;                     ///< Langevin steps per round
+    ChainStart start = ChainStart::ReplayBuffer;  ///< where the chains start
+    std::int64_t buffer_size = 10000;             ///< replay buffer slots (ReplayBuffer starts)
     float reinit = 0.05f;  ///< replay buffer: fraction of each batch restarted from U(lo, hi) noise
-    /// @{
     /// > 1: class-conditional chains (and replay buffer): unless sample() is given labels,
     /// each row's class is drawn uniformly from [0, classes) (SampleLabel, chain = row,
     /// step = round), on the device; the model needs at least this many outputs.
     std::int64_t classes = 1;
     bool trace = false;    ///< record per-step mean energy and acceptance
-    /// @}
     /// Data parallelism (JemTrainer with a Communicator): this sampler is part `shard` of
     /// `shards` equal ones, one per rank, each drawing batch rows of a global batch of
     /// shards * batch. Its row r is global row shard * batch + r in every row-keyed draw
     /// (starts, replay slots and restarts, classes, Langevin noise: step.first_chain is
     /// added), and its replay buffer is slots shard * S .. (shard + 1) * S - 1 of a global
     /// buffer of buffer_size, S = buffer_size / shards (each rank keeps its own part).
-    std::int64_t shard = 0, shards = 1;
+    std::int64_t shard = 0;
+    std::int64_t shards = 1;  ///< the number of equal parts (ranks); see shard
 
+    /// JEM's SGLD step: LangevinParams' defaults (alpha 1, sigma 0.01) with the clamp on.
     static LangevinParams jem_step() {
         LangevinParams p;
         p.clamp = true;
@@ -102,9 +106,12 @@ struct SampleRound {
     Tensor samples;  ///< [batch, dim] on the sampler's device
     Tensor slots;    ///< replay starts: [batch] int32, each row's buffer slot or -1 (fresh)
     Tensor labels;   ///< class-conditional: [batch] int32, the class each chain sampled
-    std::uint32_t number = 0;
+    std::uint32_t number = 0;  ///< the round's number (its key)
 };
 
+/// Rounds of Langevin chains on an MLP energy, started as SamplerOptions::start says,
+/// with the replay buffer or persistent chains kept in the context's memory: JEM's
+/// sampler, usable on its own.
 class LangevinSampler {
 public:
     /// Uniform and replay starts draw from the clamp box [step.lo, step.hi] (so clamping
@@ -129,15 +136,17 @@ public:
     SampleRound draw_round(const MlpEnergy& model, std::int64_t batch, ConstTensorView data = {},
                            ConstTensorView labels = {});
     void keep_round(SampleRound& round);
-    const LangevinStats& last_stats() const { return stats_; }
-    const ReplayBuffer* buffer() const { return buffer_ ? &*buffer_ : nullptr; }
-    std::uint32_t rounds() const { return round_; }
     /// @}
+    /// The last round's statistics (with SamplerOptions::trace, per step).
+    const LangevinStats& last_stats() const { return stats_; }
+    /// The replay buffer, or null when the chains do not start from one.
+    const ReplayBuffer* buffer() const { return buffer_ ? &*buffer_ : nullptr; }
+    /// Rounds kept so far.
+    std::uint32_t rounds() const { return round_; }
     /// Resumes from a checkpoint: the replay buffer's contents (when it has one) and the round.
     void restore(ConstTensorView buffer_samples, std::uint32_t rounds);
 
 private:
-    /// @{
     /// JemTrainer's replayed iterations (host/jem.cpp): with counters set ({rounds kept,
     /// their chain steps}, words on ctx's device), every round's keys are read from them;
     /// keep_counted_round queues the write-back and the counters' advance unless *skip,
@@ -161,7 +170,6 @@ private:
     std::uint32_t round_ = 0;
     std::uint32_t* counters_ = nullptr;
     LangevinStats stats_;
-    /// @}
 };
 
 }  // namespace ebmkit

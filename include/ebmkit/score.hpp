@@ -43,24 +43,22 @@
 
 namespace ebmkit {
 
-/// @{
 /// How the noise level enters the model's score.
 enum class NoiseConditioning {
     None,           ///< s(x, sigma) = s(x)
     ScaledByNoise,  ///< s(x, sigma) = s(x) / sigma (NCSNv2)
 };
-const char* to_string(NoiseConditioning conditioning);
-/// @}
 
-/// @{
 /// Which loss ScoreTrainer minimises.
 enum class ScoreLoss { Denoising, Sliced, SlicedVarianceReduced };
-const char* to_string(ScoreLoss loss);
-/// @}
 
-/// @{
 /// The sliced losses' projection distribution.
 enum class Projection { Rademacher, Gaussian };
+
+/// @{
+/// The name as the ebm command spells it ("scaled_by_noise", "dsm", "rademacher", ...).
+const char* to_string(NoiseConditioning conditioning);
+const char* to_string(ScoreLoss loss);
 const char* to_string(Projection projection);
 /// @}
 
@@ -68,35 +66,37 @@ const char* to_string(Projection projection);
 /// and then last must equal first). Error naming the argument otherwise.
 std::vector<float> geometric_ladder(float first, float last, int levels);
 
+/// The denoising loss's settings.
 struct DenoisingScoreOptions {
-    NoiseConditioning conditioning = NoiseConditioning::None;
+    NoiseConditioning conditioning = NoiseConditioning::None;  ///< how sigma enters the score
     bool sigma_squared_weight = false;  ///< w = sigma^2 (a ladder's weighting), else 1
 };
 
-/// @{
 /// The denoising loss's mean over the rows of x [N, D], with noise [N, D] (eps) and sigma
 /// [N] (> 0) per row, all on ctx's device; grad (the model's widths, on ctx's device)
 /// receives its parameter gradient (overwritten). Returns the loss.
+/// @{
 double denoising_score_gradient(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView noise,
                                 ConstTensorView sigma, const DenoisingScoreOptions& options, MlpEnergy& grad);
 double denoising_score_loss(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView noise,
                             ConstTensorView sigma, const DenoisingScoreOptions& options);
 /// @}
 
-/// @{
 /// The sliced loss's mean over the rows of x [N, D], with a projection v [N, D] per row.
+/// @{
 double sliced_score_gradient(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView projections,
                              bool variance_reduced, MlpEnergy& grad);
 double sliced_score_loss(Context& ctx, const MlpEnergy& model, ConstTensorView x, ConstTensorView projections,
                          bool variance_reduced);
 /// @}
 
+/// Annealed Langevin sampling's settings (Song & Ermon 2019, Algorithm 1).
 struct AnnealedLangevinParams {
     std::vector<float> sigmas;       ///< the ladder, strictly decreasing, all > 0
     float epsilon = 2e-5f;           ///< the step at the last level, > 0
     std::uint32_t steps_per_level = 100;  ///< T >= 1
     bool denoise = true;             ///< the final Tweedie step
-    NoiseConditioning conditioning = NoiseConditioning::ScaledByNoise;
+    NoiseConditioning conditioning = NoiseConditioning::ScaledByNoise;  ///< how the model was trained
     std::uint32_t first_chain = 0;   ///< chain index of row 0 (as LangevinParams::first_chain)
 };
 

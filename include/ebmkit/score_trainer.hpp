@@ -35,36 +35,37 @@
 
 namespace ebmkit {
 
+/// A score model's training recipe.
 struct ScoreTrainOptions {
-    std::int64_t batch = 128;
-    ScoreLoss loss = ScoreLoss::Denoising;
-    /// @{
+    std::int64_t batch = 128;               ///< rows per step (the global batch with several ranks)
+    ScoreLoss loss = ScoreLoss::Denoising;  ///< denoising over the ladder, or a sliced loss
     /// Denoising: the noise ladder, strictly decreasing (one level: plain DSM at it).
     /// The sliced losses fit the data as it is and take no noise: their ladder is unused.
     std::vector<float> sigmas = {0.1f};
-    NoiseConditioning conditioning = NoiseConditioning::ScaledByNoise;
-    bool sigma_squared_weight = true;
+    NoiseConditioning conditioning = NoiseConditioning::ScaledByNoise;  ///< how sigma enters the score
+    bool sigma_squared_weight = true;  ///< weight each row's loss by its sigma^2 (Song & Ermon 2019)
     Projection projection = Projection::Rademacher;  ///< the sliced losses
-    OptimizerOptions optimizer{OptimizerKind::Adam, 1e-3f};
+    OptimizerOptions optimizer{OptimizerKind::Adam, 1e-3f};  ///< Adam, lr 1e-3
     double max_loss = 1e8;              ///< a loss beyond this (or not finite) counts as divergence
     std::int64_t snapshot_every = 100;  ///< good steps between snapshots of the state
-    /// @}
 };
 
+/// One step's (or an epoch's mean) statistics.
 struct ScoreStepStats {
-    double loss = 0;
+    double loss = 0;  ///< the loss (ScoreTrainOptions::loss) over the batch
     bool rolled_back = false;  ///< the guard restored the last good state instead of updating
     bool interrupted = false;  ///< train_epoch: stopped early on request, the epoch not finished
 };
 
+/// Trains an MLP energy's score by denoising score matching over a noise ladder or by
+/// sliced score matching, with keyed draws, a divergence guard that rolls back, and
+/// checkpoints that resume bit for bit.
 class ScoreTrainer {
 public:
-    /// @{
     /// Trains model in place on the context's backend; ctx.seed() keys the draws and the
     /// shuffle. With N ranks options.batch must be a multiple of N.
     ScoreTrainer(Context& ctx, MlpEnergy& model, const ScoreTrainOptions& options, Communicator comm = Communicator());
     ~ScoreTrainer();
-    /// @}
     /// One step on x [B, D] on ctx's device (with N ranks: this rank's B rows of a global
     /// batch of N * B, every rank passing the same B).
     ScoreStepStats step(ConstTensorView x);
@@ -87,24 +88,26 @@ public:
     void load(const std::string& path);
     /// @}
 
+    /// @{
+    /// The options, the steps kept, the epochs finished, the batches of the current epoch
+    /// already trained (nonzero after an interruption), the optimizer and the communicator.
     const ScoreTrainOptions& options() const { return options_; }
     std::int64_t iterations() const { return iterations_; }
     int epoch() const { return epoch_; }
     std::int64_t batch_in_epoch() const { return batch_in_epoch_; }
     const Optimizer& optimizer() const { return optimizer_; }
     const Communicator& communicator() const { return comm_; }
+    /// @}
     /// What the divergence guard did, one line per event.
     const std::vector<std::string>& events() const { return events_; }
 
 private:
-    /// @{
     /// loss_ = scale times the sum of x's row losses and, when grad, its gradient, with the
     /// draws of key step for rows first_row ... (no reduction over the ranks).
     void loss_of(const char* op, ConstTensorView x, std::uint32_t step, std::uint32_t first_row, double scale,
                  MlpEnergy* grad);
     void take_snapshot();
     void roll_back(const std::string& why);
-    /// @}
 
     Context& ctx_;
     MlpEnergy& model_;

@@ -10,9 +10,10 @@
 
 namespace ebmkit {
 
+/// Which steps a chain call takes: keyed first, first + 1, ..., first + count - 1.
 struct Steps {
-    std::uint32_t first = 0;
-    std::uint32_t count = 0;
+    std::uint32_t first = 0;  ///< the key of the first step
+    std::uint32_t count = 0;  ///< how many steps
 };
 
 }  // namespace ebmkit

@@ -39,6 +39,7 @@ namespace ebmkit {
 /// (replicas >= 2, 0 < beta_min < 1).
 std::vector<float> geometric_betas(int replicas, float beta_min);
 
+/// Parallel tempering of an RBM's Gibbs chains: R replicas of each of S chains on a ladder of betas, a block-Gibbs sweep of every replica then even-odd swap moves between neighbouring betas; the beta = 1 replicas are the samples.
 class ParallelTempering {
 public:
     /// S = chains chains of an RBM with `visible` and `hidden` units, one replica per

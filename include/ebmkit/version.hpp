@@ -7,6 +7,7 @@
 
 namespace ebmkit {
 
+/// What this build is (build_info()).
 struct BuildInfo {
     std::string version;             ///< the project's version, e.g. "0.1.0"
     std::string revision;            ///< git's short revision at configure time, or "unknown"
@@ -15,6 +16,7 @@ struct BuildInfo {
     std::string cuda_architectures;  ///< CMAKE_CUDA_ARCHITECTURES, e.g. "90", empty without CUDA
 };
 
+/// This build's BuildInfo.
 const BuildInfo& build_info();
 
 /// One line for --version: "ebmkit 0.1.0 (revision abc1234), CUDA 13.0.48 for sm_90 (SASS + PTX)"
