@@ -43,5 +43,6 @@ void* Context::workspace(std::size_t) { detail::no_cuda("Context::workspace"); }
 void Context::synchronize() {}
 void Context::wait_for_stream(CUstream_st*) { detail::no_cuda("Context::wait_for_stream"); }
 void Context::make_stream_wait(CUstream_st*) { detail::no_cuda("Context::make_stream_wait"); }
+void Context::adopt_stream(CUstream_st*) { detail::no_cuda("Context::adopt_stream"); }
 
 }  // namespace ebmkit

@@ -38,8 +38,16 @@ __global__ void __launch_bounds__(1) advance(std::uint32_t* counter, std::uint32
 
 }  // namespace
 
+bool can_capture(CUstream_st* stream) {
+    return stream != nullptr && stream != cudaStreamLegacy && stream != cudaStreamPerThread;
+}
+
 void repeat_as_graph(CUstream_st* stream, const std::function<void()>& enqueue, std::uint32_t times) {
     if (times == 0) return;
+    if (!can_capture(stream)) {
+        for (std::uint32_t i = 0; i < times; ++i) enqueue();
+        return;
+    }
     cudaStreamCaptureStatus status = cudaStreamCaptureStatusNone;
     EBMKIT_CUDA_CHECK(cudaStreamIsCapturing(stream, &status));
     if (status == cudaStreamCaptureStatusActive) {

@@ -16,6 +16,11 @@ namespace ebmkit::kernels {
 // work is queued `times` times into that capture instead.
 void repeat_as_graph(CUstream_st* stream, const std::function<void()>& enqueue, std::uint32_t times);
 
+// Whether work on stream can be captured: not on the legacy default stream (nullptr or
+// cudaStreamLegacy, which a Context adopting torch's default stream runs on) nor on the
+// per-thread default stream. Where it cannot, the callers queue the work itself.
+bool can_capture(CUstream_st* stream);
+
 // The same capture, kept: an executable graph of the work `enqueue` queues on stream,
 // replayed by launch_graph (host/ops/graph.hpp's recordings).
 std::shared_ptr<void> record_graph(CUstream_st* stream, const std::function<void()>& enqueue);

@@ -80,6 +80,50 @@ TEST(Context, StreamFencesNeedACudaContext) {
     Context cpu(Backend::Cpu);
     EXPECT_THROW(cpu.wait_for_stream(nullptr), Error);
     EXPECT_THROW(cpu.make_stream_wait(nullptr), Error);
+    EXPECT_THROW(cpu.adopt_stream(nullptr), Error);
+}
+
+// b adopts a's stream (standing in for a framework's): b's work is ordered after a's
+// with no fence and no host wait, and a tensor b made before still frees safely.
+TEST(Context, AnAdoptedStreamCarriesTheWorkWithoutFences) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: streams need one";
+    auto rng = test::fresh_rng();
+    Context a(Backend::Cuda, 5), b(Backend::Cuda, 5);
+    const Rbm rbm = test::random_rbm(rng, 784, 500, 0.5f).to(Device::Cuda);
+    Tensor v = test::random_bits(rng, 1024, 784).to(Device::Cuda), h({1024, 500}, DType::F32, Device::Cuda);
+    Tensor before = Tensor::zeros({1024}, DType::F32, b);  // on b's own stream, freed after the switch
+    b.adopt_stream(a.stream());
+    EXPECT_EQ(b.stream(), a.stream());
+    Tensor f = test::poisoned({1024}, Device::Cuda);
+    a.synchronize();
+    a.reset_transfers();
+    b.reset_transfers();
+    gibbs_chain(a, rbm, v, h, Steps{0, 300});
+    free_energy(b, rbm, v, f);  // one stream: after the chain without a fence
+    EXPECT_EQ(a.transfers().synchronizations + b.transfers().synchronizations, 0);
+    a.synchronize();
+    Tensor f_ref({1024}, DType::F32, Device::Cuda);
+    free_energy(a, rbm, v, f_ref);
+    EXPECT_EQ(f.to_vector<float>(), f_ref.to_vector<float>());
+}
+
+// On the legacy default stream (torch's default) nothing can be captured as a graph: the
+// Langevin chain's graph-replayed steps queue one by one there, the same bits.
+TEST(Context, OnTheLegacyStreamTheGraphPathsQueueTheirLaunches) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: streams need one";
+    auto rng = test::fresh_rng();
+    const MlpEnergy model = test::random_mlp(rng, {64, 128, 10}, Activation::elu()).to(Device::Cuda);
+    const Tensor start = test::uniform_tensor(rng, {100, 64}, -1.0f, 1.0f);
+    Context own(Backend::Cuda, 9), legacy(Backend::Cuda, 9);
+    legacy.adopt_stream(nullptr);
+    EXPECT_EQ(legacy.stream(), nullptr);
+    Tensor x = start.to(Device::Cuda), y = start.to(Device::Cuda);
+    LangevinParams p;
+    p.clamp = true;
+    langevin_chain(own, model, x, p, Steps{0, 20});
+    langevin_chain(legacy, model, y, p, Steps{0, 20});
+    legacy.synchronize();
+    EXPECT_TRUE(test::same_bytes(x.to_vector<float>(), y.to_vector<float>()));
 }
 
 TEST(DeviceContract, TensorOnTheWrongDeviceIsNamedAndNothingIsWritten) {

@@ -19,6 +19,7 @@ constexpr std::size_t cublas_workspace_bytes = std::size_t{32} << 20;
 
 struct Context::CudaResources {
     std::shared_ptr<CUstream_st> stream;  // shared with the tensors allocated on it
+    bool have_stream = false;  // stream is set (an adopted legacy default stream is null)
     cudaEvent_t fence = nullptr;  // stream ordering with a caller's stream (no timing)
     cublasHandle_t cublas = nullptr;
     void* cublas_workspace = nullptr;
@@ -57,15 +58,38 @@ Context::CudaResources& Context::cuda() {
 
 CUstream_st* Context::stream() {
     CudaResources& r = cuda();
-    if (!r.stream) {
+    if (!r.have_stream) {
         // A blocking stream: ordered with the legacy default stream, on which tensors made
         // without a context are allocated and freed.
         cudaStream_t s = nullptr;
         EBMKIT_CUDA_CHECK(cudaStreamCreate(&s));
         // Destroyed once the context and every tensor on it are gone; queued work finishes first.
         r.stream = std::shared_ptr<CUstream_st>(s, [](cudaStream_t p) { cudaStreamDestroy(p); });
+        r.have_stream = true;
     }
     return r.stream.get();
+}
+
+void Context::adopt_stream(CUstream_st* caller) {
+    CudaResources& r = cuda();
+    // Work queued on the previous stream (the context's own, or one adopted before) comes
+    // first: the new stream waits for it, and tensors allocated there still free on it.
+    if (r.have_stream && r.stream.get() != caller) {
+        const cudaEvent_t e = [&] {
+            if (!r.fence) EBMKIT_CUDA_CHECK(cudaEventCreateWithFlags(&r.fence, cudaEventDisableTiming));
+            return r.fence;
+        }();
+        EBMKIT_CUDA_CHECK(cudaEventRecord(e, r.stream.get()));
+        EBMKIT_CUDA_CHECK(cudaStreamWaitEvent(caller, e, 0));
+    }
+    // Not owned: the caller keeps it alive as long as the context and its tensors.
+    r.stream = std::shared_ptr<CUstream_st>(caller, [](CUstream_st*) {});
+    r.have_stream = true;
+    if (r.cublas) {
+        // cublasSetStream resets the workspace to cuBLAS's default pool: the context's own again.
+        EBMKIT_CUBLAS_CHECK(cublasSetStream(r.cublas, caller));
+        EBMKIT_CUBLAS_CHECK(cublasSetWorkspace(r.cublas, r.cublas_workspace, cublas_workspace_bytes));
+    }
 }
 
 std::shared_ptr<CUstream_st> detail::shared_stream(Context& ctx) {
@@ -141,7 +165,7 @@ void Context::make_stream_wait(CUstream_st* caller) {
 }
 
 void Context::synchronize() {
-    if (backend_ != Backend::Cuda || !cuda_ || !cuda_->stream) return;
+    if (backend_ != Backend::Cuda || !cuda_ || !cuda_->have_stream) return;
     detail::stream_wait(cuda_->stream.get());
 }
 

@@ -12,6 +12,8 @@ public:
     void replay(Context& ctx, Recording& recording, std::uint64_t signature,
                 const std::function<void()>& sequence) const override {
         const NvtxRange range("ebmkit.graph.replay");
+        // On an adopted legacy default stream nothing can be recorded: the sequence runs as it is.
+        if (!kernels::can_capture(ctx.stream())) return sequence();
         // The recording reads the context's workspace where the sequence's operations
         // took it: a workspace moved since is a new signature.
         signature = signature * 1000003u ^ reinterpret_cast<std::uintptr_t>(ctx.workspace(0));

@@ -118,6 +118,15 @@ public:
     /// the context's stream so far. Error on a Cpu context.
     void wait_for_stream(CUstream_st* caller);
     void make_stream_wait(CUstream_st* caller);  ///< the other direction (see wait_for_stream)
+    /// Runs the context's work from now on on caller's stream (torch.cuda.current_stream().
+    /// cuda_stream, say; nullptr is the legacy default stream), so that it needs no fence
+    /// with the caller's work: ebmkit's allocations, copies, kernels and cuBLAS products all
+    /// queue there. The stream stays the caller's: it must outlive the context and the
+    /// tensors allocated on it. Work queued on the context's previous stream is waited for
+    /// first (no host wait). On the legacy default stream nothing can be captured as a CUDA
+    /// graph, so the graph-replayed paths (Langevin steps, a trainer's iteration) queue
+    /// their launches one by one there. Error on a Cpu context.
+    void adopt_stream(CUstream_st* caller);
 
     /// The host-device copies, host waits and device allocations ebmkit made on the
     /// calling thread since this context was made or since reset_transfers(). They are

@@ -46,6 +46,8 @@ def _ordered(fn):
     @functools.wraps(fn)
     def call(ctx, *args, **kwargs):
         stream = _caller_stream(args) if ctx.device == "cuda" else None
+        if stream is not None and ctx.stream == stream:
+            stream = None  # the context runs on the caller's stream (Context.adopt_stream): no fence
         if stream is not None:
             ctx.wait_for_stream(stream)
         result = fn(ctx, *args, **kwargs)

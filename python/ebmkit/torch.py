@@ -3,8 +3,9 @@ gradients to the input and to every parameter), a module whose parameters are
 ebmkit's own memory (so torch.optim trains the fused model in place), and Langevin
 sampling as a no-grad op.
 
-Everything runs in order with torch's current CUDA stream, without host waits
-(ebmkit's context stream is fenced with it by events at each call's two ends).
+Everything runs on torch's current CUDA stream: the contexts made here adopt it
+(Context.adopt_stream), so no call needs a fence or a host wait. A context passed in
+keeps its own stream and is fenced with torch's by events at each call's two ends.
 Import it only where torch is installed: ``import ebmkit.torch``.
 """
 import torch
@@ -27,7 +28,17 @@ def _clones(ctx, grad, like):
 def _ctx_for(t, ctx):
     if ctx is not None:
         return ctx
-    return ebmkit.Context("cuda" if t.is_cuda else "cpu")
+    made = ebmkit.Context("cuda" if t.is_cuda else "cpu")
+    _on_torch_stream(made, t)
+    return made
+
+
+def _on_torch_stream(ctx, t):
+    """The context's work on torch's current stream of t's device (no fences needed)."""
+    if t.is_cuda:
+        stream = torch.cuda.current_stream(t.device).cuda_stream
+        if ctx.stream != stream:
+            ctx.adopt_stream(stream)
 
 
 class _LogSumExp(torch.autograd.Function):
@@ -129,6 +140,7 @@ def denoising_score_loss(module, x, noise, sigma, conditioning="none", sigma_squ
     """Denoising score matching's mean loss on module's energy (ebmkit.denoising_score_gradient),
     differentiable in the module's parameters."""
     x, noise, sigma = x.detach().contiguous(), noise.detach().contiguous(), sigma.detach().contiguous()
+    module._on_torch_stream(x)
     return _ScoreLoss.apply(
         lambda c, m: ebmkit.denoising_score_gradient(c, m, x, noise, sigma, conditioning, sigma_squared_weight),
         module, *module.flat)
@@ -138,6 +150,7 @@ def sliced_score_loss(module, x, projections, variance_reduced=False):
     """Sliced score matching's mean loss on module's energy (ebmkit.sliced_score_gradient),
     differentiable in the module's parameters."""
     x, v = x.detach().contiguous(), projections.detach().contiguous()
+    module._on_torch_stream(x)
     return _ScoreLoss.apply(lambda c, m: ebmkit.sliced_score_gradient(c, m, x, v, variance_reduced), module,
                             *module.flat)
 
@@ -149,6 +162,7 @@ class MlpEnergy(torch.nn.Module):
     def __init__(self, widths, activation="elu", seed=0, device="cpu", ctx=None):
         super().__init__()
         self.ctx = ctx if ctx is not None else ebmkit.Context("cuda" if str(device).startswith("cuda") else "cpu", seed)
+        self._adopts = ctx is None  # a context of its own follows torch's current stream
         host = ebmkit.MlpEnergy(list(widths), activation)
         host.init_uniform(seed)
         self.model = host if self.ctx.device == "cpu" else host.to("cuda")
@@ -158,11 +172,17 @@ class MlpEnergy(torch.nn.Module):
 
     def forward(self, x, labels=None):
         """E(x) [N], or E(x, y) given int32 labels [N]."""
+        self._on_torch_stream(x)
         return _Energy.apply(x, labels, self, *self.flat)
 
     def logits(self, x):
         """f(x) [N, K], differentiable in the parameters (a classifier's loss)."""
+        self._on_torch_stream(x)
         return _Logits.apply(x, self, *self.flat)
+
+    def _on_torch_stream(self, x):
+        if self._adopts:
+            _on_torch_stream(self.ctx, x)
 
 
 @torch.no_grad()
@@ -173,5 +193,6 @@ def langevin(module, x, steps, alpha=1.0, sigma=0.01, first_step=0, lo=-1.0, hi=
     x = x.detach().contiguous().clone()
     p = ebmkit.LangevinParams()
     p.alpha, p.sigma, p.clamp, p.lo, p.hi = alpha, sigma, True, lo, hi
+    module._on_torch_stream(x)
     ebmkit.langevin_chain(module.ctx, module.model, x, p, first_step, steps, labels)
     return x

@@ -107,6 +107,16 @@ NB_MODULE(_ebmkit, m) {
             [](Context& c, std::uintptr_t stream) { c.make_stream_wait(reinterpret_cast<CUstream_st*>(stream)); },
             "stream"_a, "Queues on stream a wait for the work queued so far on the context's stream")
         .def(
+            "adopt_stream",
+            [](Context& c, std::uintptr_t stream) { c.adopt_stream(reinterpret_cast<CUstream_st*>(stream)); },
+            "stream"_a,
+            "Runs the context's work from now on on stream (torch.cuda.current_stream().cuda_stream, say; 0 is "
+            "the legacy default stream), so that calls need no fence with the caller's work; the caller keeps "
+            "the stream alive")
+        .def_prop_ro(
+            "stream", [](Context& c) { return reinterpret_cast<std::uintptr_t>(c.stream()); },
+            "The context's CUDA stream as an int (a cudaStream_t; made on first use, or the adopted one)")
+        .def(
             "transfers",
             [](const Context& c) {
                 const TransferCounts t = c.transfers();

@@ -57,6 +57,8 @@ def test_context_settings():
     assert "ebmkit" in ebmkit.build_summary()
     with pytest.raises(ValueError, match="cpu context|without CUDA"):
         ctx.wait_for_stream(0)  # stream fences are for CUDA contexts
+    with pytest.raises(ValueError, match="cpu context|without CUDA"):
+        ctx.adopt_stream(0)
     ctx.reset_transfers()
     ebmkit.logsumexp(ctx, np.zeros((3, 2), np.float32))
     assert ctx.transfers() == (0, 0, 0)  # the CPU path copies, waits for and allocates nothing

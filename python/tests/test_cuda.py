@@ -91,6 +91,38 @@ def test_calls_follow_torchs_current_stream_without_host_waits(rng):
         assert torch.allclose(a.grad.cpu(), b.grad, atol=1e-4)
 
 
+def test_a_context_adopts_torchs_stream_and_needs_no_fence(rng):
+    """Context.adopt_stream: ebmkit's work queues on torch's side stream itself, in order
+    with torch's work there; ebmkit.torch's own contexts follow torch's current stream."""
+    import ebmkit.torch as et
+
+    gpu = ebmkit.Context("cuda", 3)
+    host = ebmkit.MlpEnergy([784, 256, 10], "elu")
+    host.init_uniform(1)
+    model = host.to("cuda")
+    side = torch.cuda.Stream()
+    gpu.adopt_stream(side.cuda_stream)
+    assert gpu.stream == side.cuda_stream
+    with torch.cuda.stream(side):
+        x = torch.empty(4096, 784, device="cuda")
+        torch.cuda._sleep(200_000_000)
+        x.uniform_(-1, 1)
+        e = ebmkit.energy(gpu, model, x)  # no fence: the same stream
+        e_copy = e * 1.0
+    side.synchronize()
+    reference = ebmkit.energy(ebmkit.Context("cpu"), host, x.cpu().numpy())
+    assert np.allclose(e_copy.cpu().numpy(), reference, atol=1e-4)
+
+    module = et.MlpEnergy([8, 32, 4], "elu", seed=2, device="cuda")
+    xs = torch.from_numpy(rng.uniform(-1, 1, (64, 8)).astype(np.float32)).cuda()
+    with torch.cuda.stream(side):
+        module(xs).sum().backward()
+        assert module.ctx.stream == side.cuda_stream
+    module(xs)
+    assert module.ctx.stream == torch.cuda.current_stream().cuda_stream  # back on the default stream
+    torch.cuda.synchronize()
+
+
 def test_shipped_energies_sample_on_cuda_tensors():
     gpu = ebmkit.Context("cuda", 5)
     energy = ebmkit.BananaEnergy(1.0, 0.5)
