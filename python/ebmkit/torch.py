@@ -6,11 +6,16 @@ sampling as a no-grad op.
 Everything runs on torch's current CUDA stream: the contexts made here adopt it
 (Context.adopt_stream), so no call needs a fence or a host wait. A context passed in
 keeps its own stream and is fenced with torch's by events at each call's two ends.
+Where PyTorch has ``torch.library.custom_op`` (2.4 and later) the operations are
+registered custom operators (``ebmkit.torch_ops``), so ``torch.compile(fullgraph=True)``
+traces code calling them without a graph break; older PyTorch takes the
+``autograd.Function`` path below, which computes the same values.
 Import it only where torch is installed: ``import ebmkit.torch``.
 """
 import torch
 
 import ebmkit
+from ebmkit import torch_ops
 
 __all__ = ["logsumexp", "MlpEnergy", "langevin", "denoising_score_loss", "sliced_score_loss"]
 
@@ -58,7 +63,10 @@ class _LogSumExp(torch.autograd.Function):
 
 
 def logsumexp(x, ctx=None):
-    """Row-wise log-sum-exp of x [N, K] (float32), differentiable."""
+    """Row-wise log-sum-exp of x [N, K] (float32), differentiable. Without ctx, a custom
+    operator where PyTorch has them."""
+    if ctx is None and torch_ops.available:
+        return torch.ops.ebmkit.logsumexp(x)
     return _LogSumExp.apply(x, _ctx_for(x, ctx))
 
 
@@ -140,6 +148,9 @@ def denoising_score_loss(module, x, noise, sigma, conditioning="none", sigma_squ
     """Denoising score matching's mean loss on module's energy (ebmkit.denoising_score_gradient),
     differentiable in the module's parameters."""
     x, noise, sigma = x.detach().contiguous(), noise.detach().contiguous(), sigma.detach().contiguous()
+    if torch_ops.available:
+        return torch.ops.ebmkit.denoising_score_loss(x, noise, sigma, module._key, list(module.flat), conditioning,
+                                                     sigma_squared_weight)[0]
     module._on_torch_stream(x)
     return _ScoreLoss.apply(
         lambda c, m: ebmkit.denoising_score_gradient(c, m, x, noise, sigma, conditioning, sigma_squared_weight),
@@ -150,6 +161,8 @@ def sliced_score_loss(module, x, projections, variance_reduced=False):
     """Sliced score matching's mean loss on module's energy (ebmkit.sliced_score_gradient),
     differentiable in the module's parameters."""
     x, v = x.detach().contiguous(), projections.detach().contiguous()
+    if torch_ops.available:
+        return torch.ops.ebmkit.sliced_score_loss(x, v, module._key, list(module.flat), variance_reduced)[0]
     module._on_torch_stream(x)
     return _ScoreLoss.apply(lambda c, m: ebmkit.sliced_score_gradient(c, m, x, v, variance_reduced), module,
                             *module.flat)
@@ -163,6 +176,7 @@ class MlpEnergy(torch.nn.Module):
         super().__init__()
         self.ctx = ctx if ctx is not None else ebmkit.Context("cuda" if str(device).startswith("cuda") else "cpu", seed)
         self._adopts = ctx is None  # a context of its own follows torch's current stream
+        self._key = torch_ops.register(self)  # how the custom operators find this module
         host = ebmkit.MlpEnergy(list(widths), activation)
         host.init_uniform(seed)
         self.model = host if self.ctx.device == "cpu" else host.to("cuda")
@@ -172,11 +186,15 @@ class MlpEnergy(torch.nn.Module):
 
     def forward(self, x, labels=None):
         """E(x) [N], or E(x, y) given int32 labels [N]."""
+        if torch_ops.available:
+            return torch.ops.ebmkit.mlp_energy(x, labels, self._key, list(self.flat))
         self._on_torch_stream(x)
         return _Energy.apply(x, labels, self, *self.flat)
 
     def logits(self, x):
         """f(x) [N, K], differentiable in the parameters (a classifier's loss)."""
+        if torch_ops.available:
+            return torch.ops.ebmkit.mlp_logits(x, self._key, list(self.flat))
         self._on_torch_stream(x)
         return _Logits.apply(x, self, *self.flat)
 
@@ -190,6 +208,9 @@ def langevin(module, x, steps, alpha=1.0, sigma=0.01, first_step=0, lo=-1.0, hi=
     """SGLD x <- clamp(x - alpha grad_x E + sigma eps) for steps steps on module's energy,
     as a no-grad op: ebmkit's chain (Philox noise keyed by the module's context seed and
     first_step; one fused kernel where the context asks for the fused path) on a copy of x."""
+    if torch_ops.available:
+        return torch.ops.ebmkit.langevin(x.detach(), module._key, list(module.flat), steps, alpha, sigma, first_step,
+                                         lo, hi, labels)
     x = x.detach().contiguous().clone()
     p = ebmkit.LangevinParams()
     p.alpha, p.sigma, p.clamp, p.lo, p.hi = alpha, sigma, True, lo, hi

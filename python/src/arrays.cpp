@@ -24,12 +24,15 @@ TensorView view(const Array& a, const char* name) {
         throw nb::value_error((what + "rank " + std::to_string(rank) + "; ebmkit takes ranks 1 to 4").c_str());
     }
     // C-contiguous: strides (in elements) are the suffix products of the shape; a
-    // dimension of size 1 may have any stride.
+    // dimension of size 1 may have any stride, and so may every dimension of an empty
+    // array (NumPy 2 exports an empty one with strides of its own).
     std::int64_t expected = 1;
     std::int64_t dims[4] = {};
+    bool empty = false;
+    for (std::size_t i = 0; i < rank; ++i) empty = empty || a.shape(i) == 0;
     for (std::size_t i = rank; i-- > 0;) {
         dims[i] = static_cast<std::int64_t>(a.shape(i));
-        if (dims[i] != 1 && a.stride(i) != expected) {
+        if (!empty && dims[i] != 1 && a.stride(i) != expected) {
             throw nb::value_error((what + "the array is not C-contiguous (call .contiguous() or np.ascontiguousarray)").c_str());
         }
         expected *= dims[i];
