@@ -7,7 +7,7 @@ import re
 
 root = pathlib.Path(__file__).resolve().parents[1]
 project = "ebmkit"
-release = re.search(r'^version = "([^"]+)"', (root / "pyproject.toml").read_text(), re.M).group(1)
+release = re.search(r"project\(ebmkit VERSION ([0-9.]+)", (root / "CMakeLists.txt").read_text()).group(1)
 version = release
 
 extensions = ["myst_parser", "breathe", "sphinx.ext.autodoc"]
