@@ -68,5 +68,20 @@ def _docstring_as_text(app, what, name, obj, options, lines):
         lines[:] = ["::", ""] + ["   " + line for line in text] + [""]
 
 
+def _nanobind_functions_are_functions():
+    """autodoc takes a module's functions by their type; nanobind's (nb_func) are none of
+    the types it knows, so the module's members would skip them. Document them as
+    functions (their signature is their docstring's first line)."""
+    from sphinx.ext.autodoc import FunctionDocumenter
+
+    can_document = FunctionDocumenter.can_document_member.__func__
+
+    def can_document_member(cls, member, membername, isattr, parent):
+        return type(member).__name__ == "nb_func" or can_document(cls, member, membername, isattr, parent)
+
+    FunctionDocumenter.can_document_member = classmethod(can_document_member)
+
+
 def setup(app):
+    _nanobind_functions_are_functions()
     app.connect("autodoc-process-docstring", _docstring_as_text)

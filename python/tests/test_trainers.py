@@ -101,3 +101,55 @@ def test_parallel_tempering_and_centred_training_from_python(rng):
     data = (rng.random((40, 10)) < 0.3).astype(np.float32)
     stats = ebmkit.RbmTrainer(ebmkit.Context("cpu", 2), rbm, o).train_epoch(data)
     assert stats["updates"] == 4 and len(stats["swap_rates"]) == 2
+
+
+# Where each option of the ebm train commands lives in Python: an attribute of the
+# trainer's options, or what a Python caller does itself (the model it builds, the data
+# it passes, the loop it runs, the file it saves), named.
+_CALLER = {"--help", "--data", "--epochs", "--train-limit", "--seed", "--backend", "--out", "--resume", "--log",
+           "--json", "--config", "--config-from", "--curves", "--valid", "--patience"}
+_HOMES = {
+    "rbm train": ("RbmTrainOptions", {
+        "--hidden": "Rbm(visible, hidden)", "--cd": "persistent = False, k", "--pcd": "k", "--batch": "batch",
+        "--lr": "lr", "--lr-decay": "lr_decay", "--momentum": "momentum", "--weight-decay": "weight_decay",
+        "--chains": "chains", "--pt": "tempering_replicas", "--pt-beta-min": "tempering_beta_min",
+        "--centered": "centered", "--binarize": "the data passed (binary)"}),
+    "jem train": ("JemTrainOptions", {
+        "--widths": "MlpEnergy(widths)", "--activation": "MlpEnergy(activation)", "--batch": "batch",
+        "--optimizer": "optimizer", "--lr": "lr", "--weight-decay": "weight_decay", "--sgld-steps": "sgld_steps",
+        "--sgld-alpha": "sgld_alpha", "--sgld-sigma": "sgld_sigma", "--buffer": "buffer", "--reinit": "reinit",
+        "--clf-weight": "classifier_weight", "--gen-weight": "generative_weight", "--energy-l2": "energy_l2",
+        "--class-conditional": "class_conditional", "--classes": "the data passed (ebmkit rows of classes)"}),
+    "score train": ("ScoreTrainOptions", {
+        "--dataset": "the data passed", "--samples": "the data passed", "--widths": "MlpEnergy(widths)",
+        "--activation": "MlpEnergy(activation)", "--loss": "loss", "--sigma-max": "sigmas", "--sigma-min": "sigmas",
+        "--levels": "sigmas", "--conditioning": "conditioning", "--no-sigma-weight": "sigma_squared_weight",
+        "--projection": "projection", "--batch": "batch", "--optimizer": "optimizer", "--lr": "lr"}),
+}
+
+
+@pytest.mark.parametrize("command", sorted(_HOMES))
+def test_every_train_option_of_the_command_has_a_python_home(command):
+    """The trainers' Python options cover every option the ebm command's train commands
+    have: each maps to an attribute of the options (which must exist) or to what the
+    caller does itself."""
+    import pathlib
+    import re
+    import subprocess
+
+    ebm = pathlib.Path(__file__).resolve().parents[2] / "build" / "bin" / "ebm"
+    if not ebm.exists():
+        pytest.skip("no build/bin/ebm beside this test (an installed wheel)")
+    text = subprocess.run([str(ebm), *command.split(), "--help"], capture_output=True, text=True, check=True).stdout
+    options = set(re.findall(r"^  (?:-\w,)?(--[a-z0-9-]+)", text, re.M))
+    cls, homes = _HOMES[command]
+    fields = set(dir(getattr(ebmkit, cls)()))
+    missing = sorted(options - _CALLER - set(homes))
+    assert not missing, f"ebm {command} options with no Python home: {missing}"
+    for option, home in homes.items():
+        assert option in options, f"ebm {command} has no {option} any more"
+        if home.startswith("the ") or "(" in home:
+            continue  # the caller's: the data or the model
+        for part in home.split(","):
+            name = part.split("=")[0].strip()
+            assert name in fields, f"{cls} has no {name} (for {option})"
