@@ -291,13 +291,29 @@ TEST_F(EbmCommand, OodScoresEverySetWithIntervals) {
                 const double v = rec[metric]["value"], lo = rec[metric]["low"], hi = rec[metric]["high"];
                 EXPECT_TRUE(v >= 0 && v <= 1 && lo <= v + 1e-12 && v <= hi + 1e-12) << family << " " << rec.dump();
             }
-            if (rec["set"] == "invert" && (rec["score"] == "log_density" || rec["score"] == "neg_free_energy")) {
+            if (rec["set"] == "invert" && (rec["score"] == "log_density" || rec["score"] == "log_p")) {
                 EXPECT_GT(rec["auroc"]["value"].get<double>(), 0.8) << family << " " << rec.dump();
             }
         }
         EXPECT_EQ(test::read_png(path(family + "-roc.png")).width, 700);
     }
     EXPECT_EQ(run("jem ood --model " + jem + " --ood sideways").status, 2);
+    // The RBM's score is log p(v) with log Z exact (8 hidden units): its mean over the test
+    // images is ebm rbm eval's test log-likelihood; by AIS within AIS's error; -F(v) without.
+    const CommandResult exact = run("rbm eval --data " + dir_.string() + " --model " + rbm + " --exact --test-limit 60 --json");
+    ASSERT_EQ(exact.status, 0) << exact.err;
+    for (const auto& [how, tolerance] : {std::pair{std::string("exact"), 1e-3}, std::pair{std::string("ais"), 0.5}}) {
+        const CommandResult r = run("rbm ood --data " + dir_.string() + " --model " + rbm + " --ood invert --count 60 "
+                                    "--reps 0 --json --log-z " + how + " --ais-runs 50 --ais-steps 300");
+        ASSERT_EQ(r.status, 0) << r.err;
+        const auto rec = nlohmann::json::parse(r.out).at(0);
+        EXPECT_EQ(rec["score"], "log_p") << how;
+        EXPECT_NEAR(rec["mean_in"].get<double>(), json_number(exact.out, "test_log_likelihood"), tolerance) << how;
+    }
+    const CommandResult unnormalised = run("rbm ood --data " + dir_.string() + " --model " + rbm +
+                                           " --ood invert --count 60 --reps 0 --json --log-z none");
+    ASSERT_EQ(unnormalised.status, 0) << unnormalised.err;
+    EXPECT_EQ(nlohmann::json::parse(unnormalised.out).at(0)["score"], "neg_free_energy");
     // --digits: a folder of IDX files as tools/digits_to_idx.py writes them, one set more.
     auto rng = test::fresh_rng();
     write_split("digits", 30, rng);  // beside the data set's files: dir_ is the folder

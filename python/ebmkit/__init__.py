@@ -217,11 +217,17 @@ def parameters(model, like=None):
 
 
 @_ordered
-def langevin_chain(ctx, model, x, params, first_step, steps, labels=None, trace=False):
+def langevin_chain(ctx, model, x, params, first_step, steps, labels=None, trace=False, clamp=None):
     """steps Langevin (MALA with params.mala) steps on the chains x [N, D] in place, on
     E(x), or on E(x, y) given int32 labels; ebmkit's Philox noise (on a GPU one step
     replayed as a CUDA graph; all steps in one fused kernel where ctx.mlp_path is
-    "fused" and the model fits). Returns the acceptance statistics."""
+    "fused" and the model fits). clamp [N, D] (float32, optional; inpainting): where
+    nonzero the coordinate keeps its value, the draws keyed as the unclamped chain's
+    (unadjusted steps only, no trace). Returns the acceptance statistics."""
+    if clamp is not None:
+        if trace:
+            raise ValueError("langevin_chain: trace is not recorded for clamped chains")
+        return _ext.langevin_chain_clamped(ctx, model, x, params, first_step, steps, labels, clamp)
     return _ext.langevin_chain(ctx, model, x, params, first_step, steps, labels, trace)
 
 
@@ -377,14 +383,17 @@ def rbm_visible_probs(ctx, rbm, h, out=None):
 
 
 @_ordered
-def gibbs_chain(ctx, rbm, v, h, first_step, k, clamp=None):
+def gibbs_chain(ctx, rbm, v, h, first_step, k, clamp=None, field=None):
     """k block-Gibbs sweeps of chains v [S, D] (and h [S, M]) in place, keyed first_step,
-    first_step + 1, ... (every chain call takes first_step, then the count). clamp [S, D]
-    (float32, optional): where nonzero the visible unit keeps its value (inpainting)."""
-    if clamp is None:
+    first_step + 1, ... (every chain call takes first_step, then the count). Evidence
+    about the visible units, each optional (float32 [S, D]): clamp, where nonzero the unit
+    keeps its value (inpainting: the chains sample p(v_free | v_clamped)); field, added to
+    each visible unit's input, p(v_i = 1 | h) = sigm(b_i + W_i h + field_i) (denoising bits
+    flipped at rate r: field = (2 v_noisy - 1) log((1 - r) / r), the posterior p(v | v_noisy))."""
+    if clamp is None and field is None:
         _ext.gibbs_chain(ctx, rbm, v, h, first_step, k)
     else:
-        _ext.gibbs_chain_clamped(ctx, rbm, v, h, first_step, k, clamp)
+        _ext.gibbs_chain_evidence(ctx, rbm, v, h, first_step, k, clamp, field)
     return v, h
 
 

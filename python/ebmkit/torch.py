@@ -34,16 +34,8 @@ def _ctx_for(t, ctx):
     if ctx is not None:
         return ctx
     made = ebmkit.Context("cuda" if t.is_cuda else "cpu")
-    _on_torch_stream(made, t)
+    torch_ops.on_torch_stream(made, t)
     return made
-
-
-def _on_torch_stream(ctx, t):
-    """The context's work on torch's current stream of t's device (no fences needed)."""
-    if t.is_cuda:
-        stream = torch.cuda.current_stream(t.device).cuda_stream
-        if ctx.stream != stream:
-            ctx.adopt_stream(stream)
 
 
 class _LogSumExp(torch.autograd.Function):
@@ -200,7 +192,7 @@ class MlpEnergy(torch.nn.Module):
 
     def _on_torch_stream(self, x):
         if self._adopts:
-            _on_torch_stream(self.ctx, x)
+            torch_ops.on_torch_stream(self.ctx, x)
 
 
 @torch.no_grad()

@@ -45,8 +45,9 @@ def _module(key):
     return module
 
 
-def _on_stream(ctx, t):
-    """ctx's work on torch's current stream of t's device (no fence needed)."""
+def on_torch_stream(ctx, t):
+    """ctx's work on torch's current stream of t's device from now on (no fence needed):
+    Context.adopt_stream, where it runs elsewhere."""
     if t.is_cuda:
         stream = torch.cuda.current_stream(t.device).cuda_stream
         if ctx.stream != stream:
@@ -58,14 +59,14 @@ def _context_for(t):
     if key not in _contexts:
         _contexts[key] = ebmkit.Context("cuda" if t.is_cuda else "cpu")
     ctx = _contexts[key]
-    _on_stream(ctx, t)
+    on_torch_stream(ctx, t)
     return ctx
 
 
 def _model_context(key, t):
     module = _module(key)
     if module._adopts:
-        _on_stream(module.ctx, t)
+        on_torch_stream(module.ctx, t)
     return module
 
 

@@ -5,6 +5,7 @@
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/map.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/pair.h>
 #include <nanobind/stl/string.h>
 #include <nanobind/stl/tuple.h>
@@ -257,12 +258,16 @@ NB_MODULE(_ebmkit, m) {
         },
         "ctx"_a, "rbm"_a, "v"_a, "h"_a, "first_step"_a, "k"_a, Release());
     m.def(
-        "gibbs_chain_clamped",
+        "gibbs_chain_evidence",
         [](Context& ctx, const Rbm& rbm, const Array& v, const Array& h, std::uint32_t first_step, std::uint32_t k,
-           const Array& clamp) {
-            gibbs_chain(ctx, rbm, out(v, "v"), out(h, "h"), Steps{first_step, k}, VisibleEvidence{in(clamp, "clamp"), {}});
+           std::optional<Array> clamp, std::optional<Array> field) {
+            VisibleEvidence evidence;
+            if (clamp) evidence.clamp = in(*clamp, "clamp");
+            if (field) evidence.field = in(*field, "field");
+            gibbs_chain(ctx, rbm, out(v, "v"), out(h, "h"), Steps{first_step, k}, evidence);
         },
-        "ctx"_a, "rbm"_a, "v"_a, "h"_a, "first_step"_a, "k"_a, "clamp"_a, Release());
+        "ctx"_a, "rbm"_a, "v"_a, "h"_a, "first_step"_a, "k"_a, "clamp"_a = nb::none(), "field"_a = nb::none(),
+        Release());
     m.def(
         "free_energy",
         [](Context& ctx, const Rbm& rbm, const Array& v, const Array& f) { free_energy(ctx, rbm, in(v, "v"), out(f, "f")); },

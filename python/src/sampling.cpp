@@ -70,6 +70,25 @@ void bind_sampling(nb::module_& m) {
         },
         "ctx"_a, "model"_a, "x"_a, "params"_a, "first_step"_a, "steps"_a, "labels"_a = nb::none(), "trace"_a = false,
         "Langevin (or MALA) steps on the chains x [N, D] in place, Philox noise keyed by ctx.seed and the step");
+    m.def(
+        "langevin_chain_clamped",
+        [](Context& ctx, const MlpEnergy& model, const Array& x, const LangevinParams& p, std::uint32_t first_step,
+           std::uint32_t steps, std::optional<Array> labels, const Array& clamp) {
+            const TensorView chains = out(x, "x");
+            const ConstTensorView y = labels ? in(*labels, "labels") : ConstTensorView{};
+            const ConstTensorView kept = in(clamp, "clamp");
+            LangevinStats s;
+            {
+                nb::gil_scoped_release release;
+                s = langevin_chain(ctx, model, y, chains, p, Steps{first_step, steps}, kept);
+            }
+            nb::dict stats;
+            stats["proposals"] = s.proposals, stats["accepted"] = s.accepted;
+            stats["acceptance_rate"] = s.acceptance_rate();
+            return stats;
+        },
+        "ctx"_a, "model"_a, "x"_a, "params"_a, "first_step"_a, "steps"_a, "labels"_a = nb::none(), "clamp"_a,
+        "Unadjusted Langevin steps on x [N, D] in place where clamp [N, D] is zero; nonzero entries keep their value");
 
     static const std::pair<ChainStart, const char*> starts[] = {{ChainStart::Uniform, "uniform"},
                                                                  {ChainStart::Normal, "normal"},

@@ -88,3 +88,53 @@ def test_inpainting_from_python(rng, ctx):
     np.testing.assert_array_equal(v[mask == 1], start[mask == 1])
     e = ebmkit.restoration_error(v, start, mask)
     assert e["missing"] == 40 and e["mse"] == pytest.approx(((v - start)[mask == 0] ** 2).mean())
+
+
+def test_a_visible_field_from_python(rng, ctx):
+    """gibbs_chain's field: zero is the unconditioned chain bit for bit; a field of +-30
+    (a certain observation) sets the unit; with a clamp too, the clamp wins."""
+    rbm = ebmkit.Rbm(12, 4)
+    rbm.init_normal(5, 1.0)
+    start = rng.integers(0, 2, (20, 12)).astype(np.float32)
+    h = np.zeros((20, 4), dtype=np.float32)
+    plain, with_zero = start.copy(), start.copy()
+    ebmkit.gibbs_chain(ctx, rbm, plain, h, 3, 10)
+    ebmkit.gibbs_chain(ctx, rbm, with_zero, h, 3, 10, field=np.zeros_like(start))
+    np.testing.assert_array_equal(plain, with_zero)
+    field = np.zeros_like(start)
+    field[:, :4], field[:, 4:8] = 30.0, -30.0
+    v = start.copy()
+    ebmkit.gibbs_chain(ctx, rbm, v, h, 3, 10, field=field)
+    assert (v[:, :4] == 1).all() and (v[:, 4:8] == 0).all()
+    clamp = np.zeros_like(start)
+    clamp[:, :2] = 1.0
+    v = start.copy()
+    ebmkit.gibbs_chain(ctx, rbm, v, h, 3, 10, clamp=clamp, field=field)
+    np.testing.assert_array_equal(v[:, :2], start[:, :2])
+    assert (v[:, 2:4] == 1).all()
+    with pytest.raises(ValueError, match="field"):
+        ebmkit.gibbs_chain(ctx, rbm, start.copy(), h, 0, 1, field=np.zeros((20, 11), np.float32))
+
+
+def test_a_clamped_langevin_chain_from_python(rng, ctx):
+    """langevin_chain's clamp: clamped coordinates keep their values; a clamp of zeros is
+    the unclamped chain bit for bit; MALA and traces are refused."""
+    model = ebmkit.MlpEnergy([10, 16, 3], "elu")
+    model.init_uniform(2)
+    p = ebmkit.LangevinParams()
+    p.clamp, p.sigma = True, 0.05
+    start = rng.uniform(-1, 1, (8, 10)).astype(np.float32)
+    plain, zero = start.copy(), start.copy()
+    ebmkit.langevin_chain(ctx, model, plain, p, 4, 6)
+    ebmkit.langevin_chain(ctx, model, zero, p, 4, 6, clamp=np.zeros_like(start))
+    np.testing.assert_array_equal(plain, zero)
+    clamp = (rng.random((8, 10)) < 0.5).astype(np.float32)
+    x = start.copy()
+    ebmkit.langevin_chain(ctx, model, x, p, 4, 6, clamp=clamp)
+    np.testing.assert_array_equal(x[clamp == 1], start[clamp == 1])
+    assert (x[clamp == 0] != start[clamp == 0]).all()
+    with pytest.raises(ValueError, match="trace"):
+        ebmkit.langevin_chain(ctx, model, x, p, 0, 1, trace=True, clamp=clamp)
+    p.mala = True
+    with pytest.raises(ValueError, match="MALA|mala"):
+        ebmkit.langevin_chain(ctx, model, x, p, 0, 1, clamp=clamp)

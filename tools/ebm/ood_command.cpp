@@ -1,9 +1,12 @@
 // ebm jem ood | ebm rbm ood: how well a trained model's scores tell Fashion-MNIST's test
 // images from out-of-distribution sets made from them (ebmkit/ood_sets.hpp), by AUROC,
 // AUPR (in and out) and the false-positive rate at 95% true-positive rate, each with a
-// bootstrap interval (ebmkit/ood.hpp), and the ROC curves as a PNG.
+// bootstrap interval (ebmkit/ood.hpp), and the ROC curves as a PNG. An RBM's score is
+// log p(v) = -F(v) - log Z where log Z is had (exact for a small layer, or by AIS), so
+// the sets' mean log-likelihoods compare too (Nalisnick et al.'s test); else -F(v).
 #include <algorithm>
 #include <cstdio>
+#include <numeric>
 #include <functional>
 #include <string>
 #include <utility>
@@ -91,17 +94,23 @@ int run_ood(OodOptions a, const std::string& family, const std::vector<int>& cla
                                                     a.seed));  // IsMember checked the name
         for (std::size_t k = 0; k < in.size(); ++k) {
             const OodMetrics m = ood_metrics(in[k].second, out[k].second, a.reps, a.seed);
-            char line[240];
-            std::snprintf(line, sizeof line, "%-9s %-15s AUROC %.3f [%.3f, %.3f]  AUPR-in %.3f  AUPR-out %.3f  FPR@95 %.3f",
+            auto mean = [](const std::vector<float>& v) {
+                return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+            };
+            const double mean_in = mean(in[k].second), mean_out = mean(out[k].second);
+            char line[300];
+            std::snprintf(line, sizeof line,
+                          "%-9s %-15s AUROC %.3f [%.3f, %.3f]  AUPR-in %.3f  AUPR-out %.3f  FPR@95 %.3f  mean %.4g in, %.4g out",
                           a.sets[s].c_str(), in[k].first.c_str(), m.auroc.value, m.auroc.low, m.auroc.high,
-                          m.aupr_in.value, m.aupr_out.value, m.fpr_at_95_tpr.value);
+                          m.aupr_in.value, m.aupr_out.value, m.fpr_at_95_tpr.value, mean_in, mean_out);
             lines.emplace_back(line);
             auto metric = [](const RankMetric& r) { return nlohmann::ordered_json{{"value", r.value}, {"low", r.low}, {"high", r.high}}; };
             records.push_back({{"command", family + " ood"}, {"model", a.model}, {"set", a.sets[s]},
                                {"score", in[k].first}, {"images", n},
                                {"out_images", static_cast<std::int64_t>(out[k].second.size())}, {"auroc", metric(m.auroc)},
                                {"aupr_in", metric(m.aupr_in)}, {"aupr_out", metric(m.aupr_out)},
-                               {"fpr_at_95_tpr", metric(m.fpr_at_95_tpr)}});
+                               {"fpr_at_95_tpr", metric(m.fpr_at_95_tpr)}, {"mean_in", mean_in},
+                               {"mean_out", mean_out}});
             if (k == 0) curves.emplace_back(a.sets[s], roc_curve(in[k].second, out[k].second));
         }
         bar.update(static_cast<std::int64_t>(s + 1), static_cast<std::int64_t>(a.sets.size()));
@@ -161,20 +170,61 @@ void add_jem_ood_command(Cli& cli, CLI::App& jem) {
     });
 }
 
+struct RbmOodOptions : OodOptions {
+    std::string log_z = "auto";
+    std::int64_t ais_runs = 100, ais_steps = 1000;
+};
+
 void add_rbm_ood_command(Cli& cli, CLI::App& rbm) {
-    auto a = std::make_shared<OodOptions>();
-    CLI::App* c = rbm.add_subcommand("ood", "Out-of-distribution detection by a trained RBM: -F(v)");
+    auto a = std::make_shared<RbmOodOptions>();
+    CLI::App* c = rbm.add_subcommand("ood", "Out-of-distribution detection by a trained RBM: log p(v), or -F(v)");
     add_options(c, *a);
+    c->add_option("--log-z", a->log_z,
+                  "How log Z is had for the score log p(v) = -F(v) - log Z: exact (a layer of at most 25 units), ais, "
+                  "none (the score is -F(v)); auto: exact where it can be, else none")
+        ->check(CLI::IsMember({"auto", "exact", "ais", "none"}));
+    c->add_option("--ais-runs", a->ais_runs, "AIS runs for --log-z ais")->check(at_least(1));
+    c->add_option("--ais-steps", a->ais_steps, "AIS betas, evenly spaced, for --log-z ais")->check(at_least(1));
     cli.add(c, [a] {
         Context ctx(backend_of(a->backend), a->seed);
         const SafeTensors file = load_model_file(a->model, {ModelKind::Rbm});
         const Rbm rbm = read_rbm(file, ctx.device());
         const auto how = file.metadata.find("binarize");
         const bool sample = how != file.metadata.end() && how->second == "sample";
+        // Binarised as the RBM's training data was (the checkpoint says how).
+        auto binary = [&](const Tensor& images, std::uint64_t seed) {
+            return sample ? binarize_sample(images, seed) : binarize_threshold(images, 0.5f);
+        };
+        const bool small = std::min(rbm.visible(), rbm.hidden()) <= 25;
+        const std::string method = a->log_z == "auto" ? (small ? "exact" : "none") : a->log_z;
+        double log_z = 0;
+        if (method == "exact") {
+            if (!small) {
+                throw UsageError{"--log-z exact: both layers have more than 25 units (" + std::to_string(rbm.visible()) +
+                                 " and " + std::to_string(rbm.hidden()) + "); use --log-z ais"};
+            }
+            log_z = log_partition_exact(ctx, rbm);
+            std::fprintf(stderr, "rbm ood: exact log Z = %.4f\n", log_z);
+        } else if (method == "ais") {
+            // AIS from the base-rate model of the training data, as ebm rbm eval runs it.
+            const Tensor train = binary(load_fashion_mnist(a->data, "train").images, a->seed + 1);
+            AisOptions ais;
+            ais.runs = a->ais_runs;
+            ais.betas = linear_ais_schedule(a->ais_steps);
+            const Tensor base_rate = base_rate_bias(train).to(ctx.device());
+            const AisResult r = log_partition_ais(ctx, rbm, base_rate, ais);
+            log_z = r.log_z;
+            std::fprintf(stderr, "rbm ood: AIS log Z = %.4f (+-3 standard errors: %.4f, %.4f), %lld runs, %lld betas\n",
+                         log_z, r.log_z_low, r.log_z_high, static_cast<long long>(ais.runs),
+                         static_cast<long long>(a->ais_steps));
+        }
+        const bool normalised = method != "none";
         return run_ood(*a, "rbm", {}, [&](const Tensor& images) {
-            // Binarised as the RBM's training data was (the checkpoint says how).
-            const Tensor v = sample ? binarize_sample(images, a->seed) : binarize_threshold(images, 0.5f);
-            return Scores{{"neg_free_energy", rbm_ood_scores(ctx, rbm, v)}};
+            const Tensor v = binary(images, a->seed);
+            std::vector<float> score = rbm_ood_scores(ctx, rbm, v);
+            if (!normalised) return Scores{{"neg_free_energy", std::move(score)}};
+            for (float& s : score) s = static_cast<float>(s - log_z);
+            return Scores{{"log_p", std::move(score)}};
         });
     });
 }
