@@ -61,7 +61,7 @@ _namespace_contents_only()
 def _docstring_as_text(app, what, name, obj, options, lines):
     """The package's docstrings are plain text with math in ASCII (|x|^2, a * b), not
     reStructuredText: show them as written."""
-    text = [line for line in lines]
+    text = list(lines)
     while text and not text[-1].strip():
         text.pop()
     if text:

@@ -15,6 +15,11 @@ namespace ebmkit {
 
 namespace {
 constexpr std::size_t cublas_workspace_bytes = std::size_t{32} << 20;
+
+cudaEvent_t fence_of(cudaEvent_t& fence) {
+    if (!fence) EBMKIT_CUDA_CHECK(cudaEventCreateWithFlags(&fence, cudaEventDisableTiming));
+    return fence;
+}
 }  // namespace
 
 struct Context::CudaResources {
@@ -75,10 +80,7 @@ void Context::adopt_stream(CUstream_st* caller) {
     // Work queued on the previous stream (the context's own, or one adopted before) comes
     // first: the new stream waits for it, and tensors allocated there still free on it.
     if (r.have_stream && r.stream.get() != caller) {
-        const cudaEvent_t e = [&] {
-            if (!r.fence) EBMKIT_CUDA_CHECK(cudaEventCreateWithFlags(&r.fence, cudaEventDisableTiming));
-            return r.fence;
-        }();
+        const cudaEvent_t e = fence_of(r.fence);
         EBMKIT_CUDA_CHECK(cudaEventRecord(e, r.stream.get()));
         EBMKIT_CUDA_CHECK(cudaStreamWaitEvent(caller, e, 0));
     }
@@ -140,13 +142,6 @@ void* Context::workspace(std::size_t bytes) {
     }
     return r.workspace;
 }
-
-namespace {
-cudaEvent_t fence_of(cudaEvent_t& fence) {
-    if (!fence) EBMKIT_CUDA_CHECK(cudaEventCreateWithFlags(&fence, cudaEventDisableTiming));
-    return fence;
-}
-}  // namespace
 
 // One event serves both directions: cudaStreamWaitEvent waits for the work the event
 // captured at its latest record, so re-recording it later changes no earlier wait.

@@ -246,7 +246,7 @@ if available:
     def _score_setup(ctx, inputs, output):
         ctx.save_for_backward(*output[1:])
         ctx.n_inputs = len(inputs)
-        ctx.params_at = 4 if len(inputs) == 7 else 3  # denoising: x, noise, sigma, model, params, ...
+        ctx.params_at = next(i for i, a in enumerate(inputs) if isinstance(a, (list, tuple)))  # the one list input
 
     def _score_backward(ctx, grads_out):
         dloss = grads_out[0]

@@ -83,6 +83,11 @@ int run_ood(OodOptions a, const std::string& family, const std::vector<int>& cla
     }
     Progress bar(family + " ood");
     const Scores in = score(images);
+    auto mean = [](const std::vector<float>& v) {
+        return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
+    };
+    std::vector<double> mean_in;
+    for (const auto& named : in) mean_in.push_back(mean(named.second));
     nlohmann::ordered_json records = nlohmann::ordered_json::array();
     std::vector<std::pair<std::string, std::vector<RocPoint>>> curves;
     std::vector<std::string> lines;
@@ -94,22 +99,19 @@ int run_ood(OodOptions a, const std::string& family, const std::vector<int>& cla
                                                     a.seed));  // IsMember checked the name
         for (std::size_t k = 0; k < in.size(); ++k) {
             const OodMetrics m = ood_metrics(in[k].second, out[k].second, a.reps, a.seed);
-            auto mean = [](const std::vector<float>& v) {
-                return std::accumulate(v.begin(), v.end(), 0.0) / static_cast<double>(v.size());
-            };
-            const double mean_in = mean(in[k].second), mean_out = mean(out[k].second);
+            const double mean_out = mean(out[k].second);
             char line[300];
             std::snprintf(line, sizeof line,
                           "%-9s %-15s AUROC %.3f [%.3f, %.3f]  AUPR-in %.3f  AUPR-out %.3f  FPR@95 %.3f  mean %.4g in, %.4g out",
                           a.sets[s].c_str(), in[k].first.c_str(), m.auroc.value, m.auroc.low, m.auroc.high,
-                          m.aupr_in.value, m.aupr_out.value, m.fpr_at_95_tpr.value, mean_in, mean_out);
+                          m.aupr_in.value, m.aupr_out.value, m.fpr_at_95_tpr.value, mean_in[k], mean_out);
             lines.emplace_back(line);
             auto metric = [](const RankMetric& r) { return nlohmann::ordered_json{{"value", r.value}, {"low", r.low}, {"high", r.high}}; };
             records.push_back({{"command", family + " ood"}, {"model", a.model}, {"set", a.sets[s]},
                                {"score", in[k].first}, {"images", n},
                                {"out_images", static_cast<std::int64_t>(out[k].second.size())}, {"auroc", metric(m.auroc)},
                                {"aupr_in", metric(m.aupr_in)}, {"aupr_out", metric(m.aupr_out)},
-                               {"fpr_at_95_tpr", metric(m.fpr_at_95_tpr)}, {"mean_in", mean_in},
+                               {"fpr_at_95_tpr", metric(m.fpr_at_95_tpr)}, {"mean_in", mean_in[k]},
                                {"mean_out", mean_out}});
             if (k == 0) curves.emplace_back(a.sets[s], roc_curve(in[k].second, out[k].second));
         }
