@@ -10,5 +10,6 @@ namespace ebmkit::kernels {
 using detail::activate;
 using detail::activate_grad;
 using detail::activate_grad2;
+using detail::activate_grad3;
 
 }  // namespace ebmkit::kernels

@@ -66,4 +66,25 @@ struct UnfusedDenoisingScore {
     static void run(const Arguments& a, void* workspace, CUstream_st* stream);
 };
 
+// Sliced score matching (ebmkit/score.hpp) on x [rows, D] with projections v [rows, D]:
+// *loss = scale * the sum of the rows' losses and, when dweights is non-empty, every
+// dweights[l], dbiases[l] = its parameter gradient (overwritten). Order-2 Taylor passes
+// through cuBLAS's products and elementwise kernels (kernels/score_sliced.cuh), any widths.
+struct SlicedScore {
+    struct Arguments {
+        cublasContext* cublas = nullptr;
+        MlpLayers mlp;
+        const float* x = nullptr;
+        const float* v = nullptr;
+        std::int64_t rows = 0;
+        bool variance_reduced = false;
+        float scale = 1.0f;
+        float* loss = nullptr;
+        std::vector<float*> dweights, dbiases;
+    };
+    static Status can_implement(const Arguments&) { return {}; }
+    static std::size_t workspace_bytes(const Arguments& a);
+    static void run(const Arguments& a, void* workspace, CUstream_st* stream);
+};
+
 }  // namespace ebmkit::kernels

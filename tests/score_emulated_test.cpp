@@ -4,17 +4,21 @@
 // a, ad, delta, deltad whose row sums make the weight gradient; then those factors
 // combined as the launcher combines them (dW = deltad^T a + delta^T ad, db = sum
 // deltad) against the twin's gradient. Every activation, FP32 at tile heights 16 and
-// 32 over 37 rows (the last tile partial); TF32 at 16 over 21 rows.
+// 32 over 37 rows (the last tile partial); TF32 at 16 over 21 rows. Sliced score
+// matching's sequence (kernels/score_sliced.cuh) runs whole, its products a host
+// product, against the twin's loss and gradient.
 #include "emulation/block_emulation.hpp"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <string>
 #include <vector>
 
 #include "host/cpu/score.hpp"
 #include "kernels/score_fused.cuh"
+#include "kernels/score_sliced.cuh"
 #include "kernels/score_unfused.cuh"
 #include "support.hpp"
 
@@ -255,6 +259,86 @@ TEST(EmulatedDenoisingScore, PlanFitsTheIssuesModel) {
     EXPECT_EQ(sf::rows_per_block(l, 132 * 32, emulation::h100), 32);
     MlpEnergy wide({784, 2048, 2048, 1}, Activation::silu());
     EXPECT_EQ(sf::rows_per_block(layers_of(wide, Precision::Fp32), 128, emulation::h100), 0);
+}
+
+// kernels/score_sliced.cuh's Device policy on the host: products in double rounded to
+// float (cuBLAS's FP32), launches emulated on a small GPU (several grid-stride passes).
+struct EmulatedDevice {
+    const kernels::DeviceLimits& limits() const { return emulation::small_gpu; }
+    template <class Op>
+    void launch(const kernels::LaunchShape& shape, const Op& op) {
+        emulation::run_grid(shape, [&](unsigned char*) { op(); });
+    }
+    void gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
+              float beta, float* c, int ldc) {
+        for (int i = 0; i < m; ++i) {
+            for (int j = 0; j < n; ++j) {
+                double sum = 0;
+                for (int q = 0; q < k; ++q) {
+                    sum += double(ta ? a[q * lda + i] : a[i * lda + q]) * (tb ? b[j * ldb + q] : b[q * ldb + j]);
+                }
+                float& out = c[i * ldc + j];
+                out = static_cast<float>(alpha * sum + (beta == 0.0f ? 0.0 : double(beta) * out));
+            }
+        }
+    }
+    void param_grad(const float* delta, const float* a, std::int64_t rows, std::int64_t in, std::int64_t out,
+                    bool accumulate, float* dw, float* db, float*) {
+        gemm(true, false, int(out), int(in), int(rows), 1.0f, delta, int(out), a, int(in), accumulate ? 1.0f : 0.0f, dw,
+             int(in));
+        column_sums(delta, rows, out, 1.0f, accumulate, db, nullptr);
+    }
+    void column_sums(const float* x, std::int64_t rows, std::int64_t cols, float scale, bool accumulate, float* out,
+                     float*) {
+        for (std::int64_t j = 0; j < cols; ++j) {
+            double sum = 0;
+            for (std::int64_t r = 0; r < rows; ++r) sum += x[r * cols + j];
+            out[j] = static_cast<float>(scale * sum + (accumulate ? out[j] : 0.0));
+        }
+    }
+};
+
+TEST(EmulatedSlicedScore, TheSequenceIsTheCpuTwin) {
+    auto rng = test::fresh_rng();
+    const std::vector<Activation> activations = {Activation::relu(), Activation::leaky_relu(0.1f), Activation::elu(),
+                                                 Activation::silu(), Activation::tanh(), Activation::softplus()};
+    const std::int64_t n = 13, d = 7;
+    for (std::size_t which = 0; which < activations.size(); ++which) {
+        for (const bool reduced : {false, true}) {
+            const Activation act = activations[which];
+            const std::string what = std::string(to_string(act.kind)) + (reduced ? " variance-reduced" : "");
+            // A 3-class head, so the softmax's own second order is in the passes too.
+            const MlpEnergy model = test::random_mlp(rng, {d, 19, 11, 3}, act, 1.5f);
+            const Tensor x = test::uniform_tensor(rng, {n, d}, -1, 1), v = test::uniform_tensor(rng, {n, d}, -1.5f, 1.5f);
+            MlpEnergy grad(model.widths(), act);
+            kernels::SlicedScore::Arguments a;
+            a.mlp = layers_of(model, Precision::Fp32);
+            a.x = x.data<float>();
+            a.v = v.data<float>();
+            a.rows = n;
+            a.variance_reduced = reduced;
+            a.scale = 1.0f / static_cast<float>(n);
+            float loss = std::nanf("");
+            a.loss = &loss;
+            for (int l = 0; l < grad.num_layers(); ++l) {
+                std::fill_n(grad.weight(l).data<float>(), grad.weight(l).numel(), std::nanf(""));
+                std::fill_n(grad.bias(l).data<float>(), grad.bias(l).numel(), std::nanf(""));
+                a.dweights.push_back(grad.weight(l).data<float>());
+                a.dbiases.push_back(grad.bias(l).data<float>());
+            }
+            const kernels::score_sliced::Layout layout = kernels::score_sliced::layout(a.mlp, n, 0);
+            std::vector<float> workspace(layout.total, std::nanf(""));
+            EmulatedDevice device;
+            kernels::score_sliced::run_sliced(a, workspace.data(), layout, device);
+            const cpu::ScoreGradient want =
+                cpu::sliced_gradient(cpu::params_of(model), x.data<float>(), v.data<float>(), n, reduced);
+            EXPECT_NEAR(loss, want.loss, 1e-5 * (1 + std::abs(want.loss))) << what;
+            for (int l = 0; l < model.num_layers(); ++l) {
+                expect_close(grad.weight(l).to_vector<float>(), want.weight[l], 1e-4, what + ": dW" + std::to_string(l));
+                expect_close(grad.bias(l).to_vector<float>(), want.bias[l], 1e-4, what + ": db" + std::to_string(l));
+            }
+        }
+    }
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
 // The score family on the device, against the CPU twin: the draws bit for bit (uniform
 // levels and signs) and within a few ulps (normals); denoising score matching's loss and
 // gradient through the fused second-order kernel and through the unfused cuBLAS path
-// (both conditionings, a partial last tile, FP32); annealed Langevin through the fused chain's one-launch
+// (both conditionings, a partial last tile, FP32); sliced score matching's Taylor-mode
+// passes (both forms, both projections); annealed Langevin through the fused chain's one-launch
 // schedule and step by step; Tweedie's step. Skipped, saying why, without a device.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -63,6 +65,35 @@ TEST(ScoreGpu, DenoisingLossAndGradientAreTheCpus) {
                 EXPECT_LT(test::relative_error(got.flat().to_vector<float>(), want.flat().to_vector<float>()), 1e-4)
                     << what;
               }
+            }
+        }
+    }
+}
+
+TEST(ScoreGpu, SlicedLossAndGradientAreTheCpus) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: the sliced passes need one";
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    Context gpu(Backend::Cuda, seed), cpu(Backend::Cpu, seed);
+    for (const Activation& act : activations) {
+        const std::int64_t rows = 37;
+        const MlpEnergy model = test::random_mlp(rng, {20, 48, 40, 3}, act, 1.5f);
+        const Tensor x = test::uniform_tensor(rng, {rows, 20}, -1, 1);
+        for (const Projection kind : {Projection::Rademacher, Projection::Gaussian}) {
+            Tensor v({rows, 20});
+            detail::ops(cpu).score.draw_projections(cpu, kind, rows, 20, {3, 0}, v.data<float>());
+            for (const bool reduced : {false, true}) {
+                const std::string what = std::string(to_string(act.kind)) + " " + to_string(kind) +
+                                         (reduced ? " variance-reduced" : "");
+                const MlpEnergy on_device = model.to(Device::Cuda);
+                MlpEnergy want = model.zeros_like(), got = on_device.zeros_like();
+                const Tensor dx = x.to(Device::Cuda), dv = v.to(Device::Cuda);
+                const double l_cpu = sliced_score_gradient(cpu, model, x, v, reduced, want);
+                const double l_gpu = sliced_score_gradient(gpu, on_device, dx, dv, reduced, got);
+                EXPECT_NEAR(l_gpu, l_cpu, 1e-4 * (1 + std::abs(l_cpu))) << what;
+                EXPECT_LT(test::relative_error(got.flat().to_vector<float>(), want.flat().to_vector<float>()), 1e-4)
+                    << what;
+                EXPECT_NEAR(sliced_score_loss(gpu, on_device, dx, dv, reduced), l_cpu, 1e-4 * (1 + std::abs(l_cpu))) << what;
             }
         }
     }

@@ -19,8 +19,8 @@
 /// (the gradient of a loss on grad_x E), which the CPU backend computes in double by
 /// Taylor-mode passes (host/cpu/score.cpp). On CUDA the denoising loss runs in one fused
 /// launch per row tile (forward, backward to x and its backward on chip) where the widths
-/// fit, else in the unfused kernels; the sliced losses are not written for CUDA yet and a
-/// CUDA context is refused with an Error naming the CPU fallback.
+/// fit, else in the unfused kernels; the sliced losses run the CPU twin's Taylor-mode
+/// passes in float, each product one cuBLAS call over the three coefficient blocks.
 ///
 /// Annealed Langevin sampling (Song & Ermon 2019, Algorithm 1): for each level i = 1 .. L
 /// of a ladder sigma_1 > ... > sigma_L, T steps

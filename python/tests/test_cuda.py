@@ -41,6 +41,23 @@ def test_mlp_on_cuda_matches_the_cpu(rng):
         assert np.allclose(a, b.cpu().numpy(), atol=1e-3 * max(1.0, np.abs(a).max()))
 
 
+def test_sliced_score_on_cuda_matches_the_cpu(rng):
+    cpu, gpu = ebmkit.Context("cpu", 3), ebmkit.Context("cuda", 3)
+    host = ebmkit.MlpEnergy([12, 40, 3], "silu")
+    host.init_uniform(5)
+    device = host.to("cuda")
+    x = rng.uniform(-1, 1, (37, 12)).astype(np.float32)
+    v = rng.choice([-1.0, 1.0], (37, 12)).astype(np.float32)
+    like = torch.zeros(1, device="cuda")
+    for reduced in (False, True):
+        loss_c, g_c = ebmkit.sliced_score_gradient(cpu, host, x, v, reduced)
+        loss_g, g_g = ebmkit.sliced_score_gradient(gpu, device, torch.from_numpy(x).cuda(), torch.from_numpy(v).cuda(),
+                                                   reduced)
+        assert loss_g == pytest.approx(loss_c, rel=1e-4, abs=1e-5)
+        for a, b in zip(ebmkit.parameters(g_c), ebmkit.parameters(g_g, like=like)):
+            assert np.allclose(a, b.cpu().numpy(), atol=1e-4 * max(1.0, np.abs(a).max()))
+
+
 def test_torch_module_on_cuda(rng):
     import ebmkit.torch as et
 

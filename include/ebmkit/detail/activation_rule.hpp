@@ -66,4 +66,28 @@ EBMKIT_HOST_DEVICE float activate_grad2(ActivationKind act, float, float z) {
     return 0.0f;
 }
 
+// The third derivative, for sliced score matching's order-2 Taylor passes (kernels/score_sliced.cuh).
+EBMKIT_HOST_DEVICE float activate_grad3(ActivationKind act, float, float z) {
+    switch (act) {
+        case ActivationKind::Relu:
+        case ActivationKind::LeakyRelu: return 0.0f;
+        case ActivationKind::Elu: return z > 0.0f ? 0.0f : expf(z);
+        case ActivationKind::Silu: {
+            // With q = s (1 - s) = s': silu''' = q ((1 - 2 s) (3 + z (1 - 2 s)) - 2 z q).
+            const float s = 1.0f / (1.0f + expf(-z)), q = s * (1.0f - s), m = 1.0f - 2.0f * s;
+            return q * (m * (3.0f + z * m) - 2.0f * z * q);
+        }
+        case ActivationKind::Tanh: {
+            // tanh' = 1 - t^2 = u, tanh'' = -2 t u, tanh''' = -2 u (1 - 3 t^2).
+            const float t = tanhf(z), u = 1.0f - t * t;
+            return -2.0f * u * (1.0f - 3.0f * t * t);
+        }
+        case ActivationKind::Softplus: {
+            const float s = 1.0f / (1.0f + expf(-z));
+            return s * (1.0f - s) * (1.0f - 2.0f * s);
+        }
+    }
+    return 0.0f;
+}
+
 }  // namespace ebmkit::detail

@@ -1,0 +1,300 @@
+// Sliced score matching's loss and parameter gradient on the device (kernels/score.hpp's
+// SlicedScore): the CPU twin's Taylor-mode passes (host/cpu/score.cpp, host/cpu/jet.hpp)
+// in float, every quantity of the MLP's forward and backward passes carried as a jet
+// a(t) = a0 + a1 t + a2 t^2 from the input x + t v. A jet matrix [rows, w] is stored as
+// its three coefficient blocks back to back (coefficient c of element i at c rows w + i),
+// so each of a layer's products is one matrix product over 3 rows rows:
+//   forward:   Z_{l+1} = A_l W_l^T (+ b_l on the constant block), A_{l+1} = act(Z_{l+1});
+//   head:      Delta_L = -softmax(F) as a jet;
+//   backward:  B_l = Delta_{l+1} W_l, Delta_l = B_l act'(Z_l) (jet product), G = B_0.
+// Per row, with g = G's constant block: the loss -v.G1 + 1/2 (v.g)^2 (or 1/2 |g|^2 in the
+// variance-reduced form), G1 = H v. The gradient pairs the passes' factors,
+//   dW_l = sum_r sum_{p+q=2} k2 Delta_p A_q^T + sum_{p+q=1} k1_r Delta_p A_q^T,
+// k2 = -2 scale (the t^2 coefficient of v.g(x + t v) is half of d^2/dt^2), k1_r = scale v.g
+// (the 1/2 (v.g)^2 term); folded into left factors L_q paired with A_q: L_0 = k2 D_2 + k1 D_1,
+// L_1 = k2 D_1 + k1 D_0, L_2 = k2 D_0, so dW_l = L_0^T A_0 + [L_1; L_2]^T [A_1; A_2] and
+// db_l = the column sums of L_0. The variance-reduced term is a second pass along g with
+// k2 = 0, k1 = scale. The products are the device's (cuBLAS on CUDA, a host product in
+// the emulated suite): run_sliced takes them from a Device policy, so the emulated suite
+// runs this very sequence.
+#pragma once
+
+#include <cuda_runtime.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "kernels/activation.cuh"
+#include "kernels/launch_shape.hpp"
+#include "kernels/mlp.hpp"
+#include "kernels/score.hpp"
+
+namespace ebmkit::kernels::score_sliced {
+
+__device__ inline std::int64_t first_item() { return static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; }
+__device__ inline std::int64_t item_stride() { return static_cast<std::int64_t>(gridDim.x) * blockDim.x; }
+
+// The input jet [3 rows, d] = (x, direction, 0).
+struct InputJet {
+    const float* x;
+    const float* direction;
+    std::int64_t n;  // rows d
+    float* out;
+    __device__ void operator()() const {
+        for (std::int64_t i = first_item(); i < n; i += item_stride()) {
+            out[i] = x[i];
+            out[n + i] = direction[i];
+            out[2 * n + i] = 0.0f;
+        }
+    }
+};
+
+// Z's constant block += b; then, for a hidden layer (a non-null), A = act(Z) as a jet:
+// act(z0) + act'(z0) z1 t + (act'(z0) z2 + act''(z0) z1^2 / 2) t^2.
+struct JetBiasActivate {
+    float* z;
+    float* a;
+    const float* b;
+    std::int64_t rows, cols;
+    ActivationKind act;
+    float slope;
+    __device__ void operator()() const {
+        const std::int64_t n = rows * cols;
+        for (std::int64_t i = first_item(); i < n; i += item_stride()) {
+            const float z0 = z[i] + b[i % cols];
+            z[i] = z0;
+            if (!a) continue;
+            const float z1 = z[n + i], z2 = z[2 * n + i];
+            const float f1 = activate_grad(act, slope, z0), f2 = activate_grad2(act, slope, z0);
+            a[i] = activate(act, slope, z0);
+            a[n + i] = f1 * z1;
+            a[2 * n + i] = fmaf(f1, z2, 0.5f * f2 * z1 * z1);
+        }
+    }
+};
+
+// A row per thread: Delta = -softmax(F) as a jet. With p = softmax(f0), the jet of
+// lse = LSE(F) is (lse0, p.f1, p.f2 + (p.f1^2 - (p.f1)^2) / 2); h = F - lse, and
+// -exp(h) = -p (1 + h1 t + (h2 + h1^2 / 2) t^2).
+struct JetHead {
+    const float* f;
+    float* delta;
+    std::int64_t rows, k;
+    __device__ void operator()() const {
+        const std::int64_t n = rows * k;
+        for (std::int64_t r = first_item(); r < rows; r += item_stride()) {
+            const float* f0 = f + r * k;
+            const float* f1 = f0 + n;
+            const float* f2 = f1 + n;
+            float top = f0[0];
+            for (std::int64_t j = 1; j < k; ++j) top = fmaxf(top, f0[j]);
+            float sum = 0.0f;
+            for (std::int64_t j = 0; j < k; ++j) sum += expf(f0[j] - top);
+            const float lse0 = top + logf(sum);
+            float l1 = 0.0f, l2 = 0.0f, sq = 0.0f;
+            for (std::int64_t j = 0; j < k; ++j) {
+                const float p = expf(f0[j] - lse0);
+                l1 = fmaf(p, f1[j], l1);
+                l2 = fmaf(p, f2[j], l2);
+                sq = fmaf(p * f1[j], f1[j], sq);
+            }
+            l2 += 0.5f * (sq - l1 * l1);
+            float* d0 = delta + r * k;
+            float* d1 = d0 + n;
+            float* d2 = d1 + n;
+            for (std::int64_t j = 0; j < k; ++j) {
+                const float p = expf(f0[j] - lse0), h1 = f1[j] - l1, h2 = f2[j] - l2;
+                d0[j] = -p;
+                d1[j] = -p * h1;
+                d2[j] = -p * fmaf(0.5f * h1, h1, h2);
+            }
+        }
+    }
+};
+
+// In place over the backward product B: Delta = B act'(Z), the jet product of B with
+// act'(Z) = (act'(z0), act''(z0) z1, act''(z0) z2 + act'''(z0) z1^2 / 2).
+struct JetTimesActGrad {
+    float* b;
+    const float* z;
+    std::int64_t n;  // rows cols
+    ActivationKind act;
+    float slope;
+    __device__ void operator()() const {
+        for (std::int64_t i = first_item(); i < n; i += item_stride()) {
+            const float z0 = z[i], z1 = z[n + i], z2 = z[2 * n + i];
+            const float f2 = activate_grad2(act, slope, z0);
+            const float m0 = activate_grad(act, slope, z0), m1 = f2 * z1;
+            const float m2 = fmaf(f2, z2, 0.5f * activate_grad3(act, slope, z0) * z1 * z1);
+            const float b0 = b[i], b1 = b[n + i], b2 = b[2 * n + i];
+            b[i] = b0 * m0;
+            b[n + i] = fmaf(b0, m1, b1 * m0);
+            b[2 * n + i] = fmaf(b0, m2, fmaf(b1, m1, b2 * m0));
+        }
+    }
+};
+
+// A row per thread, from the input-gradient jet G [3 rows, d] and the projections v:
+// the row's loss -v.G1 + 1/2 (v.g)^2 (variance-reduced: 1/2 |g|^2), g = G0, and its
+// first-order weight k1 = scale v.g (variance-reduced: 0, that term is a pass of its own).
+struct SlicedRows {
+    const float* g;
+    const float* v;
+    std::int64_t rows, d;
+    bool variance_reduced;
+    float scale;
+    float* row_loss;
+    float* k1;
+    __device__ void operator()() const {
+        const std::int64_t n = rows * d;
+        for (std::int64_t r = first_item(); r < rows; r += item_stride()) {
+            float vg = 0.0f, vhv = 0.0f, gg = 0.0f;
+            for (std::int64_t i = r * d; i < (r + 1) * d; ++i) {
+                vg = fmaf(v[i], g[i], vg);
+                vhv = fmaf(v[i], g[n + i], vhv);
+                gg = fmaf(g[i], g[i], gg);
+            }
+            row_loss[r] = -vhv + 0.5f * (variance_reduced ? gg : vg * vg);
+            k1[r] = variance_reduced ? 0.0f : scale * vg;
+        }
+    }
+};
+
+// The left factors L [3 rows, cols] of a layer from its Delta jet (the header's pairing):
+// k1 per row (k1_rows) or one for all (k1_rows null).
+struct JetLeftFactors {
+    const float* delta;
+    const float* k1_rows;
+    float k1, k2;
+    std::int64_t rows, cols;
+    float* left;
+    __device__ void operator()() const {
+        const std::int64_t n = rows * cols;
+        for (std::int64_t i = first_item(); i < n; i += item_stride()) {
+            const float c1 = k1_rows ? k1_rows[i / cols] : k1;
+            const float d0 = delta[i], d1 = delta[n + i], d2 = delta[2 * n + i];
+            left[i] = fmaf(k2, d2, c1 * d1);
+            left[n + i] = fmaf(k2, d1, c1 * d0);
+            left[2 * n + i] = k2 * d0;
+        }
+    }
+};
+
+// dst[i] = src[i], i < n: the variance-reduced pass's direction g into the input jet.
+struct CopyValues {
+    const float* src;
+    std::int64_t n;
+    float* dst;
+    __device__ void operator()() const {
+        for (std::int64_t i = first_item(); i < n; i += item_stride()) dst[i] = src[i];
+    }
+};
+
+inline constexpr int threads = 256;
+
+using Arguments = SlicedScore::Arguments;
+
+// Float offsets into the workspace: the input jet and G [3 rows, D]; per layer l = 1 .. L
+// Z_l, A_l (hidden) and Delta_l [3 rows, w_l]; the left factors [3 rows, max w]; the row
+// losses and k1 [rows]; the column sums' partials.
+struct Layout {
+    std::size_t input, g, left, row_loss, k1, partials, total;
+    std::vector<std::size_t> z, a, delta;  // index l (0 unused)
+};
+
+inline Layout layout(const MlpLayers& mlp, std::int64_t rows, std::size_t partial_floats) {
+    Layout l{};
+    const auto n = static_cast<std::size_t>(rows), d = static_cast<std::size_t>(mlp.widths[0]);
+    std::size_t at = 0;
+    auto take = [&](std::size_t floats) {
+        const std::size_t here = at;
+        at += (floats + 63) / 64 * 64;
+        return here;
+    };
+    l.input = take(3 * n * d);
+    l.g = take(3 * n * d);
+    std::size_t widest = 0;
+    for (auto* v : {&l.z, &l.a, &l.delta}) v->assign(mlp.widths.size(), 0);
+    for (std::size_t i = 1; i < mlp.widths.size(); ++i) {
+        const std::size_t w = 3 * n * static_cast<std::size_t>(mlp.widths[i]);
+        widest = std::max(widest, w);
+        l.z[i] = take(w);
+        if (i + 1 < mlp.widths.size()) l.a[i] = take(w);
+        l.delta[i] = take(w);
+    }
+    l.left = take(widest);
+    l.row_loss = take(n);
+    l.k1 = take(n);
+    l.partials = take(partial_floats);
+    l.total = at;
+    return l;
+}
+
+// The whole sequence on `workspace` (layout's floats). Device provides
+//   limits(), launch(shape, op): one grid of op's body;
+//   gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc): kernels/gemm.hpp's product;
+//   param_grad(delta, a, rows, in, out, accumulate, dw, db, partials): LayerParamGrad;
+//   column_sums(x, rows, cols, scale, accumulate, out, partials): scaled_column_sums.
+template <class Device>
+void run_sliced(const Arguments& args, float* workspace, const Layout& l, Device& dev) {
+    const MlpLayers& mlp = args.mlp;
+    const std::int64_t rows = args.rows, d = mlp.widths[0];
+    if (rows == 0) return;
+    const int layers = static_cast<int>(mlp.weights.size());
+    float* w = workspace;
+    auto width = [&](int i) { return mlp.widths[static_cast<std::size_t>(i)]; };
+    auto as_int = [](std::int64_t v) { return static_cast<int>(v); };
+    auto elements = [&](std::int64_t n) { return grid_stride(n, threads, threads, dev.limits()); };
+    const int stacked = as_int(3 * rows);
+    auto a_of = [&](int i) { return i == 0 ? w + l.input : w + l.a[i]; };
+
+    // One pass from the input jet: every Z, A and Delta, and G.
+    auto pass = [&] {
+        for (int i = 0; i < layers; ++i) {
+            const std::int64_t in = width(i), out = width(i + 1);
+            dev.gemm(false, true, stacked, as_int(out), as_int(in), 1.0f, a_of(i), as_int(in), mlp.weights[i],
+                     as_int(in), 0.0f, w + l.z[i + 1], as_int(out));
+            dev.launch(elements(rows * out), JetBiasActivate{w + l.z[i + 1], i + 1 < layers ? w + l.a[i + 1] : nullptr,
+                                                             mlp.biases[i], rows, out, mlp.activation, mlp.leaky_slope});
+        }
+        dev.launch(elements(rows), JetHead{w + l.z[layers], w + l.delta[layers], rows, width(layers)});
+        for (int i = layers - 1; i >= 0; --i) {
+            const std::int64_t in = width(i), out = width(i + 1);
+            float* b = i == 0 ? w + l.g : w + l.delta[i];
+            dev.gemm(false, false, stacked, as_int(in), as_int(out), 1.0f, w + l.delta[i + 1], as_int(out),
+                     mlp.weights[i], as_int(in), 0.0f, b, as_int(in));
+            if (i > 0) {
+                dev.launch(elements(rows * in), JetTimesActGrad{b, w + l.z[i], rows * in, mlp.activation, mlp.leaky_slope});
+            }
+        }
+    };
+    // The pass's share of the gradient: dW_l = L_0^T A_0 + [L_1; L_2]^T [A_1; A_2].
+    auto gradient = [&](const float* k1_rows, float k1, float k2, bool accumulate) {
+        float* left = w + l.left;
+        for (int i = 0; i < layers; ++i) {
+            const std::int64_t in = width(i), out = width(i + 1);
+            dev.launch(elements(rows * out), JetLeftFactors{w + l.delta[i + 1], k1_rows, k1, k2, rows, out, left});
+            dev.param_grad(left, a_of(i), rows, in, out, accumulate, args.dweights[i], args.dbiases[i], w + l.partials);
+            dev.gemm(true, false, as_int(out), as_int(in), as_int(2 * rows), 1.0f, left + rows * out, as_int(out),
+                     a_of(i) + rows * in, as_int(in), 1.0f, args.dweights[i], as_int(in));
+        }
+    };
+
+    dev.launch(elements(rows * d), InputJet{args.x, args.v, rows * d, w + l.input});
+    pass();
+    dev.launch(elements(rows), SlicedRows{w + l.g, args.v, rows, d, args.variance_reduced, args.scale, w + l.row_loss,
+                                          w + l.k1});
+    dev.column_sums(w + l.row_loss, rows, 1, args.scale, false, args.loss, w + l.partials);
+    if (args.dweights.empty()) return;
+    gradient(w + l.k1, 0.0f, -2.0f * args.scale, false);
+    if (args.variance_reduced) {
+        // 1/2 |g|^2: scale d/dt grad_theta E(x + t g), the first-order pairing of a pass along g.
+        dev.launch(elements(rows * d), CopyValues{w + l.g, rows * d, w + l.input + rows * d});
+        pass();
+        gradient(nullptr, args.scale, 0.0f, true);
+    }
+}
+
+}  // namespace ebmkit::kernels::score_sliced
