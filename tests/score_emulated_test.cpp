@@ -262,11 +262,14 @@ TEST(EmulatedDenoisingScore, PlanFitsTheIssuesModel) {
 }
 
 // kernels/score_sliced.cuh's Device policy on the host: products in double rounded to
-// float (cuBLAS's FP32), launches emulated on a small GPU (several grid-stride passes).
+// float (cuBLAS's FP32), launches emulated on a small GPU with 32-thread blocks (the
+// bodies are grid-stride loops, right for any shape; narrow blocks take several passes
+// and keep the emulation, a host thread per device thread, quick).
 struct EmulatedDevice {
     const kernels::DeviceLimits& limits() const { return emulation::small_gpu; }
     template <class Op>
-    void launch(const kernels::LaunchShape& shape, const Op& op) {
+    void launch(kernels::LaunchShape shape, const Op& op) {
+        shape.threads = 32;
         emulation::run_grid(shape, [&](unsigned char*) { op(); });
     }
     void gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
