@@ -69,10 +69,13 @@ struct UnfusedDenoisingScore {
 // Sliced score matching (ebmkit/score.hpp) on x [rows, D] with projections v [rows, D]:
 // *loss = scale * the sum of the rows' losses and, when dweights is non-empty, every
 // dweights[l], dbiases[l] = its parameter gradient (overwritten). Order-2 Taylor passes
-// through cuBLAS's products and elementwise kernels (kernels/score_sliced.cuh), any widths.
+// (kernels/score_sliced.cuh), each one launch of the fused pass where fused is set and
+// the model fits it (at most 8 layers, 16 rows' jets of every layer within a block's
+// shared memory), else cuBLAS's products and elementwise kernels (any widths).
 struct SlicedScore {
     struct Arguments {
         cublasContext* cublas = nullptr;
+        bool fused = true;
         MlpLayers mlp;
         const float* x = nullptr;
         const float* v = nullptr;

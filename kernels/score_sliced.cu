@@ -1,6 +1,7 @@
 // Sliced score matching's loss and parameter gradient (kernels/score.hpp's SlicedScore):
-// kernels/score_sliced.cuh's sequence with cuBLAS's products and that header's bodies,
-// each launched as a grid-stride kernel on the caller's stream.
+// kernels/score_sliced.cuh's sequence with cuBLAS's products, that header's bodies each
+// launched as a grid-stride kernel, and the fused pass (kernels/score_sliced_fused.cuh)
+// a block of 256 threads per 16, 32 or 64 rows, all on the caller's stream.
 #include <cuda_runtime.h>
 
 #include <algorithm>
@@ -22,6 +23,12 @@ __global__ void apply(Op op) {
     op();
 }
 
+template <int ROWS, Precision P>
+__global__ void __launch_bounds__(block::threads) sliced_pass(ss::Tile t, ss::PassIo io) {
+    extern __shared__ __align__(128) unsigned char shared[];
+    ss::pass_tile<ROWS, P>(t, io, reinterpret_cast<float*>(shared));
+}
+
 struct CudaDevice {
     cublasContext* cublas;
     Precision precision;
@@ -32,6 +39,14 @@ struct CudaDevice {
     template <class Op>
     void launch(const LaunchShape& shape, const Op& op) {
         launch_planned(apply<Op>, shape, stream, op);
+    }
+    void fused_pass(const ss::Tile& t, const ss::PassIo& io, int tile_rows) {
+        const LaunchShape shape = row_tiles(io.rows, tile_rows, block::threads, t.bytes, "sliced score matching");
+        block::with_precision(precision, [&](auto p) {
+            ss::with_tile_rows(tile_rows, [&](auto r) {
+                launch_planned(sliced_pass<decltype(r)::value, decltype(p)::value>, shape, stream, t, io);
+            });
+        });
     }
     void gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
               float beta, float* c, int ldc) {
@@ -47,18 +62,21 @@ struct CudaDevice {
     }
 };
 
-ss::Layout layout_of(const SlicedScore::Arguments& a) {
-    return ss::layout(a.mlp, a.rows,
+ss::Layout layout_of(const SlicedScore::Arguments& a, int tile_rows) {
+    return ss::layout(a.mlp, a.rows, tile_rows > 0,
                       std::max(layer_param_grad_partial_floats(a.mlp, a.rows), column_sum_partial_floats(a.rows, 1)));
 }
 
 }  // namespace
 
-std::size_t SlicedScore::workspace_bytes(const Arguments& a) { return sizeof(float) * layout_of(a).total; }
+std::size_t SlicedScore::workspace_bytes(const Arguments& a) {
+    return sizeof(float) * layout_of(a, ss::fused_rows(a, device_limits())).total;
+}
 
 void SlicedScore::run(const Arguments& a, void* workspace, CUstream_st* stream) {
     CudaDevice device{a.cublas, a.mlp.precision, stream};
-    ss::run_sliced(a, static_cast<float*>(workspace), layout_of(a), device);
+    const int tile_rows = ss::fused_rows(a, device.limits());
+    ss::run_sliced(a, tile_rows, static_cast<float*>(workspace), layout_of(a, tile_rows), device);
 }
 
 }  // namespace ebmkit::kernels

@@ -14,9 +14,11 @@
 // (the 1/2 (v.g)^2 term); folded into left factors L_q paired with A_q: L_0 = k2 D_2 + k1 D_1,
 // L_1 = k2 D_1 + k1 D_0, L_2 = k2 D_0, so dW_l = L_0^T A_0 + [L_1; L_2]^T [A_1; A_2] and
 // db_l = the column sums of L_0. The variance-reduced term is a second pass along g with
-// k2 = 0, k1 = scale. The products are the device's (cuBLAS on CUDA, a host product in
-// the emulated suite): run_sliced takes them from a Device policy, so the emulated suite
-// runs this very sequence.
+// k2 = 0, k1 = scale. A pass is one fused launch (kernels/score_sliced_fused.cuh) where
+// the model fits it and the caller allows it, else the products and elementwise kernels
+// below. The products are the device's (cuBLAS on CUDA, a host product in the emulated
+// suite): run_sliced takes them from a Device policy, so the emulated suite runs this very
+// sequence, both ways.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -30,6 +32,7 @@
 #include "kernels/launch_shape.hpp"
 #include "kernels/mlp.hpp"
 #include "kernels/score.hpp"
+#include "kernels/score_sliced_fused.cuh"
 
 namespace ebmkit::kernels::score_sliced {
 
@@ -197,14 +200,14 @@ inline constexpr int threads = 256;
 using Arguments = SlicedScore::Arguments;
 
 // Float offsets into the workspace: the input jet and G [3 rows, D]; per layer l = 1 .. L
-// Z_l, A_l (hidden) and Delta_l [3 rows, w_l]; the left factors [3 rows, max w]; the row
-// losses and k1 [rows]; the column sums' partials.
+// Z_l (the unfused pass only), A_l (hidden) and Delta_l [3 rows, w_l]; the left factors
+// [3 rows, max w]; the row losses and k1 [rows]; the column sums' partials.
 struct Layout {
     std::size_t input, g, left, row_loss, k1, partials, total;
     std::vector<std::size_t> z, a, delta;  // index l (0 unused)
 };
 
-inline Layout layout(const MlpLayers& mlp, std::int64_t rows, std::size_t partial_floats) {
+inline Layout layout(const MlpLayers& mlp, std::int64_t rows, bool fused, std::size_t partial_floats) {
     Layout l{};
     const auto n = static_cast<std::size_t>(rows), d = static_cast<std::size_t>(mlp.widths[0]);
     std::size_t at = 0;
@@ -220,7 +223,7 @@ inline Layout layout(const MlpLayers& mlp, std::int64_t rows, std::size_t partia
     for (std::size_t i = 1; i < mlp.widths.size(); ++i) {
         const std::size_t w = 3 * n * static_cast<std::size_t>(mlp.widths[i]);
         widest = std::max(widest, w);
-        l.z[i] = take(w);
+        if (!fused) l.z[i] = take(w);
         if (i + 1 < mlp.widths.size()) l.a[i] = take(w);
         l.delta[i] = take(w);
     }
@@ -232,13 +235,20 @@ inline Layout layout(const MlpLayers& mlp, std::int64_t rows, std::size_t partia
     return l;
 }
 
-// The whole sequence on `workspace` (layout's floats). Device provides
+// The fused pass's rows per block for these arguments on a device, 0 for the unfused pass.
+inline int fused_rows(const Arguments& args, const DeviceLimits& limits) {
+    return args.fused ? rows_per_block(args.mlp, args.rows, limits) : 0;
+}
+
+// The whole sequence on `workspace` (layout's floats, fused = tile_rows > 0), a fused pass
+// of tile_rows rows per block or the unfused one. Device provides
 //   limits(), launch(shape, op): one grid of op's body;
+//   fused_pass(tile, io, tile_rows): one launch of pass_tile;
 //   gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc): kernels/gemm.hpp's product;
 //   param_grad(delta, a, rows, in, out, accumulate, dw, db, partials): LayerParamGrad;
 //   column_sums(x, rows, cols, scale, accumulate, out, partials): scaled_column_sums.
 template <class Device>
-void run_sliced(const Arguments& args, float* workspace, const Layout& l, Device& dev) {
+void run_sliced(const Arguments& args, int tile_rows, float* workspace, const Layout& l, Device& dev) {
     const MlpLayers& mlp = args.mlp;
     const std::int64_t rows = args.rows, d = mlp.widths[0];
     if (rows == 0) return;
@@ -250,8 +260,20 @@ void run_sliced(const Arguments& args, float* workspace, const Layout& l, Device
     const int stacked = as_int(3 * rows);
     auto a_of = [&](int i) { return i == 0 ? w + l.input : w + l.a[i]; };
 
-    // One pass from the input jet: every Z, A and Delta, and G.
+    // One pass from the input jet: every A and Delta, and G.
     auto pass = [&] {
+        if (tile_rows > 0) {
+            PassIo io{};
+            io.input = w + l.input;
+            io.rows = rows;
+            io.g = w + l.g;
+            for (int i = 1; i <= layers; ++i) {
+                io.a[i] = i < layers ? w + l.a[i] : nullptr;
+                io.delta[i] = w + l.delta[i];
+            }
+            dev.fused_pass(plan(mlp, tile_rows, mlp.precision), io, tile_rows);
+            return;
+        }
         for (int i = 0; i < layers; ++i) {
             const std::int64_t in = width(i), out = width(i + 1);
             dev.gemm(false, true, stacked, as_int(out), as_int(in), 1.0f, a_of(i), as_int(in), mlp.weights[i],

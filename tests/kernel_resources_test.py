@@ -42,7 +42,7 @@ THREADS = {
     "perturbation": 256, "projections": 256, "subtract": 256,  # score.cu: score_threads
     "perturb": 256, "residual_rows": 256, "tangent_head_rows": 256, "tangent_delta": 256,  # score_unfused.cu
     "times_act_grad": 256, "restore_clamped_kernel": 256,  # sample_steps.cu
-    "apply": 256,  # score_sliced.cu: score_sliced::threads, one per body of score_sliced.cuh
+    "apply": 256, "sliced_pass": 256,  # score_sliced.cu: score_sliced::threads, block::threads
 }
 REGISTERS_PER_SM = 65536
 STATIC_SHARED_LIMIT = 48 * 1024

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -262,15 +263,28 @@ TEST(EmulatedDenoisingScore, PlanFitsTheIssuesModel) {
 }
 
 // kernels/score_sliced.cuh's Device policy on the host: products in double rounded to
-// float (cuBLAS's FP32), launches emulated on a small GPU with 32-thread blocks (the
-// bodies are grid-stride loops, right for any shape; narrow blocks take several passes
-// and keep the emulation, a host thread per device thread, quick).
+// float (cuBLAS's FP32), grid-stride launches emulated on a small GPU with 32-thread
+// blocks (the bodies are grid-stride loops, right for any shape; narrow blocks take
+// several passes and keep the emulation, a host thread per device thread, quick), the
+// fused pass block by block at the tile's precision.
 struct EmulatedDevice {
+    Precision precision = Precision::Fp32;
     const kernels::DeviceLimits& limits() const { return emulation::small_gpu; }
     template <class Op>
     void launch(kernels::LaunchShape shape, const Op& op) {
         shape.threads = 32;
         emulation::run_grid(shape, [&](unsigned char*) { op(); });
+    }
+    void fused_pass(const kernels::score_sliced::Tile& t, const kernels::score_sliced::PassIo& io, int tile_rows) {
+        const kernels::LaunchShape shape = kernels::row_tiles(io.rows, tile_rows, kernels::block::threads, t.bytes, "test");
+        kernels::block::with_precision(precision, [&](auto p) {
+            kernels::score_sliced::with_tile_rows(tile_rows, [&](auto rows) {
+                emulation::run_grid(shape, [&](unsigned char* smem) {
+                    kernels::score_sliced::pass_tile<decltype(rows)::value, decltype(p)::value>(
+                        t, io, reinterpret_cast<float*>(smem));
+                });
+            });
+        });
     }
     void gemm(bool ta, bool tb, int m, int n, int k, float alpha, const float* a, int lda, const float* b, int ldb,
               float beta, float* c, int ldc) {
@@ -301,47 +315,87 @@ struct EmulatedDevice {
     }
 };
 
+// Runs the sequence with tile_rows rows per fused block (0: the unfused pass) and compares
+// the loss and gradient with the twin's.
+void expect_sliced_is_the_twin(std::mt19937_64& rng, const Activation& act, bool reduced, Precision precision,
+                               int tile_rows, double limit) {
+    const std::int64_t n = 21, d = 7;
+    const std::string what = std::string(to_string(act.kind)) + (reduced ? " variance-reduced " : " ") +
+                             to_string(precision) + (tile_rows ? " fused " + std::to_string(tile_rows) : " unfused");
+    // Two hidden layers of different widths and a 3-class head, so the temporaries, the
+    // softmax's own second order and a column tile's ragged end are all in the passes.
+    const MlpEnergy model = test::random_mlp(rng, {d, 19, 11, 3}, act, 1.5f);
+    const Tensor x = test::uniform_tensor(rng, {n, d}, -1, 1), v = test::uniform_tensor(rng, {n, d}, -1.5f, 1.5f);
+    MlpEnergy grad(model.widths(), act);
+    kernels::SlicedScore::Arguments a;
+    a.mlp = layers_of(model, precision);
+    a.x = x.data<float>();
+    a.v = v.data<float>();
+    a.rows = n;
+    a.variance_reduced = reduced;
+    a.scale = 1.0f / static_cast<float>(n);
+    float loss = std::nanf("");
+    a.loss = &loss;
+    for (int l = 0; l < grad.num_layers(); ++l) {
+        std::fill_n(grad.weight(l).data<float>(), grad.weight(l).numel(), std::nanf(""));
+        std::fill_n(grad.bias(l).data<float>(), grad.bias(l).numel(), std::nanf(""));
+        a.dweights.push_back(grad.weight(l).data<float>());
+        a.dbiases.push_back(grad.bias(l).data<float>());
+    }
+    const kernels::score_sliced::Layout layout = kernels::score_sliced::layout(a.mlp, n, tile_rows > 0, 0);
+    std::vector<float> workspace(layout.total, std::nanf(""));
+    EmulatedDevice device{precision};
+    kernels::score_sliced::run_sliced(a, tile_rows, workspace.data(), layout, device);
+    const cpu::ScoreGradient want =
+        cpu::sliced_gradient(cpu::params_of(model), x.data<float>(), v.data<float>(), n, reduced);
+    EXPECT_NEAR(loss, want.loss, limit / 10 * (1 + std::abs(want.loss))) << what;
+    for (int l = 0; l < model.num_layers(); ++l) {
+        expect_close(grad.weight(l).to_vector<float>(), want.weight[l], limit, what + ": dW" + std::to_string(l));
+        expect_close(grad.bias(l).to_vector<float>(), want.bias[l], limit, what + ": db" + std::to_string(l));
+    }
+}
+
+// Every activation and both forms through the unfused pass; every activation through the
+// fused one (the forms and the tile heights 16 and 32 alternating, 21 rows: a partial
+// last tile; the emulated block is slow), in FP32; the fused pass in TF32 on two smooth
+// activations (its products round the operands to 10 bits).
 TEST(EmulatedSlicedScore, TheSequenceIsTheCpuTwin) {
     auto rng = test::fresh_rng();
     const std::vector<Activation> activations = {Activation::relu(), Activation::leaky_relu(0.1f), Activation::elu(),
                                                  Activation::silu(), Activation::tanh(), Activation::softplus()};
-    const std::int64_t n = 13, d = 7;
     for (std::size_t which = 0; which < activations.size(); ++which) {
         for (const bool reduced : {false, true}) {
-            const Activation act = activations[which];
-            const std::string what = std::string(to_string(act.kind)) + (reduced ? " variance-reduced" : "");
-            // A 3-class head, so the softmax's own second order is in the passes too.
-            const MlpEnergy model = test::random_mlp(rng, {d, 19, 11, 3}, act, 1.5f);
-            const Tensor x = test::uniform_tensor(rng, {n, d}, -1, 1), v = test::uniform_tensor(rng, {n, d}, -1.5f, 1.5f);
-            MlpEnergy grad(model.widths(), act);
-            kernels::SlicedScore::Arguments a;
-            a.mlp = layers_of(model, Precision::Fp32);
-            a.x = x.data<float>();
-            a.v = v.data<float>();
-            a.rows = n;
-            a.variance_reduced = reduced;
-            a.scale = 1.0f / static_cast<float>(n);
-            float loss = std::nanf("");
-            a.loss = &loss;
-            for (int l = 0; l < grad.num_layers(); ++l) {
-                std::fill_n(grad.weight(l).data<float>(), grad.weight(l).numel(), std::nanf(""));
-                std::fill_n(grad.bias(l).data<float>(), grad.bias(l).numel(), std::nanf(""));
-                a.dweights.push_back(grad.weight(l).data<float>());
-                a.dbiases.push_back(grad.bias(l).data<float>());
-            }
-            const kernels::score_sliced::Layout layout = kernels::score_sliced::layout(a.mlp, n, 0);
-            std::vector<float> workspace(layout.total, std::nanf(""));
-            EmulatedDevice device;
-            kernels::score_sliced::run_sliced(a, workspace.data(), layout, device);
-            const cpu::ScoreGradient want =
-                cpu::sliced_gradient(cpu::params_of(model), x.data<float>(), v.data<float>(), n, reduced);
-            EXPECT_NEAR(loss, want.loss, 1e-5 * (1 + std::abs(want.loss))) << what;
-            for (int l = 0; l < model.num_layers(); ++l) {
-                expect_close(grad.weight(l).to_vector<float>(), want.weight[l], 1e-4, what + ": dW" + std::to_string(l));
-                expect_close(grad.bias(l).to_vector<float>(), want.bias[l], 1e-4, what + ": db" + std::to_string(l));
-            }
+            expect_sliced_is_the_twin(rng, activations[which], reduced, Precision::Fp32, 0, 1e-4);
         }
+        expect_sliced_is_the_twin(rng, activations[which], which % 2 == 1, Precision::Fp32, which % 4 < 2 ? 16 : 32, 1e-4);
     }
+    for (const Activation act : {Activation::silu(), Activation::tanh()}) {
+        expect_sliced_is_the_twin(rng, act, act.kind == ActivationKind::Tanh, Precision::Tf32, 16, 2e-2);
+    }
+}
+
+// The fused pass's plan: every layer's three jet blocks and two temporaries of the
+// widest hidden layer fit a 784-256-256-1 model at 16 rows on an H100, not at 32; a
+// far wider model, or more than 8 layers, takes the unfused pass.
+TEST(EmulatedSlicedScore, FusedPlanFitsTheIssuesModel) {
+    namespace ss = kernels::score_sliced;
+    const MlpEnergy model({784, 256, 256, 1}, Activation::silu());
+    const kernels::MlpLayers l = layers_of(model, Precision::Fp32);
+    EXPECT_LE(ss::plan(l, 16, Precision::Fp32).bytes, emulation::h100.shared_bytes);
+    EXPECT_GT(ss::plan(l, 32, Precision::Fp32).bytes, emulation::h100.shared_bytes);
+    EXPECT_EQ(ss::rows_per_block(l, 128, emulation::h100), 16);
+    const MlpEnergy small({8, 32, 1}, Activation::silu());
+    EXPECT_EQ(ss::rows_per_block(layers_of(small, Precision::Fp32), 1 << 20, emulation::h100), 32) << "capped at 32";
+    const MlpEnergy wide({784, 2048, 2048, 1}, Activation::silu());
+    EXPECT_EQ(ss::rows_per_block(layers_of(wide, Precision::Fp32), 128, emulation::h100), 0);
+    const MlpEnergy deep(std::vector<std::int64_t>(11, 8), Activation::silu());
+    EXPECT_EQ(ss::rows_per_block(layers_of(deep, Precision::Fp32), 128, emulation::h100), 0);
+    kernels::SlicedScore::Arguments a;
+    a.mlp = l;
+    a.rows = 128;
+    EXPECT_EQ(ss::fused_rows(a, emulation::h100), 16);
+    a.fused = false;
+    EXPECT_EQ(ss::fused_rows(a, emulation::h100), 0) << "the context asked for the unfused path";
 }
 
 }  // namespace

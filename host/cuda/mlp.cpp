@@ -25,6 +25,13 @@ kernels::MlpLayers mlp_layers(const Context& ctx, const MlpEnergy& model) {
     return l;
 }
 
+void gradient_pointers(MlpEnergy& grad, std::vector<float*>& dweights, std::vector<float*>& dbiases) {
+    for (int l = 0; l < grad.num_layers(); ++l) {
+        dweights.push_back(grad.weight(l).data<float>());
+        dbiases.push_back(grad.bias(l).data<float>());
+    }
+}
+
 namespace {
 
 // Whether the fused kernels take this call: only when the context asks for them (Auto
@@ -47,13 +54,6 @@ kernels::MlpScratch forward_cuda(Context& ctx, const kernels::MlpLayers& layers,
     void* workspace = ctx.workspace(kernels::MlpForward::workspace_bytes(a));
     kernels::MlpForward::run(a, workspace, ctx.stream());
     return kernels::mlp_scratch(layers, rows, workspace);
-}
-
-void gradient_pointers(MlpEnergy& grad, std::vector<float*>& dw, std::vector<float*>& db) {
-    for (int l = 0; l < grad.num_layers(); ++l) {
-        dw.push_back(grad.weight(l).data<float>());
-        db.push_back(grad.bias(l).data<float>());
-    }
 }
 
 class CudaMlp final : public MlpOps {

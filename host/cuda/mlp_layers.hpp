@@ -2,6 +2,8 @@
 // JEM operations share (host/cuda/mlp.cpp).
 #pragma once
 
+#include <vector>
+
 #include "ebmkit/context.hpp"
 #include "ebmkit/mlp.hpp"
 #include "kernels/jem_head.hpp"
@@ -11,6 +13,9 @@ namespace ebmkit::detail {
 
 // Widths, activation, device parameter pointers and the context's precision.
 kernels::MlpLayers mlp_layers(const Context& ctx, const MlpEnergy& model);
+
+// A gradient model's layer tensors as the launchers take them (appended).
+void gradient_pointers(MlpEnergy& grad, std::vector<float*>& dweights, std::vector<float*>& dbiases);
 
 // E and grad_x E (each nullable) of x [rows, D] on the device, fused or unfused as the
 // context says, without the argument checks (the caller has made them); it neither

@@ -2,7 +2,8 @@
 // (kernels/score.cu), denoising score matching by the fused second-order kernel
 // (kernels/score_fused.cu) or, for models it cannot hold and where the context asks
 // for the unfused path, by cuBLAS and elementwise kernels (kernels/score_unfused.cu);
-// sliced score matching by order-2 Taylor passes through cuBLAS (kernels/score_sliced.cu).
+// sliced score matching by order-2 Taylor passes, fused or through cuBLAS likewise
+// (kernels/score_sliced.cu).
 #include <vector>
 
 #include "families.hpp"
@@ -13,14 +14,6 @@
 namespace ebmkit::detail {
 
 namespace {
-
-// The layers' gradient tensors as the launchers take them; none without a gradient.
-void gradient_pointers(MlpEnergy* grad, std::vector<float*>& dweights, std::vector<float*>& dbiases) {
-    for (int l = 0; grad && l < grad->num_layers(); ++l) {
-        dweights.push_back(grad->weight(l).data<float>());
-        dbiases.push_back(grad->bias(l).data<float>());
-    }
-}
 
 class CudaScore final : public ScoreOps {
 public:
@@ -51,7 +44,7 @@ public:
         a.sigma_squared_weight = o.sigma_squared_weight;
         a.scale = static_cast<float>(scale);
         a.loss = loss;
-        gradient_pointers(grad, a.dweights, a.dbiases);
+        if (grad) gradient_pointers(*grad, a.dweights, a.dbiases);
         // The fused kernel where the model fits it and the context does not ask for the
         // unfused path; else cuBLAS and elementwise kernels.
         if (ctx.mlp_path() != MlpPath::Unfused && kernels::FusedDenoisingScore::can_implement(a)) {
@@ -66,6 +59,7 @@ public:
         const NvtxRange range("ebmkit.score.sliced");
         kernels::SlicedScore::Arguments a;
         a.cublas = ctx.cublas();
+        a.fused = ctx.mlp_path() != MlpPath::Unfused;
         a.mlp = mlp_layers(ctx, model);
         a.x = x.data<float>();
         a.v = v;
@@ -73,7 +67,7 @@ public:
         a.variance_reduced = variance_reduced;
         a.scale = static_cast<float>(scale);
         a.loss = loss;
-        gradient_pointers(grad, a.dweights, a.dbiases);
+        if (grad) gradient_pointers(*grad, a.dweights, a.dbiases);
         kernels::SlicedScore::run(a, ctx.workspace(kernels::SlicedScore::workspace_bytes(a)), ctx.stream());
     }
     void tweedie(const char* op, Context& ctx, const MlpEnergy& model, TensorView x, float k) const override {

@@ -20,7 +20,8 @@
 /// Taylor-mode passes (host/cpu/score.cpp). On CUDA the denoising loss runs in one fused
 /// launch per row tile (forward, backward to x and its backward on chip) where the widths
 /// fit, else in the unfused kernels; the sliced losses run the CPU twin's Taylor-mode
-/// passes in float, each product one cuBLAS call over the three coefficient blocks.
+/// passes in float, each pass one fused launch per row tile where the widths fit, else
+/// one cuBLAS call per product over the three coefficient blocks.
 ///
 /// Annealed Langevin sampling (Song & Ermon 2019, Algorithm 1): for each level i = 1 .. L
 /// of a ladder sigma_1 > ... > sigma_L, T steps
