@@ -20,6 +20,7 @@
 #include "plot/roc.hpp"
 #include "report.hpp"
 #include "model_file.hpp"
+#include "rbm_data.hpp"
 
 namespace ebm {
 
@@ -191,12 +192,7 @@ void add_rbm_ood_command(Cli& cli, CLI::App& rbm) {
         Context ctx(backend_of(a->backend), a->seed);
         const SafeTensors file = load_model_file(a->model, {ModelKind::Rbm});
         const Rbm rbm = read_rbm(file, ctx.device());
-        const auto how = file.metadata.find("binarize");
-        const bool sample = how != file.metadata.end() && how->second == "sample";
-        // Binarised as the RBM's training data was (the checkpoint says how).
-        auto binary = [&](const Tensor& images, std::uint64_t seed) {
-            return sample ? binarize_sample(images, seed) : binarize_threshold(images, 0.5f);
-        };
+        const std::string how = binarization_of(file);  // as the RBM's training data was
         const bool small = std::min(rbm.visible(), rbm.hidden()) <= 25;
         const std::string method = a->log_z == "auto" ? (small ? "exact" : "none") : a->log_z;
         double log_z = 0;
@@ -209,11 +205,10 @@ void add_rbm_ood_command(Cli& cli, CLI::App& rbm) {
             std::fprintf(stderr, "rbm ood: exact log Z = %.4f\n", log_z);
         } else if (method == "ais") {
             // AIS from the base-rate model of the training data, as ebm rbm eval runs it.
-            const Tensor train = binary(load_fashion_mnist(a->data, "train").images, a->seed + 1);
             AisOptions ais;
             ais.runs = a->ais_runs;
             ais.betas = linear_ais_schedule(a->ais_steps);
-            const Tensor base_rate = base_rate_bias(train).to(ctx.device());
+            const Tensor base_rate = training_base_rate(ctx, a->data, how, a->seed);
             const AisResult r = log_partition_ais(ctx, rbm, base_rate, ais);
             log_z = r.log_z;
             std::fprintf(stderr, "rbm ood: AIS log Z = %.4f (+-3 standard errors: %.4f, %.4f), %lld runs, %lld betas\n",
@@ -222,7 +217,7 @@ void add_rbm_ood_command(Cli& cli, CLI::App& rbm) {
         }
         const bool normalised = method != "none";
         return run_ood(*a, "rbm", {}, [&](const Tensor& images) {
-            const Tensor v = binary(images, a->seed);
+            const Tensor v = binarized(images, how, a->seed);
             std::vector<float> score = rbm_ood_scores(ctx, rbm, v);
             if (!normalised) return Scores{{"neg_free_energy", std::move(score)}};
             for (float& s : score) s = static_cast<float>(s - log_z);

@@ -21,6 +21,7 @@
 #include "report.hpp"
 #include "restore_report.hpp"
 #include "model_file.hpp"
+#include "rbm_data.hpp"
 
 namespace ebm {
 
@@ -28,26 +29,10 @@ namespace {
 
 using namespace ebmkit;
 
-Tensor binarized(const ImageSet& set, const std::string& how, std::uint64_t seed, std::int64_t limit) {
-    Tensor images = set.images.clone();
-    if (limit > 0 && limit < set.size()) {
-        Tensor head({limit, images.dim(1)});
-        copy(ConstTensorView(images.data<float>(), {limit, images.dim(1)}, DType::F32, Device::Host), head);
-        images = std::move(head);
-    }
-    if (how == "threshold") return binarize_threshold(images, 0.5f);
-    return binarize_sample(images, seed);  // "sample" (the option accepts only the two)
-}
-
 // The checkpoint's RBM, on the context's device.
 Rbm load_rbm(const std::string& path, SafeTensors& file, Device device) {
     file = load_model_file(path, {ModelKind::Rbm});
     return read_rbm(file, device);
-}
-
-std::string metadata_or(const SafeTensors& file, const std::string& key, const std::string& fallback) {
-    const auto it = file.metadata.find(key);
-    return it == file.metadata.end() ? fallback : it->second;
 }
 
 double mean_pseudo_likelihood(Context& ctx, const Rbm& rbm, const Tensor& v, std::int64_t rows) {
@@ -201,7 +186,7 @@ int eval(const EvalOptions& a) {
     Context ctx(backend_of(a.backend), a.seed);
     SafeTensors file;
     const Rbm rbm = load_rbm(a.model, file, ctx.device());
-    const std::string how = metadata_or(file, "binarize", "threshold");
+    const std::string how = binarization_of(file);
     const Tensor test = binarized(load_fashion_mnist(a.data, "test"), how, a.seed + 1, a.test_limit);
     if (test.dim(1) != rbm.visible()) {
         throw Error("model " + a.model + " has " + std::to_string(rbm.visible()) + " visible units but the images have " +
@@ -219,8 +204,7 @@ int eval(const EvalOptions& a) {
     if (a.exact) {
         log_z = low = high = log_partition_exact(ctx, rbm);
     } else {
-        const Tensor train = binarized(load_fashion_mnist(a.data, "train"), how, a.seed, 0);
-        const Tensor base_rate = base_rate_bias(train).to(ctx.device());
+        const Tensor base_rate = training_base_rate(ctx, a.data, how, a.seed);
         Progress bar("ais");
         const AisResult r = log_partition_ais(ctx, rbm, base_rate, ais);
         log_z = r.log_z, low = r.log_z_low, high = r.log_z_high;
@@ -320,7 +304,7 @@ int inpaint(const InpaintOptions& options) {
     Context ctx(backend_of(a.backend), a.seed);
     SafeTensors file;
     const Rbm rbm = load_rbm(a.model, file, ctx.device());
-    const std::string how = metadata_or(file, "binarize", "threshold");
+    const std::string how = binarization_of(file);
     const ImageSet test_set = load_fashion_mnist(a.data, "test");
     const Tensor truth = binarized(test_set, how, a.seed + 1, a.count);
     const std::int64_t n = truth.dim(0), d = truth.dim(1), m = rbm.hidden();
@@ -383,7 +367,7 @@ int denoise(const DenoiseOptions& a) {
     SafeTensors file;
     const Rbm rbm = load_rbm(a.model, file, ctx.device());
     const ImageSet test_set = load_fashion_mnist(a.data, "test");
-    const Tensor clean = binarized(test_set, metadata_or(file, "binarize", "threshold"), a.seed + 1, a.count);
+    const Tensor clean = binarized(test_set, binarization_of(file), a.seed + 1, a.count);
     const std::int64_t n = clean.dim(0), d = clean.dim(1);
     if (d != rbm.visible()) throw UsageError{"rbm denoise: the model has " + std::to_string(rbm.visible()) + " visible units"};
     if (!(a.rate > 0 && a.rate < 0.5)) throw UsageError{"--rate: the flip rate must be in (0, 0.5), got " + std::to_string(a.rate)};
@@ -442,7 +426,7 @@ int sample(const SampleOptions& a) {
         std::fprintf(stderr, "rbm sample: no class count (%s)\n", e.what());
     }
     if (train_set) {
-        train = binarized(*train_set, metadata_or(file, "binarize", "threshold"), a.seed, 0);
+        train = binarized(*train_set, binarization_of(file), a.seed, 0);
         if (train.dim(1) != rbm.visible()) {
             throw Error("model " + a.model + " has " + std::to_string(rbm.visible()) +
                         " visible units but the images have " + std::to_string(train.dim(1)) + " pixels");
