@@ -12,15 +12,13 @@
 #include "ebmkit/checkpoint.hpp"
 #include "kernels/jem_head.hpp"
 #include "ops/ops.hpp"
+#include "trainer_state.hpp"
 
 namespace ebmkit {
 
 struct JemTrainer::Snapshot {
-    MlpEnergy model;
-    Tensor first, second;  // the optimizer's moments, flat (second empty for Sgd)
-    std::int64_t optimizer_steps;
-    Tensor buffer;
-    std::uint32_t rounds;
+    detail::GoodState state;
+    Tensor buffer;  // the replay buffer's samples, where the sampler has one
 };
 
 namespace {
@@ -232,36 +230,21 @@ bool JemTrainer::average_over_ranks(JemStepStats& s, bool bad_label_here) const 
 void JemTrainer::take_snapshot() {
     // The first snapshot allocates its tensors; every later one copies into them on the
     // context's stream, so a snapshot iteration allocates nothing and waits for nothing.
-    if (!snapshot_) {
-        snapshot_ = std::make_unique<Snapshot>(Snapshot{model_.zeros_like(), optimizer_.first_.clone(),
-                                                        optimizer_.second_.empty() ? Tensor() : optimizer_.second_.clone(),
-                                                        0, {}, 0});
-    }
-    detail::copy_on_stream(ctx_, model_.flat(), snapshot_->model.flat());
-    detail::copy_on_stream(ctx_, optimizer_.first_, snapshot_->first);
-    if (!optimizer_.second_.empty()) detail::copy_on_stream(ctx_, optimizer_.second_, snapshot_->second);
-    snapshot_->optimizer_steps = optimizer_.steps();
+    if (!snapshot_) snapshot_ = std::make_unique<Snapshot>();
+    snapshot_->state.take(ctx_, model_, optimizer_);
     if (sampler_.buffer()) {
         const ConstTensorView samples = sampler_.buffer()->samples();
         detail::ensure(ctx_, snapshot_->buffer, samples.shape(), DType::F32);
         detail::copy_on_stream(ctx_, samples, snapshot_->buffer);
     }
-    snapshot_->rounds = sampler_.rounds();
     good_since_snapshot_ = 0;
 }
 
 void JemTrainer::roll_back(const std::string& why) {
-    detail::copy_on_stream(ctx_, snapshot_->model.flat(), model_.flat());
-    detail::copy_on_stream(ctx_, snapshot_->first, optimizer_.first_);
-    if (!optimizer_.second_.empty()) detail::copy_on_stream(ctx_, snapshot_->second, optimizer_.second_);
-    optimizer_.steps_ = snapshot_->optimizer_steps;
+    events_.push_back(snapshot_->state.roll_back(ctx_, model_, optimizer_, why));
     // The rounds keep counting so the retried iterations draw fresh noise.
     sampler_.restore(snapshot_->buffer, sampler_.rounds());
     words_stale_ = true;
-    const float lr = optimizer_.options().lr / 2;
-    optimizer_.set_lr(lr);
-    events_.push_back("diverged at " + why + "; rolled back to the last good state, learning rate now " +
-                      std::to_string(lr));
 }
 
 JemStepStats JemTrainer::train_epoch(const Tensor& images, const Tensor& labels,
@@ -351,20 +334,12 @@ JemEvaluation JemTrainer::evaluate(const Tensor& images, const Tensor& labels) {
 
 void JemTrainer::save(const std::string& path, const std::map<std::string, std::string>& metadata) const {
     CheckpointContents c;
-    add_model(c, model_, "JemTrainer::save (" + path + ")");
-    for (const auto& entry : optimizer_.state()) c.tensors.push_back(entry);
+    detail::add_training(c, model_, optimizer_, {iterations_, epoch_, batch_in_epoch_}, comm_.size(),
+                         "JemTrainer::save (" + path + ")");
     // Every rank's part of the replay buffer, stacked (a collective; one rank: a copy).
     const Tensor buffer = sampler_.buffer() ? detail::stack_shards(comm_, sampler_.buffer()->samples()) : Tensor();
     if (sampler_.buffer()) c.tensors.emplace_back("replay_buffer", buffer);
-    c.metadata.insert({{"format", "ebmkit-jem"},
-                       {"iterations", std::to_string(iterations_)},
-                       {"epoch", std::to_string(epoch_)},
-                       {"batch_in_epoch", std::to_string(batch_in_epoch_)},
-                       {"optimizer", to_string(optimizer_.options().kind)},
-                       {"lr", std::to_string(optimizer_.options().lr)},
-                       {"optimizer_steps", std::to_string(optimizer_.steps())},
-                       {"sampler_rounds", std::to_string(sampler_.rounds())},
-                       {"ranks", std::to_string(comm_.size())}});
+    c.metadata.insert({{"format", "ebmkit-jem"}, {"sampler_rounds", std::to_string(sampler_.rounds())}});
     c.metadata.insert(metadata.begin(), metadata.end());  // the model's and the trainer's own keys win
     // Rank 0 writes; every rank learns that the file is whole (or why not) before going on.
     detail::write_on_rank_zero(comm_, [&] { c.write(path); });
@@ -375,38 +350,23 @@ void JemTrainer::load(const std::string& path) {
     const std::string what = "JemTrainer::load (" + path + ")";
     if (metadata_at(file, "format", what) != "ebmkit-jem") throw Error(what + ": not an ebmkit JEM checkpoint");
     // Read and look up everything first, so a bad file changes nothing.
-    const MlpEnergy saved = read_mlp(file, model_.device());
-    if (saved.widths() != model_.widths()) {
-        throw Error(what + ": the file holds widths " + metadata_at(file, "widths", what) + ", the model has others");
-    }
+    const detail::SavedTraining saved = detail::read_training(file, model_, what);
     // The global buffer; this rank's part of it (any rank count that splits it).
     ConstTensorView buffer;
     if (sampler_.buffer()) {
         buffer = detail::shard_rows(file.at("replay_buffer", {options_.sampler.buffer_size, model_.input_dim()}), comm_);
     }
-    const std::int64_t steps = std::stoll(metadata_at(file, "optimizer_steps", what));
-    const float lr = std::stof(metadata_at(file, "lr", what));
     const auto rounds = static_cast<std::uint32_t>(std::stoul(metadata_at(file, "sampler_rounds", what)));
-    const std::int64_t iterations = std::stoll(metadata_at(file, "iterations", what));
-    const int epoch = std::stoi(metadata_at(file, "epoch", what));
-    // Absent from checkpoints written before interruptions existed: an epoch's start.
-    const auto in_epoch = file.metadata.find("batch_in_epoch");
-    const std::int64_t batch_in_epoch = in_epoch == file.metadata.end() ? 0 : std::stoll(in_epoch->second);
-    optimizer_.load_state(file, steps);
-    optimizer_.set_lr(lr);
-    for (int l = 0; l < model_.num_layers(); ++l) {
-        model_.weight(l).copy_from(saved.weight(l));
-        model_.bias(l).copy_from(saved.bias(l));
-    }
+    const detail::TrainingPosition at = detail::restore_training(saved, file, model_, optimizer_);
     sampler_.restore(buffer, rounds);
     const auto saved_ranks = file.metadata.find("ranks");
     if (saved_ranks != file.metadata.end() && saved_ranks->second != std::to_string(comm_.size()) && sampler_.buffer()) {
         events_.push_back("resumed a checkpoint of " + saved_ranks->second + " ranks on " +
                           std::to_string(comm_.size()) + ": the replay buffer re-sharded");
     }
-    iterations_ = iterations;
-    epoch_ = epoch;
-    batch_in_epoch_ = batch_in_epoch;
+    iterations_ = at.iterations;
+    epoch_ = at.epoch;
+    batch_in_epoch_ = at.batch_in_epoch;
     words_stale_ = true;
     take_snapshot();
 }

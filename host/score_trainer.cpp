@@ -11,6 +11,7 @@
 #include "ebmkit/checkpoint.hpp"
 #include "ebmkit/names.hpp"
 #include "ops/ops.hpp"
+#include "trainer_state.hpp"
 
 namespace ebmkit {
 
@@ -22,9 +23,7 @@ constexpr std::uint32_t evaluation_step = 0xFFFFFFFFu;
 }  // namespace
 
 struct ScoreTrainer::Snapshot {
-    MlpEnergy model;
-    Tensor first, second;  // the optimizer's moments, flat (second empty for Sgd)
-    std::int64_t optimizer_steps;
+    detail::GoodState state;
 };
 
 ScoreTrainer::ScoreTrainer(Context& ctx, MlpEnergy& model, const ScoreTrainOptions& options, Communicator comm)
@@ -89,27 +88,13 @@ ScoreStepStats ScoreTrainer::step(ConstTensorView x) {
 }
 
 void ScoreTrainer::take_snapshot() {
-    if (!snapshot_) {
-        snapshot_ = std::make_unique<Snapshot>(Snapshot{model_.zeros_like(), optimizer_.first_.clone(),
-                                                        optimizer_.second_.empty() ? Tensor() : optimizer_.second_.clone(),
-                                                        0});
-    }
-    detail::copy_on_stream(ctx_, model_.flat(), snapshot_->model.flat());
-    detail::copy_on_stream(ctx_, optimizer_.first_, snapshot_->first);
-    if (!optimizer_.second_.empty()) detail::copy_on_stream(ctx_, optimizer_.second_, snapshot_->second);
-    snapshot_->optimizer_steps = optimizer_.steps();
+    if (!snapshot_) snapshot_ = std::make_unique<Snapshot>();
+    snapshot_->state.take(ctx_, model_, optimizer_);
     good_since_snapshot_ = 0;
 }
 
 void ScoreTrainer::roll_back(const std::string& why) {
-    detail::copy_on_stream(ctx_, snapshot_->model.flat(), model_.flat());
-    detail::copy_on_stream(ctx_, snapshot_->first, optimizer_.first_);
-    if (!optimizer_.second_.empty()) detail::copy_on_stream(ctx_, snapshot_->second, optimizer_.second_);
-    optimizer_.steps_ = snapshot_->optimizer_steps;
-    const float lr = optimizer_.options().lr / 2;
-    optimizer_.set_lr(lr);
-    events_.push_back("diverged at " + why + "; rolled back to the last good state, learning rate now " +
-                      std::to_string(lr));
+    events_.push_back(snapshot_->state.roll_back(ctx_, model_, optimizer_, why));
 }
 
 ScoreStepStats ScoreTrainer::train_epoch(const Tensor& data,
@@ -166,22 +151,15 @@ double ScoreTrainer::evaluate(const Tensor& data) {
 
 void ScoreTrainer::save(const std::string& path, const std::map<std::string, std::string>& metadata) const {
     CheckpointContents c;
-    add_model(c, model_, "ScoreTrainer::save (" + path + ")");
-    for (const auto& entry : optimizer_.state()) c.tensors.push_back(entry);
+    detail::add_training(c, model_, optimizer_, {iterations_, epoch_, batch_in_epoch_}, comm_.size(),
+                         "ScoreTrainer::save (" + path + ")");
+    std::ostringstream sigmas;
+    for (std::size_t i = 0; i < options_.sigmas.size(); ++i) sigmas << (i ? "," : "") << options_.sigmas[i];
     c.metadata.insert({{"format", "ebmkit-score"},
                        {"loss", to_string(options_.loss)},
                        {"conditioning", to_string(options_.conditioning)},
-                       {"iterations", std::to_string(iterations_)},
                        {"draws", std::to_string(draws_)},
-                       {"epoch", std::to_string(epoch_)},
-                       {"batch_in_epoch", std::to_string(batch_in_epoch_)},
-                       {"optimizer", to_string(optimizer_.options().kind)},
-                       {"lr", std::to_string(optimizer_.options().lr)},
-                       {"optimizer_steps", std::to_string(optimizer_.steps())},
-                       {"ranks", std::to_string(comm_.size())}});
-    std::ostringstream sigmas;
-    for (std::size_t i = 0; i < options_.sigmas.size(); ++i) sigmas << (i ? "," : "") << options_.sigmas[i];
-    c.metadata.insert({"sigmas", sigmas.str()});
+                       {"sigmas", sigmas.str()}});
     c.metadata.insert(metadata.begin(), metadata.end());  // the model's and the trainer's own keys win
     detail::write_on_rank_zero(comm_, [&] { c.write(path); });
 }
@@ -191,23 +169,13 @@ void ScoreTrainer::load(const std::string& path) {
     const std::string what = "ScoreTrainer::load (" + path + ")";
     if (metadata_at(file, "format", what) != "ebmkit-score") throw Error(what + ": not an ebmkit score checkpoint");
     // Read and look up everything first, so a bad file changes nothing.
-    const MlpEnergy saved = read_mlp(file, model_.device());
-    if (saved.widths() != model_.widths()) {
-        throw Error(what + ": the file holds widths " + metadata_at(file, "widths", what) + ", the model has others");
-    }
-    const std::int64_t steps = std::stoll(metadata_at(file, "optimizer_steps", what));
-    const float lr = std::stof(metadata_at(file, "lr", what));
-    const std::int64_t iterations = std::stoll(metadata_at(file, "iterations", what));
+    const detail::SavedTraining saved = detail::read_training(file, model_, what);
     const auto draws = static_cast<std::uint32_t>(std::stoul(metadata_at(file, "draws", what)));
-    const int epoch = std::stoi(metadata_at(file, "epoch", what));
-    const std::int64_t batch_in_epoch = std::stoll(metadata_at(file, "batch_in_epoch", what));
-    optimizer_.load_state(file, steps);
-    optimizer_.set_lr(lr);
-    model_.flat().copy_from(saved.flat());
-    iterations_ = iterations;
+    const detail::TrainingPosition at = detail::restore_training(saved, file, model_, optimizer_);
+    iterations_ = at.iterations;
+    epoch_ = at.epoch;
+    batch_in_epoch_ = at.batch_in_epoch;
     draws_ = draws;
-    epoch_ = epoch;
-    batch_in_epoch_ = batch_in_epoch;
     take_snapshot();
 }
 

@@ -38,6 +38,10 @@ struct OptimizerOptions {
     float weight_decay = 0.0f;  ///< L2 added to the gradient (PyTorch's weight_decay)
 };
 
+namespace detail {
+class GoodState;
+}
+
 /// Over any list of parameter views (a model's parameters(), in their order), each
 /// with a gradient view of the same shape.
 class Optimizer {
@@ -71,7 +75,7 @@ private:
     /// *steps_before and no change where *skip is nonzero (words on ctx's device); the
     /// trainer counts the step on the host (count_step) once it knows.
     friend class JemTrainer;
-    friend class ScoreTrainer;  ///< its snapshots, as JemTrainer's
+    friend class detail::GoodState;  ///< the trainers' divergence guard (host/trainer_state.hpp)
     void counted_step(Context& ctx, MlpEnergy& model, const MlpEnergy& grad, const std::uint32_t* steps_before,
                       const std::int32_t* skip);
     void count_step() { ++steps_; }
