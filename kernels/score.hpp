@@ -86,6 +86,8 @@ struct SlicedScore {
         std::vector<float*> dweights, dbiases;
     };
     static Status can_implement(const Arguments&) { return {}; }
+    // Whether run takes the fused pass: fused set and the model fits it on this device.
+    static bool fuses(const Arguments& a);
     static std::size_t workspace_bytes(const Arguments& a);
     static void run(const Arguments& a, void* workspace, CUstream_st* stream);
 };

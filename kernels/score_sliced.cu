@@ -69,6 +69,8 @@ ss::Layout layout_of(const SlicedScore::Arguments& a, int tile_rows) {
 
 }  // namespace
 
+bool SlicedScore::fuses(const Arguments& a) { return ss::fused_rows(a, device_limits()) > 0; }
+
 std::size_t SlicedScore::workspace_bytes(const Arguments& a) {
     return sizeof(float) * layout_of(a, ss::fused_rows(a, device_limits())).total;
 }

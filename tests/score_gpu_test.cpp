@@ -99,6 +99,34 @@ TEST(ScoreGpu, SlicedLossAndGradientAreTheCpus) {
     }
 }
 
+// A context that asks for the fused path by name, on a model the fused kernels cannot
+// hold, gets an Error naming the fallback, and nothing is written; Auto takes the
+// cuBLAS path for it.
+TEST(ScoreGpu, AnExplicitFusedPathRefusesAModelItCannotHold) {
+    if (!cuda_available()) GTEST_SKIP() << "no CUDA device: the fused kernels need one";
+    auto rng = test::fresh_rng();
+    Context gpu(Backend::Cuda);
+    const MlpEnergy model = test::random_mlp(rng, {64, 2048, 2048, 1}, Activation::silu(), 1.0f).to(Device::Cuda);
+    const Tensor x = test::uniform_tensor(rng, {8, 64}, -1, 1).to(Device::Cuda);
+    const Tensor noise = test::uniform_tensor(rng, {8, 64}, -1, 1).to(Device::Cuda);
+    const Tensor sigma = Tensor::from(std::vector<float>(8, 0.5f), {8}).to(Device::Cuda);
+    MlpEnergy grad = model.zeros_like();
+    gpu.set_mlp_path(MlpPath::Fused);
+    for (const bool sliced : {false, true}) {
+        try {
+            if (sliced) sliced_score_gradient(gpu, model, x, noise, false, grad);
+            else denoising_score_gradient(gpu, model, x, noise, sigma, {}, grad);
+            ADD_FAILURE() << "no error, sliced " << sliced;
+        } catch (const Error& e) {
+            EXPECT_NE(std::string(e.what()).find("MlpPath::Auto"), std::string::npos) << e.what();
+        }
+    }
+    for (const float g : grad.flat().to_vector<float>()) ASSERT_EQ(g, 0.0f) << "an error changes nothing";
+    gpu.set_mlp_path(MlpPath::Auto);
+    EXPECT_TRUE(std::isfinite(sliced_score_gradient(gpu, model, x, noise, false, grad)));
+    EXPECT_TRUE(std::isfinite(denoising_score_gradient(gpu, model, x, noise, sigma, {}, grad)));
+}
+
 TEST(ScoreGpu, AnnealedLangevinAndTweedieFollowTheCpu) {
     if (!cuda_available()) GTEST_SKIP() << "no CUDA device: the chains need one";
     auto rng = test::fresh_rng();

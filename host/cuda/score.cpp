@@ -4,9 +4,11 @@
 // for the unfused path, by cuBLAS and elementwise kernels (kernels/score_unfused.cu);
 // sliced score matching by order-2 Taylor passes, fused or through cuBLAS likewise
 // (kernels/score_sliced.cu).
+#include <string>
 #include <vector>
 
 #include "families.hpp"
+#include "host/check.hpp"
 #include "kernels/score.hpp"
 #include "mlp_layers.hpp"
 #include "nvtx.hpp"
@@ -14,6 +16,17 @@
 namespace ebmkit::detail {
 
 namespace {
+
+// A context that asks for the fused path by name gets it or an Error naming the
+// fallback, as the MLP family does (host/cuda/mlp.cpp); Auto takes the fused kernel
+// where the model fits it.
+void check_fused(const char* op, const Context& ctx, bool fits, const char* kernel) {
+    if (ctx.mlp_path() == MlpPath::Fused && !fits) {
+        fail(std::string(op) + ": the context asks for the fused path, but the model does not fit " + kernel +
+             " (at most 8 layers, 16 rows of its buffers within a block's shared memory); MlpPath::Auto or "
+             "MlpPath::Unfused takes the cuBLAS path");
+    }
+}
 
 class CudaScore final : public ScoreOps {
 public:
@@ -29,7 +42,7 @@ public:
         kernels::score_projections(ctx.seed(), kind == Projection::Gaussian, rows, d, key.step, key.first_row, v,
                                    ctx.stream());
     }
-    void denoising(const char*, Context& ctx, const MlpEnergy& model, ConstTensorView x, const float* noise,
+    void denoising(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const float* noise,
                    const float* sigma, const DenoisingScoreOptions& o, double scale, float* loss,
                    MlpEnergy* grad) const override {
         const NvtxRange range("ebmkit.score.denoising");
@@ -47,14 +60,16 @@ public:
         if (grad) gradient_pointers(*grad, a.dweights, a.dbiases);
         // The fused kernel where the model fits it and the context does not ask for the
         // unfused path; else cuBLAS and elementwise kernels.
-        if (ctx.mlp_path() != MlpPath::Unfused && kernels::FusedDenoisingScore::can_implement(a)) {
+        const bool fits = static_cast<bool>(kernels::FusedDenoisingScore::can_implement(a));
+        check_fused(op, ctx, fits, "the second-order kernel");
+        if (ctx.mlp_path() != MlpPath::Unfused && fits) {
             return kernels::FusedDenoisingScore::run(a, ctx.workspace(kernels::FusedDenoisingScore::workspace_bytes(a)),
                                                      ctx.stream());
         }
         kernels::UnfusedDenoisingScore::run(a, ctx.workspace(kernels::UnfusedDenoisingScore::workspace_bytes(a)),
                                             ctx.stream());
     }
-    void sliced(const char*, Context& ctx, const MlpEnergy& model, ConstTensorView x, const float* v,
+    void sliced(const char* op, Context& ctx, const MlpEnergy& model, ConstTensorView x, const float* v,
                 bool variance_reduced, double scale, float* loss, MlpEnergy* grad) const override {
         const NvtxRange range("ebmkit.score.sliced");
         kernels::SlicedScore::Arguments a;
@@ -68,6 +83,7 @@ public:
         a.scale = static_cast<float>(scale);
         a.loss = loss;
         if (grad) gradient_pointers(*grad, a.dweights, a.dbiases);
+        check_fused(op, ctx, kernels::SlicedScore::fuses(a), "the fused sliced pass");
         kernels::SlicedScore::run(a, ctx.workspace(kernels::SlicedScore::workspace_bytes(a)), ctx.stream());
     }
     void tweedie(const char* op, Context& ctx, const MlpEnergy& model, TensorView x, float k) const override {

@@ -21,7 +21,9 @@
 /// launch per row tile (forward, backward to x and its backward on chip) where the widths
 /// fit, else in the unfused kernels; the sliced losses run the CPU twin's Taylor-mode
 /// passes in float, each pass one fused launch per row tile where the widths fit, else
-/// one cuBLAS call per product over the three coefficient blocks.
+/// one cuBLAS call per product over the three coefficient blocks. The context's MlpPath
+/// chooses: Auto the fused kernels where the model fits them, Unfused the cuBLAS path,
+/// Fused the fused kernels or an Error naming the fallback.
 ///
 /// Annealed Langevin sampling (Song & Ermon 2019, Algorithm 1): for each level i = 1 .. L
 /// of a ladder sigma_1 > ... > sigma_L, T steps
