@@ -30,23 +30,18 @@
 #include "kernels/cuda_check.hpp"
 #include "kernels/mlp.hpp"
 #include "kernels/online_lse.cuh"
+#include "kernels/tile_model.hpp"
 
 namespace ebmkit::kernels::mlp_block {
 
-constexpr int max_layers = 8;
+constexpr int max_layers = tile_max_layers;
 
 // The model's device view and the block's shared-memory plan, passed by value.
-struct Tile {
-    int layers;
-    int widths[max_layers + 1];
+struct Tile : TileModel {
     int ld[max_layers + 1];      // row stride of buffer l, in floats
     int offset[max_layers + 1];  // float offset of buffer l; buffer 0 (the input x) only when `with_input`
     int staging;                 // byte offset of the products' staging, 32-byte aligned
     int bytes;                   // dynamic shared memory in all
-    const float* w[max_layers];
-    const float* b[max_layers];
-    ActivationKind act;
-    float slope;
 };
 
 // The buffers' strides and offsets and the staging's offset of t (its layers and widths
@@ -68,16 +63,7 @@ EBMKIT_HOST_DEVICE long long lay_out(Tile& t, int rows, bool with_input) {
 // The plan for `rows` rows per block; with_input also keeps x [rows, widths[0]] on chip.
 inline Tile plan(const MlpLayers& mlp, int rows, Precision precision, bool with_input) {
     Tile t{};
-    t.layers = static_cast<int>(mlp.weights.size());
-    t.act = mlp.activation;
-    t.slope = mlp.leaky_slope;
-    for (int l = 0; l <= t.layers; ++l) {
-        t.widths[l] = static_cast<int>(mlp.widths[l]);
-        if (l < t.layers) {
-            t.w[l] = mlp.weights[l];
-            t.b[l] = mlp.biases[l];
-        }
-    }
+    static_cast<TileModel&>(t) = tile_model(mlp);
     const long long floats = lay_out(t, rows, with_input);
     const long long bytes = (floats * 4 + 31) / 32 * 32 + block::staging_bytes(precision, rows);
     t.bytes = static_cast<int>(std::min<long long>(bytes, 1 << 30));
@@ -88,10 +74,7 @@ inline Tile plan(const MlpLayers& mlp, int rows, Precision precision, bool with_
 // max_layers layers.
 inline int rows_per_block(const MlpLayers& mlp, std::int64_t rows, Precision precision, bool with_input,
                           const DeviceLimits& limits) {
-    if (mlp.weights.size() > static_cast<std::size_t>(max_layers)) return 0;
-    for (std::int64_t w : mlp.widths) {
-        if (w > (1 << 20)) return 0;
-    }
+    if (!tile_holds(mlp)) return 0;
     return block::rows_per_block(rows, limits, [&](int r) { return plan(mlp, r, precision, with_input).bytes; });
 }
 

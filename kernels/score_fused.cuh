@@ -33,26 +33,21 @@
 #include "kernels/block_gemm.cuh"
 #include "kernels/mlp.hpp"
 #include "kernels/online_lse.cuh"
+#include "kernels/tile_model.hpp"
 #include "kernels/warp_reduce.cuh"
 
 namespace ebmkit::kernels::score_fused {
 
-constexpr int max_layers = 8;
+constexpr int max_layers = tile_max_layers;
 
 // The model's device view and the block's shared-memory plan, passed by value.
-struct Tile {
-    int layers;
-    int widths[max_layers + 1];
+struct Tile : TileModel {
     int ld[max_layers + 1];     // row stride of layer l's buffers, in floats
     int z[max_layers + 1];      // float offsets of z_l, zd_l (l = 1 .. L) and g_l (hidden l)
     int zd[max_layers + 1];
     int g[max_layers + 1];
     int staging;                // byte offset of the products' staging, 32-byte aligned
     int bytes;                  // dynamic shared memory in all
-    const float* w[max_layers];
-    const float* b[max_layers];
-    ActivationKind act;
-    float slope;
 };
 
 struct DenoisingIo {
@@ -93,16 +88,7 @@ inline long long lay_out(Tile& t, int rows) {
 
 inline Tile plan(const MlpLayers& mlp, int rows, Precision precision) {
     Tile t{};
-    t.layers = static_cast<int>(mlp.weights.size());
-    t.act = mlp.activation;
-    t.slope = mlp.leaky_slope;
-    for (int l = 0; l <= t.layers && l <= max_layers; ++l) {
-        t.widths[l] = static_cast<int>(mlp.widths[l]);
-        if (l < t.layers) {
-            t.w[l] = mlp.weights[l];
-            t.b[l] = mlp.biases[l];
-        }
-    }
+    static_cast<TileModel&>(t) = tile_model(mlp);
     const long long floats = lay_out(t, rows);
     const long long bytes = (floats * 4 + 31) / 32 * 32 + block::staging_bytes(precision, rows);
     t.bytes = static_cast<int>(bytes < (1 << 30) ? bytes : (1 << 30));
@@ -112,10 +98,7 @@ inline Tile plan(const MlpLayers& mlp, int rows, Precision precision) {
 // Rows per block (16, 32 or 64: block::rows_per_block); 0 when the model has more than
 // max_layers layers or 16 rows do not fit.
 inline int rows_per_block(const MlpLayers& mlp, std::int64_t rows, const DeviceLimits& limits) {
-    if (mlp.weights.size() > static_cast<std::size_t>(max_layers)) return 0;
-    for (std::int64_t w : mlp.widths) {
-        if (w > (1 << 20)) return 0;
-    }
+    if (!tile_holds(mlp)) return 0;
     return block::rows_per_block(rows, limits, [&](int r) { return plan(mlp, r, mlp.precision).bytes; });
 }
 

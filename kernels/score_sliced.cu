@@ -23,8 +23,11 @@ __global__ void apply(Op op) {
     op();
 }
 
+// (256, 1): a block's jets fill most of a multiprocessor's shared memory (a 784-256-256-1
+// model's 16 rows take about 140 KB), so one block a multiprocessor is what runs anyway;
+// without the minimum ptxas held the kernel to 128 registers and spilled.
 template <int ROWS, Precision P>
-__global__ void __launch_bounds__(block::threads) sliced_pass(ss::Tile t, ss::PassIo io) {
+__global__ void __launch_bounds__(block::threads, 1) sliced_pass(ss::Tile t, ss::PassIo io) {
     extern __shared__ __align__(128) unsigned char shared[];
     ss::pass_tile<ROWS, P>(t, io, reinterpret_cast<float*>(shared));
 }

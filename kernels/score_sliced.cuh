@@ -29,15 +29,15 @@
 #include <vector>
 
 #include "kernels/activation.cuh"
+#include "kernels/grid_stride.cuh"
+#include "kernels/jet_rule.cuh"
 #include "kernels/launch_shape.hpp"
 #include "kernels/mlp.hpp"
+#include "kernels/operation.hpp"
 #include "kernels/score.hpp"
 #include "kernels/score_sliced_fused.cuh"
 
 namespace ebmkit::kernels::score_sliced {
-
-__device__ inline std::int64_t first_item() { return static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; }
-__device__ inline std::int64_t item_stride() { return static_cast<std::int64_t>(gridDim.x) * blockDim.x; }
 
 // The input jet [3 rows, d] = (x, direction, 0).
 struct InputJet {
@@ -54,8 +54,8 @@ struct InputJet {
     }
 };
 
-// Z's constant block += b; then, for a hidden layer (a non-null), A = act(Z) as a jet:
-// act(z0) + act'(z0) z1 t + (act'(z0) z2 + act''(z0) z1^2 / 2) t^2.
+// Z's constant block += b; then, for a hidden layer (a non-null), A = act(Z) as a jet
+// (kernels/jet_rule.cuh).
 struct JetBiasActivate {
     float* z;
     float* a;
@@ -70,17 +70,15 @@ struct JetBiasActivate {
             z[i] = z0;
             if (!a) continue;
             const float z1 = z[n + i], z2 = z[2 * n + i];
-            const float f1 = activate_grad(act, slope, z0), f2 = activate_grad2(act, slope, z0);
-            a[i] = activate(act, slope, z0);
-            a[n + i] = f1 * z1;
-            a[2 * n + i] = fmaf(f1, z2, 0.5f * f2 * z1 * z1);
+            float aj[3];
+            jet::activation(act, slope, z0, z1, z2, aj);
+            for (int c = 0; c < 3; ++c) a[c * n + i] = aj[c];
         }
     }
 };
 
-// A row per thread: Delta = -softmax(F) as a jet. With p = softmax(f0), the jet of
-// lse = LSE(F) is (lse0, p.f1, p.f2 + (p.f1^2 - (p.f1)^2) / 2); h = F - lse, and
-// -exp(h) = -p (1 + h1 t + (h2 + h1^2 / 2) t^2).
+// A row per thread: Delta = -softmax(F) as a jet (kernels/jet_rule.cuh). With p =
+// softmax(f0), the jet of LSE(F) is (lse0, p.f1, p.f2 + (p.f1^2 - (p.f1)^2) / 2).
 struct JetHead {
     const float* f;
     float* delta;
@@ -108,17 +106,17 @@ struct JetHead {
             float* d1 = d0 + n;
             float* d2 = d1 + n;
             for (std::int64_t j = 0; j < k; ++j) {
-                const float p = expf(f0[j] - lse0), h1 = f1[j] - l1, h2 = f2[j] - l2;
-                d0[j] = -p;
-                d1[j] = -p * h1;
-                d2[j] = -p * fmaf(0.5f * h1, h1, h2);
+                float d[3];
+                jet::negative_softmax(expf(f0[j] - lse0), f1[j], f2[j], l1, l2, d);
+                d0[j] = d[0];
+                d1[j] = d[1];
+                d2[j] = d[2];
             }
         }
     }
 };
 
-// In place over the backward product B: Delta = B act'(Z), the jet product of B with
-// act'(Z) = (act'(z0), act''(z0) z1, act''(z0) z2 + act'''(z0) z1^2 / 2).
+// In place over the backward product B: Delta = B act'(Z) as a jet (kernels/jet_rule.cuh).
 struct JetTimesActGrad {
     float* b;
     const float* z;
@@ -127,14 +125,9 @@ struct JetTimesActGrad {
     float slope;
     __device__ void operator()() const {
         for (std::int64_t i = first_item(); i < n; i += item_stride()) {
-            const float z0 = z[i], z1 = z[n + i], z2 = z[2 * n + i];
-            const float f2 = activate_grad2(act, slope, z0);
-            const float m0 = activate_grad(act, slope, z0), m1 = f2 * z1;
-            const float m2 = fmaf(f2, z2, 0.5f * activate_grad3(act, slope, z0) * z1 * z1);
-            const float b0 = b[i], b1 = b[n + i], b2 = b[2 * n + i];
-            b[i] = b0 * m0;
-            b[n + i] = fmaf(b0, m1, b1 * m0);
-            b[2 * n + i] = fmaf(b0, m2, fmaf(b1, m1, b2 * m0));
+            float d[3];
+            jet::times_activation_grad(act, slope, z[i], z[n + i], z[2 * n + i], b[i], b[n + i], b[2 * n + i], d);
+            for (int c = 0; c < 3; ++c) b[c * n + i] = d[c];
         }
     }
 };
@@ -210,28 +203,23 @@ struct Layout {
 inline Layout layout(const MlpLayers& mlp, std::int64_t rows, bool fused, std::size_t partial_floats) {
     Layout l{};
     const auto n = static_cast<std::size_t>(rows), d = static_cast<std::size_t>(mlp.widths[0]);
-    std::size_t at = 0;
-    auto take = [&](std::size_t floats) {
-        const std::size_t here = at;
-        at += (floats + 63) / 64 * 64;
-        return here;
-    };
-    l.input = take(3 * n * d);
-    l.g = take(3 * n * d);
+    WorkspaceCarver carver;
+    l.input = carver.take(3 * n * d);
+    l.g = carver.take(3 * n * d);
     std::size_t widest = 0;
     for (auto* v : {&l.z, &l.a, &l.delta}) v->assign(mlp.widths.size(), 0);
     for (std::size_t i = 1; i < mlp.widths.size(); ++i) {
         const std::size_t w = 3 * n * static_cast<std::size_t>(mlp.widths[i]);
         widest = std::max(widest, w);
-        if (!fused) l.z[i] = take(w);
-        if (i + 1 < mlp.widths.size()) l.a[i] = take(w);
-        l.delta[i] = take(w);
+        if (!fused) l.z[i] = carver.take(w);
+        if (i + 1 < mlp.widths.size()) l.a[i] = carver.take(w);
+        l.delta[i] = carver.take(w);
     }
-    l.left = take(widest);
-    l.row_loss = take(n);
-    l.k1 = take(n);
-    l.partials = take(partial_floats);
-    l.total = at;
+    l.left = carver.take(widest);
+    l.row_loss = carver.take(n);
+    l.k1 = carver.take(n);
+    l.partials = carver.take(partial_floats);
+    l.total = carver.total();
     return l;
 }
 

@@ -20,28 +20,24 @@
 
 #include "kernels/activation.cuh"
 #include "kernels/block_gemm.cuh"
+#include "kernels/jet_rule.cuh"
 #include "kernels/mlp.hpp"
 #include "kernels/online_lse.cuh"
+#include "kernels/tile_model.hpp"
 #include "kernels/warp_reduce.cuh"
 
 namespace ebmkit::kernels::score_sliced {
 
-constexpr int max_layers = 8;
+constexpr int max_layers = tile_max_layers;
 
 // The model's device view and the block's shared-memory plan, passed by value.
-struct Tile {
-    int layers;
-    int widths[max_layers + 1];
+struct Tile : TileModel {
     int ld[max_layers + 1];  // row stride of layer l's blocks, in floats
     int z[max_layers + 1];   // float offset of Z_l's three blocks (l = 1 .. L), block c at z[l] + c ROWS ld[l]
     int t;                   // float offset of the two temporaries [2][ROWS][ld_t]
     int ld_t;
     int staging;             // byte offset of the products' staging, 32-byte aligned
     int bytes;               // dynamic shared memory in all
-    const float* w[max_layers];
-    const float* b[max_layers];
-    ActivationKind act;
-    float slope;
 };
 
 // Global memory, every jet matrix [3 rows, w] stacked by coefficient.
@@ -55,17 +51,8 @@ struct PassIo {
 
 inline Tile plan(const MlpLayers& mlp, int rows, Precision precision) {
     Tile t{};
-    t.layers = static_cast<int>(mlp.weights.size());
-    t.act = mlp.activation;
-    t.slope = mlp.leaky_slope;
-    for (int l = 0; l <= t.layers && l <= max_layers; ++l) {
-        t.widths[l] = static_cast<int>(mlp.widths[l]);
-        t.ld[l] = (t.widths[l] + 3) / 4 * 4;
-        if (l < t.layers) {
-            t.w[l] = mlp.weights[l];
-            t.b[l] = mlp.biases[l];
-        }
-    }
+    static_cast<TileModel&>(t) = tile_model(mlp);
+    for (int l = 0; l <= t.layers && l <= max_layers; ++l) t.ld[l] = (t.widths[l] + 3) / 4 * 4;
     long long floats = 0;
     for (int l = 1; l <= t.layers && l <= max_layers; ++l) {
         t.z[l] = static_cast<int>(floats < (1 << 30) ? floats : (1 << 30));
@@ -86,10 +73,7 @@ inline Tile plan(const MlpLayers& mlp, int rows, Precision precision) {
 // spill beside the jets' epilogues); 0 when the model has more than max_layers layers or
 // 16 rows do not fit (the unfused pass takes it).
 inline int rows_per_block(const MlpLayers& mlp, std::int64_t rows, const DeviceLimits& limits) {
-    if (mlp.weights.size() > static_cast<std::size_t>(max_layers)) return 0;
-    for (std::int64_t w : mlp.widths) {
-        if (w > (1 << 20)) return 0;
-    }
+    if (!tile_holds(mlp)) return 0;
     const int r = block::rows_per_block(rows, limits, [&](int r) { return plan(mlp, r, mlp.precision).bytes; });
     return r < 32 ? r : 32;
 }
@@ -107,10 +91,6 @@ __device__ void pass_tile(const Tile& t, const PassIo& io, float* smem) {
     const int valid = static_cast<int>(n - first < ROWS ? n - first : ROWS);
     const int d = t.widths[0], layers = t.layers, k = t.widths[layers];
     auto* staging = reinterpret_cast<unsigned char*>(smem) + t.staging;
-    auto act = [&](float z) { return activate(t.act, t.slope, z); };
-    auto act1 = [&](float z) { return activate_grad(t.act, t.slope, z); };
-    auto act2 = [&](float z) { return activate_grad2(t.act, t.slope, z); };
-    auto act3 = [&](float z) { return activate_grad3(t.act, t.slope, z); };
     auto block_of = [&](int l, int c) { return smem + t.z[l] + c * ROWS * t.ld[l]; };
     // Writes [r][col .. col+3] of coefficient block c of a stacked [3 n, cols] matrix, valid rows only.
     auto store = [&](float* out, int cols, int c, int r, int col, const float* v) {
@@ -144,10 +124,10 @@ __device__ void pass_tile(const Tile& t, const PassIo& io, float* smem) {
                     if (l == 0) block_of(1, 2)[at] = 0.0f;
                     if (!hidden) continue;
                     const float z0 = block_of(l + 1, 0)[at], z1 = block_of(l + 1, 1)[at];
-                    const float f1 = act1(z0);
-                    a[0][j] = act(z0);
-                    a[1][j] = f1 * z1;
-                    a[2][j] = fmaf(f1, z2, 0.5f * act2(z0) * z1 * z1);
+                    float aj[3];
+                    jet::activation(t.act, t.slope, z0, z1, z2, aj);
+#pragma unroll
+                    for (int q = 0; q < 3; ++q) a[q][j] = aj[q];
                 }
                 if (c == last && hidden) {
 #pragma unroll
@@ -164,9 +144,7 @@ __device__ void pass_tile(const Tile& t, const PassIo& io, float* smem) {
                 const float* z2 = block_of(l, 2);
                 auto jet_at = [&](int r, int i) {
                     const int at = r * ld_in + i;
-                    if (c == 0) return act(z0[at]);
-                    if (c == 1) return act1(z0[at]) * z1[at];
-                    return fmaf(act1(z0[at]), z2[at], 0.5f * act2(z0[at]) * z1[at] * z1[at]);
+                    return jet::activation(t.act, t.slope, c, z0[at], z1[at], z2[at]);
                 };
                 block::gemm<ROWS, P, true>(staging, t.w[l], in, 0, cols, in, jet_at, epilogue);
             }
@@ -199,11 +177,12 @@ __device__ void pass_tile(const Tile& t, const PassIo& io, float* smem) {
         l2 = warp_sum(l2) + 0.5f * (warp_sum(sq) - l1 * l1);
         float* out = io.delta[layers];
         for (int j = lane; j < k; j += 32) {
-            const float p = expf(f0[j] - lse0), h1 = f1[j] - l1, h2 = f2[j] - l2;
-            f0[j] = -p;
-            f1[j] = -p * h1;
-            f2[j] = -p * fmaf(0.5f * h1, h1, h2);
-            for (int c = 0; c < 3; ++c) out[(c * n + first + r) * k + j] = (c == 0 ? f0 : c == 1 ? f1 : f2)[j];
+            float d[3];
+            jet::negative_softmax(expf(f0[j] - lse0), f1[j], f2[j], l1, l2, d);
+            f0[j] = d[0];
+            f1[j] = d[1];
+            f2[j] = d[2];
+            for (int c = 0; c < 3; ++c) out[(c * n + first + r) * k + j] = d[c];
         }
     }
     __syncthreads();
@@ -236,13 +215,11 @@ __device__ void pass_tile(const Tile& t, const PassIo& io, float* smem) {
                     float* zb0 = block_of(l, 0);
                     float* zb1 = block_of(l, 1);
                     float* zb2 = block_of(l, 2);
-                    const float z0 = zb0[at], z1 = zb1[at], z2 = zb2[at];
-                    const float f2 = act2(z0), m0 = act1(z0), m1 = f2 * z1;
-                    const float m2 = fmaf(f2, z2, 0.5f * act3(z0) * z1 * z1);
-                    const float b0 = t0[r * t.ld_t + col + j], b1 = t1[r * t.ld_t + col + j], b2 = v[j];
-                    dj[0][j] = b0 * m0;
-                    dj[1][j] = fmaf(b0, m1, b1 * m0);
-                    dj[2][j] = fmaf(b0, m2, fmaf(b1, m1, b2 * m0));
+                    float d[3];
+                    jet::times_activation_grad(t.act, t.slope, zb0[at], zb1[at], zb2[at], t0[r * t.ld_t + col + j],
+                                               t1[r * t.ld_t + col + j], v[j], d);
+#pragma unroll
+                    for (int q = 0; q < 3; ++q) dj[q][j] = d[q];
                     zb0[at] = dj[0][j];
                     zb1[at] = dj[1][j];
                     zb2[at] = dj[2][j];

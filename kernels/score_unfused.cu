@@ -62,24 +62,19 @@ struct Layout {
 Layout layout(const MlpLayers& mlp, std::int64_t rows) {
     Layout l{};
     const auto n = static_cast<std::size_t>(rows), d = static_cast<std::size_t>(mlp.widths[0]);
-    std::size_t at = 0;
-    auto take = [&](std::size_t floats) {
-        const std::size_t here = at;
-        at += (floats + 63) / 64 * 64;
-        return here;
-    };
-    l.noisy = take(n * d);
-    l.residual = take(n * d);
-    l.u = take(n * d);
-    l.row_loss = take(n);
-    l.lse = take(n);
+    WorkspaceCarver carver;
+    l.noisy = carver.take(n * d);
+    l.residual = carver.take(n * d);
+    l.u = carver.take(n * d);
+    l.row_loss = carver.take(n);
+    l.lse = carver.take(n);
     for (auto* v : {&l.z, &l.a, &l.g, &l.delta, &l.zd, &l.ad, &l.deltad}) v->assign(mlp.widths.size(), 0);
     for (std::size_t i = 1; i < mlp.widths.size(); ++i) {
         const std::size_t w = n * static_cast<std::size_t>(mlp.widths[i]);
-        for (auto* v : {&l.z, &l.a, &l.g, &l.delta, &l.zd, &l.ad, &l.deltad}) (*v)[i] = take(w);
+        for (auto* v : {&l.z, &l.a, &l.g, &l.delta, &l.zd, &l.ad, &l.deltad}) (*v)[i] = carver.take(w);
     }
-    l.partials = take(std::max(layer_param_grad_partial_floats(mlp, rows), column_sum_partial_floats(rows, 1)));
-    l.total = at;
+    l.partials = carver.take(std::max(layer_param_grad_partial_floats(mlp, rows), column_sum_partial_floats(rows, 1)));
+    l.total = carver.total();
     return l;
 }
 

@@ -10,11 +10,9 @@
 #include <cstdint>
 
 #include "kernels/activation.cuh"
+#include "kernels/grid_stride.cuh"
 
 namespace ebmkit::kernels::score_unfused_body {
-
-__device__ inline std::int64_t first_item() { return static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; }
-__device__ inline std::int64_t item_stride() { return static_cast<std::int64_t>(gridDim.x) * blockDim.x; }
 
 // noisy [rows, d] = x + sigma[r] eps (one rounding, as the fused kernel forms it).
 __device__ inline void perturb(const float* __restrict__ x, const float* __restrict__ noise,
