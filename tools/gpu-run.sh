@@ -119,7 +119,7 @@ declare -A SANITIZE_FILTERS=(
   [optim_gpu_test]="OptimizerGpu.EveryElementFollowsTheRuleInDouble"
   [jem_gpu_test]="JemGpu.LossAndGradientFollowTheCpu:JemGpu.IterationsFollowTheCpu"
   [sampler_gpu_test]="SamplerGpu.ReplayBufferFollowsTheCpuBitForBit:SamplerGpu.AShardFollowsTheCpuBitForBit"
-  [score_gpu_test]="ScoreGpu.DrawsAreTheCpus:ScoreGpu.DenoisingLossAndGradientAreTheCpus"
+  [score_gpu_test]="ScoreGpu.DrawsAreTheCpus:ScoreGpu.DenoisingLossAndGradientAreTheCpus:ScoreGpu.SlicedLossAndGradientAreTheCpus"
   [philox_gpu_test]="PhiloxGpu.DeviceDrawsMatchTheCpuReference"
   [sample_gpu_test]="SampleGpu.ChainsFollowTheCpu"
   [tempering_gpu_test]="TemperingGpu.SweepsMatchTheCpuTwinAtSanitizerSize:TemperingGpu.TheLaunchSequenceMatchesTheCpuTwinWhereReplicasDoNotFit"
@@ -317,6 +317,7 @@ phase_bench() {
   bench_run ebm-bench-gibbs-1000 --workload rbm_gibbs --chains 1024 --steps 1000 --reps 5
   bench_run ebm-bench-jem --workload jem
   bench_run ebm-bench-score --workload score_dsm
+  bench_run ebm-bench-score-ssm --workload score_ssm
   bench_run ebm-bench-sampler --workload sampler
   bench_run ebm-bench-optim --workload optim
   bench_run ebm-bench-rbm-eval --workload rbm_eval

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from peer_common import attempt, device, mlp, now, precisions, time_ms, variants, write_records
+from peer_common import attempt, device, mlp, now, precisions, time_ms, write_records
 
 
 def energy(net, x):
@@ -40,6 +40,54 @@ def ssm_step(net, x, v, variance_reduced=False):
     second = 0.5 * (g ** 2).sum(1) if variance_reduced else 0.5 * vg ** 2
     loss = (-(v * hv).sum(1) + second).mean()
     return torch.autograd.grad(loss, list(net.parameters())), loss
+
+
+# The compiled variants: torch.compile refuses autograd's double backward (create_graph:
+# "aot_autograd does not currently support double backward"), not torch.func's nested
+# grad, so they compile the same losses written with torch.func.
+def functional_steps(net):
+    """(dsm, ssm) as functions of the network's parameters through torch.func, with the
+    eager steps' arguments; None where this torch has no torch.func."""
+    try:
+        from torch.func import functional_call, grad
+    except ImportError:
+        return None
+    params = {k: v.detach() for k, v in net.named_parameters()}
+
+    def energy(p, x):
+        return -torch.logsumexp(functional_call(net, p, (x,)), 1)
+
+    def dsm(_, x, noise, sigma):
+        def loss(p):
+            noisy = x + sigma[:, None] * noise
+            g = grad(lambda xx: energy(p, xx).sum())(noisy)
+            res = -g / sigma[:, None] + noise / sigma[:, None]
+            return (sigma ** 2 / 2 * (res ** 2).sum(1)).mean()
+        return grad(loss)(params)
+
+    def ssm(_, x, v, variance_reduced=False):
+        def loss(p):
+            def e(xx):
+                return energy(p, xx).sum()
+            g = grad(e)(x)
+            hv = grad(lambda xx: (v * grad(e)(xx)).sum())(x)
+            vg = (v * g).sum(1)
+            second = 0.5 * (g ** 2).sum(1) if variance_reduced else 0.5 * vg ** 2
+            return (-(v * hv).sum(1) + second).mean()
+        return grad(loss)(params)
+
+    return dsm, ssm
+
+
+def step_variants(eager, functional):
+    """The eager double-backward step, and the torch.func form compiled where this torch
+    compiles."""
+    out = [("torch-eager", eager)]
+    if hasattr(torch, "compile") and functional is not None:
+        out.append(("torch-compile", torch.compile(functional)))
+    else:
+        print(f"torch {torch.__version__} has no torch.compile or torch.func: eager only")
+    return out
 
 
 def annealed_langevin(net, x, sigmas, epsilon, steps, conditioned=True, denoise=True):
@@ -176,7 +224,8 @@ def main():
     for precision, cast in precisions(cuda):
         torch.manual_seed(1)
         net = mlp(widths).to(dev)
-        for variant, step in variants(dsm_step):
+        functional = functional_steps(net)
+        for variant, step in step_variants(dsm_step, functional and functional[0]):
             for batch in a.batch:
                 def run_dsm():
                     x = torch.rand(batch, 784, device=dev) * 2 - 1
@@ -190,19 +239,21 @@ def main():
                     print(f"score_dsm {variant:14s} {precision} {batch:5d} rows: {med:9.3f} ms")
 
                 attempt(f"score_dsm {variant} {precision} {batch}", run_dsm)
-        for batch in a.batch:
-            def run_ssm():
-                x = torch.rand(batch, 784, device=dev) * 2 - 1
-                v = torch.randint(0, 2, x.shape, device=dev).float() * 2 - 1
-                with cast:
-                    med, lo, hi = time_ms(lambda: ssm_step(net, x, v), a.reps, cuda)
-                records.append({"workload": "score_ssm", "shape": f"{batch} rows, 784-256-256-1 {precision}",
-                                "variant": "torch-eager", "device": device_name, "torch": torch.__version__,
-                                "date": now(), "median_ms": med, "min_ms": lo, "max_ms": hi,
-                                "rows_per_s": batch / (med * 1e-3), "achieved": 12.0 * macs * batch / (med * 1e-3)})
-                print(f"score_ssm torch-eager    {precision} {batch:5d} rows: {med:9.3f} ms")
+        for variant, step in step_variants(ssm_step, functional and functional[1]):
+            for batch in a.batch:
+                def run_ssm():
+                    x = torch.rand(batch, 784, device=dev) * 2 - 1
+                    v = torch.randint(0, 2, x.shape, device=dev).float() * 2 - 1
+                    with cast:
+                        med, lo, hi = time_ms(lambda: step(net, x, v), a.reps, cuda)
+                    # 18 flops per multiply-add: ebm-bench's model of an SSM step (bench/score_bench.cpp).
+                    records.append({"workload": "score_ssm", "shape": f"{batch} rows, 784-256-256-1 {precision}",
+                                    "variant": variant, "device": device_name, "torch": torch.__version__,
+                                    "date": now(), "median_ms": med, "min_ms": lo, "max_ms": hi,
+                                    "rows_per_s": batch / (med * 1e-3), "achieved": 18.0 * macs * batch / (med * 1e-3)})
+                    print(f"score_ssm {variant:14s} {precision} {batch:5d} rows: {med:9.3f} ms")
 
-            attempt(f"score_ssm {precision} {batch}", run_ssm)
+                attempt(f"score_ssm {variant} {precision} {batch}", run_ssm)
         for chains in ([64, 1024] if cuda else [64]):
             def run_annealed():
                 x = torch.rand(chains, 784, device=dev)
