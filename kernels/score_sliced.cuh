@@ -3,14 +3,14 @@
 // in float, every quantity of the MLP's forward and backward passes carried as a jet
 // a(t) = a0 + a1 t + a2 t^2 from the input x + t v. A jet matrix [rows, w] is stored as
 // its three coefficient blocks back to back (coefficient c of element i at c rows w + i),
-// so each of a layer's products is one matrix product over 3 rows rows:
+// so each of a layer's products is one matrix product over 3 x rows rows:
 //   forward:   Z_{l+1} = A_l W_l^T (+ b_l on the constant block), A_{l+1} = act(Z_{l+1});
 //   head:      Delta_L = -softmax(F) as a jet;
 //   backward:  B_l = Delta_{l+1} W_l, Delta_l = B_l act'(Z_l) (jet product), G = B_0.
 // Per row, with g = G's constant block: the loss -v.G1 + 1/2 (v.g)^2 (or 1/2 |g|^2 in the
 // variance-reduced form), G1 = H v. The gradient pairs the passes' factors,
 //   dW_l = sum_r sum_{p+q=2} k2 Delta_p A_q^T + sum_{p+q=1} k1_r Delta_p A_q^T,
-// k2 = -2 scale (the t^2 coefficient of v.g(x + t v) is half of d^2/dt^2), k1_r = scale v.g
+// k2 = -2 scale (grad_theta E(x + t v)'s t^2 coefficient is half of grad_theta v^T H v), k1_r = scale v.g
 // (the 1/2 (v.g)^2 term); folded into left factors L_q paired with A_q: L_0 = k2 D_2 + k1 D_1,
 // L_1 = k2 D_1 + k1 D_0, L_2 = k2 D_0, so dW_l = L_0^T A_0 + [L_1; L_2]^T [A_1; A_2] and
 // db_l = the column sums of L_0. The variance-reduced term is a second pass along g with
