@@ -225,35 +225,35 @@ def main():
         torch.manual_seed(1)
         net = mlp(widths).to(dev)
         functional = functional_steps(net)
-        for variant, step in step_variants(dsm_step, functional and functional[0]):
-            for batch in a.batch:
-                def run_dsm():
-                    x = torch.rand(batch, 784, device=dev) * 2 - 1
-                    noise, sigma = torch.randn_like(x), torch.full((batch,), 0.1, device=dev)
-                    with cast:
-                        med, lo, hi = time_ms(lambda: step(net, x, noise, sigma), a.reps, cuda)
-                    records.append({"workload": "score_dsm", "shape": f"{batch} rows, 784-256-256-1 {precision}",
-                                    "variant": variant, "device": device_name, "torch": torch.__version__,
-                                    "date": now(), "median_ms": med, "min_ms": lo, "max_ms": hi,
-                                    "rows_per_s": batch / (med * 1e-3), "achieved": 12.0 * macs * batch / (med * 1e-3)})
-                    print(f"score_dsm {variant:14s} {precision} {batch:5d} rows: {med:9.3f} ms")
 
-                attempt(f"score_dsm {variant} {precision} {batch}", run_dsm)
-        for variant, step in step_variants(ssm_step, functional and functional[1]):
-            for batch in a.batch:
-                def run_ssm():
-                    x = torch.rand(batch, 784, device=dev) * 2 - 1
-                    v = torch.randint(0, 2, x.shape, device=dev).float() * 2 - 1
-                    with cast:
-                        med, lo, hi = time_ms(lambda: step(net, x, v), a.reps, cuda)
-                    # 18 flops per multiply-add: ebm-bench's model of an SSM step (bench/score_bench.cpp).
-                    records.append({"workload": "score_ssm", "shape": f"{batch} rows, 784-256-256-1 {precision}",
-                                    "variant": variant, "device": device_name, "torch": torch.__version__,
-                                    "date": now(), "median_ms": med, "min_ms": lo, "max_ms": hi,
-                                    "rows_per_s": batch / (med * 1e-3), "achieved": 18.0 * macs * batch / (med * 1e-3)})
-                    print(f"score_ssm {variant:14s} {precision} {batch:5d} rows: {med:9.3f} ms")
+        def time_step(workload, variant, step, batch, inputs, flops_per_mac):
+            """One record of a loss step on a batch of inputs(x); flops_per_mac is ebm-bench's
+            model of the step (bench/score_bench.cpp: 12 for DSM, 18 for SSM)."""
+            def run():
+                x = torch.rand(batch, 784, device=dev) * 2 - 1
+                args = inputs(x)
+                with cast:
+                    med, lo, hi = time_ms(lambda: step(net, x, *args), a.reps, cuda)
+                records.append({"workload": workload, "shape": f"{batch} rows, 784-256-256-1 {precision}",
+                                "variant": variant, "device": device_name, "torch": torch.__version__,
+                                "date": now(), "median_ms": med, "min_ms": lo, "max_ms": hi,
+                                "rows_per_s": batch / (med * 1e-3),
+                                "achieved": flops_per_mac * macs * batch / (med * 1e-3)})
+                print(f"{workload} {variant:14s} {precision} {batch:5d} rows: {med:9.3f} ms")
 
-                attempt(f"score_ssm {variant} {precision} {batch}", run_ssm)
+            attempt(f"{workload} {variant} {precision} {batch}", run)
+
+        def noise_and_sigma(x):
+            return torch.randn_like(x), torch.full((x.shape[0],), 0.1, device=dev)
+
+        def signs(x):
+            return (torch.randint(0, 2, x.shape, device=dev).float() * 2 - 1,)
+
+        for workload, eager, func, inputs, flops in (("score_dsm", dsm_step, 0, noise_and_sigma, 12.0),
+                                                     ("score_ssm", ssm_step, 1, signs, 18.0)):
+            for variant, step in step_variants(eager, functional and functional[func]):
+                for batch in a.batch:
+                    time_step(workload, variant, step, batch, inputs, flops)
         for chains in ([64, 1024] if cuda else [64]):
             def run_annealed():
                 x = torch.rand(chains, 784, device=dev)
