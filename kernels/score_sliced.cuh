@@ -280,14 +280,17 @@ void run_sliced(const Arguments& args, int tile_rows, float* workspace, const La
             }
         }
     };
-    // The pass's share of the gradient: dW_l = L_0^T A_0 + [L_1; L_2]^T [A_1; A_2].
+    // The pass's share of the gradient: dW_l = L_0^T A_0 + [L_1; L_2]^T [A_1; A_2]. The L_2 A_2
+    // term is left out where it is zero: the input's A_2 (its jet has no t^2 term) and a
+    // pass without second-order weight (k2 = 0, so L_2 = 0).
     auto gradient = [&](const float* k1_rows, float k1, float k2, bool accumulate) {
         float* left = w + l.left;
         for (int i = 0; i < layers; ++i) {
             const std::int64_t in = width(i), out = width(i + 1);
+            const std::int64_t paired = i == 0 || k2 == 0.0f ? rows : 2 * rows;
             dev.launch(elements(rows * out), JetLeftFactors{w + l.delta[i + 1], k1_rows, k1, k2, rows, out, left});
             dev.param_grad(left, a_of(i), rows, in, out, accumulate, args.dweights[i], args.dbiases[i], w + l.partials);
-            dev.gemm(true, false, as_int(out), as_int(in), as_int(2 * rows), 1.0f, left + rows * out, as_int(out),
+            dev.gemm(true, false, as_int(out), as_int(in), as_int(paired), 1.0f, left + rows * out, as_int(out),
                      a_of(i) + rows * in, as_int(in), 1.0f, args.dweights[i], as_int(in));
         }
     };
