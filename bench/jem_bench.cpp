@@ -33,7 +33,7 @@ Record run_jem(Setting& s, std::int64_t batch, int reps) {
 void jem_workloads(std::vector<Workload>& out) {
     out.push_back({"jem", true, true, [](Setting& s, const std::function<void(Record)>& emit) {
                        for (std::int64_t batch : {64, 256}) {
-                           s.each_tile_plan(s.ctx.mlp_path() == MlpPath::Fused,
+                           s.each_tile_plan(s.ctx.mlp_path() == MlpPath::Fused ? Setting::chain_plans() : std::vector<TilePlan>{},
                                             [&] { emit(run_jem(s, batch, s.gpu() ? 10 : 2)); });
                        }
                    }});

@@ -42,7 +42,7 @@ void langevin_workloads(std::vector<Workload>& out) {
                                for (std::uint32_t steps : {20u, 60u}) {
                                    for (std::int64_t chains : s.options.chains) {
                                        if (!s.gpu() && (chains > 256 || steps > 20)) continue;  // minutes on the CPU
-                                       s.each_tile_plan(s.ctx.mlp_path() == MlpPath::Fused, [&] {
+                                       s.each_tile_plan(s.ctx.mlp_path() == MlpPath::Fused ? Setting::chain_plans() : std::vector<TilePlan>{}, [&] {
                                            emit(run_langevin(s, net, chains, steps, s.gpu() ? 5 : 1, s.gemm_of(p)));
                                        });
                                    }

@@ -59,7 +59,7 @@ void rbm_workloads(std::vector<Workload>& out) {
                            for (std::int64_t chains : s.options.chains) {
                                // The CPU reference would take minutes on the large configurations.
                                if (!s.gpu() && chains * s.options.steps > 10240) continue;
-                               s.each_tile_plan(true, [&] {
+                               s.each_tile_plan(Setting::on_chip_plans(), [&] {
                                    emit(run_rbm_gibbs(s, chains, s.options.steps, s.gpu() ? s.options.reps : 3,
                                                       s.gemm_of(p)));
                                });

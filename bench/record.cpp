@@ -16,9 +16,10 @@ std::vector<Precision> Setting::precisions() const {
     return {Precision::Fp32};
 }
 
-void Setting::each_tile_plan(bool on_chip, const std::function<void()>& run) {
-    if (!gpu() || !on_chip) return run();
-    for (TilePlan plan : {TilePlan::Auto, TilePlan::RowTiles, TilePlan::Clusters}) {
+void Setting::each_tile_plan(const std::vector<TilePlan>& plans, const std::function<void()>& run) {
+    run();
+    if (!gpu()) return;
+    for (TilePlan plan : plans) {
         ctx.set_tile_plan(plan);
         run();
     }

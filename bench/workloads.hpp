@@ -60,12 +60,16 @@ struct Setting {
     // The precisions a compute-bound workload is timed in: all three on a GPU, Fp32 on the CPU.
     std::vector<Precision> precisions() const;
     // Calls run() under each tile plan (Context::tile_plan) a workload is timed under: on
-    // a GPU where an on-chip kernel runs (on_chip: the RBM chain; the MLP-based workloads'
-    // cuda-fused variant) the default and each explicit plan, else the default only;
-    // leaves the default set. tile_plan_suffix names an explicit plan in a record's
+    // a GPU the default and each of `plans`, the explicit plans its on-chip kernel has
+    // (on_chip_plans, chain_plans; none where no on-chip kernel runs), else the default
+    // only; leaves the default set. tile_plan_suffix names an explicit plan in a record's
     // shape (", clusters"), so the default keeps the plain shape bench/table.py compares.
-    void each_tile_plan(bool on_chip, const std::function<void()>& run);
+    void each_tile_plan(const std::vector<TilePlan>& plans, const std::function<void()>& run);
     std::string tile_plan_suffix() const;
+    // The explicit plans of the RBM chain and the fused MLP kernels, and of the fused
+    // Langevin chain (JEM's included), which also has the grid plan.
+    static std::vector<TilePlan> on_chip_plans() { return {TilePlan::RowTiles, TilePlan::Clusters}; }
+    static std::vector<TilePlan> chain_plans() { return {TilePlan::RowTiles, TilePlan::Clusters, TilePlan::Grid}; }
 };
 
 struct Workload {

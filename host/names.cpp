@@ -30,7 +30,8 @@ struct Table<MlpPath> {
 template <>
 struct Table<TilePlan> {
     static constexpr std::pair<TilePlan, const char*> entries[] = {
-        {TilePlan::Auto, "auto"}, {TilePlan::RowTiles, "row_tiles"}, {TilePlan::Clusters, "clusters"}};
+        {TilePlan::Auto, "auto"}, {TilePlan::RowTiles, "row_tiles"}, {TilePlan::Clusters, "clusters"},
+        {TilePlan::Grid, "grid"}};
 };
 template <>
 struct Table<ActivationKind> {

@@ -17,6 +17,9 @@ DeviceLimits device_limits() {
         int major = 0;
         EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, device));
         known.cluster_blocks = major >= 9 ? 8 : 1;  // thread-block clusters from sm_90 on
+        int cooperative = 0;
+        EBMKIT_CUDA_CHECK(cudaDeviceGetAttribute(&cooperative, cudaDevAttrCooperativeLaunch, device));
+        known.cooperative = cooperative != 0;
         known_device = device;
     }
     return known;

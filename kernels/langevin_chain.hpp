@@ -23,9 +23,11 @@ struct ChainSegment {
 // `steps` unadjusted Langevin steps of x [rows, widths[0]] in place in one launch,
 // keyed first.step, first.step + 1, ...; labels (nullable) make row r sample
 // E(x, labels[r]); trace (nullable) [steps, rows] receives the energy after each step.
-// can_implement: x and the activations of 16 chains fit in a block's shared memory and
-// the model has at most 8 layers (else the caller steps through the unfused path).
-// plan: row tiles or clusters (kernels/launch_shape.hpp's TileLaunch); the same bits.
+// can_implement: x and the activations of 16 chains fit in a block's shared memory (or
+// the grid plan is asked for by name) and the model has at most 8 layers (else the
+// caller steps through the unfused path). plan: row tiles or clusters, the same bits, or
+// the grid plan (kernels/launch_shape.hpp's TileLaunch), the same draws; only the grid
+// plan has a workspace (its activations and partial sums).
 struct FusedLangevinChain {
     struct Arguments {
         MlpLayers mlp;
@@ -43,7 +45,7 @@ struct FusedLangevinChain {
         int segment_count = 0;
     };
     static Status can_implement(const Arguments& a);
-    static std::size_t workspace_bytes(const Arguments&) { return 0; }
+    static std::size_t workspace_bytes(const Arguments& a);
     static void run(const Arguments& a, void* workspace, CUstream_st* stream);
 };
 

@@ -17,11 +17,13 @@ struct DeviceLimits {
     int shared_bytes;     // dynamic shared memory one block may opt in to
     int multiprocessors;
     int cluster_blocks = 1;  // the most blocks of a thread-block cluster a plan uses (1: no clusters)
+    bool cooperative = false;  // cooperative launches (a grid-wide barrier; the grid plan)
 };
 
 // sm_90 (H100, H200): 227 KB of opt-in shared memory per block, 132 SMs on an H100 SXM,
-// clusters of up to 8 blocks (the portable size; 16 needs a non-portable opt-in).
-inline constexpr DeviceLimits h100_limits{232448, 132, 8};
+// clusters of up to 8 blocks (the portable size; 16 needs a non-portable opt-in),
+// cooperative launches.
+inline constexpr DeviceLimits h100_limits{232448, 132, 8, true};
 // A kernel asking for more dynamic shared memory than this must opt in first
 // (cudaFuncSetAttribute(..., cudaFuncAttributeMaxDynamicSharedMemorySize, bytes)).
 inline constexpr int default_dynamic_shared_bytes = 48 * 1024;
@@ -39,6 +41,7 @@ struct LaunchShape {
     int shared_bytes = 0;  // dynamic
     unsigned blocks_y = 1;  // a second grid dimension (gridDim.y), at most 65,535
     int cluster = 1;        // blocks per thread-block cluster along x (blocks is a multiple)
+    bool cooperative = false;  // every block resident at once (kernels/grid_barrier.cuh)
 };
 
 inline unsigned checked_blocks(std::int64_t blocks, const char* what) {
@@ -74,11 +77,14 @@ inline LaunchShape row_tiles(std::int64_t rows, int rows_per_block, int threads,
 // every column of every product of the tile in the block. Clusters: a thread-block
 // cluster of `cluster` blocks per tile of 16 rows, block j of it computing the 64-column
 // tiles j, j + cluster, ... of each product and sharing them through distributed shared
-// memory; the sums and draws are the same, so both plans give the same bits.
+// memory; the sums and draws are the same, so both plans give the same bits. Grid (the
+// fused Langevin chain only, grid_launch): a block per multiprocessor, all of them sharing
+// every product of every tile.
 struct TileLaunch {
     int rows_per_block = 0;  // 0: the rows do not fit on chip (the caller takes another path)
     int cluster = 1;         // 1: row tiles
     LaunchShape shape{1, 256};
+    bool grid() const { return shape.cooperative; }
 };
 
 // The plan for `rows` rows when a tile of r rows needs bytes_for(r) bytes of shared
@@ -87,7 +93,8 @@ struct TileLaunch {
 // would idle). Auto takes clusters where row tiles would leave multiprocessors idle and
 // the device has clusters, with the smallest cluster (2, 4 or 8 blocks) that puts a
 // block on every multiprocessor, else the largest allowed; Clusters takes them whenever
-// there are two column tiles to share; RowTiles never.
+// there are two column tiles to share, and so does Grid here (a kernel without a grid
+// plan takes clusters); RowTiles never.
 template <class BytesFor>
 TileLaunch tile_launch(std::int64_t rows, int row_tile_rows, int column_tiles, int threads, const DeviceLimits& limits,
                        TilePlan wanted, BytesFor bytes_for, const char* what) {
@@ -99,7 +106,7 @@ TileLaunch tile_launch(std::int64_t rows, int row_tile_rows, int column_tiles, i
     int cluster = 1;
     if (wanted != TilePlan::RowTiles && most >= 2) {
         const bool idle = (rows + row_tile_rows - 1) / row_tile_rows < limits.multiprocessors;
-        if (wanted == TilePlan::Clusters || idle) {
+        if (wanted != TilePlan::Auto || idle) {
             cluster = 2;
             while (cluster * 2 <= most && tiles16 * cluster < limits.multiprocessors) cluster *= 2;
         }
@@ -112,6 +119,24 @@ TileLaunch tile_launch(std::int64_t rows, int row_tile_rows, int column_tiles, i
     } else {
         plan.shape = row_tiles(rows, row_tile_rows, threads, bytes_for(row_tile_rows), what);
     }
+    return plan;
+}
+
+// The grid plan in place of `on_chip` (tile_launch's row tiles or clusters), where the
+// device has cooperative launches and either it is asked for or Auto's on-chip plan
+// still leaves multiprocessors idle (a small batch: 64 rows make 4 tiles of 16, 32
+// blocks in clusters of 8, for an H100's 132 multiprocessors): a block per
+// multiprocessor, resident together (one block of 16-row tiles' GEMM staging,
+// staging_bytes, fits beside anything), rows_per_block 16. Else on_chip.
+inline TileLaunch grid_launch(const TileLaunch& on_chip, TilePlan wanted, int threads, int staging_bytes,
+                              const DeviceLimits& limits) {
+    const bool asked = wanted == TilePlan::Grid || (wanted == TilePlan::Auto && on_chip.rows_per_block > 0 &&
+                                                    on_chip.shape.blocks < static_cast<unsigned>(limits.multiprocessors));
+    if (!limits.cooperative || !asked) return on_chip;
+    TileLaunch plan;
+    plan.rows_per_block = 16;
+    plan.shape = {static_cast<unsigned>(std::max(limits.multiprocessors, 1)), threads, staging_bytes};
+    plan.shape.cooperative = true;
     return plan;
 }
 

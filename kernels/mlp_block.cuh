@@ -172,7 +172,27 @@ __device__ void forward(const Tile& t, const Split& split, float* smem, Input x_
     }
 }
 
-// The energy of each row from the logits in buffer L, a warp per row; with
+// One row's energy from its k logits, by the warp that calls it: E = -LSE(logits), or
+// -logits[y] with a label; with `gradient` the row becomes dE/dlogits (-softmax, or
+// -onehot(y)). Returns E in every lane.
+__device__ inline float head_row(float* row, int k, const std::int32_t* label, bool gradient) {
+    const int lane = threadIdx.x % 32;
+    if (label) {
+        const int y = *label;
+        const float e = -row[y];
+        __syncwarp();  // every lane has read row[y] before it is replaced
+        if (gradient) for (int j = lane; j < k; j += 32) row[j] = j == y ? -1.0f : 0.0f;
+        return e;
+    }
+    // The online LSE with the special values of docs/ARCHITECTURE.md §1, merged across the warp.
+    online_lse::OnlineLse state = online_lse::OnlineLse::identity();
+    for (int j = lane; j < k; j += 32) state.add(row[j]);
+    const float lse = online_lse::warp_merge<32>(state).result();
+    if (gradient) for (int j = lane; j < k; j += 32) row[j] = lse == -INFINITY ? 0.0f : -expf(row[j] - lse);
+    return -lse;
+}
+
+// The energy of each row from the logits in buffer L, a warp per row (head_row); with
 // `gradient`, buffer L becomes dE/dlogits. Every block of a cluster computes the whole
 // head on its own copy (the logits are few); the caller lets one of them write out. labels (nullable) are the block's rows'.
 // on_energy(r, e) is called for the valid rows.
@@ -188,19 +208,8 @@ __device__ void tile_energy_head(const Tile& t, float* smem, const std::int32_t*
             if (gradient) for (int j = lane; j < k; j += 32) row[j] = 0.0f;
             continue;
         }
-        if (labels) {
-            const int y = labels[r];
-            if (lane == 0) on_energy(r, -row[y]);
-            __syncwarp();
-            if (gradient) for (int j = lane; j < k; j += 32) row[j] = j == y ? -1.0f : 0.0f;
-            continue;
-        }
-        // The online LSE with the special values of docs/ARCHITECTURE.md §1, merged across the warp.
-        online_lse::OnlineLse state = online_lse::OnlineLse::identity();
-        for (int j = lane; j < k; j += 32) state.add(row[j]);
-        const float lse = online_lse::warp_merge<32>(state).result();
-        if (lane == 0) on_energy(r, -lse);
-        if (gradient) for (int j = lane; j < k; j += 32) row[j] = lse == -INFINITY ? 0.0f : -expf(row[j] - lse);
+        const float e = head_row(row, k, labels ? labels + r : nullptr, gradient);
+        if (lane == 0) on_energy(r, e);
     }
     __syncthreads();
 }

@@ -274,6 +274,21 @@ TEST(EmulatedFusedChain, AStepCounterOnTheDeviceAddsToTheFirstStep) {
     EXPECT_NE(run(7, &counter), run(7, nullptr));
 }
 
+// The CPU twin of a scheduled chain: the segments' chains one after another, keyed on from first_step.
+void scheduled_cpu_chain(Context& cpu, const MlpEnergy& model, Tensor& x,
+                         const std::vector<kernels::ChainSegment>& segments, std::uint32_t first_step,
+                         std::uint32_t first_chain) {
+    std::uint32_t step = first_step;
+    for (const kernels::ChainSegment& s : segments) {
+        LangevinParams p;
+        p.alpha = s.alpha;
+        p.sigma = s.sigma;
+        p.first_chain = first_chain;
+        langevin_chain(cpu, model, x, p, Steps{step, s.steps});
+        step += s.steps;
+    }
+}
+
 // Annealed Langevin's schedule (score.hpp): segments of (alpha, sigma, steps), the last
 // a deterministic step (sigma 0, Tweedie's), run in one launch, are the CPU's chains of
 // the segments one after another, keyed on from the first step.
@@ -297,15 +312,7 @@ TEST(EmulatedFusedChain, AScheduleIsItsSegmentsChainsInOneLaunch) {
     const Tile t = kernels::mlp_block::plan(layers_of(model, Precision::Fp32), 16, Precision::Fp32, true);
     run_grid(t, n, 16, [&](float* smem) { chain::langevin_chain_tile<16, Precision::Fp32>(t, c, smem); });
     Tensor ref = start.clone();
-    std::uint32_t step = first_step;
-    for (const kernels::ChainSegment& s : segments) {
-        LangevinParams p;
-        p.alpha = s.alpha;
-        p.sigma = s.sigma;
-        p.first_chain = first_chain;
-        langevin_chain(cpu, model, ref, p, Steps{step, s.steps});
-        step += s.steps;
-    }
+    scheduled_cpu_chain(cpu, model, ref, segments, first_step, first_chain);
     EXPECT_LT(test::relative_error(x.to_vector<float>(), ref.to_vector<float>()), 1e-5);
     EXPECT_GT(test::relative_error(x.to_vector<float>(), start.to_vector<float>()), 1e-2) << "the chains moved";
 }
@@ -444,6 +451,87 @@ TEST(EmulatedFusedChain, ClusterPlanIsTheRowTilePlanBitForBit) {
             EXPECT_EQ(a.first.to_vector<float>(), b.first.to_vector<float>()) << to_string(precision) << labelled;
             EXPECT_EQ(a.second.to_vector<float>(), b.second.to_vector<float>()) << to_string(precision) << labelled;
             EXPECT_NE(a.first.to_vector<float>(), start.to_vector<float>());
+        }
+    }
+}
+
+// The fused chain's grid plan (issue 27 item 6): 21 chains of a 100-128-70-10 model on a
+// device of 8 multiprocessors with cooperative launches (two tiles in clusters of 2, one
+// per column tile, would leave 4 idle, so Auto takes the grid), so the grid is 8 blocks
+// that run together, and the products of two 16-row tiles are cut into 1, 2 or 3 inner
+// slices (mlp_grid::slicing; asserted) whose partial sums meet after a grid barrier. With
+// a box, the trace, labels or none, and a schedule: the CPU twin's chains to rounding
+// (FP32; TF32, labelled, through the emulated WMMA to its rounding).
+TEST(EmulatedFusedChain, GridPlanIsTheCpuChain) {
+    auto rng = test::fresh_rng();
+    const std::uint64_t seed = rng();
+    Context cpu(Backend::Cpu, seed);
+    const MlpEnergy model = test::random_mlp(rng, {100, 128, 70, 10}, Activation::silu(), 1.5f);
+    const std::int64_t n = 21, d = 100;
+    const std::uint32_t steps = 3, first_step = 11, first_chain = 3;
+    const Tensor start = test::uniform_tensor(rng, {n, d}, -1, 1);
+    std::vector<std::int32_t> y(static_cast<std::size_t>(n));
+    for (auto& v : y) v = static_cast<std::int32_t>(rng() % 10);
+    const kernels::DeviceLimits eight{emulation::h100.shared_bytes, 8, 8, true};
+    namespace mg = kernels::mlp_grid;
+    EXPECT_EQ(mg::slicing(2, 128, 100, 8).slices, 2);  // the forward products
+    EXPECT_EQ(mg::slicing(2, 10, 70, 8).slices, 3);
+    EXPECT_EQ(mg::slicing(2, 70, 10, 8).slices, 1);  // the backward's first
+    namespace chain = kernels::langevin_chain_body;
+    for (Precision precision : {Precision::Fp32, Precision::Tf32}) {
+        const kernels::MlpLayers layers = layers_of(model, precision);
+        const kernels::TileLaunch plan = mg::chain_launch(layers, n, eight, TilePlan::Auto);
+        ASSERT_EQ(mg::chain_launch(layers, n, eight, TilePlan::Clusters).shape.blocks, 4u);
+        ASSERT_TRUE(plan.grid()) << "Auto: 4 blocks leave multiprocessors idle";
+        ASSERT_EQ(plan.shape.blocks, 8u);
+        Tile t{};
+        static_cast<kernels::TileModel&>(t) = kernels::tile_model(layers);
+        const mg::Workspace w = mg::lay_out(t, n, 8);
+        for (int schedule = 0; schedule < 2; ++schedule) {
+            for (bool labelled : {false, true}) {
+                if ((schedule && labelled) || (precision == Precision::Tf32 && (schedule || !labelled))) continue;
+                Tensor x = start.clone(), trace = test::poisoned({steps, n}, Device::Host);
+                std::vector<float> work(static_cast<std::size_t>(w.floats()), std::nanf(""));
+                const std::vector<kernels::ChainSegment> segments = {{0.2f, 0.3f, 1}, {0.01f, 0.0f, 2}};
+                chain::Chains c{x.data<float>(), n, labelled ? y.data() : nullptr,
+                                kernels::LangevinStep{0.05f, 0.02f, true, -1.0f, 1.0f, seed, first_chain, first_step},
+                                steps, schedule ? nullptr : trace.data<float>(), nullptr};
+                if (schedule) {
+                    c.step.clamp = false;
+                    c.segments = segments.data();
+                    c.segment_count = 2;
+                }
+                emulation::run_cooperative(plan.shape, [&](unsigned char* shared) {
+                    kernels::block::with_precision(precision, [&](auto p) {
+                        chain::langevin_chain_grid<decltype(p)::value>(t, c, work.data(), w.activations, shared);
+                    });
+                });
+                Tensor ref = start.clone();
+                LangevinStats stats;
+                if (schedule) {
+                    scheduled_cpu_chain(cpu, model, ref, segments, first_step, first_chain);
+                } else {
+                    LangevinParams p;
+                    p.alpha = 0.05f;
+                    p.sigma = 0.02f;
+                    p.clamp = true;
+                    p.first_chain = first_chain;
+                    const ConstTensorView labels(y.data(), {n}, DType::I32, Device::Host);
+                    stats = labelled ? langevin_chain(cpu, model, labels, ref, p, Steps{first_step, steps}, true)
+                                     : langevin_chain(cpu, model, ref, p, Steps{first_step, steps}, true);
+                }
+                const double tolerance = precision == Precision::Fp32 ? 1e-5 : 2e-3;
+                const std::string what = std::string(to_string(precision)) + (labelled ? " labelled" : "") +
+                                         (schedule ? " scheduled" : "");
+                EXPECT_LT(test::relative_error(x.to_vector<float>(), ref.to_vector<float>()), tolerance) << what;
+                EXPECT_GT(test::relative_error(x.to_vector<float>(), start.to_vector<float>()), 1e-3) << what;
+                for (std::uint32_t s = 0; s < steps && !schedule; ++s) {
+                    double mean = 0;
+                    for (std::int64_t r = 0; r < n; ++r) mean += trace.data<float>()[s * n + r] / double(n);
+                    const double e = stats.mean_energy[s];
+                    EXPECT_NEAR(mean, e, 10 * tolerance * (1 + std::abs(e))) << what << " step " << s;
+                }
+            }
         }
     }
 }

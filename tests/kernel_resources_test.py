@@ -22,7 +22,7 @@ import sys
 # Threads per block each kernel is launched with (kernels/*.hpp launch shapes).
 THREADS = {
     "activation_backward": 256, "bias_activation": 256, "energy_head_kernel": 256,  # mlp.cu
-    "mlp_fused": 256, "langevin_chain_fused": 256,  # block::threads
+    "mlp_fused": 256, "langevin_chain_fused": 256, "langevin_chain_grid_fused": 256,  # block::threads
     "langevin_propose_kernel": 256, "langevin_clip_kernel": 256, "mala_accept_kernel": 256, "advance": 1,
     "logsumexp_rows_lanes": 128, "logsumexp_rows_block": 512, "logsumexp_backward_elements": 256,
     "momentum_ascent": 256, "optimizer_rule": 256,

@@ -14,6 +14,7 @@
 #include "kernels/langevin.hpp"
 #include "kernels/logsumexp.hpp"
 #include "kernels/mlp_block.cuh"
+#include "kernels/mlp_grid.cuh"
 #include "kernels/optim.hpp"
 #include "kernels/rbm.cuh"
 #include "kernels/rbm_eval.hpp"
@@ -148,6 +149,49 @@ TEST(LaunchShape, FusedMlpAndChainClustersSpreadASmallBatch) {
             << "one column tile: nothing to share";
         EXPECT_EQ(tile_launch(layers({784, 4096, 10}, p), 64, true, h100, TilePlan::Clusters, "test").rows_per_block, 0)
             << "a model that does not fit stays turned away";
+    }
+}
+
+// The fused chain's grid plan (issue 27 item 6): at JEM's batch of 64 on an H100, Auto
+// takes it over clusters of 8 (32 blocks), a block on every one of the 132
+// multiprocessors, each product's inner dimension cut so that its items reach them
+// (the 784-wide input layer in 9 slices over 4 row tiles x 4 column tiles; the 10
+// logits in 8 over 4 x 1); row tiles and clusters stay selectable; a full batch keeps
+// row tiles; a device without cooperative launches never takes it; asked for by name it
+// holds even a model that does not fit on chip.
+TEST(LaunchShape, FusedChainGridPlanFillsTheDeviceAtASmallBatch) {
+    using kernels::mlp_grid::chain_launch;
+    using kernels::mlp_grid::slicing;
+    for (Precision p : {Precision::Fp32, Precision::Tf32, Precision::Bf16}) {
+        const kernels::MlpLayers jem = layers({784, 256, 256, 10}, p);
+        const auto grid = chain_launch(jem, 64, h100, TilePlan::Auto);
+        EXPECT_TRUE(grid.grid()) << to_string(p);
+        EXPECT_TRUE(grid.shape.cooperative);
+        EXPECT_EQ(grid.shape.cluster, 1);
+        EXPECT_GE(grid.shape.blocks, static_cast<unsigned>(h100.multiprocessors));
+        EXPECT_EQ(grid.shape.shared_bytes, kernels::block::staging_bytes(p, 16));
+        EXPECT_EQ(chain_launch(jem, 64, h100, TilePlan::Grid).shape.blocks, grid.shape.blocks);
+        EXPECT_EQ(chain_launch(jem, 64, h100, TilePlan::Clusters).shape.blocks, 32u);
+        EXPECT_EQ(chain_launch(jem, 64, h100, TilePlan::RowTiles).shape.blocks, 4u);
+        EXPECT_FALSE(chain_launch(jem, 64, h100, TilePlan::RowTiles).grid());
+        EXPECT_FALSE(chain_launch(jem, 65536, h100, TilePlan::Auto).grid());
+        const DeviceLimits no_cooperative{h100.shared_bytes, h100.multiprocessors, 8, false};
+        EXPECT_EQ(chain_launch(jem, 64, no_cooperative, TilePlan::Grid).shape.blocks, 32u) << "clusters instead";
+        const auto big = chain_launch(layers({784, 4096, 10}, p), 64, h100, TilePlan::Grid);
+        EXPECT_TRUE(big.grid());
+        EXPECT_EQ(chain_launch(layers({784, 4096, 10}, p), 64, h100, TilePlan::Auto).rows_per_block, 0)
+            << "Auto does not take a model that does not fit on chip";
+    }
+    EXPECT_EQ(slicing(4, 256, 784, 132).slices, 9);
+    EXPECT_EQ(slicing(4, 10, 256, 132).slices, 8);
+    EXPECT_EQ(slicing(4, 784, 256, 132).slices, 3);  // the input gradient: 4 x 13 items
+    for (int inner : {1, 31, 32, 33, 784, 4096}) {
+        for (int blocks : {1, 7, 132}) {
+            const auto s = slicing(4, 256, inner, blocks);
+            EXPECT_EQ(s.width % 32, 0);
+            EXPECT_LT((s.slices - 1) * s.width, inner) << "no empty slice";
+            EXPECT_GE(s.slices * s.width, inner);
+        }
     }
 }
 

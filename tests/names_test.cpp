@@ -35,7 +35,7 @@ TEST(Names, EveryPublicEnumRoundTrips) {
     expect_round_trip<Backend>({Backend::Cpu, Backend::Cuda, Backend::Auto});
     expect_round_trip<Precision>({Precision::Fp32, Precision::Tf32, Precision::Bf16});
     expect_round_trip<MlpPath>({MlpPath::Auto, MlpPath::Fused, MlpPath::Unfused});
-    expect_round_trip<TilePlan>({TilePlan::Auto, TilePlan::RowTiles, TilePlan::Clusters});
+    expect_round_trip<TilePlan>({TilePlan::Auto, TilePlan::RowTiles, TilePlan::Clusters, TilePlan::Grid});
     expect_round_trip<SamplerKind>({SamplerKind::Ula, SamplerKind::Mala, SamplerKind::Hmc});
     expect_round_trip<ActivationKind>({ActivationKind::Relu, ActivationKind::LeakyRelu, ActivationKind::Elu,
                                        ActivationKind::Silu, ActivationKind::Tanh, ActivationKind::Softplus});

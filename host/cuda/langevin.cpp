@@ -18,8 +18,10 @@ namespace ebmkit::detail {
 namespace {
 
 bool fused_chain(Context& ctx, const MlpEnergy& model, std::int64_t rows, const LangevinParams& p) {
-    return ctx.mlp_path() == MlpPath::Fused && !p.mala && p.grad_clip == 0 &&
-           kernels::FusedLangevinChain::can_implement({mlp_layers(ctx, model), nullptr, rows});
+    if (ctx.mlp_path() != MlpPath::Fused || p.mala || p.grad_clip != 0) return false;
+    kernels::FusedLangevinChain::Arguments a{mlp_layers(ctx, model), nullptr, rows};
+    a.plan = ctx.tile_plan();
+    return static_cast<bool>(kernels::FusedLangevinChain::can_implement(a));
 }
 
 // All steps in one launch of the fused chain kernel; the trace's per-step energies
@@ -33,9 +35,9 @@ LangevinStats langevin_chain_fused(Context& ctx, const MlpEnergy& model, TensorV
     if (traced) ensure(ctx, scratch, {rows * num_steps}, DType::F32);
     float* energies = traced ? scratch.data<float>() : nullptr;
     const kernels::LangevinStep first{p.alpha, p.sigma, p.clamp, p.lo, p.hi, ctx.seed(), p.first_chain, first_step};
-    kernels::FusedLangevinChain::run(
-        {mlp_layers(ctx, model), x.data<float>(), rows, labels, first, num_steps, energies, ctx.tile_plan(), step_offset},
-        nullptr, ctx.stream());
+    const kernels::FusedLangevinChain::Arguments a{mlp_layers(ctx, model), x.data<float>(), rows, labels, first,
+                                                   num_steps, energies, ctx.tile_plan(), step_offset};
+    kernels::FusedLangevinChain::run(a, ctx.workspace(kernels::FusedLangevinChain::workspace_bytes(a)), ctx.stream());
     LangevinStats stats;
     stats.proposals = stats.accepted = rows * static_cast<std::int64_t>(num_steps);
     if (traced) {
@@ -204,7 +206,7 @@ public:
                                                  total, nullptr, ctx.tile_plan(), nullptr};
         a.segments = reinterpret_cast<const kernels::ChainSegment*>(schedule.data<float>());
         a.segment_count = static_cast<int>(segments.size());
-        kernels::FusedLangevinChain::run(a, nullptr, ctx.stream());
+        kernels::FusedLangevinChain::run(a, ctx.workspace(kernels::FusedLangevinChain::workspace_bytes(a)), ctx.stream());
     }
 };
 

@@ -29,10 +29,15 @@ enum class MlpPath { Auto, Fused, Unfused };
 /// How the on-chip kernels (the RBM Gibbs chain, the fused MLP kernels and the fused
 /// Langevin chain) spread a few rows over the GPU: RowTiles, a block per tile of rows;
 /// Clusters, each 16-row tile's columns split across a thread-block cluster (Hopper's
-/// distributed shared memory), so that a small batch reaches more multiprocessors; Auto, clusters where row
-/// tiles would leave multiprocessors idle and the device has clusters. Both give the same
-/// draws; the choice is there so that a benchmark can compare them.
-enum class TilePlan { Auto, RowTiles, Clusters };
+/// distributed shared memory), so that a small batch reaches more multiprocessors; Grid
+/// (the fused Langevin chain; the other kernels take clusters), a block per
+/// multiprocessor in one cooperative launch, every product of a step shared by all of
+/// them (inner dimensions split, the partial sums reduced in a fixed order) with a grid
+/// barrier between products; Auto, clusters where row tiles would leave multiprocessors
+/// idle and the device has clusters, and for the chain the grid plan where clusters still
+/// would. Row tiles and clusters give the same draws and bits; the grid plan the same
+/// draws, its sums to rounding. The choice is there so that a benchmark can compare them.
+enum class TilePlan { Auto, RowTiles, Clusters, Grid };
 
 /// @{
 /// The name of a setting as the ebm command and the Python package spell it ("cpu",

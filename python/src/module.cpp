@@ -95,7 +95,7 @@ NB_MODULE(_ebmkit, m) {
         .def_prop_rw(
             "tile_plan", [](const Context& c) { return std::string(to_string(c.tile_plan())); },
             [](Context& c, const std::string& p) { c.set_tile_plan(parse<TilePlan>(p, "tile_plan")); },
-            "how the on-chip Gibbs chain spreads a few chains: auto, row_tiles or clusters")
+            "how the on-chip kernels (Gibbs chain, fused MLP, fused Langevin chain) spread a few rows: auto, row_tiles, clusters or grid (the Langevin chain; the others take clusters)")
         .def("synchronize", &Context::synchronize, Release())
         .def(
             "wait_for_stream",

@@ -10,7 +10,8 @@
 // object per block, as on the device. run_grid runs a whole
 // launch shape (kernels/launch_shape.hpp), block after block, with gridDim and
 // blockDim set, so grid-stride loops run as on a device of that size; run_clusters runs
-// a shape of thread-block clusters, each cluster's blocks together (kernels/cluster.cuh).
+// a shape of thread-block clusters, each cluster's blocks together (kernels/cluster.cuh),
+// and run_cooperative a cooperative launch, every block together (kernels/grid_barrier.cuh).
 #pragma once
 
 // Kernel headers leave out what the emulation stands in for (CUB).
@@ -202,6 +203,16 @@ void run_clusters(const Shape& shape, const std::function<void(unsigned char*)>&
         for (auto& th : pool) th.join();
     }
 }
+
+// A cooperative launch (kernels/grid_barrier.cuh): every block of the grid resident at
+// once, so it runs as one cluster of all its blocks, and the grid barrier is that
+// cluster's barrier. Its bodies use no cluster operation (the grid plan has no clusters).
+template <class Shape>
+void run_cooperative(Shape shape, const std::function<void(unsigned char*)>& body) {
+    shape.cluster = static_cast<int>(shape.blocks);
+    run_clusters(shape, body);
+}
+inline void grid_sync() { cluster_sync(); }
 
 // Lane from_lane's v, for every lane of the warp (a collective: every lane calls it).
 template <class T>
