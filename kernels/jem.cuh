@@ -9,6 +9,7 @@
 
 #include <cstdint>
 
+#include "kernels/grid_stride.cuh"
 #include "kernels/jem_head.hpp"
 #include "kernels/jem_rule.hpp"
 #include "kernels/online_lse.cuh"
@@ -70,8 +71,7 @@ __device__ inline void jem_head_row(const float* logits, float* dlogits, int k, 
 __device__ inline void jem_head(const float* __restrict__ logits, const std::int32_t* __restrict__ labels,
                                 std::int64_t rows, int k, const JemHeadWeights& w, float* __restrict__ dlogits,
                                 JemRowTerms* __restrict__ terms) {
-    const std::int64_t warps = static_cast<std::int64_t>(gridDim.x) * blockDim.x / 32;
-    for (std::int64_t r = (static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x) / 32; r < rows; r += warps) {
+    for (std::int64_t r = first_warp_item(); r < rows; r += warp_item_stride()) {
         jem_head_row(logits + r * k, dlogits + r * k, k, labels ? labels[r] : -1, w, terms + r);
     }
 }

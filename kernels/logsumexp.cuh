@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "ebmkit/error.hpp"
+#include "kernels/grid_stride.cuh"
 #include "kernels/online_lse.cuh"
 
 namespace ebmkit::kernels::logsumexp_body {
@@ -95,8 +96,7 @@ __device__ void backward_elements(const float* x, const float* __restrict__ lse,
                                   float* dx, std::int64_t rows, std::int64_t cols) {
     constexpr int width = VEC4 ? 4 : 1;
     const std::int64_t units = rows * cols / width;
-    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t u = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; u < units; u += stride) {
+    for (std::int64_t u = first_item(); u < units; u += item_stride()) {
         const std::int64_t r = u * width / cols;
         const float l = lse[r];
         const float g = dlse[r];

@@ -12,13 +12,13 @@
 #include <cstdint>
 
 #include "kernels/activation.cuh"
+#include "kernels/grid_stride.cuh"
 
 namespace ebmkit::kernels::mlp_body {
 
 __device__ inline void bias_activation(float* __restrict__ z, float* __restrict__ a, const float* __restrict__ b,
                                        std::int64_t rows, std::int64_t cols, ActivationKind act, float slope) {
-    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < rows * cols; i += stride) {
+    for (std::int64_t i = first_item(); i < rows * cols; i += item_stride()) {
         const float v = z[i] + b[i % cols];
         z[i] = v;
         if (a) a[i] = activate(act, slope, v);
@@ -27,8 +27,7 @@ __device__ inline void bias_activation(float* __restrict__ z, float* __restrict_
 
 __device__ inline void activation_backward(float* __restrict__ g, const float* __restrict__ z, std::int64_t n,
                                            ActivationKind act, float slope) {
-    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    for (std::int64_t i = first_item(); i < n; i += item_stride()) {
         g[i] *= activate_grad(act, slope, z[i]);
     }
 }
@@ -38,8 +37,7 @@ __device__ inline void activation_backward(float* __restrict__ g, const float* _
 __device__ inline void energy_head(const float* __restrict__ logits, const std::int32_t* __restrict__ labels,
                                    const float* __restrict__ lse, std::int64_t rows, std::int64_t k,
                                    float* __restrict__ dlogits, float* __restrict__ energy) {
-    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < rows * k; i += stride) {
+    for (std::int64_t i = first_item(); i < rows * k; i += item_stride()) {
         const std::int64_t r = i / k, j = i % k;
         if (labels) {
             dlogits[i] = j == labels[r] ? -1.0f : 0.0f;

@@ -22,6 +22,7 @@
 
 #include "kernels/block_gemm.cuh"
 #include "kernels/grid_barrier.cuh"
+#include "kernels/grid_stride.cuh"
 #include "kernels/mlp_block.cuh"
 
 namespace ebmkit::kernels::mlp_grid {
@@ -119,8 +120,7 @@ __device__ void product(const Rows& g, unsigned char* staging, const float* w, i
     grid::sync();
     if (s.slices == 1) return;
     const std::int64_t elements = g.rows * cols, plane = elements;
-    for (std::int64_t e = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; e < elements;
-         e += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    for (std::int64_t e = first_item(); e < elements; e += item_stride()) {
         float sum = g.partials[e];
         for (int slice = 1; slice < s.slices; ++slice) sum += g.partials[slice * plane + e];
         finish(e / cols, static_cast<int>(e % cols), sum);
@@ -157,9 +157,7 @@ __device__ void energy_head(const mlp_block::Tile& t, const Rows& g, float* work
                             bool gradient, OnEnergy on_energy) {
     float* logits = work + t.offset[t.layers];
     const int k = t.widths[t.layers], ld = t.ld[t.layers];
-    const std::int64_t warps = static_cast<std::int64_t>(gridDim.x) * block::warps;
-    for (std::int64_t r = static_cast<std::int64_t>(blockIdx.x) * block::warps + threadIdx.x / 32; r < g.rows;
-         r += warps) {
+    for (std::int64_t r = first_warp_item(); r < g.rows; r += warp_item_stride()) {
         const float e = mlp_block::head_row(logits + r * ld, k, labels ? labels + r : nullptr, gradient);
         if (threadIdx.x % 32 == 0) on_energy(r, e);
     }

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "kernels/grid_stride.cuh"
 #include "kernels/optim_rule.hpp"
 
 namespace ebmkit::kernels::optim_body {
@@ -17,8 +18,7 @@ namespace ebmkit::kernels::optim_body {
 __device__ inline void momentum_ascent(float* __restrict__ param, float* __restrict__ velocity,
                                        const float* __restrict__ grad, std::int64_t n, float lr, float momentum,
                                        float decay) {
-    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    for (std::int64_t i = first_item(); i < n; i += item_stride()) {
         const float p = param[i];
         const float v = momentum * velocity[i] + lr * (grad[i] - decay * p);
         velocity[i] = v;
@@ -31,8 +31,7 @@ __device__ inline void optimizer_rule(float* __restrict__ param, float* __restri
                                       const float* __restrict__ grad, std::int64_t n, const OptimizerStep& step) {
     if (skipped(step.skip)) return;
     const OptimizerStep s = at_counted_step(step);
-    const std::int64_t stride = static_cast<std::int64_t>(gridDim.x) * blockDim.x;
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n; i += stride) {
+    for (std::int64_t i = first_item(); i < n; i += item_stride()) {
         float p = param[i], m = first[i], v = second ? second[i] : 0.0f;
         apply_optimizer_rule(p, m, v, grad[i], s);
         param[i] = p;

@@ -4,6 +4,7 @@
 #include <cuda_runtime.h>
 
 #include "kernels/cuda_check.hpp"
+#include "kernels/grid_stride.cuh"
 #include "kernels/sample_steps.cuh"
 #include "kernels/sample_steps.hpp"
 
@@ -22,8 +23,7 @@ __global__ void __launch_bounds__(128) sample_accept_kernel(detail::StepAccept a
 }
 
 __global__ void restore_clamped_kernel(float* x, const float* kept, const float* clamp, std::int64_t n) {
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-         i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    for (std::int64_t i = first_item(); i < n; i += item_stride()) {
         if (clamp[i] != 0.0f) x[i] = kept[i];
     }
 }

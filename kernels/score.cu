@@ -3,6 +3,7 @@
 #include <cuda_runtime.h>
 
 #include "kernels/cuda_check.hpp"
+#include "kernels/grid_stride.cuh"
 #include "kernels/launch.cuh"
 #include "kernels/score.hpp"
 #include "kernels/score_rule.hpp"
@@ -34,8 +35,7 @@ __global__ void projections(PhiloxKey key, bool gaussian, std::int64_t rows, std
 }
 
 __global__ void subtract(float* x, const float* g, std::int64_t n, float k) {
-    for (std::int64_t i = static_cast<std::int64_t>(blockIdx.x) * blockDim.x + threadIdx.x; i < n;
-         i += static_cast<std::int64_t>(gridDim.x) * blockDim.x) {
+    for (std::int64_t i = first_item(); i < n; i += item_stride()) {
         x[i] -= k * g[i];
     }
 }
