@@ -1,7 +1,7 @@
 // jem: one JemTrainer iteration (batch 64 and 256, 20 SGLD steps, 784-256-256-10):
 // the replay draw, 20 SGLD steps, one forward and backward pass per set with the JEM
 // head, the batch's statistics copy and the Adamax step, against the FP32 GEMM. The
-// cuda-fused variant under each tile plan (row tiles, clusters).
+// cuda-fused variant under each tile plan (row tiles, clusters, grid).
 #include "bench/workloads.hpp"
 
 namespace ebmkit::bench {

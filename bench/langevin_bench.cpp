@@ -1,7 +1,8 @@
 // langevin: SGLD chains (20 and 60 steps, alpha 1, sigma 0.01, clamp) on the
 // 784-256-256-10 and 64-512-512-512-10 ELU energies, in every precision, against the
 // GEMM of the same precision: each step a forward and an input-gradient pass, 4 flops
-// per multiply-add. The cuda-fused variant under each tile plan (row tiles, clusters).
+// per multiply-add. The cuda-fused variant under each tile plan (row tiles, clusters,
+// grid) up to 4096 chains; at more, row tiles fill the GPU and the plans are Auto's.
 #include "bench/workloads.hpp"
 
 namespace ebmkit::bench {
@@ -42,7 +43,8 @@ void langevin_workloads(std::vector<Workload>& out) {
                                for (std::uint32_t steps : {20u, 60u}) {
                                    for (std::int64_t chains : s.options.chains) {
                                        if (!s.gpu() && (chains > 256 || steps > 20)) continue;  // minutes on the CPU
-                                       s.each_tile_plan(s.ctx.mlp_path() == MlpPath::Fused ? Setting::chain_plans() : std::vector<TilePlan>{}, [&] {
+                                       const bool plans = s.ctx.mlp_path() == MlpPath::Fused && chains <= 4096;
+                                       s.each_tile_plan(plans ? Setting::chain_plans() : std::vector<TilePlan>{}, [&] {
                                            emit(run_langevin(s, net, chains, steps, s.gpu() ? 5 : 1, s.gemm_of(p)));
                                        });
                                    }
