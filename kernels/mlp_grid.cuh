@@ -31,7 +31,7 @@ constexpr int tile_rows = 16;
 
 // How a product's inner dimension is cut: `slices` slices of `width` (a whole number of
 // the GEMM's 32-wide inner steps; the last may be shorter), enough that row_tiles x
-// column tiles x slices items reach `blocks`, never more than one inner step a slice.
+// column tiles x slices items reach `blocks`, and no slice shorter than one inner step.
 struct Slicing {
     int slices;
     int width;
@@ -119,10 +119,10 @@ __device__ void product(const Rows& g, unsigned char* staging, const float* w, i
     }
     grid::sync();
     if (s.slices == 1) return;
-    const std::int64_t elements = g.rows * cols, plane = elements;
+    const std::int64_t elements = g.rows * cols;  // a slice's plane of partial sums
     for (std::int64_t e = first_item(); e < elements; e += item_stride()) {
         float sum = g.partials[e];
-        for (int slice = 1; slice < s.slices; ++slice) sum += g.partials[slice * plane + e];
+        for (int slice = 1; slice < s.slices; ++slice) sum += g.partials[slice * elements + e];
         finish(e / cols, static_cast<int>(e % cols), sum);
     }
     grid::sync();

@@ -52,6 +52,10 @@ def test_context_settings():
     ctx.mlp_path = "unfused"
     ctx.tile_plan = "clusters"
     assert (ctx.precision, ctx.mlp_path, ctx.tile_plan) == ("bf16", "unfused", "clusters")
+    ctx.tile_plan = "grid"  # the fused Langevin chain's cooperative plan
+    assert ctx.tile_plan == "grid"
+    with pytest.raises(ValueError, match="tile_plan"):
+        ctx.tile_plan = "blocks"
     with pytest.raises(ValueError, match="precision"):
         ctx.precision = "fp8"
     assert "ebmkit" in ebmkit.build_summary()
