@@ -250,10 +250,16 @@ TEST(Jem, ClassifierTrainingLearnsASeparableProblem) {
     o.optimizer.lr = 1e-2f;
     JemTrainer trainer(ctx, model, o);
     const double before = trainer.evaluate(images, labels).accuracy;
-    for (int e = 0; e < 5; ++e) trainer.train_epoch(images, labels);
-    const JemEvaluation after = trainer.evaluate(images, labels);
-    EXPECT_GT(after.accuracy, std::max(0.9, before));
-    EXPECT_EQ(trainer.epoch(), 5);
+    // JEM's generative term moves the accuracy by a few points from epoch to epoch (seed
+    // 11660086877495482831 went 0.971, 0.885, 0.918 at epochs 4 to 6), so the level
+    // reached is the mean over the last three of eight epochs (its least over 61 seeds: 0.948).
+    double level = 0;
+    for (int e = 0; e < 8; ++e) {
+        trainer.train_epoch(images, labels);
+        if (e >= 5) level += trainer.evaluate(images, labels).accuracy / 3;
+    }
+    EXPECT_GT(level, std::max(0.9, before));
+    EXPECT_EQ(trainer.epoch(), 8);
     EXPECT_TRUE(trainer.events().empty());
 }
 
