@@ -38,56 +38,54 @@ __global__ void __launch_bounds__(block::threads, 1) langevin_chain_grid_fused(T
     langevin_chain_grid<P>(t, c, work, partials, shared);
 }
 
-TileLaunch plan_of(const FusedLangevinChain::Arguments& a) {
-    return mlp_grid::chain_launch(a.mlp, a.rows, device_limits(), a.plan);
-}
+// The plan for a, once per call: the launch, whether it can run, and the grid plan's
+// tile and workspace.
+struct Planned {
+    TileLaunch launch;
+    mlp_grid::Layout grid;  // the grid plan's
+    Status status;
+};
 
-// The grid plan's tile (laid out for every chain) and workspace.
-mlp_grid::Workspace grid_layout(const FusedLangevinChain::Arguments& a, const TileLaunch& chosen, Tile& t) {
-    t = Tile{};
-    static_cast<TileModel&>(t) = tile_model(a.mlp);
-    return mlp_grid::lay_out(t, a.rows, static_cast<int>(chosen.shape.blocks));
+Planned plan_of(const FusedLangevinChain::Arguments& a) {
+    Planned p{mlp_grid::chain_launch(a.mlp, a.rows, device_limits(), a.plan), {}, {}};
+    if (p.launch.rows_per_block == 0) {
+        p.status = {"the chains and the model do not fit in a block's shared memory"};
+    } else if (p.launch.grid()) {
+        p.grid = mlp_grid::layout(a.mlp, a.rows, static_cast<int>(p.launch.shape.blocks));
+        if (p.grid.workspace.activations >= (1LL << 31)) p.status = {"the grid plan's activations exceed 2^31 floats"};
+    }
+    return p;
 }
 
 }  // namespace
 
-Status FusedLangevinChain::can_implement(const Arguments& a) {
-    const TileLaunch chosen = plan_of(a);
-    if (chosen.rows_per_block == 0) return {"the chains and the model do not fit in a block's shared memory"};
-    if (chosen.grid()) {
-        Tile t;
-        if (grid_layout(a, chosen, t).activations >= (1LL << 31)) return {"the grid plan's activations exceed 2^31 floats"};
-    }
-    return {};
-}
+Status FusedLangevinChain::can_implement(const Arguments& a) { return plan_of(a).status; }
 
 std::size_t FusedLangevinChain::workspace_bytes(const Arguments& a) {
-    const TileLaunch chosen = plan_of(a);
-    if (!chosen.grid() || a.rows == 0) return 0;
-    Tile t;
-    return static_cast<std::size_t>(grid_layout(a, chosen, t).floats()) * sizeof(float);
+    if (a.rows == 0) return 0;
+    const Planned p = plan_of(a);
+    return p.launch.grid() ? static_cast<std::size_t>(p.grid.workspace.floats()) * sizeof(float) : 0;
 }
 
 void FusedLangevinChain::run(const Arguments& a, void* workspace, CUstream_st* stream) {
     if (a.rows == 0) return;
-    const TileLaunch chosen = plan_of(a);
-    if (const Status ok = can_implement(a); !ok) throw Error(std::string("langevin fused chain: ") + ok.why);
+    const Planned chosen = plan_of(a);
+    if (!chosen.status) throw Error(std::string("langevin fused chain: ") + chosen.status.why);
     const MlpLayers& mlp = a.mlp;
     const Chains c{a.x, a.rows, a.labels, a.first, a.steps, a.trace, a.step_offset, a.segments, a.segment_count};
-    if (chosen.grid()) {
-        Tile t;
-        const mlp_grid::Workspace w = grid_layout(a, chosen, t);
+    if (chosen.launch.grid()) {
         if (workspace == nullptr) throw Error("langevin fused chain: the grid plan needs its workspace (workspace_bytes)");
         block::with_precision(mlp.precision, [&](auto p) {
-            launch_planned(langevin_chain_grid_fused<decltype(p)::value>, chosen.shape, stream, t, c,
-                           static_cast<float*>(workspace), w.activations);
+            launch_planned(langevin_chain_grid_fused<decltype(p)::value>, chosen.launch.shape, stream, chosen.grid.tile,
+                           c, static_cast<float*>(workspace), chosen.grid.workspace.activations);
         });
         return;
     }
-    const Tile t = mlp_block::plan(mlp, chosen.rows_per_block, mlp.precision, true);
+    const Tile t = mlp_block::plan(mlp, chosen.launch.rows_per_block, mlp.precision, true);
     block::with_precision(mlp.precision, [&](auto p) {
-        block::with_rows(chosen.rows_per_block, [&](auto tile) {
-            launch_planned(langevin_chain_fused<decltype(tile)::value, decltype(p)::value>, chosen.shape, stream, t, c);
+        block::with_rows(chosen.launch.rows_per_block, [&](auto tile) {
+            launch_planned(langevin_chain_fused<decltype(tile)::value, decltype(p)::value>, chosen.launch.shape, stream,
+                           t, c);
         });
     });
 }

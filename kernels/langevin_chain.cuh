@@ -109,7 +109,7 @@ __device__ void langevin_chain_tile(const Tile& t, const Chains& c, float* smem)
 }
 
 // Every chain, shared by the grid of a cooperative launch (mlp_grid: the grid plan):
-// t laid out by mlp_grid::lay_out for c.rows rows, work its workspace (the partial sums
+// t laid out by mlp_grid::layout for c.rows rows, work its workspace (the partial sums
 // at mlp_grid::Workspace::activations), staging the block's GEMM staging. x is updated in
 // place in global memory; the draws are the tile body's.
 template <Precision P>
@@ -132,13 +132,15 @@ __device__ void langevin_chain_grid(const Tile& t, const Chains& c, float* work,
         mlp_grid::energy_head(t, g, work, c.labels, n < c.steps, on_energy);
         if (n == c.steps) break;
         const std::uint32_t key = first_key + n;
-        auto update = [&](std::int64_t r, int col, float grad) {
+        auto update = [&](std::int64_t r, int col, const float* grad) {
             float eps[4];
             normal4(philox_block(s.seed, RngPurpose::LangevinNoise, s.first_chain + static_cast<std::uint32_t>(r), key,
                                  static_cast<std::uint32_t>(col / 4)),
                     eps);
-            float& v = c.x[r * d + col];
-            v = stepped(s, schedule.alpha, schedule.sigma, v, grad, eps[col % 4]);
+            for (int j = 0; j < 4 && col + j < d; ++j) {
+                float& v = c.x[r * d + col + j];
+                v = stepped(s, schedule.alpha, schedule.sigma, v, grad[j], eps[j]);
+            }
         };
         mlp_grid::backward<P>(t, g, work, staging, update);
         schedule.after();

@@ -59,15 +59,25 @@ inline TileLaunch chain_launch(const MlpLayers& mlp, std::int64_t rows, const De
 // every row; x stays the caller's) and, after them, the partial sums of the most sliced
 // product of a step (the forward products and the backward ones down to the input gradient).
 struct Workspace {
-    long long activations;  // floats
-    long long partials;     // floats
+    long long activations = 0;  // floats
+    long long partials = 0;     // floats
     long long floats() const { return activations + partials; }
 };
 
-// t (its model set: tile_model) laid out for `rows` rows on a grid of `blocks` blocks.
-inline Workspace lay_out(mlp_block::Tile& t, std::int64_t rows, int blocks) {
+// The grid plan's tile of mlp (its buffers laid out for every one of `rows` rows) and its
+// workspace, on a grid of `blocks` blocks.
+struct Layout {
+    mlp_block::Tile tile;
+    Workspace workspace;
+};
+
+inline Layout layout(const MlpLayers& mlp, std::int64_t rows, int blocks) {
+    Layout out{};
+    mlp_block::Tile& t = out.tile;
+    static_cast<TileModel&>(t) = tile_model(mlp);
     const int row_tiles = static_cast<int>((rows + tile_rows - 1) / tile_rows);
-    Workspace w{mlp_block::lay_out(t, row_tiles * tile_rows, false), 0};
+    Workspace& w = out.workspace;
+    w.activations = mlp_block::lay_out(t, row_tiles * tile_rows, false);
     for (int l = 0; l < t.layers; ++l) {
         const int widths[2][2] = {{t.widths[l + 1], t.widths[l]}, {t.widths[l], t.widths[l + 1]}};  // cols, inner
         for (const auto& product : widths) {
@@ -75,7 +85,7 @@ inline Workspace lay_out(mlp_block::Tile& t, std::int64_t rows, int blocks) {
             if (s.slices > 1) w.partials = std::max(w.partials, static_cast<long long>(s.slices) * rows * product[0]);
         }
     }
-    return w;
+    return out;
 }
 
 // The rows of a grid product: `rows` real ones in row_tiles tiles; partials as Workspace.
@@ -87,7 +97,9 @@ struct Rows {
 
 // C = A B shared by the grid: a_at(r, k) gives A for row r < rows (0 past them), w as
 // block::gemm's (FORWARD: [cols, inner], else [inner, cols]); finish(r, c, v) receives the
-// sum of element (r, c) of each real row once, by some thread of some block. The grid
+// sums of elements (r, c .. c+3) of each real row once, c a multiple of 4, by some thread
+// of some block, as the GEMM's epilogue does (columns from cols on included: the callee
+// checks; so one Philox block serves one call). The grid
 // has passed a barrier since A's source was written; on return it has passed one since
 // every finish. staging: the block's Staging<16, P>::bytes of shared memory.
 template <Precision P, bool FORWARD, class ALoad, class Finish>
@@ -105,12 +117,8 @@ __device__ void product(const Rows& g, unsigned char* staging, const float* w, i
         auto epilogue = [&](int r, int c, const float* v) {
             const std::int64_t row = r0 + r;
             if (row >= g.rows) return;
-#pragma unroll
-            for (int j = 0; j < 4; ++j) {
-                if (c + j >= cols) break;
-                if (s.slices == 1) finish(row, c + j, v[j]);
-                else g.partials[(slice * g.rows + row) * cols + c + j] = v[j];
-            }
+            if (s.slices == 1) return finish(row, c, v);
+            for (int j = 0; j < 4 && c + j < cols; ++j) g.partials[(slice * g.rows + row) * cols + c + j] = v[j];
         };
         const float* w_slice = FORWARD ? w + k0 : w + static_cast<std::int64_t>(k0) * ld_w;
         block::gemm<tile_rows, P, FORWARD>(staging, w_slice, ld_w, c0,
@@ -119,11 +127,18 @@ __device__ void product(const Rows& g, unsigned char* staging, const float* w, i
     }
     grid::sync();
     if (s.slices == 1) return;
-    const std::int64_t elements = g.rows * cols;  // a slice's plane of partial sums
-    for (std::int64_t e = first_item(); e < elements; e += item_stride()) {
-        float sum = g.partials[e];
-        for (int slice = 1; slice < s.slices; ++slice) sum += g.partials[slice * elements + e];
-        finish(e / cols, static_cast<int>(e % cols), sum);
+    const std::int64_t plane = g.rows * cols;  // a slice's partial sums
+    const int quads = (cols + 3) / 4;
+    for (std::int64_t q = first_item(); q < g.rows * quads; q += item_stride()) {
+        const std::int64_t r = q / quads;
+        const int c = static_cast<int>(q % quads) * 4;
+        float v[4] = {};
+        for (int j = 0; j < 4 && c + j < cols; ++j) {
+            const std::int64_t e = r * cols + c + j;
+            v[j] = g.partials[e];
+            for (int slice = 1; slice < s.slices; ++slice) v[j] += g.partials[slice * plane + e];
+        }
+        finish(r, c, v);
     }
     grid::sync();
 }
@@ -135,7 +150,9 @@ __device__ void forward(const mlp_block::Tile& t, const Rows& g, float* work, un
         float* out = work + t.offset[l + 1];
         const int ld = t.ld[l + 1];
         const float* bias = t.b[l];
-        auto store = [&](std::int64_t r, int c, float v) { out[r * ld + c] = v + bias[c]; };
+        auto store = [&](std::int64_t r, int c, const float* v) {
+            for (int j = 0; j < 4 && c + j < t.widths[l + 1]; ++j) out[r * ld + c + j] = v[j] + bias[c + j];
+        };
         if (l == 0) {
             product<P, true>(g, staging, t.w[0], t.widths[1], t.widths[0], x_at, store);
         } else {
@@ -165,7 +182,8 @@ __device__ void energy_head(const mlp_block::Tile& t, const Rows& g, float* work
 }
 
 // delta_l = (delta_{l+1} W_{l+1}) * act'(z_l) in place of z_l (l = L-1 .. 1), from
-// dE/dlogits in buffer L; then on_input(r, c, g) receives dE/dx[r][c] once per element.
+// dE/dlogits in buffer L; then on_input(r, c, g) receives dE/dx[r][c .. c+3] once (product's
+// finish: columns from widths[0] on included).
 template <Precision P, class OnInput>
 __device__ void backward(const mlp_block::Tile& t, const Rows& g, float* work, unsigned char* staging,
                          OnInput on_input) {
@@ -176,8 +194,10 @@ __device__ void backward(const mlp_block::Tile& t, const Rows& g, float* work, u
         if (l > 0) {
             float* z = work + t.offset[l];
             const int ld = t.ld[l];
-            auto store = [&](std::int64_t r, int c, float v) {
-                z[r * ld + c] = v * activate_grad(t.act, t.slope, z[r * ld + c]);
+            auto store = [&](std::int64_t r, int c, const float* v) {
+                for (int j = 0; j < 4 && c + j < t.widths[l]; ++j) {
+                    z[r * ld + c + j] = v[j] * activate_grad(t.act, t.slope, z[r * ld + c + j]);
+                }
             };
             product<P, false>(g, staging, t.w[l], t.widths[l], t.widths[l + 1], delta_at, store);
         } else {

@@ -484,9 +484,9 @@ TEST(EmulatedFusedChain, GridPlanIsTheCpuChain) {
         ASSERT_EQ(mg::chain_launch(layers, n, eight, TilePlan::Clusters).shape.blocks, 4u);
         ASSERT_TRUE(plan.grid()) << "Auto: 4 blocks leave multiprocessors idle";
         ASSERT_EQ(plan.shape.blocks, 8u);
-        Tile t{};
-        static_cast<kernels::TileModel&>(t) = kernels::tile_model(layers);
-        const mg::Workspace w = mg::lay_out(t, n, 8);
+        const mg::Layout laid = mg::layout(layers, n, 8);
+        const Tile& t = laid.tile;
+        const mg::Workspace& w = laid.workspace;
         for (int schedule = 0; schedule < 2; ++schedule) {
             for (bool labelled : {false, true}) {
                 if ((schedule && labelled) || (precision != Precision::Fp32 && (schedule || !labelled))) continue;

@@ -224,7 +224,7 @@ def main():
     for precision, cast in precisions(cuda):
         torch.manual_seed(1)
         net = mlp(widths).to(dev)
-        functional = functional_steps(net)
+        functional_dsm, functional_ssm = functional_steps(net) or (None, None)
 
         def time_step(workload, variant, step, batch, inputs, flops_per_mac):
             """One record of a loss step on a batch of inputs(x); flops_per_mac is ebm-bench's
@@ -249,9 +249,9 @@ def main():
         def signs(x):
             return (torch.randint(0, 2, x.shape, device=dev).float() * 2 - 1,)
 
-        for workload, eager, func, inputs, flops in (("score_dsm", dsm_step, 0, noise_and_sigma, 12.0),
-                                                     ("score_ssm", ssm_step, 1, signs, 18.0)):
-            for variant, step in step_variants(eager, functional and functional[func]):
+        for workload, eager, functional, inputs, flops in (("score_dsm", dsm_step, functional_dsm, noise_and_sigma, 12.0),
+                                                           ("score_ssm", ssm_step, functional_ssm, signs, 18.0)):
+            for variant, step in step_variants(eager, functional):
                 for batch in a.batch:
                     time_step(workload, variant, step, batch, inputs, flops)
         for chains in ([64, 1024] if cuda else [64]):
