@@ -5,20 +5,13 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ebmkit/detail/langevin_rule.hpp"
 #include "kernels/launch_shape.hpp"
 #include "kernels/operation.hpp"
 
 struct CUstream_st;
 
 namespace ebmkit::kernels {
-
-struct LangevinStep {
-    float alpha, sigma;
-    bool clamp;
-    float lo, hi;
-    std::uint64_t seed;
-    std::uint32_t first_chain, step;
-};
 
 // out = clamp(x - alpha * grad + sigma * eps) for x, grad, out [rows, d] (out may be x);
 // outside[r] (nullable) is set to 1 when row r left the box before clamping. The noise

@@ -1,8 +1,9 @@
 // Fused Langevin chains: T unadjusted Langevin steps of a tile of chains in ONE launch,
 //   x <- clamp(x - alpha dE/dx + sigma eps),  eps from Philox keyed (seed, LangevinNoise,
 //   chain, step, element) exactly as kernels/langevin.cu draws it,
-// each block keeping its chains x [ROWS, D] and every layer's activations in shared
-// memory for all T steps (kernels/mlp_block.cuh): per step a forward pass, the energy
+// the samplers' ULA block body (detail/sample_block.cuh) on the MLP's block form
+// (mlp_block::TileEnergy): each block keeps its chains x [ROWS, D] and every layer's
+// activations in shared memory for all T steps; per step a forward pass, the energy
 // head, the backward pass, and the update fused into the epilogue of the last
 // product, four noise values per Philox call. Weights stream from L2. With a trace
 // the energy after every step is written, which costs one more forward pass at the end.
@@ -24,18 +25,19 @@ namespace {
 using namespace langevin_chain_body;
 
 template <int ROWS, Precision P>
-__global__ void __launch_bounds__(block::threads) langevin_chain_fused(Tile t, Chains c) {
+__global__ void __launch_bounds__(block::threads) langevin_chain_fused(Tile t, const std::int32_t* labels, UlaChains c) {
     extern __shared__ __align__(128) unsigned char shared[];
-    langevin_chain_tile<ROWS, P>(t, c, reinterpret_cast<float*>(shared));
+    langevin_chain_tile<ROWS, P>(t, labels, c, shared);
 }
 
 // One block per multiprocessor is the grid plan's shape, so the bounds say so: at the
 // default ptxas held the kernel to 128 registers and spilled up to 596 bytes.
 template <Precision P>
-__global__ void __launch_bounds__(block::threads, 1) langevin_chain_grid_fused(Tile t, Chains c, float* work,
+__global__ void __launch_bounds__(block::threads, 1) langevin_chain_grid_fused(Tile t, const std::int32_t* labels,
+                                                                                UlaChains c, float* work,
                                                                                 long long partials) {
     extern __shared__ __align__(128) unsigned char shared[];
-    langevin_chain_grid<P>(t, c, work, partials, shared);
+    langevin_chain_grid<P>(t, labels, c, work, partials, shared);
 }
 
 // The plan for a, once per call: the launch, whether it can run, and the grid plan's
@@ -72,12 +74,12 @@ void FusedLangevinChain::run(const Arguments& a, void* workspace, CUstream_st* s
     const Planned chosen = plan_of(a);
     if (!chosen.status) throw Error(std::string("langevin fused chain: ") + chosen.status.why);
     const MlpLayers& mlp = a.mlp;
-    const Chains c{a.x, a.rows, a.labels, a.first, a.steps, a.trace, a.step_offset, a.segments, a.segment_count};
+    const UlaChains c{a.x, a.rows, a.first, a.steps, a.trace, a.step_offset, a.segments, a.segment_count};
     if (chosen.launch.grid()) {
         if (workspace == nullptr) throw Error("langevin fused chain: the grid plan needs its workspace (workspace_bytes)");
         block::with_precision(mlp.precision, [&](auto p) {
             launch_planned(langevin_chain_grid_fused<decltype(p)::value>, chosen.launch.shape, stream, chosen.grid.tile,
-                           c, static_cast<float*>(workspace), chosen.grid.workspace.activations);
+                           a.labels, c, static_cast<float*>(workspace), chosen.grid.workspace.activations);
         });
         return;
     }
@@ -85,7 +87,7 @@ void FusedLangevinChain::run(const Arguments& a, void* workspace, CUstream_st* s
     block::with_precision(mlp.precision, [&](auto p) {
         block::with_rows(chosen.launch.rows_per_block, [&](auto tile) {
             launch_planned(langevin_chain_fused<decltype(tile)::value, decltype(p)::value>, chosen.launch.shape, stream,
-                           t, c);
+                           t, a.labels, c);
         });
     });
 }

@@ -12,14 +12,6 @@ struct CUstream_st;
 
 namespace ebmkit::kernels {
 
-// A stretch of a scheduled chain (annealed Langevin's levels, score.hpp): `steps` steps
-// at this alpha and sigma (sigma 0: a deterministic step, such as Tweedie's).
-struct ChainSegment {
-    float alpha;
-    float sigma;
-    std::uint32_t steps;
-};
-
 // `steps` unadjusted Langevin steps of x [rows, widths[0]] in place in one launch,
 // keyed first.step, first.step + 1, ...; labels (nullable) make row r sample
 // E(x, labels[r]); trace (nullable) [steps, rows] receives the energy after each step.

@@ -24,6 +24,7 @@
 #include <cstdint>
 
 #include "ebmkit/detail/host_device.hpp"
+#include "ebmkit/energy.hpp"
 #include "kernels/activation.cuh"
 #include "kernels/block_gemm.cuh"
 #include "kernels/cluster.cuh"
@@ -173,15 +174,14 @@ __device__ void forward(const Tile& t, const Split& split, float* smem, Input x_
 }
 
 // One row's energy from its k logits, by the warp that calls it: E = -LSE(logits), or
-// -logits[y] with a label; with `gradient` the row becomes dE/dlogits (-softmax, or
-// -onehot(y)). Returns E in every lane.
-__device__ inline float head_row(float* row, int k, const std::int32_t* label, bool gradient) {
+// -logits[y] with a label y >= 0; with `gradient` the row becomes dE/dlogits (-softmax,
+// or -onehot(y)). Returns E in every lane.
+__device__ inline float head_row(float* row, int k, int label, bool gradient) {
     const int lane = threadIdx.x % 32;
-    if (label) {
-        const int y = *label;
-        const float e = -row[y];
+    if (label >= 0) {
+        const float e = -row[label];
         __syncwarp();  // every lane has read row[y] before it is replaced
-        if (gradient) for (int j = lane; j < k; j += 32) row[j] = j == y ? -1.0f : 0.0f;
+        if (gradient) for (int j = lane; j < k; j += 32) row[j] = j == label ? -1.0f : 0.0f;
         return e;
     }
     // The online LSE with the special values of docs/ARCHITECTURE.md §1, merged across the warp.
@@ -194,11 +194,11 @@ __device__ inline float head_row(float* row, int k, const std::int32_t* label, b
 
 // The energy of each row from the logits in buffer L, a warp per row (head_row); with
 // `gradient`, buffer L becomes dE/dlogits. Every block of a cluster computes the whole
-// head on its own copy (the logits are few); the caller lets one of them write out. labels (nullable) are the block's rows'.
-// on_energy(r, e) is called for the valid rows.
-template <int ROWS, class OnEnergy>
-__device__ void tile_energy_head(const Tile& t, float* smem, const std::int32_t* labels, int valid, bool gradient,
-                            OnEnergy on_energy) {
+// head on its own copy (the logits are few); the caller lets one of them write out.
+// label_of(r) is row r's class (-1: none). on_energy(r, e) is called for the valid rows.
+template <int ROWS, class LabelOf, class OnEnergy>
+__device__ void tile_energy_head(const Tile& t, float* smem, LabelOf label_of, int valid, bool gradient,
+                                 OnEnergy on_energy) {
     float* logits = smem + t.offset[t.layers];
     const int k = t.widths[t.layers], ld = t.ld[t.layers];
     const int lane = threadIdx.x % 32;
@@ -208,7 +208,7 @@ __device__ void tile_energy_head(const Tile& t, float* smem, const std::int32_t*
             if (gradient) for (int j = lane; j < k; j += 32) row[j] = 0.0f;
             continue;
         }
-        const float e = head_row(row, k, labels ? labels + r : nullptr, gradient);
+        const float e = head_row(row, k, label_of(r), gradient);
         if (lane == 0) on_energy(r, e);
     }
     __syncthreads();
@@ -252,5 +252,70 @@ __device__ void backward(const Tile& t, const Split& split, float* smem, OnDelta
         }
     }
 }
+
+// The tile as the block-cooperative form of the MLP energy (ebmkit/energy.hpp): ROWS
+// chains' states x in buffer 0 (t laid out with the input), E = -LSE f(x), or -f_y(x)
+// with labels[first + r] (labels nullable) or else `label` (>= 0) for every row. The
+// gradient comes out of the input layer's product, after which x is not read again, so
+// its epilogue hands each quad over with the states; with a cluster each block hands
+// over its share of the columns and pushes what the callee left to its peers' copies.
+// LangevinSampler's fused chain (kernels/langevin_chain.cuh) and MlpEnergyView's block
+// form (kernels/mlp_energy_view_block.cuh) are this. It refers to its tile: a kernel's
+// parameter stays in the parameter space (a copy would go to the stack, read with every
+// product's weight pointers).
+template <int ROWS, Precision P>
+struct TileEnergy {
+    static constexpr int block_rows = ROWS;
+    const Tile& t;
+    const std::int32_t* labels = nullptr;
+    int label = -1;
+
+    __device__ int dim() const { return t.widths[0]; }
+    std::size_t block_shared_bytes() const { return static_cast<std::size_t>(t.bytes); }
+
+    __device__ void block_load(const BlockTile& tile, const float* x, unsigned char* shared) const {
+        float* xs = reinterpret_cast<float*>(shared) + t.offset[0];
+        const int d = t.widths[0], ld = t.ld[0];
+        for (int e = threadIdx.x; e < ROWS * d; e += block::threads) {
+            const int r = e / d, k = e % d;
+            xs[r * ld + k] = r < tile.valid ? x[static_cast<std::int64_t>(r) * d + k] : 0.0f;
+        }
+        tile_loaded(this_split());
+    }
+
+    template <class OnEnergy, class OnGrad>
+    __device__ void block_evaluate(const BlockTile& tile, unsigned char* shared, bool gradient, OnEnergy on_energy,
+                                   OnGrad on_grad) const {
+        const Split split = this_split();
+        float* smem = reinterpret_cast<float*>(shared);
+        float* xs = smem + t.offset[0];
+        const int d = t.widths[0], ld = t.ld[0];
+        auto x_at = [&](int r, int k) { return xs[r * ld + k]; };
+        auto no_hidden = [](int, int, int, const float*) {};
+        forward<ROWS, P>(t, split, smem, x_at, no_hidden);
+        auto label_of = [&](int r) { return labels ? labels[tile.first + r] : label; };
+        tile_energy_head<ROWS>(t, smem, label_of, tile.valid, gradient, [&](int r, float e) {
+            if (split.rank == 0) on_energy(r, e);
+        });
+        if (!gradient) return;
+        auto no_delta = [](int, int, int, const float*) {};
+        auto input = [&](int r, int c, const float* g) {
+            if (r >= tile.valid || c >= d) return;
+            float* x4 = xs + r * ld + c;
+            on_grad(r, c, g, x4);
+            for (int j = 0; j < 4 && c + j < d; ++j) split.share(&x4[j], x4[j]);
+        };
+        backward<ROWS, P>(t, split, smem, no_delta, true, input);
+    }
+
+    __device__ void block_store(const BlockTile& tile, float* x, unsigned char* shared) const {
+        const Split split = this_split();
+        const float* xs = reinterpret_cast<const float*>(shared) + t.offset[0];
+        const int d = t.widths[0], ld = t.ld[0];
+        for (int e = threadIdx.x; e < tile.valid * d; e += block::threads) {
+            if (split.owns(e % d)) x[e] = xs[e / d * ld + e % d];
+        }
+    }
+};
 
 }  // namespace ebmkit::kernels::mlp_block

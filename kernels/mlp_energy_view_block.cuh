@@ -1,7 +1,8 @@
 // MlpEnergyView's block-cooperative form (include/ebmkit/mlp_energy_view.hpp,
-// include/ebmkit/energy.hpp): a block of 256 threads evaluates 16 chains' E and dE/dx
-// through the fused MLP tile (kernels/mlp_block.cuh: forward, head, backward to x, every
-// layer's activations in shared memory, FP32 products), as the fused Langevin chain does.
+// include/ebmkit/energy.hpp): a block of 256 threads holds 16 chains' states and evaluates
+// their E and dE/dx through the fused MLP tile as the energy's block form
+// (kernels/mlp_block.cuh's TileEnergy: forward, head, backward to x, every layer's
+// activations in shared memory, FP32 products), the tile of LangevinSampler's fused chain.
 // Included where sample() on a view is compiled (host/sample_energies.cpp) and by the
 // block emulator's tests; the view's public header declares these members only.
 #pragma once
@@ -26,15 +27,35 @@ inline kernels::MlpLayers layers_of(const MlpEnergyView& v) {
     return l;
 }
 
-// The tile of MlpEnergyView::block_rows chains (shared memory: its bytes); bytes 0
-// where it does not fit a block.
+// The tile of MlpEnergyView::block_rows chains with their states (shared memory: its
+// bytes); bytes 0 where it does not fit a block.
 inline kernels::mlp_block::Tile view_tile(const MlpEnergyView& v) {
     const kernels::MlpLayers l = layers_of(v);
-    kernels::mlp_block::Tile t = kernels::mlp_block::plan(l, MlpEnergyView::block_rows, Precision::Fp32, false);
-    if (kernels::mlp_block::rows_per_block(l, MlpEnergyView::block_rows, Precision::Fp32, false,
+    kernels::mlp_block::Tile t = kernels::mlp_block::plan(l, MlpEnergyView::block_rows, Precision::Fp32, true);
+    if (kernels::mlp_block::rows_per_block(l, MlpEnergyView::block_rows, Precision::Fp32, true,
                                            kernels::device_limits()) < MlpEnergyView::block_rows) {
         t.bytes = 0;
     }
+    return t;
+}
+
+using ViewTileEnergy = kernels::mlp_block::TileEnergy<MlpEnergyView::block_rows, Precision::Fp32>;
+
+// The view's tile, laid out on the device from the view's values as plan lays it out on
+// the host.
+EBMKIT_DEVICE inline kernels::mlp_block::Tile device_tile(const MlpEnergyView& v) {
+    kernels::mlp_block::Tile t{};
+    t.layers = v.layers;
+    t.act = v.activation;
+    t.slope = v.slope;
+    for (int l = 0; l <= v.layers; ++l) {
+        t.widths[l] = v.widths[l];
+        if (l < v.layers) {
+            t.w[l] = v.weights[l];
+            t.b[l] = v.biases[l];
+        }
+    }
+    kernels::mlp_block::lay_out(t, MlpEnergyView::block_rows, true);
     return t;
 }
 
@@ -45,39 +66,21 @@ inline std::size_t MlpEnergyView::block_shared_bytes() const {
     return bytes == 0 ? block_form_unavailable : static_cast<std::size_t>(bytes);
 }
 
-inline EBMKIT_DEVICE void MlpEnergyView::block_evaluate(const float* x, int rows, float* energy, float* grad,
-                                                        unsigned char* shared) const {
-    namespace mb = kernels::mlp_block;
-    // The tile laid out from the view's values as plan lays it out on the host.
-    mb::Tile t{};
-    t.layers = layers;
-    t.act = activation;
-    t.slope = slope;
-    for (int l = 0; l <= layers; ++l) {
-        t.widths[l] = widths[l];
-        if (l < layers) {
-            t.w[l] = weights[l];
-            t.b[l] = biases[l];
-        }
-    }
-    mb::lay_out(t, block_rows, false);
-    // A conditioned energy's label for each of the tile's rows (the head reads one per row).
-    std::int32_t labels[block_rows];
-    for (int r = 0; r < block_rows; ++r) labels[r] = label;
-    float* smem = reinterpret_cast<float*>(shared);
-    const mb::Split whole{0, 1};
-    const int d = widths[0];
-    auto x_at = [&](int r, int k) { return r < rows ? x[static_cast<std::int64_t>(r) * d + k] : 0.0f; };
-    auto no_hidden = [](int, int, int, const float*) {};
-    auto no_delta = [](int, int, int, const float*) {};
-    mb::forward<block_rows, Precision::Fp32>(t, whole, smem, x_at, no_hidden);
-    mb::tile_energy_head<block_rows>(t, smem, label >= 0 ? labels : nullptr, rows, true,
-                                     [&](int r, float e) { energy[r] = e; });
-    auto to_grad = [&](int r, int c, const float* g) {
-        if (r >= rows) return;
-        for (int j = 0; j < 4 && c + j < d; ++j) grad[static_cast<std::int64_t>(r) * d + c + j] = g[j];
-    };
-    mb::backward<block_rows, Precision::Fp32>(t, whole, smem, no_delta, true, to_grad);
+inline EBMKIT_DEVICE void MlpEnergyView::block_load(const BlockTile& tile, const float* x, unsigned char* shared) const {
+    const kernels::mlp_block::Tile t = detail::device_tile(*this);
+    detail::ViewTileEnergy{t, nullptr, label}.block_load(tile, x, shared);
+}
+
+template <class OnEnergy, class OnGrad>
+inline EBMKIT_DEVICE void MlpEnergyView::block_evaluate(const BlockTile& tile, unsigned char* shared, bool gradient,
+                                                        OnEnergy on_energy, OnGrad on_grad) const {
+    const kernels::mlp_block::Tile t = detail::device_tile(*this);
+    detail::ViewTileEnergy{t, nullptr, label}.block_evaluate(tile, shared, gradient, on_energy, on_grad);
+}
+
+inline EBMKIT_DEVICE void MlpEnergyView::block_store(const BlockTile& tile, float* x, unsigned char* shared) const {
+    const kernels::mlp_block::Tile t = detail::device_tile(*this);
+    detail::ViewTileEnergy{t, nullptr, label}.block_store(tile, x, shared);
 }
 
 }  // namespace ebmkit

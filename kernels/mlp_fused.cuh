@@ -61,6 +61,7 @@ __device__ void mlp_fused_tile(const Tile& t, const Io& io, float* smem) {
     mlp_block::forward<ROWS, P>(t, split, smem, x_at, on_hidden);
 
     const std::int32_t* labels = io.labels ? io.labels + rows.first : nullptr;
+    auto label_of = [&](int r) { return labels ? labels[r] : -1; };
     auto on_energy = [&](int r, float e) {
         if (io.energy && writer) io.energy[rows.first + r] = e;
     };
@@ -72,9 +73,9 @@ __device__ void mlp_fused_tile(const Tile& t, const Io& io, float* smem) {
                 if (split.owns(e % k)) io.logits[rows.first * k + e] = logits[e / k * t.ld[t.layers] + e % k];
             }
         }
-        mlp_block::tile_energy_head<ROWS>(t, smem, labels, rows.valid, false, on_energy);
+        mlp_block::tile_energy_head<ROWS>(t, smem, label_of, rows.valid, false, on_energy);
     } else if constexpr (M == Mode::Score) {
-        mlp_block::tile_energy_head<ROWS>(t, smem, labels, rows.valid, true, on_energy);
+        mlp_block::tile_energy_head<ROWS>(t, smem, label_of, rows.valid, true, on_energy);
         auto no_delta = [](int, int, int, const float*) {};
         auto on_input = [&](int r, int c, const float* g) { store_rows(io.grad, d, r, c, g); };
         mlp_block::backward<ROWS, P>(t, split, smem, no_delta, true, on_input);

@@ -175,7 +175,7 @@ __device__ void energy_head(const mlp_block::Tile& t, const Rows& g, float* work
     float* logits = work + t.offset[t.layers];
     const int k = t.widths[t.layers], ld = t.ld[t.layers];
     for (std::int64_t r = first_warp_item(); r < g.rows; r += warp_item_stride()) {
-        const float e = mlp_block::head_row(logits + r * ld, k, labels ? labels + r : nullptr, gradient);
+        const float e = mlp_block::head_row(logits + r * ld, k, labels ? labels[r] : -1, gradient);
         if (threadIdx.x % 32 == 0) on_energy(r, e);
     }
     grid::sync();

@@ -221,6 +221,13 @@ TEST(EmulatedFusedMlp, JemEpilogueMatchesTheHeadAndTheParamGradMode) {
     }
 }
 
+// The fused chain's row tiles (16 rows, FP32, no labels) on the chains c of n rows.
+void run_chain_tiles(const Tile& t, std::int64_t n, const detail::UlaChains& c) {
+    emulation::run_grid(kernels::row_tiles(n, 16, kernels::block::threads, t.bytes, "test"), [&](unsigned char* smem) {
+        kernels::langevin_chain_body::langevin_chain_tile<16, Precision::Fp32>(t, nullptr, c, smem);
+    });
+}
+
 TEST(EmulatedFusedChain, StepsAndTraceMatchTheCpuReference) {
     auto rng = test::fresh_rng();
     const std::uint64_t seed = rng();
@@ -235,12 +242,11 @@ TEST(EmulatedFusedChain, StepsAndTraceMatchTheCpuReference) {
     p.first_chain = 5;
     const Tensor start = test::uniform_tensor(rng, {n, d}, -1, 1);
     Tensor x = start.clone(), trace = test::poisoned({steps, n}, Device::Host);
-    namespace chain = kernels::langevin_chain_body;
-    const chain::Chains c{x.data<float>(), n, nullptr,
-                          kernels::LangevinStep{p.alpha, p.sigma, p.clamp, p.lo, p.hi, seed, p.first_chain, first_step},
-                          steps, trace.data<float>(), nullptr};
+    const detail::UlaChains c{x.data<float>(), n,
+                              kernels::LangevinStep{p.alpha, p.sigma, p.clamp, p.lo, p.hi, seed, p.first_chain, first_step},
+                              steps, trace.data<float>(), nullptr};
     const Tile t = kernels::mlp_block::plan(layers_of(model, Precision::Fp32), 16, Precision::Fp32, true);
-    run_grid(t, n, 16, [&](float* smem) { chain::langevin_chain_tile<16, Precision::Fp32>(t, c, smem); });
+    run_chain_tiles(t, n, c);
     Tensor ref = start.clone();
     const LangevinStats stats = langevin_chain(cpu, model, ref, p, Steps{first_step, steps}, true);
     EXPECT_LT(test::relative_error(x.to_vector<float>(), ref.to_vector<float>()), 1e-5);
@@ -260,14 +266,13 @@ TEST(EmulatedFusedChain, AStepCounterOnTheDeviceAddsToTheFirstStep) {
     const std::int64_t n = 21, d = 30;
     const std::uint32_t counter = 1000 + static_cast<std::uint32_t>(rng() % 1000);
     const Tensor start = test::uniform_tensor(rng, {n, d}, -1, 1);
-    namespace chain = kernels::langevin_chain_body;
     const Tile t = kernels::mlp_block::plan(layers_of(model, Precision::Fp32), 16, Precision::Fp32, true);
     auto run = [&](std::uint32_t first_step, const std::uint32_t* offset) {
         Tensor x = start.clone();
-        const chain::Chains c{x.data<float>(), n, nullptr,
-                              kernels::LangevinStep{0.1f, 0.05f, true, -1.0f, 1.0f, seed, 5, first_step},
-                              3, nullptr, offset};
-        run_grid(t, n, 16, [&](float* smem) { chain::langevin_chain_tile<16, Precision::Fp32>(t, c, smem); });
+        const detail::UlaChains c{x.data<float>(), n,
+                                  kernels::LangevinStep{0.1f, 0.05f, true, -1.0f, 1.0f, seed, 5, first_step}, 3,
+                                  nullptr, offset};
+        run_chain_tiles(t, n, c);
         return x.to_vector<float>();
     };
     EXPECT_EQ(run(7, &counter), run(7 + counter, nullptr));
@@ -303,14 +308,13 @@ TEST(EmulatedFusedChain, AScheduleIsItsSegmentsChainsInOneLaunch) {
     const std::uint32_t first_step = 11, first_chain = 3;
     const Tensor start = test::uniform_tensor(rng, {n, d}, -1, 1);
     Tensor x = start.clone();
-    namespace chain = kernels::langevin_chain_body;
-    chain::Chains c{x.data<float>(), n, nullptr,
-                    kernels::LangevinStep{0.0f, 0.0f, false, -1.0f, 1.0f, seed, first_chain, first_step}, 6, nullptr,
-                    nullptr};
+    detail::UlaChains c{x.data<float>(), n,
+                        kernels::LangevinStep{0.0f, 0.0f, false, -1.0f, 1.0f, seed, first_chain, first_step}, 6, nullptr,
+                        nullptr};
     c.segments = segments.data();
     c.segment_count = static_cast<int>(segments.size());
     const Tile t = kernels::mlp_block::plan(layers_of(model, Precision::Fp32), 16, Precision::Fp32, true);
-    run_grid(t, n, 16, [&](float* smem) { chain::langevin_chain_tile<16, Precision::Fp32>(t, c, smem); });
+    run_chain_tiles(t, n, c);
     Tensor ref = start.clone();
     scheduled_cpu_chain(cpu, model, ref, segments, first_step, first_chain);
     EXPECT_LT(test::relative_error(x.to_vector<float>(), ref.to_vector<float>()), 1e-5);
@@ -435,12 +439,13 @@ TEST(EmulatedFusedChain, ClusterPlanIsTheRowTilePlanBitForBit) {
         const Tile t = kernels::mlp_block::plan(layers, 16, precision, true);
         auto run = [&](const kernels::TileLaunch& plan, bool labelled) {
             std::pair<Tensor, Tensor> out{start.clone(), test::poisoned({steps, n}, Device::Host)};
-            const chain::Chains c{out.first.data<float>(), n, labelled ? y.data() : nullptr,
-                                  kernels::LangevinStep{0.05f, 0.02f, true, -1.0f, 1.0f, seed, 3, 11}, steps,
-                                  out.second.data<float>(), nullptr};
+            const detail::UlaChains c{out.first.data<float>(), n,
+                                      kernels::LangevinStep{0.05f, 0.02f, true, -1.0f, 1.0f, seed, 3, 11}, steps,
+                                      out.second.data<float>(), nullptr};
             run_plan(plan, [&](float* smem) {
                 kernels::block::with_precision(precision, [&](auto p) {
-                    chain::langevin_chain_tile<16, decltype(p)::value>(t, c, smem);
+                    chain::langevin_chain_tile<16, decltype(p)::value>(t, labelled ? y.data() : nullptr, c,
+                                                                        reinterpret_cast<unsigned char*>(smem));
                 });
             });
             return out;
@@ -493,9 +498,9 @@ TEST(EmulatedFusedChain, GridPlanIsTheCpuChain) {
                 Tensor x = start.clone(), trace = test::poisoned({steps, n}, Device::Host);
                 std::vector<float> work(static_cast<std::size_t>(w.floats()), std::nanf(""));
                 const std::vector<kernels::ChainSegment> segments = {{0.2f, 0.3f, 1}, {0.01f, 0.0f, 2}};
-                chain::Chains c{x.data<float>(), n, labelled ? y.data() : nullptr,
-                                kernels::LangevinStep{0.05f, 0.02f, true, -1.0f, 1.0f, seed, first_chain, first_step},
-                                steps, schedule ? nullptr : trace.data<float>(), nullptr};
+                detail::UlaChains c{x.data<float>(), n,
+                                    kernels::LangevinStep{0.05f, 0.02f, true, -1.0f, 1.0f, seed, first_chain, first_step},
+                                    steps, schedule ? nullptr : trace.data<float>(), nullptr};
                 if (schedule) {
                     c.step.clamp = false;
                     c.segments = segments.data();
@@ -503,7 +508,8 @@ TEST(EmulatedFusedChain, GridPlanIsTheCpuChain) {
                 }
                 emulation::run_cooperative(plan.shape, [&](unsigned char* shared) {
                     kernels::block::with_precision(precision, [&](auto p) {
-                        chain::langevin_chain_grid<decltype(p)::value>(t, c, work.data(), w.activations, shared);
+                        chain::langevin_chain_grid<decltype(p)::value>(t, labelled ? y.data() : nullptr, c, work.data(),
+                                                                    w.activations, shared);
                     });
                 });
                 Tensor ref = start.clone();

@@ -89,19 +89,33 @@ TEST(EmulatedSample, AnMlpEnergysChainsAreTheCpuChainsBitForBit) {
     }
 }
 
-// A user's energy with both forms: a block of it evaluates its rows a thread each, with
-// the row form's arithmetic, so the block path must give the CPU chains bit for bit.
+// A user's energy with both forms: a block of it holds its tile's states in shared memory
+// and evaluates its rows a thread each, with the row form's arithmetic, so the block path
+// must give the CPU chains bit for bit.
 struct TwoForms {
     GaussianMixtureEnergy mix;
     static constexpr int block_rows = 5;  // not a divisor of the chains: the last tile is partial
     EBMKIT_HOST_DEVICE int dim() const { return mix.dim(); }
     EBMKIT_HOST_DEVICE float operator()(const float* x, float* grad) const { return mix(x, grad); }
-    std::size_t block_shared_bytes() const { return 0; }
-    void block_evaluate(const float* x, int rows, float* energy, float* grad, unsigned char*) const {
+    std::size_t block_shared_bytes() const { return block_rows * 2 * sizeof(float); }
+    void block_load(const BlockTile& tile, const float* x, unsigned char* shared) const {
+        auto* xs = reinterpret_cast<float*>(shared);
+        for (int i = static_cast<int>(threadIdx.x); i < tile.valid * dim(); i += static_cast<int>(blockDim.x)) xs[i] = x[i];
+    }
+    template <class OnEnergy, class OnGrad>
+    void block_evaluate(const BlockTile& tile, unsigned char* shared, bool gradient, OnEnergy on_energy,
+                        OnGrad on_grad) const {
+        auto* xs = reinterpret_cast<float*>(shared);
         const int d = dim();
-        for (int r = static_cast<int>(threadIdx.x); r < rows; r += static_cast<int>(blockDim.x)) {
-            energy[r] = mix(x + r * d, grad + r * d);
+        for (int r = static_cast<int>(threadIdx.x); r < tile.valid; r += static_cast<int>(blockDim.x)) {
+            float g[4] = {};
+            on_energy(r, mix(xs + r * d, g));
+            if (gradient) on_grad(r, 0, g, xs + r * d);
         }
+    }
+    void block_store(const BlockTile& tile, float* x, unsigned char* shared) const {
+        const auto* xs = reinterpret_cast<const float*>(shared);
+        for (int i = static_cast<int>(threadIdx.x); i < tile.valid * dim(); i += static_cast<int>(blockDim.x)) x[i] = xs[i];
     }
 };
 
@@ -121,7 +135,8 @@ TEST(EmulatedSample, AUsersBlockFormIsTheCpuChainsBitForBit) {
         std::vector<float> states(steps.count * rows * 2, -9.0f), energies(steps.count * rows, -9.0f);
         unsigned long long accepted = 0;
         const detail::ChainRule rule = detail::chain_rule(cpu, p, nullptr);
-        emulation::run_grid(kernels::LaunchShape{5, detail::block_threads, 0}, [&](unsigned char* smem) {
+        const kernels::LaunchShape shape{5, detail::block_threads, static_cast<int>(energy.block_shared_bytes())};
+        emulation::run_grid(shape, [&](unsigned char* smem) {
             detail::sample_block_chains(energy, x.data(), scratch.data(), rows, rule, p.first_chain, steps,
                                         states.data(), energies.data(), &accepted, smem);
         });
@@ -142,7 +157,7 @@ TEST(EmulatedSample, AnMlpEnergysBlockFormIsTheFusedChainAndFollowsTheCpu) {
     const MlpEnergy model = test::random_mlp(rng, {20, 32, 16, 4}, Activation::elu());
     const MlpEnergyView view = MlpEnergyView::of(model);
     const std::int64_t rows = 21, d = 20;
-    const int bytes = kernels::mlp_block::plan(detail::layers_of(view), 16, Precision::Fp32, false).bytes;
+    const int bytes = kernels::mlp_block::plan(detail::layers_of(view), 16, Precision::Fp32, true).bytes;
     const kernels::LaunchShape shape{2, detail::block_threads, bytes};
     Context cpu(Backend::Cpu, seed);
     auto by_block = [&](const SampleParams& p, Steps steps, std::vector<float> x, std::int64_t& accepted) {
@@ -168,11 +183,11 @@ TEST(EmulatedSample, AnMlpEnergysBlockFormIsTheFusedChainAndFollowsTheCpu) {
     const kernels::mlp_block::Tile t =
         kernels::mlp_block::plan(detail::layers_of(view), 16, Precision::Fp32, true);
     Tensor fused = start.clone();
-    const chain::Chains c{fused.data<float>(), rows, nullptr,
-                          kernels::LangevinStep{0.01f, ula.sigma(), false, 0.0f, 0.0f, seed, 9, steps.first},
-                          steps.count, nullptr, nullptr};
+    const detail::UlaChains c{fused.data<float>(), rows,
+                              kernels::LangevinStep{0.01f, ula.sigma(), false, 0.0f, 0.0f, seed, 9, steps.first},
+                              steps.count};
     emulation::run_grid(kernels::row_tiles(rows, 16, kernels::block::threads, t.bytes, "test"), [&](unsigned char* smem) {
-        chain::langevin_chain_tile<16, Precision::Fp32>(t, c, reinterpret_cast<float*>(smem));
+        chain::langevin_chain_tile<16, Precision::Fp32>(t, nullptr, c, smem);
     });
     EXPECT_EQ(block_ula, fused.to_vector<float>());
     for (const SampleParams& p : {SampleParams::mala(0.02f), SampleParams::hmc(0.05f, 3)}) {

@@ -111,20 +111,31 @@ TEST_F(SampleGpu, AUserEnergyCompiledByNvccRunsThroughEverySampler) {
     }
 }
 
-// The same energy with a block-cooperative form (ebmkit/energy.hpp): a block of 8 chains,
-// each thread of the first 8 evaluating one row, staged through shared memory. The block
-// path's chains are the thread-per-chain path's (the same functions in another kernel,
-// where the compiler may contract other products: at most 1% of the chains may differ).
+// The same energy with a block-cooperative form (ebmkit/energy.hpp): a block of 8 chains
+// whose states it holds in shared memory, each thread of the first 8 evaluating one row.
+// The block path's chains are the thread-per-chain path's (the same functions in another
+// kernel, where the compiler may contract other products: at most 1% of the chains may differ).
 struct UserIsotropicBlocks : UserIsotropic {
     static constexpr int block_rows = 8;
     std::size_t block_shared_bytes() const { return block_rows * 4 * sizeof(float); }
-    __device__ void block_evaluate(const float* x, int rows, float* energy, float* grad, unsigned char* shared) const {
-        float* staged = reinterpret_cast<float*>(shared);
+    __device__ void block_load(const BlockTile& tile, const float* x, unsigned char* shared) const {
+        auto* xs = reinterpret_cast<float*>(shared);
+        for (int i = static_cast<int>(threadIdx.x); i < tile.valid * 4; i += static_cast<int>(blockDim.x)) xs[i] = x[i];
+    }
+    template <class OnEnergy, class OnGrad>
+    __device__ void block_evaluate(const BlockTile& tile, unsigned char* shared, bool gradient, OnEnergy on_energy,
+                                   OnGrad on_grad) const {
+        auto* xs = reinterpret_cast<float*>(shared);
         const int r = static_cast<int>(threadIdx.x);
-        if (r < rows) {
-            for (int i = 0; i < 4; ++i) staged[r * 4 + i] = x[r * 4 + i];
-            energy[r] = (*this)(staged + r * 4, grad + r * 4);
+        if (r < tile.valid) {
+            float g[4];
+            on_energy(r, (*this)(xs + r * 4, g));
+            if (gradient) on_grad(r, 0, g, xs + r * 4);
         }
+    }
+    __device__ void block_store(const BlockTile& tile, float* x, unsigned char* shared) const {
+        const auto* xs = reinterpret_cast<const float*>(shared);
+        for (int i = static_cast<int>(threadIdx.x); i < tile.valid * 4; i += static_cast<int>(blockDim.x)) x[i] = xs[i];
     }
 };
 

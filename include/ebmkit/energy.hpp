@@ -26,19 +26,35 @@
 ///
 /// and a block-cooperative form, for an energy that evaluates several chains at once
 /// with a thread block and its shared memory (an MLP's products as tiles: the library's
-/// MlpEnergyView on CUDA); on a CUDA context sample() then runs a block per tile of
-/// chains (detail/sample_block.cuh) instead of a thread per chain:
+/// MlpEnergyView on CUDA, and LangevinSampler's fused chain, whose tile is this form's
+/// other instance); on a CUDA context sample() then runs a block per tile of chains
+/// (detail/sample_block.cuh) instead of a thread per chain. The tile's states live in the
+/// energy's shared memory, so an unadjusted chain updates them where the gradient is made:
 ///
 ///   static constexpr int block_rows = R;               // chains a block evaluates, <= 256
-///   std::size_t block_shared_bytes() const;             // its dynamic shared memory, or
-///       // block_form_unavailable where this energy's form does not fit (a thread per chain then)
-///   __device__ void block_evaluate(const float* x, int rows, float* energy, float* grad,
-///                                  unsigned char* shared) const;
-///       // called by all 256 threads of a block: E and dE/dx of x [rows <= R, D] (row
-///       // stride D, global memory) into energy [rows] and grad [rows, D]
+///   std::size_t block_shared_bytes() const;             // its dynamic shared memory (the tile's
+///       // states included), or block_form_unavailable where this energy's form does not fit
+///       // (a thread per chain then)
+///   __device__ void block_load(const BlockTile& tile, const float* x, unsigned char* shared) const;
+///       // the tile's states x [tile.valid, D] (row stride D, global memory) into shared
+///   template <class OnEnergy, class OnGrad>
+///   __device__ void block_evaluate(const BlockTile& tile, unsigned char* shared, bool gradient,
+///                                  OnEnergy on_energy, OnGrad on_grad) const;
+///       // E and dE/dx at the loaded states: on_energy(r, e) once for each r < tile.valid;
+///       // with gradient, on_grad(r, c, g, x4) once for each r < tile.valid and c = 0, 4,
+///       // 8, ... < D, g [4] the gradient at columns c .. c + 3 (those < D) and x4 [4] the
+///       // loaded states there (both touched below D only), which on_grad may change: the energy
+///       // has read them for the last time in this call, and block_store and the next
+///       // block_evaluate see the change
+///   __device__ void block_store(const BlockTile& tile, float* x, unsigned char* shared) const;
+///       // the loaded states back to x [tile.valid, D]
+///
+/// All 256 threads of a block call each member at the same points; the caller synchronises
+/// the block between calls.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 
 #include <type_traits>
 #include <utility>
@@ -74,6 +90,13 @@ struct energy_has_device : std::false_type {};
 template <class E>
 struct energy_has_device<E, std::void_t<decltype(std::declval<const E&>().device())>> : std::true_type {};
 /// @endcond
+
+/// The chains a block-cooperative energy's block evaluates: rows first .. first + valid - 1
+/// of the call's x (valid <= block_rows).
+struct BlockTile {
+    std::int64_t first;  ///< the tile's first row
+    int valid;           ///< its rows, <= block_rows
+};
 
 /// What a block-cooperative energy's `block_shared_bytes()` returns when it cannot take the block form.
 inline constexpr std::size_t block_form_unavailable = static_cast<std::size_t>(-1);

@@ -50,16 +50,22 @@ struct MlpEnergyView {
     Device device() const { return on; }
 
     /// The block-cooperative form (ebmkit/energy.hpp), which sample() takes on CUDA: 16
-    /// chains a block, every layer's activations on chip (kernels/mlp_block.cuh's tile, FP32
-    /// products), defined where the library compiles sample() on a view
+    /// chains a block, their states and every layer's activations on chip (the tile of
+    /// LangevinSampler's fused chain, kernels/mlp_block.cuh's TileEnergy, FP32 products),
+    /// defined where the library compiles sample() on a view
     /// (kernels/mlp_energy_view_block.cuh). For a model whose tile does not fit a block's
     /// shared memory block_shared_bytes() is block_form_unavailable: a thread carries each chain.
     static constexpr int block_rows = 16;
     /// The shared memory a block needs for block_rows chains, or block_form_unavailable.
     inline std::size_t block_shared_bytes() const;
-    /// E and grad of rows (<= block_rows) chains x [rows, D] by the whole block.
-    inline EBMKIT_DEVICE void block_evaluate(const float* x, int rows, float* energy, float* grad,
-                                             unsigned char* shared) const;
+    /// @{
+    /// The tile's states in, E and grad at them, the states out (ebmkit/energy.hpp).
+    inline EBMKIT_DEVICE void block_load(const BlockTile& tile, const float* x, unsigned char* shared) const;
+    template <class OnEnergy, class OnGrad>
+    inline EBMKIT_DEVICE void block_evaluate(const BlockTile& tile, unsigned char* shared, bool gradient,
+                                             OnEnergy on_energy, OnGrad on_grad) const;
+    inline EBMKIT_DEVICE void block_store(const BlockTile& tile, float* x, unsigned char* shared) const;
+    /// @}
     /// The scratch form: floats of working memory per chain (the activations and deltas).
     EBMKIT_HOST_DEVICE int scratch_floats() const {
         int n = widths[layers];

@@ -9,9 +9,29 @@
 //            and variance sigma^2), accepted when log u <= log a
 #pragma once
 
+#include <cstdint>
+
 #include "ebmkit/detail/host_device.hpp"
 
 namespace ebmkit::kernels {
+
+// One step's settings: the step alpha, the noise sigma, the clamp box, and the keys of
+// its draws (seed, chain first_chain + row, step).
+struct LangevinStep {
+    float alpha, sigma;
+    bool clamp;
+    float lo, hi;
+    std::uint64_t seed;
+    std::uint32_t first_chain, step;
+};
+
+// A stretch of a scheduled chain (annealed Langevin's levels, score.hpp): `steps` steps
+// at this alpha and sigma (sigma 0: a deterministic step, such as Tweedie's).
+struct ChainSegment {
+    float alpha;
+    float sigma;
+    std::uint32_t steps;
+};
 
 // x - alpha g + sigma eps: one coordinate's proposal, before any clamp.
 template <class T>

@@ -1,8 +1,9 @@
 // The CUDA backend of the samplers for any energy (ebmkit/sample.hpp), compiled in the
 // caller's translation unit by nvcc: one launch of a thread per chain for all steps on
 // the context's stream (128 threads a block; a block per tile of chains for an energy
-// with a block-cooperative form, detail/sample_block.cuh), then one copy back of the accepted count
-// (and of the trace, when asked), the call's one host wait.
+// with a block-cooperative form, detail/sample_block.cuh, where ULA is LangevinSampler's
+// fused chain), then one copy back of the accepted count (and of the trace, when asked),
+// the call's one host wait.
 #pragma once
 
 #include <cuda_runtime.h>
@@ -29,8 +30,10 @@ __global__ void __launch_bounds__(128, 1) sample_chains_kernel(E energy, float* 
 }
 
 // A block per tile of E::block_rows chains, for an energy with a block-cooperative form.
+// (256, 1): at the default ptxas held MlpEnergyView's tiles (the ULA and the Metropolis
+// bodies in one kernel) to 128 registers and spilled 628 bytes.
 template <class E>
-__global__ void __launch_bounds__(block_threads) sample_block_chains_kernel(E energy, float* x, float* scratch,
+__global__ void __launch_bounds__(block_threads, 1) sample_block_chains_kernel(E energy, float* x, float* scratch,
                                                                            std::int64_t rows, ChainRule rule,
                                                                            std::uint32_t first_chain, Steps steps,
                                                                            float* states, float* energies,
@@ -58,7 +61,8 @@ SampleStats sample_cuda(Context& ctx, const E& energy, TensorView x, const Sampl
     const bool by_block = bytes != block_form_unavailable;
     std::int64_t scratch_floats = 0;
     if (by_block) {
-        scratch_floats = BlockScratch::floats(rows, d);
+        // The unadjusted chain keeps its states in the energy's shared memory (ula_block_chains).
+        scratch_floats = p.kind == SamplerKind::Ula ? 0 : BlockScratch::floats(rows, d);
     } else if constexpr (row_form) {
         scratch_floats = rows * chain_scratch_floats(energy);
     } else {
