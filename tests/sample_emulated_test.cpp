@@ -148,8 +148,9 @@ TEST(EmulatedSample, AUsersBlockFormIsTheCpuChainsBitForBit) {
 
 // MlpEnergyView's block-cooperative form (kernels/mlp_energy_view_block.cuh) on the block
 // path (detail/sample_block.cuh), a block per 16 chains, the last tile partial: ULA is the
-// fused Langevin chain kernel's body bit for bit (the same tile products and head, the same
-// noise and update); MALA and HMC follow the CPU backend's per-row chains (the same keys
+// fused Langevin chain kernel's body bit for bit (both are ula_block_chains on the MLP's
+// TileEnergy: this holds the view's tile, laid out on the device from its values, to the
+// launcher's plan, and sample()'s keys to LangevinSampler's); MALA and HMC follow the CPU backend's per-row chains (the same keys
 // and tests on energies summed in another order: a row may part at a test within rounding).
 TEST(EmulatedSample, AnMlpEnergysBlockFormIsTheFusedChainAndFollowsTheCpu) {
     auto rng = test::fresh_rng();
