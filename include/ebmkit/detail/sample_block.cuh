@@ -78,9 +78,9 @@ struct BlockScratch {
 // states [steps, rows, D] and energies [steps, rows] (both nullable) receive the trace;
 // accepted (a device counter) is increased by the accepted proposals. shared: the energy's.
 template <class E>
-__device__ void metropolis_block_chains(const E& energy, float* x, float* scratch, std::int64_t rows, const ChainRule& rule,
-                                    std::uint32_t first_chain, Steps steps, float* states, float* energies,
-                                    unsigned long long* accepted, unsigned char* shared) {
+__device__ void metropolis_block_chains(const E& energy, float* x, float* scratch, std::int64_t rows,
+                                        const ChainRule& rule, std::uint32_t first_chain, Steps steps, float* states,
+                                        float* energies, unsigned long long* accepted, unsigned char* shared) {
     static_assert(E::block_rows <= block_threads, "a block carries at most one chain per thread");
     const BlockTile tile = block_tile<E>(blockIdx.x, rows);
     if (tile.valid <= 0) return;  // the whole block
@@ -137,8 +137,8 @@ __device__ void sample_block_chains(const E& energy, float* x, float* scratch, s
         metropolis_block_chains(energy, x, scratch, rows, rule, first_chain, steps, states, energies, accepted, shared);
         return;
     }
-    const UlaChains c{x,        rows,     {rule.step, rule.sigma, false, 0.0f, 0.0f, rule.seed, first_chain, steps.first},
-                      steps.count, energies, nullptr, nullptr, 0, states};
+    const kernels::LangevinStep step{rule.step, rule.sigma, false, 0.0f, 0.0f, rule.seed, first_chain, steps.first};
+    const UlaChains c{x, rows, step, steps.count, energies, nullptr, nullptr, 0, states};
     ula_block_chains(energy, c, blockIdx.x, shared);
     const BlockTile tile = block_tile<E>(blockIdx.x, rows);
     if (threadIdx.x == 0 && tile.valid > 0) atomicAdd(accepted, static_cast<unsigned long long>(tile.valid) * steps.count);
