@@ -2,12 +2,13 @@
 // known in closed form: AR(1) chains x_t = phi x_{t-1} + sqrt(1 - phi^2) e_t have
 // tau = (1 + phi) / (1 - phi), so ESS = M N (1 - phi) / (1 + phi) (three times the draws
 // for phi = -0.5: antithetic chains); chains of different means have R-hat
-// sqrt(1 + B / (N W)) from their means' spread. Tolerances: five standard deviations of
-// the ESS estimate over seeds, measured over 100 seeds per case (4 chains): 1.1% for
-// phi = 0, 2.4% for 0.6, 2.9% for -0.5 at 20000 draws, 2.3% for 0.9 at 100000 draws
-// (Bartlett's sqrt(2 (2K + 1) / (M N)) for a sum truncated at lag K gives the same size:
-// K = 11 for 0.6 at 80000 values, 61 for 0.9 at 400000); the largest deviation in those
-// 400 runs was 9.1% (-0.5).
+// sqrt(1 + B / (N W)) from their means' spread. Tolerances: the estimate's ratio to the
+// truth over seeds (4 chains) is skewed, a long tail on the side of small ESS (a chance
+// run of positive autocorrelations extends Geyer's initial sequence), so the bands are the
+// extremes measured over 20000 seeds (5000 for phi = 0.9) widened by 30%, which a correct
+// estimator leaves less than once in 20000 runs: phi = 0 at 20000 draws [0.9245, 1.0256]
+// (sd 0.011; a five-sd band failed once, at 0.938), 0.6 [0.8827, 1.0711] (sd 0.024),
+// -0.5 [0.9061, 1.1228] (sd 0.027), 0.9 at 100000 draws [0.9004, 1.0610] (sd 0.023).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -40,15 +41,17 @@ TEST(ChainDiagnostics, EffectiveSampleSizeOfAr1ChainsIsTheClosedForm) {
     struct Case {
         double phi;
         std::int64_t draws;
-        double sd;  // of the estimate's ratio to the truth, over seeds
+        double below, above;  // the band of the estimate's ratio to the truth: [1 - below, 1 + above]
     };
-    for (const Case c : {Case{0.0, 20000, 0.011}, Case{0.6, 20000, 0.024}, Case{0.9, 100000, 0.023},
-                         Case{-0.5, 20000, 0.029}}) {
+    for (const Case c : {Case{0.0, 20000, 0.100, 0.035}, Case{0.6, 20000, 0.155, 0.095},
+                         Case{-0.5, 20000, 0.125, 0.16}, Case{0.9, 100000, 0.13, 0.08}}) {
         const double phi = c.phi;
         const std::int64_t draws = c.draws;
         const std::vector<float> v = ar1(rng, draws, chains, phi);
         const double want = draws * chains * (1 - phi) / (1 + phi);
-        EXPECT_NEAR(effective_sample_size(v.data(), draws, chains, chains, 1) / want, 1.0, 5 * c.sd) << "phi " << phi;
+        const double ratio = effective_sample_size(v.data(), draws, chains, chains, 1) / want;
+        EXPECT_GE(ratio, 1 - c.below) << "phi " << phi;
+        EXPECT_LE(ratio, 1 + c.above) << "phi " << phi;
         EXPECT_LT(split_r_hat(v.data(), draws, chains, chains, 1), 1.01) << "phi " << phi;
     }
 }
