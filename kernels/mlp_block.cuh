@@ -114,14 +114,11 @@ struct Split {
 __device__ inline Split this_split() { return {static_cast<int>(cluster::rank()), static_cast<int>(cluster::size())}; }
 
 // The tile's first `valid` rows are real; the rest compute on zeros and are never stored.
-struct Rows {
-    std::int64_t first;
-    int valid;
-};
+using Rows = BlockTile;
 
+// This block's tile (every block of a cluster on the same one).
 __device__ inline Rows block_rows(int rows_per_block, std::int64_t rows, const Split& split) {
-    const std::int64_t first = static_cast<std::int64_t>(blockIdx.x / split.size) * rows_per_block;
-    return {first, static_cast<int>(rows - first < rows_per_block ? rows - first : rows_per_block)};
+    return block_tile(blockIdx.x / split.size, rows_per_block, rows);
 }
 
 // Before a block writes a peer's shared memory, every block of the cluster must have started.

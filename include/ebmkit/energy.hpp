@@ -98,6 +98,12 @@ struct BlockTile {
     int valid;           ///< its rows, <= block_rows
 };
 
+/// Tile `index` of `tile_rows` rows of `rows` (valid <= 0 past the last).
+EBMKIT_HOST_DEVICE BlockTile block_tile(std::int64_t index, int tile_rows, std::int64_t rows) {
+    const std::int64_t first = index * tile_rows;
+    return {first, static_cast<int>(rows - first < tile_rows ? rows - first : tile_rows)};
+}
+
 /// What a block-cooperative energy's `block_shared_bytes()` returns when it cannot take the block form.
 inline constexpr std::size_t block_form_unavailable = static_cast<std::size_t>(-1);
 

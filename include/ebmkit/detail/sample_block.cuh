@@ -21,20 +21,13 @@ namespace ebmkit::detail {
 
 inline constexpr int block_threads = 256;
 
-// The tile `index` (E::block_rows chains) of `rows`.
-template <class E>
-__device__ BlockTile block_tile(std::int64_t index, std::int64_t rows) {
-    const std::int64_t first = index * E::block_rows;
-    return {first, static_cast<int>(rows - first < E::block_rows ? rows - first : E::block_rows)};
-}
-
 // The unadjusted chains of tile `index` of c: loaded once, c.steps steps in the energy's
 // shared memory, stored once; with c.trace (and c.states) the energies (and states) after
-// each step, which takes one more evaluation at the end.
+// each step, which takes one more evaluation at the end. Returns the tile's chains.
 template <class E>
-__device__ void ula_block_chains(const E& energy, const UlaChains& c, std::int64_t index, unsigned char* shared) {
-    const BlockTile tile = block_tile<E>(index, c.rows);
-    if (tile.valid <= 0) return;  // the whole block
+__device__ int ula_block_chains(const E& energy, const UlaChains& c, std::int64_t index, unsigned char* shared) {
+    const BlockTile tile = block_tile(index, E::block_rows, c.rows);
+    if (tile.valid <= 0) return 0;  // the whole block
     const int d = energy.dim();
     energy.block_load(tile, c.x + tile.first * d, shared);
     __syncthreads();
@@ -60,6 +53,7 @@ __device__ void ula_block_chains(const E& energy, const UlaChains& c, std::int64
         schedule.after();
     }
     energy.block_store(tile, c.x + tile.first * d, shared);
+    return tile.valid;
 }
 
 // The scratch of `rows` chains of dimension d, in planes so that a tile's rows are
@@ -82,7 +76,7 @@ __device__ void metropolis_block_chains(const E& energy, float* x, float* scratc
                                         const ChainRule& rule, std::uint32_t first_chain, Steps steps, float* states,
                                         float* energies, unsigned long long* accepted, unsigned char* shared) {
     static_assert(E::block_rows <= block_threads, "a block carries at most one chain per thread");
-    const BlockTile tile = block_tile<E>(blockIdx.x, rows);
+    const BlockTile tile = block_tile(blockIdx.x, E::block_rows, rows);
     if (tile.valid <= 0) return;  // the whole block
     const int d = energy.dim();
     const std::int64_t first = tile.first;
@@ -139,9 +133,8 @@ __device__ void sample_block_chains(const E& energy, float* x, float* scratch, s
     }
     const kernels::LangevinStep step{rule.step, rule.sigma, false, 0.0f, 0.0f, rule.seed, first_chain, steps.first};
     const UlaChains c{x, rows, step, steps.count, energies, nullptr, nullptr, 0, states};
-    ula_block_chains(energy, c, blockIdx.x, shared);
-    const BlockTile tile = block_tile<E>(blockIdx.x, rows);
-    if (threadIdx.x == 0 && tile.valid > 0) atomicAdd(accepted, static_cast<unsigned long long>(tile.valid) * steps.count);
+    const int chains = ula_block_chains(energy, c, blockIdx.x, shared);
+    if (threadIdx.x == 0 && chains > 0) atomicAdd(accepted, static_cast<unsigned long long>(chains) * steps.count);
 }
 
 }  // namespace ebmkit::detail
